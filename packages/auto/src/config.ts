@@ -1,0 +1,90 @@
+import {
+  ApitrailConfigError,
+  readBoolean,
+  readEnum,
+  readEnumList,
+  readList,
+  readNumber,
+  readString,
+  type Environment,
+} from '@apitrail/core';
+import type { LocalLogFormat } from '@apitrail/export';
+
+export const TRACE_EXPORTERS = ['otlp', 'console', 'none'] as const;
+export const LOG_EXPORTERS = ['otlp', 'console', 'ndjson', 'none'] as const;
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+export type TraceExporterName = Exclude<(typeof TRACE_EXPORTERS)[number], 'none'>;
+export type LogExporterName = Exclude<(typeof LOG_EXPORTERS)[number], 'none'>;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/** Everything the register reads from the environment, validated. */
+export interface AutoConfig {
+  readonly disabled: boolean;
+  readonly traceExporters: readonly TraceExporterName[];
+  readonly logExporters: readonly LogExporterName[];
+  readonly tracesProtocol: OtlpProtocol;
+  readonly logsProtocol: OtlpProtocol;
+  /** Where the `ndjson` logs exporter writes: `stdout`, `stderr` or a file path. */
+  readonly localLogDestination: string;
+  readonly localLogFormat: LocalLogFormat;
+  readonly shutdownTimeoutMs: number;
+  readonly correlationHeaders: readonly string[];
+  readonly metricsFromEnvironment: boolean;
+}
+
+function exporterList<T extends string>(env: Environment, name: string, allowed: readonly (T | 'none')[]): T[] {
+  const list = readEnumList<T | 'none'>(env, name, allowed, ['otlp' as T]);
+  if (list.includes('none') && list.length > 1) {
+    throw new ApitrailConfigError(
+      name,
+      `"none" cannot be combined with other exporters (got ${JSON.stringify(env[name])})`,
+    );
+  }
+  return list.filter((exporter): exporter is T => exporter !== 'none');
+}
+
+function protocol(env: Environment, signalVariable: string): OtlpProtocol {
+  const variable = env[signalVariable] ? signalVariable : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const value = readString(env, variable, 'http/protobuf');
+  if (value === 'grpc') {
+    throw new ApitrailConfigError(variable, 'grpc is not supported by apitrail; use http/protobuf or http/json');
+  }
+  return readEnum(env, variable, OTLP_PROTOCOLS, 'http/protobuf');
+}
+
+function checkEndpoint(env: Environment, name: string): void {
+  const value = readString(env, name);
+  if (value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ApitrailConfigError(name, `not a URL: ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ApitrailConfigError(name, `expected an http:// or https:// URL, got ${JSON.stringify(value)}`);
+  }
+}
+
+export function readAutoConfig(env: Environment): AutoConfig {
+  for (const name of [
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+  ]) {
+    checkEndpoint(env, name);
+  }
+  return {
+    disabled: readBoolean(env, 'OTEL_SDK_DISABLED', false),
+    traceExporters: exporterList<TraceExporterName>(env, 'OTEL_TRACES_EXPORTER', TRACE_EXPORTERS),
+    logExporters: exporterList<LogExporterName>(env, 'OTEL_LOGS_EXPORTER', LOG_EXPORTERS),
+    tracesProtocol: protocol(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'),
+    logsProtocol: protocol(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'),
+    localLogDestination: readString(env, 'APITRAIL_NDJSON_FILE', 'stdout'),
+    localLogFormat: readEnum(env, 'APITRAIL_LOG_FORMAT', ['ndjson', 'human_readable'], 'ndjson'),
+    shutdownTimeoutMs: readNumber(env, 'APITRAIL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0, max: 600_000, integer: true }),
+    correlationHeaders: readList(env, 'APITRAIL_CORRELATION_HEADERS', ['x-request-id', 'x-correlation-id']),
+    metricsFromEnvironment: readString(env, 'OTEL_METRICS_EXPORTER') !== undefined,
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * `node --import @apitrail/auto/register app.mjs`: registers OpenTelemetry's ESM loader hook (so
+ * instrumentations can patch modules the app imports) and then starts apitrail like the
+ * `--require` entry does.
+ */
+import { createRequire, register } from 'node:module';
+
+register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+createRequire(import.meta.url)('./register.js');

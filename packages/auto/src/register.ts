@@ -1,0 +1,21 @@
+/**
+ * `node --require @apitrail/auto/register app.js`: starts apitrail from the environment before the
+ * app loads. A configuration error stops the process at startup with one line naming the variable:
+ * a security audit trail that silently runs half-configured is worse than none.
+ */
+import { ApitrailConfigError } from '@apitrail/core';
+import { startApitrail, type ApitrailHandle } from './start.js';
+
+declare global {
+  var __apitrail: ApitrailHandle | undefined;
+}
+
+if (globalThis.__apitrail === undefined) {
+  try {
+    globalThis.__apitrail = startApitrail();
+  } catch (error) {
+    if (!(error instanceof ApitrailConfigError)) throw error;
+    process.stderr.write(`apitrail: invalid configuration: ${error.message}\n`);
+    process.exit(78);
+  }
+}

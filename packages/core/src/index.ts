@@ -1,0 +1,6 @@
+export * from './semconv.js';
+export * from './context.js';
+export { ApitrailConfigError } from './config-error.js';
+export * from './env.js';
+export { neutralizeControlCharacters, truncate } from './sanitize.js';
+export { guard, recordFault, faultCounts } from './diagnostics.js';

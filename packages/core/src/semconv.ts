@@ -1,0 +1,224 @@
+/**
+ * Every attribute, event and field name apitrail emits. No other module spells one of these
+ * strings: they import them from here, so a rename is one edit and the README's mapping table
+ * (OTel attribute ↔ NDJSON field ↔ ECS field) is generated from {@link FIELD_MAPPINGS}.
+ *
+ * OpenTelemetry has no semantic convention for API keys or tenants (semantic-conventions #162),
+ * so those live in documented custom namespaces (`api_key.*`, `tenant.*`, `correlation.*`,
+ * `auth.*`); everything else is the stable HTTP/URL/client/user-agent convention.
+ */
+
+// --- Stable OpenTelemetry semantic conventions used by apitrail --------------------------------
+export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
+export const ATTR_HTTP_ROUTE = 'http.route';
+export const ATTR_URL_PATH = 'url.path';
+export const ATTR_URL_QUERY = 'url.query';
+export const ATTR_URL_FULL = 'url.full';
+export const ATTR_URL_SCHEME = 'url.scheme';
+export const ATTR_CLIENT_ADDRESS = 'client.address';
+export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
+export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
+export const ATTR_USER_ID = 'user.id';
+export const ATTR_SERVICE_NAME = 'service.name';
+export const ATTR_EXCEPTION_TYPE = 'exception.type';
+export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
+export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
+export const ATTR_ERROR_TYPE = 'error.type';
+/** Prefix of captured request headers (`http.request.header.<lowercase-name>`, string arrays). */
+export const ATTR_HTTP_REQUEST_HEADER_PREFIX = 'http.request.header.';
+
+// --- apitrail: caller identity (never the secret) ----------------------------------------------
+export const ATTR_API_KEY_ID = 'api_key.id';
+export const ATTR_API_KEY_NAME = 'api_key.name';
+/** Truncated HMAC-SHA256 of an unregistered key: stable pseudonym, not reversible. */
+export const ATTR_API_KEY_FINGERPRINT = 'api_key.fingerprint';
+/** Public prefix of a key such as Prowler's `pk_XXXXXXXX`. */
+export const ATTR_API_KEY_PREFIX = 'api_key.prefix';
+/** The key arrived in the query string (it leaks through proxies and browser history). */
+export const ATTR_API_KEY_IN_QUERY = 'api_key.in_query';
+export const ATTR_TENANT_ID = 'tenant.id';
+/** A tenant the client claimed (header) but that was not trusted. */
+export const ATTR_TENANT_CLAIMED_ID = 'tenant.claimed_id';
+/** `api_key` | `jwt` | `basic` | `session` | `unauthenticated`. */
+export const ATTR_AUTH_METHOD = 'auth.method';
+export const ATTR_AUTH_IS_API_KEY_REQUEST = 'auth.is_api_key_request';
+/** JWT claims taken as identity when configured (no signature check: that is the app's job). */
+export const ATTR_AUTH_JWT_SUBJECT = 'auth.jwt.sub';
+export const ATTR_AUTH_JWT_ISSUER = 'auth.jwt.iss';
+
+// --- apitrail: request correlation and audit record --------------------------------------------
+export const ATTR_CORRELATION_ID = 'correlation.id';
+/** Length of an incoming correlation id that failed validation (the hostile value is never kept). */
+export const ATTR_CORRELATION_REJECTED_ID_LENGTH = 'correlation.rejected_id_length';
+/** Wall-clock request duration in seconds (float), as in the Prowler audit record. */
+export const ATTR_REQUEST_DURATION = 'http.server.request.duration';
+/** The client went away before the response finished. */
+export const ATTR_REQUEST_ABORTED = 'apitrail.request.aborted';
+
+// --- ECS-friendly event fields, carried as log attributes --------------------------------------
+export const ATTR_EVENT_KIND = 'event.kind';
+export const ATTR_EVENT_CATEGORY = 'event.category';
+export const ATTR_EVENT_TYPE = 'event.type';
+export const ATTR_EVENT_OUTCOME = 'event.outcome';
+export const ATTR_EVENT_ACTION = 'event.action';
+/** Why authentication or authorization failed, when known (`tenant_mismatch`, ...). */
+export const ATTR_EVENT_REASON = 'event.reason';
+
+// --- Detection rules (security_rule.*, as in OTel's security rule convention) -----------------
+export const ATTR_SECURITY_RULE_NAME = 'security_rule.name';
+export const ATTR_SECURITY_RULE_UUID = 'security_rule.uuid';
+export const ATTR_SECURITY_RULE_VERSION = 'security_rule.version';
+export const ATTR_SECURITY_RULE_DESCRIPTION = 'security_rule.description';
+export const ATTR_SECURITY_RULE_REFERENCE = 'security_rule.reference';
+
+// --- Redaction summary (same names as the Collector's redaction processor summary) -------------
+export const ATTR_REDACTION_REDACTED_KEYS = 'redaction.redacted.keys';
+export const ATTR_REDACTION_REDACTED_COUNT = 'redaction.redacted.count';
+export const ATTR_REDACTION_MASKED_KEYS = 'redaction.masked.keys';
+export const ATTR_REDACTION_MASKED_COUNT = 'redaction.masked.count';
+
+// --- Integrity chain ------------------------------------------------------------------------------
+export const ATTR_INTEGRITY_CHAIN_ID = 'apitrail.integrity.chain_id';
+export const ATTR_INTEGRITY_SEQUENCE = 'apitrail.integrity.seq';
+export const ATTR_INTEGRITY_MAC = 'apitrail.integrity.mac';
+export const ATTR_INTEGRITY_PREVIOUS_MAC = 'apitrail.integrity.prev_mac';
+
+// --- Instrumentation scopes (become the NDJSON `logger` field) ---------------------------------
+/** Scope of the per-request audit record; `api` is the logger name Prowler's records carry. */
+export const AUDIT_LOGGER_NAME = 'api';
+export const SECURITY_LOGGER_NAME = 'apitrail.security';
+export const INSTRUMENTATION_VERSION = '0.1.0';
+
+// --- Log record event names ----------------------------------------------------------------------
+/** The per-request audit record (apitrail's own event name; OWASP has no per-request event). */
+export const EVENT_API_REQUEST = 'apitrail.api_request';
+
+/** OWASP Logging Vocabulary event names, used as the LogRecord EventName. */
+export const OWASP_EVENTS = {
+  authnLoginSuccess: 'authn_login_success',
+  authnLoginSuccessAfterFail: 'authn_login_successafterfail',
+  authnLoginFail: 'authn_login_fail',
+  authnLoginFailMax: 'authn_login_fail_max',
+  authnLoginLock: 'authn_login_lock',
+  authnTokenCreated: 'authn_token_created',
+  authnTokenRevoked: 'authn_token_revoked',
+  authnTokenReuse: 'authn_token_reuse',
+  authnTokenDelete: 'authn_token_delete',
+  authnImpossibleTravel: 'authn_impossible_travel',
+  authzFail: 'authz_fail',
+  authzChange: 'authz_change',
+  authzAdmin: 'authz_admin',
+  excessRateLimitExceeded: 'excess_rate_limit_exceeded',
+  inputValidationFail: 'input_validation_fail',
+  maliciousExcess404: 'malicious_excess_404',
+  maliciousExtraneous: 'malicious_extraneous',
+  maliciousAttackTool: 'malicious_attack_tool',
+  maliciousCors: 'malicious_cors',
+  maliciousDirectReference: 'malicious_direct_reference',
+  sessionCreated: 'session_created',
+  sessionRenewed: 'session_renewed',
+  sessionExpired: 'session_expired',
+  sessionUseAfterExpire: 'session_use_after_expire',
+  sysStartup: 'sys_startup',
+  sysShutdown: 'sys_shutdown',
+  sysRestart: 'sys_restart',
+  sysCrash: 'sys_crash',
+  sysMonitorDisabled: 'sys_monitor_disabled',
+  sysMonitorEnabled: 'sys_monitor_enabled',
+} as const;
+export type OwaspEventName = (typeof OWASP_EVENTS)[keyof typeof OWASP_EVENTS];
+
+/** apitrail's own event names, for what the OWASP vocabulary has no word for. */
+export const APITRAIL_EVENTS = {
+  /** An unhandled exception or a 5xx response. */
+  serverError: 'apitrail.server_error',
+  /** An API key was sent in the query string (once per key). */
+  apiKeyInQuery: 'apitrail.api_key_in_query',
+  /** A key used from more distinct source IPs than the threshold. */
+  keyMultipleSourceIps: 'apitrail.key_multiple_source_ips',
+  /** Request volume per key above the ceiling or far above its baseline. */
+  keyExcessVolume: 'apitrail.key_excess_volume',
+  /** Repeated tenant-mismatch attempts by one key or IP. */
+  tenantMismatchStreak: 'apitrail.tenant_mismatch_streak',
+  /** An integrity chain checkpoint (lets a verifier detect a truncated tail). */
+  integrityCheckpoint: 'apitrail.integrity_checkpoint',
+} as const;
+
+// --- NDJSON audit record field names (Prowler's API key activity log) ---------------------------
+export const NDJSON_FIELDS = {
+  timestamp: 'timestamp',
+  level: 'level',
+  message: 'message',
+  logger: 'logger',
+  event: 'event',
+  apiKeyId: 'api_key_id',
+  apiKeyName: 'api_key_name',
+  tenantId: 'tenant_id',
+  authenticationMethod: 'authentication_method',
+  isApiKeyRequest: 'is_api_key_request',
+  method: 'method',
+  path: 'path',
+  queryParams: 'query_params',
+  statusCode: 'status_code',
+  duration: 'duration',
+  sourceIp: 'source_ip',
+  userAgent: 'user_agent',
+  traceId: 'trace_id',
+  spanId: 'span_id',
+  traceFlags: 'trace_flags',
+  requestId: 'request_id',
+} as const;
+
+/** How one attribute appears in each output. `ecs` is the Elastic Common Schema field. */
+export interface FieldMapping {
+  readonly attribute: string;
+  readonly ndjson: string;
+  readonly ecs: string;
+  /** `seconds` values become nanoseconds in ECS (`event.duration`). */
+  readonly unit?: 'seconds';
+  /** `query` strings become an object of parameters in NDJSON. */
+  readonly shape?: 'query';
+}
+
+/**
+ * The attribute ↔ NDJSON ↔ ECS mapping. The NDJSON exporter, the winston format, the README table
+ * and the collector's ECS transform all read this list.
+ */
+export const FIELD_MAPPINGS: readonly FieldMapping[] = [
+  { attribute: ATTR_API_KEY_ID, ndjson: NDJSON_FIELDS.apiKeyId, ecs: 'apitrail.api_key.id' },
+  { attribute: ATTR_API_KEY_NAME, ndjson: NDJSON_FIELDS.apiKeyName, ecs: 'apitrail.api_key.name' },
+  { attribute: ATTR_API_KEY_FINGERPRINT, ndjson: 'api_key_fingerprint', ecs: 'apitrail.api_key.fingerprint' },
+  { attribute: ATTR_API_KEY_PREFIX, ndjson: 'api_key_prefix', ecs: 'apitrail.api_key.prefix' },
+  { attribute: ATTR_API_KEY_IN_QUERY, ndjson: 'api_key_in_query', ecs: 'apitrail.api_key.in_query' },
+  { attribute: ATTR_TENANT_ID, ndjson: NDJSON_FIELDS.tenantId, ecs: 'organization.id' },
+  { attribute: ATTR_TENANT_CLAIMED_ID, ndjson: 'tenant_claimed_id', ecs: 'apitrail.tenant.claimed_id' },
+  { attribute: ATTR_AUTH_METHOD, ndjson: NDJSON_FIELDS.authenticationMethod, ecs: 'apitrail.authentication_method' },
+  {
+    attribute: ATTR_AUTH_IS_API_KEY_REQUEST,
+    ndjson: NDJSON_FIELDS.isApiKeyRequest,
+    ecs: 'apitrail.is_api_key_request',
+  },
+  { attribute: ATTR_USER_ID, ndjson: 'user_id', ecs: 'user.id' },
+  { attribute: ATTR_HTTP_REQUEST_METHOD, ndjson: NDJSON_FIELDS.method, ecs: 'http.request.method' },
+  { attribute: ATTR_URL_PATH, ndjson: NDJSON_FIELDS.path, ecs: 'url.path' },
+  { attribute: ATTR_URL_QUERY, ndjson: NDJSON_FIELDS.queryParams, ecs: 'url.query', shape: 'query' },
+  { attribute: ATTR_HTTP_ROUTE, ndjson: 'route', ecs: 'apitrail.http.route' },
+  { attribute: ATTR_HTTP_RESPONSE_STATUS_CODE, ndjson: NDJSON_FIELDS.statusCode, ecs: 'http.response.status_code' },
+  { attribute: ATTR_REQUEST_DURATION, ndjson: NDJSON_FIELDS.duration, ecs: 'event.duration', unit: 'seconds' },
+  { attribute: ATTR_REQUEST_ABORTED, ndjson: 'aborted', ecs: 'apitrail.request.aborted' },
+  { attribute: ATTR_CLIENT_ADDRESS, ndjson: NDJSON_FIELDS.sourceIp, ecs: 'source.ip' },
+  { attribute: ATTR_USER_AGENT_ORIGINAL, ndjson: NDJSON_FIELDS.userAgent, ecs: 'user_agent.original' },
+  { attribute: ATTR_CORRELATION_ID, ndjson: NDJSON_FIELDS.requestId, ecs: 'http.request.id' },
+  {
+    attribute: ATTR_CORRELATION_REJECTED_ID_LENGTH,
+    ndjson: 'rejected_request_id_length',
+    ecs: 'apitrail.correlation.rejected_id_length',
+  },
+  { attribute: ATTR_EVENT_KIND, ndjson: 'event_kind', ecs: 'event.kind' },
+  { attribute: ATTR_EVENT_CATEGORY, ndjson: 'event_category', ecs: 'event.category' },
+  { attribute: ATTR_EVENT_TYPE, ndjson: 'event_type', ecs: 'event.type' },
+  { attribute: ATTR_EVENT_OUTCOME, ndjson: 'event_outcome', ecs: 'event.outcome' },
+  { attribute: ATTR_EVENT_ACTION, ndjson: 'event_action', ecs: 'event.action' },
+  { attribute: ATTR_EVENT_REASON, ndjson: 'event_reason', ecs: 'event.reason' },
+];

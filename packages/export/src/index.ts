@@ -1,0 +1,7 @@
+export {
+  StreamLogRecordExporter,
+  type StreamLogRecordExporterOptions,
+  type LocalLogFormat,
+} from './stream-log-exporter.js';
+export { toNdjsonObject, queryParamsObject, isoTimestamp, type NdjsonObject } from './ndjson-record.js';
+export { formatHumanReadable } from './human-readable.js';

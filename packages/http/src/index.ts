@@ -1,0 +1,6 @@
+export { RequestTracker, type RequestTrackerOptions } from './request-tracker.js';
+export { installRequestScope } from './request-scope.js';
+export { apitrailHttpInstrumentationConfig } from './instrumentation-config.js';
+export { RequestContextLogRecordProcessor } from './request-context-log-processor.js';
+export { identityAttributes } from './identity-attributes.js';
+export { CLIENT_CLOSED_REQUEST } from './audit-record.js';

@@ -1,0 +1,29 @@
+import type { Context } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { getRequestContext, guard } from '@apitrail/core';
+import { identityAttributes } from './identity-attributes.js';
+
+/**
+ * Stamps every log record emitted inside a request with the request's correlation id and caller
+ * identity (API key id/name, tenant, auth method), read from the emitting Context. Must come
+ * before redaction, integrity and exporting processors.
+ */
+export class RequestContextLogRecordProcessor implements LogRecordProcessor {
+  onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
+    const requestContext = context === undefined ? undefined : getRequestContext(context);
+    if (requestContext === undefined) return;
+    guard(
+      'request context log processor',
+      () => logRecord.setAttributes(identityAttributes(requestContext)),
+      undefined,
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import type { SpanContext } from '@opentelemetry/api';
+import type { RequestContext } from '@apitrail/core';
+
+/** Per-request bookkeeping the audit record needs, kept on the request object itself. */
+export interface RequestState {
+  readonly context: RequestContext;
+  readonly startedAt: bigint;
+  readonly method: string;
+  /** The URL as the client sent it, before any framework rewrites `req.url` while routing. */
+  readonly url: string;
+  spanContext?: SpanContext;
+  finished: boolean;
+}
+
+const STATE = Symbol('apitrail.request_state');
+
+type Tagged = IncomingMessage & { [STATE]?: RequestState };
+
+export function getRequestState(request: IncomingMessage): RequestState | undefined {
+  return (request as Tagged)[STATE];
+}
+
+export function setRequestState(request: IncomingMessage, state: RequestState): void {
+  (request as Tagged)[STATE] = state;
+}

@@ -1,0 +1,154 @@
+// Walking skeleton, end to end: a plain node:http app started with the zero-code register sends
+// its server spans and audit records over OTLP into the real collector, and prints the same audit
+// records as NDJSON.
+import { expect } from 'chai';
+import { startApp, type RunningApp } from '../helpers/app.ts';
+import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const SERVER_SPAN_KIND = 2;
+
+describe('walking skeleton: register → OTLP → real collector, and NDJSON locally', function () {
+  let collector: RunningCollector;
+  let app: RunningApp;
+
+  before(async function () {
+    const binary = await requireCollector(this);
+    collector = await startCollector(binary, 'local-file.yaml');
+    app = await startApp({
+      script: 'examples/node-http/server.js',
+      env: {
+        OTEL_SERVICE_NAME: 'skeleton-e2e',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp,ndjson',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+      },
+    });
+    const scans = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws&limit=100`, {
+      headers: { 'user-agent': 'ProwlerClient/1.0', 'x-request-id': 'skeleton-req-1' },
+    });
+    expect(scans.status).to.equal(200);
+    expect(scans.headers.get('x-request-id')).to.equal('skeleton-req-1');
+    const missing = await fetch(`${app.baseUrl}/nope`);
+    expect(missing.status).to.equal(404);
+    expect(missing.headers.get('x-request-id')).to.match(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    // No SIGTERM listener of its own: apitrail flushes, then the default action still terminates it.
+    expect(await app.stop()).to.deep.equal({ code: null, signal: 'SIGTERM' });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await collector?.stop();
+  });
+
+  it('prints one NDJSON audit record per request with the seed field names and types', () => {
+    const audits = app.jsonLines().filter((line) => line.event === 'apitrail.api_request');
+    expect(audits).to.have.length(2);
+    const scans = audits.find((line) => line.path === '/api/v1/scans')!;
+    expect(scans).to.include({
+      level: 'INFO',
+      logger: 'api',
+      message: 'API Request: GET /api/v1/scans',
+      method: 'GET',
+      status_code: 200,
+      source_ip: '127.0.0.1',
+      user_agent: 'ProwlerClient/1.0',
+      request_id: 'skeleton-req-1',
+      authentication_method: 'unauthenticated',
+      is_api_key_request: false,
+    });
+    expect(scans.query_params).to.deep.equal({ provider: 'aws', limit: '100' });
+    expect(scans.duration).to.be.a('number').and.to.be.above(0).and.below(5);
+    expect(scans.timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(scans.trace_id).to.match(/^[0-9a-f]{32}$/);
+    expect(scans.span_id).to.match(/^[0-9a-f]{16}$/);
+    const missing = audits.find((line) => line.path === '/nope')!;
+    expect(missing).to.include({ level: 'WARN', status_code: 404 });
+  });
+
+  it('delivers server spans and audit records to the collector with the same trace ids', async () => {
+    const logs = await waitFor('two audit records at the collector', async () => {
+      const records = (await collector.logs()).filter((record) => record.eventName === 'apitrail.api_request');
+      return records.length >= 2 ? records : undefined;
+    });
+    const spans = await waitFor('two server spans at the collector', async () => {
+      const serverSpans = (await collector.spans()).filter((span) => span.kind === SERVER_SPAN_KIND);
+      return serverSpans.length >= 2 ? serverSpans : undefined;
+    });
+    expect(logs).to.have.length(2);
+    expect(spans).to.have.length(2);
+    const ndjson = app.jsonLines().find((line) => line.request_id === 'skeleton-req-1')!;
+    const record = logs.find((log) => log.attributes['correlation.id'] === 'skeleton-req-1')!;
+    expect(record.scope).to.equal('api');
+    expect(record.severityText).to.equal('INFO');
+    expect(record.body).to.equal('API Request: GET /api/v1/scans');
+    expect(record.resource['service.name']).to.equal('skeleton-e2e');
+    expect(record.attributes).to.include({
+      'http.request.method': 'GET',
+      'url.path': '/api/v1/scans',
+      'url.query': 'provider=aws&limit=100',
+      'http.response.status_code': 200,
+      'client.address': '127.0.0.1',
+      'user_agent.original': 'ProwlerClient/1.0',
+    });
+    expect(record.attributes['http.server.request.duration']).to.be.a('number');
+    expect(record.traceId).to.equal(ndjson.trace_id);
+    expect(record.spanId).to.equal(ndjson.span_id);
+    const span = spans.find((candidate) => candidate.spanId === record.spanId)!;
+    expect(span, 'the audit record points at its server span').to.not.equal(undefined);
+    expect(span.traceId).to.equal(record.traceId);
+    expect(span.attributes['correlation.id']).to.equal('skeleton-req-1');
+    expect(span.attributes['http.response.status_code']).to.equal(200);
+  });
+});
+
+describe('register entry points', function () {
+  it('works with --import on an ES-module app', async () => {
+    const app = await startApp({
+      script: 'examples/esm/server.mjs',
+      loader: 'import',
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson' },
+    });
+    const response = await fetch(`${app.baseUrl}/api/things?x=1`);
+    expect(response.status).to.equal(200);
+    await app.stop();
+    const audits = app.jsonLines().filter((line) => line.event === 'apitrail.api_request');
+    expect(audits).to.have.length(1);
+    expect(audits[0]).to.include({ path: '/api/things', status_code: 200 });
+    expect(audits[0]!.query_params).to.deep.equal({ x: '1' });
+  });
+
+  for (const [variable, value] of [
+    ['OTEL_LOGS_EXPORTER', 'ndjson,kafka'],
+    ['OTEL_TRACES_EXPORTER', 'ndjson'],
+    ['OTEL_SDK_DISABLED', 'maybe'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['APITRAIL_SHUTDOWN_TIMEOUT_MS', '-5'],
+  ] as const) {
+    it(`refuses to start on a malformed ${variable} and names it`, async () => {
+      const started = startApp({ script: 'examples/node-http/server.js', env: { [variable]: value } });
+      const error = await started.then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      expect(error, 'the app must not start').to.be.instanceOf(Error);
+      expect(error!.message).to.include(`apitrail: invalid configuration: ${variable}:`);
+    });
+  }
+
+  it('does nothing when OTEL_SDK_DISABLED=true', async () => {
+    const app = await startApp({
+      script: 'examples/node-http/server.js',
+      env: { OTEL_SDK_DISABLED: 'true', OTEL_LOGS_EXPORTER: 'ndjson' },
+    });
+    const response = await fetch(`${app.baseUrl}/api/v1/scans`);
+    expect(response.headers.get('x-request-id')).to.equal(null);
+    await app.stop();
+    expect(app.jsonLines().filter((line) => line.event !== undefined)).to.have.length(0);
+  });
+});

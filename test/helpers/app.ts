@@ -1,0 +1,85 @@
+// Starts an example app in a child process under the apitrail register (the real zero-code path)
+// and collects what it prints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { waitFor } from './wait.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+export interface RunningApp {
+  readonly baseUrl: string;
+  readonly process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** JSON lines the app printed on stdout, parsed (non-JSON lines are skipped). */
+  jsonLines(): Record<string, unknown>[];
+  /** Sends SIGTERM and waits for the process to exit (the register flushes on SIGTERM). */
+  stop(): Promise<AppExit>;
+}
+
+export interface AppExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StartAppOptions {
+  /** Script path relative to the repository root. */
+  script: string;
+  /** `require` (default) or `import` — how the register is loaded. */
+  loader?: 'require' | 'import';
+  env?: Record<string, string | undefined>;
+}
+
+export async function startApp(options: StartAppOptions): Promise<RunningApp> {
+  const flag = options.loader === 'import' ? '--import' : '--require';
+  const child = spawn(process.execPath, [flag, '@apitrail/auto/register', resolve(repoRoot, options.script)], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', OTEL_METRICS_EXPORTER: undefined, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<AppExit>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  const jsonLines = (): Record<string, unknown>[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  const giveUp = new AbortController();
+  const listening = waitFor(
+    'the app to listen',
+    () => jsonLines().find((line) => typeof line.listening === 'number')?.listening as number | undefined,
+    20000,
+    giveUp.signal,
+  );
+  const exitedEarly = exited.then(({ code, signal }) => {
+    giveUp.abort();
+    throw new Error(`app exited with ${signal ?? code} before listening`);
+  });
+  const port = await Promise.race([listening, exitedEarly]).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}\nstderr: ${stderr}`);
+  });
+  exitedEarly.catch(() => undefined);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    process: child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    jsonLines,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Runs the project's real OpenTelemetry Collector distribution (built from its Go modules by
+// `npm run collector:build`) on loopback ephemeral ports, and reads what its file exporters wrote.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { collectorBinary } from '../../scripts/lib/collector-dist.mjs';
+import { decodeLogLines, decodeSpanLines, type ExportedLogRecord, type ExportedSpan } from './otlp-json.ts';
+import { freePort } from './ports.ts';
+import { waitFor } from './wait.ts';
+
+export const collectorConfigDir = resolve(import.meta.dirname, '..', '..', 'collector-config');
+
+function goOnPath(): boolean {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The collector binary. Where `go` is not installed at all, the calling suite is skipped with a
+ * loud message; with Go present, a missing build is an error, never a skip.
+ */
+export async function requireCollector(context: Mocha.Context): Promise<string> {
+  const binary = await collectorBinary();
+  if (binary !== undefined) return binary;
+  if (!goOnPath()) {
+    process.stderr.write(
+      '\n  !!! SKIPPING real-collector tests: `go` is not on PATH, so the collector cannot be built !!!\n\n',
+    );
+    context.skip();
+  }
+  throw new Error('the collector distribution is not built for this manifest: run `npm run collector:build`');
+}
+
+export interface RunningCollector {
+  readonly otlpHttpEndpoint: string;
+  readonly outputDir: string;
+  readonly process: ChildProcess;
+  logs(): Promise<ExportedLogRecord[]>;
+  spans(): Promise<ExportedSpan[]>;
+  /** Everything the collector's exporters wrote, as raw text (for searching for leaked secrets). */
+  rawOutput(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function readIfPresent(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+export async function startCollector(
+  binary: string,
+  configFile: string,
+  env: Record<string, string> = {},
+): Promise<RunningCollector> {
+  const outputDir = await mkdtemp(join(tmpdir(), 'apitrail-collector-'));
+  const otlpPort = await freePort();
+  const healthPort = await freePort();
+  const child = spawn(binary, ['--config', join(collectorConfigDir, configFile)], {
+    env: {
+      ...process.env,
+      APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
+      APITRAIL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+      APITRAIL_COLLECTOR_OUTPUT_DIR: outputDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let diagnostics = '';
+  child.stdout.on('data', (chunk: Buffer) => (diagnostics += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (diagnostics += chunk.toString()));
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  try {
+    await waitFor('collector health', async () => {
+      if (child.exitCode !== null) throw new Error(`collector exited with ${child.exitCode}:\n${diagnostics}`);
+      const response = await fetch(`http://127.0.0.1:${healthPort}/`);
+      return response.ok ? true : undefined;
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- collector output ---\n${diagnostics}`, { cause: error });
+  }
+  const logsFile = join(outputDir, 'logs.jsonl');
+  const tracesFile = join(outputDir, 'traces.jsonl');
+  return {
+    otlpHttpEndpoint: `http://127.0.0.1:${otlpPort}`,
+    outputDir,
+    process: child,
+    logs: async () => decodeLogLines(await readIfPresent(logsFile)),
+    spans: async () => decodeSpanLines(await readIfPresent(tracesFile)),
+    rawOutput: async () => (await readIfPresent(logsFile)) + (await readIfPresent(tracesFile)),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

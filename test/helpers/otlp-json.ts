@@ -1,0 +1,122 @@
+// Decodes the OTLP-JSON the collector's file exporter writes into flat, easily asserted records.
+
+type OtlpAnyValue = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  bytesValue?: string;
+  arrayValue?: { values?: OtlpAnyValue[] };
+  kvlistValue?: { values?: OtlpKeyValue[] };
+};
+type OtlpKeyValue = { key: string; value?: OtlpAnyValue };
+
+export function decodeValue(value: OtlpAnyValue | undefined): unknown {
+  if (value === undefined) return undefined;
+  if ('stringValue' in value) return value.stringValue;
+  if ('boolValue' in value) return value.boolValue;
+  if ('intValue' in value) return Number(value.intValue);
+  if ('doubleValue' in value) return value.doubleValue;
+  if ('bytesValue' in value) return value.bytesValue;
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(decodeValue);
+  if (value.kvlistValue) return decodeAttributes(value.kvlistValue.values);
+  return undefined;
+}
+
+export function decodeAttributes(list: OtlpKeyValue[] | undefined): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const { key, value } of list ?? []) attributes[key] = decodeValue(value);
+  return attributes;
+}
+
+export interface ExportedLogRecord {
+  resource: Record<string, unknown>;
+  scope: string;
+  eventName?: string;
+  severityText?: string;
+  severityNumber?: number;
+  body: unknown;
+  attributes: Record<string, unknown>;
+  traceId?: string;
+  spanId?: string;
+  timeUnixNano?: string;
+}
+
+export interface ExportedSpan {
+  resource: Record<string, unknown>;
+  scope: string;
+  name: string;
+  kind?: number;
+  traceId: string;
+  spanId: string;
+  attributes: Record<string, unknown>;
+  events: { name: string; attributes: Record<string, unknown> }[];
+}
+
+interface ResourceLogs {
+  resource?: { attributes?: OtlpKeyValue[] };
+  scopeLogs?: { scope?: { name?: string }; logRecords?: Record<string, unknown>[] }[];
+}
+interface ResourceSpans {
+  resource?: { attributes?: OtlpKeyValue[] };
+  scopeSpans?: { scope?: { name?: string }; spans?: Record<string, unknown>[] }[];
+}
+
+export function decodeLogLines(text: string): ExportedLogRecord[] {
+  const records: ExportedLogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const payload = JSON.parse(line) as { resourceLogs?: ResourceLogs[] };
+    for (const resourceLogs of payload.resourceLogs ?? []) {
+      const resource = decodeAttributes(resourceLogs.resource?.attributes);
+      for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+        for (const record of scopeLogs.logRecords ?? []) {
+          records.push({
+            resource,
+            scope: scopeLogs.scope?.name ?? '',
+            eventName: record.eventName as string | undefined,
+            severityText: record.severityText as string | undefined,
+            severityNumber: record.severityNumber as number | undefined,
+            body: decodeValue(record.body as OtlpAnyValue | undefined),
+            attributes: decodeAttributes(record.attributes as OtlpKeyValue[] | undefined),
+            traceId: (record.traceId as string | undefined) || undefined,
+            spanId: (record.spanId as string | undefined) || undefined,
+            timeUnixNano: record.timeUnixNano as string | undefined,
+          });
+        }
+      }
+    }
+  }
+  return records;
+}
+
+export function decodeSpanLines(text: string): ExportedSpan[] {
+  const spans: ExportedSpan[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const payload = JSON.parse(line) as { resourceSpans?: ResourceSpans[] };
+    for (const resourceSpans of payload.resourceSpans ?? []) {
+      const resource = decodeAttributes(resourceSpans.resource?.attributes);
+      for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
+        for (const span of scopeSpans.spans ?? []) {
+          spans.push({
+            resource,
+            scope: scopeSpans.scope?.name ?? '',
+            name: span.name as string,
+            kind: span.kind as number | undefined,
+            traceId: span.traceId as string,
+            spanId: span.spanId as string,
+            attributes: decodeAttributes(span.attributes as OtlpKeyValue[] | undefined),
+            events: ((span.events as { name: string; attributes?: OtlpKeyValue[] }[] | undefined) ?? []).map(
+              (event) => ({
+                name: event.name,
+                attributes: decodeAttributes(event.attributes),
+              }),
+            ),
+          });
+        }
+      }
+    }
+  }
+  return spans;
+}

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { SeverityNumber, TraceFlags } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { formatHumanReadable, queryParamsObject, toNdjsonObject } from '@apitrail/export';
+
+function record(overrides: Partial<ReadableLogRecord>): ReadableLogRecord {
+  return {
+    hrTime: [1_705_329_022, 123_456_789],
+    hrTimeObserved: [1_705_329_022, 123_456_789],
+    severityNumber: SeverityNumber.INFO,
+    severityText: 'INFO',
+    body: 'API Request: GET /api/v1/scans [API Key: Production Scanner]',
+    eventName: 'apitrail.api_request',
+    attributes: {},
+    droppedAttributesCount: 0,
+    instrumentationScope: { name: 'api' },
+    resource: {} as ReadableLogRecord['resource'],
+    ...overrides,
+  };
+}
+
+describe('NDJSON audit record format', () => {
+  it('writes the seed field names, in the seed order, with the seed types', () => {
+    const object = toNdjsonObject(
+      record({
+        attributes: {
+          'correlation.id': 'req-1',
+          'auth.method': 'api_key',
+          'auth.is_api_key_request': true,
+          'api_key.id': 'a1b2',
+          'api_key.name': 'Production Scanner',
+          'tenant.id': 't-1',
+          'http.request.method': 'GET',
+          'url.path': '/api/v1/scans',
+          'url.query': 'provider=aws&limit=100&tag=a&tag=b',
+          'http.response.status_code': 200,
+          'http.server.request.duration': 0.245,
+          'client.address': '192.168.1.100',
+          'user_agent.original': 'ProwlerClient/1.0',
+          'custom.attribute': 'kept',
+        },
+        spanContext: {
+          traceId: '0af7651916cd43dd8448eb211c80319c',
+          spanId: 'b7ad6b7169203331',
+          traceFlags: TraceFlags.SAMPLED,
+        },
+      }),
+    );
+    expect(Object.keys(object)).to.deep.equal([
+      'timestamp',
+      'level',
+      'message',
+      'logger',
+      'event',
+      'api_key_id',
+      'api_key_name',
+      'tenant_id',
+      'authentication_method',
+      'is_api_key_request',
+      'method',
+      'path',
+      'query_params',
+      'status_code',
+      'duration',
+      'source_ip',
+      'user_agent',
+      'request_id',
+      'custom.attribute',
+      'trace_id',
+      'span_id',
+      'trace_flags',
+    ]);
+    expect(object).to.deep.include({
+      timestamp: '2024-01-15T14:30:22.123Z',
+      level: 'INFO',
+      logger: 'api',
+      is_api_key_request: true,
+      status_code: 200,
+      duration: 0.245,
+      query_params: { provider: 'aws', limit: '100', tag: ['a', 'b'] },
+    });
+  });
+
+  it('keeps non-string bodies under `body` and derives the level from the severity number', () => {
+    const object = toNdjsonObject(
+      record({ body: { nested: [1, 2] }, severityText: undefined, severityNumber: SeverityNumber.WARN2 }),
+    );
+    expect(object.message).to.equal('');
+    expect(object.body).to.deep.equal({ nested: [1, 2] });
+    expect(object.level).to.equal('WARN');
+  });
+
+  it('decodes query strings like a web framework does', () => {
+    expect(queryParamsObject('a=1+2&b=%2F&c')).to.deep.equal({ a: '1 2', b: '/', c: '' });
+  });
+
+  it('the human-readable format neutralises control characters in every field', () => {
+    const line = formatHumanReadable(
+      record({ body: 'GET /x\r\nFAKE 200', attributes: { 'user_agent.original': 'evil\u001b[2J\nagent' } }),
+      false,
+    );
+    expect(line).to.not.match(/[\r\n\u001b]/);
+    expect(line).to.include('GET /x\\r\\nFAKE 200');
+    expect(line).to.include('user_agent=evil\\u001b[2J\\nagent');
+  });
+});
