@@ -10,18 +10,22 @@ import { createInterface } from 'node:readline';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const app = spawn(process.execPath, ['--require', '@apitrail/auto/register', join(root, 'examples/node-http/server.js')], {
-  cwd: root,
-  env: {
-    ...process.env,
-    PORT: '0',
-    OTEL_SERVICE_NAME: 'apitrail-demo',
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'ndjson',
-    OTEL_BLRP_SCHEDULE_DELAY: '50',
+const app = spawn(
+  process.execPath,
+  ['--require', '@apitrail/auto/register', join(root, 'examples/node-http/server.js')],
+  {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: '0',
+      OTEL_SERVICE_NAME: 'apitrail-demo',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'ndjson',
+      OTEL_BLRP_SCHEDULE_DELAY: '50',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+);
 
 const lines = createInterface({ input: app.stdout });
 const port = await new Promise((resolve, reject) => {
