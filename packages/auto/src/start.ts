@@ -1,17 +1,6 @@
 import { startNodeSdk } from '@opentelemetry/sdk-node';
-import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Environment } from '@apitrail/core';
-import { createRequestContextFactory } from '@apitrail/identity';
-import {
-  RequestContextLogRecordProcessor,
-  RequestTracker,
-  apitrailHttpInstrumentationConfig,
-  installRequestScope,
-} from '@apitrail/http';
 import { readAutoConfig, type AutoConfig } from './config.js';
-import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
+import { buildComponents, type ComponentOptions } from './components.js';
 import { flushOnExit } from './shutdown.js';
 
 export interface ApitrailHandle {
@@ -20,29 +9,9 @@ export interface ApitrailHandle {
   shutdown(): Promise<void>;
 }
 
-export interface StartOptions {
-  /** Defaults to `process.env`. */
-  env?: Environment;
-  /** The app's own instrumentation-http settings; apitrail's hooks run before its hooks. */
-  httpInstrumentation?: HttpInstrumentationConfig;
+export interface StartOptions extends ComponentOptions {
   /** Flush on SIGTERM, SIGINT and beforeExit (default true). */
   flushOnExit?: boolean;
-}
-
-/**
- * The processor chains, in the order records flow: enrich → (redact → integrity) → export. With
- * no trace exporter, spans are still created (and dropped) so that log records carry trace and
- * span ids and incoming trace context keeps propagating.
- */
-export function apitrailProcessors(config: AutoConfig): {
-  spanProcessors: SpanProcessor[];
-  logRecordProcessors: LogRecordProcessor[];
-} {
-  const exporting = exportingSpanProcessors(config);
-  return {
-    spanProcessors: exporting.length > 0 ? exporting : [new NoopSpanProcessor()],
-    logRecordProcessors: [new RequestContextLogRecordProcessor(), ...exportingLogRecordProcessors(config)],
-  };
 }
 
 /**
@@ -53,26 +22,21 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const config = readAutoConfig(options.env ?? process.env);
   if (config.disabled) return { config, shutdown: () => Promise.resolve() };
 
-  const tracker = new RequestTracker({
-    createRequestContext: createRequestContextFactory({ correlationHeaders: config.correlationHeaders }),
-  });
-  const { spanProcessors, logRecordProcessors } = apitrailProcessors(config);
+  const components = buildComponents(config, options);
   const sdk = startNodeSdk({
-    spanProcessors,
-    logRecordProcessors,
-    instrumentations: [
-      new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation)),
-    ],
-    ...(config.metricsFromEnvironment ? {} : { metricReaders: [] }),
+    spanProcessors: components.spanProcessors,
+    logRecordProcessors: components.logRecordProcessors,
+    instrumentations: components.instrumentations,
+    ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
   });
-  const detachRequestScope = installRequestScope(tracker);
+  const stopRequestScope = components.installRequestScope();
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(detachRequestScope));
+  const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(stopRequestScope));
   const removeExitHooks =
-    options.flushOnExit === false ? () => undefined : flushOnExit(shutdown, config.shutdownTimeoutMs);
+    options.flushOnExit === false ? () => undefined : flushOnExit(shutdown, components.config.shutdownTimeoutMs);
   return {
-    config,
+    config: components.config,
     shutdown: () => {
       removeExitHooks();
       return shutdown();

@@ -1,0 +1,73 @@
+import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Environment } from '@apitrail/core';
+import { createRequestContextFactory } from '@apitrail/identity';
+import {
+  RequestContextLogRecordProcessor,
+  RequestTracker,
+  apitrailHttpInstrumentationConfig,
+  installRequestScope,
+} from '@apitrail/http';
+import { readAutoConfig, type AutoConfig } from './config.js';
+import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
+
+export interface ComponentOptions {
+  /** Defaults to `process.env`. */
+  env?: Environment;
+  /** The app's own instrumentation-http settings; apitrail's hooks run before its hooks. */
+  httpInstrumentation?: HttpInstrumentationConfig;
+}
+
+/**
+ * Everything the register starts, as parts for apps that bootstrap the OpenTelemetry SDK
+ * themselves: pass `instrumentations`, `spanProcessors` and `logRecordProcessors` to their
+ * NodeSDK, then call `installRequestScope()` once.
+ */
+export interface ApitrailComponents {
+  readonly config: AutoConfig;
+  readonly instrumentations: Instrumentation[];
+  readonly spanProcessors: SpanProcessor[];
+  readonly logRecordProcessors: LogRecordProcessor[];
+  /** Starts tracking requests; returns a function that stops it. */
+  installRequestScope(): () => void;
+}
+
+/**
+ * The processor chains, in the order records flow: enrich → (redact → detect → integrity) →
+ * export. With no trace exporter, spans are still created (and dropped) so that log records carry
+ * trace and span ids and incoming trace context keeps propagating.
+ */
+export function apitrailProcessors(config: AutoConfig): {
+  spanProcessors: SpanProcessor[];
+  logRecordProcessors: LogRecordProcessor[];
+} {
+  const exporting = exportingSpanProcessors(config);
+  return {
+    spanProcessors: exporting.length > 0 ? exporting : [new NoopSpanProcessor()],
+    logRecordProcessors: [new RequestContextLogRecordProcessor(), ...exportingLogRecordProcessors(config)],
+  };
+}
+
+/** Instrumentations apitrail needs, configured with its hooks. */
+export function apitrailInstrumentations(tracker: RequestTracker, options: ComponentOptions): Instrumentation[] {
+  return [new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation))];
+}
+
+/** Reads the configuration (throwing ApitrailConfigError on bad input) and builds every part. */
+export function apitrailComponents(options: ComponentOptions = {}): ApitrailComponents {
+  return buildComponents(readAutoConfig(options.env ?? process.env), options);
+}
+
+export function buildComponents(config: AutoConfig, options: ComponentOptions): ApitrailComponents {
+  const tracker = new RequestTracker({
+    createRequestContext: createRequestContextFactory({ correlationHeaders: config.correlationHeaders }),
+  });
+  return {
+    config,
+    instrumentations: apitrailInstrumentations(tracker, options),
+    ...apitrailProcessors(config),
+    installRequestScope: () => installRequestScope(tracker),
+  };
+}
