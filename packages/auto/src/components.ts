@@ -3,13 +3,19 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Environment } from '@apitrail/core';
-import { createRequestContextFactory } from '@apitrail/identity';
+import {
+  createRequestContextFactory,
+  readIdentityConfig,
+  warnAboutEphemeralFingerprintKey,
+  type ApiKeyResolver,
+} from '@apitrail/identity';
 import {
   RequestContextLogRecordProcessor,
   RequestTracker,
   apitrailHttpInstrumentationConfig,
   installRequestScope,
 } from '@apitrail/http';
+import { ApitrailWinstonInstrumentation } from '@apitrail/winston';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
 
@@ -18,6 +24,8 @@ export interface ComponentOptions {
   env?: Environment;
   /** The app's own instrumentation-http settings; apitrail's hooks run before its hooks. */
   httpInstrumentation?: HttpInstrumentationConfig;
+  /** The app's own API key lookup (sync or async); its answers are cached under a keyed hash. */
+  resolveApiKey?: ApiKeyResolver;
 }
 
 /**
@@ -51,8 +59,15 @@ export function apitrailProcessors(config: AutoConfig): {
 }
 
 /** Instrumentations apitrail needs, configured with its hooks. */
-export function apitrailInstrumentations(tracker: RequestTracker, options: ComponentOptions): Instrumentation[] {
-  return [new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation))];
+export function apitrailInstrumentations(
+  tracker: RequestTracker,
+  options: ComponentOptions,
+  apiKeyQueryParam?: string,
+): Instrumentation[] {
+  return [
+    new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation, apiKeyQueryParam)),
+    new ApitrailWinstonInstrumentation(),
+  ];
 }
 
 /** Reads the configuration (throwing ApitrailConfigError on bad input) and builds every part. */
@@ -61,12 +76,21 @@ export function apitrailComponents(options: ComponentOptions = {}): ApitrailComp
 }
 
 export function buildComponents(config: AutoConfig, options: ComponentOptions): ApitrailComponents {
+  const identity = readIdentityConfig(options.env ?? process.env);
+  // Deferred: the SDK installs its diagnostic logger after the components are built.
+  process.nextTick(() => warnAboutEphemeralFingerprintKey(identity));
   const tracker = new RequestTracker({
-    createRequestContext: createRequestContextFactory({ correlationHeaders: config.correlationHeaders }),
+    createRequestContext: createRequestContextFactory({
+      correlationHeaders: config.correlationHeaders,
+      config: identity,
+      ...(options.resolveApiKey === undefined ? {} : { resolveApiKey: options.resolveApiKey }),
+    }),
+    auditScope: identity.auditScope,
+    ...(identity.apiKeyQueryParam === undefined ? {} : { apiKeyQueryParam: identity.apiKeyQueryParam }),
   });
   return {
     config,
-    instrumentations: apitrailInstrumentations(tracker, options),
+    instrumentations: apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam),
     ...apitrailProcessors(config),
     installRequestScope: () => installRequestScope(tracker),
   };

@@ -12,6 +12,8 @@ export interface RequestIdentity {
   apiKeyInQuery?: boolean;
   tenantId?: string;
   userId?: string;
+  /** `iss` of an unverified JWT, when APITRAIL_JWT_IDENTITY_CLAIMS includes it. */
+  jwtIssuer?: string;
   authenticationMethod: AuthenticationMethod;
   isApiKeyRequest: boolean;
 }

@@ -46,6 +46,16 @@ export const ATTR_AUTH_IS_API_KEY_REQUEST = 'auth.is_api_key_request';
 /** JWT claims taken as identity when configured (no signature check: that is the app's job). */
 export const ATTR_AUTH_JWT_SUBJECT = 'auth.jwt.sub';
 export const ATTR_AUTH_JWT_ISSUER = 'auth.jwt.iss';
+/** Id of a token the app created, revoked or saw reused (never the token itself). */
+export const ATTR_AUTH_TOKEN_ID = 'auth.token.id';
+/** What an authorization decision was about (a route, a resource id). */
+export const ATTR_AUTHZ_RESOURCE = 'auth.authz.resource';
+/** The input field that failed validation (its name, never its value). */
+export const ATTR_INPUT_VALIDATION_FIELD = 'input_validation.field';
+/** The rate limit that was exceeded, as the app names it (`120/min`). */
+export const ATTR_RATE_LIMIT_NAME = 'rate_limit.name';
+/** `timeout` when the audit record was emitted before an async API key resolver answered. */
+export const ATTR_AUTH_RESOLUTION = 'auth.resolution';
 
 // --- apitrail: request correlation and audit record --------------------------------------------
 export const ATTR_CORRELATION_ID = 'correlation.id';
@@ -71,6 +81,15 @@ export const ATTR_SECURITY_RULE_UUID = 'security_rule.uuid';
 export const ATTR_SECURITY_RULE_VERSION = 'security_rule.version';
 export const ATTR_SECURITY_RULE_DESCRIPTION = 'security_rule.description';
 export const ATTR_SECURITY_RULE_REFERENCE = 'security_rule.reference';
+/** Detection alert evidence: what was counted, against which threshold, over which window. */
+export const ATTR_ALERT_SUBJECT = 'apitrail.alert.subject';
+export const ATTR_ALERT_COUNT = 'apitrail.alert.count';
+export const ATTR_ALERT_THRESHOLD = 'apitrail.alert.threshold';
+export const ATTR_ALERT_WINDOW_SECONDS = 'apitrail.alert.window_seconds';
+/** Up to a few of the source IPs involved (string array). */
+export const ATTR_ALERT_SAMPLE_IPS = 'apitrail.alert.sample_ips';
+/** The key's recent per-window baseline, for volume-above-baseline alerts. */
+export const ATTR_ALERT_BASELINE = 'apitrail.alert.baseline';
 
 // --- Redaction summary (same names as the Collector's redaction processor summary) -------------
 export const ATTR_REDACTION_REDACTED_KEYS = 'redaction.redacted.keys';
@@ -83,12 +102,23 @@ export const ATTR_INTEGRITY_CHAIN_ID = 'apitrail.integrity.chain_id';
 export const ATTR_INTEGRITY_SEQUENCE = 'apitrail.integrity.seq';
 export const ATTR_INTEGRITY_MAC = 'apitrail.integrity.mac';
 export const ATTR_INTEGRITY_PREVIOUS_MAC = 'apitrail.integrity.prev_mac';
+/** Public id of the MAC key (a truncated HMAC of a constant), so a verifier can tell a wrong key. */
+export const ATTR_INTEGRITY_KEY_ID = 'apitrail.integrity.key_id';
+/** On the checkpoint a chain ends with at shutdown: nothing follows it. */
+export const ATTR_INTEGRITY_FINAL = 'apitrail.integrity.final';
 
 // --- Instrumentation scopes (become the NDJSON `logger` field) ---------------------------------
 /** Scope of the per-request audit record; `api` is the logger name Prowler's records carry. */
 export const AUDIT_LOGGER_NAME = 'api';
 export const SECURITY_LOGGER_NAME = 'apitrail.security';
 export const INSTRUMENTATION_VERSION = '0.1.0';
+
+// --- winston integration (@apitrail/winston) ---------------------------------------------------
+/** Instrumentation scope (NDJSON `logger`) of app log lines that do not name their own logger. */
+export const APP_LOGGER_NAME = 'app';
+export const WINSTON_INSTRUMENTATION_NAME = '@apitrail/winston';
+/** A log line whose metadata was cut to stay bounded (deep, huge, cyclic or hostile values). */
+export const ATTR_LOG_TRUNCATED = 'apitrail.log.truncated';
 
 // --- Log record event names ----------------------------------------------------------------------
 /** The per-request audit record (apitrail's own event name; OWASP has no per-request event). */
@@ -221,4 +251,5 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_EVENT_OUTCOME, ndjson: 'event_outcome', ecs: 'event.outcome' },
   { attribute: ATTR_EVENT_ACTION, ndjson: 'event_action', ecs: 'event.action' },
   { attribute: ATTR_EVENT_REASON, ndjson: 'event_reason', ecs: 'event.reason' },
+  { attribute: ATTR_LOG_TRUNCATED, ndjson: 'truncated', ecs: 'apitrail.log.truncated' },
 ];

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ROOT_CONTEXT, logs, trace, type Attributes, type Context, type Logger } from '@opentelemetry/api';
 import {
-  ATTR_CLIENT_ADDRESS,
+  ATTR_AUTH_RESOLUTION,
   ATTR_EVENT_ACTION,
   ATTR_EVENT_CATEGORY,
   ATTR_EVENT_KIND,
@@ -17,6 +17,7 @@ import {
   AUDIT_LOGGER_NAME,
   EVENT_API_REQUEST,
   INSTRUMENTATION_VERSION,
+  neutralizeControlCharacters,
   setRequestContext,
 } from '@apitrail/core';
 import type { IncomingMessage } from 'node:http';
@@ -49,7 +50,25 @@ export function outcomeOf(response: ServerResponse): AuditOutcome {
 
 function auditMessage(method: string, path: string, apiKeyName: string | undefined): string {
   const base = `API Request: ${method} ${path}`;
-  return apiKeyName === undefined ? base : `${base} [API Key: ${apiKeyName}]`;
+  return neutralizeControlCharacters(apiKeyName === undefined ? base : `${base} [API Key: ${apiKeyName}]`);
+}
+
+const REDACTED = 'REDACTED';
+
+/** The query string with the API key parameter's value replaced, as instrumentation-http does on spans. */
+export function withoutKeyParameter(query: string, parameter: string | undefined): string {
+  if (parameter === undefined || query === '') return query;
+  const params = new URLSearchParams(query);
+  if (!params.has(parameter)) return query;
+  params.set(parameter, REDACTED);
+  return params.toString();
+}
+
+export interface AuditOptions {
+  /** Query parameter that carries API keys (its value is replaced by `REDACTED`). */
+  readonly apiKeyQueryParam?: string;
+  /** An async key resolver had not answered when the record had to go out. */
+  readonly resolutionTimedOut: boolean;
 }
 
 /** The context the audit record is emitted in: the server span (for trace/span ids) and the request. */
@@ -59,7 +78,12 @@ export function recordContext(state: RequestState): Context {
 }
 
 /** Emits the one audit record of a finished (or aborted) request through the OTel Logs API. */
-export function emitAuditRecord(state: RequestState, request: IncomingMessage, outcome: AuditOutcome): void {
+export function emitAuditRecord(
+  state: RequestState,
+  request: IncomingMessage,
+  outcome: AuditOutcome,
+  options: AuditOptions,
+): void {
   const { path, query } = splitRequestTarget(state.url);
   const durationSeconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
   const severity = severityForStatus(outcome.statusCode);
@@ -67,7 +91,7 @@ export function emitAuditRecord(state: RequestState, request: IncomingMessage, o
     ...identityAttributes(state.context),
     [ATTR_HTTP_REQUEST_METHOD]: state.method,
     [ATTR_URL_PATH]: path,
-    [ATTR_URL_QUERY]: query,
+    [ATTR_URL_QUERY]: withoutKeyParameter(query, options.apiKeyQueryParam),
     [ATTR_HTTP_RESPONSE_STATUS_CODE]: outcome.statusCode,
     [ATTR_REQUEST_DURATION]: durationSeconds,
     [ATTR_EVENT_KIND]: 'event',
@@ -76,10 +100,10 @@ export function emitAuditRecord(state: RequestState, request: IncomingMessage, o
     [ATTR_EVENT_ACTION]: 'api_request',
     [ATTR_EVENT_OUTCOME]: outcome.statusCode < 400 ? 'success' : 'failure',
   };
-  if (state.context.clientAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = state.context.clientAddress;
   const userAgent = request.headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
   if (outcome.aborted) attributes[ATTR_REQUEST_ABORTED] = true;
+  if (options.resolutionTimedOut) attributes[ATTR_AUTH_RESOLUTION] = 'timeout';
   logger().emit({
     eventName: EVENT_API_REQUEST,
     severityNumber: severity.number,

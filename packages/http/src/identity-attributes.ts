@@ -6,7 +6,9 @@ import {
   ATTR_API_KEY_NAME,
   ATTR_API_KEY_PREFIX,
   ATTR_AUTH_IS_API_KEY_REQUEST,
+  ATTR_AUTH_JWT_ISSUER,
   ATTR_AUTH_METHOD,
+  ATTR_CLIENT_ADDRESS,
   ATTR_CORRELATION_ID,
   ATTR_CORRELATION_REJECTED_ID_LENGTH,
   ATTR_TENANT_CLAIMED_ID,
@@ -34,6 +36,9 @@ export function identityAttributes(requestContext: RequestContext): Attributes {
   if (identity.apiKeyInQuery === true) attributes[ATTR_API_KEY_IN_QUERY] = true;
   if (identity.tenantId !== undefined) attributes[ATTR_TENANT_ID] = identity.tenantId;
   if (identity.userId !== undefined) attributes[ATTR_USER_ID] = identity.userId;
+  if (identity.jwtIssuer !== undefined) attributes[ATTR_AUTH_JWT_ISSUER] = identity.jwtIssuer;
+  // On the span this replaces instrumentation-http's client.address, which believes any X-Forwarded-For.
+  if (requestContext.clientAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = requestContext.clientAddress;
   if (requestContext.claimedTenantId !== undefined) attributes[ATTR_TENANT_CLAIMED_ID] = requestContext.claimedTenantId;
   if (requestContext.rejectedCorrelationIdLength !== undefined) {
     attributes[ATTR_CORRELATION_REJECTED_ID_LENGTH] = requestContext.rejectedCorrelationIdLength;

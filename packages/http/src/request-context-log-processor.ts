@@ -14,7 +14,12 @@ export class RequestContextLogRecordProcessor implements LogRecordProcessor {
     if (requestContext === undefined) return;
     guard(
       'request context log processor',
-      () => logRecord.setAttributes(identityAttributes(requestContext)),
+      () => {
+        // What the emitter set explicitly (a security event about another user, say) wins.
+        for (const [name, value] of Object.entries(identityAttributes(requestContext))) {
+          if (logRecord.attributes[name] === undefined) logRecord.setAttribute(name, value);
+        }
+      },
       undefined,
     );
   }

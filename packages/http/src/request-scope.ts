@@ -24,7 +24,14 @@ function patch(prototype: Patchable): void {
     const [request, response] = args as [IncomingMessage, ServerResponse];
     const requestContext = guard('request scope', () => tracker.begin(request, response), undefined);
     if (requestContext === undefined) return original.call(this, event, ...args);
-    return context.with(setRequestContext(context.active(), requestContext), () => original.call(this, event, ...args));
+    return context.with(setRequestContext(context.active(), requestContext), () => {
+      try {
+        return original.call(this, event, ...args);
+      } catch (error) {
+        guard('request scope', () => tracker.reportException(request, error), undefined);
+        throw error;
+      }
+    });
   };
   emit[PATCHED] = true;
   prototype.emit = emit;

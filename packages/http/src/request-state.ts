@@ -11,6 +11,8 @@ export interface RequestState {
   readonly url: string;
   spanContext?: SpanContext;
   finished: boolean;
+  /** An exception escaped the app's listener and was already reported as a server error event. */
+  exceptionReported?: boolean;
 }
 
 const STATE = Symbol('apitrail.request_state');

@@ -1,29 +1,42 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { trace, type Span } from '@opentelemetry/api';
-import { guard, type RequestContext } from '@apitrail/core';
-import type { RequestContextFactory } from '@apitrail/identity';
-import { emitAuditRecord, outcomeOf } from './audit-record.js';
+import { guard, recordFault, type RequestContext } from '@apitrail/core';
+import { whenIdentityResolved, type AuditScope, type RequestContextFactory } from '@apitrail/identity';
+import { emitAuditRecord, outcomeOf, recordContext } from './audit-record.js';
+import { emitExceptionEvent, emitOutcomeEvents } from './automatic-security-events.js';
 import { getRequestState, setRequestState, type RequestState } from './request-state.js';
 
 export interface RequestTrackerOptions {
   createRequestContext: RequestContextFactory;
   /** Response header that echoes the correlation id; `false` to not echo it. */
   correlationResponseHeader?: string | false;
+  /** `all` requests (default) get an audit record, or only `api_key` requests. */
+  auditScope?: AuditScope;
+  /** Query parameter that may carry an API key: its value never reaches the audit record. */
+  apiKeyQueryParam?: string;
+  /** How long a finished request's audit record waits for an async key resolver (default 1000 ms). */
+  resolutionTimeoutMs?: number;
 }
 
 /**
  * Follows each incoming request from arrival to the end of its response: builds its
- * {@link RequestContext} once, echoes the correlation id, and emits the audit record when the
- * response finishes or the client goes away. Both the request-scope patch and the span hooks go
- * through here, whichever of them sees the request first.
+ * {@link RequestContext} once, echoes the correlation id, and emits the audit record and the
+ * automatic security events when the response finishes or the client goes away. Both the
+ * request-scope patch and the span hooks go through here, whichever of them sees the request first.
  */
 export class RequestTracker {
   private readonly createRequestContext: RequestContextFactory;
   private readonly correlationResponseHeader: string | false;
+  private readonly auditScope: AuditScope;
+  private readonly apiKeyQueryParam: string | undefined;
+  private readonly resolutionTimeoutMs: number;
 
   constructor(options: RequestTrackerOptions) {
     this.createRequestContext = options.createRequestContext;
     this.correlationResponseHeader = options.correlationResponseHeader ?? 'x-request-id';
+    this.auditScope = options.auditScope ?? 'all';
+    this.apiKeyQueryParam = options.apiKeyQueryParam;
+    this.resolutionTimeoutMs = options.resolutionTimeoutMs ?? 1000;
   }
 
   /** The request's state, created on first sight. */
@@ -65,9 +78,35 @@ export class RequestTracker {
     return state.context;
   }
 
+  /** An exception escaped the app's `request` listener: reported at once, the process may not survive it. */
+  reportException(request: IncomingMessage, error: unknown): void {
+    const state = getRequestState(request);
+    if (state !== undefined) emitExceptionEvent(state, error, recordContext(state));
+  }
+
   private finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
     if (state.finished) return;
     state.finished = true;
-    guard('audit record', () => emitAuditRecord(state, request, outcomeOf(response)), undefined);
+    const outcome = outcomeOf(response);
+    // The records go out once a pending async key resolution settles (bounded), so they carry
+    // the resolved identity; on timeout they go out with what is known, marked as such.
+    whenIdentityResolved(state.context, this.resolutionTimeoutMs)
+      .then((resolved) =>
+        guard(
+          'audit record',
+          () => {
+            const context = recordContext(state);
+            emitOutcomeEvents(state, outcome.statusCode, context);
+            if (this.auditScope === 'all' || state.context.identity.isApiKeyRequest) {
+              emitAuditRecord(state, request, outcome, {
+                apiKeyQueryParam: this.apiKeyQueryParam,
+                resolutionTimedOut: !resolved,
+              });
+            }
+          },
+          undefined,
+        ),
+      )
+      .catch((error: unknown) => recordFault('audit record', error));
   }
 }

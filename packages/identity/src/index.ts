@@ -1,6 +1,35 @@
 export { decideCorrelationId, uuidv7, DEFAULT_CORRELATION_HEADERS, type CorrelationDecision } from './correlation.js';
 export {
   createRequestContextFactory,
+  type ApiKeyResolver,
   type IdentityOptions,
   type RequestContextFactory,
 } from './request-context-factory.js';
+export {
+  readIdentityConfig,
+  warnAboutEphemeralFingerprintKey,
+  AUDIT_SCOPES,
+  DEFAULT_API_KEY_HEADERS,
+  DEFAULT_TENANT_HEADER,
+  type AuditScope,
+  type IdentityConfig,
+} from './config.js';
+export { createKeyRegistry, sha256, type KeyRegistry, type ResolvedApiKey } from './key-registry.js';
+export { parseTrustedProxies, clientAddressOf, type TrustedProxies } from './trusted-proxies.js';
+export { extractCredential, type PresentedCredential } from './credentials.js';
+export { setIdentity, type IdentityAnnotation } from './set-identity.js';
+export { getCorrelationId } from '@apitrail/core';
+export {
+  securityEvents,
+  emitSecurityEvent,
+  type SecurityEventParams,
+  type AuthnParams,
+  type AuthzParams,
+  type InputValidationParams,
+  type RateLimitParams,
+  type TokenParams,
+} from './security-events.js';
+export { securityEventKind, type SecurityEventName, type SecurityEventKind } from './security-event-catalog.js';
+export { whenIdentityResolved, authFailureReason, type AuthFailureReason } from './resolution-state.js';
+export { INFO, WARN, ERROR, CRITICAL, type Severity } from './severity.js';
+export { LruCache } from './lru-cache.js';

@@ -1,24 +1,207 @@
 import type { IncomingMessage } from 'node:http';
-import { UNAUTHENTICATED, type RequestContext } from '@apitrail/core';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import {
+  APITRAIL_EVENTS,
+  UNAUTHENTICATED,
+  recordFault,
+  setRequestContext,
+  truncate,
+  type RequestContext,
+} from '@apitrail/core';
+import { readIdentityConfig, type IdentityConfig } from './config.js';
 import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId } from './correlation.js';
+import { extractCredential, type PresentedCredential } from './credentials.js';
+import { fingerprintOf, keyedDigest } from './fingerprint.js';
+import { unverifiedJwtClaims } from './jwt-claims.js';
+import type { ResolvedApiKey } from './key-registry.js';
+import { LruCache } from './lru-cache.js';
+import { setAuthFailureReason, setPendingResolution } from './resolution-state.js';
+import { emitSecurityEvent } from './security-events.js';
+import { MAX_IDENTITY_VALUE_LENGTH } from './set-identity.js';
+import { clientAddressOf } from './trusted-proxies.js';
+
+/**
+ * The app's own key lookup, sync or async. It receives the presented key and must not keep it;
+ * `undefined` means "not a key I know". Its answers are cached under a keyed hash of the key.
+ */
+export type ApiKeyResolver = (key: string) => ResolvedApiKey | undefined | Promise<ResolvedApiKey | undefined>;
 
 export interface IdentityOptions {
   /** Incoming headers that may carry a correlation id, in order of preference. */
   correlationHeaders?: readonly string[];
+  /** From {@link readIdentityConfig}; defaults to the defaults (no registry, random fingerprint key). */
+  config?: IdentityConfig;
+  resolveApiKey?: ApiKeyResolver;
+  /** Resolver cache bounds: entries (default 10000) and time to live (default 60 s). */
+  resolverCache?: { maxEntries?: number; ttlMs?: number };
 }
 
 /** Builds the {@link RequestContext} of an incoming request. Called once, when the request arrives. */
 export type RequestContextFactory = (request: IncomingMessage) => RequestContext;
 
+/** A resolver answer; `null` caches "unknown key" so a flood of bad keys does not flood the resolver. */
+type CachedResolution = ResolvedApiKey | null | Promise<ResolvedApiKey | null>;
+
+const IN_QUERY_WARNINGS_REMEMBERED = 10_000;
+const DAY_MS = 86_400_000;
+
+function applyResolvedKey(
+  requestContext: RequestContext,
+  resolved: ResolvedApiKey,
+  source: 'resolver' | 'registry',
+): void {
+  // The app's own annotation wins, even over an answer that arrives after it.
+  if (requestContext.identitySource === 'app') return;
+  const identity = { ...requestContext.identity, apiKeyId: truncate(resolved.id, MAX_IDENTITY_VALUE_LENGTH) };
+  if (resolved.name !== undefined) identity.apiKeyName = truncate(resolved.name, MAX_IDENTITY_VALUE_LENGTH);
+  if (resolved.tenantId !== undefined) identity.tenantId = truncate(resolved.tenantId, MAX_IDENTITY_VALUE_LENGTH);
+  if (resolved.userId !== undefined) identity.userId = truncate(resolved.userId, MAX_IDENTITY_VALUE_LENGTH);
+  requestContext.identity = identity;
+  requestContext.identitySource = source;
+  setAuthFailureReason(requestContext, undefined);
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first.trim() === '' ? undefined : truncate(first.trim(), MAX_IDENTITY_VALUE_LENGTH);
+}
+
 export function createRequestContextFactory(options: IdentityOptions = {}): RequestContextFactory {
   const correlationHeaders = (options.correlationHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
+  const config = options.config ?? readIdentityConfig({});
+  const { resolveApiKey } = options;
+  const resolverCache = new LruCache<CachedResolution>(
+    options.resolverCache?.maxEntries ?? 10_000,
+    options.resolverCache?.ttlMs ?? 60_000,
+  );
+  const inQueryWarned = new LruCache<true>(IN_QUERY_WARNINGS_REMEMBERED, DAY_MS);
+  const canTellUnknownKeys = resolveApiKey !== undefined || config.keyRegistry !== undefined;
+
+  function resolveWithApp(requestContext: RequestContext, digest: string, secret: string): boolean {
+    let cached = resolverCache.get(digest);
+    if (cached === undefined) {
+      let answer: ReturnType<ApiKeyResolver>;
+      try {
+        answer = resolveApiKey!(secret);
+      } catch (error) {
+        // Only the error's type is reported: an app's message may quote the key it was given.
+        recordFault('api key resolver', new Error(`resolver threw ${(error as Error)?.name ?? typeof error}`));
+        return false;
+      }
+      cached =
+        answer instanceof Promise
+          ? answer.then(
+              (value) => {
+                const settled = value ?? null;
+                resolverCache.set(digest, settled);
+                return settled;
+              },
+              (error: unknown) => {
+                resolverCache.delete(digest);
+                recordFault(
+                  'api key resolver',
+                  new Error(`resolver rejected ${(error as Error)?.name ?? typeof error}`),
+                );
+                return null;
+              },
+            )
+          : (answer ?? null);
+      resolverCache.set(digest, cached);
+    }
+    if (cached instanceof Promise) {
+      setPendingResolution(
+        requestContext,
+        cached.then((value) => {
+          if (value !== null) applyResolvedKey(requestContext, value, 'resolver');
+        }),
+      );
+      return true;
+    }
+    if (cached !== null) applyResolvedKey(requestContext, cached, 'resolver');
+    return cached !== null;
+  }
+
+  function warnKeyInQueryOnce(requestContext: RequestContext, digest: string): void {
+    if (inQueryWarned.get(digest) !== undefined) return;
+    inQueryWarned.set(digest, true);
+    emitSecurityEvent(
+      APITRAIL_EVENTS.apiKeyInQuery,
+      {
+        reason: 'api_key_in_query',
+        description: 'API key sent in the URL query string; URLs leak through proxies, logs and browser history',
+      },
+      setRequestContext(ROOT_CONTEXT, requestContext),
+    );
+  }
+
+  function identifyApiKey(requestContext: RequestContext, secret: string, inQuery: boolean): void {
+    const digest = keyedDigest(config.fingerprintKey, secret);
+    requestContext.identity = {
+      authenticationMethod: 'api_key',
+      isApiKeyRequest: true,
+      apiKeyFingerprint: fingerprintOf(digest),
+      ...(inQuery ? { apiKeyInQuery: true } : {}),
+    };
+    requestContext.identitySource = 'fingerprint';
+    const match = config.keyRegistry?.lookup(secret);
+    if (match !== undefined) {
+      applyResolvedKey(requestContext, match.key, 'registry');
+      if (match.prefix !== undefined) requestContext.identity.apiKeyPrefix = match.prefix;
+    }
+    const known =
+      (resolveApiKey !== undefined && resolveWithApp(requestContext, digest, secret)) || match !== undefined;
+    if (!known && canTellUnknownKeys) setAuthFailureReason(requestContext, 'unknown_api_key');
+    if (inQuery) warnKeyInQueryOnce(requestContext, digest);
+  }
+
+  function identify(requestContext: RequestContext, credential: PresentedCredential | undefined): void {
+    switch (credential?.kind) {
+      case undefined:
+        setAuthFailureReason(requestContext, 'missing_credentials');
+        return;
+      case 'basic':
+        requestContext.identity = {
+          authenticationMethod: 'basic',
+          isApiKeyRequest: false,
+          userId: truncate(credential.userName, MAX_IDENTITY_VALUE_LENGTH),
+        };
+        requestContext.identitySource = 'basic';
+        return;
+      case 'jwt': {
+        const claims = unverifiedJwtClaims(credential.token);
+        const useSub = config.jwtIdentityClaims.includes('sub') && claims.sub !== undefined;
+        const useIss = config.jwtIdentityClaims.includes('iss') && claims.iss !== undefined;
+        requestContext.identity = {
+          authenticationMethod: 'jwt',
+          isApiKeyRequest: false,
+          ...(useSub ? { userId: claims.sub } : {}),
+          ...(useIss ? { jwtIssuer: claims.iss } : {}),
+        };
+        requestContext.identitySource = 'jwt';
+        return;
+      }
+      case 'api_key':
+        identifyApiKey(requestContext, credential.secret, credential.inQuery);
+        return;
+    }
+  }
+
   return (request) => {
     const correlation = decideCorrelationId(request.headers, correlationHeaders);
-    return {
+    const clientAddress = clientAddressOf(request, config.trustedProxies);
+    const requestContext: RequestContext = {
       correlationId: correlation.correlationId,
       ...(correlation.rejectedLength === undefined ? {} : { rejectedCorrelationIdLength: correlation.rejectedLength }),
-      ...(request.socket.remoteAddress === undefined ? {} : { clientAddress: request.socket.remoteAddress }),
+      ...(clientAddress === undefined ? {} : { clientAddress }),
       identity: { ...UNAUTHENTICATED },
     };
+    identify(requestContext, extractCredential(request, config));
+    const tenantHeader = headerValue(request, config.tenantHeader);
+    if (tenantHeader !== undefined) {
+      if (config.trustTenantHeader) requestContext.identity.tenantId ??= tenantHeader;
+      else requestContext.claimedTenantId = tenantHeader;
+    }
+    return requestContext;
   };
 }

@@ -1,0 +1,17 @@
+import { createHmac } from 'node:crypto';
+
+/** Hex characters of the HMAC kept as `api_key.fingerprint` (96 bits: no collisions in practice). */
+const FINGERPRINT_HEX_LENGTH = 24;
+
+/**
+ * The keyed digest of a presented key: the only form in which apitrail remembers a key (as a cache
+ * key, and truncated as the `api_key.fingerprint` pseudonym). Keyed, so that a leaked fingerprint
+ * cannot be checked against a list of candidate keys without the fingerprint key.
+ */
+export function keyedDigest(fingerprintKey: Buffer, secret: string): string {
+  return createHmac('sha256', fingerprintKey).update(secret, 'utf8').digest('hex');
+}
+
+export function fingerprintOf(digest: string): string {
+  return digest.slice(0, FINGERPRINT_HEX_LENGTH);
+}

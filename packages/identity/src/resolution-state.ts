@@ -1,0 +1,51 @@
+import type { RequestContext } from '@apitrail/core';
+
+/** Why authentication failed, as far as apitrail can tell from the request alone. */
+export type AuthFailureReason = 'missing_credentials' | 'unknown_api_key';
+
+interface Resolution {
+  pending?: Promise<void>;
+  failureReason?: AuthFailureReason;
+}
+
+// Kept beside the context rather than in it: this is bookkeeping between identity and http, not
+// something app code or log processors should read.
+const resolutions = new WeakMap<RequestContext, Resolution>();
+
+function resolutionOf(requestContext: RequestContext): Resolution {
+  let resolution = resolutions.get(requestContext);
+  if (resolution === undefined) {
+    resolution = {};
+    resolutions.set(requestContext, resolution);
+  }
+  return resolution;
+}
+
+/** `pending` must not reject: the resolver's failures are handled where it is called. */
+export function setPendingResolution(requestContext: RequestContext, pending: Promise<void>): void {
+  resolutionOf(requestContext).pending = pending;
+}
+
+export function setAuthFailureReason(requestContext: RequestContext, reason: AuthFailureReason | undefined): void {
+  if (reason === undefined) delete resolutionOf(requestContext).failureReason;
+  else resolutionOf(requestContext).failureReason = reason;
+}
+
+export function authFailureReason(requestContext: RequestContext): AuthFailureReason | undefined {
+  return resolutions.get(requestContext)?.failureReason;
+}
+
+/**
+ * Waits for an async API key resolution still running for this request, at most `timeoutMs`.
+ * Resolves `true` when the identity is final, `false` when the wait timed out (the caller then
+ * goes on with what is known: the fingerprint, or a registry match).
+ */
+export function whenIdentityResolved(requestContext: RequestContext, timeoutMs: number): Promise<boolean> {
+  const pending = resolutions.get(requestContext)?.pending;
+  if (pending === undefined) return Promise.resolve(true);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  return Promise.race([pending.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
