@@ -1,0 +1,65 @@
+/**
+ * Key rules. A glob (`*` = any run of characters, case-insensitive) matches a key when it matches
+ * the whole key or the part after any `.` (so `password` covers `db.password`, and `authorization`
+ * covers `http.request.header.authorization`). Matching uses indexOf, never a regex, so it is
+ * linear in the key length; verdicts are cached because the same few keys recur on every record.
+ */
+/** Keys longer than this are not matched but treated as secret: safe, and bounds the work. */
+export const MAX_KEY_LENGTH = 256;
+const CACHE_LIMIT = 4096;
+
+type Matcher = (lowerKey: string) => boolean;
+
+function globMatcher(glob: string): Matcher {
+  const parts = glob.toLowerCase().split('*');
+  const first = parts[0]!;
+  if (parts.length === 1) return (key) => key === first;
+  const last = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1);
+  const minLength = parts.reduce((total, part) => total + part.length, 0);
+  return (key) => {
+    if (key.length < minLength || !key.startsWith(first) || !key.endsWith(last)) return false;
+    let position = first.length;
+    const end = key.length - last.length;
+    for (const part of middle) {
+      const found = key.indexOf(part, position);
+      if (found < 0 || found + part.length > end) return false;
+      position = found + part.length;
+    }
+    return true;
+  };
+}
+
+function anyGlob(globs: readonly string[]): Matcher {
+  const matchers = globs.map(globMatcher);
+  return (key) => {
+    let suffix = key;
+    for (;;) {
+      if (matchers.some((matches) => matches(suffix))) return true;
+      const dot = suffix.indexOf('.');
+      if (dot < 0) return false;
+      suffix = suffix.slice(dot + 1);
+    }
+  };
+}
+
+/** Whether the whole value under a key is secret. Allow-listed keys (whole-key match) never are. */
+export function createKeyMatcher(
+  secretGlobs: readonly string[],
+  allowGlobs: readonly string[],
+): (key: string) => boolean {
+  const isSecret = anyGlob(secretGlobs);
+  const allowMatchers = allowGlobs.map(globMatcher);
+  const cache = new Map<string, boolean>();
+  return (key) => {
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const lower = key.toLowerCase();
+    const verdict =
+      !allowMatchers.some((matches) => matches(lower)) && (key.length > MAX_KEY_LENGTH || isSecret(lower));
+    // Unbounded key variety (hostile nested maps) must not grow memory: start over when full.
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, verdict);
+    return verdict;
+  };
+}

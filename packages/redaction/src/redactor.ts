@@ -1,0 +1,231 @@
+import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
+import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
+import { createKeyMatcher } from './key-matcher.js';
+import { keyValuePattern } from './key-value.js';
+import { escapeRegExp } from './pattern-safety.js';
+import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
+import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
+
+type ValueMap = Record<string, AnyValue>;
+
+export interface RedactorOptions {
+  rules?: RedactionRules;
+  /** Default `redact` (`[REDACTED]`). */
+  mode?: RedactionMode;
+  /** HMAC-SHA256 key, required by the `hash` mode. */
+  hashKey?: string;
+  /** Also censor e-mail addresses and anonymise IP addresses (IPv4 /24, IPv6 /48). */
+  pii?: boolean;
+  /** Longest string scanned (UTF-16 units); a longer one is replaced whole. Default 32768. */
+  maxLength?: number;
+  /** Deepest nesting walked in maps and arrays; anything deeper is replaced whole. Default 8. */
+  maxDepth?: number;
+  /** Most values walked in one structured value; the rest is replaced whole. Default 1000. */
+  maxNodes?: number;
+}
+
+export const DEFAULT_MAX_LENGTH = 32768;
+export const DEFAULT_MAX_DEPTH = 8;
+export const DEFAULT_MAX_NODES = 1000;
+
+/** Which keys were redacted whole (`redacted`) or had secrets masked inside them (`masked`). */
+export interface RedactionTally {
+  readonly redactedKeys: Set<string>;
+  readonly maskedKeys: Set<string>;
+  redacted: number;
+  masked: number;
+}
+
+export function newTally(): RedactionTally {
+  return { redactedKeys: new Set(), maskedKeys: new Set(), redacted: 0, masked: 0 };
+}
+
+export interface Redactor {
+  readonly mode: RedactionMode;
+  /** `text` with every secret replaced; the same string when there was none. */
+  redactText(text: string): string;
+  /**
+   * `attributes` when nothing is secret, otherwise a copy with secrets replaced (or, in `drop`
+   * mode, removed). Only changed entries are rebuilt.
+   */
+  redactAttributes(attributes: Attributes, tally?: RedactionTally): Attributes;
+  /** A log body or any other structured value, walked within the depth and size bounds. */
+  redactValue(value: AnyValue, tally?: RedactionTally): AnyValue;
+}
+
+interface CompiledPattern {
+  readonly trigger: RegExp;
+  readonly regex: RegExp;
+  readonly confirm: ((secret: string) => boolean) | undefined;
+}
+
+/** No secret format is shorter (a URL userinfo `a://:b@`); shorter strings only get the key=value check. */
+const MIN_FORMAT_LENGTH = 7;
+
+function compile(pattern: ValuePattern): CompiledPattern {
+  return {
+    trigger: new RegExp(pattern.trigger, 'i'),
+    regex: new RegExp(pattern.source, pattern.caseInsensitive ? 'gi' : 'g'),
+    confirm: pattern.confirm,
+  };
+}
+
+const hasKeyValueSeparator = (text: string): boolean => text.includes('=') || text.includes(':');
+
+/** The longest literal of each key glob: a key=value pair can only be secret if one occurs. */
+function keyLiteralTrigger(globs: readonly string[]): RegExp {
+  const literals = globs.map((glob) =>
+    glob.split('*').reduce((longest, part) => (part.length > longest.length ? part : longest), ''),
+  );
+  return new RegExp(literals.map(escapeRegExp).join('|'), 'i');
+}
+
+interface Walk {
+  readonly tally: RedactionTally | undefined;
+  readonly rootKey: string;
+  nodes: number;
+}
+
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const rules = options.rules ?? DEFAULT_RULES;
+  const mode = options.mode ?? 'redact';
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
+  const censor = createCensor(mode, options.hashKey);
+  const isSecretKey = createKeyMatcher(rules.keys, rules.allow);
+  const patterns = [...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])].map(compile);
+  const triggers = [...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])].map((pattern) => pattern.trigger);
+  // One pass over a clean string decides that no pattern can match; each pattern's own trigger
+  // then picks the few worth running on a string that passed.
+  const prefilter = new RegExp(triggers.map((trigger) => `(?:${trigger})`).join('|'), 'i');
+  const ipCandidates = new RegExp(IP_CANDIDATE_SOURCE, 'g');
+  const keyValue = keyValuePattern();
+  const keyLiterals = keyLiteralTrigger(rules.keys);
+
+  const replaceMatch =
+    (confirm: CompiledPattern['confirm']) =>
+    (match: string, ...groups: unknown[]) => {
+      const kept = typeof groups[0] === 'string' ? groups[0] : '';
+      const secret = typeof groups[1] === 'string' ? groups[1] : match;
+      if (isCensored(secret) || (confirm !== undefined && !confirm(secret))) return match;
+      return kept + censor(secret) + match.slice(kept.length + secret.length);
+    };
+  const replacers = patterns.map((pattern) => replaceMatch(pattern.confirm));
+  const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string =>
+    isSecretKey(key) && !isCensored(value) ? before + key + separator + censor(value) : match;
+
+  function redactText(text: string): string {
+    if (text.length > maxLength) return REDACTED;
+    let result = text;
+    if (text.length >= MIN_FORMAT_LENGTH && prefilter.test(text)) {
+      for (let index = 0; index < patterns.length; index++) {
+        const pattern = patterns[index]!;
+        if (pattern.trigger.test(result)) result = result.replace(pattern.regex, replacers[index]!);
+      }
+    }
+    if (hasKeyValueSeparator(result) && keyLiterals.test(result)) result = result.replace(keyValue, replaceKeyValue);
+    return options.pii ? result.replace(ipCandidates, anonymizeIp) : result;
+  }
+
+  /** The whole value under a secret key, shape kept where it carries no text. */
+  function censorWhole(value: AnyValue): AnyValue {
+    if (typeof value === 'string') return isCensored(value) ? value : censor(value);
+    if (typeof value === 'boolean' || value === null || value === undefined) return value;
+    if (Array.isArray(value)) return value.map(censorWhole);
+    if (typeof value === 'number') return censor(String(value));
+    return REDACTED;
+  }
+
+  function note(walk: Walk, whole: boolean): void {
+    if (walk.tally === undefined) return;
+    if (whole) {
+      walk.tally.redactedKeys.add(walk.rootKey);
+      walk.tally.redacted++;
+    } else {
+      walk.tally.maskedKeys.add(walk.rootKey);
+      walk.tally.masked++;
+    }
+  }
+
+  function walkValue(value: AnyValue, depth: number, walk: Walk): AnyValue {
+    if (++walk.nodes > maxNodes || depth > maxDepth) {
+      note(walk, true);
+      return REDACTED;
+    }
+    if (typeof value === 'string') {
+      const redacted = redactText(value);
+      if (redacted !== value) note(walk, false);
+      return redacted;
+    }
+    if (typeof value === 'number') {
+      // Card numbers logged as numbers: only long integers can be one.
+      if (!Number.isInteger(value) || Math.abs(value) < 1e12) return value;
+      const text = String(value);
+      return redactText(text) === text ? value : walkValue(text, depth, walk);
+    }
+    if (value instanceof Uint8Array) {
+      const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+      return redactText(text) === text ? value : walkValue(text, depth, walk);
+    }
+    if (Array.isArray(value)) {
+      let copy: AnyValue[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const item = value[index] as AnyValue;
+        const redacted = walkValue(item, depth + 1, walk);
+        if (redacted !== item) (copy ??= [...value])[index] = redacted;
+      }
+      return copy ?? value;
+    }
+    if (value !== null && typeof value === 'object') return walkMap(value as ValueMap, depth + 1, walk);
+    return value;
+  }
+
+  function walkMap(map: ValueMap, depth: number, walk: Walk): ValueMap {
+    let copy: ValueMap | undefined;
+    for (const key of Object.keys(map)) {
+      const item = map[key];
+      let redacted: AnyValue;
+      if (isSecretKey(key) && item !== undefined && item !== null && typeof item !== 'boolean') {
+        redacted = mode === 'drop' ? undefined : censorWhole(item);
+        note(walk, true);
+      } else {
+        redacted = walkValue(item, depth, walk);
+      }
+      if (redacted === item) continue;
+      copy ??= { ...map };
+      if (redacted === undefined) Reflect.deleteProperty(copy, key);
+      else copy[key] = redacted;
+    }
+    return copy ?? map;
+  }
+
+  function redactAttributes(attributes: Attributes, tally?: RedactionTally): Attributes {
+    let copy: Attributes | undefined;
+    for (const key of Object.keys(attributes)) {
+      const value = attributes[key];
+      if (value === undefined || typeof value === 'boolean') continue;
+      const walk: Walk = { tally, rootKey: key, nodes: 0 };
+      let redacted: AnyValue;
+      if (isSecretKey(key)) {
+        redacted = mode === 'drop' ? undefined : censorWhole(value);
+        note(walk, true);
+      } else {
+        redacted = walkValue(value, 0, walk);
+        if (redacted !== value && mode === 'drop') redacted = undefined;
+      }
+      if (redacted === value) continue;
+      copy ??= { ...attributes };
+      if (redacted === undefined) Reflect.deleteProperty(copy, key);
+      else copy[key] = redacted as AttributeValue;
+    }
+    return copy ?? attributes;
+  }
+
+  return {
+    mode,
+    redactText,
+    redactAttributes,
+    redactValue: (value, tally) => walkValue(value, 0, { tally, rootKey: 'body', nodes: 0 }),
+  };
+}

@@ -1,0 +1,171 @@
+import * as semconv from '@apitrail/core';
+import { luhnValid } from './luhn.js';
+
+/**
+ * A secret recognised by what it looks like. `source` must compile both in V8 and in Go's RE2
+ * (the Collector's copy of the rules): bounded quantifiers only, no lookaround, no backreferences.
+ * With capture groups, group 1 is kept and group 2 is the secret (text after group 2 is kept
+ * too); without, the whole match is the secret.
+ */
+export interface ValuePattern {
+  readonly name: string;
+  readonly source: string;
+  readonly caseInsensitive?: boolean;
+  /**
+   * Cheap regex (literals, case-insensitive) that occurs in every match. Strings in which no
+   * pattern's trigger occurs skip the patterns entirely: clean strings pay one scan.
+   */
+  readonly trigger: string;
+  /** A check RE2 cannot express (Luhn); the Collector's copy masks without it. */
+  readonly confirm?: (secret: string) => boolean;
+}
+
+/** Everything that decides what is secret. Defined once; the Collector config is generated from it. */
+export interface RedactionRules {
+  /** Key globs (`*` wildcard, case-insensitive): the whole value under such a key is secret. */
+  readonly keys: readonly string[];
+  readonly patterns: readonly ValuePattern[];
+  /** Key globs exempt from the key rules (values are still scanned for secret formats). */
+  readonly allow: readonly string[];
+}
+
+/**
+ * Sensitive key names: the union of the anchors (Elastic APM's sanitizeFieldNames, Sentry's
+ * scrubber, dd-trace's query regex, the Collector examples) and the semconv query keys whose
+ * values `url.query` SHOULD redact.
+ */
+export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
+  '*password*',
+  '*passwd*',
+  'pwd',
+  'pw',
+  'pass',
+  'mysql_pwd',
+  '*secret*',
+  '*token*',
+  '*api*key*',
+  '*apikey*',
+  '*access*key*',
+  '*private*key*',
+  '*privatekey*',
+  'authorization',
+  'proxy-authorization',
+  'x-auth*',
+  'auth',
+  'bearer',
+  'cookie',
+  'set-cookie',
+  '*session*',
+  'connect.sid',
+  '*credential*',
+  '*credit*card*',
+  'card_number',
+  'cvv',
+  'jwt',
+  'otp',
+  // Query keys named by the OTel URL semantic conventions.
+  'sig',
+  'signature',
+  'awsaccesskeyid',
+  'x-amz-*',
+  'x-goog-signature',
+  'x-goog-credential',
+];
+
+/** Prefixes of apitrail's own identity attributes: names for the caller, never the credential. */
+const IDENTITY_NAMESPACES = ['api_key.', 'tenant.', 'auth.', 'correlation.', 'user.id'];
+
+const coreAttributeNames: readonly string[] = Object.entries(semconv)
+  .filter(([name, value]) => name.startsWith('ATTR_') && typeof value === 'string')
+  .map(([, value]) => value as string);
+
+/**
+ * Attributes that merely look sensitive: apitrail's identity attributes (as `FIELD_MAPPINGS` and
+ * the rest of the semconv module name them), the redaction summary, and semconv keys whose name
+ * contains a sensitive word.
+ */
+export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
+  ...new Set([
+    ...coreAttributeNames.filter((name) => IDENTITY_NAMESPACES.some((prefix) => name.startsWith(prefix))),
+    ...coreAttributeNames.filter((name) => name.startsWith('redaction.')),
+    'messaging.kafka.message.key',
+    'messaging.rabbitmq.destination.routing_key',
+  ]),
+].sort();
+
+/**
+ * Token formats from REFERENCE.md (prefix · charset · length). Upper bounds keep every pattern's
+ * work per start position bounded; starts are pinned to literal prefixes or word boundaries.
+ */
+export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
+  {
+    name: 'pem_private_key',
+    source:
+      '-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=:,\\s-]{0,8192}?-----END[A-Z ]{0,40}PRIVATE KEY-----|[A-Za-z0-9+/=\\s]{0,8192})',
+    trigger: 'PRIVATE KEY',
+  },
+  {
+    name: 'jwt',
+    source: '\\beyJ[A-Za-z0-9_-]{2,2048}\\.eyJ[A-Za-z0-9_-]{2,8192}\\.[A-Za-z0-9_-]{0,1024}',
+    trigger: 'eyJ',
+  },
+  {
+    name: 'aws_access_key_id',
+    source: '\\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\\b',
+    trigger: 'AKIA|ASIA|ABIA|ACCA',
+  },
+  {
+    name: 'github_token',
+    source: '\\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{82,221})\\b',
+    trigger: 'gh[pousr]_|github_pat_',
+  },
+  { name: 'slack_token', source: '\\bxox[abposre]-[A-Za-z0-9-]{10,250}', trigger: 'xox' },
+  {
+    name: 'slack_webhook',
+    source: 'hooks\\.slack\\.com/services/[A-Za-z0-9_/-]{8,250}',
+    trigger: 'hooks\\.slack\\.com',
+  },
+  { name: 'stripe_key', source: '\\b(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,99}\\b', trigger: '[sr]k_' },
+  { name: 'google_api_key', source: '\\bAIza[A-Za-z0-9_-]{35}', trigger: 'AIza' },
+  { name: 'npm_token', source: '\\bnpm_[A-Za-z0-9]{36}\\b', trigger: 'npm_' },
+  { name: 'gitlab_token', source: '\\bglpat-[A-Za-z0-9_-]{20,64}', trigger: 'glpat-' },
+  { name: 'sendgrid_key', source: '\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}', trigger: 'SG\\.' },
+  {
+    name: 'llm_api_key',
+    source: '\\bsk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}',
+    trigger: 'sk-',
+  },
+  {
+    name: 'authorization_value',
+    source: '(\\b(?:bearer|basic|token)\\s{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
+    caseInsensitive: true,
+    trigger: 'bearer|basic|token',
+  },
+  {
+    name: 'url_userinfo',
+    source: '(\\b[A-Za-z][A-Za-z0-9+.-]{0,31}://)([^\\s/?#@:]{0,256}:[^\\s/?#@]{1,256})@',
+    trigger: '://',
+  },
+  {
+    name: 'card_number',
+    // Issuer prefixes (Visa, Mastercard, Amex, Discover) keep most order numbers out; Luhn confirms.
+    // Digits only, or groups of four (Amex 4-6-5) with one separator: a UUID's groups never fit.
+    source:
+      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,17}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5})\\b',
+    trigger: '\\b[2-6][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4}',
+    confirm: luhnValid,
+  },
+];
+
+/** Opt-in personal data (PII mode): e-mail addresses are censored, IP addresses anonymised. */
+export const EMAIL_PATTERN: ValuePattern = {
+  name: 'email',
+  source: '\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}\\b',
+  trigger: '@',
+};
+
+export const DEFAULT_RULES: RedactionRules = {
+  keys: DEFAULT_SENSITIVE_KEYS,
+  patterns: DEFAULT_PATTERNS,
+  allow: DEFAULT_ALLOWED_KEYS,
+};

@@ -1,0 +1,65 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { guard } from '@apitrail/core';
+import type { Redactor } from './redactor.js';
+import { redactSpanParts } from './span-parts.js';
+
+function redactedView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
+  const parts = redactSpanParts(span, redactor);
+  if (!parts.changed) return span;
+  return {
+    name: parts.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: parts.status,
+    attributes: parts.attributes,
+    links: parts.links,
+    events: parts.events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * The backstop: wraps an exporter and redacts every span once more on its way out, catching
+ * anything set after `onEnding` or by processors that ran before `RedactingSpanProcessor`. Fails
+ * closed: if redaction itself fails, the batch is reported failed rather than sent unredacted.
+ */
+export class RedactingSpanExporter implements SpanExporter {
+  readonly #exporter: SpanExporter;
+  readonly #redactor: Redactor;
+
+  constructor(exporter: SpanExporter, redactor: Redactor) {
+    this.#exporter = exporter;
+    this.#redactor = redactor;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const redacted = guard(
+      'redacting span exporter',
+      () => spans.map((span) => redactedView(span, this.#redactor)),
+      undefined,
+    );
+    if (redacted === undefined) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('apitrail: span redaction failed') });
+      return;
+    }
+    this.#exporter.export(redacted, resultCallback);
+  }
+
+  shutdown(): Promise<void> {
+    return this.#exporter.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#exporter.forceFlush?.() ?? Promise.resolve();
+  }
+}
