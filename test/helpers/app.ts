@@ -25,14 +25,15 @@ export interface AppExit {
 export interface StartAppOptions {
   /** Script path relative to the repository root. */
   script: string;
-  /** `require` (default) or `import` — how the register is loaded. */
-  loader?: 'require' | 'import';
+  /** `require` (default) or `import` — how the register is loaded; `none` for apps that start OTel themselves. */
+  loader?: 'require' | 'import' | 'none';
   env?: Record<string, string | undefined>;
 }
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const flag = options.loader === 'import' ? '--import' : '--require';
-  const child = spawn(process.execPath, [flag, '@apitrail/auto/register', resolve(repoRoot, options.script)], {
+  const register = options.loader === 'none' ? [] : [flag, '@apitrail/auto/register'];
+  const child = spawn(process.execPath, [...register, resolve(repoRoot, options.script)], {
     cwd: repoRoot,
     env: { ...process.env, PORT: '0', OTEL_METRICS_EXPORTER: undefined, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { NDJSON_FIELDS, neutralizeControlCharacters } from '@apitrail/core';
-import { toNdjsonObject } from './ndjson-record.js';
+import { toNdjsonObject, type NdjsonObject } from './ndjson-record.js';
 
 const LEVEL_COLOURS: Readonly<Record<string, string>> = {
   ERROR: '\u001b[31m',
@@ -29,7 +29,11 @@ function plain(value: unknown): string {
  * cannot forge lines or drive the terminal; colour only when `colour` is set (a TTY).
  */
 export function formatHumanReadable(record: ReadableLogRecord, colour: boolean): string {
-  const fields = toNdjsonObject(record);
+  return formatHumanReadableFields(toNdjsonObject(record), colour);
+}
+
+/** The same line from an NDJSON object (the winston format builds one without a LogRecord). */
+export function formatHumanReadableFields(fields: NdjsonObject, colour: boolean): string {
   const level = String(fields[NDJSON_FIELDS.level]);
   const levelText = level.padEnd(5);
   const head = `${plain(fields[NDJSON_FIELDS.timestamp])} ${colour ? `${LEVEL_COLOURS[level] ?? ''}${levelText}${RESET}` : levelText} ${plain(fields[NDJSON_FIELDS.logger]).padEnd(18)} ${plain(fields[NDJSON_FIELDS.message])}`;

@@ -4,4 +4,4 @@ export {
   type LocalLogFormat,
 } from './stream-log-exporter.js';
 export { toNdjsonObject, queryParamsObject, isoTimestamp, type NdjsonObject } from './ndjson-record.js';
-export { formatHumanReadable } from './human-readable.js';
+export { formatHumanReadable, formatHumanReadableFields } from './human-readable.js';

@@ -1,0 +1,80 @@
+import type { Logform } from 'winston';
+import { guard } from '@apitrail/core';
+import { formatHumanReadableFields } from '@apitrail/export';
+import type { Bounds } from './bounded.js';
+import { readWinstonConfig, type WinstonConfig } from './config.js';
+import { attachContext } from './context-fields.js';
+import { fallbackLineObject, lineObject, type LineOptions } from './line.js';
+import { redactInfo } from './redaction.js';
+import { MESSAGE, type LogInfo } from './record-keys.js';
+
+function format(step: (info: LogInfo) => void): Logform.Format {
+  return {
+    transform: (info) => {
+      step(info as unknown as LogInfo);
+      return info;
+    },
+  };
+}
+
+/**
+ * Adds `trace_id`, `span_id`, `trace_flags`, `request_id`, `api_key_id`, `api_key_name` and
+ * `tenant_id` from the active context, then redacts the message and metadata (which become bounded
+ * plain JSON). Put it first in `format.combine(...)`, so later formats see the redacted record.
+ */
+export function apitrailContext(options: { bounds?: Bounds } = {}): Logform.Format {
+  return format((info) =>
+    guard(
+      'winston context format',
+      () => {
+        attachContext(info);
+        redactInfo(info, options.bounds);
+      },
+      undefined,
+    ),
+  );
+}
+
+function lineOrFallback(info: LogInfo, options: LineOptions): Record<string, unknown> {
+  return guard('winston line format', () => lineObject(info, options), fallbackLineObject(info, options));
+}
+
+/** One JSON object per line with the seed's field names: timestamp, level, message, logger, fields. */
+export function ndjsonFormat(options: LineOptions = {}): Logform.Format {
+  return format((info) => {
+    info[MESSAGE] = JSON.stringify(lineOrFallback(info, options));
+  });
+}
+
+export interface HumanReadableOptions extends LineOptions {
+  /** Colour the level; default: whether stdout is a TTY (winston's Console transport writes there). */
+  readonly colour?: boolean;
+}
+
+/** The development format of `@apitrail/export`: aligned, control characters neutralised. */
+export function humanReadableFormat(options: HumanReadableOptions = {}): Logform.Format {
+  const colour = options.colour ?? process.stdout.isTTY === true;
+  return format((info) => {
+    info[MESSAGE] = formatHumanReadableFields(lineOrFallback(info, options), colour);
+  });
+}
+
+/** Context, redaction, then the line format `APITRAIL_LOG_FORMAT` names. */
+export function apitrailFormat(config: WinstonConfig = readWinstonConfig(), options: HumanReadableOptions = {}) {
+  const steps = [
+    apitrailContext(options),
+    config.format === 'ndjson' ? ndjsonFormat(options) : humanReadableFormat(options),
+  ];
+  return format((info) => {
+    for (const step of steps) step.transform(info as unknown as Logform.TransformableInfo);
+  });
+}
+
+/**
+ * `winston.createLogger({ ...apitrailLoggerOptions(), transports })`: the level and format the
+ * environment asks for. Throws ApitrailConfigError naming the variable on a bad value.
+ */
+export function apitrailLoggerOptions(env: NodeJS.ProcessEnv = process.env): { level: string; format: Logform.Format } {
+  const config = readWinstonConfig(env);
+  return { level: config.level, format: apitrailFormat(config) };
+}

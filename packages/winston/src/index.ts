@@ -1,0 +1,16 @@
+export { readWinstonConfig, LOG_FORMATS, type WinstonConfig, type LogFormatName } from './config.js';
+export {
+  apitrailContext,
+  ndjsonFormat,
+  humanReadableFormat,
+  apitrailFormat,
+  apitrailLoggerOptions,
+  type HumanReadableOptions,
+} from './formats.js';
+export { ApitrailLogTransport, type ApitrailLogTransportOptions } from './transport.js';
+export { instrumentLogger } from './instrument-logger.js';
+export { ApitrailWinstonInstrumentation, type ApitrailWinstonInstrumentationConfig } from './instrumentation.js';
+export { contextFields } from './context-fields.js';
+export { severityOf, KNOWN_LEVELS } from './levels.js';
+export { DEFAULT_BOUNDS, type Bounds } from './bounded.js';
+export type { LineOptions } from './line.js';

@@ -1,0 +1,18 @@
+/**
+ * Symbol keys on a winston info object. winston's own (`level`, `message`, `splat`) are the
+ * triple-beam registry symbols; spelling them with `Symbol.for` avoids a dependency on it.
+ */
+export const LEVEL = Symbol.for('level');
+export const MESSAGE = Symbol.for('message');
+export const SPLAT = Symbol.for('splat');
+/**
+ * The OTel Context active when the app called the logger. Same symbol as instrumentation-winston,
+ * so whichever patch runs first, both bridges see the emitting context even when winston's streams
+ * deliver the record to transports later, outside it.
+ */
+export const EMIT_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
+/** Names of the fields apitrail added from the context, which the bridge does not send twice. */
+export const INJECTED_FIELDS = Symbol.for('apitrail.winston.injected_fields');
+
+/** A winston info object as transports and formats receive it. */
+export type LogInfo = Record<string | symbol, unknown>;

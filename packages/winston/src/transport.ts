@@ -1,0 +1,65 @@
+import { logs } from '@opentelemetry/api';
+import TransportStream from 'winston-transport';
+import { ATTR_LOG_TRUNCATED, INSTRUMENTATION_VERSION, NDJSON_FIELDS, guard } from '@apitrail/core';
+import { Bounder, type Bounds } from './bounded.js';
+import { emitContextOf, injectedFields } from './context-fields.js';
+import { exceptionOf } from './exception.js';
+import { severityOf } from './levels.js';
+import { levelName, loggerName, messageText } from './line.js';
+import { redactAttributes, redactText } from './redaction.js';
+import type { LogInfo } from './record-keys.js';
+
+export interface ApitrailLogTransportOptions extends TransportStream.TransportStreamOptions {
+  /** Instrumentation scope of records whose metadata names no `logger` (default `app`). */
+  loggerName?: string;
+  bounds?: Bounds;
+}
+
+/** Brand shared across copies of this package, so a logger never gets two apitrail bridges. */
+const BRIDGE = Symbol.for('apitrail.winston.bridge');
+
+const NOT_ATTRIBUTES = [NDJSON_FIELDS.level, NDJSON_FIELDS.message, NDJSON_FIELDS.logger];
+
+/**
+ * The winston → OpenTelemetry Logs bridge: each record becomes one OTel LogRecord, emitted in
+ * the Context the app logged in, so the SDK's processors (request identity, redaction, integrity)
+ * treat it like apitrail's own records. The context fields apitrail added to the line are left
+ * out: the request context processor adds them under their OTel names.
+ */
+export class ApitrailLogTransport extends TransportStream {
+  readonly [BRIDGE] = true;
+  private readonly loggerName: string | undefined;
+  private readonly bounds: Bounds | undefined;
+
+  constructor(options: ApitrailLogTransportOptions = {}) {
+    super(options);
+    this.loggerName = options.loggerName;
+    this.bounds = options.bounds;
+  }
+
+  override log(info: LogInfo, next: () => void): void {
+    guard('winston log bridge', () => this.emitRecord(info), undefined);
+    next();
+  }
+
+  private emitRecord(info: LogInfo): void {
+    const bounder = new Bounder(this.bounds);
+    const exception = exceptionOf(info, bounder);
+    const skip = new Set([...NOT_ATTRIBUTES, ...injectedFields(info), ...(exception?.consumedKeys ?? [])]);
+    const attributes = redactAttributes({ ...bounder.fields(info, skip), ...exception?.attributes });
+    if (bounder.truncated) attributes[ATTR_LOG_TRUNCATED] = true;
+    const level = levelName(info);
+    logs.getLogger(loggerName(info, this.loggerName), INSTRUMENTATION_VERSION).emit({
+      severityNumber: severityOf(level),
+      severityText: level,
+      body: redactText(messageText(info.message, bounder)),
+      attributes,
+      context: emitContextOf(info),
+    });
+  }
+}
+
+/** Whether `transport` already sends a logger's records to OTel (apitrail's or OTel's own bridge). */
+export function isApitrailBridge(transport: unknown): boolean {
+  return typeof transport === 'object' && transport !== null && (transport as { [BRIDGE]?: boolean })[BRIDGE] === true;
+}
