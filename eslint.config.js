@@ -32,7 +32,7 @@ export default tseslint.config(
     rules: { 'no-control-regex': 'off' },
   },
   {
-    files: ['**/*.cjs', 'examples/node-http/**/*.js'],
+    files: ['**/*.cjs', 'examples/*/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,12 +1,13 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { getRequestContext, guard } from '@apitrail/core';
+import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, guard } from '@apitrail/core';
 import { identityAttributes } from './identity-attributes.js';
 
 /**
  * Stamps every log record emitted inside a request with the request's correlation id and caller
  * identity (API key id/name, tenant, auth method), read from the emitting Context. Must come
- * before redaction, integrity and exporting processors.
+ * before redaction, integrity and exporting processors. `is_api_key_request` stays on the audit
+ * record alone: Prowler-style analyses count the records that have it as requests.
  */
 export class RequestContextLogRecordProcessor implements LogRecordProcessor {
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
@@ -17,7 +18,9 @@ export class RequestContextLogRecordProcessor implements LogRecordProcessor {
       () => {
         // What the emitter set explicitly (a security event about another user, say) wins.
         for (const [name, value] of Object.entries(identityAttributes(requestContext))) {
-          if (logRecord.attributes[name] === undefined) logRecord.setAttribute(name, value);
+          if (logRecord.attributes[name] === undefined && name !== ATTR_AUTH_IS_API_KEY_REQUEST) {
+            logRecord.setAttribute(name, value);
+          }
         }
       },
       undefined,
