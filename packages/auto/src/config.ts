@@ -31,6 +31,34 @@ export interface AutoConfig {
   readonly shutdownTimeoutMs: number;
   readonly correlationHeaders: readonly string[];
   readonly metricsFromEnvironment: boolean;
+  /** OTEL_BLRP_* as the SDK reads them; apitrail builds its own processors, so it reads them itself. */
+  readonly logBatch: BatchSettings;
+  /** OTEL_BSP_*. */
+  readonly spanBatch: BatchSettings;
+  /** How often lost records are reported (one diagnostic warning per interval with the count). */
+  readonly dropReportIntervalMs: number;
+}
+
+export interface BatchSettings {
+  readonly maxQueueSize: number;
+  readonly maxExportBatchSize: number;
+  readonly scheduledDelayMillis: number;
+  readonly exportTimeoutMillis: number;
+}
+
+function batchSettings(
+  env: Environment,
+  prefix: 'OTEL_BLRP' | 'OTEL_BSP',
+  scheduledDelayMillis: number,
+): BatchSettings {
+  const integer = (suffix: string, fallback: number, min: number): number =>
+    readNumber(env, `${prefix}_${suffix}`, fallback, { min, integer: true });
+  return {
+    maxQueueSize: integer('MAX_QUEUE_SIZE', 2048, 1),
+    maxExportBatchSize: integer('MAX_EXPORT_BATCH_SIZE', 512, 1),
+    scheduledDelayMillis: integer('SCHEDULE_DELAY', scheduledDelayMillis, 0),
+    exportTimeoutMillis: integer('EXPORT_TIMEOUT', 30000, 0),
+  };
 }
 
 function exporterList<T extends string>(env: Environment, name: string, allowed: readonly (T | 'none')[]): T[] {
@@ -86,5 +114,9 @@ export function readAutoConfig(env: Environment): AutoConfig {
     shutdownTimeoutMs: readNumber(env, 'APITRAIL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0, max: 600_000, integer: true }),
     correlationHeaders: readList(env, 'APITRAIL_CORRELATION_HEADERS', ['x-request-id', 'x-correlation-id']),
     metricsFromEnvironment: readString(env, 'OTEL_METRICS_EXPORTER') !== undefined,
+    // The SDK's own defaults: 1 s for log records, 5 s for spans.
+    logBatch: batchSettings(env, 'OTEL_BLRP', 1000),
+    spanBatch: batchSettings(env, 'OTEL_BSP', 5000),
+    dropReportIntervalMs: readNumber(env, 'APITRAIL_DROP_REPORT_INTERVAL_MS', 10000, { min: 1, integer: true }),
   };
 }

@@ -1,43 +1,63 @@
-import { ConsoleLogRecordExporter, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  ConsoleLogRecordExporter,
+  BatchLogRecordProcessor,
+  type LogRecordExporter,
+  type LogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { StreamLogRecordExporter } from '@apitrail/export';
 import type { AutoConfig } from './config.js';
+import { DropReporter } from './drop-reporter.js';
 
-/** One batch span processor per exporter named in OTEL_TRACES_EXPORTER. */
-export function exportingSpanProcessors(config: AutoConfig): SpanProcessor[] {
-  return config.traceExporters.map((name) => {
-    switch (name) {
-      case 'console':
-        return new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() });
-      case 'otlp':
-        return new BatchSpanProcessor({
-          exporter: config.tracesProtocol === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtoTraceExporter(),
-        });
-    }
-  });
+function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][number]): SpanExporter {
+  switch (name) {
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'otlp':
+      return config.tracesProtocol === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtoTraceExporter();
+  }
 }
 
-/** One batch log record processor per exporter named in OTEL_LOGS_EXPORTER. */
+function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][number]): LogRecordExporter {
+  switch (name) {
+    case 'console':
+      return new ConsoleLogRecordExporter();
+    case 'ndjson':
+      return new StreamLogRecordExporter({ destination: config.localLogDestination, format: config.localLogFormat });
+    case 'otlp':
+      return config.logsProtocol === 'http/json' ? new OtlpJsonLogExporter() : new OtlpProtoLogExporter();
+  }
+}
+
+/** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_* and drop reporting. */
+export function exportingSpanProcessors(config: AutoConfig): SpanProcessor[] {
+  return config.traceExporters.map(
+    (name) =>
+      new BatchSpanProcessor({
+        ...config.spanBatch,
+        exporter: spanExporter(config, name),
+        selfObsMeterProvider: new DropReporter(`spans/${name}`, config.dropReportIntervalMs).meterProvider(),
+      }),
+  );
+}
+
+/** One batch log record processor per exporter named in OTEL_LOGS_EXPORTER, with OTEL_BLRP_* and drop reporting. */
 export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProcessor[] {
-  return config.logExporters.map((name) => {
-    switch (name) {
-      case 'console':
-        return new BatchLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
-      case 'ndjson':
-        return new BatchLogRecordProcessor({
-          exporter: new StreamLogRecordExporter({
-            destination: config.localLogDestination,
-            format: config.localLogFormat,
-          }),
-        });
-      case 'otlp':
-        return new BatchLogRecordProcessor({
-          exporter: config.logsProtocol === 'http/json' ? new OtlpJsonLogExporter() : new OtlpProtoLogExporter(),
-        });
-    }
-  });
+  return config.logExporters.map(
+    (name) =>
+      new BatchLogRecordProcessor({
+        ...config.logBatch,
+        exporter: logRecordExporter(config, name),
+        selfObsMeterProvider: new DropReporter(`logs/${name}`, config.dropReportIntervalMs).meterProvider(),
+      }),
+  );
 }

@@ -29,3 +29,19 @@ export function recordFault(component: string, error: unknown): void {
 export function faultCounts(): ReadonlyMap<string, number> {
   return faults;
 }
+
+const dropped = new Map<string, number>();
+
+/**
+ * Telemetry records lost on the way out (export queue full, export failed), per signal. Losing an
+ * audit record must never be silent: exporters report here, and the count is exposed beside the
+ * fault counts.
+ */
+export function recordDropped(signal: string, count: number): void {
+  dropped.set(signal, (dropped.get(signal) ?? 0) + count);
+}
+
+/** Records dropped per signal since start. */
+export function droppedCounts(): ReadonlyMap<string, number> {
+  return dropped;
+}

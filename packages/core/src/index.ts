@@ -3,4 +3,4 @@ export * from './context.js';
 export { ApitrailConfigError } from './config-error.js';
 export * from './env.js';
 export { neutralizeControlCharacters, truncate } from './sanitize.js';
-export { guard, recordFault, faultCounts } from './diagnostics.js';
+export { guard, recordFault, faultCounts, recordDropped, droppedCounts } from './diagnostics.js';

@@ -1,0 +1,63 @@
+import {
+  createNoopMeter,
+  diag,
+  type Attributes,
+  type Counter,
+  type Meter,
+  type MeterProvider,
+} from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, recordDropped } from '@apitrail/core';
+
+// The SDK batch processors' self-observability counters: a data point carrying `error.type` is a
+// record that never reached the exporter's destination (queue full, or the export failed).
+const PROCESSED_COUNTERS: ReadonlySet<string> = new Set([
+  'otel.sdk.processor.log.processed',
+  'otel.sdk.processor.span.processed',
+]);
+
+/**
+ * Surfaces records the SDK's batch processors drop. On its own the log processor drops silently
+ * when its queue is full, and the span processor only says so once the queue drains. Passed as the
+ * processors' `selfObsMeterProvider`, this counts every loss in `droppedCounts()` (per
+ * `signal/exporter`) and writes one diagnostic warning per interval with the count, so an outage
+ * is visible without flooding the app's stderr.
+ */
+export class DropReporter {
+  private readonly channel: string;
+  private readonly intervalMs: number;
+  private pending = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(channel: string, intervalMs: number) {
+    this.channel = channel;
+    this.intervalMs = intervalMs;
+  }
+
+  add(count: number): void {
+    recordDropped(this.channel, count);
+    this.pending += count;
+    this.timer ??= setTimeout(() => this.report(), this.intervalMs).unref();
+  }
+
+  meterProvider(): MeterProvider {
+    const noop = createNoopMeter();
+    const counter: Counter = {
+      add: (value: number, attributes?: Attributes) => {
+        if (attributes?.[ATTR_ERROR_TYPE] !== undefined) this.add(value);
+      },
+    };
+    const meter: Meter = Object.create(noop) as Meter;
+    meter.createCounter = ((name, options) =>
+      PROCESSED_COUNTERS.has(name) ? counter : noop.createCounter(name, options)) as Meter['createCounter'];
+    return { getMeter: () => meter };
+  }
+
+  private report(): void {
+    this.timer = undefined;
+    const count = this.pending;
+    this.pending = 0;
+    diag.warn(
+      `apitrail: ${count} ${this.channel} records dropped in the last ${this.intervalMs} ms (export queue full or export failed)`,
+    );
+  }
+}
