@@ -1,4 +1,7 @@
-// Every collector configuration in collector-config/ must pass the built distribution's `validate`.
+// Every collector configuration in collector-config/ must pass the built distribution's `validate`,
+// in the combinations users run it. A file's header documents those combinations as command lines
+// (`#   otelcol-apitrail --config gateway.yaml --config siem-splunk.yaml`); each one is validated as
+// written. A file with a `service:` section and no such line is a standalone config.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,16 +19,24 @@ const validationEnv: Record<string, string> = {
   ELASTICSEARCH_PASSWORD: 'validation-placeholder',
 };
 
-/** A fragment (no `service:` section) is validated together with the configs that load it. */
-const isFragment = (file: string): boolean => !/^service:/m.test(readFileSync(join(collectorConfigDir, file), 'utf8'));
-const FRAGMENT_USES: Record<string, RegExp> = { 'redaction.yaml': /\bredaction\/apitrail\b/ };
+const text = (file: string): string => readFileSync(join(collectorConfigDir, file), 'utf8');
+const USAGE = /^#\s+otelcol-apitrail((?:\s+--config\s+\S+)+)\s*$/gm;
 
-function configFiles(config: string): string[] {
-  const text = readFileSync(join(collectorConfigDir, config), 'utf8');
-  const fragments = Object.entries(FRAGMENT_USES)
-    .filter(([fragment, use]) => fragment !== config && use.test(text))
-    .map(([fragment]) => fragment);
-  return [config, ...fragments];
+/** The `--config` combinations a file's header documents. */
+function documentedUsages(file: string): string[][] {
+  return [...text(file).matchAll(USAGE)].map((match) =>
+    match[1]!
+      .trim()
+      .split(/\s+/)
+      .filter((word) => word !== '--config'),
+  );
+}
+
+const combinations = new Map<string, string[]>();
+for (const file of configs) {
+  const usages = documentedUsages(file);
+  if (usages.length === 0 && /^service:/m.test(text(file))) usages.push([file]);
+  for (const usage of usages) combinations.set(usage.join(' + '), usage);
 }
 
 describe('collector-config: every YAML validates with the built collector', function () {
@@ -35,19 +46,19 @@ describe('collector-config: every YAML validates with the built collector', func
   });
 
   it('has configs to validate', () => {
-    expect(configs).to.include('local-file.yaml');
+    expect(configs).to.include.members(['local-file.yaml', 'agent.yaml', 'gateway.yaml']);
   });
 
-  for (const fragment of configs.filter(isFragment)) {
-    it(`fragment ${fragment} is loaded by at least one pipeline config`, () => {
-      const users = configs.filter((config) => !isFragment(config) && configFiles(config).includes(fragment));
-      expect(users.length, `no config uses ${fragment}`).to.be.above(0);
+  for (const file of configs) {
+    it(`${file} is validated in at least one documented combination`, () => {
+      const users = [...combinations.values()].filter((usage) => usage.includes(file));
+      expect(users, `no header command line or service section covers ${file}`).to.not.be.empty;
     });
   }
 
-  for (const config of configs.filter((file) => !isFragment(file))) {
-    const files = configFiles(config);
-    it(`${files.join(' + ')} is valid`, () => {
+  for (const [name, files] of combinations) {
+    it(`${name} is valid`, () => {
+      for (const file of files) expect(configs, `${name} names a missing file`).to.include(file);
       const args = ['validate', ...files.flatMap((file) => ['--config', join(collectorConfigDir, file)])];
       const result = spawnSync(binary, args, {
         env: { ...process.env, ...validationEnv },

@@ -42,7 +42,7 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
-async function readIfPresent(path: string): Promise<string> {
+export async function readIfPresent(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
@@ -51,22 +51,27 @@ async function readIfPresent(path: string): Promise<string> {
   }
 }
 
-export async function startCollector(
+export interface CollectorProcess {
+  readonly process: ChildProcess;
+  /** What the collector printed (its own logs), for failure messages. */
+  diagnostics(): string;
+  /** Sends `signal` (SIGTERM: graceful, SIGKILL: a crash) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Runs the collector with `configFiles` (names in collector-config/, or absolute paths) merged in
+ * order, and waits until its health_check extension (on `healthPort`) answers.
+ */
+export async function spawnCollector(
   binary: string,
-  configFile: string,
-  env: Record<string, string> = {},
-): Promise<RunningCollector> {
-  const outputDir = await mkdtemp(join(tmpdir(), 'apitrail-collector-'));
-  const otlpPort = await freePort();
-  const healthPort = await freePort();
-  const child = spawn(binary, ['--config', join(collectorConfigDir, configFile)], {
-    env: {
-      ...process.env,
-      APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
-      APITRAIL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
-      APITRAIL_COLLECTOR_OUTPUT_DIR: outputDir,
-      ...env,
-    },
+  configFiles: readonly string[],
+  env: Record<string, string>,
+  healthPort: number,
+): Promise<CollectorProcess> {
+  const args = configFiles.flatMap((file) => ['--config', resolve(collectorConfigDir, file)]);
+  const child = spawn(binary, args, {
+    env: { ...process.env, APITRAIL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let diagnostics = '';
@@ -83,18 +88,42 @@ export async function startCollector(
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n--- collector output ---\n${diagnostics}`, { cause: error });
   }
+  return {
+    process: child,
+    diagnostics: () => diagnostics,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function startCollector(
+  binary: string,
+  configFile: string | readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningCollector> {
+  const outputDir = await mkdtemp(join(tmpdir(), 'apitrail-collector-'));
+  const otlpPort = await freePort();
+  const collector = await spawnCollector(
+    binary,
+    typeof configFile === 'string' ? [configFile] : configFile,
+    {
+      APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
+      APITRAIL_COLLECTOR_OUTPUT_DIR: outputDir,
+      ...env,
+    },
+    await freePort(),
+  );
   const logsFile = join(outputDir, 'logs.jsonl');
   const tracesFile = join(outputDir, 'traces.jsonl');
   return {
     otlpHttpEndpoint: `http://127.0.0.1:${otlpPort}`,
     outputDir,
-    process: child,
+    process: collector.process,
     logs: async () => decodeLogLines(await readIfPresent(logsFile)),
     spans: async () => decodeSpanLines(await readIfPresent(tracesFile)),
     rawOutput: async () => (await readIfPresent(logsFile)) + (await readIfPresent(tracesFile)),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => collector.stop(),
   };
 }

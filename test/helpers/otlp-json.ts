@@ -120,3 +120,93 @@ export function decodeSpanLines(text: string): ExportedSpan[] {
   }
   return spans;
 }
+
+export interface ExportedSumPoint {
+  resource: Record<string, unknown>;
+  metric: string;
+  attributes: Record<string, unknown>;
+  value: number;
+}
+
+interface ResourceMetrics {
+  resource?: { attributes?: OtlpKeyValue[] };
+  scopeMetrics?: {
+    metrics?: {
+      name: string;
+      sum?: { dataPoints?: { attributes?: OtlpKeyValue[]; asInt?: string; asDouble?: number }[] };
+    }[];
+  }[];
+}
+
+/** The data points of every Sum metric in OTLP-JSON metric lines (what the count connector emits). */
+export function decodeSumPointLines(text: string): ExportedSumPoint[] {
+  const points: ExportedSumPoint[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const payload = JSON.parse(line) as { resourceMetrics?: ResourceMetrics[] };
+    for (const resourceMetrics of payload.resourceMetrics ?? []) {
+      const resource = decodeAttributes(resourceMetrics.resource?.attributes);
+      for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
+        for (const metric of scopeMetrics.metrics ?? []) {
+          for (const point of metric.sum?.dataPoints ?? []) {
+            points.push({
+              resource,
+              metric: metric.name,
+              attributes: decodeAttributes(point.attributes),
+              value: point.asInt === undefined ? (point.asDouble ?? 0) : Number(point.asInt),
+            });
+          }
+        }
+      }
+    }
+  }
+  return points;
+}
+
+type Scalar = string | number | boolean;
+
+function encodeValue(value: Scalar): OtlpAnyValue {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+}
+
+const encodeAttributes = (attributes: Record<string, Scalar>): OtlpKeyValue[] =>
+  Object.entries(attributes).map(([key, value]) => ({ key, value: encodeValue(value) }));
+
+export interface CraftedLogRecord {
+  eventName?: string;
+  severityNumber?: number;
+  severityText?: string;
+  body?: string;
+  attributes?: Record<string, Scalar>;
+  timeUnixNano?: string;
+}
+
+/** An OTLP/HTTP JSON logs request, as an SDK would send it, for records a test crafts by hand. */
+export function encodeLogsRequest(
+  resource: Record<string, Scalar>,
+  scope: { name: string; version?: string },
+  records: readonly CraftedLogRecord[],
+): string {
+  return JSON.stringify({
+    resourceLogs: [
+      {
+        resource: { attributes: encodeAttributes(resource) },
+        scopeLogs: [
+          {
+            scope,
+            logRecords: records.map((record) => ({
+              timeUnixNano: record.timeUnixNano ?? `${BigInt(Date.now()) * 1_000_000n}`,
+              eventName: record.eventName,
+              severityNumber: record.severityNumber,
+              severityText: record.severityText,
+              body: record.body === undefined ? undefined : { stringValue: record.body },
+              attributes: encodeAttributes(record.attributes ?? {}),
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
