@@ -1,0 +1,108 @@
+import { EVENT_API_REQUEST, NDJSON_FIELDS, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@apitrail/core';
+import {
+  Detector,
+  alertAttributes,
+  alertMessage,
+  eventFromAttributes,
+  type Alert,
+  type DetectConfig,
+} from '@apitrail/detect';
+import { progressReporter, reportProblem, table, type Output } from './output.js';
+import { readRecords, type SourceRecord } from './records.js';
+
+/** Alerts kept for the report; beyond this they are counted (cooldowns make that rare). */
+const MAX_ALERTS = 10_000;
+
+export interface AnalyzeReport {
+  readonly records: number;
+  readonly auditRecords: number;
+  readonly malformedLines: number;
+  readonly unreadableFiles: number;
+  readonly alerts: readonly Alert[];
+  readonly droppedAlerts: number;
+  readonly tracked: ReturnType<Detector['stats']>;
+}
+
+/**
+ * Audit records: apitrail's (EventName `apitrail.api_request`) and, in seed-format NDJSON with no
+ * event field, any record with a status code (Prowler's `api` logger lines).
+ */
+function isAuditRecord(record: SourceRecord): boolean {
+  if (record.eventName !== undefined) return record.eventName === EVENT_API_REQUEST;
+  return record.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] !== undefined;
+}
+
+/** Runs the detection rules over files, streaming; problems go to `output.err` as they are met. */
+export async function analyzeFiles(
+  files: readonly string[],
+  config: DetectConfig,
+  output: Output,
+): Promise<AnalyzeReport> {
+  const alerts: Alert[] = [];
+  let droppedAlerts = 0;
+  const detector = new Detector(config, (alert) => {
+    if (alerts.length < MAX_ALERTS) alerts.push(alert);
+    else droppedAlerts++;
+  });
+  let records = 0;
+  let auditRecords = 0;
+  let malformedLines = 0;
+  let unreadableFiles = 0;
+  let problems = 0;
+  const progress = progressReporter(output, 'analyzing');
+  await readRecords(files, {
+    record(record) {
+      records++;
+      if (!isAuditRecord(record)) return;
+      auditRecords++;
+      detector.observe(eventFromAttributes(record.timeMs, record.attributes));
+    },
+    malformed(file, line, reason) {
+      reportProblem(output, problems++, `${file}:${line}: skipped, ${reason}`);
+      malformedLines++;
+    },
+    unreadable(file, reason) {
+      reportProblem(output, problems++, `cannot read ${file}: ${reason}`);
+      unreadableFiles++;
+    },
+    progress: progress.update,
+  });
+  progress.done();
+  return { records, auditRecords, malformedLines, unreadableFiles, alerts, droppedAlerts, tracked: detector.stats() };
+}
+
+export function analyzeJson(report: AnalyzeReport): string {
+  const { alerts, ...counts } = report;
+  return `${JSON.stringify({
+    ...counts,
+    alerts: alerts.map((alert) => ({
+      [NDJSON_FIELDS.timestamp]: new Date(alert.timeMs).toISOString(),
+      [NDJSON_FIELDS.level]: alert.rule.severityText,
+      [NDJSON_FIELDS.event]: alert.rule.eventName,
+      [NDJSON_FIELDS.message]: alertMessage(alert),
+      attributes: alertAttributes(alert),
+    })),
+  })}\n`;
+}
+
+export function analyzeText(report: AnalyzeReport): string {
+  const summary =
+    `${report.records} records, ${report.auditRecords} audit records, ${report.tracked.trackedKeys} keys, ` +
+    `${report.tracked.trackedIps} source IPs; ${report.alerts.length + report.droppedAlerts} alerts` +
+    (report.malformedLines > 0 ? `; ${report.malformedLines} malformed lines skipped` : '') +
+    (report.tracked.evictedKeys + report.tracked.evictedIps > 0
+      ? `; ${report.tracked.evictedKeys} keys and ${report.tracked.evictedIps} IPs forgotten (raise APITRAIL_DETECT_MAX_KEYS/_IPS)`
+      : '') +
+    '\n';
+  if (report.alerts.length === 0) return summary;
+  const rows = report.alerts.map((alert) => [
+    new Date(alert.timeMs).toISOString(),
+    alert.rule.eventName,
+    alert.subjectKind,
+    alert.subject,
+    `${alert.count} > ${alert.threshold}`,
+    `${alert.windowSeconds}s`,
+    alert.sampleIps.join(' '),
+  ]);
+  return `${table(['time', 'event', 'subject', 'id', 'count', 'window', 'sample ips'], rows)}${summary}`;
+}

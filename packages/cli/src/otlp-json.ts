@@ -1,0 +1,82 @@
+import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+
+/** The OTLP-JSON shapes the collector's file exporter writes (one ExportLogsServiceRequest per line). */
+interface OtlpAnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number | string;
+  bytesValue?: string;
+  arrayValue?: { values?: OtlpAnyValue[] };
+  kvlistValue?: { values?: OtlpKeyValue[] };
+}
+interface OtlpKeyValue {
+  key: string;
+  value?: OtlpAnyValue;
+}
+export interface OtlpLogRecord {
+  timeUnixNano?: string | number;
+  observedTimeUnixNano?: string | number;
+  severityNumber?: number;
+  severityText?: string;
+  body?: OtlpAnyValue;
+  attributes?: OtlpKeyValue[];
+  eventName?: string;
+  traceId?: string;
+  spanId?: string;
+  flags?: number;
+}
+export interface OtlpLogsPayload {
+  resourceLogs?: {
+    scopeLogs?: { scope?: { name?: string; version?: string }; logRecords?: OtlpLogRecord[] }[];
+  }[];
+}
+
+/**
+ * An OTLP AnyValue as the value the SDK held before export: int64 (a JSON string) and double
+ * both become numbers, bytes become bytes. That is what makes the NDJSON object of a record read
+ * back from OTLP-JSON equal to the one the integrity processor signed.
+ */
+export function decodeAnyValue(value: OtlpAnyValue | undefined): AnyValue {
+  if (value === undefined) return undefined;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return Number(value.doubleValue);
+  if (value.bytesValue !== undefined) return new Uint8Array(Buffer.from(value.bytesValue, 'base64'));
+  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(decodeAnyValue);
+  if (value.kvlistValue !== undefined) return decodeKeyValues(value.kvlistValue.values);
+  return undefined;
+}
+
+function decodeKeyValues(list: OtlpKeyValue[] | undefined): Record<string, AnyValue> {
+  const object: Record<string, AnyValue> = {};
+  for (const { key, value } of list ?? []) object[key] = decodeAnyValue(value);
+  return object;
+}
+
+function hrTime(nanos: string | number | undefined): HrTime {
+  const total = BigInt(nanos ?? 0);
+  return [Number(total / 1_000_000_000n), Number(total % 1_000_000_000n)];
+}
+
+/** The fields `toNdjsonObject` reads, rebuilt from one OTLP-JSON log record. */
+export function readableFromOtlp(record: OtlpLogRecord, scopeName: string): ReadableLogRecord {
+  const time = hrTime(record.timeUnixNano || record.observedTimeUnixNano);
+  const traceId = record.traceId || undefined;
+  return {
+    hrTime: time,
+    hrTimeObserved: hrTime(record.observedTimeUnixNano),
+    severityNumber: record.severityNumber,
+    severityText: record.severityText || undefined,
+    body: decodeAnyValue(record.body),
+    eventName: record.eventName || undefined,
+    attributes: decodeKeyValues(record.attributes) as Attributes,
+    instrumentationScope: { name: scopeName },
+    droppedAttributesCount: 0,
+    ...(traceId === undefined
+      ? {}
+      : { spanContext: { traceId, spanId: record.spanId ?? '', traceFlags: (record.flags ?? 0) & 0xff } }),
+  } as ReadableLogRecord;
+}

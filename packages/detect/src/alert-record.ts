@@ -1,0 +1,59 @@
+import type { Attributes } from '@opentelemetry/api';
+import {
+  ATTR_ALERT_BASELINE,
+  ATTR_ALERT_COUNT,
+  ATTR_ALERT_SAMPLE_IPS,
+  ATTR_ALERT_SUBJECT,
+  ATTR_ALERT_THRESHOLD,
+  ATTR_ALERT_WINDOW_SECONDS,
+  ATTR_API_KEY_FINGERPRINT,
+  ATTR_API_KEY_ID,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_EVENT_ACTION,
+  ATTR_EVENT_CATEGORY,
+  ATTR_EVENT_KIND,
+  ATTR_SECURITY_RULE_DESCRIPTION,
+  ATTR_SECURITY_RULE_NAME,
+  ATTR_SECURITY_RULE_REFERENCE,
+  ATTR_SECURITY_RULE_UUID,
+  ATTR_SECURITY_RULE_VERSION,
+  neutralizeControlCharacters,
+} from '@apitrail/core';
+import type { Alert } from './alert.js';
+import { FINGERPRINT_PREFIX } from './event.js';
+
+function subjectAttribute(alert: Alert): Attributes {
+  if (alert.subjectKind === 'source_ip') return { [ATTR_CLIENT_ADDRESS]: alert.subject };
+  return alert.subject.startsWith(FINGERPRINT_PREFIX)
+    ? { [ATTR_API_KEY_FINGERPRINT]: alert.subject.slice(FINGERPRINT_PREFIX.length) }
+    : { [ATTR_API_KEY_ID]: alert.subject };
+}
+
+/** The alert's attributes: the rule (`security_rule.*`), the subject, the evidence, ECS event fields. */
+export function alertAttributes(alert: Alert): Attributes {
+  const { rule } = alert;
+  return {
+    [ATTR_SECURITY_RULE_NAME]: rule.name,
+    [ATTR_SECURITY_RULE_UUID]: rule.uuid,
+    [ATTR_SECURITY_RULE_VERSION]: rule.version,
+    [ATTR_SECURITY_RULE_DESCRIPTION]: rule.description,
+    [ATTR_SECURITY_RULE_REFERENCE]: rule.reference,
+    [ATTR_ALERT_SUBJECT]: alert.subjectKind,
+    ...subjectAttribute(alert),
+    [ATTR_ALERT_COUNT]: alert.count,
+    [ATTR_ALERT_THRESHOLD]: alert.threshold,
+    [ATTR_ALERT_WINDOW_SECONDS]: alert.windowSeconds,
+    [ATTR_ALERT_SAMPLE_IPS]: [...alert.sampleIps],
+    ...(alert.baseline === undefined ? {} : { [ATTR_ALERT_BASELINE]: alert.baseline }),
+    [ATTR_EVENT_KIND]: 'alert',
+    [ATTR_EVENT_CATEGORY]: 'intrusion_detection',
+    [ATTR_EVENT_ACTION]: rule.eventName,
+  };
+}
+
+/** One line a human reads: `apitrail_key_multiple_source_ips: api_key k1 — 6 > 5 in 3600 s`. */
+export function alertMessage(alert: Alert): string {
+  const subject = neutralizeControlCharacters(alert.subject);
+  const baseline = alert.baseline === undefined ? '' : ` (baseline ${alert.baseline})`;
+  return `${alert.rule.name}: ${alert.subjectKind} ${subject}: ${alert.count} > ${alert.threshold} in ${alert.windowSeconds} s${baseline}`;
+}

@@ -1,0 +1,20 @@
+import type { RuleDefinition } from './rules.js';
+
+/** What a firing rule reports: one incident, with its evidence. */
+export interface Alert {
+  readonly rule: RuleDefinition;
+  /** Whether the incident is about an API key or a source IP. */
+  readonly subjectKind: 'api_key' | 'source_ip';
+  /** The key id (or `fingerprint:<fp>`) or the IP. */
+  readonly subject: string;
+  /** Time of the record that tipped the count over the threshold. */
+  readonly timeMs: number;
+  /** Distinct IPs or requests counted in the window (distinct IPs saturate at threshold + 1). */
+  readonly count: number;
+  readonly threshold: number;
+  readonly windowSeconds: number;
+  /** A few of the source IPs involved. */
+  readonly sampleIps: readonly string[];
+  /** For volume-above-baseline alerts: the key's recent requests per window. */
+  readonly baseline?: number;
+}

@@ -1,0 +1,231 @@
+import type { Alert } from './alert.js';
+import type { DetectConfig } from './config.js';
+import type { DetectionEvent } from './event.js';
+import { RecentDistinct, hashString } from './recent-distinct.js';
+import { RULES, type RuleDefinition } from './rules.js';
+import { SlotTable } from './slot-table.js';
+import { WindowCounter } from './window-counter.js';
+
+const VOLUME_BUCKETS = 6;
+const BURST_BUCKETS = 5;
+/** A key's baseline is trusted once it has been tracked this many windows. */
+const BASELINE_WARMUP_WINDOWS = 2;
+const SAMPLE_IPS = 10;
+
+export type AlertSink = (alert: Alert) => void;
+
+/** Burst counters and per-rule cooldowns shared by the key table and the IP table. */
+class BurstState {
+  readonly failures: WindowCounter;
+  readonly notFound: WindowCounter;
+  readonly mismatches: WindowCounter;
+  /** Per rule: second (+1) until which the rule stays silent for the slot. */
+  readonly cooldowns = new Map<RuleDefinition, Uint32Array>();
+
+  constructor(capacity: number, windowSeconds: number, rules: readonly RuleDefinition[]) {
+    this.failures = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
+    this.notFound = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
+    this.mismatches = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
+    for (const rule of rules) this.cooldowns.set(rule, new Uint32Array(capacity));
+  }
+
+  reset(slot: number): void {
+    this.failures.reset(slot);
+    this.notFound.reset(slot);
+    this.mismatches.reset(slot);
+    for (const cooldown of this.cooldowns.values()) cooldown[slot] = 0;
+  }
+}
+
+/**
+ * Runs every rule over a stream of audit events, in bounded memory: per-key and per-IP state lives
+ * in preallocated typed arrays indexed by an LRU-capped slot table, and nothing is allocated per
+ * event unless a rule fires. Fed in-process by the DetectionLogRecordProcessor and offline by
+ * `apitrail analyze`; `onAlert` receives each incident once per cooldown.
+ */
+export class Detector {
+  private readonly keys: SlotTable;
+  private readonly ips: SlotTable;
+  private readonly volume: WindowCounter;
+  private readonly baseline: Float32Array;
+  private readonly firstBucket: Uint32Array;
+  private readonly sourceIps: RecentDistinct;
+  private readonly keyBursts: BurstState;
+  private readonly ipBursts: BurstState;
+  private readonly ipHashes: Uint32Array;
+
+  constructor(
+    readonly config: DetectConfig,
+    private readonly onAlert: AlertSink,
+  ) {
+    const keyCapacity = config.maxTrackedKeys;
+    const ipCapacity = config.maxTrackedIps;
+    this.volume = new WindowCounter(keyCapacity, config.windowSeconds, VOLUME_BUCKETS);
+    this.baseline = new Float32Array(keyCapacity);
+    this.firstBucket = new Uint32Array(keyCapacity);
+    this.sourceIps = new RecentDistinct(keyCapacity, config.maxSourceIpsPerKey + 1, config.windowSeconds);
+    this.keyBursts = new BurstState(keyCapacity, config.burstWindowSeconds, Object.values(RULES));
+    this.ipBursts = new BurstState(ipCapacity, config.burstWindowSeconds, [
+      RULES.authFailureBurst,
+      RULES.notFoundScan,
+      RULES.tenantMismatchStreak,
+    ]);
+    this.ipHashes = new Uint32Array(ipCapacity);
+    this.keys = new SlotTable(keyCapacity, (slot) => {
+      this.volume.reset(slot);
+      this.baseline[slot] = 0;
+      this.firstBucket[slot] = 0;
+      this.sourceIps.reset(slot);
+      this.keyBursts.reset(slot);
+    });
+    this.ips = new SlotTable(ipCapacity, (slot) => this.ipBursts.reset(slot));
+  }
+
+  observe(event: DetectionEvent): void {
+    const seconds = event.timeMs / 1000;
+    const ip = event.sourceIp;
+    const ipHash = ip === undefined ? 0 : hashString(ip);
+    if (ip !== undefined) {
+      const slot = this.ips.slotOf(ip);
+      this.ipHashes[slot] = ipHash;
+      this.bursts(this.ipBursts, 'source_ip', ip, slot, event);
+    }
+    if (event.apiKey === undefined) return;
+    const slot = this.keys.slotOf(event.apiKey);
+    this.observeVolume(slot, event, seconds);
+    if (ip !== undefined) {
+      const distinct = this.sourceIps.add(slot, ipHash, seconds);
+      if (distinct > this.config.maxSourceIpsPerKey) {
+        this.fire(this.keyBursts, RULES.keyMultipleSourceIps, 'api_key', event.apiKey, slot, event, {
+          count: distinct,
+          threshold: this.config.maxSourceIpsPerKey,
+          windowSeconds: this.config.windowSeconds,
+          sampleIps: () => this.sampleIps(this.sourceIps.hashesOf(slot, seconds)),
+        });
+      }
+    }
+    this.bursts(this.keyBursts, 'api_key', event.apiKey, slot, event);
+  }
+
+  /** Tracked and forgotten ids, for self-observability and the CLI report. */
+  stats(): { trackedKeys: number; trackedIps: number; evictedKeys: number; evictedIps: number } {
+    return {
+      trackedKeys: this.keys.size,
+      trackedIps: this.ips.size,
+      evictedKeys: this.keys.evictions,
+      evictedIps: this.ips.evictions,
+    };
+  }
+
+  private observeVolume(slot: number, event: DetectionEvent, seconds: number): void {
+    const bucket = this.volume.bucketOf(seconds);
+    const head = this.volume.head(slot);
+    if (head === 0) this.firstBucket[slot] = bucket;
+    else if (bucket > head) {
+      // Sample the window that is closing as the key's recent normal (an EWMA over windows).
+      const closing = this.volume.total(slot);
+      this.baseline[slot] = this.baseline[slot]! + (closing - this.baseline[slot]!) / VOLUME_BUCKETS;
+    }
+    const total = this.volume.add(slot, seconds);
+    const { maxRequestsPerKey, baselineFactor, baselineMinRequests, windowSeconds } = this.config;
+    const warm = bucket - this.firstBucket[slot]! >= BASELINE_WARMUP_WINDOWS * VOLUME_BUCKETS;
+    const baseline = this.baseline[slot]!;
+    const aboveBaseline = warm && total >= baselineMinRequests && total > baselineFactor * Math.max(baseline, 1);
+    if (total <= maxRequestsPerKey && !aboveBaseline) return;
+    this.fire(this.keyBursts, RULES.keyExcessVolume, 'api_key', event.apiKey!, slot, event, {
+      count: total,
+      threshold: total > maxRequestsPerKey ? maxRequestsPerKey : Math.ceil(baselineFactor * Math.max(baseline, 1)),
+      windowSeconds,
+      sampleIps: () => (event.sourceIp === undefined ? [] : [event.sourceIp]),
+      ...(total > maxRequestsPerKey ? {} : { baseline: Math.round(baseline) }),
+    });
+  }
+
+  private bursts(
+    state: BurstState,
+    kind: Alert['subjectKind'],
+    subject: string,
+    slot: number,
+    event: DetectionEvent,
+  ): void {
+    const { statusCode } = event;
+    if (statusCode === 401 || statusCode === 403) {
+      this.burst(
+        state,
+        RULES.authFailureBurst,
+        state.failures,
+        this.config.maxAuthFailures,
+        kind,
+        subject,
+        slot,
+        event,
+      );
+    } else if (statusCode === 404) {
+      this.burst(state, RULES.notFoundScan, state.notFound, this.config.maxNotFound, kind, subject, slot, event);
+    }
+    if (event.tenantMismatch) {
+      this.burst(
+        state,
+        RULES.tenantMismatchStreak,
+        state.mismatches,
+        this.config.maxTenantMismatches,
+        kind,
+        subject,
+        slot,
+        event,
+      );
+    }
+  }
+
+  private burst(
+    state: BurstState,
+    rule: RuleDefinition,
+    counter: WindowCounter,
+    threshold: number,
+    kind: Alert['subjectKind'],
+    subject: string,
+    slot: number,
+    event: DetectionEvent,
+  ): void {
+    const count = counter.add(slot, event.timeMs / 1000);
+    if (count <= threshold) return;
+    this.fire(state, rule, kind, subject, slot, event, {
+      count,
+      threshold,
+      windowSeconds: counter.windowSeconds,
+      sampleIps: () => (event.sourceIp === undefined ? [] : [event.sourceIp]),
+    });
+  }
+
+  private fire(
+    state: BurstState,
+    rule: RuleDefinition,
+    subjectKind: Alert['subjectKind'],
+    subject: string,
+    slot: number,
+    event: DetectionEvent,
+    evidence: {
+      count: number;
+      threshold: number;
+      windowSeconds: number;
+      sampleIps: () => string[];
+      baseline?: number;
+    },
+  ): void {
+    const cooldown = state.cooldowns.get(rule)!;
+    const stamp = Math.floor(event.timeMs / 1000) + 1;
+    if (cooldown[slot]! > stamp) return;
+    cooldown[slot] = stamp + this.config.cooldownSeconds;
+    const { sampleIps, ...counts } = evidence;
+    this.onAlert({ rule, subjectKind, subject, timeMs: event.timeMs, ...counts, sampleIps: sampleIps() });
+  }
+
+  private sampleIps(hashes: readonly number[]): string[] {
+    const wanted = new Set(hashes);
+    const sample: string[] = [];
+    for (let slot = 0; slot < this.ips.size && sample.length < SAMPLE_IPS; slot++) {
+      if (wanted.has(this.ipHashes[slot]!)) sample.push(this.ips.idOf(slot)!);
+    }
+    return sample;
+  }
+}

@@ -1,0 +1,49 @@
+import {
+  ATTR_API_KEY_FINGERPRINT,
+  ATTR_API_KEY_ID,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_EVENT_REASON,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_TENANT_CLAIMED_ID,
+  ATTR_TENANT_ID,
+} from '@apitrail/core';
+
+/**
+ * What the rules look at in one audit record. Both paths build it from attributes under their
+ * OTel names: the in-process processor from the log record, `apitrail analyze` from NDJSON or
+ * OTLP-JSON lines, so the rules cannot drift apart.
+ */
+export interface DetectionEvent {
+  readonly timeMs: number;
+  /** `api_key.id`, or `fingerprint:<api_key.fingerprint>` for an unregistered key. */
+  readonly apiKey: string | undefined;
+  readonly sourceIp: string | undefined;
+  readonly statusCode: number;
+  readonly tenantMismatch: boolean;
+}
+
+export const FINGERPRINT_PREFIX = 'fingerprint:';
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The reason identity gives; an audit record whose claimed tenant differs from the trusted one counts too. */
+const TENANT_MISMATCH = 'tenant_mismatch';
+
+export function eventFromAttributes(timeMs: number, attributes: Readonly<Record<string, unknown>>): DetectionEvent {
+  const keyId = text(attributes[ATTR_API_KEY_ID]);
+  const fingerprint = keyId === undefined ? text(attributes[ATTR_API_KEY_FINGERPRINT]) : undefined;
+  const claimed = text(attributes[ATTR_TENANT_CLAIMED_ID]);
+  const trusted = text(attributes[ATTR_TENANT_ID]);
+  const status = attributes[ATTR_HTTP_RESPONSE_STATUS_CODE];
+  return {
+    timeMs,
+    apiKey: keyId ?? (fingerprint === undefined ? undefined : FINGERPRINT_PREFIX + fingerprint),
+    sourceIp: text(attributes[ATTR_CLIENT_ADDRESS]),
+    statusCode: typeof status === 'number' ? status : Number(status ?? 0),
+    tenantMismatch:
+      attributes[ATTR_EVENT_REASON] === TENANT_MISMATCH ||
+      (claimed !== undefined && trusted !== undefined && claimed !== trusted),
+  };
+}

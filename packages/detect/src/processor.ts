@@ -1,0 +1,60 @@
+import { logs, type Logger } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { EVENT_API_REQUEST, INSTRUMENTATION_VERSION, SECURITY_LOGGER_NAME, guard } from '@apitrail/core';
+import type { Alert } from './alert.js';
+import { alertAttributes, alertMessage } from './alert-record.js';
+import type { DetectConfig } from './config.js';
+import { Detector } from './detector.js';
+import { eventFromAttributes } from './event.js';
+
+/**
+ * Watches audit records (EventName `apitrail.api_request`) as they are emitted and emits one alert
+ * log record per incident through the Logs API. Alerts carry other event names, so the processor
+ * never feeds on its own output. Place it after enrichment and redaction, before integrity.
+ */
+export class DetectionLogRecordProcessor implements LogRecordProcessor {
+  readonly detector: Detector;
+  private logger: Logger | undefined;
+
+  constructor(config: DetectConfig) {
+    this.detector = new Detector(config, (alert) => this.emitAlert(alert));
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    if (record.eventName !== EVENT_API_REQUEST) return;
+    guard(
+      'detection processor',
+      () => {
+        const [seconds, nanos] = record.hrTime;
+        this.detector.observe(eventFromAttributes(seconds * 1000 + nanos / 1e6, record.attributes));
+      },
+      undefined,
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private emitAlert(alert: Alert): void {
+    // Resolved on first use, so the logger comes from the provider this processor was installed in.
+    this.logger ??= logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
+    this.logger.emit({
+      eventName: alert.rule.eventName,
+      severityNumber: alert.rule.severityNumber,
+      severityText: alert.rule.severityText,
+      timestamp: alert.timeMs,
+      body: alertMessage(alert),
+      attributes: alertAttributes(alert),
+    });
+  }
+}
+
+/** The processor `@apitrail/auto` installs, or none when `APITRAIL_DETECT_ENABLED=false`. */
+export function detectionProcessors(config: DetectConfig): LogRecordProcessor[] {
+  return config.enabled ? [new DetectionLogRecordProcessor(config)] : [];
+}

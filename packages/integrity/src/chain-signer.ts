@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  ATTR_INTEGRITY_CHAIN_ID,
+  ATTR_INTEGRITY_KEY_ID,
+  ATTR_INTEGRITY_MAC,
+  ATTR_INTEGRITY_PREVIOUS_MAC,
+  ATTR_INTEGRITY_SEQUENCE,
+} from '@apitrail/core';
+import { toNdjsonObject } from '@apitrail/export';
+import { keyId, recordMac } from './canonical.js';
+
+/**
+ * One process's chain: each record gets the chain id, the next sequence number (from 1), the
+ * previous record's MAC and its own MAC over everything else. Signing is synchronous and
+ * in emit order, so sequence order is the order records reach the exporters.
+ */
+export class ChainSigner {
+  readonly chainId = randomUUID();
+  readonly keyId: string;
+  private sequence = 0;
+  private previousMac = '';
+
+  constructor(private readonly key: Buffer) {
+    this.keyId = keyId(key);
+  }
+
+  /** Records signed so far (the last sequence number). */
+  get signed(): number {
+    return this.sequence;
+  }
+
+  sign(record: ReadWriteLogRecord): void {
+    record.setAttributes({
+      [ATTR_INTEGRITY_CHAIN_ID]: this.chainId,
+      [ATTR_INTEGRITY_SEQUENCE]: this.sequence + 1,
+      [ATTR_INTEGRITY_PREVIOUS_MAC]: this.previousMac,
+      [ATTR_INTEGRITY_KEY_ID]: this.keyId,
+    });
+    const mac = recordMac(this.key, toNdjsonObject(record));
+    record.setAttribute(ATTR_INTEGRITY_MAC, mac);
+    this.sequence++;
+    this.previousMac = mac;
+  }
+}

@@ -1,0 +1,12 @@
+export { readIntegrityConfig, readKeyFile, integrityKey, MIN_KEY_BYTES, type IntegrityConfig } from './config.js';
+export { canonicalJson, recordMac, keyId } from './canonical.js';
+export { ChainSigner } from './chain-signer.js';
+export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
+export {
+  ChainVerifier,
+  type ExportedRecord,
+  type Finding,
+  type FindingKind,
+  type ChainSummary,
+  type VerifyReport,
+} from './verifier.js';

@@ -1,0 +1,97 @@
+// Scripted traffic for the detection tests. The same scenarios feed the Detector directly, the
+// in-process processor, a real app under the register, and `apitrail analyze` over files.
+import { randomBytes } from 'node:crypto';
+
+export interface ScriptedRequest {
+  /** Seconds after the scenario's start. */
+  readonly offsetSeconds: number;
+  readonly apiKeyId?: string;
+  readonly sourceIp: string;
+  readonly statusCode: number;
+  readonly path: string;
+  readonly claimedTenant?: string;
+  readonly tenant?: string;
+}
+
+/** Ids are random per run, so no test depends on a lucky hash. */
+export function randomKeyId(): string {
+  return `key_${randomBytes(6).toString('hex')}`;
+}
+
+export function testIp(index: number): string {
+  // TEST-NET-3 (RFC 5737) and a second block, so more than 254 addresses are available.
+  return index < 250 ? `203.0.113.${index + 1}` : `198.51.100.${(index % 250) + 1}`;
+}
+
+/** One key used from `ips` addresses, `perIp` successful requests each, spread over 10 minutes. */
+export function leakedKey(keyId: string, ips: number, perIp = 2): ScriptedRequest[] {
+  const requests: ScriptedRequest[] = [];
+  for (let ip = 0; ip < ips; ip++) {
+    for (let n = 0; n < perIp; n++) {
+      requests.push({
+        offsetSeconds: ip * 60 + n,
+        apiKeyId: keyId,
+        sourceIp: testIp(ip),
+        statusCode: 200,
+        path: '/api/v1/scans',
+      });
+    }
+  }
+  return requests;
+}
+
+/** `count` 401s for one key from one IP, a second apart. */
+export function authFailureBurst(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    apiKeyId: keyId,
+    sourceIp: ip,
+    statusCode: 401,
+    path: '/api/v1/scans',
+  }));
+}
+
+/** `count` 404s from one unauthenticated IP probing paths. */
+export function notFoundScan(ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    sourceIp: ip,
+    statusCode: 404,
+    path: `/probe/${n}`,
+  }));
+}
+
+/** `count` requests by one key claiming a tenant it does not belong to. */
+export function tenantMismatches(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    apiKeyId: keyId,
+    sourceIp: ip,
+    statusCode: 403,
+    path: '/api/v1/scans',
+    tenant: 'tenant-a',
+    claimedTenant: 'tenant-b',
+  }));
+}
+
+/**
+ * Normal traffic: 50 keys, each from one or two fixed IPs, a handful of requests over an hour,
+ * with the odd 404 and 401 a real client produces.
+ */
+export function normalTraffic(keys: readonly string[]): ScriptedRequest[] {
+  const requests: ScriptedRequest[] = [];
+  keys.forEach((keyId, k) => {
+    for (let n = 0; n < 20; n++) {
+      const statusCode = n === 7 ? 404 : n === 13 ? 401 : 200;
+      requests.push({
+        offsetSeconds: n * 170 + k,
+        apiKeyId: keyId,
+        sourceIp: testIp(100 + ((k * 2 + (n % 2)) % 100)),
+        statusCode,
+        path: statusCode === 404 ? '/api/v1/missing' : '/api/v1/scans',
+        tenant: 'tenant-a',
+      });
+    }
+  });
+  return requests.sort((a, b) => a.offsetSeconds - b.offsetSeconds);
+}

@@ -1,0 +1,226 @@
+import { expect } from 'chai';
+import { ApitrailConfigError, APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core';
+import { DETECT_DEFAULTS, Detector, RULES, readDetectConfig, type Alert, type DetectConfig } from '@apitrail/detect';
+import {
+  authFailureBurst,
+  leakedKey,
+  normalTraffic,
+  notFoundScan,
+  randomKeyId,
+  tenantMismatches,
+  testIp,
+  type ScriptedRequest,
+} from '../helpers/detect-scenarios.ts';
+
+const START_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
+
+function run(
+  requests: readonly ScriptedRequest[],
+  config: Partial<DetectConfig> = {},
+): { alerts: Alert[]; detector: Detector } {
+  const alerts: Alert[] = [];
+  const detector = new Detector({ ...DETECT_DEFAULTS, ...config }, (alert) => alerts.push(alert));
+  for (const request of requests) {
+    detector.observe({
+      timeMs: START_MS + request.offsetSeconds * 1000,
+      apiKey: request.apiKeyId,
+      sourceIp: request.sourceIp,
+      statusCode: request.statusCode,
+      tenantMismatch: request.claimedTenant !== undefined && request.claimedTenant !== request.tenant,
+    });
+  }
+  return { alerts, detector };
+}
+
+const summary = (alerts: readonly Alert[]): string[] => alerts.map((a) => `${a.rule.eventName} ${a.subjectKind}`);
+
+describe('detection rules', () => {
+  it('a key used from 8 IPs raises one multiple-source-IPs alert, with evidence', () => {
+    const key = randomKeyId();
+    const { alerts } = run(leakedKey(key, 8));
+    expect(summary(alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`]);
+    const [alert] = alerts;
+    expect(alert!.subject).to.equal(key);
+    expect(alert!.count).to.equal(6);
+    expect(alert!.threshold).to.equal(5);
+    expect(alert!.windowSeconds).to.equal(3600);
+    expect(alert!.sampleIps).to.have.members([0, 1, 2, 3, 4, 5].map(testIp));
+    // It fired on the sixth IP's first request: one incident, one alert.
+    expect(alert!.timeMs).to.equal(START_MS + 5 * 60 * 1000);
+  });
+
+  it('5 IPs (the threshold) is not an alert, and IPs that left the window do not count', () => {
+    expect(run(leakedKey(randomKeyId(), 5)).alerts).to.deep.equal([]);
+    const key = randomKeyId();
+    const early = leakedKey(key, 5);
+    const later = [5, 6, 7].map((ip, n) => ({ ...early[0]!, sourceIp: testIp(ip), offsetSeconds: 2 * 3600 + n }));
+    expect(run([...early, ...later]).alerts).to.deep.equal([]);
+  });
+
+  it('repeating the same few IPs thousands of times never looks like many IPs', () => {
+    const key = randomKeyId();
+    const requests = Array.from({ length: 5000 }, (_, n) => ({
+      offsetSeconds: n / 10,
+      apiKeyId: key,
+      sourceIp: testIp(n % 5),
+      statusCode: 200,
+      path: '/',
+    }));
+    expect(run(requests, { maxRequestsPerKey: 1e6 }).alerts).to.deep.equal([]);
+  });
+
+  it('a 401 burst raises authn_login_fail_max for the key and for the IP, once each', () => {
+    const key = randomKeyId();
+    const { alerts } = run(authFailureBurst(key, testIp(9), 40));
+    expect(summary(alerts)).to.have.members([
+      `${OWASP_EVENTS.authnLoginFailMax} source_ip`,
+      `${OWASP_EVENTS.authnLoginFailMax} api_key`,
+    ]);
+    expect(alerts.every((a) => a.count === 11 && a.threshold === 10)).to.equal(true);
+    expect(run(authFailureBurst(randomKeyId(), testIp(9), 10)).alerts).to.deep.equal([]);
+  });
+
+  it('a burst spread wider than the burst window does not fire', () => {
+    const slow = authFailureBurst(randomKeyId(), testIp(3), 30).map((r, n) => ({ ...r, offsetSeconds: n * 60 }));
+    expect(run(slow).alerts).to.deep.equal([]);
+  });
+
+  it('a 404 scan raises malicious_excess_404 for the source IP', () => {
+    const { alerts } = run(notFoundScan(testIp(42), 100));
+    expect(summary(alerts)).to.deep.equal([`${OWASP_EVENTS.maliciousExcess404} source_ip`]);
+    expect(alerts[0]!.subject).to.equal(testIp(42));
+    expect(alerts[0]!.count).to.equal(21);
+  });
+
+  it('a tenant-mismatch streak raises its alert for the key and the IP', () => {
+    const { alerts } = run(tenantMismatches(randomKeyId(), testIp(7), 4), { maxAuthFailures: 100 });
+    expect(summary(alerts)).to.have.members([
+      `${APITRAIL_EVENTS.tenantMismatchStreak} source_ip`,
+      `${APITRAIL_EVENTS.tenantMismatchStreak} api_key`,
+    ]);
+    expect(run(tenantMismatches(randomKeyId(), testIp(7), 3)).alerts).to.deep.equal([]);
+  });
+
+  it('volume above the hourly ceiling fires once per cooldown', () => {
+    const key = randomKeyId();
+    const requests = Array.from({ length: 3000 }, (_, n) => ({
+      offsetSeconds: n,
+      apiKeyId: key,
+      sourceIp: testIp(1),
+      statusCode: 200,
+      path: '/',
+    }));
+    const { alerts } = run(requests);
+    expect(summary(alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyExcessVolume} api_key`]);
+    expect(alerts[0]!.count).to.equal(1001);
+    expect(alerts[0]!.baseline).to.equal(undefined);
+    // With no cooldown, each record above the ceiling is its own alert.
+    expect(run(requests.slice(0, 1005), { cooldownSeconds: 0 }).alerts).to.have.length(5);
+  });
+
+  it('volume far above a key’s own baseline fires below the ceiling', () => {
+    const key = randomKeyId();
+    const steady = Array.from({ length: 6 * 60 }, (_, n) => ({
+      offsetSeconds: n * 60,
+      apiKeyId: key,
+      sourceIp: testIp(1),
+      statusCode: 200,
+      path: '/',
+    }));
+    const spike = Array.from({ length: 900 }, (_, n) => ({ ...steady[0]!, offsetSeconds: 6 * 3600 + n }));
+    expect(run(steady).alerts).to.deep.equal([]);
+    const { alerts } = run([...steady, ...spike]);
+    expect(summary(alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyExcessVolume} api_key`]);
+    expect(alerts[0]!.baseline).to.be.within(40, 70);
+    expect(alerts[0]!.count).to.be.below(1000);
+  });
+
+  it('normal traffic from 50 keys raises nothing', () => {
+    const keys = Array.from({ length: 50 }, randomKeyId);
+    expect(run(normalTraffic(keys)).alerts).to.deep.equal([]);
+  });
+
+  it('stays within its caps under a flood of distinct keys and IPs, and says what it forgot', () => {
+    const requests = Array.from({ length: 20000 }, (_, n) => ({
+      offsetSeconds: n / 100,
+      apiKeyId: `k${n}`,
+      sourceIp: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+      statusCode: 401,
+      path: '/',
+    }));
+    const { detector, alerts } = run(requests, { maxTrackedKeys: 100, maxTrackedIps: 50 });
+    expect(alerts).to.deep.equal([]);
+    expect(detector.stats()).to.deep.equal({ trackedKeys: 100, trackedIps: 50, evictedKeys: 19900, evictedIps: 19950 });
+  });
+
+  it('an attacker rotating through more keys than the cap still cannot hide a key that stays busy', () => {
+    const leaked = randomKeyId();
+    const requests: ScriptedRequest[] = [];
+    for (let n = 0; n < 8; n++) {
+      requests.push({ offsetSeconds: n * 10, apiKeyId: leaked, sourceIp: testIp(n), statusCode: 200, path: '/' });
+      for (let noise = 0; noise < 30; noise++) {
+        requests.push({
+          offsetSeconds: n * 10 + 1,
+          apiKeyId: `noise${n}-${noise}`,
+          sourceIp: testIp(200),
+          statusCode: 200,
+          path: '/',
+        });
+      }
+    }
+    // 240 noise keys through a 64-slot table: the busy key keeps its slot (CLOCK keeps recently used ids).
+    const { alerts } = run(requests, { maxTrackedKeys: 64 });
+    expect(summary(alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`]);
+  });
+
+  it('rule metadata is complete and unique', () => {
+    const rules = Object.values(RULES);
+    expect(new Set(rules.map((r) => r.uuid)).size).to.equal(rules.length);
+    for (const rule of rules) {
+      expect(rule.uuid).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(rule.description).to.not.equal('');
+    }
+  });
+});
+
+describe('readDetectConfig', () => {
+  it('defaults to the seed thresholds', () => {
+    expect(readDetectConfig({})).to.deep.equal(DETECT_DEFAULTS);
+    expect(DETECT_DEFAULTS.maxSourceIpsPerKey).to.equal(5);
+    expect(DETECT_DEFAULTS.maxRequestsPerKey).to.equal(1000);
+    expect(DETECT_DEFAULTS.windowSeconds).to.equal(3600);
+  });
+
+  it('reads every variable', () => {
+    const config = readDetectConfig({
+      APITRAIL_DETECT_ENABLED: 'false',
+      APITRAIL_DETECT_MAX_IPS_PER_KEY: '3',
+      APITRAIL_DETECT_MAX_REQUESTS_PER_KEY: '100',
+      APITRAIL_DETECT_WINDOW_SECONDS: '600',
+      APITRAIL_DETECT_COOLDOWN_SECONDS: '0',
+    });
+    expect(config).to.include({
+      enabled: false,
+      maxSourceIpsPerKey: 3,
+      maxRequestsPerKey: 100,
+      windowSeconds: 600,
+      cooldownSeconds: 0,
+    });
+  });
+
+  for (const [name, value] of [
+    ['APITRAIL_DETECT_MAX_IPS_PER_KEY', '64'],
+    ['APITRAIL_DETECT_MAX_IPS_PER_KEY', '0'],
+    ['APITRAIL_DETECT_MAX_REQUESTS_PER_KEY', 'lots'],
+    ['APITRAIL_DETECT_WINDOW_SECONDS', '1.5'],
+    ['APITRAIL_DETECT_ENABLED', 'maybe'],
+    ['APITRAIL_DETECT_MAX_KEYS', '-1'],
+    ['APITRAIL_DETECT_BASELINE_FACTOR', '1'],
+  ] as const) {
+    it(`rejects ${name}=${value}, naming the variable`, () => {
+      expect(() => readDetectConfig({ [name]: value }))
+        .to.throw(ApitrailConfigError)
+        .with.property('setting', name);
+    });
+  }
+});
