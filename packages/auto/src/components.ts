@@ -16,6 +16,8 @@ import {
   installRequestScope,
 } from '@apitrail/http';
 import { ApitrailWinstonInstrumentation } from '@apitrail/winston';
+import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
+import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
 
@@ -47,14 +49,22 @@ export interface ApitrailComponents {
  * export. With no trace exporter, spans are still created (and dropped) so that log records carry
  * trace and span ids and incoming trace context keeps propagating.
  */
-export function apitrailProcessors(config: AutoConfig): {
+export function apitrailProcessors(
+  config: AutoConfig,
+  env: Environment = process.env,
+): {
   spanProcessors: SpanProcessor[];
   logRecordProcessors: LogRecordProcessor[];
 } {
   const exporting = exportingSpanProcessors(config);
   return {
     spanProcessors: exporting.length > 0 ? exporting : [new NoopSpanProcessor()],
-    logRecordProcessors: [new RequestContextLogRecordProcessor(), ...exportingLogRecordProcessors(config)],
+    logRecordProcessors: [
+      new RequestContextLogRecordProcessor(),
+      ...detectionProcessors(readDetectConfig(env)),
+      // Integrity wraps the exporters: nothing can mutate a record after it is signed.
+      ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config)),
+    ],
   };
 }
 
@@ -91,7 +101,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
   return {
     config,
     instrumentations: apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam),
-    ...apitrailProcessors(config),
+    ...apitrailProcessors(config, options.env ?? process.env),
     installRequestScope: () => installRequestScope(tracker),
   };
 }

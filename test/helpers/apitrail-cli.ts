@@ -1,0 +1,32 @@
+// Runs the real `apitrail` bin (packages/cli/bin/apitrail.js) in a child process.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { repoRoot } from './app.ts';
+
+export const apitrailBin = resolve(repoRoot, 'node_modules', '.bin', 'apitrail');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runApitrail(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [apitrailBin, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, APITRAIL_INTEGRITY_KEY: undefined, APITRAIL_INTEGRITY_KEY_FILE: undefined, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(options.stdin ?? '');
+  return new Promise((resolveRun, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
