@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
 import { context, logs, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { UNAUTHENTICATED, setRequestContext, type RequestContext } from '@apitrail/core';
+import { setRequestContext, type RequestContext } from '@apitrail/core';
 import { RequestContextLogRecordProcessor, RequestTracker, installRequestScope } from '@apitrail/http';
 import { createRequestContextFactory, securityEvents, setIdentity } from '@apitrail/identity';
 
