@@ -20,7 +20,7 @@ export interface RedactorOptions {
   maxLength?: number;
   /** Deepest nesting walked in maps and arrays; anything deeper is replaced whole. Default 8. */
   maxDepth?: number;
-  /** Most values walked in one structured value; the rest is replaced whole. Default 1000. */
+  /** Most values walked in one structured value; a map or array that would exceed it is replaced whole. Default 1000. */
   maxNodes?: number;
 }
 
@@ -56,6 +56,8 @@ export interface Redactor {
 interface CompiledPattern {
   readonly trigger: RegExp;
   readonly regex: RegExp;
+  /** Group 1 is kept and group 2 is the secret; otherwise the whole match is. */
+  readonly grouped: boolean;
   readonly confirm: ((secret: string) => boolean) | undefined;
 }
 
@@ -66,6 +68,7 @@ function compile(pattern: ValuePattern): CompiledPattern {
   return {
     trigger: new RegExp(pattern.trigger, 'i'),
     regex: new RegExp(pattern.source, pattern.caseInsensitive ? 'gi' : 'g'),
+    grouped: new RegExp(`${pattern.source}|`).exec('')!.length > 2,
     confirm: pattern.confirm,
   };
 }
@@ -104,14 +107,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const keyLiterals = keyLiteralTrigger(rules.keys);
 
   const replaceMatch =
-    (confirm: CompiledPattern['confirm']) =>
+    ({ grouped, confirm }: CompiledPattern) =>
     (match: string, ...groups: unknown[]) => {
-      const kept = typeof groups[0] === 'string' ? groups[0] : '';
-      const secret = typeof groups[1] === 'string' ? groups[1] : match;
-      if (isCensored(secret) || (confirm !== undefined && !confirm(secret))) return match;
+      const kept = grouped ? ((groups[0] as string | undefined) ?? '') : '';
+      const secret = grouped ? ((groups[1] as string | undefined) ?? '') : match;
+      if (secret === '' || isCensored(secret) || (confirm !== undefined && !confirm(secret))) return match;
       return kept + censor(secret) + match.slice(kept.length + secret.length);
     };
-  const replacers = patterns.map((pattern) => replaceMatch(pattern.confirm));
+  const replacers = patterns.map(replaceMatch);
   const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string =>
     isSecretKey(key) && !isCensored(value) ? before + key + separator + censor(value) : match;
 
@@ -148,11 +151,16 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     }
   }
 
+  /** Counts `size` more values against the budget; false when the value must go whole. */
+  function withinBounds(size: number, depth: number, walk: Walk): boolean {
+    walk.nodes += size;
+    if (walk.nodes <= maxNodes && depth <= maxDepth) return true;
+    note(walk, true);
+    return false;
+  }
+
   function walkValue(value: AnyValue, depth: number, walk: Walk): AnyValue {
-    if (++walk.nodes > maxNodes || depth > maxDepth) {
-      note(walk, true);
-      return REDACTED;
-    }
+    if (!withinBounds(1, depth, walk)) return REDACTED;
     if (typeof value === 'string') {
       const redacted = redactText(value);
       if (redacted !== value) note(walk, false);
@@ -169,6 +177,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       return redactText(text) === text ? value : walkValue(text, depth, walk);
     }
     if (Array.isArray(value)) {
+      if (!withinBounds(value.length, depth, walk)) return REDACTED;
       let copy: AnyValue[] | undefined;
       for (let index = 0; index < value.length; index++) {
         const item = value[index] as AnyValue;
@@ -181,9 +190,11 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return value;
   }
 
-  function walkMap(map: ValueMap, depth: number, walk: Walk): ValueMap {
+  function walkMap(map: ValueMap, depth: number, walk: Walk): AnyValue {
+    const keys = Object.keys(map);
+    if (!withinBounds(keys.length, depth, walk)) return REDACTED;
     let copy: ValueMap | undefined;
-    for (const key of Object.keys(map)) {
+    for (const key of keys) {
       const item = map[key];
       let redacted: AnyValue;
       if (isSecretKey(key) && item !== undefined && item !== null && typeof item !== 'boolean') {

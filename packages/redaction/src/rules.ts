@@ -100,13 +100,17 @@ export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
 export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   {
     name: 'pem_private_key',
+    // The base64 body (and the headers of a legacy encrypted key) up to the END line, greedy with
+    // nothing after it that could make it backtrack.
     source:
-      '-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=:,\\s-]{0,8192}?-----END[A-Z ]{0,40}PRIVATE KEY-----|[A-Za-z0-9+/=\\s]{0,8192})',
+      '-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s]{0,16384}(?:-----END[A-Z ]{0,40}PRIVATE KEY-----)?',
     trigger: 'PRIVATE KEY',
   },
   {
     name: 'jwt',
-    source: '\\beyJ[A-Za-z0-9_-]{2,2048}\\.eyJ[A-Za-z0-9_-]{2,8192}\\.[A-Za-z0-9_-]{0,1024}',
+    // Starts only after a character that cannot be part of a JWT (group 1, kept), so a run of
+    // "-eyJ-eyJ…" is tried once, not at every "eyJ".
+    source: '(^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{2,2048}\\.eyJ[A-Za-z0-9_-]{2,8192}\\.[A-Za-z0-9_-]{0,1024})',
     trigger: 'eyJ',
   },
   {
@@ -160,7 +164,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
 /** Opt-in personal data (PII mode): e-mail addresses are censored, IP addresses anonymised. */
 export const EMAIL_PATTERN: ValuePattern = {
   name: 'email',
-  source: '\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24}\\b',
+  source:
+    '(^|[^A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63}){0,8}\\.[A-Za-z]{2,24})\\b',
   trigger: '@',
 };
 

@@ -1,0 +1,218 @@
+// The processors and the exporter backstop on the real OpenTelemetry SDK: every place a span or a
+// log record carries text is redacted before an exporter sees it.
+import { expect } from 'chai';
+import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type Span,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import {
+  ATTR_REDACTION_MASKED_KEYS,
+  ATTR_REDACTION_REDACTED_COUNT,
+  ATTR_REDACTION_REDACTED_KEYS,
+  ATTR_URL_FULL,
+  ATTR_URL_QUERY,
+} from '@apitrail/core';
+import {
+  createRedactor,
+  RedactingLogRecordProcessor,
+  RedactingSpanExporter,
+  RedactingSpanProcessor,
+  REDACTED,
+  type Redactor,
+} from '@apitrail/redaction';
+import { generatedSecrets, leakedSecrets, randomString, type GeneratedSecret } from '../helpers/secrets.ts';
+
+const SERVER = 1;
+
+/** Writes `secrets` into every text-bearing part of a span, some at start and some later. */
+function recordSecretSpan(provider: TracerProvider, secrets: GeneratedSecret[]): void {
+  const tracer = provider.getTracer('redaction-test');
+  const other = tracer.startSpan('other');
+  const text = (index: number): string => secrets[index % secrets.length]!.text;
+  const span = tracer.startSpan(`GET /users/${text(0)}`, {
+    kind: SERVER,
+    attributes: {
+      [ATTR_URL_QUERY]: `api_key=${randomString(20)}&q=${encodeURIComponent(text(1))}`,
+      [ATTR_URL_FULL]: `https://api.example.test/x?token=${randomString(20)}&${text(2)}`,
+    },
+    links: [{ context: other.spanContext(), attributes: { note: text(3) } }],
+  });
+  span.setAttribute('http.request.header.authorization', [text(4)]);
+  span.setAttribute('http.request.header.x-api-key', [randomString(32)]);
+  span.setAttribute('user_agent.original', `curl/8.0 ${text(5)}`);
+  for (let index = 6; index < secrets.length; index++) span.addEvent(`step ${text(index)}`, { detail: text(index) });
+  span.recordException(new Error(`upstream refused ${text(7)}`));
+  span.addLink({ context: other.spanContext(), attributes: { reason: text(8) } });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: `failed: ${text(9)}` });
+  span.end();
+  other.end();
+}
+
+function serialized(spans: ReadableSpan[]): string {
+  return JSON.stringify(
+    spans.map((span) => ({
+      name: span.name,
+      attributes: span.attributes,
+      events: span.events,
+      links: span.links.map((link) => link.attributes),
+      status: span.status,
+    })),
+  );
+}
+
+/** Records what the next processor sees at onStart, before the span's later changes. */
+class StartSnapshot implements SpanProcessor {
+  readonly seen: Attributes[] = [];
+  onStart(span: Span): void {
+    this.seen.push({ ...span.attributes, name: span.name });
+  }
+  onEnd(): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function throwingRedactor(): Redactor {
+  const fail = (): never => {
+    throw new Error('redactor broke');
+  };
+  return { mode: 'redact', redactText: fail, redactAttributes: fail, redactValue: fail };
+}
+
+describe('redaction: RedactingSpanProcessor on the SDK', () => {
+  it('redacts span name, attributes (at start and later), events, exception events, links and status', async () => {
+    const secrets = generatedSecrets();
+    const exporter = new InMemorySpanExporter();
+    const snapshot = new StartSnapshot();
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new RedactingSpanProcessor(createRedactor(), { summary: true }),
+        snapshot,
+        new SimpleSpanProcessor({ exporter }),
+      ],
+    });
+    recordSecretSpan(provider, secrets);
+    await provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    expect(spans).to.have.length(2);
+    expect(leakedSecrets(serialized(spans), secrets)).to.deep.equal([]);
+    expect(leakedSecrets(JSON.stringify(snapshot.seen), secrets), 'visible to later processors at start').to.deep.equal(
+      [],
+    );
+    const server = spans.find((span) => span.kind === SERVER)!;
+    expect(server.attributes['http.request.header.authorization']).to.deep.equal([REDACTED]);
+    expect(server.attributes[ATTR_URL_QUERY]).to.match(/^api_key=\[REDACTED\]&q=/);
+    expect(server.events.map((event) => event.name)).to.include('exception');
+    expect(server.attributes[ATTR_REDACTION_REDACTED_KEYS]).to.equal(
+      'http.request.header.authorization,http.request.header.x-api-key',
+    );
+    expect(server.attributes[ATTR_REDACTION_REDACTED_COUNT]).to.equal(2);
+    expect(server.attributes[ATTR_REDACTION_MASKED_KEYS]).to.include(ATTR_URL_QUERY);
+    await provider.shutdown();
+  });
+
+  it('adds no summary attributes to a clean span', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new RedactingSpanProcessor(createRedactor(), { summary: true }),
+        new SimpleSpanProcessor({ exporter }),
+      ],
+    });
+    provider
+      .getTracer('t')
+      .startSpan('GET /api/v1/scans', { attributes: { [ATTR_URL_QUERY]: 'limit=10' } })
+      .end();
+    await provider.forceFlush();
+    expect(exporter.getFinishedSpans()[0]!.attributes).to.deep.equal({ [ATTR_URL_QUERY]: 'limit=10' });
+  });
+});
+
+describe('redaction: RedactingSpanExporter (backstop)', () => {
+  it('redacts spans that no redacting processor touched, without mutating them', async () => {
+    const secrets = generatedSecrets();
+    const inner = new InMemorySpanExporter();
+    const raw = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(inner, createRedactor()) }),
+        new SimpleSpanProcessor({ exporter: raw }),
+      ],
+    });
+    recordSecretSpan(provider, secrets);
+    await provider.forceFlush();
+    expect(inner.getFinishedSpans()).to.have.length(2);
+    expect(leakedSecrets(serialized(inner.getFinishedSpans()), secrets)).to.deep.equal([]);
+    expect(leakedSecrets(serialized(raw.getFinishedSpans()), secrets), 'the SDK span itself').to.have.length.above(5);
+    const redacted = inner.getFinishedSpans().find((span) => span.kind === SERVER)!;
+    expect(redacted.spanContext().traceId).to.match(/^[0-9a-f]{32}$/);
+    expect(redacted.duration).to.deep.equal(raw.getFinishedSpans().find((span) => span.kind === SERVER)!.duration);
+  });
+
+  it('fails the export, sending nothing, when redaction itself fails', async () => {
+    const inner = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: inner })] });
+    provider.getTracer('t').startSpan('s').end();
+    const [span] = inner.getFinishedSpans();
+    inner.reset();
+    const result = await new Promise<ExportResult>((resolve) =>
+      new RedactingSpanExporter(inner, throwingRedactor()).export([span!], resolve),
+    );
+    expect(result.code).to.equal(ExportResultCode.FAILED);
+    expect(inner.getFinishedSpans()).to.have.length(0);
+  });
+});
+
+describe('redaction: RedactingLogRecordProcessor on the SDK', () => {
+  it('redacts bodies (strings and nested maps) and attributes (nested), before exporting processors', async () => {
+    const secrets = generatedSecrets();
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      processors: [
+        new RedactingLogRecordProcessor(createRedactor(), { summary: true }),
+        new SimpleLogRecordProcessor({ exporter }),
+      ],
+    });
+    const logger = provider.getLogger('redaction-test');
+    for (const secret of secrets) {
+      logger.emit({ body: `connecting with ${secret.text}`, attributes: { 'app.note': `seen ${secret.text}` } });
+      logger.emit({
+        body: { event: 'login', request: { headers: { cookie: secret.text }, detail: [`x ${secret.text}`] } },
+        attributes: { 'app.context': { user: 'bob', credentials: { apiKey: secret.text } } },
+      });
+    }
+    logger.emit({ body: 'GET /api/v1/scans', attributes: { 'app.count': 3 } });
+    await provider.forceFlush();
+    const records = exporter.getFinishedLogRecords();
+    expect(records).to.have.length(secrets.length * 2 + 1);
+    const output = JSON.stringify(records.map((record) => ({ body: record.body, attributes: record.attributes })));
+    expect(leakedSecrets(output, secrets)).to.deep.equal([]);
+    expect(records[1]!.body).to.deep.include({ event: 'login' });
+    expect(records[1]!.attributes[ATTR_REDACTION_REDACTED_KEYS]).to.equal('app.context,body');
+    expect(records.at(-1)!.body).to.equal('GET /api/v1/scans');
+    expect(records.at(-1)!.attributes).to.deep.equal({ 'app.count': 3 });
+    await provider.shutdown();
+  });
+
+  it('fails closed: if redaction fails, the body and string attributes are replaced', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      processors: [new RedactingLogRecordProcessor(throwingRedactor()), new SimpleLogRecordProcessor({ exporter })],
+    });
+    provider.getLogger('t').emit({ body: 'anything', attributes: { a: 'text', n: 1 } });
+    await provider.forceFlush();
+    const [record] = exporter.getFinishedLogRecords();
+    expect(record!.body).to.equal(REDACTED);
+    expect(record!.attributes).to.deep.equal({ a: REDACTED, n: 1 });
+  });
+});

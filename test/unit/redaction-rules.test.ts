@@ -1,0 +1,276 @@
+// The redactor's rules: every secret format, key rules, the allow-list, replacement modes, PII mode,
+// bounds and the copy-only-what-changes contract.
+import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
+import {
+  ApitrailConfigError,
+  ATTR_API_KEY_FINGERPRINT,
+  ATTR_API_KEY_ID,
+  ATTR_API_KEY_NAME,
+  ATTR_AUTH_METHOD,
+  ATTR_CORRELATION_ID,
+  ATTR_TENANT_ID,
+  ATTR_URL_QUERY,
+  FIELD_MAPPINGS,
+} from '@apitrail/core';
+import { createRedactor, newTally, readRedactionConfig, REDACTED } from '@apitrail/redaction';
+import { generatedSecrets, leakedSecrets, lookAlikes, luhnCardNumber, randomString } from '../helpers/secrets.ts';
+
+describe('redaction: rules', () => {
+  const redactor = createRedactor();
+
+  describe('value formats', () => {
+    for (const secret of generatedSecrets()) {
+      it(`redacts a ${secret.format} inside free text, keeping the text around it`, () => {
+        const text = `user said: ${secret.text} (request 42)`;
+        const redacted = redactor.redactText(text);
+        expect(leakedSecrets(redacted, [secret]), redacted).to.deep.equal([]);
+        expect(redacted)
+          .to.include(REDACTED)
+          .and.match(/^user said: /)
+          .and.match(/\(request 42\)$/);
+      });
+    }
+
+    it('keeps non-secret look-alikes: a UUID, a git SHA, an order number, a Luhn-invalid card-like number', () => {
+      const { uuid, gitSha, orderNumber } = lookAlikes();
+      const card = luhnCardNumber();
+      const notACard = `${card.slice(0, -1)}${(Number(card.at(-1)) + 1) % 10}`;
+      const text = `order ${orderNumber} commit ${gitSha} request ${uuid} ref ${notACard} at 12:30:45 on /api/v1/scans`;
+      expect(redactor.redactText(text)).to.equal(text);
+    });
+
+    it('redacts card numbers written in groups of four, and not a UUID made only of digits', () => {
+      const card = luhnCardNumber();
+      const grouped = card.replace(/(\d{4})(?=\d)/g, '$1 ');
+      expect(redactor.redactText(`card ${grouped}!`)).to.equal(`card ${REDACTED}!`);
+      const digitUuid = `41111111-1111-4111-1111-111111111111`;
+      expect(redactor.redactText(digitUuid)).to.equal(digitUuid);
+    });
+
+    it('redacts sensitive key=value pairs in query strings and free text, keeping the key', () => {
+      const [apiKey, token, signature] = [randomString(24), randomString(30), randomString(64)];
+      const query = `page=2&api_key=${apiKey}&Token=${token}&X-Amz-Signature=${signature}&sort=asc`;
+      expect(redactor.redactText(query)).to.equal(
+        `page=2&api_key=${REDACTED}&Token=${REDACTED}&X-Amz-Signature=${REDACTED}&sort=asc`,
+      );
+      const json = `{"password": "${token}", "user": "bob", "client_secret":"${apiKey}"}`;
+      expect(redactor.redactText(json)).to.equal(
+        `{"password": "${REDACTED}", "user": "bob", "client_secret":"${REDACTED}"}`,
+      );
+      expect(redactor.redactText(`login failed for bob password=${token}`)).to.equal(
+        `login failed for bob password=${REDACTED}`,
+      );
+    });
+
+    it('leaves ordinary key=value pairs alone', () => {
+      const text = 'provider=aws&limit=100&region=eu-west-1 status: ok';
+      expect(redactor.redactText(text)).to.equal(text);
+    });
+  });
+
+  describe('attributes', () => {
+    it('redacts whole values under sensitive keys, including captured header arrays and namespaced keys', () => {
+      const secret = randomString(32);
+      const redacted = redactor.redactAttributes({
+        'http.request.header.authorization': [`Bearer ${secret}`],
+        'http.request.header.cookie': [`sid=${secret}`],
+        'http.request.header.x-api-key': [secret],
+        'db.password': secret,
+        'X-Custom-Token': secret,
+        'http.request.method': 'GET',
+      });
+      expect(redacted).to.deep.equal({
+        'http.request.header.authorization': [REDACTED],
+        'http.request.header.cookie': [REDACTED],
+        'http.request.header.x-api-key': [REDACTED],
+        'db.password': REDACTED,
+        'X-Custom-Token': REDACTED,
+        'http.request.method': 'GET',
+      });
+    });
+
+    it("keeps apitrail's identity attributes (every identity FIELD_MAPPING) although their names look sensitive", () => {
+      const identity = FIELD_MAPPINGS.filter(({ attribute }) =>
+        /^(api_key|tenant|auth|correlation)\.|^user\.id$/.test(attribute),
+      );
+      expect(identity.map(({ attribute }) => attribute)).to.include.members([
+        ATTR_API_KEY_ID,
+        ATTR_API_KEY_NAME,
+        ATTR_API_KEY_FINGERPRINT,
+        ATTR_TENANT_ID,
+        ATTR_CORRELATION_ID,
+        ATTR_AUTH_METHOD,
+      ]);
+      const attributes = Object.fromEntries(identity.map(({ attribute }) => [attribute, `value-of-${attribute}`]));
+      attributes['messaging.kafka.message.key'] = 'order-17';
+      expect(redactor.redactAttributes(attributes)).to.equal(attributes);
+    });
+
+    it('still catches a secret by its format under an allow-listed key', () => {
+      const token = `ghp_${randomString(36)}`;
+      expect(redactor.redactAttributes({ [ATTR_API_KEY_NAME]: token })).to.deep.equal({
+        [ATTR_API_KEY_NAME]: REDACTED,
+      });
+    });
+
+    it('returns the same object when clean, and a copy (original untouched) when not', () => {
+      const clean = { 'http.request.method': 'GET', [ATTR_URL_QUERY]: 'a=1', 'http.response.status_code': 200 };
+      expect(redactor.redactAttributes(clean)).to.equal(clean);
+      const secret = randomString(20);
+      const dirty = { ...clean, [ATTR_URL_QUERY]: `a=1&token=${secret}` };
+      const redacted = redactor.redactAttributes(dirty);
+      expect(redacted).to.not.equal(dirty);
+      expect(dirty[ATTR_URL_QUERY]).to.equal(`a=1&token=${secret}`);
+      expect(redacted[ATTR_URL_QUERY]).to.equal(`a=1&token=${REDACTED}`);
+    });
+
+    it('walks nested maps and arrays in log bodies, and checks numbers and bytes that can carry a card number', () => {
+      const secret = randomString(20);
+      const card = luhnCardNumber();
+      const body = {
+        message: 'payment',
+        request: { headers: { authorization: `Bearer ${secret}`, accept: 'json' }, items: [{ note: `pwd=${secret}` }] },
+        card: Number(card),
+        raw: new TextEncoder().encode(`card ${card}`),
+        ok: true,
+      };
+      const redacted = redactor.redactValue(body) as Record<string, unknown>;
+      expect(JSON.stringify(redacted)).to.not.include(secret).and.not.include(card);
+      expect(redacted).to.deep.include({ message: 'payment', ok: true, raw: `card ${REDACTED}` });
+      expect(body.request.headers.authorization).to.equal(`Bearer ${secret}`);
+    });
+  });
+
+  describe('bounds', () => {
+    it('replaces a string longer than the scanned length cap whole', () => {
+      const limited = createRedactor({ maxLength: 1024 });
+      expect(limited.redactText('a'.repeat(1024))).to.equal('a'.repeat(1024));
+      expect(limited.redactText('a'.repeat(1025))).to.equal(REDACTED);
+    });
+
+    it('replaces what lies deeper than the depth bound, and what exceeds the size bound', () => {
+      const nested = { a: { b: { c: 'deep' } } };
+      expect(createRedactor({ maxDepth: 3 }).redactValue(nested)).to.equal(nested);
+      expect(createRedactor({ maxDepth: 2 }).redactValue(nested)).to.deep.equal({ a: { b: REDACTED } });
+      expect(createRedactor({ maxDepth: 1 }).redactValue(nested)).to.deep.equal({ a: REDACTED });
+      const small = createRedactor({ maxNodes: 10 });
+      const few = ['a', 'b', { c: 'd' }];
+      expect(small.redactValue(few)).to.equal(few);
+      expect(small.redactValue({ list: Array.from({ length: 20 }, (_, index) => `item-${index}`) })).to.deep.equal({
+        list: REDACTED,
+      });
+    });
+
+    it('treats an over-long key as sensitive rather than matching it', () => {
+      expect(redactor.redactAttributes({ ['k'.repeat(300)]: 'value' })).to.deep.equal({ ['k'.repeat(300)]: REDACTED });
+    });
+  });
+
+  describe('replacement modes', () => {
+    const hashKey = randomString(32);
+
+    it('hash: equal secrets give equal truncated HMAC-SHA256 tags, under the configured key only', () => {
+      const secret = randomString(30);
+      const hashing = createRedactor({ mode: 'hash', hashKey });
+      const expected = createHmac('sha256', hashKey).update(secret).digest('hex').slice(0, 12);
+      expect(hashing.redactText(`token=${secret}`)).to.equal(`token=[REDACTED:${expected}]`);
+      expect(hashing.redactText(`password: ${secret}`)).to.equal(`password: [REDACTED:${expected}]`);
+      const github = `ghp_${randomString(36)}`;
+      const githubTag = createHmac('sha256', hashKey).update(github).digest('hex').slice(0, 12);
+      expect(hashing.redactText(`clone with ${github} now`)).to.equal(`clone with [REDACTED:${githubTag}] now`);
+      const otherKey = createRedactor({ mode: 'hash', hashKey: randomString(32) });
+      expect(otherKey.redactText(`token=${secret}`)).to.not.equal(`token=[REDACTED:${expected}]`);
+    });
+
+    it('last4: keeps the last four characters of long secrets only', () => {
+      const keeping = createRedactor({ mode: 'last4' });
+      const secret = randomString(30);
+      expect(keeping.redactText(`token=${secret}`)).to.equal(`token=${REDACTED}${secret.slice(-4)}`);
+      expect(keeping.redactText('pwd=short')).to.equal(`pwd=${REDACTED}`);
+    });
+
+    it('drop: removes attributes that held a secret, and censors inside text', () => {
+      const dropping = createRedactor({ mode: 'drop' });
+      const secret = randomString(24);
+      expect(
+        dropping.redactAttributes({ password: secret, note: `token=${secret}`, 'http.request.method': 'GET' }),
+      ).to.deep.equal({ 'http.request.method': 'GET' });
+      expect(dropping.redactText(`token=${secret}`)).to.equal(`token=${REDACTED}`);
+    });
+  });
+
+  describe('PII mode', () => {
+    const pii = createRedactor({ pii: true });
+
+    it('censors e-mail addresses and anonymises IPv4 to /24 and IPv6 to /48', () => {
+      expect(pii.redactText('from alice.smith+x@mail.example.org at 203.0.113.77')).to.equal(
+        `from ${REDACTED} at 203.0.113.0`,
+      );
+      expect(pii.redactAttributes({ 'client.address': '2001:db8:85a3:8d3:1319:8a2e:370:7348' })).to.deep.equal({
+        'client.address': '2001:db8:85a3::',
+      });
+      expect(pii.redactText('::1 and fe80::1ff:fe23:4567:890a')).to.equal('0:0:0:: and fe80:0:0::');
+    });
+
+    it('is off by default, and leaves times and versions alone when on', () => {
+      expect(redactor.redactText('alice@example.org 203.0.113.77')).to.equal('alice@example.org 203.0.113.77');
+      expect(pii.redactText('at 12:30:45, version 1.2.3')).to.equal('at 12:30:45, version 1.2.3');
+    });
+  });
+
+  it('tallies redacted and masked keys (never values) for the summary', () => {
+    const tally = newTally();
+    const secret = randomString(20);
+    redactor.redactAttributes({ password: secret, [ATTR_URL_QUERY]: `token=${secret}`, ok: 'fine' }, tally);
+    expect([...tally.redactedKeys]).to.deep.equal(['password']);
+    expect([...tally.maskedKeys]).to.deep.equal([ATTR_URL_QUERY]);
+    expect([tally.redacted, tally.masked]).to.deep.equal([1, 1]);
+  });
+});
+
+describe('redaction: configuration from the environment', () => {
+  it('has safe defaults', () => {
+    const config = readRedactionConfig({});
+    expect(config).to.include({ mode: 'redact', pii: false, summary: false, maxLength: 32768, maxDepth: 8 });
+  });
+
+  it('adds keys, patterns and allow-list entries', () => {
+    const config = readRedactionConfig({
+      APITRAIL_REDACT_KEYS: 'x-tenant-secret-header, *pin*',
+      APITRAIL_REDACT_PATTERNS: 'ACME-[0-9]{6} (?i)internal_[a-z]{4,8}',
+      APITRAIL_REDACT_ALLOW: 'app.session_count',
+    });
+    const redactor = createRedactor(config);
+    expect(
+      redactor.redactAttributes({ 'user.pin': '1234', 'app.session_count': 3, note: 'ids ACME-123456 INTERNAL_abcd' }),
+    ).to.deep.equal({ 'user.pin': REDACTED, 'app.session_count': 3, note: `ids ${REDACTED} ${REDACTED}` });
+  });
+
+  const invalid: [string, Record<string, string>, RegExp][] = [
+    ['a pattern that does not compile', { APITRAIL_REDACT_PATTERNS: 'abc[0-9' }, /unterminated|Invalid/],
+    ['an unbounded quantifier', { APITRAIL_REDACT_PATTERNS: 'secret-[a-z]+' }, /unbounded quantifier "\+"/],
+    ['an open-ended repeat', { APITRAIL_REDACT_PATTERNS: 'x{2,}' }, /unbounded quantifier "\{2,\}"/],
+    ['a lookbehind (RE2 has none)', { APITRAIL_REDACT_PATTERNS: '(?<=key=)[a-z]{4}' }, /lookaround/],
+    ['a backreference (RE2 has none)', { APITRAIL_REDACT_PATTERNS: '([a-z]{2})\\1' }, /backreference/],
+  ];
+  for (const [what, env, message] of invalid) {
+    it(`refuses ${what}, naming APITRAIL_REDACT_PATTERNS`, () => {
+      expect(() => readRedactionConfig(env))
+        .to.throw(ApitrailConfigError, message)
+        .with.property('setting', 'APITRAIL_REDACT_PATTERNS');
+    });
+  }
+
+  it('refuses hash mode without a long enough key, and an unknown mode', () => {
+    expect(() => readRedactionConfig({ APITRAIL_REDACT_MODE: 'hash' }))
+      .to.throw(ApitrailConfigError)
+      .with.property('setting', 'APITRAIL_REDACT_HASH_KEY');
+    expect(() => readRedactionConfig({ APITRAIL_REDACT_MODE: 'hash', APITRAIL_REDACT_HASH_KEY: 'short' })).to.throw(
+      /at least 16/,
+    );
+    expect(() => readRedactionConfig({ APITRAIL_REDACT_MODE: 'mask' }))
+      .to.throw(ApitrailConfigError)
+      .with.property('setting', 'APITRAIL_REDACT_MODE');
+  });
+});
