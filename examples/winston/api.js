@@ -6,9 +6,9 @@ const { setIdentity } = require('@apitrail/identity');
 // One demo key, given as `DEMO_API_KEY=<key>` (a Prowler-style `pk_<prefix>.<secret>`).
 const demoKey = process.env.DEMO_API_KEY;
 
-/** Checks the `Authorization: Api-Key <key>` header; returns whether the caller may proceed. */
+/** Checks the `Authorization: Bearer <key>` header; returns whether the caller may proceed. */
 function authenticate(logger, authorization) {
-  const presented = /^Api-Key (.+)$/.exec(authorization ?? '')?.[1];
+  const presented = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
   if (presented === undefined || presented !== demoKey) {
     // A careless line, on purpose: the key is in the message and in the metadata.
     logger.warn(`rejected credentials ${authorization}`, { headers: { authorization } });

@@ -74,11 +74,11 @@ for (const scenario of SCENARIOS) {
         },
       });
       const accepted = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws`, {
-        headers: { authorization: `Api-Key ${valid.key}`, 'x-request-id': 'winston-accepted' },
+        headers: { authorization: `Bearer ${valid.key}`, 'x-request-id': 'winston-accepted' },
       });
       expect(accepted.status).to.equal(200);
       const rejected = await fetch(`${app.baseUrl}/api/v1/scans`, {
-        headers: { authorization: `Api-Key ${wrong.key}`, 'x-request-id': 'winston-rejected' },
+        headers: { authorization: `Bearer ${wrong.key}`, 'x-request-id': 'winston-rejected' },
       });
       expect(rejected.status).to.equal(401);
       await app.stop();
@@ -163,7 +163,7 @@ describe('winston lines on the app’s own outputs', function () {
       env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', DEMO_API_KEY: key.key },
     });
     const response = await fetch(`${app.baseUrl}/api/v1/scans`, {
-      headers: { authorization: `Api-Key ${key.key}`, 'x-request-id': 'own-format-1' },
+      headers: { authorization: `Bearer ${key.key}`, 'x-request-id': 'own-format-1' },
     });
     expect(response.status).to.equal(200);
     await app.stop();

@@ -1,11 +1,12 @@
 import type { Logform } from 'winston';
+import type { Redactor } from '@apitrail/redaction';
 import { guard } from '@apitrail/core';
 import { formatHumanReadableFields } from '@apitrail/export';
 import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';
 import { attachContext } from './context-fields.js';
 import { fallbackLineObject, lineObject, type LineOptions } from './line.js';
-import { redactInfo } from './redaction.js';
+import { redactInfo, redactorFromEnvironment } from './redaction.js';
 import { MESSAGE, type LogInfo } from './record-keys.js';
 
 function format(step: (info: LogInfo) => void): Logform.Format {
@@ -17,18 +18,25 @@ function format(step: (info: LogInfo) => void): Logform.Format {
   };
 }
 
+export interface ContextFormatOptions {
+  /** Default: the rule set `APITRAIL_REDACT_*` configures (read when the format is created). */
+  readonly redactor?: Redactor;
+  readonly bounds?: Bounds;
+}
+
 /**
  * Adds `trace_id`, `span_id`, `trace_flags`, `request_id`, `api_key_id`, `api_key_name` and
  * `tenant_id` from the active context, then redacts the message and metadata (which become bounded
  * plain JSON). Put it first in `format.combine(...)`, so later formats see the redacted record.
  */
-export function apitrailContext(options: { bounds?: Bounds } = {}): Logform.Format {
+export function apitrailContext(options: ContextFormatOptions = {}): Logform.Format {
+  const redactor = options.redactor ?? redactorFromEnvironment();
   return format((info) =>
     guard(
       'winston context format',
       () => {
         attachContext(info);
-        redactInfo(info, options.bounds);
+        redactInfo(info, redactor, options.bounds);
       },
       undefined,
     ),
@@ -60,7 +68,10 @@ export function humanReadableFormat(options: HumanReadableOptions = {}): Logform
 }
 
 /** Context, redaction, then the line format `APITRAIL_LOG_FORMAT` names. */
-export function apitrailFormat(config: WinstonConfig = readWinstonConfig(), options: HumanReadableOptions = {}) {
+export function apitrailFormat(
+  config: WinstonConfig = readWinstonConfig(),
+  options: HumanReadableOptions & ContextFormatOptions = {},
+): Logform.Format {
   const steps = [
     apitrailContext(options),
     config.format === 'ndjson' ? ndjsonFormat(options) : humanReadableFormat(options),
@@ -71,10 +82,11 @@ export function apitrailFormat(config: WinstonConfig = readWinstonConfig(), opti
 }
 
 /**
- * `winston.createLogger({ ...apitrailLoggerOptions(), transports })`: the level and format the
- * environment asks for. Throws ApitrailConfigError naming the variable on a bad value.
+ * `winston.createLogger({ ...apitrailLoggerOptions(), transports })`: the level, format and
+ * redaction rules the environment asks for (`APITRAIL_LOG_LEVEL`, `APITRAIL_LOG_FORMAT`,
+ * `APITRAIL_REDACT_*`). Throws ApitrailConfigError naming the variable on a bad value.
  */
 export function apitrailLoggerOptions(env: NodeJS.ProcessEnv = process.env): { level: string; format: Logform.Format } {
   const config = readWinstonConfig(env);
-  return { level: config.level, format: apitrailFormat(config) };
+  return { level: config.level, format: apitrailFormat(config, { redactor: redactorFromEnvironment(env) }) };
 }

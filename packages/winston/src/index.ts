@@ -6,11 +6,13 @@ export {
   apitrailFormat,
   apitrailLoggerOptions,
   type HumanReadableOptions,
+  type ContextFormatOptions,
 } from './formats.js';
 export { ApitrailLogTransport, type ApitrailLogTransportOptions } from './transport.js';
 export { instrumentLogger } from './instrument-logger.js';
 export { ApitrailWinstonInstrumentation, type ApitrailWinstonInstrumentationConfig } from './instrumentation.js';
 export { contextFields } from './context-fields.js';
+export { redactorFromEnvironment } from './redaction.js';
 export { severityOf, KNOWN_LEVELS } from './levels.js';
 export { DEFAULT_BOUNDS, type Bounds } from './bounded.js';
 export type { LineOptions } from './line.js';

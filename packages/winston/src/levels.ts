@@ -39,15 +39,23 @@ const CLI: Readonly<Record<string, SeverityNumber>> = {
   silly: SeverityNumber.TRACE,
 };
 
-/** Level names shared by several sets (error, info, debug...) mean the same severity in each. */
+const SETS = [CLI, SYSLOG, NPM];
+
+/** Fallback for level sets that are none of the three: the first set that names the level. */
 const SEVERITY_BY_LEVEL: ReadonlyMap<string, SeverityNumber> = new Map(
-  [CLI, SYSLOG, NPM].flatMap((set) => Object.entries(set)),
+  [...SETS].reverse().flatMap((set) => Object.entries(set)),
 );
 
 /** Every level name of the npm, syslog and cli sets. */
 export const KNOWN_LEVELS: readonly string[] = [...SEVERITY_BY_LEVEL.keys()];
 
-/** Custom levels have no agreed severity: UNSPECIFIED says so instead of guessing. */
-export function severityOf(level: string): SeverityNumber {
-  return SEVERITY_BY_LEVEL.get(level) ?? SeverityNumber.UNSPECIFIED;
+/**
+ * The severity of `level` in the logger's level set: the set matters, as `verbose` is DEBUG2 in
+ * npm but TRACE3 in cli. Custom levels have no agreed severity: UNSPECIFIED says so instead of
+ * guessing.
+ */
+export function severityOf(level: string, levels?: Readonly<Record<string, number>>): SeverityNumber {
+  const set =
+    levels === undefined ? undefined : SETS.find((known) => Object.keys(known).every((name) => name in levels));
+  return set?.[level] ?? SEVERITY_BY_LEVEL.get(level) ?? SeverityNumber.UNSPECIFIED;
 }

@@ -1,4 +1,4 @@
-import { logs } from '@opentelemetry/api';
+import { logs, type Attributes } from '@opentelemetry/api';
 import TransportStream from 'winston-transport';
 import { ATTR_LOG_TRUNCATED, INSTRUMENTATION_VERSION, NDJSON_FIELDS, guard } from '@apitrail/core';
 import { Bounder, type Bounds } from './bounded.js';
@@ -6,7 +6,6 @@ import { emitContextOf, injectedFields } from './context-fields.js';
 import { exceptionOf } from './exception.js';
 import { severityOf } from './levels.js';
 import { levelName, loggerName, messageText } from './line.js';
-import { redactAttributes, redactText } from './redaction.js';
 import type { LogInfo } from './record-keys.js';
 
 export interface ApitrailLogTransportOptions extends TransportStream.TransportStreamOptions {
@@ -23,11 +22,14 @@ const NOT_ATTRIBUTES = [NDJSON_FIELDS.level, NDJSON_FIELDS.message, NDJSON_FIELD
 /**
  * The winston → OpenTelemetry Logs bridge: each record becomes one OTel LogRecord, emitted in
  * the Context the app logged in, so the SDK's processors (request identity, redaction, integrity)
- * treat it like apitrail's own records. The context fields apitrail added to the line are left
+ * treat it like apitrail's own records: redaction of what is exported happens there, once, with
+ * the same rule set as for every other record. The context fields apitrail added to the line are left
  * out: the request context processor adds them under their OTel names.
  */
 export class ApitrailLogTransport extends TransportStream {
   readonly [BRIDGE] = true;
+  /** Set by winston-transport from the logger it is piped from. */
+  declare levels?: Record<string, number>;
   private readonly loggerName: string | undefined;
   private readonly bounds: Bounds | undefined;
 
@@ -46,13 +48,13 @@ export class ApitrailLogTransport extends TransportStream {
     const bounder = new Bounder(this.bounds);
     const exception = exceptionOf(info, bounder);
     const skip = new Set([...NOT_ATTRIBUTES, ...injectedFields(info), ...(exception?.consumedKeys ?? [])]);
-    const attributes = redactAttributes({ ...bounder.fields(info, skip), ...exception?.attributes });
+    const attributes: Attributes = { ...bounder.fields(info, skip), ...exception?.attributes };
     if (bounder.truncated) attributes[ATTR_LOG_TRUNCATED] = true;
     const level = levelName(info);
     logs.getLogger(loggerName(info, this.loggerName), INSTRUMENTATION_VERSION).emit({
-      severityNumber: severityOf(level),
+      severityNumber: severityOf(level, this.levels),
       severityText: level,
-      body: redactText(messageText(info.message, bounder)),
+      body: messageText(info.message, bounder),
       attributes,
       context: emitContextOf(info),
     });

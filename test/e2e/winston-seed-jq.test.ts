@@ -1,0 +1,79 @@
+// The seed's jq pipelines, unmodified, on one NDJSON log holding winston lines next to audit
+// records: what the app's winston logger wrote with apitrail's NDJSON format, and what the `ndjson`
+// logs exporter wrote (audit records, plus the winston records the bridge sent through the SDK).
+// The winston lines must not change any answer.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp } from '../helpers/app.ts';
+import { seedCodeBlocks } from '../helpers/seed-doc.ts';
+
+function jqAnswers(lines: readonly string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'apitrail-winston-jq-'));
+  writeFileSync(join(dir, 'api.log'), `${lines.join('\n')}\n`);
+  return seedCodeBlocks('bash')
+    .filter((block) => block.includes('jq'))
+    .map((block) => {
+      const result = spawnSync('bash', ['-o', 'pipefail', '-c', block], { cwd: dir, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`seed pipeline failed (${result.status}): ${result.stderr}`);
+      return result.stdout;
+    });
+}
+
+describe("winston lines next to audit records: the seed's jq pipelines", function () {
+  let winstonOutput: string[];
+  let exporterOutput: string[];
+  const output = (): string[] => [...exporterOutput, ...winstonOutput];
+
+  before(async () => {
+    const exporterFile = join(mkdtempSync(join(tmpdir(), 'apitrail-winston-ndjson-')), 'exported.ndjson');
+    const key = `pk_${randomBytes(4).toString('hex')}.${randomBytes(24).toString('base64url')}`;
+    const app = await startApp({
+      script: 'examples/winston/explicit.js',
+      loader: 'none',
+      env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        APITRAIL_NDJSON_FILE: exporterFile,
+        DEMO_API_KEY: key,
+      },
+    });
+    const get = async (authorization: string) => {
+      const response = await fetch(`${app.baseUrl}/api/v1/scans`, { headers: { authorization } });
+      await response.arrayBuffer();
+    };
+    for (let i = 0; i < 7; i++) await get(`Bearer ${key}`);
+    for (let i = 0; i < 2; i++) await get('Bearer not-the-key');
+    await app.stop();
+    const jsonLines = (text: string) => text.split('\n').filter((line) => line.startsWith('{"timestamp"'));
+    winstonOutput = jsonLines(app.stdout());
+    exporterOutput = jsonLines(readFileSync(exporterFile, 'utf8'));
+  });
+
+  it('has winston lines in the seed format, with the request context, next to the audit records', () => {
+    const lines = winstonOutput.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.every((line) => Object.keys(line).slice(0, 4).join() === 'timestamp,level,message,logger')).to.equal(
+      true,
+    );
+    expect(lines.filter((line) => line.message === 'listing scans')).to.have.length(7);
+    expect(lines.filter((line) => line.api_key_id === 'key-demo-1')).to.have.length(14);
+    expect(lines.every((line) => typeof line.request_id === 'string' && line.logger === 'app')).to.equal(true);
+    const exported = exporterOutput.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(exported.filter((line) => line.event === 'apitrail.api_request')).to.have.length(9);
+    expect(exported.filter((line) => line.logger === 'app')).to.have.length(lines.length);
+  });
+
+  it('gives the same answers as on the audit records alone', () => {
+    const auditsOnly = exporterOutput.filter(
+      (line) => (JSON.parse(line) as { event?: string }).event === 'apitrail.api_request',
+    );
+    const expected = jqAnswers(auditsOnly);
+    expect(expected[0], 'the audit records alone trip the per-key-IP pipeline').to.include(
+      'key-demo-1 used from 7 different IPs',
+    );
+    expect(jqAnswers(output())).to.deep.equal(expected);
+  });
+});

@@ -1,0 +1,296 @@
+// @apitrail/winston formats with a real winston logger: the seed's NDJSON line, the human-readable
+// line, the request context, redaction of message and metadata, and hostile metadata.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { ROOT_CONTEXT, TraceFlags, context, trace, type Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import winston from 'winston';
+import { ApitrailConfigError, setRequestContext, type RequestContext } from '@apitrail/core';
+import { apitrailFormat, apitrailLoggerOptions, readWinstonConfig } from '@apitrail/winston';
+
+/** A winston logger whose lines land in `lines`, formatted as `APITRAIL_LOG_FORMAT` says. */
+function capturingLogger(env: Record<string, string> = {}, colour = false) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+  const logger = winston.createLogger({
+    level: 'silly',
+    format: apitrailFormat(readWinstonConfig(env), { colour }),
+    transports: [new winston.transports.Stream({ stream: sink })],
+  });
+  return { logger, lines, objects: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+function requestScope(): { ctx: Context; traceId: string; spanId: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  const requestContext: RequestContext = {
+    correlationId: 'req-fmt-1',
+    identity: {
+      apiKeyId: 'key-1',
+      apiKeyName: 'Production Scanner',
+      tenantId: 'tenant-1',
+      authenticationMethod: 'api_key',
+      isApiKeyRequest: true,
+    },
+  };
+  const withSpan = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: TraceFlags.SAMPLED });
+  return { ctx: setRequestContext(withSpan, requestContext), traceId, spanId };
+}
+
+const secret = (): string => randomBytes(18).toString('base64url');
+
+describe('winston formats', () => {
+  before(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  after(() => context.disable());
+
+  describe('NDJSON', () => {
+    it('writes the seed field names first, in order, with an ISO 8601 UTC timestamp', () => {
+      const { logger, objects } = capturingLogger();
+      logger.info('scan started', { provider: 'aws', limit: 100 });
+      const [line] = objects();
+      expect(Object.keys(line!)).to.deep.equal(['timestamp', 'level', 'message', 'logger', 'provider', 'limit']);
+      expect(line).to.include({ level: 'INFO', message: 'scan started', logger: 'app', provider: 'aws', limit: 100 });
+      expect(line!.timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    });
+
+    it('takes the logger name from the metadata, and the level from winston, not a colourised copy', () => {
+      const { logger, objects } = capturingLogger();
+      logger.child({ logger: 'payments' }).warn('retrying');
+      expect(objects()[0]).to.include({ level: 'WARN', logger: 'payments' });
+    });
+
+    it('adds trace, span, correlation and identity fields inside a request', () => {
+      const { logger, objects } = capturingLogger();
+      const { ctx, traceId, spanId } = requestScope();
+      context.with(ctx, () => logger.info('inside'));
+      expect(objects()[0]).to.deep.include({
+        trace_id: traceId,
+        span_id: spanId,
+        trace_flags: '01',
+        request_id: 'req-fmt-1',
+        api_key_id: 'key-1',
+        api_key_name: 'Production Scanner',
+        tenant_id: 'tenant-1',
+      });
+    });
+
+    it('adds nothing it does not have outside a request', () => {
+      const { logger, objects } = capturingLogger();
+      logger.info('outside');
+      expect(Object.keys(objects()[0]!)).to.deep.equal(['timestamp', 'level', 'message', 'logger']);
+    });
+
+    it('lets the request identity win over same-named metadata the caller supplied', () => {
+      const { logger, objects } = capturingLogger();
+      context.with(requestScope().ctx, () => logger.info('spoof attempt', { tenant_id: 'tenant-evil' }));
+      expect(objects()[0]!.tenant_id).to.equal('tenant-1');
+    });
+
+    it('keeps a newline in the message inside one line (CWE-117)', () => {
+      const { logger, lines, objects } = capturingLogger();
+      logger.info('first\n{"level":"INFO","message":"forged"}');
+      expect(lines).to.have.length(1);
+      expect(objects()[0]!.message).to.equal('first\n{"level":"INFO","message":"forged"}');
+    });
+  });
+
+  describe('redaction', () => {
+    it('removes secrets from the message and from nested metadata, arrays and Error stacks', () => {
+      const { logger, lines, objects } = capturingLogger();
+      const [bearer, password, nested, inError] = [secret(), secret(), secret(), secret()];
+      logger.error(`calling upstream with Authorization: Bearer ${bearer}`, {
+        user: { name: 'alice', password },
+        attempts: [{ headers: { authorization: `Bearer ${nested}` } }],
+        err: new Error(`upstream refused token=${inError}`),
+      });
+      const output = lines.join('\n');
+      for (const value of [bearer, password, nested, inError]) expect(output).to.not.include(value);
+      const [line] = objects();
+      expect(line!.message).to.match(/^calling upstream with Authorization: /);
+      expect((line!.user as Record<string, unknown>).name).to.equal('alice');
+      const err = line!.err as Record<string, unknown>;
+      expect(err.name).to.equal('Error');
+      expect(err.stack).to.be.a('string').and.include('winston-formats.test.ts');
+    });
+
+    it('does not alter the objects the app passed', () => {
+      const { logger } = capturingLogger();
+      const password = secret();
+      const meta = { user: { password } };
+      logger.info('login', meta);
+      expect(meta.user.password).to.equal(password);
+    });
+  });
+
+  describe('hostile metadata', () => {
+    const hostile: [string, () => unknown[]][] = [
+      [
+        'a circular reference',
+        () => {
+          const loop: Record<string, unknown> = { name: 'loop' };
+          loop.self = loop;
+          return ['circular', { loop }];
+        },
+      ],
+      ['a BigInt', () => ['bigint', { amount: 12345678901234567890n }]],
+      ['a Buffer', () => ['buffer', { payload: Buffer.from(secret()) }]],
+      ['a Symbol', () => ['symbol', { tag: Symbol('tag') }]],
+      [
+        'a getter that throws',
+        () => {
+          const trap = {};
+          Object.defineProperty(trap, 'boom', {
+            enumerable: true,
+            get() {
+              throw new Error('getter exploded');
+            },
+          });
+          return ['getter', { trap }];
+        },
+      ],
+      [
+        'a Proxy whose traps throw',
+        () => [
+          'proxy',
+          {
+            proxy: new Proxy(
+              {},
+              {
+                ownKeys() {
+                  throw new Error('no keys for you');
+                },
+                getPrototypeOf() {
+                  throw new Error('no prototype either');
+                },
+              },
+            ),
+          },
+        ],
+      ],
+      ['a 1 MB string', () => ['huge', { blob: 'x'.repeat(1024 * 1024) }]],
+      ['a 1 MB message', () => ['y'.repeat(1024 * 1024)]],
+      [
+        'nesting 10 000 levels deep',
+        () => {
+          let deep: Record<string, unknown> = {};
+          for (let level = 0; level < 10_000; level++) deep = { deep };
+          return ['deep', deep];
+        },
+      ],
+      ['100 000 keys', () => ['wide', Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]))]],
+      ['a thrown string as the message', () => ['a plain string was thrown']],
+      ['a thrown undefined as the message', () => [undefined]],
+      ['a thrown null as the message', () => [null]],
+      ['a thrown number as the message', () => [42]],
+      ['a thrown object without message as the message', () => [{ code: 'E_WEIRD' }]],
+    ];
+
+    for (const format of ['ndjson', 'human_readable']) {
+      for (const [what, args] of hostile) {
+        it(`${format}: ${what} gives one valid, bounded line and never throws`, () => {
+          const { logger, lines } = capturingLogger({ APITRAIL_LOG_FORMAT: format });
+          const log = logger.error.bind(logger) as (...values: unknown[]) => void;
+          expect(() => log(...args())).to.not.throw();
+          expect(lines).to.have.length(1);
+          expect(lines[0]!.length).to.be.below(100_000);
+          if (format === 'ndjson') expect(() => JSON.parse(lines[0]!) as unknown).to.not.throw();
+        });
+      }
+    }
+
+    it('marks a line whose metadata was cut as truncated', () => {
+      const { logger, objects } = capturingLogger();
+      logger.info('huge', { blob: 'x'.repeat(1024 * 1024) });
+      logger.info('small', { fine: true });
+      const [huge, small] = objects();
+      expect(huge!.truncated).to.equal(true);
+      expect((huge!.blob as string).length).to.be.below(10_000);
+      expect(small).to.not.have.property('truncated');
+    });
+
+    it('renders the hostile values as placeholders, keeping the rest of the line', () => {
+      const { logger, objects } = capturingLogger();
+      const loop: Record<string, unknown> = {};
+      loop.self = loop;
+      logger.info('mixed', { loop, big: 10n, buf: Buffer.from('abc'), sym: Symbol('s'), keep: 'me' });
+      expect(objects()[0]).to.deep.include({
+        loop: { self: '[Circular]' },
+        big: '10',
+        buf: '[Buffer: 3 bytes]',
+        sym: 'Symbol(s)',
+        keep: 'me',
+      });
+    });
+  });
+
+  describe('human_readable', () => {
+    it('writes an aligned line with control characters neutralised and no colour off a TTY', () => {
+      const { logger, lines } = capturingLogger({ APITRAIL_LOG_FORMAT: 'human_readable' });
+      logger.info('hello\nINFO forged line \u001b[31mred', { agent: 'x\r\ny' });
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.not.include('\u001b');
+      expect(lines[0]).to.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}app {16}hello\\nINFO forged line \\u001b\[31mred/);
+      expect(lines[0]).to.include('agent=x\\r\\ny');
+    });
+
+    it('colours only the level when asked to', () => {
+      const { logger, lines } = capturingLogger({ APITRAIL_LOG_FORMAT: 'human_readable' }, true);
+      logger.error('bad \u001b[2J');
+      expect(lines[0]).to.include('\u001b[31mERROR\u001b[0m');
+      expect(lines[0]).to.include('bad \\u001b[2J');
+    });
+  });
+
+  describe('configuration', () => {
+    it('defaults to ndjson at info, like DJANGO_LOGGING_FORMATTER / DJANGO_LOGGING_LEVEL', () => {
+      expect(readWinstonConfig({})).to.deep.equal({ format: 'ndjson', level: 'info' });
+      expect(readWinstonConfig({ APITRAIL_LOG_FORMAT: 'human_readable', APITRAIL_LOG_LEVEL: 'warning' })).to.deep.equal(
+        { format: 'human_readable', level: 'warning' },
+      );
+    });
+
+    for (const [variable, value] of [
+      ['APITRAIL_LOG_FORMAT', 'xml'],
+      ['APITRAIL_LOG_LEVEL', 'loud'],
+      ['APITRAIL_REDACT_MODE', 'shred'],
+    ] as const) {
+      it(`refuses ${variable}=${value}, naming the variable`, () => {
+        expect(() => apitrailLoggerOptions({ [variable]: value }))
+          .to.throw(ApitrailConfigError)
+          .with.property('setting', variable);
+      });
+    }
+
+    it('sets the logger level from APITRAIL_LOG_LEVEL', () => {
+      const lines: string[] = [];
+      const logger = winston.createLogger({
+        ...apitrailLoggerOptions({ APITRAIL_LOG_LEVEL: 'warn' }),
+        transports: [
+          new winston.transports.Stream({
+            stream: new Writable({
+              write(chunk: Buffer, _encoding, done) {
+                lines.push(chunk.toString());
+                done();
+              },
+            }),
+          }),
+        ],
+      });
+      logger.info('dropped');
+      logger.warn('kept');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include('kept');
+    });
+  });
+});
