@@ -52,7 +52,7 @@ describe('collector-config: every YAML validates with the built collector', func
   for (const file of configs) {
     it(`${file} is validated in at least one documented combination`, () => {
       const users = [...combinations.values()].filter((usage) => usage.includes(file));
-      expect(users, `no header command line or service section covers ${file}`).to.not.be.empty;
+      expect(users.length, `no header command line or service section covers ${file}`).to.be.above(0);
     });
   }
 

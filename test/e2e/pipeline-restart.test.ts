@@ -1,0 +1,103 @@
+// Zero loss through the agent's persistent queue: the gateway is killed (SIGKILL, a crash) while
+// the app keeps sending, the agent itself is killed and restarted while the gateway is still down,
+// then the gateway comes back. Every audit record must reach the archive. Delivery is at-least-once,
+// so duplicates are allowed; a missing record is not.
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startApp } from '../helpers/app.ts';
+import { startAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
+import { requireCollector } from '../helpers/collector.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+/**
+ * Runs the example API under the register against the agent, sends one request per id (`pauseMs`
+ * apart, to keep a stream going while a collector is killed), then flushes.
+ */
+async function requests(agent: Tier, ids: string[], pauseMs = 0): Promise<void> {
+  const app = await startApp({
+    script: 'examples/node-http/server.js',
+    env: {
+      OTEL_SERVICE_NAME: 'restart-e2e',
+      OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_BLRP_SCHEDULE_DELAY: '50',
+    },
+  });
+  for (const id of ids) {
+    const response = await fetch(`${app.baseUrl}/api/v1/scans`, { headers: { 'x-request-id': id } });
+    expect(response.status).to.equal(200);
+    if (pauseMs > 0) await sleep(pauseMs);
+  }
+  // SIGTERM flushes the SDK; its export succeeds only once the agent has the records on disk.
+  await app.stop();
+}
+
+const ids = (phase: string, count: number): string[] => Array.from({ length: count }, (_, n) => `${phase}-${n}`);
+
+describe('collector pipelines: gateway and agent restarts lose nothing', function () {
+  let gateway: Gateway;
+  let agent: Tier;
+
+  before(async function () {
+    const binary = await requireCollector(this);
+    gateway = await startGateway(binary);
+    agent = await startAgent(binary, gateway.otlpHttpEndpoint);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await gateway?.stop();
+  });
+
+  async function archivedIds(): Promise<string[]> {
+    return (await gateway.archivedLogs()).map((record) => String(record.attributes['correlation.id']));
+  }
+
+  it('delivers every record sent before, during and after a gateway crash and an agent crash', async () => {
+    const before = ids('before', 40);
+    await requests(agent, before);
+    await waitFor('the first phase in the archive', async () => {
+      const archived = new Set(await archivedIds());
+      return before.every((id) => archived.has(id)) ? true : undefined;
+    });
+
+    const duringOutage = ids('outage', 150);
+    const stream = requests(agent, duringOutage, 10);
+    await waitFor('the stream to reach the archive', async () =>
+      (await archivedIds()).includes(duringOutage[0]!) ? true : undefined,
+    );
+    await gateway.stop('SIGKILL');
+    await stream;
+    await agent.stop('SIGKILL');
+    await agent.start();
+    const afterAgentRestart = ids('agent-restarted', 20);
+    await requests(agent, afterAgentRestart);
+
+    const archivedDuringOutage = new Set(await archivedIds());
+    const stranded = [...duringOutage, ...afterAgentRestart].filter((id) => !archivedDuringOutage.has(id));
+    expect(stranded, 'records sent after the crash wait in the agent').to.include.members(afterAgentRestart);
+    expect(stranded.length, 'the gateway died mid-stream').to.be.above(afterAgentRestart.length);
+
+    await gateway.start();
+    const after = ids('after', 20);
+    await requests(agent, after);
+
+    const expected = [...before, ...duringOutage, ...afterAgentRestart, ...after];
+    const archived = await waitFor(
+      'every record in the archive',
+      async () => {
+        const all = await archivedIds();
+        const present = new Set(all);
+        return expected.every((id) => present.has(id)) ? all : undefined;
+      },
+      90000,
+    ).catch(async (error: Error) => {
+      const present = new Set(await archivedIds());
+      const missing = expected.filter((id) => !present.has(id));
+      throw new Error(`${error.message}: ${missing.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+    });
+    const unexpected = archived.filter((id) => !expected.includes(id));
+    expect(unexpected, 'only the records sent').to.deep.equal([]);
+  });
+});
