@@ -1,0 +1,217 @@
+// Results JSON → BENCHMARKS.md. Pure, so the unit tests can check the met/missed logic and the
+// tables without running anything.
+import { isMeasured, type Figure } from './stats.ts';
+
+export interface Target {
+  readonly what: string;
+  /** Dotted path of the figure in the results JSON. */
+  readonly path: string;
+  readonly comparison: '>=' | '<=' | '<' | '>';
+  /** A number, or the dotted path of the figure it is compared with. */
+  readonly target: number | string;
+}
+
+/** The issue's targets, unchanged: a missed target is reported, never relaxed. */
+export const TARGETS: readonly Target[] = [
+  {
+    what: 'C/B throughput (apitrail full stack vs plain OTel)',
+    path: 'http.ratios.full_vs_otel.throughput',
+    comparison: '>=',
+    target: 0.9,
+  },
+  { what: 'C/B p99 latency', path: 'http.ratios.full_vs_otel.p99', comparison: '<=', target: 1.15 },
+  {
+    what: 'redaction of a typical audit record',
+    path: 'micro.redaction.audit_record_clean',
+    comparison: '<',
+    target: 2000,
+  },
+  {
+    what: 'key-path redaction vs @pinojs/redact',
+    path: 'micro.redaction.key_paths.apitrail',
+    comparison: '<=',
+    target: 'micro.redaction.key_paths.pinojs_redact',
+  },
+  { what: 'detector throughput', path: 'micro.detect.throughput', comparison: '>', target: 1_000_000 },
+  {
+    what: 'detector memory per tracked key (100k keys)',
+    path: 'micro.detect.bytes_per_tracked_key',
+    comparison: '<',
+    target: 256,
+  },
+  { what: 'integrity chain per record', path: 'micro.integrity.per_record', comparison: '<', target: 2000 },
+];
+
+export type Verdict = 'met' | 'missed' | 'not measured';
+
+export function lookup(results: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+      results,
+    );
+}
+
+/** The figure at `path`, or the unavailable-status of the section it would be in. */
+function figureAt(results: unknown, path: string): Figure | undefined {
+  let node: unknown = results;
+  for (const key of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    if (typeof (node as { status?: unknown }).status === 'string') return node as Figure;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node as Figure | undefined;
+}
+
+function compare(value: number, comparison: Target['comparison'], target: number): boolean {
+  switch (comparison) {
+    case '>=':
+      return value >= target;
+    case '<=':
+      return value <= target;
+    case '<':
+      return value < target;
+    case '>':
+      return value > target;
+  }
+}
+
+export function evaluate(
+  results: unknown,
+  target: Target,
+): { verdict: Verdict; figure: Figure | undefined; bound: Figure | undefined } {
+  const figure = figureAt(results, target.path);
+  const bound: Figure | undefined =
+    typeof target.target === 'number'
+      ? { value: target.target, unit: isMeasured(figure) ? figure.unit : '' }
+      : figureAt(results, target.target);
+  if (!isMeasured(figure) || !isMeasured(bound)) return { verdict: 'not measured', figure, bound };
+  return { verdict: compare(figure.value, target.comparison, bound.value) ? 'met' : 'missed', figure, bound };
+}
+
+export function formatFigure(figure: unknown): string {
+  if (isMeasured(figure)) {
+    const value =
+      Math.abs(figure.value) >= 1000 ? Math.round(figure.value).toLocaleString('en-US') : String(figure.value);
+    const spread =
+      figure.spread === undefined || (figure.samples?.length ?? 0) < 2
+        ? ''
+        : ` (spread ${Math.round(figure.spread * 100)}%)`;
+    return `${value} ${figure.unit}${spread}`;
+  }
+  if (typeof figure === 'object' && figure !== null && typeof (figure as { status?: unknown }).status === 'string') {
+    return (figure as { status: string }).status.replace(/\s+/g, ' ').slice(0, 200);
+  }
+  return 'not measured';
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Every measured figure under `node`, as (dotted path, figure) pairs, depth first. */
+export function figures(node: unknown, prefix = ''): [string, unknown][] {
+  if (typeof node !== 'object' || node === null) return [];
+  if (isMeasured(node) || typeof (node as { status?: unknown }).status === 'string') return [[prefix, node]];
+  return Object.entries(node).flatMap(([key, child]) => figures(child, prefix === '' ? key : `${prefix}.${key}`));
+}
+
+const HTTP_COLUMNS = ['throughput', 'p50', 'p99', 'cpu_per_request', 'peak_rss', 'errors', 'export_requests'] as const;
+
+function httpSection(title: string, section: Record<string, unknown>, labels: Record<string, string>): string {
+  const configurations = (section.configurations ?? {}) as Record<string, unknown>;
+  const rows = Object.entries(configurations).map(([name, figures]) => [
+    labels[name] ?? name,
+    ...HTTP_COLUMNS.map((column) => formatFigure(lookup(figures, column) ?? figures)),
+  ]);
+  const ratioRows = Object.entries((section.ratios ?? {}) as Record<string, Record<string, unknown>>).map(
+    ([name, ratios]) => [
+      name,
+      formatFigure(ratios.throughput),
+      formatFigure(ratios.p50),
+      formatFigure(ratios.p99),
+      formatFigure(ratios.cpu_per_request),
+    ],
+  );
+  return [
+    `### ${title}`,
+    '',
+    table(
+      [
+        'configuration',
+        'requests/s',
+        'p50',
+        'p99',
+        'server CPU/request',
+        'peak RSS',
+        'errors',
+        'OTLP requests to the sink',
+      ],
+      rows,
+    ),
+    '',
+    table(['ratio', 'throughput', 'p50', 'p99', 'server CPU/request'], ratioRows),
+  ].join('\n');
+}
+
+/** BENCHMARKS.md from the results JSON, with `findings` (hand-written analysis) appended verbatim. */
+export function renderMarkdown(results: Record<string, unknown>, findings: string): string {
+  const http = (results.http ?? {}) as Record<string, unknown>;
+  const method = (http.method ?? {}) as Record<string, unknown>;
+  const labels = (method.configurations ?? {}) as Record<string, string>;
+  const targetRows = TARGETS.map((target) => {
+    const { verdict, figure, bound } = evaluate(results, target);
+    const boundText =
+      typeof target.target === 'number'
+        ? `${target.comparison} ${target.target}`
+        : `${target.comparison} ${formatFigure(bound)} (${target.target})`;
+    return [
+      target.what,
+      formatFigure(figure),
+      boundText,
+      verdict === 'met' ? 'met' : verdict === 'missed' ? '**missed**' : verdict,
+    ];
+  });
+  const variants = Object.entries((http.variants ?? {}) as Record<string, Record<string, unknown>>).map(
+    ([name, variant]) => httpSection(`Variant \`${name}\`: ${String(variant.description ?? '')}`, variant, labels),
+  );
+  const micro = figures(results.micro).map(([path, figure]) => [path, formatFigure(figure)]);
+  const soak = figures(results.soak).map(([path, figure]) => [path, formatFigure(figure)]);
+  return [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `node bench/render.ts` from bench/results/latest.json and bench/findings.md: edit those, not this file. -->',
+    '',
+    `Run ${String(results.generated_at)} (${String(results.mode)} mode) on Node ${String(results.node)}, ${String(results.cpus)} CPUs (${String(results.cpu_model)}), ${String(results.platform)}.`,
+    'Regenerate with `npm run bench` (full, about 8 minutes) or `npm run bench:quick` (under 2 minutes, noisier).',
+    'Figures are medians over repetitions; "spread" is (max - min) / median over those repetitions.',
+    '',
+    '## Targets',
+    '',
+    table(['target', 'measured', 'target', 'verdict'], targetRows),
+    '',
+    '## HTTP overhead',
+    '',
+    `Configurations interleaved (${String(method.schedule ?? '')}), ${String(method.rounds)} round(s) of ${String(method.duration_seconds)} s after ${String(method.warmup_seconds)} s warm-up, ${String(method.connections)} connections, ${String(method.load_generator ?? '')}. Peak RSS: ${String(method.peak_rss ?? '')}.`,
+    '',
+    httpSection(`Headline: ${String(http.variant ?? '')}`, http, labels),
+    '',
+    ...variants.flatMap((section) => [section, '']),
+    '## Microbenchmarks',
+    '',
+    table(['figure', 'value'], micro),
+    '',
+    '## Soak',
+    '',
+    soak.length === 0 ? 'Not run yet (`npm run soak`).' : table(['figure', 'value'], soak),
+    '',
+    findings.trim(),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,83 @@
+// Redaction cost: ns per typical audit record, per 1 KB / 16 KB log body (clean and secret-bearing),
+// and the key-path job next to fast-redact and @pinojs/redact.
+import type { AnyValue, Attributes } from '@opentelemetry/api';
+import fastRedact from 'fast-redact';
+import pinoRedact from '@pinojs/redact';
+import { ATTR_URL_QUERY } from '@apitrail/core';
+import { nsPerOp, report, withPackage } from './harness.ts';
+import { auditAttributes, generatedSecrets, logBody } from './records.ts';
+
+interface Redactor {
+  redactText(text: string): string;
+  redactAttributes(attributes: Attributes): Attributes;
+  redactValue(value: AnyValue): AnyValue;
+}
+
+/** A request-log shaped object and the key paths a pino user would list to redact it. */
+function keyPathJob(): { object: () => Record<string, unknown>; paths: string[] } {
+  const [token, , bearer, apiKey] = generatedSecrets();
+  const paths = ['headers.authorization', 'headers.cookie', 'headers["x-api-key"]', 'user.password', 'body.token'];
+  const object = () => ({
+    method: 'POST',
+    url: '/api/v1/tenants/acme/scans',
+    headers: {
+      host: 'api.example.test',
+      'user-agent': 'prowler-cli/5.9.0',
+      accept: 'application/json',
+      authorization: bearer,
+      cookie: `session=${token}`,
+      'x-api-key': apiKey,
+    },
+    user: { name: 'ci-scanner', password: token },
+    body: { provider: 'aws', region: 'eu-west-1', token },
+  });
+  return { object, paths };
+}
+
+function keyPaths(redactor: Redactor) {
+  const { object, paths } = keyPathJob();
+  // fast-redact mutates its input in place (later passes re-assign the censor: the same path work);
+  // @pinojs/redact and apitrail copy what they change.
+  const inputs = Array.from({ length: 1024 }, object);
+  const fast = fastRedact({ paths, serialize: false });
+  const pino = pinoRedact({ paths, serialize: false });
+  const apitrailRedacted = JSON.stringify(redactor.redactValue(object() as unknown as AnyValue));
+  for (const path of ['authorization', 'cookie', 'x-api-key', 'password', 'token']) {
+    if (
+      !apitrailRedacted.includes(`"${path}":"[REDACTED]"`) &&
+      !apitrailRedacted.includes(`"${path}":"session=[REDACTED]"`)
+    ) {
+      throw new Error(`the apitrail redactor left ${path} in the key-path job: ${apitrailRedacted}`);
+    }
+  }
+  return {
+    apitrail: nsPerOp((i) => redactor.redactValue(inputs[i & 1023] as unknown as AnyValue)),
+    fast_redact: nsPerOp((i) => fast(inputs[i & 1023]!)),
+    pinojs_redact: nsPerOp((i) => pino(inputs[i & 1023]!)),
+  };
+}
+
+report({
+  redaction: await withPackage('@apitrail/redaction', (module) => {
+    const redactor = (module.createRedactor as (options?: object) => Redactor)();
+    const clean = auditAttributes();
+    const withSecret = { ...clean, [ATTR_URL_QUERY]: `provider=aws&api_key=${generatedSecrets()[3]}` };
+    if (redactor.redactAttributes(withSecret)[ATTR_URL_QUERY] === withSecret[ATTR_URL_QUERY]) {
+      throw new Error('the redactor did not redact the secret-bearing audit record; its figure would be meaningless');
+    }
+    const bodies = {
+      body_1kb_clean: logBody(1024, false),
+      body_1kb_secrets: logBody(1024, true),
+      body_16kb_clean: logBody(16384, false),
+      body_16kb_secrets: logBody(16384, true),
+    };
+    return {
+      audit_record_clean: nsPerOp(() => redactor.redactAttributes(clean)),
+      audit_record_secret: nsPerOp(() => redactor.redactAttributes(withSecret)),
+      ...Object.fromEntries(
+        Object.entries(bodies).map(([name, body]) => [name, nsPerOp(() => redactor.redactText(body))]),
+      ),
+      key_paths: keyPaths(redactor),
+    };
+  }),
+});

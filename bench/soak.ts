@@ -1,0 +1,88 @@
+// `npm run soak`: the apitrail register (configuration C, OTLP to the discarding sink) under a
+// moderate, paced load for 10 minutes (`--minutes N` to change), server RSS sampled every 10 s.
+// Reports whether memory levels off; writes `soak` into bench/results/latest.json and regenerates
+// BENCHMARKS.md. Not part of npm test or npm run bench.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import autocannon from 'autocannon';
+import { peakRssMiB, startListening } from './lib/child.ts';
+import { round, slope, unavailable } from './lib/stats.ts';
+import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
+
+const minutesFlag = process.argv.indexOf('--minutes');
+const minutes = minutesFlag === -1 ? 10 : Number(process.argv[minutesFlag + 1]);
+if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got ${process.argv[minutesFlag + 1]}`);
+const RATE = 500;
+const SAMPLE_MS = 10_000;
+
+async function currentRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
+}
+
+async function soak() {
+  const sink = await startListening(['bench/http/sink.ts']);
+  const server = await startListening(['--require', '@apitrail/auto/register', 'bench/http/app.cjs'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
+    OTEL_SERVICE_NAME: 'apitrail-soak',
+    APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('hex'),
+  });
+  const pid = server.process.pid!;
+  const samples: [number, number][] = [];
+  const started = Date.now();
+  const sampler = setInterval(() => {
+    currentRssMiB(pid).then(
+      (rss) => samples.push([(Date.now() - started) / 60_000, rss]),
+      () => undefined,
+    );
+  }, SAMPLE_MS);
+  try {
+    const result = await autocannon({
+      url: `http://127.0.0.1:${server.port}/`,
+      connections: 10,
+      overallRate: RATE,
+      duration: Math.round(minutes * 60),
+      headers: {
+        authorization: `Api-Key pk_${randomBytes(4).toString('hex')}.${randomBytes(24).toString('base64url')}`,
+      },
+    });
+    const secondHalf = samples.filter(([minute]) => minute >= minutes / 2);
+    return {
+      duration: { value: minutes, unit: 'min' },
+      offered_rate: { value: RATE, unit: 'requests/s' },
+      requests: { value: result.requests.total, unit: 'requests' },
+      errors: { value: result.errors + result.timeouts + result.non2xx, unit: 'requests' },
+      p99: { value: result.latency.p99, unit: 'ms' },
+      rss_first_sample: { value: round(samples[0]?.[1] ?? Number.NaN, 1), unit: 'MiB' },
+      rss_last_sample: { value: round(samples.at(-1)?.[1] ?? Number.NaN, 1), unit: 'MiB' },
+      peak_rss: { value: round(await peakRssMiB(pid), 1), unit: 'MiB' },
+      rss_growth_second_half:
+        secondHalf.length < 2
+          ? unavailable('fewer than two RSS samples in the second half of the run')
+          : {
+              value: round(slope(secondHalf), 2),
+              unit: 'MiB/min',
+              note: 'least-squares slope of RSS samples over the second half of the run',
+            },
+      rss_samples: { value: samples.length, unit: 'samples' },
+    };
+  } finally {
+    clearInterval(sampler);
+    await server.stop();
+    await sink.stop();
+  }
+}
+
+const figures = await soak();
+let results: Record<string, unknown> = {};
+try {
+  results = JSON.parse(await readFile(resultsFile, 'utf8')) as Record<string, unknown>;
+} catch {
+  // No bench run yet: the soak figure is written on its own.
+}
+results.soak = { generated_at: new Date().toISOString(), ...figures };
+await mkdir(dirname(resultsFile), { recursive: true });
+await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+await writeBenchmarksMarkdown();
+process.stderr.write(`soak: ${JSON.stringify(figures)}\n`);

@@ -1,0 +1,94 @@
+// results JSON → BENCHMARKS.md: the met/missed verdicts against the issue's targets and the tables.
+import { expect } from 'chai';
+import { TARGETS, evaluate, figures, formatFigure, renderMarkdown } from '../../bench/lib/render.ts';
+
+const measured = (value: number, unit: string) => ({ value, unit });
+
+function results(overrides: { throughputRatio?: unknown; integrity?: unknown } = {}): Record<string, unknown> {
+  return {
+    generated_at: '2026-01-01T00:00:00.000Z',
+    mode: 'quick',
+    node: 'v24.0.0',
+    cpus: 2,
+    cpu_model: 'test cpu',
+    platform: 'linux',
+    http: {
+      method: { configurations: { bare: 'A: bare', otel: 'B: otel' }, rounds: 1 },
+      variant: 'trivial',
+      configurations: {
+        bare: { throughput: measured(1000, 'requests/s'), p99: measured(2, 'ms') },
+        otel: { status: 'not available: the server exited' },
+      },
+      ratios: {
+        full_vs_otel: { throughput: overrides.throughputRatio ?? measured(0.95, 'ratio'), p99: measured(1.2, 'ratio') },
+      },
+      variants: {},
+    },
+    micro: {
+      redaction: {
+        audit_record_clean: measured(1500, 'ns/op'),
+        key_paths: { apitrail: measured(700, 'ns/op'), pinojs_redact: measured(690, 'ns/op') },
+      },
+      detect: { status: 'not available: @apitrail/detect could not be loaded' },
+      integrity: overrides.integrity ?? { per_record: measured(2000, 'ns/op') },
+    },
+  };
+}
+
+function verdict(data: unknown, path: string) {
+  return evaluate(
+    data,
+    TARGETS.find((target) => target.path === path)!,
+  ).verdict;
+}
+
+describe('bench results renderer', () => {
+  it('judges each target against the figure, strictly where the issue says "<"', () => {
+    const data = results();
+    expect(verdict(data, 'http.ratios.full_vs_otel.throughput')).to.equal('met');
+    expect(verdict(data, 'http.ratios.full_vs_otel.p99')).to.equal('missed');
+    expect(verdict(data, 'micro.redaction.audit_record_clean')).to.equal('met');
+    // 2000 ns is not "< 2 µs".
+    expect(verdict(data, 'micro.integrity.per_record')).to.equal('missed');
+    expect(
+      verdict(results({ integrity: { per_record: measured(1999, 'ns/op') } }), 'micro.integrity.per_record'),
+    ).to.equal('met');
+  });
+
+  it('compares key-path redaction with the @pinojs/redact figure of the same run', () => {
+    expect(verdict(results(), 'micro.redaction.key_paths.apitrail')).to.equal('missed');
+  });
+
+  it('reports a target whose figure is unavailable as not measured, never as met', () => {
+    const data = results({ throughputRatio: { status: 'not available: an operand was not measured' } });
+    expect(verdict(data, 'http.ratios.full_vs_otel.throughput')).to.equal('not measured');
+    expect(verdict(data, 'micro.detect.throughput')).to.equal('not measured');
+  });
+
+  it('lists every figure and every unavailable reason by path', () => {
+    const paths = figures(results().micro).map(([path]) => path);
+    expect(paths).to.deep.equal([
+      'redaction.audit_record_clean',
+      'redaction.key_paths.apitrail',
+      'redaction.key_paths.pinojs_redact',
+      'detect',
+      'integrity.per_record',
+    ]);
+    expect(formatFigure(measured(1234567.8, 'records/s'))).to.equal('1,234,568 records/s');
+    expect(formatFigure({ value: 10, unit: 'ns/op', samples: [9, 10, 11], spread: 0.2 })).to.equal(
+      '10 ns/op (spread 20%)',
+    );
+  });
+
+  it('renders the targets table with met/missed, the HTTP tables and the findings', () => {
+    const markdown = renderMarkdown(results(), '## What was found\n\nThe hot path.');
+    expect(markdown).to.include('| C/B throughput (apitrail full stack vs plain OTel) | 0.95 ratio | >= 0.9 | met |');
+    expect(markdown).to.include('| C/B p99 latency | 1.2 ratio | <= 1.15 | **missed** |');
+    expect(markdown).to.include(
+      '| detector throughput | not available: @apitrail/detect could not be loaded | > 1000000 | not measured |',
+    );
+    expect(markdown).to.include('| B: otel | not available: the server exited |');
+    expect(markdown).to.include('Not run yet (`npm run soak`).');
+    expect(markdown.trimEnd().endsWith('The hot path.')).to.equal(true);
+  });
+});
