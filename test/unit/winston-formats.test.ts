@@ -9,9 +9,8 @@ import winston from 'winston';
 import { ApitrailConfigError, setRequestContext, type RequestContext } from '@apitrail/core';
 import { apitrailFormat, apitrailLoggerOptions, readWinstonConfig } from '@apitrail/winston';
 
-/** A winston logger whose lines land in `lines`, formatted as `APITRAIL_LOG_FORMAT` says. */
-function capturingLogger(env: Record<string, string> = {}, colour = false) {
-  const lines: string[] = [];
+/** A winston transport whose lines land in `lines`. */
+function capture(lines: string[]): winston.transport {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(
@@ -23,10 +22,16 @@ function capturingLogger(env: Record<string, string> = {}, colour = false) {
       done();
     },
   });
+  return new winston.transports.Stream({ stream: sink });
+}
+
+/** A winston logger whose lines land in `lines`, formatted as `APITRAIL_LOG_FORMAT` says. */
+function capturingLogger(env: Record<string, string> = {}, colour = false) {
+  const lines: string[] = [];
   const logger = winston.createLogger({
     level: 'silly',
     format: apitrailFormat(readWinstonConfig(env), { colour }),
-    transports: [new winston.transports.Stream({ stream: sink })],
+    transports: [capture(lines)],
   });
   return { logger, lines, objects: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
@@ -276,16 +281,7 @@ describe('winston formats', () => {
       const lines: string[] = [];
       const logger = winston.createLogger({
         ...apitrailLoggerOptions({ APITRAIL_LOG_LEVEL: 'warn' }),
-        transports: [
-          new winston.transports.Stream({
-            stream: new Writable({
-              write(chunk: Buffer, _encoding, done) {
-                lines.push(chunk.toString());
-                done();
-              },
-            }),
-          }),
-        ],
+        transports: [capture(lines)],
       });
       logger.info('dropped');
       logger.warn('kept');
