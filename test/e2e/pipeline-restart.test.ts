@@ -3,35 +3,9 @@
 // then the gateway comes back. Every audit record must reach the archive. Delivery is at-least-once,
 // so duplicates are allowed; a missing record is not.
 import { expect } from 'chai';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startApp } from '../helpers/app.ts';
-import { startAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
+import { sendRequests, startAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-/**
- * Runs the example API under the register against the agent, sends one request per id (`pauseMs`
- * apart, to keep a stream going while a collector is killed), then flushes.
- */
-async function requests(agent: Tier, ids: string[], pauseMs = 0): Promise<void> {
-  const app = await startApp({
-    script: 'examples/node-http/server.js',
-    env: {
-      OTEL_SERVICE_NAME: 'restart-e2e',
-      OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_BLRP_SCHEDULE_DELAY: '50',
-    },
-  });
-  for (const id of ids) {
-    const response = await fetch(`${app.baseUrl}/api/v1/scans`, { headers: { 'x-request-id': id } });
-    expect(response.status).to.equal(200);
-    if (pauseMs > 0) await sleep(pauseMs);
-  }
-  // SIGTERM flushes the SDK; its export succeeds only once the agent has the records on disk.
-  await app.stop();
-}
 
 const ids = (phase: string, count: number): string[] => Array.from({ length: count }, (_, n) => `${phase}-${n}`);
 
@@ -42,7 +16,7 @@ describe('collector pipelines: gateway and agent restarts lose nothing', functio
   before(async function () {
     const binary = await requireCollector(this);
     gateway = await startGateway(binary);
-    agent = await startAgent(binary, gateway.otlpHttpEndpoint);
+    agent = await startAgent(binary, gateway);
   });
 
   after(async () => {
@@ -56,14 +30,14 @@ describe('collector pipelines: gateway and agent restarts lose nothing', functio
 
   it('delivers every record sent before, during and after a gateway crash and an agent crash', async () => {
     const before = ids('before', 40);
-    await requests(agent, before);
+    await sendRequests(agent, before);
     await waitFor('the first phase in the archive', async () => {
       const archived = new Set(await archivedIds());
       return before.every((id) => archived.has(id)) ? true : undefined;
     });
 
     const duringOutage = ids('outage', 150);
-    const stream = requests(agent, duringOutage, 10);
+    const stream = sendRequests(agent, duringOutage, 10);
     await waitFor('the stream to reach the archive', async () =>
       (await archivedIds()).includes(duringOutage[0]!) ? true : undefined,
     );
@@ -72,16 +46,19 @@ describe('collector pipelines: gateway and agent restarts lose nothing', functio
     await agent.stop('SIGKILL');
     await agent.start();
     const afterAgentRestart = ids('agent-restarted', 20);
-    await requests(agent, afterAgentRestart);
+    await sendRequests(agent, afterAgentRestart);
 
     const archivedDuringOutage = new Set(await archivedIds());
     const stranded = [...duringOutage, ...afterAgentRestart].filter((id) => !archivedDuringOutage.has(id));
     expect(stranded, 'records sent after the crash wait in the agent').to.include.members(afterAgentRestart);
     expect(stranded.length, 'the gateway died mid-stream').to.be.above(afterAgentRestart.length);
+    const metrics = await (await fetch(agent.metricsUrl)).text();
+    const queued = /^otelcol_exporter_queue_size\{[^}]*exporter="otlphttp\/gateway"[^}]*\} (\d+)/m.exec(metrics);
+    expect(Number(queued?.[1]), `the backlog shows in the agent's queue metric:\n${metrics}`).to.be.above(0);
 
     await gateway.start();
     const after = ids('after', 20);
-    await requests(agent, after);
+    await sendRequests(agent, after);
 
     const expected = [...before, ...duringOutage, ...afterAgentRestart, ...after];
     const archived = await waitFor(

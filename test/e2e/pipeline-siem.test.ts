@@ -133,7 +133,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
       APITRAIL_SYSLOG_PORT: String(rsyslog.port),
       APITRAIL_SYSLOG_TLS_INSECURE: 'true',
     });
-    agent = await startAgent(binary, gateway.otlpHttpEndpoint);
+    agent = await startAgent(binary, gateway);
 
     const app = await startApp({
       script: 'examples/node-http/server.js',

@@ -3,8 +3,10 @@
 // directories, so a test can kill and restart either one with its disk state intact.
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { archiveDocuments } from '../../scripts/lib/otlp-archive.mjs';
+import { startApp } from './app.ts';
 import { spawnCollector, type CollectorProcess } from './collector.ts';
 import {
   decodeLogLines,
@@ -18,6 +20,8 @@ import { freePort } from './ports.ts';
 
 export interface Tier {
   readonly otlpHttpEndpoint: string;
+  /** The collector's own metrics, Prometheus text format. */
+  readonly metricsUrl: string;
   /** Starts the collector again with the same ports, configuration and directories. */
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -27,11 +31,17 @@ export interface Tier {
 async function tier(binary: string, configFiles: string[], env: Record<string, string>): Promise<Tier> {
   const otlpPort = await freePort();
   const healthPort = await freePort();
-  const tierEnv = { ...env, APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}` };
+  const metricsPort = await freePort();
+  const tierEnv = {
+    ...env,
+    APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${otlpPort}`,
+    APITRAIL_COLLECTOR_METRICS_PORT: String(metricsPort),
+  };
   let running: CollectorProcess | undefined;
   let history = '';
   const self: Tier = {
     otlpHttpEndpoint: `http://127.0.0.1:${otlpPort}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     start: async () => {
       running = await spawnCollector(binary, configFiles, tierEnv, healthPort);
     },
@@ -56,6 +66,8 @@ async function archiveText(dir: string, name: string): Promise<string> {
 }
 
 export interface Gateway extends Tier {
+  /** OTLP/gRPC, what the loadbalancing exporter speaks. */
+  readonly otlpGrpcHostPort: string;
   readonly archiveDir: string;
   /** Every log record in the retention archive (compressed on disk). */
   archivedLogs(): Promise<ExportedLogRecord[]>;
@@ -71,14 +83,16 @@ export async function startGateway(
 ): Promise<Gateway> {
   const archiveDir = await mkdtemp(join(tmpdir(), 'apitrail-archive-'));
   const storageDir = await mkdtemp(join(tmpdir(), 'apitrail-gateway-queues-'));
+  const otlpGrpcHostPort = `127.0.0.1:${await freePort()}`;
   const gateway = await tier(binary, ['gateway.yaml', ...siemFiles], {
-    APITRAIL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${await freePort()}`,
+    APITRAIL_COLLECTOR_OTLP_GRPC_ENDPOINT: otlpGrpcHostPort,
     APITRAIL_ARCHIVE_DIR: archiveDir,
     APITRAIL_GATEWAY_STORAGE_DIR: storageDir,
     ...env,
   });
   return {
     ...gateway,
+    otlpGrpcHostPort,
     archiveDir,
     archivedLogs: async () => decodeLogLines(await archiveText(archiveDir, 'logs.otlp.jsonl')),
     securityEvents: async () => decodeLogLines(await archiveText(archiveDir, 'security-events.otlp.jsonl')),
@@ -86,10 +100,19 @@ export async function startGateway(
   };
 }
 
-export async function startAgent(binary: string, gatewayEndpoint: string): Promise<Tier> {
-  return tier(binary, ['agent.yaml', 'redaction.yaml'], {
-    APITRAIL_AGENT_QUEUE_DIR: await mkdtemp(join(tmpdir(), 'apitrail-agent-queue-')),
-    APITRAIL_GATEWAY_ENDPOINT: gatewayEndpoint,
+/** An agent sending to one gateway, or spreading over several with agent-loadbalancing.yaml. */
+export async function startAgent(binary: string, gateways: Gateway | Gateway[]): Promise<Tier> {
+  const queueDir = await mkdtemp(join(tmpdir(), 'apitrail-agent-queue-'));
+  if (!Array.isArray(gateways)) {
+    return tier(binary, ['agent.yaml', 'redaction.yaml'], {
+      APITRAIL_AGENT_QUEUE_DIR: queueDir,
+      APITRAIL_GATEWAY_ENDPOINT: gateways.otlpHttpEndpoint,
+    });
+  }
+  return tier(binary, ['agent.yaml', 'redaction.yaml', 'agent-loadbalancing.yaml'], {
+    APITRAIL_AGENT_QUEUE_DIR: queueDir,
+    APITRAIL_GATEWAY_HOSTS: `[${gateways.map((gateway) => gateway.otlpGrpcHostPort).join(', ')}]`,
+    APITRAIL_GATEWAY_TLS_INSECURE: 'true',
   });
 }
 
@@ -106,4 +129,28 @@ export async function sendLogs(
     body: encodeLogsRequest(resource, scope, records),
   });
   if (!response.ok) throw new Error(`OTLP export refused: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * Runs the example API under the register against the agent, sends one request per id (`pauseMs`
+ * apart, to keep a stream going while a collector is killed), then flushes.
+ */
+export async function sendRequests(agent: Tier, ids: string[], pauseMs = 0): Promise<void> {
+  const app = await startApp({
+    script: 'examples/node-http/server.js',
+    env: {
+      OTEL_SERVICE_NAME: 'pipeline-e2e',
+      OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_BLRP_SCHEDULE_DELAY: '50',
+    },
+  });
+  for (const id of ids) {
+    const response = await fetch(`${app.baseUrl}/api/v1/scans`, { headers: { 'x-request-id': id } });
+    if (response.status !== 200) throw new Error(`request ${id}: status ${response.status}`);
+    if (pauseMs > 0) await sleep(pauseMs);
+  }
+  // SIGTERM flushes the SDK; its export succeeds only once the agent has the records on disk.
+  await app.stop();
 }
