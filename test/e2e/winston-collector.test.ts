@@ -180,4 +180,25 @@ describe('winston lines on the app’s own outputs', function () {
     // The app's own format decides its own fields: apitrail's NDJSON names are not forced on it.
     expect(lines[0]).to.not.have.property('logger');
   });
+
+  it('patches winston in an ES-module app under --import, one exported copy per line', async () => {
+    const app = await startApp({
+      script: 'examples/winston/esm.mjs',
+      loader: 'import',
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson' },
+    });
+    const response = await fetch(`${app.baseUrl}/api/esm`, { headers: { 'x-request-id': 'esm-1' } });
+    expect(response.status).to.equal(200);
+    await app.stop();
+    const lines = app.jsonLines().filter((entry) => entry.message === 'esm handler');
+    const own = lines.filter((entry) => entry.logger === undefined);
+    const exported = lines.filter((entry) => entry.logger === 'app');
+    expect(own, 'the app’s own line').to.have.length(1);
+    expect(exported, 'the bridged record, through the ndjson exporter').to.have.length(1);
+    for (const line of [own[0]!, exported[0]!]) {
+      expect(line).to.include({ request_id: 'esm-1', path: '/api/esm' });
+      expect(line.trace_id).to.match(HEX_TRACE_ID);
+    }
+    expect(exported[0]!.trace_id).to.equal(own[0]!.trace_id);
+  });
 });
