@@ -24,161 +24,170 @@ function inRequest<T>(requestContextValue: RequestContext, work: () => T): T {
   return context.with(setRequestContext(ROOT_CONTEXT, requestContextValue), work);
 }
 
-describe('identity: security events API', () => {
+describe('identity: events through a real LoggerProvider', () => {
   before(() => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    logs.disable();
     logs.setGlobalLoggerProvider(
       new LoggerProvider({
         processors: [new RequestContextLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter })],
       }),
     );
   });
-  beforeEach(() => exporter.reset());
+  after(() => logs.disable());
 
-  const cases = [
-    [
-      'authnSuccess',
-      () => securityEvents.authnSuccess({ method: 'api_key' }),
-      'authn_login_success',
-      'INFO',
-      'authentication',
-    ],
-    [
-      'authnFail',
-      () => securityEvents.authnFail({ reason: 'expired_key' }),
-      'authn_login_fail',
-      'WARN',
-      'authentication',
-    ],
-    ['authzFail', () => securityEvents.authzFail({ resource: '/admin' }), 'authz_fail', 'CRITICAL', 'iam'],
-    [
-      'inputValidationFail',
-      () => securityEvents.inputValidationFail({ field: 'email' }),
-      'input_validation_fail',
-      'WARN',
-      'web',
-    ],
-    [
-      'rateLimitExceeded',
-      () => securityEvents.rateLimitExceeded({ limit: '120/min' }),
-      'excess_rate_limit_exceeded',
-      'WARN',
-      'web',
-    ],
-    ['tokenCreated', () => securityEvents.tokenCreated({ tokenId: 'tok-1' }), 'authn_token_created', 'INFO', 'iam'],
-    ['tokenRevoked', () => securityEvents.tokenRevoked({ tokenId: 'tok-1' }), 'authn_token_revoked', 'INFO', 'iam'],
-    [
-      'tokenReuse',
-      () => securityEvents.tokenReuse({ tokenId: 'tok-1' }),
-      'authn_token_reuse',
-      'CRITICAL',
-      'authentication',
-    ],
-    [
-      'emit',
-      () => securityEvents.emit('malicious_attack_tool'),
-      'malicious_attack_tool',
-      'WARN',
-      'intrusion_detection',
-    ],
-  ] as const;
-  for (const [method, call, eventName, level, category] of cases) {
-    it(`${method} emits ${eventName} at ${level} with ECS event fields`, () => {
-      call();
-      const [record] = exporter.getFinishedLogRecords();
-      expect(record!.eventName).to.equal(eventName);
-      expect(record!.severityText).to.equal(level);
-      expect(record!.instrumentationScope.name).to.equal('apitrail.security');
-      expect(record!.attributes).to.include({
-        'event.action': eventName,
-        'event.category': category,
-        'event.kind': 'event',
+  describe('identity: security events API', () => {
+    beforeEach(() => exporter.reset());
+
+    const cases = [
+      [
+        'authnSuccess',
+        () => securityEvents.authnSuccess({ method: 'api_key' }),
+        'authn_login_success',
+        'INFO',
+        'authentication',
+      ],
+      [
+        'authnFail',
+        () => securityEvents.authnFail({ reason: 'expired_key' }),
+        'authn_login_fail',
+        'WARN',
+        'authentication',
+      ],
+      ['authzFail', () => securityEvents.authzFail({ resource: '/admin' }), 'authz_fail', 'CRITICAL', 'iam'],
+      [
+        'inputValidationFail',
+        () => securityEvents.inputValidationFail({ field: 'email' }),
+        'input_validation_fail',
+        'WARN',
+        'web',
+      ],
+      [
+        'rateLimitExceeded',
+        () => securityEvents.rateLimitExceeded({ limit: '120/min' }),
+        'excess_rate_limit_exceeded',
+        'WARN',
+        'web',
+      ],
+      ['tokenCreated', () => securityEvents.tokenCreated({ tokenId: 'tok-1' }), 'authn_token_created', 'INFO', 'iam'],
+      ['tokenRevoked', () => securityEvents.tokenRevoked({ tokenId: 'tok-1' }), 'authn_token_revoked', 'INFO', 'iam'],
+      [
+        'tokenReuse',
+        () => securityEvents.tokenReuse({ tokenId: 'tok-1' }),
+        'authn_token_reuse',
+        'CRITICAL',
+        'authentication',
+      ],
+      [
+        'emit',
+        () => securityEvents.emit('malicious_attack_tool'),
+        'malicious_attack_tool',
+        'WARN',
+        'intrusion_detection',
+      ],
+    ] as const;
+    for (const [method, call, eventName, level, category] of cases) {
+      it(`${method} emits ${eventName} at ${level} with ECS event fields`, () => {
+        call();
+        const [record] = exporter.getFinishedLogRecords();
+        expect(record!.eventName).to.equal(eventName);
+        expect(record!.severityText).to.equal(level);
+        expect(record!.instrumentationScope.name).to.equal('apitrail.security');
+        expect(record!.attributes).to.include({
+          'event.action': eventName,
+          'event.category': category,
+          'event.kind': 'event',
+        });
       });
-    });
-  }
-
-  it('carries typed parameters as attributes', () => {
-    securityEvents.authzFail({ resource: '/admin', reason: 'not_owner', userId: 'bob' });
-    securityEvents.tokenRevoked({ tokenId: 'tok-9' });
-    const [authz, token] = exporter.getFinishedLogRecords();
-    expect(authz!.attributes).to.include({
-      'auth.authz.resource': '/admin',
-      'event.reason': 'not_owner',
-      'user.id': 'bob',
-    });
-    expect(token!.attributes['auth.token.id']).to.equal('tok-9');
-  });
-
-  it('adds the request identity inside a request; explicit parameters win', () => {
-    inRequest(requestContext(), () => securityEvents.authnFail({ userId: 'someone-else' }));
-    const [record] = exporter.getFinishedLogRecords();
-    expect(record!.attributes).to.include({
-      'correlation.id': 'req-1',
-      'api_key.id': 'key-1',
-      'tenant.id': 'tenant-a',
-      'client.address': '192.0.2.1',
-      'user.id': 'someone-else',
-    });
-    expect(record!.attributes).to.not.have.property('auth.is_api_key_request');
-  });
-
-  it('neutralises control characters in descriptions (CWE-117)', () => {
-    securityEvents.authnFail({ description: 'user admin\r\n2026-01-01 INFO forged line\u001b[31m' });
-    const [record] = exporter.getFinishedLogRecords();
-    expect(record!.body).to.equal('user admin\\r\\n2026-01-01 INFO forged line\\u001b[31m');
-  });
-});
-
-describe('identity: setIdentity', () => {
-  it('returns false outside a request', () => {
-    expect(setIdentity({ apiKeyId: 'x' })).to.equal(false);
-  });
-
-  it('annotates the current request, wins, and ignores what is not a string', () => {
-    const current = requestContext();
-    expect(
-      inRequest(current, () =>
-        setIdentity({ apiKeyId: 'app-key', userId: 42 as unknown as string, tenantId: 'tenant-z' }),
-      ),
-    ).to.equal(true);
-    expect(current.identitySource).to.equal('app');
-    expect(current.identity).to.include({ apiKeyId: 'app-key', tenantId: 'tenant-z', authenticationMethod: 'api_key' });
-    expect(current.identity).to.not.have.property('userId');
-    inRequest(current, () => setIdentity({ userId: 'u-1', authenticationMethod: 'session' }));
-    expect(current.identity).to.include({ userId: 'u-1', authenticationMethod: 'session', isApiKeyRequest: false });
-  });
-});
-
-describe('http: an exception escaping a request listener', () => {
-  before(() => exporter.reset());
-
-  it('is reported at once as apitrail.server_error with a neutralised stack, then rethrown', () => {
-    const tracker = new RequestTracker({ createRequestContext: createRequestContextFactory() });
-    const detach = installRequestScope(tracker);
-    try {
-      const server = new http.Server();
-      const failure = new Error('backend down\r\nforged: line');
-      server.on('request', () => {
-        throw failure;
-      });
-      const request = new http.IncomingMessage(new Socket());
-      request.method = 'GET';
-      request.url = '/boom';
-      const response = new http.ServerResponse(request);
-      expect(() => server.emit('request', request, response)).to.throw(failure);
-    } finally {
-      detach();
     }
-    const [record] = exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.server_error');
-    expect(record!.severityText).to.equal('ERROR');
-    expect(record!.attributes).to.include({
-      'exception.type': 'Error',
-      'exception.message': 'backend down\\r\\nforged: line',
-      'event.reason': 'unhandled_exception',
+
+    it('carries typed parameters as attributes', () => {
+      securityEvents.authzFail({ resource: '/admin', reason: 'not_owner', userId: 'bob' });
+      securityEvents.tokenRevoked({ tokenId: 'tok-9' });
+      const [authz, token] = exporter.getFinishedLogRecords();
+      expect(authz!.attributes).to.include({
+        'auth.authz.resource': '/admin',
+        'event.reason': 'not_owner',
+        'user.id': 'bob',
+      });
+      expect(token!.attributes['auth.token.id']).to.equal('tok-9');
     });
-    const stack = record!.attributes['exception.stacktrace'] as string;
-    expect(stack).to.include('identity-security-events.test.ts');
-    expect(stack).to.not.match(/[\r\n]/);
-    expect(record!.attributes['correlation.id']).to.be.a('string');
+
+    it('adds the request identity inside a request; explicit parameters win', () => {
+      inRequest(requestContext(), () => securityEvents.authnFail({ userId: 'someone-else' }));
+      const [record] = exporter.getFinishedLogRecords();
+      expect(record!.attributes).to.include({
+        'correlation.id': 'req-1',
+        'api_key.id': 'key-1',
+        'tenant.id': 'tenant-a',
+        'client.address': '192.0.2.1',
+        'user.id': 'someone-else',
+      });
+      expect(record!.attributes).to.not.have.property('auth.is_api_key_request');
+    });
+
+    it('neutralises control characters in descriptions (CWE-117)', () => {
+      securityEvents.authnFail({ description: 'user admin\r\n2026-01-01 INFO forged line\u001b[31m' });
+      const [record] = exporter.getFinishedLogRecords();
+      expect(record!.body).to.equal('user admin\\r\\n2026-01-01 INFO forged line\\u001b[31m');
+    });
+  });
+
+  describe('identity: setIdentity', () => {
+    it('returns false outside a request', () => {
+      expect(setIdentity({ apiKeyId: 'x' })).to.equal(false);
+    });
+
+    it('annotates the current request, wins, and ignores what is not a string', () => {
+      const current = requestContext();
+      expect(
+        inRequest(current, () =>
+          setIdentity({ apiKeyId: 'app-key', userId: 42 as unknown as string, tenantId: 'tenant-z' }),
+        ),
+      ).to.equal(true);
+      expect(current.identitySource).to.equal('app');
+      expect(current.identity).to.include({
+        apiKeyId: 'app-key',
+        tenantId: 'tenant-z',
+        authenticationMethod: 'api_key',
+      });
+      expect(current.identity).to.not.have.property('userId');
+      inRequest(current, () => setIdentity({ userId: 'u-1', authenticationMethod: 'session' }));
+      expect(current.identity).to.include({ userId: 'u-1', authenticationMethod: 'session', isApiKeyRequest: false });
+    });
+  });
+
+  describe('http: an exception escaping a request listener', () => {
+    before(() => exporter.reset());
+
+    it('is reported at once as apitrail.server_error with a neutralised stack, then rethrown', () => {
+      const tracker = new RequestTracker({ createRequestContext: createRequestContextFactory() });
+      const detach = installRequestScope(tracker);
+      try {
+        const server = new http.Server();
+        const failure = new Error('backend down\r\nforged: line');
+        server.on('request', () => {
+          throw failure;
+        });
+        const request = new http.IncomingMessage(new Socket());
+        request.method = 'GET';
+        request.url = '/boom';
+        const response = new http.ServerResponse(request);
+        expect(() => server.emit('request', request, response)).to.throw(failure);
+      } finally {
+        detach();
+      }
+      const [record] = exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.server_error');
+      expect(record!.severityText).to.equal('ERROR');
+      expect(record!.attributes).to.include({
+        'exception.type': 'Error',
+        'exception.message': 'backend down\\r\\nforged: line',
+        'event.reason': 'unhandled_exception',
+      });
+      const stack = record!.attributes['exception.stacktrace'] as string;
+      expect(stack).to.include('identity-security-events.test.ts');
+      expect(stack).to.not.match(/[\r\n]/);
+      expect(record!.attributes['correlation.id']).to.be.a('string');
+    });
   });
 });

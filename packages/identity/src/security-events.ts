@@ -25,12 +25,10 @@ import { securityEventKind, type SecurityEventName } from './security-event-cata
 /** Longest description kept; security events are alerts, not payload dumps. */
 const MAX_DESCRIPTION_LENGTH = 1024;
 
-let securityLogger: Logger | undefined;
-
 function logger(): Logger {
-  // Resolved on first use, so an SDK registered after this module loaded is still picked up.
-  securityLogger ??= logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
-  return securityLogger;
+  // Looked up per event (the SDK caches loggers): a logger cached before the SDK started would be
+  // a no-op forever, and security events emitted through it would be lost without a trace.
+  return logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
 }
 
 /** Parameters every security event takes. Identity of the current request is added automatically. */
