@@ -1,4 +1,5 @@
-// collector-config/ end to end with real peers: the example API under the register → agent
+// collector-config/ end to end with real peers: the example APIs under the register (node:http for
+// audit records; Express, whose 401/403 responses apitrail turns into OWASP events) → agent
 // collector (agent.yaml + redaction.yaml) → gateway collector (gateway.yaml + every siem-*.yaml) →
 // the compressed NDJSON archive, a real rsyslog receiving CEF over RFC 5424, a real Splunk HEC
 // server (the collector's splunk_hec receiver), and an Elasticsearch bulk endpoint. Security events
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startApp } from '../helpers/app.ts';
+import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { startAgent, startGateway, sendLogs, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
 import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
@@ -89,7 +91,11 @@ const SECURITY_EVENTS: CraftedLogRecord[] = [
     },
   },
 ];
-const SECURITY_IDS = SECURITY_EVENTS.map((event) => event.attributes!['correlation.id'] as string);
+const CRAFTED_IDS = SECURITY_EVENTS.map((event) => event.attributes!['correlation.id'] as string);
+/** Requests to the Express example whose responses apitrail itself turns into OWASP events. */
+const APP_SECURITY_IDS = ['app-wrong-key', 'app-other-tenant'];
+const SECURITY_IDS = [...CRAFTED_IDS, ...APP_SECURITY_IDS];
+const AUDIT_IDS = ['pipe-audit-1', 'pipe-audit-2', 'pipe-audit-3', 'app-ok'];
 
 const correlationId = (record: ExportedLogRecord): unknown => record.attributes['correlation.id'];
 
@@ -112,6 +118,8 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   const hecToken = randomBytes(16).toString('hex');
   const esUser = `apitrail-${randomBytes(4).toString('hex')}`;
   const esPassword = randomBytes(18).toString('base64url');
+  const key = newKey('key_acme_app', 'acme app', 'acme');
+  const wrongSecret = newSecret();
   let rsyslog: RunningRsyslog;
   let hec: RunningHecPeer;
   let bulk: RunningBulkEndpoint;
@@ -146,11 +154,35 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
     });
-    for (const id of ['pipe-audit-1', 'pipe-audit-2', 'pipe-audit-3']) {
+    for (const id of AUDIT_IDS.filter((id) => id.startsWith('pipe-'))) {
       const response = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws`, { headers: { 'x-request-id': id } });
       expect(response.status).to.equal(200);
     }
     await app.stop();
+
+    const express = await startApp({
+      script: 'examples/express/server.js',
+      env: {
+        OTEL_SERVICE_NAME: 'pipeline-e2e',
+        OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        EXAMPLE_API_KEYS_FILE: writeKeysFile([key]),
+      },
+    });
+    const call = async (id: string, path: string, secret: string): Promise<number> => {
+      const response = await fetch(`${express.baseUrl}${path}`, {
+        headers: { 'x-request-id': id, 'x-api-key': secret },
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    expect(await call('app-ok', '/api/v1/scans', key.secret)).to.equal(200);
+    expect(await call('app-wrong-key', '/api/v1/scans', wrongSecret)).to.equal(401);
+    expect(await call('app-other-tenant', '/api/v1/tenants/globex/scans', key.secret)).to.equal(403);
+    await express.stop();
 
     await sendLogs(agent.otlpHttpEndpoint, RESOURCE, SECURITY_SCOPE, SECURITY_EVENTS);
     await sendLogs(agent.otlpHttpEndpoint, RESOURCE, { name: 'app' }, [
@@ -165,7 +197,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   });
 
   it('archives every record, audit and security alike, zstd-compressed', async () => {
-    const expected = ['pipe-audit-1', 'pipe-audit-2', 'pipe-audit-3', ...SECURITY_IDS, 'plain-1'];
+    const expected = [...AUDIT_IDS, ...SECURITY_IDS, 'plain-1'];
     const archived = await waitFor('every record in the archive', async () => {
       const records = await gateway.archivedLogs();
       const ids = new Set(records.map(correlationId));
@@ -182,7 +214,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   it('routes only security events to the security stream', async () => {
     const events = await waitFor('the security events file', async () => {
       const records = await gateway.securityEvents();
-      return records.length >= SECURITY_EVENTS.length ? records : undefined;
+      return records.length >= SECURITY_IDS.length ? records : undefined;
     });
     expect(events.map(correlationId).sort()).to.deep.equal([...SECURITY_IDS].sort());
   });
@@ -190,9 +222,9 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   it('delivers each security event to rsyslog as RFC 5424 with a correctly escaped CEF message', async () => {
     const messages = await waitFor('CEF messages at rsyslog', async () => {
       const received = await rsyslog.messages();
-      return received.length >= SECURITY_EVENTS.length ? received : undefined;
+      return received.length >= SECURITY_IDS.length ? received : undefined;
     });
-    expect(messages).to.have.length(SECURITY_EVENTS.length);
+    expect(messages).to.have.length(SECURITY_IDS.length);
     const parsed = messages.map((line) => {
       const match = /^<(\d+)>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-) (CEF:.*)$/.exec(line);
       expect(match, `RFC 5424 syslog line: ${line}`).to.not.equal(null);
@@ -247,9 +279,9 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   it('delivers security events to Splunk HEC with the sourcetype, a per-tenant index and the token from env', async () => {
     const events = await waitFor('events at the HEC peer', async () => {
       const received = await hec.events();
-      return received.length >= SECURITY_EVENTS.length ? received : undefined;
+      return received.length >= SECURITY_IDS.length ? received : undefined;
     });
-    expect(events).to.have.length(SECURITY_EVENTS.length);
+    expect(events).to.have.length(SECURITY_IDS.length);
     for (const event of events) {
       expect(event.resource['com.splunk.sourcetype']).to.equal('apitrail:security');
       expect(event.resource['com.splunk.source']).to.equal('apitrail');
@@ -267,9 +299,9 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   it('indexes security events into Elasticsearch with ECS field names over the bulk API', async () => {
     const items = await waitFor('documents at the bulk endpoint', () => {
       const all = bulk.requests.flatMap((request) => request.items);
-      return all.length >= SECURITY_EVENTS.length ? all : undefined;
+      return all.length >= SECURITY_IDS.length ? all : undefined;
     });
-    expect(items).to.have.length(SECURITY_EVENTS.length);
+    expect(items).to.have.length(SECURITY_IDS.length);
     const basic = `Basic ${Buffer.from(`${esUser}:${esPassword}`).toString('base64')}`;
     for (const request of bulk.requests) {
       expect(request.authorization).to.equal(basic);
@@ -337,5 +369,38 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
       'not an auth failure',
     ).to.equal(0);
     expect(points.every((point) => point.resource['apitrail.gateway.instance'] === 'gateway-0')).to.equal(true);
+  });
+
+  it("carries the app's own security events to every SIEM, and no sink ever sees an API key secret", async () => {
+    const syslog = await rsyslog.messages();
+    const cefFor = (id: string) =>
+      syslog.map((line) => parseCef(line.slice(line.indexOf('CEF:')))).find((cef) => cef.extensions.externalId === id);
+    expect(cefFor('app-wrong-key')).to.include({ signatureId: 'authn_login_fail', severity: '6' });
+    expect(cefFor('app-wrong-key')!.extensions).to.include({ src: '127.0.0.1', cs2: 'pipeline-e2e', cn1: '401' });
+    expect(cefFor('app-other-tenant')).to.include({ signatureId: 'authz_fail' });
+    expect(cefFor('app-other-tenant')!.extensions).to.include({ suid: 'key_acme_app', cs1: 'acme', cn1: '403' });
+
+    const hecEvents = await hec.events();
+    const hecFor = (id: string) => hecEvents.find((event) => correlationId(event) === id);
+    expect(hecFor('app-other-tenant')?.resource['com.splunk.index']).to.equal('apitrail_acme');
+    expect(hecFor('app-wrong-key')?.attributes['event.name']).to.equal('authn_login_fail');
+
+    const documents = bulk.requests.flatMap((request) => request.items.map((item) => item.document));
+    const esFor = (id: string) => documents.find((document) => ecsField(document, 'http.request.id') === id)!;
+    expect(ecsField(esFor('app-wrong-key'), 'event.action')).to.equal('authn_login_fail');
+    expect(ecsField(esFor('app-wrong-key'), 'event.category')).to.equal('authentication');
+    expect(ecsField(esFor('app-other-tenant'), 'organization.id')).to.equal('acme');
+
+    const everything = [
+      ...syslog,
+      JSON.stringify(hecEvents),
+      ...bulk.requests.map((request) => request.body),
+      JSON.stringify(await gateway.archivedLogs()),
+      JSON.stringify(await gateway.securityEvents()),
+    ].join('\n');
+    expect(everything).to.include('app-wrong-key');
+    for (const secret of [key.secret, wrongSecret]) {
+      for (const form of leakForms(secret)) expect(everything, 'a key secret reached a sink').to.not.include(form);
+    }
   });
 });
