@@ -132,10 +132,10 @@ describe('redaction: adversarial input', function () {
     const redactor = createRedactor();
     let deep: Record<string, unknown> = { leaf: 'token=abc' };
     for (let level = 0; level < 10_000; level++) deep = { next: deep };
-    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, index) => [`k${index}`, `v${index}`]));
+    const wide = Object.fromEntries(Array.from({ length: 20_000 }, (_, index) => [`k${index}`, `v${index}`]));
     for (const [name, body] of [
       ['10 000 levels deep', deep],
-      ['100 000 keys wide', wide],
+      ['20 000 keys wide', wide],
     ] as const) {
       const ms = timed(() => redactor.redactValue(body));
       note(ms, name);

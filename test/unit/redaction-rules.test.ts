@@ -32,6 +32,19 @@ describe('redaction: rules', () => {
       });
     }
 
+    it('redacts every format percent- or form-encoded in a query string or a path', () => {
+      for (const secret of generatedSecrets()) {
+        const encoded = encodeURIComponent(secret.text);
+        const formEncoded = new URLSearchParams({ q: secret.text }).toString();
+        for (const text of [`page=2&q=${encoded}&sort=asc`, `/api/v1/items/${encoded}/details`, formEncoded]) {
+          const redacted = redactor.redactText(text);
+          expect(leakedSecrets(redacted, [secret]), `${secret.format}: ${redacted}`).to.deep.equal([]);
+        }
+      }
+      expect(redactor.redactText('q=hello%20world&api%5Fkey=abcdef')).to.equal(`q=hello world&api_key=${REDACTED}`);
+      expect(redactor.redactText('q=hello%20world')).to.equal('q=hello%20world');
+    });
+
     it('keeps non-secret look-alikes: a UUID, a git SHA, an order number, a Luhn-invalid card-like number', () => {
       const { uuid, gitSha, orderNumber } = lookAlikes();
       const card = luhnCardNumber();

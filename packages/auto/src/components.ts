@@ -18,6 +18,7 @@ import {
 import { ApitrailWinstonInstrumentation } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
+import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
 
@@ -56,11 +57,13 @@ export function apitrailProcessors(
   spanProcessors: SpanProcessor[];
   logRecordProcessors: LogRecordProcessor[];
 } {
+  const redaction = createRedaction(readRedactionConfig(env));
   const exporting = exportingSpanProcessors(config);
   return {
-    spanProcessors: exporting.length > 0 ? exporting : [new NoopSpanProcessor()],
+    spanProcessors: exporting.length > 0 ? [redaction.spanProcessor, ...exporting] : [new NoopSpanProcessor()],
     logRecordProcessors: [
       new RequestContextLogRecordProcessor(),
+      redaction.logRecordProcessor,
       ...detectionProcessors(readDetectConfig(env)),
       // Integrity wraps the exporters: nothing can mutate a record after it is signed.
       ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config)),

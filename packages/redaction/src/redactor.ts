@@ -73,6 +73,19 @@ function compile(pattern: ValuePattern): CompiledPattern {
   };
 }
 
+const PERCENT_ENCODED = /(?:%[0-9A-Fa-f]{2}){1,1024}/g;
+
+/** One level of percent-decoding; sequences that are not valid UTF-8 stay as they are. */
+function percentDecoded(text: string): string {
+  return text.replace(PERCENT_ENCODED, (encoded) => {
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      return encoded;
+    }
+  });
+}
+
 const hasKeyValueSeparator = (text: string): boolean => text.includes('=') || text.includes(':');
 
 /** The longest literal of each key glob: a key=value pair can only be secret if one occurs. */
@@ -118,8 +131,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string =>
     isSecretKey(key) && !isCensored(value) ? before + key + separator + censor(value) : match;
 
-  function redactText(text: string): string {
-    if (text.length > maxLength) return REDACTED;
+  function redactPlain(text: string): string {
     let result = text;
     if (text.length >= MIN_FORMAT_LENGTH && prefilter.test(text)) {
       for (let index = 0; index < patterns.length; index++) {
@@ -129,6 +141,18 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     }
     if (hasKeyValueSeparator(result) && keyLiterals.test(result)) result = result.replace(keyValue, replaceKeyValue);
     return options.pii ? result.replace(ipCandidates, anonymizeIp) : result;
+  }
+
+  function redactText(text: string): string {
+    if (text.length > maxLength) return REDACTED;
+    const result = redactPlain(text);
+    if (!text.includes('%')) return result;
+    // Paths, queries and URLs carry secrets percent-encoded (`Bearer%20…`, `https%3A%2F%2Fuser%3Apw%40`),
+    // where no pattern sees them whole: scan the decoded text too, and keep it decoded if it had any.
+    const decoded = percentDecoded(text);
+    if (decoded === text) return result;
+    const redactedDecoded = redactPlain(decoded);
+    return redactedDecoded === decoded ? result : redactedDecoded;
   }
 
   /** The whole value under a secret key, shape kept where it carries no text. */

@@ -103,8 +103,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     // The base64 body (and the headers of a legacy encrypted key) up to the END line, greedy with
     // nothing after it that could make it backtrack.
     source:
-      '-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s]{0,16384}(?:-----END[A-Z ]{0,40}PRIVATE KEY-----)?',
-    trigger: 'PRIVATE KEY',
+      '-----BEGIN[A-Z +]{0,40}PRIVATE[ +]KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s]{0,16384}(?:-----END[A-Z +]{0,40}PRIVATE[ +]KEY-----)?',
+    trigger: 'PRIVATE[ +]KEY',
   },
   {
     name: 'jwt',
@@ -141,7 +141,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'authorization_value',
-    source: '(\\b(?:bearer|basic|token)\\s{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
+    // `+` is a space in query strings (form encoding).
+    source: '(\\b(?:bearer|basic|token)[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
     caseInsensitive: true,
     trigger: 'bearer|basic|token',
   },
