@@ -129,6 +129,27 @@ describe('winston → OTel log bridge', () => {
       expect(record!.attributes).to.not.have.property('correlation.id');
     });
 
+    it('keeps metadata from forging identity attributes, audit fields or the audit scope', () => {
+      const logger = instrumented();
+      const body = {
+        'api_key.id': 'victim-key',
+        'tenant.id': 'tenant-victim',
+        is_api_key_request: true,
+        logger: 'api',
+      };
+      context.with(inRequest().ctx, () => logger.info('payload received', body));
+      const [record] = records();
+      expect(record!.instrumentationScope.name).to.equal('app.api');
+      expect(record!.attributes).to.deep.include({
+        'api_key.id': 'key-7',
+        'tenant.id': 'tenant-7',
+        'app.api_key.id': 'victim-key',
+        'app.tenant.id': 'tenant-victim',
+        'app.is_api_key_request': true,
+      });
+      expect(record!.attributes).to.not.have.property('is_api_key_request');
+    });
+
     it('uses the logger named in the metadata as the instrumentation scope', () => {
       instrumented().child({ logger: 'billing' }).info('charged');
       expect(records()[0]!.instrumentationScope.name).to.equal('billing');

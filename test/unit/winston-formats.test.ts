@@ -102,6 +102,37 @@ describe('winston formats', () => {
       expect(objects()[0]!.tenant_id).to.equal('tenant-1');
     });
 
+    it('keeps a request body logged as metadata from forging audit fields or the audit logger', () => {
+      const { logger, objects } = capturingLogger();
+      const body = {
+        is_api_key_request: true,
+        api_key_id: 'victim-key',
+        'api_key.id': 'victim-key',
+        status_code: 500,
+        source_ip: '203.0.113.66',
+        authentication_method: 'api_key',
+        event: 'apitrail.api_request',
+        logger: 'api',
+        truncated: false,
+      };
+      context.with(requestScope().ctx, () => logger.info('payload received', body));
+      logger.info('outside a request', body);
+      const [inside, outside] = objects();
+      for (const line of [inside!, outside!]) {
+        for (const field of ['is_api_key_request', 'api_key.id', 'authentication_method', 'event', 'truncated']) {
+          expect(line, field).to.not.have.property(field);
+          expect(line, field).to.have.property(`app.${field}`);
+        }
+        expect(line.logger).to.equal('app.api');
+        // Descriptive fields apps log themselves stay as they are.
+        expect(line).to.include({ status_code: 500, source_ip: '203.0.113.66' });
+      }
+      expect(inside!.api_key_id).to.equal('key-1');
+      expect(outside).to.not.have.property('api_key_id');
+      expect(outside).to.have.property('app.api_key_id');
+      expect(inside!['app.is_api_key_request']).to.equal(true);
+    });
+
     it('keeps a newline in the message inside one line (CWE-117)', () => {
       const { logger, lines, objects } = capturingLogger();
       logger.info('first\n{"level":"INFO","message":"forged"}');

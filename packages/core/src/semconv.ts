@@ -119,6 +119,11 @@ export const APP_LOGGER_NAME = 'app';
 export const WINSTON_INSTRUMENTATION_NAME = '@apitrail/winston';
 /** A log line whose metadata was cut to stay bounded (deep, huge, cyclic or hostile values). */
 export const ATTR_LOG_TRUNCATED = 'apitrail.log.truncated';
+/**
+ * App log metadata whose key apitrail's outputs give a meaning to (an audit field, its OTel name)
+ * is kept under this prefix, so a request body logged as metadata cannot forge one.
+ */
+export const APP_FIELD_PREFIX = 'app.';
 
 // --- Log record event names ----------------------------------------------------------------------
 /** The per-request audit record (apitrail's own event name; OWASP has no per-request event). */

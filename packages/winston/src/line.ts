@@ -1,9 +1,8 @@
-import { APP_LOGGER_NAME, ATTR_LOG_TRUNCATED, FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core';
+import { APP_LOGGER_NAME, NDJSON_FIELDS } from '@apitrail/core';
 import { Bounder, type Bounds, type Plain } from './bounded.js';
-import { LEVEL, type LogInfo } from './record-keys.js';
-
-/** NDJSON name of the truncation marker, from the one mapping list. */
-export const TRUNCATED_FIELD = FIELD_MAPPINGS.find((mapping) => mapping.attribute === ATTR_LOG_TRUNCATED)!.ndjson;
+import { injectedFields } from './context-fields.js';
+import { LEVEL, TRUNCATED, type LogInfo } from './record-keys.js';
+import { TRUNCATED_FIELD, appLoggerName, withoutForgedFields } from './reserved.js';
 
 /** winston's own keys and the headline fields, which the line writes once, in front. */
 const HEAD_KEYS: ReadonlySet<string> = new Set([
@@ -26,7 +25,7 @@ export function levelName(info: LogInfo): string {
 }
 
 export function loggerName(info: LogInfo, fallback: string = APP_LOGGER_NAME): string {
-  return typeof info.logger === 'string' ? info.logger : fallback;
+  return typeof info.logger === 'string' ? appLoggerName(info.logger) : fallback;
 }
 
 /** A message of any type as text: apps log numbers, objects and thrown non-Errors as messages. */
@@ -47,8 +46,8 @@ function isoTimestamp(timestamp: unknown): string {
 
 /**
  * One winston record as the object of an NDJSON line with the seed's field order: `timestamp`,
- * `level`, `message`, `logger`, then the metadata (context fields included), bounded; `truncated`
- * when anything was cut.
+ * `level`, `message`, `logger`, then the metadata (context fields included, forged audit fields
+ * moved under `app.`), bounded; `truncated` when anything was cut.
  */
 export function lineObject(info: LogInfo, options: LineOptions = {}): Record<string, Plain> {
   const bounder = new Bounder(options.bounds);
@@ -57,9 +56,9 @@ export function lineObject(info: LogInfo, options: LineOptions = {}): Record<str
     [NDJSON_FIELDS.level]: bounder.text(levelName(info).toUpperCase()),
     [NDJSON_FIELDS.message]: messageText(info.message, bounder),
     [NDJSON_FIELDS.logger]: bounder.text(loggerName(info, options.logger)),
-    ...bounder.fields(info, HEAD_KEYS),
+    ...withoutForgedFields(bounder.fields(info, HEAD_KEYS), injectedFields(info)),
   };
-  if (bounder.truncated) object[TRUNCATED_FIELD] = true;
+  if (bounder.truncated || info[TRUNCATED] === true) object[TRUNCATED_FIELD] = true;
   return object;
 }
 

@@ -14,5 +14,8 @@ export const EMIT_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context
 /** Names of the fields apitrail added from the context, which the bridge does not send twice. */
 export const INJECTED_FIELDS = Symbol.for('apitrail.winston.injected_fields');
 
+/** Set when `apitrailContext()` already cut the record's metadata to its bounds. */
+export const TRUNCATED = Symbol.for('apitrail.winston.truncated');
+
 /** A winston info object as transports and formats receive it. */
 export type LogInfo = Record<string | symbol, unknown>;

@@ -2,8 +2,8 @@ import { createRedactor, readRedactionConfig, type Redactor } from '@apitrail/re
 import type { Environment } from '@apitrail/core';
 import { Bounder, type Bounds, type Plain } from './bounded.js';
 import { injectedFields } from './context-fields.js';
-import { TRUNCATED_FIELD, messageText } from './line.js';
-import type { LogInfo } from './record-keys.js';
+import { messageText } from './line.js';
+import { TRUNCATED, type LogInfo } from './record-keys.js';
 
 /** The rule set `APITRAIL_REDACT_*` configures, the same one the SDK's redaction processor uses. */
 export function redactorFromEnvironment(env: Environment = process.env): Redactor {
@@ -22,5 +22,5 @@ export function redactInfo(info: LogInfo, redactor: Redactor, bounds?: Bounds): 
   const fields = redactor.redactValue(bounder.fields(info, kept)) as Record<string, Plain>;
   for (const key of Object.keys(info)) if (!kept.has(key) && !(key in fields)) Reflect.deleteProperty(info, key);
   Object.assign(info, fields);
-  if (bounder.truncated) info[TRUNCATED_FIELD] = true;
+  if (bounder.truncated) info[TRUNCATED] = true;
 }

@@ -6,7 +6,8 @@ import { emitContextOf, injectedFields } from './context-fields.js';
 import { exceptionOf } from './exception.js';
 import { severityOf } from './levels.js';
 import { levelName, loggerName, messageText } from './line.js';
-import type { LogInfo } from './record-keys.js';
+import { TRUNCATED, type LogInfo } from './record-keys.js';
+import { withoutForgedFields } from './reserved.js';
 
 export interface ApitrailLogTransportOptions extends TransportStream.TransportStreamOptions {
   /** Instrumentation scope of records whose metadata names no `logger` (default `app`). */
@@ -17,13 +18,14 @@ export interface ApitrailLogTransportOptions extends TransportStream.TransportSt
 /** Brand shared across copies of this package, so a logger never gets two apitrail bridges. */
 const BRIDGE = Symbol.for('apitrail.winston.bridge');
 
-const NOT_ATTRIBUTES = [NDJSON_FIELDS.level, NDJSON_FIELDS.message, NDJSON_FIELDS.logger];
+/** The record's own parts: its severity, body, scope and time say these already. */
+const NOT_ATTRIBUTES = [NDJSON_FIELDS.level, NDJSON_FIELDS.message, NDJSON_FIELDS.logger, NDJSON_FIELDS.timestamp];
 
 /**
- * The winston → OpenTelemetry Logs bridge: each record becomes one OTel LogRecord, emitted in
- * the Context the app logged in, so the SDK's processors (request identity, redaction, integrity)
- * treat it like apitrail's own records: redaction of what is exported happens there, once, with
- * the same rule set as for every other record. The context fields apitrail added to the line are left
+ * The winston → OpenTelemetry Logs bridge: each record becomes one OTel LogRecord, emitted in the
+ * Context the app logged in, so the SDK's processors (request identity, redaction, integrity)
+ * treat it like apitrail's own records; redaction of what is exported happens there, once, with
+ * the rule set every other record gets. The context fields apitrail added to the line are left
  * out: the request context processor adds them under their OTel names.
  */
 export class ApitrailLogTransport extends TransportStream {
@@ -48,8 +50,8 @@ export class ApitrailLogTransport extends TransportStream {
     const bounder = new Bounder(this.bounds);
     const exception = exceptionOf(info, bounder);
     const skip = new Set([...NOT_ATTRIBUTES, ...injectedFields(info), ...(exception?.consumedKeys ?? [])]);
-    const attributes: Attributes = { ...bounder.fields(info, skip), ...exception?.attributes };
-    if (bounder.truncated) attributes[ATTR_LOG_TRUNCATED] = true;
+    const attributes: Attributes = { ...withoutForgedFields(bounder.fields(info, skip), []), ...exception?.attributes };
+    if (bounder.truncated || info[TRUNCATED] === true) attributes[ATTR_LOG_TRUNCATED] = true;
     const level = levelName(info);
     logs.getLogger(loggerName(info, this.loggerName), INSTRUMENTATION_VERSION).emit({
       severityNumber: severityOf(level, this.levels),
@@ -61,7 +63,7 @@ export class ApitrailLogTransport extends TransportStream {
   }
 }
 
-/** Whether `transport` already sends a logger's records to OTel (apitrail's or OTel's own bridge). */
+/** Whether `transport` is an apitrail bridge (from any copy of this package). */
 export function isApitrailBridge(transport: unknown): boolean {
   return typeof transport === 'object' && transport !== null && (transport as { [BRIDGE]?: boolean })[BRIDGE] === true;
 }
