@@ -8,7 +8,16 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { setRequestContext, type RequestContext } from '@apitrail/core';
 import { RequestContextLogRecordProcessor, RequestTracker, installRequestScope } from '@apitrail/http';
-import { createRequestContextFactory, securityEvents, setIdentity } from '@apitrail/identity';
+import { waitFor } from '../helpers/wait.ts';
+import {
+  createRequestContextFactory,
+  readIdentityConfig,
+  securityEvents,
+  setIdentity,
+  type ResolvedApiKey,
+} from '@apitrail/identity';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 
 const exporter = new InMemoryLogRecordExporter();
 
@@ -188,6 +197,79 @@ describe('identity: events through a real LoggerProvider', () => {
       expect(stack).to.include('identity-security-events.test.ts');
       expect(stack).to.not.match(/[\r\n]/);
       expect(record!.attributes['correlation.id']).to.be.a('string');
+    });
+  });
+
+  describe('http: the audit record of a real node:http request', () => {
+    const audits = () => exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.api_request');
+
+    async function serve(
+      options: ConstructorParameters<typeof RequestTracker>[0],
+      listener: http.RequestListener,
+      work: (url: string) => Promise<void>,
+    ): Promise<void> {
+      const detach = installRequestScope(new RequestTracker(options));
+      const server = http.createServer(listener);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        await work(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      } finally {
+        detach();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+
+    const ok: http.RequestListener = (request, response) => response.end('ok');
+    const keyHeaders = () => ({ 'x-api-key': randomBytes(24).toString('hex') });
+
+    beforeEach(() => exporter.reset());
+
+    it('waits for a pending async resolver, then carries its answer', async () => {
+      let answer: (value: ResolvedApiKey) => void = () => undefined;
+      const createRequestContext = createRequestContextFactory({
+        config: readIdentityConfig({}),
+        resolveApiKey: () => new Promise<ResolvedApiKey>((resolve) => (answer = resolve)),
+      });
+      await serve({ createRequestContext, resolutionTimeoutMs: 60_000 }, ok, async (url) => {
+        const response = await fetch(url, { headers: keyHeaders() });
+        expect(await response.text()).to.equal('ok');
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(audits(), 'no audit record before the resolver answered').to.have.length(0);
+        answer({ id: 'key-async', name: 'Async Key', tenantId: 'tenant-async' });
+        await waitFor('the audit record', () => (audits().length > 0 ? true : undefined));
+      });
+      const [record] = audits();
+      expect(record!.attributes).to.include({ 'api_key.id': 'key-async', 'tenant.id': 'tenant-async' });
+      expect(record!.attributes).to.not.have.property('auth.resolution');
+      expect(record!.body).to.equal('API Request: GET / [API Key: Async Key]');
+    });
+
+    it('emits with what is known, marked auth.resolution=timeout, when the resolver never answers', async () => {
+      const createRequestContext = createRequestContextFactory({
+        config: readIdentityConfig({}),
+        resolveApiKey: () => new Promise<undefined>(() => undefined),
+      });
+      await serve({ createRequestContext, resolutionTimeoutMs: 1 }, ok, async (url) => {
+        await (await fetch(url, { headers: keyHeaders() })).text();
+        await waitFor('the audit record', () => (audits().length > 0 ? true : undefined));
+      });
+      const [record] = audits();
+      expect(record!.attributes['auth.resolution']).to.equal('timeout');
+      expect(record!.attributes['api_key.fingerprint']).to.match(/^[0-9a-f]{24}$/);
+    });
+
+    it('neutralises control characters the app put in the key name (CWE-117)', async () => {
+      const forged = (request: http.IncomingMessage, response: http.ServerResponse) => {
+        setIdentity({ apiKeyId: 'k', apiKeyName: 'evil\r\n2026-01-01 INFO API Request: GET /admin' });
+        response.end('ok');
+      };
+      await serve({ createRequestContext: createRequestContextFactory() }, forged, async (url) => {
+        await (await fetch(url)).text();
+        await waitFor('the audit record', () => (audits().length > 0 ? true : undefined));
+      });
+      expect(audits()[0]!.body).to.equal(
+        'API Request: GET / [API Key: evil\\r\\n2026-01-01 INFO API Request: GET /admin]',
+      );
     });
   });
 });

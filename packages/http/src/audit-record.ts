@@ -29,12 +29,10 @@ import { severityForStatus } from './severity.js';
 /** Status recorded when the client went away before a response was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-let auditLogger: Logger | undefined;
-
 function logger(): Logger {
-  // Resolved on first use, so an SDK registered after this module loaded is still picked up.
-  auditLogger ??= logs.getLogger(AUDIT_LOGGER_NAME, INSTRUMENTATION_VERSION);
-  return auditLogger;
+  // Looked up per record (the SDK caches loggers): a logger cached before the SDK started, or from
+  // a provider since replaced, would drop audit records without a trace.
+  return logs.getLogger(AUDIT_LOGGER_NAME, INSTRUMENTATION_VERSION);
 }
 
 export interface AuditOutcome {
