@@ -9,9 +9,16 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startApp } from '../helpers/app.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
-import { startAgent, startGateway, sendLogs, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
+import {
+  sendLogs,
+  sendRequests,
+  startAgent,
+  startAppOnAgent,
+  startGateway,
+  type Gateway,
+  type Tier,
+} from '../helpers/apitrail-pipeline.ts';
 import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
@@ -143,34 +150,13 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     });
     agent = await startAgent(binary, gateway);
 
-    const app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_SERVICE_NAME: 'pipeline-e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-    });
-    for (const id of AUDIT_IDS.filter((id) => id.startsWith('pipe-'))) {
-      const response = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws`, { headers: { 'x-request-id': id } });
-      expect(response.status).to.equal(200);
-    }
-    await app.stop();
+    await sendRequests(
+      agent,
+      AUDIT_IDS.filter((id) => id.startsWith('pipe-')),
+    );
 
-    const express = await startApp({
-      script: 'examples/express/server.js',
-      env: {
-        OTEL_SERVICE_NAME: 'pipeline-e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        EXAMPLE_API_KEYS_FILE: writeKeysFile([key]),
-      },
+    const express = await startAppOnAgent(agent, 'examples/express/server.js', {
+      EXAMPLE_API_KEYS_FILE: writeKeysFile([key]),
     });
     const call = async (id: string, path: string, secret: string): Promise<number> => {
       const response = await fetch(`${express.baseUrl}${path}`, {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { archiveDocuments } from '../../scripts/lib/otlp-archive.mjs';
-import { startApp } from './app.ts';
+import { startApp, type RunningApp } from './app.ts';
 import { spawnCollector, type CollectorProcess } from './collector.ts';
 import {
   decodeLogLines,
@@ -131,21 +131,28 @@ export async function sendLogs(
   if (!response.ok) throw new Error(`OTLP export refused: ${response.status} ${await response.text()}`);
 }
 
-/**
- * Runs the example API under the register against the agent, sends one request per id (`pauseMs`
- * apart, to keep a stream going while a collector is killed), then flushes.
- */
-export async function sendRequests(agent: Tier, ids: string[], pauseMs = 0): Promise<void> {
-  const app = await startApp({
-    script: 'examples/node-http/server.js',
+/** An example app under the register, exporting its spans and logs to `agent`. */
+export function startAppOnAgent(agent: Tier, script: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  return startApp({
+    script,
     env: {
       OTEL_SERVICE_NAME: 'pipeline-e2e',
       OTEL_EXPORTER_OTLP_ENDPOINT: agent.otlpHttpEndpoint,
-      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_LOGS_EXPORTER: 'otlp',
       OTEL_BLRP_SCHEDULE_DELAY: '50',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      ...env,
     },
   });
+}
+
+/**
+ * Runs the node:http example against the agent, sends one request per id (`pauseMs` apart, to keep
+ * a stream going while a collector is killed), then flushes.
+ */
+export async function sendRequests(agent: Tier, ids: string[], pauseMs = 0): Promise<void> {
+  const app = await startAppOnAgent(agent, 'examples/node-http/server.js');
   for (const id of ids) {
     const response = await fetch(`${app.baseUrl}/api/v1/scans`, { headers: { 'x-request-id': id } });
     if (response.status !== 200) throw new Error(`request ${id}: status ${response.status}`);
