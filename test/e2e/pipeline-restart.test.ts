@@ -10,6 +10,8 @@ import { waitFor } from '../helpers/wait.ts';
 const ids = (phase: string, count: number): string[] => Array.from({ length: count }, (_, n) => `${phase}-${n}`);
 
 describe('collector pipelines: gateway and agent restarts lose nothing', function () {
+  // The agent's retry backoff grows to 30 s while the gateway is down.
+  this.timeout(180_000);
   let gateway: Gateway;
   let agent: Tier;
 
