@@ -138,6 +138,20 @@ describe('integrity chains through the real collector, verified by apitrail veri
     const result = await verify(file);
     expect(result.code).to.equal(1);
     expect(result.kinds).to.include('modified');
+    // An attribute no SDK can write, which a naive decoder would turn into a prototype and miss.
+    const hidden = await mutated(
+      otlpFile,
+      'proto.jsonl',
+      inOtlpLine(1, (records) => {
+        records[0]!.attributes!.push({
+          key: '__proto__',
+          value: { kvlistValue: { values: [{ key: 'admin', value: { boolValue: true } }] } },
+        });
+      }),
+    );
+    const protoResult = await verify(hidden);
+    expect(protoResult.code).to.equal(1);
+    expect(protoResult.kinds).to.include('modified');
   });
 
   it('catches a deleted record', async () => {

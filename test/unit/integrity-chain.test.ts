@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,10 @@ import { toNdjsonObject } from '@apitrail/export';
 import {
   ChainVerifier,
   IntegrityLogRecordProcessor,
+  HmacSha256,
+  RecordMac,
   canonicalJson,
   readIntegrityConfig,
-  recordMac,
   type ExportedRecord,
   type FindingKind,
 } from '@apitrail/integrity';
@@ -163,8 +164,8 @@ describe('integrity chain', () => {
 
   it('recomputing a MAC needs the key: the same record under another key does not verify', () => {
     const record = records[0]!;
-    expect(recordMac(key, record)).to.equal(record[ATTR_INTEGRITY_MAC]);
-    expect(recordMac(newKey(), record)).to.not.equal(record[ATTR_INTEGRITY_MAC]);
+    expect(new RecordMac(key).of(record)).to.equal(record[ATTR_INTEGRITY_MAC]);
+    expect(new RecordMac(newKey()).of(record)).to.not.equal(record[ATTR_INTEGRITY_MAC]);
   });
 
   it('keeps separate chains apart (two processes in one file)', async () => {
@@ -176,12 +177,36 @@ describe('integrity chain', () => {
   });
 });
 
+describe('HmacSha256', () => {
+  it('matches RFC 4231 test case 1 and node:crypto for keys shorter, equal to and longer than a block', () => {
+    expect(new HmacSha256(Buffer.alloc(20, 0x0b)).hex('Hi ', 'There')).to.equal(
+      'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7',
+    );
+    const hmac = new HmacSha256(Buffer.from('key'));
+    expect(hmac.hex('a')).to.equal(hmac.hex('a'), 'state is copied, never consumed');
+    for (const length of [1, 32, 63, 64, 65, 200]) {
+      const key = randomBytes(length);
+      const message = randomBytes(300).toString('latin1');
+      expect(new HmacSha256(key).hex(message), `key of ${length} bytes`).to.equal(
+        createHmac('sha256', key).update(message).digest('hex'),
+      );
+    }
+  });
+});
+
 describe('canonical JSON (RFC 8785)', () => {
   it('sorts keys by UTF-16 code unit, at every depth, with ECMAScript numbers', () => {
     expect(
       canonicalJson({ b: [3, { z: 1, a: 'é' }], a: 1e21, '\u20ac': 0.1, '\ud83d\ude00': -0, c: undefined }),
     ).to.equal('{"a":1e+21,"b":[3,{"a":"é","z":1}],"\u20ac":0.1,"\ud83d\ude00":0}');
     expect(canonicalJson('line\nbreak\u2028')).to.equal('"line\\nbreak\u2028"');
+    // Integer-like keys sort as strings (V8 would enumerate them numerically), at any depth.
+    expect(canonicalJson({ q: { '10': 'a', '9': 'b', b: 1, '1x': 2 }, a: [{ '2': 0, '10': 1 }] })).to.equal(
+      '{"a":[{"10":1,"2":0}],"q":{"10":"a","1x":2,"9":"b","b":1}}',
+    );
+    // A __proto__ member parsed from a file is data: it must count, not vanish.
+    const parsed = JSON.parse('{"a":1,"__proto__":{"x":1}}') as unknown;
+    expect(canonicalJson(parsed)).to.equal('{"__proto__":{"x":1},"a":1}');
   });
 });
 

@@ -50,9 +50,15 @@ export function decodeAnyValue(value: OtlpAnyValue | undefined): AnyValue {
   return undefined;
 }
 
+/** A key the SDK can never export (assigning it sets a prototype), so a file holding one was edited. */
+const FORBIDDEN_KEY = '__proto__';
+
 function decodeKeyValues(list: OtlpKeyValue[] | undefined): Record<string, AnyValue> {
   const object: Record<string, AnyValue> = {};
-  for (const { key, value } of list ?? []) object[key] = decodeAnyValue(value);
+  for (const { key, value } of list ?? []) {
+    if (key === FORBIDDEN_KEY) throw new SyntaxError(`attribute key ${FORBIDDEN_KEY} (never written by an SDK)`);
+    object[key] = decodeAnyValue(value);
+  }
   return object;
 }
 

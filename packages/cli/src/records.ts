@@ -73,7 +73,11 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
     return;
   }
   if (Array.isArray(parsed.resourceLogs)) {
-    decodeOtlp(file, lineNumber, parsed as OtlpLogsPayload, sink);
+    try {
+      decodeOtlp(file, lineNumber, parsed as OtlpLogsPayload, sink);
+    } catch (error) {
+      sink.malformed(file, lineNumber, `not an OTLP-JSON logs payload (${(error as Error).message})`);
+    }
     return;
   }
   const timeMs = parseTimestamp(parsed[NDJSON_FIELDS.timestamp]);

@@ -8,7 +8,7 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
 } from '@apitrail/core';
 import { toNdjsonObject } from '@apitrail/export';
-import { keyId, recordMac } from './canonical.js';
+import { RecordMac } from './canonical.js';
 
 /**
  * One process's chain: each record gets the chain id, the next sequence number (from 1), the
@@ -18,11 +18,13 @@ import { keyId, recordMac } from './canonical.js';
 export class ChainSigner {
   readonly chainId = randomUUID();
   readonly keyId: string;
+  private readonly macs: RecordMac;
   private sequence = 0;
   private previousMac = '';
 
-  constructor(private readonly key: Buffer) {
-    this.keyId = keyId(key);
+  constructor(key: Buffer) {
+    this.macs = new RecordMac(key);
+    this.keyId = this.macs.keyId;
   }
 
   /** Records signed so far (the last sequence number). */
@@ -37,7 +39,7 @@ export class ChainSigner {
       [ATTR_INTEGRITY_PREVIOUS_MAC]: this.previousMac,
       [ATTR_INTEGRITY_KEY_ID]: this.keyId,
     });
-    const mac = recordMac(this.key, toNdjsonObject(record));
+    const mac = this.macs.of(toNdjsonObject(record));
     record.setAttribute(ATTR_INTEGRITY_MAC, mac);
     this.sequence++;
     this.previousMac = mac;

@@ -1,5 +1,6 @@
 export { readIntegrityConfig, readKeyFile, integrityKey, MIN_KEY_BYTES, type IntegrityConfig } from './config.js';
-export { canonicalJson, recordMac, keyId } from './canonical.js';
+export { canonicalJson, RecordMac } from './canonical.js';
+export { HmacSha256 } from './hmac.js';
 export { ChainSigner } from './chain-signer.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export {

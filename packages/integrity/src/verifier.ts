@@ -9,7 +9,7 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
 } from '@apitrail/core';
-import { keyId, recordMac } from './canonical.js';
+import { RecordMac } from './canonical.js';
 
 /** A record as read back from a file: its NDJSON object (see the README for OTLP-JSON). */
 export interface ExportedRecord {
@@ -78,15 +78,15 @@ function equalMacs(a: string, b: string): boolean {
  * consecutive sequence numbers, merged as the holes fill.
  */
 export class ChainVerifier {
-  private readonly key: Buffer;
+  private readonly macs: RecordMac;
   private readonly expectedKeyId: string;
   private readonly chains = new Map<string, Chain>();
   private readonly findings: Finding[] = [];
   private records = 0;
 
   constructor(key: Buffer) {
-    this.key = key;
-    this.expectedKeyId = keyId(key);
+    this.macs = new RecordMac(key);
+    this.expectedKeyId = this.macs.keyId;
   }
 
   add(record: ExportedRecord): void {
@@ -112,7 +112,7 @@ export class ChainVerifier {
     const chain = this.chainFor(chainId, recordKeyId, location);
     if (chain === undefined) return;
     chain.records++;
-    if (!equalMacs(mac, recordMac(this.key, fields))) {
+    if (!equalMacs(mac, this.macs.of(fields))) {
       this.report('modified', chainId, location, `seq ${sequence}: MAC mismatch (record edited, or forged)`);
       return;
     }
