@@ -117,6 +117,15 @@ describe('hardening: collector outages and back-pressure', function () {
       if (mode.kind !== 'down') expect(sink.received[mode.kind], 'the outage was exercised').to.be.above(0);
 
       await sink.setMode({ kind: 'forward' });
+      // Until the backlog in the capped queue has drained, new records may still be dropped (and
+      // counted); once a probe gets through, every record sent afterwards must arrive.
+      let probes = 0;
+      await waitFor('export to resume', async () => {
+        const id = `probe-${label}-${probes++}`;
+        await fetch(`${app.baseUrl}/api/probe`, { headers: { 'x-request-id': id } });
+        const seen = await correlationIdsAt(collector);
+        return [...seen].some((seenId) => String(seenId).startsWith(`probe-${label}-`)) ? true : undefined;
+      });
       const recovered = Array.from({ length: 10 }, (_, n) => `recovered-${label}-${n}`);
       for (const id of recovered) {
         expect((await fetch(`${app.baseUrl}/api/after?n=1`, { headers: { 'x-request-id': id } })).status).to.equal(200);

@@ -23,7 +23,8 @@ const PROCESSED_COUNTERS: ReadonlySet<string> = new Set([
  * is visible without flooding the app's stderr.
  */
 export class DropReporter {
-  private readonly channel: string;
+  /** `signal/exporter`, as in `logs/otlp`. */
+  readonly channel: string;
   private readonly intervalMs: number;
   private pending = 0;
   private timer: NodeJS.Timeout | undefined;

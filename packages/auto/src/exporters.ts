@@ -17,6 +17,7 @@ import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/expo
 import { StreamLogRecordExporter } from '@apitrail/export';
 import type { AutoConfig } from './config.js';
 import { DropReporter } from './drop-reporter.js';
+import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
 
 function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][number]): SpanExporter {
   switch (name) {
@@ -40,24 +41,24 @@ function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][
 
 /** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_* and drop reporting. */
 export function exportingSpanProcessors(config: AutoConfig): SpanProcessor[] {
-  return config.traceExporters.map(
-    (name) =>
-      new BatchSpanProcessor({
-        ...config.spanBatch,
-        exporter: spanExporter(config, name),
-        selfObsMeterProvider: new DropReporter(`spans/${name}`, config.dropReportIntervalMs).meterProvider(),
-      }),
-  );
+  return config.traceExporters.map((name) => {
+    const drops = new DropReporter(`spans/${name}`, config.dropReportIntervalMs);
+    return new BatchSpanProcessor({
+      ...config.spanBatch,
+      exporter: guardSpanExporter(spanExporter(config, name), drops),
+      selfObsMeterProvider: drops.meterProvider(),
+    });
+  });
 }
 
 /** One batch log record processor per exporter named in OTEL_LOGS_EXPORTER, with OTEL_BLRP_* and drop reporting. */
 export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProcessor[] {
-  return config.logExporters.map(
-    (name) =>
-      new BatchLogRecordProcessor({
-        ...config.logBatch,
-        exporter: logRecordExporter(config, name),
-        selfObsMeterProvider: new DropReporter(`logs/${name}`, config.dropReportIntervalMs).meterProvider(),
-      }),
-  );
+  return config.logExporters.map((name) => {
+    const drops = new DropReporter(`logs/${name}`, config.dropReportIntervalMs);
+    return new BatchLogRecordProcessor({
+      ...config.logBatch,
+      exporter: guardLogRecordExporter(logRecordExporter(config, name), drops),
+      selfObsMeterProvider: drops.meterProvider(),
+    });
+  });
 }

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { recordFault } from '@apitrail/core';
 import { formatHumanReadable } from './human-readable.js';
 import { toNdjsonObject } from './ndjson-record.js';
 
@@ -35,11 +36,20 @@ export class StreamLogRecordExporter implements LogRecordExporter {
   private readonly owned: boolean;
   private readonly format: (record: ReadableLogRecord) => string;
   private shutDown = false;
+  private streamError: Error | undefined;
 
   constructor(options: StreamLogRecordExporterOptions = {}) {
     const { stream, owned } = openDestination(options.destination);
     this.stream = stream;
     this.owned = owned;
+    // An unwritable file (missing directory, full disk) emits 'error'; unheard, that would crash
+    // the host app. It is reported once and every later export fails, so the loss is counted.
+    if (owned) {
+      stream.on('error', (error: Error) => {
+        this.streamError = error;
+        recordFault('ndjson exporter', error);
+      });
+    }
     if (options.format === 'human_readable') {
       const colour = options.colour ?? (stream as Writable & { isTTY?: boolean }).isTTY === true;
       this.format = (record) => formatHumanReadable(record, colour);
@@ -49,16 +59,18 @@ export class StreamLogRecordExporter implements LogRecordExporter {
   }
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    if (this.shutDown) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('exporter is shut down') });
+    if (this.shutDown || this.streamError !== undefined) {
+      resultCallback({ code: ExportResultCode.FAILED, error: this.streamError ?? new Error('exporter is shut down') });
       return;
     }
     let chunk = '';
-    try {
-      for (const record of records) chunk += `${this.format(record)}\n`;
-    } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
-      return;
+    for (const record of records) {
+      // One record that cannot be formatted (a circular or BigInt body) must not take its batch down.
+      try {
+        chunk += `${this.format(record)}\n`;
+      } catch (error) {
+        recordFault('ndjson exporter', error);
+      }
     }
     this.stream.write(chunk, (error) =>
       resultCallback(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),

@@ -1,0 +1,82 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { recordFault } from '@apitrail/core';
+import type { DropReporter } from './drop-reporter.js';
+
+interface Exporter<T> {
+  export(items: T[], resultCallback: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+type Callback = (result: ExportResult) => void;
+
+const FAILED_ONE_BY_ONE = 'some items could not be exported';
+
+/**
+ * Exporters can throw synchronously from `export`: the OTLP serializer overflows its stack on a
+ * log body with a cycle, say. From the SDK's batch span processor that throw escapes as an
+ * unhandled rejection and takes the host process down; from the log processor it silently costs
+ * the whole batch, audit records included. This wrapper reports the fault once, then exports the
+ * batch item by item, so only the items that cannot be exported are lost, and counted as dropped.
+ */
+class GuardedExporter<T> implements Exporter<T> {
+  private readonly inner: Exporter<T>;
+  private readonly drops: DropReporter;
+
+  constructor(inner: Exporter<T>, drops: DropReporter) {
+    this.inner = inner;
+    this.drops = drops;
+  }
+
+  export(items: T[], resultCallback: Callback): void {
+    try {
+      this.inner.export(items, resultCallback);
+    } catch (error) {
+      recordFault(`${this.drops.channel} exporter`, error);
+      this.exportOneByOne(items, resultCallback);
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  private exportOneByOne(items: T[], resultCallback: Callback): void {
+    let pending = items.length;
+    let failure: Error | undefined;
+    const settle = (result: ExportResult): void => {
+      if (result.code !== ExportResultCode.SUCCESS) failure ??= result.error ?? new Error(FAILED_ONE_BY_ONE);
+      pending -= 1;
+      if (pending === 0) {
+        resultCallback(
+          failure === undefined
+            ? { code: ExportResultCode.SUCCESS }
+            : { code: ExportResultCode.FAILED, error: failure },
+        );
+      }
+    };
+    for (const item of items) {
+      try {
+        this.inner.export([item], settle);
+      } catch {
+        // Already reported; the item is lost alone and counted here, not as a failed batch.
+        this.drops.add(1);
+        settle({ code: ExportResultCode.SUCCESS });
+      }
+    }
+  }
+}
+
+export function guardSpanExporter(exporter: SpanExporter, drops: DropReporter): SpanExporter {
+  return new GuardedExporter<ReadableSpan>(exporter, drops);
+}
+
+export function guardLogRecordExporter(exporter: LogRecordExporter, drops: DropReporter): LogRecordExporter {
+  return new GuardedExporter<ReadableLogRecord>(exporter, drops);
+}
