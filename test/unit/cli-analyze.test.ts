@@ -140,6 +140,19 @@ describe('apitrail analyze', () => {
     expect(bad.stderr).to.match(/^apitrail: APITRAIL_DETECT_MAX_IPS_PER_KEY: expected an integer/);
   });
 
+  it('draws a progress bar on a terminal, and only there', async () => {
+    const lines = normalTraffic(Array.from({ length: 500 }, randomKeyId)).map(seedLine);
+    const file = await tempFile('large.ndjson', lines.join('\n'));
+    const terminal = capture();
+    Object.assign(terminal.err, { isTTY: true });
+    expect(await main(['analyze', file], {}, terminal)).to.equal(0);
+    expect(terminal.err.text()).to.match(/^\ranalyzing: #+\.*\s+\d+% of \d+\.\d MB/);
+    expect(terminal.err.text().endsWith('\r\u001b[2K')).to.equal(true);
+    const piped = capture();
+    expect(await main(['analyze', file], {}, piped)).to.equal(0);
+    expect(piped.err.text()).to.equal('');
+  });
+
   it('rejects bad usage with exit code 2 and the usage text', async () => {
     for (const args of [[], ['frobnicate'], ['analyze'], ['analyze', '--bogus', 'x'], ['verify', 'x.jsonl']]) {
       const output = capture();
