@@ -66,7 +66,7 @@ const MIN_FORMAT_LENGTH = 7;
 
 function compile(pattern: ValuePattern): CompiledPattern {
   return {
-    trigger: new RegExp(pattern.trigger, 'i'),
+    trigger: new RegExp(pattern.trigger, pattern.caseInsensitive ? 'i' : ''),
     regex: new RegExp(pattern.source, pattern.caseInsensitive ? 'gi' : 'g'),
     grouped: new RegExp(`${pattern.source}|`).exec('')!.length > 2,
     confirm: pattern.confirm,
@@ -87,6 +87,17 @@ function percentDecoded(text: string): string {
 }
 
 const hasKeyValueSeparator = (text: string): boolean => text.includes('=') || text.includes(':');
+
+function triggerUnion(patterns: readonly ValuePattern[]): (text: string) => boolean {
+  const union = (caseInsensitive: boolean): RegExp | undefined => {
+    const triggers = patterns.filter((pattern) => !!pattern.caseInsensitive === caseInsensitive);
+    if (triggers.length === 0) return undefined;
+    return new RegExp(triggers.map(({ trigger }) => `(?:${trigger})`).join('|'), caseInsensitive ? 'i' : '');
+  };
+  const sensitive = union(false);
+  const insensitive = union(true);
+  return (text) => (sensitive?.test(text) ?? false) || (insensitive?.test(text) ?? false);
+}
 
 /** The longest literal of each key glob: a key=value pair can only be secret if one occurs. */
 function keyLiteralTrigger(globs: readonly string[]): RegExp {
@@ -111,10 +122,9 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const censor = createCensor(mode, options.hashKey);
   const isSecretKey = createKeyMatcher(rules.keys, rules.allow);
   const patterns = [...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])].map(compile);
-  const triggers = [...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])].map((pattern) => pattern.trigger);
-  // One pass over a clean string decides that no pattern can match; each pattern's own trigger
-  // then picks the few worth running on a string that passed.
-  const prefilter = new RegExp(triggers.map((trigger) => `(?:${trigger})`).join('|'), 'i');
+  // One pass over a clean string decides that no pattern can match (a second one only if some
+  // pattern is case-insensitive); each pattern's own trigger then picks the few worth running.
+  const prefilter = triggerUnion([...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])]);
   const ipCandidates = new RegExp(IP_CANDIDATE_SOURCE, 'g');
   const keyValue = keyValuePattern();
   const keyLiterals = keyLiteralTrigger(rules.keys);
@@ -133,7 +143,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
   function redactPlain(text: string): string {
     let result = text;
-    if (text.length >= MIN_FORMAT_LENGTH && prefilter.test(text)) {
+    if (text.length >= MIN_FORMAT_LENGTH && prefilter(text)) {
       for (let index = 0; index < patterns.length; index++) {
         const pattern = patterns[index]!;
         if (pattern.trigger.test(result)) result = result.replace(pattern.regex, replacers[index]!);

@@ -12,8 +12,8 @@ export interface ValuePattern {
   readonly source: string;
   readonly caseInsensitive?: boolean;
   /**
-   * Cheap regex (literals, case-insensitive) that occurs in every match. Strings in which no
-   * pattern's trigger occurs skip the patterns entirely: clean strings pay one scan.
+   * Cheap regex (literals, as case-sensitive as the pattern) that occurs in every match. Strings in
+   * which no pattern's trigger occurs skip the patterns entirely: clean strings pay one scan.
    */
   readonly trigger: string;
   /** A check RE2 cannot express (Luhn); the Collector's copy masks without it. */
@@ -141,10 +141,10 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'authorization_value',
-    // `+` is a space in query strings (form encoding).
-    source: '(\\b(?:bearer|basic|token)[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
-    caseInsensitive: true,
-    trigger: 'bearer|basic|token',
+    // The scheme in its usual spellings (a case-insensitive trigger would slow every clean string
+    // down); `+` is a space in query strings (form encoding).
+    source: '(\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN)[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
+    trigger: '[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN',
   },
   {
     name: 'url_userinfo',
