@@ -3,34 +3,19 @@
 // from ../shared/seeds at test time, never copied into the repository; the expected answers are
 // computed here independently from the same NDJSON lines.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { repoRoot, startApp } from '../helpers/app.ts';
+import { join } from 'node:path';
+import { startApp } from '../helpers/app.ts';
 import { newKey, newSecret, writeKeysFile, type TestKey } from '../helpers/identity-keys.ts';
-
-const SEED = resolve(repoRoot, '..', 'shared', 'seeds', '000_c8af2af903f7b417.txt');
+import { requirePandas, run, seedCodeBlocks, seedPandasAnalysis } from '../helpers/seed-doc.ts';
 
 type Line = Record<string, unknown>;
-
-function fencedBlocks(text: string, language: string): string[] {
-  const blocks: string[] = [];
-  const fence = new RegExp('^```' + language + '\\n([\\s\\S]*?)^```', 'gm');
-  for (const match of text.matchAll(fence)) blocks.push(match[1]!);
-  return blocks;
-}
 
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(keyOf(item), (counts.get(keyOf(item)) ?? 0) + 1);
   return counts;
-}
-
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
 }
 
 /** `uniq -c`-style lines `count rest`, parsed back into [rest, count]. */
@@ -44,33 +29,9 @@ function counted(output: string): [string, number][] {
     });
 }
 
-// Python glue around the unmodified seed function: a pandas 3 compatibility alias, then the seed
-// code, then a driver that prints the three result frames as JSON.
-const PANDAS_3_HOUR_ALIAS = `
-import pandas as _pd
-if int(_pd.__version__.split('.')[0]) >= 3:
-    # The seed was written for pandas < 3, where 'H' was the hourly alias; pandas 3 only accepts 'h'.
-    from pandas.core.indexes.accessors import DatetimeProperties as _DatetimeProperties
-    _floor = _DatetimeProperties.floor
-    _DatetimeProperties.floor = lambda self, freq, *a, **k: _floor(self, 'h' if freq == 'H' else freq, *a, **k)
-`;
-const DRIVER = `
-import json as _json, sys as _sys
-_result = analyze_api_key_activity(_sys.argv[1])
-def _rows(frame, columns):
-    return sorted([[None if _pd.isna(row[c]) else (int(row[c]) if c != 'api_key_id' else row[c]) for c in columns]
-                   for _, row in frame.iterrows()], key=str)
-print(_json.dumps({
-    'high_volume_keys': _rows(_result['high_volume_keys'], ['api_key_id', 'request_count']),
-    'suspicious_ip_patterns': _rows(_result['suspicious_ip_patterns'], ['api_key_id', 'unique_ips']),
-    'failed_requests': _rows(_result['failed_requests'], ['api_key_id', 'status_code']),
-}))
-`;
-
 describe("the seed's jq pipelines and pandas analysis on apitrail's NDJSON", function () {
   const workDir = mkdtempSync(join(tmpdir(), 'apitrail-seed-'));
   const logFile = join(workDir, 'api.log');
-  const seed = readFileSync(SEED, 'utf8');
   // key-one: one proxy-reported IP, 9 requests (2 of them 404); key-two: 4 IPs × 2 requests, one
   // 404; key-three: 1001 requests from one IP. Plus an unregistered key and anonymous traffic,
   // which is_api_key_request must separate correctly.
@@ -138,7 +99,7 @@ describe("the seed's jq pipelines and pandas analysis on apitrail's NDJSON", fun
   });
 
   it('runs the jq pipelines unmodified: requests per key-IP pair, volume, failures', () => {
-    const blocks = fencedBlocks(seed, 'bash').filter((block) => block.includes('jq'));
+    const blocks = seedCodeBlocks('bash').filter((block) => block.includes('jq'));
     expect(blocks, 'the seed has two jq blocks').to.have.length(2);
     const [patterns, failures] = blocks.map((block) => run('bash', ['-o', 'pipefail', '-c', block], workDir));
 
@@ -171,18 +132,8 @@ describe("the seed's jq pipelines and pandas analysis on apitrail's NDJSON", fun
   });
 
   it('runs the pandas analyze_api_key_activity unmodified and gets the right answers', function () {
-    const probe = spawnSync('python3', ['-c', 'import pandas'], { encoding: 'utf8' });
-    if (probe.status !== 0) {
-      process.stderr.write(
-        '\n  !!! SKIPPING the pandas part of the seed analysis: python3 with pandas is not available !!!\n\n',
-      );
-      this.skip();
-    }
-    const [analysis] = fencedBlocks(seed, 'python');
-    expect(analysis).to.include('def analyze_api_key_activity(log_file):');
-    const script = join(workDir, 'seed_analysis.py');
-    writeFileSync(script, `${PANDAS_3_HOUR_ALIAS}\n${analysis!}\n${DRIVER}`);
-    const result = JSON.parse(run('python3', [script, logFile], workDir)) as Record<string, unknown[][]>;
+    requirePandas(this);
+    const result = seedPandasAnalysis(logFile);
 
     const withId = apiKeyLines().filter((line) => typeof line.api_key_id === 'string');
     const perHour = countBy(withId, (line) => `${String(line.timestamp).slice(0, 13)} ${String(line.api_key_id)}`);

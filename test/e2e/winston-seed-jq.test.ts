@@ -1,32 +1,20 @@
-// The seed's jq pipelines, unmodified, on one NDJSON log holding winston lines next to audit
-// records: what the app's winston logger wrote with apitrail's NDJSON format, and what the `ndjson`
-// logs exporter wrote (audit records, plus the winston records the bridge sent through the SDK).
-// The winston lines must not change any answer.
+// The seed's jq pipelines and pandas analysis, unmodified, on one NDJSON log holding winston lines
+// next to audit records: what the app's winston logger wrote with apitrail's NDJSON format, and
+// what the `ndjson` logs exporter wrote (audit records, plus the winston records the bridge sent
+// through the SDK). The winston lines must not change any answer.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startApp } from '../helpers/app.ts';
-import { seedCodeBlocks } from '../helpers/seed-doc.ts';
+import { requirePandas, seedJqAnswers, seedPandasAnalysis, writeApiLog } from '../helpers/seed-doc.ts';
 
-function jqAnswers(lines: readonly string[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'apitrail-winston-jq-'));
-  writeFileSync(join(dir, 'api.log'), `${lines.join('\n')}\n`);
-  return seedCodeBlocks('bash')
-    .filter((block) => block.includes('jq'))
-    .map((block) => {
-      const result = spawnSync('bash', ['-o', 'pipefail', '-c', block], { cwd: dir, encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`seed pipeline failed (${result.status}): ${result.stderr}`);
-      return result.stdout;
-    });
-}
-
-describe("winston lines next to audit records: the seed's jq pipelines", function () {
+describe("winston lines next to audit records: the seed's jq pipelines and pandas analysis", function () {
   let winstonOutput: string[];
   let exporterOutput: string[];
-  const output = (): string[] => [...exporterOutput, ...winstonOutput];
+  let combinedLog: string;
+  let auditsOnlyLog: string;
 
   before(async () => {
     const exporterFile = join(mkdtempSync(join(tmpdir(), 'apitrail-winston-ndjson-')), 'exported.ndjson');
@@ -51,6 +39,10 @@ describe("winston lines next to audit records: the seed's jq pipelines", functio
     const jsonLines = (text: string) => text.split('\n').filter((line) => line.startsWith('{"timestamp"'));
     winstonOutput = jsonLines(app.stdout());
     exporterOutput = jsonLines(readFileSync(exporterFile, 'utf8'));
+    combinedLog = writeApiLog([...exporterOutput, ...winstonOutput]);
+    auditsOnlyLog = writeApiLog(
+      exporterOutput.filter((line) => (JSON.parse(line) as { event?: string }).event === 'apitrail.api_request'),
+    );
   });
 
   it('has winston lines in the seed format, with the request context, next to the audit records', () => {
@@ -66,14 +58,18 @@ describe("winston lines next to audit records: the seed's jq pipelines", functio
     expect(exported.filter((line) => line.logger === 'app')).to.have.length(lines.length);
   });
 
-  it('gives the same answers as on the audit records alone', () => {
-    const auditsOnly = exporterOutput.filter(
-      (line) => (JSON.parse(line) as { event?: string }).event === 'apitrail.api_request',
-    );
-    const expected = jqAnswers(auditsOnly);
+  it('gives the same jq answers as on the audit records alone', () => {
+    const expected = seedJqAnswers(dirname(auditsOnlyLog));
     expect(expected[0], 'the audit records alone trip the per-key-IP pipeline').to.include(
       'key-demo-1 used from 7 different IPs',
     );
-    expect(jqAnswers(output())).to.deep.equal(expected);
+    expect(seedJqAnswers(dirname(combinedLog))).to.deep.equal(expected);
+  });
+
+  it('gives the same pandas answers as on the audit records alone', function () {
+    requirePandas(this);
+    const expected = seedPandasAnalysis(auditsOnlyLog);
+    expect(expected.failed_requests!.length + expected.high_volume_keys!.length, 'something to compare').to.be.above(0);
+    expect(seedPandasAnalysis(combinedLog)).to.deep.equal(expected);
   });
 });
