@@ -43,8 +43,10 @@ export const ATTR_TENANT_CLAIMED_ID = 'tenant.claimed_id';
 /** `api_key` | `jwt` | `basic` | `session` | `unauthenticated`. */
 export const ATTR_AUTH_METHOD = 'auth.method';
 export const ATTR_AUTH_IS_API_KEY_REQUEST = 'auth.is_api_key_request';
-/** JWT claims taken as identity when configured (no signature check: that is the app's job). */
-export const ATTR_AUTH_JWT_SUBJECT = 'auth.jwt.sub';
+/**
+ * JWT issuer taken as identity when configured (no signature check: that is the app's job); the
+ * `sub` claim becomes `user.id`.
+ */
 export const ATTR_AUTH_JWT_ISSUER = 'auth.jwt.iss';
 /** Id of a token the app created, revoked or saw reused (never the token itself). */
 export const ATTR_AUTH_TOKEN_ID = 'auth.token.id';
@@ -257,4 +259,10 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_EVENT_ACTION, ndjson: 'event_action', ecs: 'event.action' },
   { attribute: ATTR_EVENT_REASON, ndjson: 'event_reason', ecs: 'event.reason' },
   { attribute: ATTR_LOG_TRUNCATED, ndjson: 'truncated', ecs: 'apitrail.log.truncated' },
+  { attribute: ATTR_AUTH_JWT_ISSUER, ndjson: 'jwt_issuer', ecs: 'apitrail.auth.jwt.iss' },
+  { attribute: ATTR_AUTH_TOKEN_ID, ndjson: 'token_id', ecs: 'apitrail.auth.token.id' },
+  { attribute: ATTR_AUTHZ_RESOURCE, ndjson: 'authz_resource', ecs: 'apitrail.authz.resource' },
+  { attribute: ATTR_INPUT_VALIDATION_FIELD, ndjson: 'validation_field', ecs: 'apitrail.input_validation.field' },
+  { attribute: ATTR_RATE_LIMIT_NAME, ndjson: 'rate_limit', ecs: 'apitrail.rate_limit.name' },
+  { attribute: ATTR_AUTH_RESOLUTION, ndjson: 'identity_resolution', ecs: 'apitrail.auth.resolution' },
 ];
