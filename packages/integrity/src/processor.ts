@@ -91,7 +91,8 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
  * (`@apitrail/auto` puts this last, after enrichment, redaction and detection).
  */
 export function withIntegrity(config: IntegrityConfig, downstream: LogRecordProcessor[]): LogRecordProcessor[] {
-  if (config.key === undefined) return downstream;
+  // With no exporter there is nothing to protect (OTEL_LOGS_EXPORTER=none).
+  if (config.key === undefined || downstream.length === 0) return downstream;
   return [
     new IntegrityLogRecordProcessor({ key: config.key, checkpointIntervalMs: config.checkpointIntervalMs, downstream }),
   ];
