@@ -83,6 +83,19 @@ describe('winston → OTel log bridge', () => {
       });
     }
 
+    it('reads the level winston logged, not the text format.colorize() and format.timestamp() leave', () => {
+      const logger = instrumented({
+        format: winston.format.combine(
+          winston.format.timestamp({ format: 'YYYY-MM-DD HH:mm:ss' }),
+          winston.format.colorize(),
+        ),
+      });
+      logger.warn('coloured');
+      expect(records()[0]).to.include({ severityText: 'warn', severityNumber: 13 });
+      // The record's own time says when; a zone-less app timestamp must not shadow it downstream.
+      expect(records()[0]!.attributes).to.not.have.property('timestamp');
+    });
+
     it('leaves a custom level UNSPECIFIED rather than guessing', () => {
       const logger = instrumented({ levels: { audit: 0, chatter: 1 }, level: 'chatter' });
       logger.log('audit', 'custom');
