@@ -38,7 +38,7 @@ describe('redaction: collector-config/redaction.yaml', () => {
       patterns: [{ name: 'long', source: 'x[a-z]{2,5000}$', trigger: 'x' }],
       allow: [],
     });
-    expect(generated).to.include('"x[a-z]{2,}$$"');
+    expect(generated).to.include("'x[a-z]{2,}$$'");
     expect(generated).to.not.match(/\{\d+,\d{4,}\}/);
     expect(generated).to.not.match(/[^$]\$[^$]/);
   });
