@@ -58,7 +58,8 @@ export function apitrailProcessors(
   logRecordProcessors: LogRecordProcessor[];
 } {
   const redaction = createRedaction(readRedactionConfig(env));
-  const exporting = exportingSpanProcessors(config);
+  // The redacting exporter is the backstop for anything the processor could not see.
+  const exporting = exportingSpanProcessors(config, redaction.wrapSpanExporter);
   return {
     spanProcessors: exporting.length > 0 ? [redaction.spanProcessor, ...exporting] : [new NoopSpanProcessor()],
     logRecordProcessors: [

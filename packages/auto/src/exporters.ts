@@ -40,12 +40,15 @@ function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][
 }
 
 /** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_* and drop reporting. */
-export function exportingSpanProcessors(config: AutoConfig): SpanProcessor[] {
+export function exportingSpanProcessors(
+  config: AutoConfig,
+  wrapExporter: (exporter: SpanExporter) => SpanExporter = (exporter) => exporter,
+): SpanProcessor[] {
   return config.traceExporters.map((name) => {
     const drops = new DropReporter(`spans/${name}`, config.dropReportIntervalMs);
     return new BatchSpanProcessor({
       ...config.spanBatch,
-      exporter: guardSpanExporter(spanExporter(config, name), drops),
+      exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops),
       selfObsMeterProvider: drops.meterProvider(),
     });
   });
