@@ -10,10 +10,11 @@ export interface RedactingSpanProcessorOptions {
 }
 
 /**
- * Redacts spans in place: at `onStart` (so samplers' attributes and the start-time `url.query`
- * are clean before any other processor sees them) and again in `onEnding`, for everything set
- * later (captured headers, events, exceptions, a renamed span). Put it first among the span
- * processors; `RedactingSpanExporter` is the backstop for processors that snapshot earlier.
+ * Redacts spans in place: at `onStart` (so the start attributes, such as the server span's
+ * `url.query`, are clean before any later processor sees them; samplers run earlier and do see
+ * them raw) and again in `onEnding`, for everything set later (captured headers, events,
+ * exceptions, a renamed span). Put it first among the span processors; `RedactingSpanExporter`
+ * is the backstop for anything changed after `onEnding` or by processors that run before it.
  */
 export class RedactingSpanProcessor implements SpanProcessor {
   readonly #redactor: Redactor;
