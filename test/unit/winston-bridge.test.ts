@@ -51,6 +51,9 @@ describe('winston → OTel log bridge', () => {
   let provider: LoggerProvider;
 
   before(() => {
+    // The API keeps the first global it is given: clear what another suite may have left.
+    context.disable();
+    logs.disable();
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     provider = new LoggerProvider({
       processors: [new RequestContextLogRecordProcessor(), new SimpleLogRecordProcessor({ exporter })],
@@ -238,6 +241,21 @@ describe('winston → OTel log bridge', () => {
       expect(bridges(logger)).to.have.length(1);
       logger.info('once');
       expect(records()).to.have.length(1);
+    });
+
+    it('survives logger.clear() before the app adds its new transports', () => {
+      const logger = instrumented();
+      logger.clear().add(appTransport());
+      expect(bridges(logger)).to.have.length(1);
+      logger.info('still exported');
+      expect(records()).to.have.length(1);
+    });
+
+    it('maps severity with the level set configure() installed after the bridge was added', () => {
+      const logger = instrumented();
+      logger.configure({ levels: winston.config.cli.levels, level: 'silly', transports: [appTransport()] });
+      logger.log('verbose', 'cli verbose');
+      expect(records()[0]).to.include({ severityText: 'verbose', severityNumber: 3 });
     });
 
     it('replaces @opentelemetry/winston-transport, which would send every record a second time', () => {

@@ -56,7 +56,11 @@ function requestScope(): { ctx: Context; traceId: string; spanId: string } {
 const secret = (): string => randomBytes(18).toString('base64url');
 
 describe('winston formats', () => {
-  before(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  before(() => {
+    // The API keeps the first global it is given: clear what another suite may have left.
+    context.disable();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  });
   after(() => context.disable());
 
   describe('NDJSON', () => {

@@ -34,10 +34,13 @@ export function writeWithContext(write: Method): Method {
   };
 }
 
-/** `Logger#configure` that restores the bridge after winston replaced the transports. */
-export function configureWithBridge(configure: Method, options: ApitrailLogTransportOptions = {}): Method {
+/**
+ * `Logger#configure` or `Logger#clear` that restores the bridge after winston dropped every
+ * transport (an app replacing its transports means to keep logging, not to stop exporting).
+ */
+export function restoringBridge(method: Method, options: ApitrailLogTransportOptions = {}): Method {
   return function (this: unknown, ...args: unknown[]) {
-    const result = configure.apply(this, args);
+    const result = method.apply(this, args);
     guard('winston bridge setup', () => ensureBridge(this as Logger, options), undefined);
     return result;
   };
@@ -52,9 +55,10 @@ const instrumented = new WeakSet<Logger>();
 export function instrumentLogger<T extends Logger>(logger: T, options: ApitrailLogTransportOptions = {}): T {
   if (instrumented.has(logger)) return logger;
   instrumented.add(logger);
-  const target = logger as unknown as { write: Method; configure: Method };
+  const target = logger as unknown as { write: Method; configure: Method; clear: Method };
   target.write = writeWithContext(target.write);
-  target.configure = configureWithBridge(target.configure, options);
+  target.configure = restoringBridge(target.configure, options);
+  target.clear = restoringBridge(target.clear, options);
   guard('winston bridge setup', () => ensureBridge(logger, options), undefined);
   return logger;
 }

@@ -5,7 +5,7 @@ import {
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
 import { INSTRUMENTATION_VERSION, WINSTON_INSTRUMENTATION_NAME } from '@apitrail/core';
-import { configureWithBridge, writeWithContext, type Method } from './instrument-logger.js';
+import { restoringBridge, writeWithContext, type Method } from './instrument-logger.js';
 import type { ApitrailLogTransportOptions } from './transport.js';
 
 const SUPPORTED = ['>=3 <4'];
@@ -17,6 +17,7 @@ export interface ApitrailWinstonInstrumentationConfig extends InstrumentationCon
 interface LoggerPrototype {
   write: Method;
   configure: Method;
+  clear: Method;
 }
 
 const ORIGINAL = Symbol('apitrail.winston.original');
@@ -40,10 +41,10 @@ function unpatch(prototype: LoggerPrototype, name: keyof LoggerPrototype): void 
 }
 
 /**
- * Zero-code winston support, patched where instrumentation-winston patches it (`Logger#write`
- * and `Logger#configure` in `winston/lib/winston/logger.js`), so loggers built through
- * `createLogger`, `winston.loggers`, `new winston.Logger` and the default logger are all covered,
- * with their own formats and transports left as they are.
+ * Zero-code winston support, patched where instrumentation-winston patches it (`Logger#write` and
+ * `Logger#configure`, plus `Logger#clear`, in `winston/lib/winston/logger.js`), so loggers built
+ * through `createLogger`, `winston.loggers`, `new winston.Logger` and the default logger are all
+ * covered, with their own formats and transports left as they are.
  */
 export class ApitrailWinstonInstrumentation extends InstrumentationBase<ApitrailWinstonInstrumentationConfig> {
   constructor(config: ApitrailWinstonInstrumentationConfig = {}) {
@@ -56,13 +57,14 @@ export class ApitrailWinstonInstrumentation extends InstrumentationBase<Apitrail
       SUPPORTED,
       (Logger: { prototype: LoggerPrototype }) => {
         patch(Logger.prototype, 'write', writeWithContext);
-        patch(Logger.prototype, 'configure', (configure) => configureWithBridge(configure, this.getConfig().bridge));
+        for (const name of ['configure', 'clear'] as const) {
+          patch(Logger.prototype, name, (method) => restoringBridge(method, this.getConfig().bridge));
+        }
         return Logger;
       },
       (Logger?: { prototype: LoggerPrototype }) => {
         if (Logger === undefined) return;
-        unpatch(Logger.prototype, 'write');
-        unpatch(Logger.prototype, 'configure');
+        for (const name of ['write', 'configure', 'clear'] as const) unpatch(Logger.prototype, name);
       },
     );
     return [

@@ -30,8 +30,8 @@ const NOT_ATTRIBUTES = [NDJSON_FIELDS.level, NDJSON_FIELDS.message, NDJSON_FIELD
  */
 export class ApitrailLogTransport extends TransportStream {
   readonly [BRIDGE] = true;
-  /** Set by winston-transport from the logger it is piped from. */
-  declare levels?: Record<string, number>;
+  /** Set by winston-transport to the logger it is piped from. */
+  declare parent?: { levels?: Record<string, number> } | null;
   private readonly loggerName: string | undefined;
   private readonly bounds: Bounds | undefined;
 
@@ -54,7 +54,8 @@ export class ApitrailLogTransport extends TransportStream {
     if (bounder.truncated || info[TRUNCATED] === true) attributes[ATTR_LOG_TRUNCATED] = true;
     const level = levelName(info);
     logs.getLogger(loggerName(info, this.loggerName), INSTRUMENTATION_VERSION).emit({
-      severityNumber: severityOf(level, this.levels),
+      // The logger's current set: configure() may have changed it after this bridge was piped.
+      severityNumber: severityOf(level, this.parent?.levels),
       severityText: level,
       body: messageText(info.message, bounder),
       attributes,
