@@ -84,3 +84,17 @@ export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   }
   return object;
 }
+
+// JSON.stringify leaves DEL, the C1 controls and U+2028/U+2029 raw. They are valid JSON, but
+// U+0085, U+2028 and U+2029 end a line for Python's str.splitlines() and other Unicode-aware
+// readers, and C1 CSI (U+009B) drives some terminals. Outside strings JSON is plain ASCII, so
+// escaping them keeps the value and the one-record-per-line promise.
+const UNSAFE_IN_LINE = /[\u007f-\u009f\u2028\u2029]/g;
+
+/** One NDJSON line (without the newline) for `object`. */
+export function ndjsonLine(object: unknown): string {
+  return JSON.stringify(object).replace(
+    UNSAFE_IN_LINE,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
