@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   InMemorySpanExporter,
@@ -214,5 +215,54 @@ describe('redaction: RedactingLogRecordProcessor on the SDK', () => {
     const [record] = exporter.getFinishedLogRecords();
     expect(record!.body).to.equal(REDACTED);
     expect(record!.attributes).to.deep.equal({ a: REDACTED, n: 1 });
+  });
+});
+
+describe('redaction: resource attributes', () => {
+  const secretResource = (secret: string) =>
+    resourceFromAttributes({
+      'service.name': 'resource-test',
+      'process.command_args': ['node', 'app.js', `--api-key=${secret}`, '--port=3000'],
+    });
+
+  it('redacts a secret in process.command_args once, for spans and log records alike', async () => {
+    const secret = randomString(32);
+    const spans = new InMemorySpanExporter();
+    const tracing = new TracerProvider({
+      resource: secretResource(secret),
+      spanProcessors: [new RedactingSpanProcessor(createRedactor()), new SimpleSpanProcessor({ exporter: spans })],
+    });
+    tracing.getTracer('t').startSpan('s').end();
+    const records = new InMemoryLogRecordExporter();
+    const logging = new LoggerProvider({
+      resource: secretResource(secret),
+      processors: [
+        new RedactingLogRecordProcessor(createRedactor()),
+        new SimpleLogRecordProcessor({ exporter: records }),
+      ],
+    });
+    logging.getLogger('t').emit({ body: 'hello' });
+    await Promise.all([tracing.forceFlush(), logging.forceFlush()]);
+    for (const resource of [spans.getFinishedSpans()[0]!.resource, records.getFinishedLogRecords()[0]!.resource]) {
+      expect(resource.attributes['process.command_args']).to.deep.equal([
+        'node',
+        'app.js',
+        `--api-key=${REDACTED}`,
+        '--port=3000',
+      ]);
+      expect(resource.attributes['service.name']).to.equal('resource-test');
+    }
+  });
+
+  it('the exporter backstop redacts the resource too', async () => {
+    const secret = randomString(32);
+    const inner = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      resource: secretResource(secret),
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(inner, createRedactor()) })],
+    });
+    provider.getTracer('t').startSpan('s').end();
+    await provider.forceFlush();
+    expect(JSON.stringify(inner.getFinishedSpans()[0]!.resource.attributes)).to.not.include(secret);
   });
 });

@@ -2,6 +2,7 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import { guard } from '@apitrail/core';
 import { REDACTED } from './censor.js';
 import { newTally, type Redactor } from './redactor.js';
+import { resourceRedactor } from './resource.js';
 import { applyInPlace } from './span-parts.js';
 import { summaryAttributes } from './summary.js';
 
@@ -19,9 +20,11 @@ export interface RedactingLogRecordProcessorOptions {
 export class RedactingLogRecordProcessor implements LogRecordProcessor {
   readonly #redactor: Redactor;
   readonly #summary: boolean;
+  readonly #redactResource: ReturnType<typeof resourceRedactor>;
 
   constructor(redactor: Redactor, options: RedactingLogRecordProcessorOptions = {}) {
     this.#redactor = redactor;
+    this.#redactResource = resourceRedactor(redactor);
     this.#summary = options.summary ?? false;
   }
 
@@ -29,6 +32,7 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
     const redacted = guard(
       'redaction log record processor',
       () => {
+        this.#redactResource(logRecord.resource);
         const tally = this.#summary ? newTally() : undefined;
         applyInPlace(logRecord.attributes, this.#redactor.redactAttributes(logRecord.attributes, tally));
         if (logRecord.body !== undefined) {

@@ -2,6 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { guard } from '@apitrail/core';
 import type { Redactor } from './redactor.js';
+import { resourceRedactor } from './resource.js';
 import { redactSpanParts } from './span-parts.js';
 
 function redactedView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
@@ -36,16 +37,22 @@ function redactedView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
 export class RedactingSpanExporter implements SpanExporter {
   readonly #exporter: SpanExporter;
   readonly #redactor: Redactor;
+  readonly #redactResource: ReturnType<typeof resourceRedactor>;
 
   constructor(exporter: SpanExporter, redactor: Redactor) {
     this.#exporter = exporter;
     this.#redactor = redactor;
+    this.#redactResource = resourceRedactor(redactor);
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const redacted = guard(
       'redacting span exporter',
-      () => spans.map((span) => redactedView(span, this.#redactor)),
+      () =>
+        spans.map((span) => {
+          this.#redactResource(span.resource);
+          return redactedView(span, this.#redactor);
+        }),
       undefined,
     );
     if (redacted === undefined) {

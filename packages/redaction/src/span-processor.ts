@@ -1,6 +1,7 @@
 import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { guard } from '@apitrail/core';
 import { newTally, type RedactionTally, type Redactor } from './redactor.js';
+import { resourceRedactor } from './resource.js';
 import { applyInPlace, redactSpanParts } from './span-parts.js';
 import { summaryAttributes } from './summary.js';
 
@@ -19,9 +20,11 @@ export interface RedactingSpanProcessorOptions {
 export class RedactingSpanProcessor implements SpanProcessor {
   readonly #redactor: Redactor;
   readonly #tallies: WeakMap<Span, RedactionTally> | undefined;
+  readonly #redactResource: ReturnType<typeof resourceRedactor>;
 
   constructor(redactor: Redactor, options: RedactingSpanProcessorOptions = {}) {
     this.#redactor = redactor;
+    this.#redactResource = resourceRedactor(redactor);
     this.#tallies = options.summary ? new WeakMap() : undefined;
   }
 
@@ -59,6 +62,7 @@ export class RedactingSpanProcessor implements SpanProcessor {
   }
 
   #redact(span: Span, tally: RedactionTally | undefined): void {
+    this.#redactResource(span.resource);
     const parts = redactSpanParts(span, this.#redactor, tally);
     if (!parts.changed) return;
     if (parts.name !== span.name) span.updateName(parts.name);
