@@ -1,51 +1,109 @@
 #!/usr/bin/env node
-// `npm run demo`: starts the example API under `node --require @apitrail/auto/register`, with the
-// embedded defaults (NDJSON audit records on stdout, no collector needed), sends a few requests
-// and shows what apitrail recorded.
-import { spawn } from 'node:child_process';
+// `npm run demo [-- --collector] [-- --json]`: the product in one command. Starts the Express example
+// (and the winston one, for secrets in log messages) under `node --require @apitrail/auto/register`
+// with the embedded defaults, drives a scripted scenario at them, then shows what apitrail saw.
+//   --collector  also send everything through collector-config/'s agent and gateway (the built
+//                collector binary) and show what each sink received
+//   --json       print only a machine-checkable summary (what the tests assert on)
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startExample } from './lib/demo-apps.mjs';
+import { createScenario, drive, leakedSecrets } from './lib/demo-scenario.mjs';
+import {
+  readApitrailRecords,
+  renderAlerts,
+  renderRedactions,
+  renderSecurityEvents,
+  renderStream,
+  renderSummary,
+  section,
+  summarize,
+} from './lib/demo-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: options } = parseArgs({ options: { collector: { type: 'boolean' }, json: { type: 'boolean' } } });
+const say = options.json ? () => {} : (text) => process.stdout.write(`${text}\n`);
 
-const app = spawn(
-  process.execPath,
-  ['--require', '@apitrail/auto/register', join(root, 'examples/node-http/server.js')],
-  {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      OTEL_SERVICE_NAME: 'apitrail-demo',
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'ndjson',
-      OTEL_BLRP_SCHEDULE_DELAY: '50',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
+const scenario = createScenario();
+const pipeline = options.collector ? await (await import('./lib/demo-pipeline.mjs')).startPipeline(say) : undefined;
 
-const lines = createInterface({ input: app.stdout });
-const port = await new Promise((resolve, reject) => {
-  app.once('exit', (code) => reject(new Error(`the example app exited with ${code}`)));
-  lines.on('line', (line) => {
-    if (line.startsWith('{"listening"')) resolve(JSON.parse(line).listening);
-    else process.stdout.write(`${line}\n`);
-  });
-});
+const appEnv = {
+  OTEL_SERVICE_NAME: 'apitrail-demo',
+  OTEL_TRACES_EXPORTER: pipeline ? 'otlp' : 'none',
+  OTEL_LOGS_EXPORTER: pipeline ? 'otlp,ndjson' : 'ndjson',
+  ...(pipeline ? { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.agentEndpoint } : {}),
+  // The demo driver is the reverse proxy: only it may say, in X-Forwarded-For, who the client is.
+  APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32',
+  APITRAIL_API_KEYS_FILE: scenario.keysFile,
+  APITRAIL_API_KEY_QUERY_PARAM: 'api_key',
+  // One fingerprint key for both apps, generated per run, so unregistered keys compare across them.
+  APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('base64url'),
+  EXAMPLE_API_KEYS_FILE: scenario.keysFile,
+  DEMO_API_KEY: scenario.winstonKey,
+};
 
-const base = `http://127.0.0.1:${port}`;
-const requests = [
-  ['/api/v1/scans?provider=aws&limit=100', { 'user-agent': 'ProwlerClient/1.0', 'x-request-id': 'demo-request-1' }],
-  ['/api/v1/scans?provider=gcp', { 'user-agent': 'curl/8.5.0' }],
-  ['/api/v1/unknown', { 'user-agent': 'scanner/0.1', 'x-request-id': '../../etc/passwd <script>' }],
-];
-process.stderr.write(`apitrail demo: example API on ${base}; audit records follow (NDJSON, one per request)\n`);
-for (const [path, headers] of requests) {
-  const response = await fetch(`${base}${path}`, { headers });
-  await response.arrayBuffer();
+say('apitrail demo: which API key, which tenant, which request, without leaking the secret.');
+say(`  keys generated for this run (sha256 entries only): ${scenario.keysFile}`);
+say('  the driver is the trusted proxy (APITRAIL_TRUSTED_PROXIES=127.0.0.1/32): it sets X-Forwarded-For');
+say('  to play clients at many addresses; apitrail believes that header from 127.0.0.1 only.');
+if (pipeline)
+  say(`  collector pipeline: app -> agent ${pipeline.agentEndpoint} -> gateway (archive in ${pipeline.archiveDir})`);
+
+const apps = {};
+try {
+  await run();
+} finally {
+  await pipeline?.stop();
 }
-app.kill('SIGTERM');
-await once(app, 'exit');
+
+async function run() {
+  try {
+    apps.express = await startExample(root, 'examples/express/server.js', appEnv);
+    apps.winston = await startExample(root, 'examples/winston/express.js', appEnv);
+    say(
+      `  examples/express/server.js on ${apps.express.baseUrl}, examples/winston/express.js on ${apps.winston.baseUrl}`,
+    );
+    const baseUrls = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.baseUrl]));
+    const statuses = await drive(scenario.steps, baseUrls);
+    say(section('The scenario'));
+    const byStep = new Map();
+    scenario.steps.forEach((step, index) => byStep.set(step.step, [...(byStep.get(step.step) ?? []), statuses[index]]));
+    for (const [step, seen] of byStep) {
+      say(`  ${step.padEnd(24)} ${seen.length} requests, statuses ${[...new Set(seen)].join(', ')}`);
+    }
+  } finally {
+    // Stopping flushes: after this every record is in the NDJSON files (and acknowledged by the agent).
+    for (const app of Object.values(apps)) await app.stop();
+  }
+
+  const files = Object.values(apps).map((app) => app.ndjsonFile);
+  const records = await readApitrailRecords(files);
+  const apitrailOutput = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+  const sinks = pipeline ? await pipeline.collect(records) : undefined;
+  const leaked = leakedSecrets(apitrailOutput + (sinks?.rawText ?? ''), scenario.secrets);
+  const ownTransportLeaks = leakedSecrets(apps.winston.ownOutput(), scenario.secrets).length;
+  const summary = { mode: pipeline ? 'collector' : 'local', ...summarize(records, scenario.secrets, leaked) };
+  if (sinks) summary.sinks = sinks.summary;
+
+  const tty = process.stdout.isTTY === true;
+  const streamFormat = tty ? 'human-readable on a terminal' : 'NDJSON, stdout is not a terminal';
+  say(section(`What apitrail recorded: ${records.length} records (${streamFormat})`));
+  say(renderStream(records, tty));
+  say(section('Security events (OWASP Logging Vocabulary, emitted automatically)'));
+  say(renderSecurityEvents(records));
+  say(section('Alerts from the in-process detector (@apitrail/detect)'));
+  say(renderAlerts(records));
+  say(section('Redactions'));
+  say(renderRedactions(records, summary, ownTransportLeaks));
+  if (sinks) {
+    say(section('What each collector sink received'));
+    say(sinks.report);
+  }
+  say(section('Summary'));
+  say(renderSummary(summary));
+  if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (leaked.length > 0 || sinks?.summary.complete === false) process.exitCode = 1;
+}

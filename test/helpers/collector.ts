@@ -1,15 +1,15 @@
 // Runs the project's real OpenTelemetry Collector distribution (built from its Go modules by
 // `npm run collector:build`) on loopback ephemeral ports, and reads what its file exporters wrote.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { collectorBinary } from '../../scripts/lib/collector-dist.mjs';
+import { spawnCollector } from '../../scripts/lib/collector-pipeline.mjs';
 import { decodeLogLines, decodeSpanLines, type ExportedLogRecord, type ExportedSpan } from './otlp-json.ts';
 import { freePort } from './ports.ts';
-import { waitFor } from './wait.ts';
 
-export const collectorConfigDir = resolve(import.meta.dirname, '..', '..', 'collector-config');
+export { collectorConfigDir, spawnCollector, type CollectorProcess } from '../../scripts/lib/collector-pipeline.mjs';
 
 function goOnPath(): boolean {
   return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
@@ -49,53 +49,6 @@ export async function readIfPresent(path: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
-}
-
-export interface CollectorProcess {
-  readonly process: ChildProcess;
-  /** What the collector printed (its own logs), for failure messages. */
-  diagnostics(): string;
-  /** Sends `signal` (SIGTERM: graceful, SIGKILL: a crash) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/**
- * Runs the collector with `configFiles` (names in collector-config/, or absolute paths) merged in
- * order, and waits until its health_check extension (on `healthPort`) answers.
- */
-export async function spawnCollector(
-  binary: string,
-  configFiles: readonly string[],
-  env: Record<string, string>,
-  healthPort: number,
-): Promise<CollectorProcess> {
-  const args = configFiles.flatMap((file) => ['--config', resolve(collectorConfigDir, file)]);
-  const child = spawn(binary, args, {
-    env: { ...process.env, APITRAIL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let diagnostics = '';
-  child.stdout.on('data', (chunk: Buffer) => (diagnostics += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (diagnostics += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  try {
-    await waitFor('collector health', async () => {
-      if (child.exitCode !== null) throw new Error(`collector exited with ${child.exitCode}:\n${diagnostics}`);
-      const response = await fetch(`http://127.0.0.1:${healthPort}/`);
-      return response.ok ? true : undefined;
-    });
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n--- collector output ---\n${diagnostics}`, { cause: error });
-  }
-  return {
-    process: child,
-    diagnostics: () => diagnostics,
-    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
 }
 
 export async function startCollector(
