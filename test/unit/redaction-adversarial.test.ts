@@ -58,6 +58,8 @@ const SEEDS = [
   'ff:ff:',
   'token=',
   'password: "',
+  'a="',
+  "token='",
   'x-amz-',
   'api_key',
 ];

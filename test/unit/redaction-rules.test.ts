@@ -71,6 +71,10 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(json)).to.equal(
         `{"password": "${REDACTED}", "user": "bob", "client_secret":"${REDACTED}"}`,
       );
+      const phrase = `${randomString(6)} ${randomString(7)} ${randomString(5)}`;
+      expect(redactor.redactText(`{"password":"${phrase}","secret": '${phrase}'}`)).to.equal(
+        `{"password":"${REDACTED}","secret": '${REDACTED}'}`,
+      );
       expect(redactor.redactText(`login failed for bob password=${token}`)).to.equal(
         `login failed for bob password=${REDACTED}`,
       );

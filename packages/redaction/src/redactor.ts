@@ -1,7 +1,7 @@
 import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
 import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
 import { createKeyMatcher } from './key-matcher.js';
-import { keyValuePattern } from './key-value.js';
+import { keyValuePattern, unquoted } from './key-value.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
@@ -138,8 +138,10 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       return kept + censor(secret) + match.slice(kept.length + secret.length);
     };
   const replacers = patterns.map(replaceMatch);
-  const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string =>
-    isSecretKey(key) && !isCensored(value) ? before + key + separator + censor(value) : match;
+  const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string => {
+    const { inner, quote } = unquoted(value);
+    return isSecretKey(key) && !isCensored(inner) ? before + key + separator + quote + censor(inner) + quote : match;
+  };
 
   function redactPlain(text: string): string {
     let result = text;
