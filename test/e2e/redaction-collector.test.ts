@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
-import { generatedSecrets, leakedSecrets, lookAlikes, randomString } from '../helpers/secrets.ts';
+import { generatedSecrets, leakedSecrets, lookAlikes, randomString } from '../helpers/redaction-secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const str = (value: string) => ({ stringValue: value });

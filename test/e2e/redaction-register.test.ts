@@ -7,7 +7,13 @@
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
-import { generatedSecrets, leakedSecrets, lookAlikes, randomString, type GeneratedSecret } from '../helpers/secrets.ts';
+import {
+  generatedSecrets,
+  leakedSecrets,
+  lookAlikes,
+  randomString,
+  type GeneratedSecret,
+} from '../helpers/redaction-secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;

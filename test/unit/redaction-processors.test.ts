@@ -28,7 +28,7 @@ import {
   REDACTED,
   type Redactor,
 } from '@apitrail/redaction';
-import { generatedSecrets, leakedSecrets, randomString, type GeneratedSecret } from '../helpers/secrets.ts';
+import { generatedSecrets, leakedSecrets, randomString, type GeneratedSecret } from '../helpers/redaction-secrets.ts';
 
 const SERVER = 1;
 

@@ -14,7 +14,13 @@ import {
   FIELD_MAPPINGS,
 } from '@apitrail/core';
 import { createRedactor, newTally, readRedactionConfig, REDACTED } from '@apitrail/redaction';
-import { generatedSecrets, leakedSecrets, lookAlikes, luhnCardNumber, randomString } from '../helpers/secrets.ts';
+import {
+  generatedSecrets,
+  leakedSecrets,
+  lookAlikes,
+  luhnCardNumber,
+  randomString,
+} from '../helpers/redaction-secrets.ts';
 
 describe('redaction: rules', () => {
   const redactor = createRedactor();

@@ -5,7 +5,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { apitrailProcessors, readAutoConfig } from '@apitrail/auto';
 import { RequestContextLogRecordProcessor } from '@apitrail/http';
 import { RedactingLogRecordProcessor, RedactingSpanProcessor } from '@apitrail/redaction';
-import { randomString } from '../helpers/secrets.ts';
+import { randomString } from '../helpers/redaction-secrets.ts';
 
 const env = { OTEL_TRACES_EXPORTER: 'console', OTEL_LOGS_EXPORTER: 'console', OTEL_BSP_SCHEDULE_DELAY: '10' };
 

@@ -1,0 +1,96 @@
+// Secrets of every format @apitrail/redaction detects, generated at test time from random bytes so
+// that no real-looking token is ever committed, plus look-alikes that must survive redaction.
+import { randomBytes, randomInt } from 'node:crypto';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const DIGITS = '0123456789';
+
+export function randomString(length: number, alphabet = ALNUM): string {
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
+const base64url = (text: string): string => Buffer.from(text).toString('base64url');
+
+/** A Visa-prefixed number with a valid Luhn check digit. */
+export function luhnCardNumber(): string {
+  const body = `4${randomString(14, DIGITS)}`;
+  let sum = 0;
+  for (let index = 0; index < body.length; index++) {
+    const digit = Number(body[body.length - 1 - index]);
+    const doubled = index % 2 === 0 ? digit * 2 : digit;
+    sum += doubled > 9 ? doubled - 9 : doubled;
+  }
+  return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
+export interface GeneratedSecret {
+  readonly format: string;
+  /** The text to inject (the secret in the shape it is usually seen in). */
+  readonly text: string;
+  /** The secret material that must never appear in output. */
+  readonly secret: string;
+}
+
+/** One secret per supported value format. Fresh values on every call. */
+export function generatedSecrets(): GeneratedSecret[] {
+  const token = (format: string, text: string): GeneratedSecret => ({ format, text, secret: text });
+  const bearer = randomString(40);
+  const basic = Buffer.from(`ci-user:${randomString(16)}`).toString('base64');
+  const password = randomString(18);
+  const pemBody = randomBytes(96).toString('base64');
+  const jwtPayload = base64url(JSON.stringify({ sub: randomString(12), nonce: randomString(16) }));
+  return [
+    token('aws_access_key_id', `AKIA${randomString(16, BASE32)}`),
+    token('github_token', `ghp_${randomString(36)}`),
+    token('github_fine_grained', `github_pat_${randomString(82)}`),
+    token('slack_token', `xoxb-${randomString(12, DIGITS)}-${randomString(24)}`),
+    token('slack_webhook', `hooks.slack.com/services/T${randomString(8)}/B${randomString(8)}/${randomString(24)}`),
+    token('stripe_key', `sk_live_${randomString(24)}`),
+    token('google_api_key', `AIza${randomString(35)}`),
+    token('npm_token', `npm_${randomString(36)}`),
+    token('gitlab_token', `glpat-${randomString(20)}`),
+    token('sendgrid_key', `SG.${randomString(22)}.${randomString(43)}`),
+    token('anthropic_key', `sk-ant-api03-${randomString(40)}`),
+    token('openai_key', `sk-proj-${randomString(40)}`),
+    token('jwt', `eyJhbGciOiJIUzI1NiJ9.${jwtPayload}.${randomString(43)}`),
+    { format: 'bearer', text: `Bearer ${bearer}`, secret: bearer },
+    { format: 'basic', text: `Basic ${basic}`, secret: basic },
+    { format: 'url_userinfo', text: `https://deploy:${password}@git.example.test/repo`, secret: password },
+    token('card_number', luhnCardNumber()),
+    {
+      format: 'pem_private_key',
+      text: `-----BEGIN PRIVATE KEY-----\n${pemBody.slice(0, 64)}\n${pemBody.slice(64)}\n-----END PRIVATE KEY-----`,
+      secret: pemBody.slice(0, 64),
+    },
+  ];
+}
+
+/** Values that look like secrets to a careless rule but are not, and must survive. */
+export function lookAlikes(): { uuid: string; gitSha: string; orderNumber: string } {
+  const hex = randomBytes(16).toString('hex');
+  return {
+    uuid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`,
+    gitSha: randomBytes(20).toString('hex'),
+    orderNumber: `ORD-${new Date().getUTCFullYear()}-${randomString(8, DIGITS)}`,
+  };
+}
+
+/** Every form in which `secret` must not leak: raw, URL-encoded, base64 and base64url. */
+export function leakForms(secret: string): string[] {
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+    ]),
+  ];
+}
+
+/** The secrets (by format) whose raw, URL-encoded or base64 form occurs in `output`. */
+export function leakedSecrets(output: string, secrets: readonly GeneratedSecret[]): string[] {
+  return secrets
+    .filter((secret) => leakForms(secret.secret).some((form) => output.includes(form)))
+    .map((secret) => secret.format);
+}
