@@ -1,0 +1,126 @@
+// `npm run demo` (scripts/demo.mjs) end to end: the scenario's outcomes from its --json summary,
+// its NDJSON stream checked independently for anything shaped like the secrets the driver sends,
+// and the same scenario through the real agent and gateway collectors with --collector.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { NDJSON_FIELDS } from '@apitrail/core';
+import { leakedSecrets } from '../../scripts/lib/demo-scenario.mjs';
+import { repoRoot } from '../helpers/app.ts';
+import { requireCollector } from '../helpers/collector.ts';
+import { newSecret } from '../helpers/identity-keys.ts';
+
+const run = promisify(execFile);
+
+interface DemoSummary {
+  mode: string;
+  records: number;
+  requests: number;
+  requestsByKey: Record<string, number>;
+  requestsByTenant: Record<string, number>;
+  securityEvents: Record<string, number>;
+  securityEventReasons: Record<string, number>;
+  alerts: Record<string, number>;
+  secrets: { sent: number; leaked: number; leakedWhat: string[] };
+  sinks?: {
+    complete: boolean;
+    archive: { logRecords: number; auditRecords: number; spans: number };
+    securityEvents: Record<string, number>;
+    authFailures: { byApiKey: Record<string, number>; bySourceIp: Record<string, number> };
+  };
+}
+
+async function demo(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['scripts/demo.mjs', ...args], {
+    cwd: repoRoot,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+const summaryOf = (stdout: string): DemoSummary => JSON.parse(stdout.trim().split('\n').at(-1)!) as DemoSummary;
+
+/** What the scenario in scripts/lib/demo-scenario.mjs sends, counted by hand. */
+function expectScenarioOutcomes(summary: DemoSummary): void {
+  expect(summary.requestsByKey).to.deep.equal({
+    '(unregistered key)': 12,
+    'key-billing': 5,
+    'key-ci': 6,
+    'key-dashboard': 7,
+    'key-demo-1': 2,
+    'key-partner': 8,
+  });
+  expect(summary.requestsByTenant).to.deep.equal({ '(none)': 12, acme: 13, globex: 13, 'tenant-demo-1': 2 });
+  expect(summary.securityEventReasons).to.deep.equal({
+    'authn_login_fail (unknown_api_key)': 12,
+    'authz_fail (tenant_mismatch)': 4,
+  });
+  expect(summary.alerts).to.deep.equal({
+    apitrail_auth_failure_burst: 1,
+    apitrail_key_multiple_source_ips: 1,
+    apitrail_tenant_mismatch_streak: 2,
+  });
+  expect(summary.secrets).to.deep.equal({ sent: 19, leaked: 0, leakedWhat: [] });
+}
+
+describe('npm run demo', function () {
+  this.timeout(120000);
+
+  it('the leak search finds a secret in every form it could leak in, and nothing else', function () {
+    // Characters that URL- and base64-encoding change, so each form is searched on its own.
+    const secret = { what: 'test secret', value: `${newSecret()}/+=` };
+    const other = { what: 'absent', value: newSecret() };
+    for (const form of [
+      secret.value,
+      encodeURIComponent(secret.value),
+      Buffer.from(secret.value).toString('base64'),
+      Buffer.from(secret.value).toString('base64url'),
+    ]) {
+      expect(leakedSecrets(`{"message":"x ${form} y"}`, [secret, other])).to.deep.equal([secret]);
+    }
+    expect(leakedSecrets(`{"message":"${secret.value.slice(0, -1)}"}`, [secret])).to.deep.equal([]);
+  });
+
+  it('shows the scenario with no collector: identities, events, alerts, zero leaked secrets', async function () {
+    const summary = summaryOf(await demo('--json'));
+    expect(summary.mode).to.equal('local');
+    expect(summary.requests).to.equal(40);
+    expectScenarioOutcomes(summary);
+  });
+
+  it('prints the audit stream as NDJSON when stdout is a pipe, with nothing shaped like a sent secret', async function () {
+    const stdout = await demo();
+    const records = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.filter((record) => record[NDJSON_FIELDS.event] === 'apitrail.api_request')).to.have.length(40);
+    // Independent of the demo's own search: every secret the scenario generates has one of these shapes.
+    const shapes = [/sk_[A-Za-z0-9_-]{32}/, /ghp_[A-Za-z0-9]{36}/, /AKIA[A-Z2-7]{16}/, /pk_demo\.[0-9a-f]{32}/];
+    const streamText = records.map((record) => JSON.stringify(record)).join('\n');
+    for (const shape of shapes) expect(streamText).not.to.match(shape);
+    expect(stdout).to.include("found in apitrail's output (raw, URL-encoded, base64): 0");
+    expect(stdout).to.include('APITRAIL_TRUSTED_PROXIES=127.0.0.1/32');
+  });
+
+  it('--collector: the same scenario through the agent and gateway, every sink filled', async function () {
+    await requireCollector(this);
+    const summary = summaryOf(await demo('--collector', '--json'));
+    expect(summary.mode).to.equal('collector');
+    expectScenarioOutcomes(summary);
+    const sinks = summary.sinks!;
+    expect(sinks.complete).to.equal(true);
+    expect(sinks.archive).to.deep.equal({ logRecords: summary.records, auditRecords: 40, spans: 40 });
+    expect(sinks.securityEvents).to.deep.equal({
+      authn_login_fail: 12,
+      authz_fail: 4,
+      authn_login_fail_max: 1,
+      'apitrail.key_multiple_source_ips': 1,
+      'apitrail.tenant_mismatch_streak': 2,
+    });
+    expect(sinks.authFailures.bySourceIp).to.deep.equal({ '192.0.2.66': 12, '198.51.100.20': 4 });
+    expect(sinks.authFailures.byApiKey).to.include({ 'key-dashboard': 4 });
+    const unregistered = Object.entries(sinks.authFailures.byApiKey).filter(([key]) => key.startsWith('fingerprint '));
+    expect(unregistered.map(([, count]) => count)).to.deep.equal(Array(12).fill(1));
+  });
+});
