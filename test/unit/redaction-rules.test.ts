@@ -86,9 +86,11 @@ describe('redaction: rules', () => {
       );
     });
 
-    it('leaves ordinary key=value pairs alone', () => {
+    it('leaves ordinary key=value pairs alone, and base64 padding after a key-like tail', () => {
       const text = 'provider=aws&limit=100&region=eu-west-1 status: ok';
       expect(redactor.redactText(text)).to.equal(text);
+      const image = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB+pw== and /sig=';
+      expect(redactor.redactText(image)).to.equal(image);
     });
   });
 

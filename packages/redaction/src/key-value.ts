@@ -4,7 +4,9 @@
  * to its closing quote (JSON passwords have spaces); an unquoted one to the next delimiter.
  */
 export const KEY_VALUE_SEPARATOR_SOURCE = '["\']?\\s{0,3}[=:]\\s{0,3}';
-export const KEY_VALUE_VALUE_SOURCE = '(?:"[^"\\n]{1,1024}"|\'[^\'\\n]{1,1024}\'|[^\\s&"\',;<>]{1,1024})';
+// An unquoted value never starts with `=`, so base64 padding (`…/pw==`) is not a `pw=` pair.
+export const KEY_VALUE_VALUE_SOURCE =
+  '(?:"[^"\\n]{1,1024}"|\'[^\'\\n]{1,1024}\'|[^\\s&"\',;<>=][^\\s&"\',;<>]{0,1023})';
 
 /** Groups: text before the key, the key, the separator, the value (with its quotes, if any). */
 export function keyValuePattern(): RegExp {
