@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ApitrailConfigError, readEnum } from '@apitrail/core';
 import { startExample } from './lib/demo-apps.mjs';
 import { createScenario, drive, leakedSecrets } from './lib/demo-scenario.mjs';
 import {
@@ -25,13 +26,26 @@ import {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: options } = parseArgs({ options: { collector: { type: 'boolean' }, json: { type: 'boolean' } } });
+const defaultFormat = process.stdout.isTTY ? 'human_readable' : 'ndjson';
 const say = options.json ? () => {} : (text) => process.stdout.write(`${text}\n`);
 
+// How the stream is shown; the apps themselves always write NDJSON, which the report reads back.
+const streamFormat = (() => {
+  try {
+    return readEnum(process.env, 'APITRAIL_LOG_FORMAT', ['ndjson', 'human_readable'], defaultFormat);
+  } catch (error) {
+    if (!(error instanceof ApitrailConfigError)) throw error;
+    // As the register does: one line naming the variable, exit code 78 (EX_CONFIG).
+    process.stderr.write(`apitrail demo: ${error.message}\n`);
+    process.exit(78);
+  }
+})();
 const scenario = createScenario();
 const pipeline = options.collector ? await (await import('./lib/demo-pipeline.mjs')).startPipeline(say) : undefined;
 
 const appEnv = {
   OTEL_SERVICE_NAME: 'apitrail-demo',
+  APITRAIL_LOG_FORMAT: 'ndjson',
   OTEL_TRACES_EXPORTER: pipeline ? 'otlp' : 'none',
   OTEL_LOGS_EXPORTER: pipeline ? 'otlp,ndjson' : 'ndjson',
   ...(pipeline ? { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.agentEndpoint } : {}),
@@ -88,10 +102,9 @@ async function run() {
   const summary = { mode: pipeline ? 'collector' : 'local', ...summarize(records, scenario.secrets, leaked) };
   if (sinks) summary.sinks = sinks.summary;
 
-  const tty = process.stdout.isTTY === true;
-  const streamFormat = tty ? 'human-readable on a terminal' : 'NDJSON, stdout is not a terminal';
-  say(section(`What apitrail recorded: ${records.length} records (${streamFormat})`));
-  say(renderStream(records, tty));
+  const humanReadable = streamFormat === 'human_readable';
+  say(section(`What apitrail recorded: ${records.length} records (${humanReadable ? 'human-readable' : 'NDJSON'})`));
+  say(renderStream(records, humanReadable, process.stdout.isTTY === true));
   say(section('Security events (OWASP Logging Vocabulary, emitted automatically)'));
   say(renderSecurityEvents(records));
   say(section('Alerts from the in-process detector (@apitrail/detect)'));

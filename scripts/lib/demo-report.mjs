@@ -78,10 +78,10 @@ function section(title) {
   return `\n\u2500\u2500 ${title} ${'\u2500'.repeat(Math.max(0, 72 - title.length))}\n`;
 }
 
-/** The records as a terminal user wants them (aligned, coloured), or as NDJSON for a pipe. */
-export function renderStream(records, tty) {
+/** The records aligned for people (coloured on a terminal), or as NDJSON for a pipe. */
+export function renderStream(records, humanReadable, colour) {
   return records
-    .map((record) => (tty ? formatHumanReadableFields(record.fields, true) : JSON.stringify(record.fields)))
+    .map((record) => (humanReadable ? formatHumanReadableFields(record.fields, colour) : JSON.stringify(record.fields)))
     .join('\n');
 }
 

@@ -30,9 +30,10 @@ interface DemoSummary {
   };
 }
 
-async function demo(...args: string[]): Promise<string> {
+async function demo(args: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(process.execPath, ['scripts/demo.mjs', ...args], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout;
@@ -82,14 +83,14 @@ describe('npm run demo', function () {
   });
 
   it('shows the scenario with no collector: identities, events, alerts, zero leaked secrets', async function () {
-    const summary = summaryOf(await demo('--json'));
+    const summary = summaryOf(await demo(['--json']));
     expect(summary.mode).to.equal('local');
     expect(summary.requests).to.equal(40);
     expectScenarioOutcomes(summary);
   });
 
   it('prints the audit stream as NDJSON when stdout is a pipe, with nothing shaped like a sent secret', async function () {
-    const stdout = await demo();
+    const stdout = await demo([]);
     const records = stdout
       .split('\n')
       .filter((line) => line.startsWith('{'))
@@ -103,9 +104,21 @@ describe('npm run demo', function () {
     expect(stdout).to.include('APITRAIL_TRUSTED_PROXIES=127.0.0.1/32');
   });
 
+  it('honours APITRAIL_LOG_FORMAT for the stream, and refuses a bad value naming the variable', async function () {
+    const human = await demo([], { APITRAIL_LOG_FORMAT: 'human_readable' });
+    expect(human).to.match(/^\S+Z INFO +api +API Request: GET \/api\/v1\/scans \[API Key: CI pipeline\]/m);
+    expect(human.split('\n').filter((line) => line.startsWith('{'))).to.have.length(0);
+    const refused = await demo([], { APITRAIL_LOG_FORMAT: 'xml' }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused?.code).to.equal(78);
+    expect(refused?.stderr).to.include('APITRAIL_LOG_FORMAT');
+  });
+
   it('--collector: the same scenario through the agent and gateway, every sink filled', async function () {
     await requireCollector(this);
-    const summary = summaryOf(await demo('--collector', '--json'));
+    const summary = summaryOf(await demo(['--collector', '--json']));
     expect(summary.mode).to.equal('collector');
     expectScenarioOutcomes(summary);
     const sinks = summary.sinks!;
