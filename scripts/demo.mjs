@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError, readEnum } from '@apitrail/core';
 import { startExample } from './lib/demo-apps.mjs';
-import { createScenario, drive, leakedSecrets } from './lib/demo-scenario.mjs';
+import { STEP_NOTES, createScenario, drive } from './lib/demo-scenario.mjs';
+import { leakedSecrets } from './lib/secret-search.mjs';
 import {
   readApitrailRecords,
   renderAlerts,
@@ -86,7 +87,10 @@ async function run() {
     const byStep = new Map();
     scenario.steps.forEach((step, index) => byStep.set(step.step, [...(byStep.get(step.step) ?? []), statuses[index]]));
     for (const [step, seen] of byStep) {
-      say(`  ${step.padEnd(24)} ${seen.length} requests, statuses ${[...new Set(seen)].join(', ')}`);
+      const statuses = [...new Set(seen)].join(', ');
+      say(
+        `  ${step.padEnd(23)} ${String(seen.length).padStart(2)} request${seen.length === 1 ? ' ' : 's'} (${statuses}): ${STEP_NOTES[step]}`,
+      );
     }
   } finally {
     // Stopping flushes: after this every record is in the NDJSON files (and acknowledged by the agent).

@@ -27,6 +27,5 @@ export interface DemoScenario {
   readonly bruteForceIp: string;
 }
 export function createScenario(): DemoScenario;
-export function leakForms(secret: string): string[];
-export function leakedSecrets(text: string, secrets: readonly DemoSecret[]): DemoSecret[];
 export function drive(steps: readonly DemoStep[], baseUrls: Record<string, string>): Promise<number[]>;
+export const STEP_NOTES: Readonly<Record<string, string>>;

@@ -1,9 +1,7 @@
 // The demo's scripted traffic. Every key and secret is generated here from crypto.randomBytes at
 // run time, so nothing secret-looking is ever committed, and every run's secrets are new.
-import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes, randomInt } from 'node:crypto';
+import { writeKeysFile } from './secret-search.mjs';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -25,18 +23,16 @@ function registeredKeys() {
   };
 }
 
-/** `[{ id, name, tenant_id, sha256 }]`: the format of APITRAIL_API_KEYS_FILE (and of the examples' own check). */
-function writeKeysFile(keys) {
-  const file = join(mkdtempSync(join(tmpdir(), 'apitrail-demo-keys-')), 'api-keys.json');
-  const entries = keys.map((key) => ({
-    id: key.id,
-    name: key.name,
-    tenant_id: key.tenantId,
-    sha256: createHash('sha256').update(key.secret).digest('hex'),
-  }));
-  writeFileSync(file, JSON.stringify(entries, null, 2), { mode: 0o600 });
-  return file;
-}
+/** What each step of the story is, and what to look for in the output. */
+export const STEP_NOTES = {
+  'well-behaved': 'three keys of two tenants (acme, globex): each audit record names key and tenant',
+  'leaked key': 'key-partner from 8 addresses: alert when a key is seen from more than 5 IPs in 1 h',
+  'brute force': '12 unknown keys from one address: authn_login_fail each, an alert after 10 in 5 min',
+  'tenant spoofing': 'key-dashboard (acme) sends X-Tenant-ID: globex: authz_fail tenant_mismatch, alert after 3',
+  'secret in query': 'access_token= and api_key= in the URL: masked in query_params',
+  'secret in headers': 'a Bearer key, an AWS key id as X-Request-ID, a GitHub token in X-Upstream-Token',
+  'secret in log messages': 'the winston example logs the Authorization header and an Error quoting it',
+};
 
 const LEAKED_KEY_IPS = Array.from({ length: 8 }, (_, index) => `203.0.113.${11 + index}`);
 const BRUTE_FORCE_IP = '192.0.2.66';
@@ -107,23 +103,6 @@ export function createScenario() {
     leakedKeyIps: LEAKED_KEY_IPS,
     bruteForceIp: BRUTE_FORCE_IP,
   };
-}
-
-/** The forms in which a secret could leak: raw, URL-encoded, base64 and base64url. */
-export function leakForms(secret) {
-  return [
-    ...new Set([
-      secret,
-      encodeURIComponent(secret),
-      Buffer.from(secret).toString('base64'),
-      Buffer.from(secret).toString('base64url'),
-    ]),
-  ];
-}
-
-/** The secrets some form of which occurs in `text`. */
-export function leakedSecrets(text, secrets) {
-  return secrets.filter((secret) => leakForms(secret.value).some((form) => text.includes(form)));
 }
 
 /** Sends the steps one after the other (the order is the story), returning each response status. */

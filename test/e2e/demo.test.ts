@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { NDJSON_FIELDS } from '@apitrail/core';
-import { leakedSecrets } from '../../scripts/lib/demo-scenario.mjs';
+import { leakedSecrets } from '../../scripts/lib/secret-search.mjs';
 import { repoRoot } from '../helpers/app.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { newSecret } from '../helpers/identity-keys.ts';
