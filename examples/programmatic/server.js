@@ -7,29 +7,20 @@ const http = require('node:http');
 const { getCorrelationId } = require('@apitrail/identity');
 const { presentedKey, verifyKey } = require('../shared/api-keys.js');
 
-const port = Number(process.env.PORT ?? 3000);
+const json = (response, status, body) =>
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+const routes = {
+  'GET /api/v1/scans': (request, response) => json(response, 200, { scans: [], requestId: getCorrelationId() }),
+};
 
 const server = http.createServer((request, response) => {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  if (url.pathname === '/health') {
-    response.writeHead(204).end();
-    return;
-  }
-  if (verifyKey(presentedKey(request.headers)) === undefined) {
-    response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
-    return;
-  }
-  if (url.pathname === '/api/v1/scans') {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ scans: [], requestId: getCorrelationId() }));
-    return;
-  }
-  response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  // The app's own authorization; who the caller is reached apitrail through resolveApiKey.
+  if (verifyKey(presentedKey(request.headers)) === undefined) return json(response, 401, { error: 'unauthorized' });
+  const route = routes[`${request.method} ${new URL(request.url ?? '/', 'http://localhost').pathname}`];
+  return route === undefined ? json(response, 404, { error: 'not found' }) : route(request, response);
 });
 
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(
-    `${JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port })}\n`,
-  );
+server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ listening: server.address().port })}\n`);
 });
