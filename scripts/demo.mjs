@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo [-- --collector] [-- --json]`: the product in one command. Starts the Express example
+// `npm run demo [-- --collector] [--json]`: the product in one command. Starts the Express example
 // (and the winston one, for secrets in log messages) under `node --require @apitrail/auto/register`
 // with the embedded defaults, drives a scripted scenario at them, then shows what apitrail saw.
 //   --collector  also send everything through collector-config/'s agent and gateway (the built
@@ -12,12 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError, readEnum } from '@apitrail/core';
 import { startExample } from './lib/demo-apps.mjs';
-import { STEP_NOTES, createScenario, drive } from './lib/demo-scenario.mjs';
+import { createScenario, drive } from './lib/demo-scenario.mjs';
 import { leakedSecrets } from './lib/secret-search.mjs';
 import {
   readApitrailRecords,
   renderAlerts,
   renderRedactions,
+  renderScenario,
   renderSecurityEvents,
   renderStream,
   renderSummary,
@@ -84,14 +85,7 @@ async function run() {
     const baseUrls = Object.fromEntries(Object.entries(apps).map(([name, app]) => [name, app.baseUrl]));
     const statuses = await drive(scenario.steps, baseUrls);
     say(section('The scenario'));
-    const byStep = new Map();
-    scenario.steps.forEach((step, index) => byStep.set(step.step, [...(byStep.get(step.step) ?? []), statuses[index]]));
-    for (const [step, seen] of byStep) {
-      const statuses = [...new Set(seen)].join(', ');
-      say(
-        `  ${step.padEnd(23)} ${String(seen.length).padStart(2)} request${seen.length === 1 ? ' ' : 's'} (${statuses}): ${STEP_NOTES[step]}`,
-      );
-    }
+    say(renderScenario(scenario.steps, statuses));
   } finally {
     // Stopping flushes: after this every record is in the NDJSON files (and acknowledged by the agent).
     for (const app of Object.values(apps)) await app.stop();

@@ -13,6 +13,7 @@ import {
 } from '@apitrail/core';
 import { readRecords } from '@apitrail/cli';
 import { formatHumanReadableFields } from '@apitrail/export';
+import { STEP_NOTES } from './demo-scenario.mjs';
 
 /** Every record in `files`, in file order; a malformed or unreadable file is an error, not a gap. */
 export async function readApitrailRecords(files) {
@@ -76,6 +77,18 @@ function table(headings, rows) {
 
 function section(title) {
   return `\n\u2500\u2500 ${title} ${'\u2500'.repeat(Math.max(0, 72 - title.length))}\n`;
+}
+
+/** One line per step of the story: how many requests, the statuses they got, what to look for. */
+export function renderScenario(steps, statuses) {
+  const byStep = new Map();
+  steps.forEach((step, index) => byStep.set(step.step, [...(byStep.get(step.step) ?? []), statuses[index]]));
+  return [...byStep]
+    .map(([step, seen]) => {
+      const count = `${String(seen.length).padStart(2)} request${seen.length === 1 ? ' ' : 's'}`;
+      return `  ${step.padEnd(23)} ${count} (${[...new Set(seen)].join(', ')}): ${STEP_NOTES[step]}`;
+    })
+    .join('\n');
 }
 
 /** The records aligned for people (coloured on a terminal), or as NDJSON for a pipe. */
