@@ -115,6 +115,7 @@ async function run() {
   }
   say(section('Summary'));
   say(renderSummary(summary));
+  say(`\nThe same rules offline, over the files apitrail wrote: npx apitrail analyze ${files.join(' ')}`);
   if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   if (leaked.length > 0 || sinks?.summary.complete === false) process.exitCode = 1;
 }
