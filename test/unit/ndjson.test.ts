@@ -90,6 +90,18 @@ describe('NDJSON audit record format', () => {
     expect(object.level).to.equal('WARN');
   });
 
+  it('keeps client-chosen `__proto__` and `constructor` names as plain fields', () => {
+    const params = queryParamsObject('__proto__=x&constructor=y&__proto__=z');
+    expect(JSON.stringify(params)).to.equal('{"__proto__":["x","z"],"constructor":"y"}');
+    expect(Object.getPrototypeOf(params)).to.equal(Object.prototype);
+    const hostileAttributes = JSON.parse('{"__proto__":"attr","nested":{"__proto__":"deep"}}') as Record<
+      string,
+      string
+    >;
+    const line = JSON.stringify(toNdjsonObject(record({ attributes: hostileAttributes })));
+    expect(line).to.include('"__proto__":"attr"').and.to.include('"nested":{"__proto__":"deep"}');
+  });
+
   it('decodes query strings like a web framework does', () => {
     expect(queryParamsObject('a=1+2&b=%2F&c')).to.deep.equal({ a: '1 2', b: '/', c: '' });
   });

@@ -10,14 +10,24 @@ export function isoTimestamp(time: HrTime): string {
   return new Date(time[0] * 1000 + Math.floor(time[1] / 1e6)).toISOString();
 }
 
+/**
+ * Sets `object[key]` as an own property even for `__proto__`, which plain assignment would treat as
+ * the prototype: a client-chosen name (`?__proto__=x`) must show up in the output, not vanish.
+ */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
 /** `a=1&b=2&b=3` → `{ a: '1', b: ['2', '3'] }`, the shape Prowler's `query_params` has. */
 export function queryParamsObject(query: string): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
   for (const [key, value] of new URLSearchParams(query)) {
-    const previous = params[key];
-    if (previous === undefined) params[key] = value;
+    const previous = Object.hasOwn(params, key) ? params[key] : undefined;
+    if (previous === undefined) setOwn(params, key, value);
     else if (Array.isArray(previous)) previous.push(value);
-    else params[key] = [previous, value];
+    else setOwn(params, key, [previous, value]);
   }
   return params;
 }
@@ -27,7 +37,7 @@ function jsonValue(value: AnyValue): unknown {
   if (Array.isArray(value)) return value.map(jsonValue);
   if (value !== null && typeof value === 'object') {
     const object: Record<string, unknown> = {};
-    for (const [key, nested] of Object.entries(value)) object[key] = jsonValue(nested as AnyValue);
+    for (const [key, nested] of Object.entries(value)) setOwn(object, key, jsonValue(nested as AnyValue));
     return object;
   }
   return value;
@@ -75,7 +85,7 @@ export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   }
   for (const key of Object.keys(attributes)) {
     const value = attributes[key];
-    if (!MAPPED_ATTRIBUTES.has(key) && value !== undefined && value !== null) object[key] = jsonValue(value);
+    if (!MAPPED_ATTRIBUTES.has(key) && value !== undefined && value !== null) setOwn(object, key, jsonValue(value));
   }
   if (record.spanContext !== undefined) {
     object[NDJSON_FIELDS.traceId] = record.spanContext.traceId;
