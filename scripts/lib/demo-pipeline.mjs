@@ -79,7 +79,7 @@ async function readSinks(archiveDir) {
   const archive = await archiveText(archiveDir, 'logs.otlp.jsonl');
   const spans = await archiveText(archiveDir, 'traces.otlp.jsonl');
   const security = await archiveText(archiveDir, 'security-events.otlp.jsonl');
-  const counts = await archiveText(archiveDir, 'auth-failures.otlp.jsonl');
+  const counts = await archiveText(archiveDir, 'detection-metrics.otlp.jsonl');
   return {
     rawText: [archive, spans, security, counts].join('\n'),
     archived: await recordsOf(archive),

@@ -330,7 +330,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     expect(ecsField(authz, 'event.reason')).to.equal('tenant_mismatch');
   });
 
-  it('counts authentication failures per API key and per source IP', async () => {
+  it('counts authentication failures per API key and per source IP, and requests per API key', async () => {
     const total = (
       points: Awaited<ReturnType<Gateway['authFailureCounts']>>,
       metric: string,
@@ -343,7 +343,8 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     const points = await waitFor('auth failure counts', async () => {
       const all = await gateway.authFailureCounts();
       return total(all, 'apitrail.auth.failures.by_source_ip', 'client.address', '2001:db8::1') >= 1 &&
-        total(all, 'apitrail.auth.failures.by_api_key', 'api_key.id', 'key_acme_1') >= 3
+        total(all, 'apitrail.auth.failures.by_api_key', 'api_key.id', 'key_acme_1') >= 3 &&
+        total(all, 'apitrail.requests.by_api_key', 'api_key.id', 'key_acme_app') >= 2
         ? all
         : undefined;
     });
@@ -353,6 +354,14 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     expect(
       total(points, 'apitrail.auth.failures.by_api_key', 'api_key.id', 'key_acme_2'),
       'not an auth failure',
+    ).to.equal(0);
+    expect(
+      total(points, 'apitrail.requests.by_api_key', 'api_key.id', 'key_acme_app'),
+      'app-ok + app-other-tenant',
+    ).to.equal(2);
+    expect(
+      total(points, 'apitrail.requests.by_api_key', 'api_key.id', 'key_acme_1'),
+      'events are not requests',
     ).to.equal(0);
     expect(points.every((point) => point.resource['apitrail.gateway.instance'] === 'gateway-0')).to.equal(true);
   });

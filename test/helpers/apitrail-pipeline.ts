@@ -40,7 +40,7 @@ export async function startGateway(
     ...gateway,
     archivedLogs: async () => decodeLogLines(await archiveText(archiveDir, 'logs.otlp.jsonl')),
     securityEvents: async () => decodeLogLines(await archiveText(archiveDir, 'security-events.otlp.jsonl')),
-    authFailureCounts: async () => decodeSumPointLines(await archiveText(archiveDir, 'auth-failures.otlp.jsonl')),
+    authFailureCounts: async () => decodeSumPointLines(await archiveText(archiveDir, 'detection-metrics.otlp.jsonl')),
   };
 }
 
