@@ -1,21 +1,27 @@
 // HTTP overhead: the same trivial handler under four configurations, interleaved in one run, with
 // autocannon (in this process) as the load generator and the server in a child process.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { ATTR_INTEGRITY_MAC, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuSeconds, peakRssMiB, startListening, type RunningChild } from '../lib/child.ts';
 import { interleave, ratio, round, summarize, type Figure } from '../lib/stats.ts';
 
+/** The issue's four configurations. */
 export const CONFIGURATIONS = ['bare', 'otel', 'full', 'ndjson'] as const;
-export type Configuration = (typeof CONFIGURATIONS)[number];
+/** C with one part taken away, so C's cost can be attributed (headline variant only). */
+export const ATTRIBUTION_CONFIGURATIONS = ['full_without_integrity', 'full_without_log_export'] as const;
+export type Configuration = (typeof CONFIGURATIONS)[number] | (typeof ATTRIBUTION_CONFIGURATIONS)[number];
 
 export const CONFIGURATION_LABELS: Record<Configuration, string> = {
   bare: 'A: bare node:http, no OTel',
   otel: 'B: NodeSDK + instrumentation-http, batch spans, OTLP',
   full: 'C: apitrail register, OTLP logs + traces',
   ndjson: 'D: apitrail register, NDJSON logs to a file, OTLP traces',
+  full_without_integrity: 'C without integrity (no APITRAIL_INTEGRITY_KEY)',
+  full_without_log_export: 'C with OTEL_LOGS_EXPORTER=none (audit record built and processed, not exported)',
 };
 
 export interface Variant {
@@ -25,16 +31,25 @@ export interface Variant {
   readonly path: string;
   /** Whether every request carries an API key (generated per run, never a committed secret). */
   readonly apiKey: boolean;
+  readonly configurations: readonly Configuration[];
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'trivial', description: 'node:http handler, no credentials', app: 'node', path: '/', apiKey: false },
+  {
+    name: 'trivial',
+    description: 'node:http handler, no credentials',
+    app: 'node',
+    path: '/',
+    apiKey: false,
+    configurations: [...CONFIGURATIONS, ...ATTRIBUTION_CONFIGURATIONS],
+  },
   {
     name: 'api_key_express',
     description: 'Express 5 route with path parameters and a query, API key on every request',
     app: 'express',
     path: '/api/v1/tenants/acme/scans/42?provider=aws',
     apiKey: true,
+    configurations: CONFIGURATIONS,
   },
 ];
 
@@ -67,8 +82,26 @@ function withoutInheritedSettings(): NodeJS.ProcessEnv {
   );
 }
 
+function ndjsonFile(scratch: string, variant: Variant): string {
+  return join(scratch, `audit-${variant.name}.ndjson`);
+}
+
+/** What D wrote, so the table shows it really wrote signed audit records (SIGKILL loses the last batch). */
+async function ndjsonCheck(scratch: string, variant: Variant): Promise<Record<string, Figure>> {
+  const lines = (await readFile(ndjsonFile(scratch, variant), 'utf8').catch(() => '')).split('\n');
+  const audit = lines.filter((line) => line.includes(`"${NDJSON_FIELDS.event}":"${EVENT_API_REQUEST}"`));
+  return {
+    audit_records: { value: audit.length, unit: 'NDJSON lines' },
+    audit_records_signed: {
+      value: audit.filter((line) => line.includes(`"${ATTR_INTEGRITY_MAC}":`)).length,
+      unit: 'NDJSON lines',
+    },
+  };
+}
+
 function launch(configuration: Configuration, variant: Variant, options: HttpOptions, scratch: string) {
   const app = 'bench/http/app.cjs';
+  const register = ['--require', '@apitrail/auto/register', app];
   const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app };
   const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint, OTEL_SERVICE_NAME: 'apitrail-bench' };
   // Integrity is on whenever a key is configured; a fresh random key per run, never a fixed one.
@@ -79,14 +112,18 @@ function launch(configuration: Configuration, variant: Variant, options: HttpOpt
     case 'otel':
       return startListening(['--require', './bench/http/otel-baseline.cjs', app], { ...base, ...exporting });
     case 'full':
-      return startListening(['--require', '@apitrail/auto/register', app], { ...base, ...apitrail });
+      return startListening(register, { ...base, ...apitrail });
     case 'ndjson':
-      return startListening(['--require', '@apitrail/auto/register', app], {
+      return startListening(register, {
         ...base,
         ...apitrail,
         OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_NDJSON_FILE: join(scratch, `audit-${variant.name}.ndjson`),
+        APITRAIL_NDJSON_FILE: ndjsonFile(scratch, variant),
       });
+    case 'full_without_integrity':
+      return startListening(register, { ...base, ...exporting });
+    case 'full_without_log_export':
+      return startListening(register, { ...base, ...apitrail, OTEL_LOGS_EXPORTER: 'none' });
   }
 }
 
@@ -150,6 +187,12 @@ function ratios(figures: Partial<Record<Configuration, ConfigurationFigures>>) {
     full_vs_otel: pair('full', 'otel'),
     ndjson_vs_otel: pair('ndjson', 'otel'),
     otel_vs_bare: pair('otel', 'bare'),
+    ...(figures.full_without_integrity === undefined
+      ? {}
+      : {
+          full_without_integrity_vs_otel: pair('full_without_integrity', 'otel'),
+          full_without_log_export_vs_otel: pair('full_without_log_export', 'otel'),
+        }),
   };
 }
 
@@ -160,7 +203,7 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
     headers.authorization = `Api-Key pk_${randomBytes(4).toString('hex')}.${randomBytes(24).toString('base64url')}`;
   const segments: Partial<Record<Configuration, Segment[]>> = {};
   const failures: Partial<Record<Configuration, string>> = {};
-  for (const { round, configuration } of interleave(CONFIGURATIONS, options.rounds)) {
+  for (const { round, configuration } of interleave(variant.configurations, options.rounds)) {
     if (failures[configuration] !== undefined) continue;
     let server: RunningChild | undefined;
     try {
@@ -180,7 +223,7 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
   }
   const configurations: Partial<Record<Configuration, ConfigurationFigures | { status: string }>> = {};
   const measured: Partial<Record<Configuration, ConfigurationFigures>> = {};
-  for (const configuration of CONFIGURATIONS) {
+  for (const configuration of variant.configurations) {
     const list = segments[configuration];
     if (list === undefined) {
       configurations[configuration] = { status: `not available: ${failures[configuration] ?? 'not run'}` };
@@ -189,7 +232,12 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
       configurations[configuration] = measured[configuration];
     }
   }
-  return { description: variant.description, configurations, ratios: ratios(measured) };
+  return {
+    description: variant.description,
+    configurations,
+    ratios: ratios(measured),
+    ndjson_output: await ndjsonCheck(scratch, variant),
+  };
 }
 
 export async function runHttpSuite(options: HttpOptions) {
@@ -201,7 +249,8 @@ export async function runHttpSuite(options: HttpOptions) {
     for (const variant of others) variants[variant.name] = await runVariant(variant, options, scratch);
     return {
       method: {
-        schedule: 'A B C D repeated per round, fresh server process per segment',
+        schedule:
+          'A B C D, then the attribution configurations (headline variant only), repeated per round; fresh server process per segment',
         configurations: CONFIGURATION_LABELS,
         rounds: options.rounds,
         warmup_seconds: options.warmupSeconds,
@@ -214,6 +263,7 @@ export async function runHttpSuite(options: HttpOptions) {
       variant: main!.description,
       configurations: headline.configurations,
       ratios: headline.ratios,
+      ndjson_output: headline.ndjson_output,
       variants,
     };
   } finally {

@@ -139,9 +139,13 @@ function httpSection(title: string, section: Record<string, unknown>, labels: Re
       formatFigure(ratios.cpu_per_request),
     ],
   );
+  const written = figures(section.ndjson_output)
+    .map(([name, figure]) => `${name.replace(/_/g, ' ')} ${formatFigure(figure)}`)
+    .join(', ');
   return [
     `### ${title}`,
     '',
+    ...(written === '' ? [] : [`What D wrote to its NDJSON file over all rounds (warm-up included): ${written}.`, '']),
     table(
       [
         'configuration',
