@@ -1,0 +1,3 @@
+export const readmePath: string;
+export function mappingTable(): string;
+export function renderReadme(readme: string): Promise<string>;
