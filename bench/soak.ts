@@ -1,12 +1,13 @@
-// `npm run soak`: the apitrail register (configuration C, OTLP to the discarding sink) under a
-// moderate, paced load for 10 minutes (`--minutes N` to change), server RSS sampled every 10 s.
-// Reports whether memory levels off; writes `soak` into bench/results/latest.json and regenerates
+// `npm run soak`: the apitrail register (configuration C, trivial handler, OTLP to the discarding
+// sink, an API key on every request) under a moderate, paced load for 10 minutes (`--minutes N` to
+// change), server RSS sampled every 10 s. Reports whether memory levels off; writes `soak` into bench/results/latest.json and regenerates
 // BENCHMARKS.md. Not part of npm test or npm run bench.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import autocannon from 'autocannon';
-import { peakRssMiB, startListening } from './lib/child.ts';
+import { VARIANTS, launch, requestHeaders } from './http/suite.ts';
+import { memoryMiB, startListening } from './lib/child.ts';
 import { round, slope, unavailable } from './lib/stats.ts';
 import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
 
@@ -16,23 +17,14 @@ if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got ${
 const RATE = 500;
 const SAMPLE_MS = 10_000;
 
-async function currentRssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) / 1024;
-}
-
 async function soak() {
   const sink = await startListening(['bench/http/sink.ts']);
-  const server = await startListening(['--require', '@apitrail/auto/register', 'bench/http/app.cjs'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
-    OTEL_SERVICE_NAME: 'apitrail-soak',
-    APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('hex'),
-  });
+  const server = await launch('full', VARIANTS[0]!, { sinkEndpoint: `http://127.0.0.1:${sink.port}` }, tmpdir());
   const pid = server.process.pid!;
   const samples: [number, number][] = [];
   const started = Date.now();
   const sampler = setInterval(() => {
-    currentRssMiB(pid).then(
+    memoryMiB(pid, 'VmRSS').then(
       (rss) => samples.push([(Date.now() - started) / 60_000, rss]),
       () => undefined,
     );
@@ -43,9 +35,7 @@ async function soak() {
       connections: 10,
       overallRate: RATE,
       duration: Math.round(minutes * 60),
-      headers: {
-        authorization: `Api-Key pk_${randomBytes(4).toString('hex')}.${randomBytes(24).toString('base64url')}`,
-      },
+      headers: requestHeaders(true),
     });
     const secondHalf = samples.filter(([minute]) => minute >= minutes / 2);
     return {
@@ -56,7 +46,7 @@ async function soak() {
       p99: { value: result.latency.p99, unit: 'ms' },
       rss_first_sample: { value: round(samples[0]?.[1] ?? Number.NaN, 1), unit: 'MiB' },
       rss_last_sample: { value: round(samples.at(-1)?.[1] ?? Number.NaN, 1), unit: 'MiB' },
-      peak_rss: { value: round(await peakRssMiB(pid), 1), unit: 'MiB' },
+      peak_rss: { value: round(await memoryMiB(pid, 'VmHWM'), 1), unit: 'MiB' },
       rss_growth_second_half:
         secondHalf.length < 2
           ? unavailable('fewer than two RSS samples in the second half of the run')

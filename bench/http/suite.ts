@@ -6,7 +6,7 @@ import { ATTR_INTEGRITY_MAC, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { cpuSeconds, peakRssMiB, startListening, type RunningChild } from '../lib/child.ts';
+import { cpuSeconds, memoryMiB, startListening, type RunningChild } from '../lib/child.ts';
 import { interleave, ratio, round, summarize, type Figure } from '../lib/stats.ts';
 
 /** The issue's four configurations. */
@@ -99,10 +99,16 @@ async function ndjsonCheck(scratch: string, variant: Variant): Promise<Record<st
   };
 }
 
-function launch(configuration: Configuration, variant: Variant, options: HttpOptions, scratch: string) {
+export function launch(
+  configuration: Configuration,
+  variant: Variant,
+  options: Pick<HttpOptions, 'sinkEndpoint'>,
+  scratch: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+) {
   const app = 'bench/http/app.cjs';
   const register = ['--require', '@apitrail/auto/register', app];
-  const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app };
+  const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app, ...extraEnv };
   const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint, OTEL_SERVICE_NAME: 'apitrail-bench' };
   // Integrity is on whenever a key is configured; a fresh random key per run, never a fixed one.
   const apitrail = { ...exporting, APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('hex') };
@@ -154,7 +160,7 @@ async function measure(
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    peakRss: await peakRssMiB(server.process.pid!),
+    peakRss: await memoryMiB(server.process.pid!, 'VmHWM'),
     errors: result.errors + result.timeouts + result.non2xx,
     exportRequests: (await exportRequestCount(options.sinkEndpoint)) - exportedBefore,
   };
@@ -196,11 +202,17 @@ function ratios(figures: Partial<Record<Configuration, ConfigurationFigures>>) {
   };
 }
 
-async function runVariant(variant: Variant, options: HttpOptions, scratch: string) {
+/** What every request sends; the API key (Prowler's `pk_<prefix>.<secret>` shape) is generated per run. */
+export function requestHeaders(apiKey: boolean): Record<string, string> {
   const headers: Record<string, string> = { 'user-agent': 'apitrail-bench/1 (autocannon)' };
-  // Prowler-style key: public prefix, dot, secret — generated per run.
-  if (variant.apiKey)
+  if (apiKey) {
     headers.authorization = `Api-Key pk_${randomBytes(4).toString('hex')}.${randomBytes(24).toString('base64url')}`;
+  }
+  return headers;
+}
+
+async function runVariant(variant: Variant, options: HttpOptions, scratch: string) {
+  const headers = requestHeaders(variant.apiKey);
   const segments: Partial<Record<Configuration, Segment[]>> = {};
   const failures: Partial<Record<Configuration, string>> = {};
   for (const { round, configuration } of interleave(variant.configurations, options.rounds)) {

@@ -67,11 +67,11 @@ export function runJson(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
   });
 }
 
-/** Peak resident set size of a live process (VmHWM from /proc, Linux), in MiB. */
-export async function peakRssMiB(pid: number): Promise<number> {
+/** A memory figure of a live process from /proc (Linux): VmHWM is the peak RSS, VmRSS the current one. In MiB. */
+export async function memoryMiB(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-  if (match === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (match === null) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) / 1024;
 }
 
