@@ -12,9 +12,9 @@ export function randomString(length: number, alphabet = ALNUM): string {
 
 const base64url = (text: string): string => Buffer.from(text).toString('base64url');
 
-/** A Visa-prefixed number with a valid Luhn check digit. */
-export function luhnCardNumber(): string {
-  const body = `4${randomString(14, DIGITS)}`;
+/** A Visa-prefixed number of `length` digits with a valid Luhn check digit. */
+export function luhnCardNumber(length = 16): string {
+  const body = `4${randomString(length - 2, DIGITS)}`;
   let sum = 0;
   for (let index = 0; index < body.length; index++) {
     const digit = Number(body[body.length - 1 - index]);

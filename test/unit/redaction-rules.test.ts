@@ -59,6 +59,13 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(text)).to.equal(text);
     });
 
+    it('redacts 13- to 19-digit card numbers', () => {
+      for (const length of [13, 16, 19]) {
+        const card = luhnCardNumber(length);
+        expect(redactor.redactText(`card ${card}.`), card).to.equal(`card ${REDACTED}.`);
+      }
+    });
+
     it('redacts card numbers written in groups of four, and not a UUID made only of digits', () => {
       const card = luhnCardNumber();
       const grouped = card.replace(/(\d{4})(?=\d)/g, '$1 ');
@@ -84,6 +91,16 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(`login failed for bob password=${token}`)).to.equal(
         `login failed for bob password=${REDACTED}`,
       );
+    });
+
+    it('finds pairs inside the value of an ordinary key, in escaped JSON, and twice-encoded', () => {
+      const secret = randomString(24);
+      const nested = `https://app.example.test/cb?code=${encodeURIComponent(`password=${secret}`)}`;
+      expect(redactor.redactText(nested)).to.equal(`https://app.example.test/cb?code=password=${REDACTED}`);
+      const escaped = JSON.stringify({ dsn: JSON.stringify({ note: `"api_key": "${secret} x"` }) });
+      expect(redactor.redactText(escaped)).to.not.include(secret);
+      const twice = `next=${encodeURIComponent(`https://h.example.test/?q=${encodeURIComponent(`Bearer ${secret}`)}`)}`;
+      expect(redactor.redactText(twice)).to.not.include(secret);
     });
 
     it('leaves ordinary key=value pairs alone, and base64 padding after a key-like tail', () => {

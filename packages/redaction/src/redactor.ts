@@ -75,15 +75,24 @@ function compile(pattern: ValuePattern): CompiledPattern {
 
 const PERCENT_ENCODED = /(?:%[0-9A-Fa-f]{2}){1,1024}/g;
 
-/** One level of percent-decoding; sequences that are not valid UTF-8 stay as they are. */
+/** Levels of percent-encoding undone: a query value inside a URL inside a query is encoded twice. */
+const MAX_DECODING_LEVELS = 3;
+
+/** Percent-decoded text (sequences that are not valid UTF-8 stay as they are). */
 function percentDecoded(text: string): string {
-  return text.replace(PERCENT_ENCODED, (encoded) => {
-    try {
-      return decodeURIComponent(encoded);
-    } catch {
-      return encoded;
-    }
-  });
+  let decoded = text;
+  for (let level = 0; level < MAX_DECODING_LEVELS && decoded.includes('%'); level++) {
+    const next = decoded.replace(PERCENT_ENCODED, (encoded) => {
+      try {
+        return decodeURIComponent(encoded);
+      } catch {
+        return encoded;
+      }
+    });
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
 }
 
 const hasKeyValueSeparator = (text: string): boolean => text.includes('=') || text.includes(':');
@@ -138,10 +147,27 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       return kept + censor(secret) + match.slice(kept.length + secret.length);
     };
   const replacers = patterns.map(replaceMatch);
-  const replaceKeyValue = (match: string, before: string, key: string, separator: string, value: string): string => {
-    const { inner, quote } = unquoted(value);
-    return isSecretKey(key) && !isCensored(inner) ? before + key + separator + quote + censor(inner) + quote : match;
-  };
+  /**
+   * Censors the values of sensitive keys. The value of any other key is scanned again from its
+   * start, for a pair inside it (`next=…&token=…` decoded, `{"dsn":"password=…"}`).
+   */
+  function redactKeyValues(text: string): string {
+    let output = '';
+    let copied = 0;
+    keyValue.lastIndex = 0;
+    for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
+      const [, before = '', key = '', separator = '', value = ''] = match;
+      const valueStart = match.index + before.length + key.length + separator.length;
+      const { open, inner, close } = unquoted(value);
+      // From the separator's last character, which can serve as the boundary before a key.
+      if (!isSecretKey(key)) keyValue.lastIndex = valueStart - 1;
+      else if (!isCensored(inner)) {
+        output += text.slice(copied, valueStart) + open + censor(inner) + close;
+        copied = valueStart + value.length;
+      }
+    }
+    return copied === 0 ? text : output + text.slice(copied);
+  }
 
   function redactPlain(text: string): string {
     let result = text;
@@ -151,7 +177,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         if (pattern.trigger.test(result)) result = result.replace(pattern.regex, replacers[index]!);
       }
     }
-    if (hasKeyValueSeparator(result) && keyLiterals.test(result)) result = result.replace(keyValue, replaceKeyValue);
+    if (hasKeyValueSeparator(result) && keyLiterals.test(result)) result = redactKeyValues(result);
     return options.pii ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 

@@ -101,9 +101,9 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   {
     name: 'pem_private_key',
     // The base64 body (and the headers of a legacy encrypted key) up to the END line, greedy with
-    // nothing after it that could make it backtrack.
+    // nothing after it that could make it backtrack; backslashes for JSON-escaped line breaks.
     source:
-      '-----BEGIN[A-Z +]{0,40}PRIVATE[ +]KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s]{0,16384}(?:-----END[A-Z +]{0,40}PRIVATE[ +]KEY-----)?',
+      '-----BEGIN[A-Z +]{0,40}PRIVATE[ +]KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s\\\\]{0,16384}(?:-----END[A-Z +]{0,40}PRIVATE[ +]KEY-----)?',
     trigger: 'PRIVATE[ +]KEY',
   },
   {
@@ -156,7 +156,7 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     // Issuer prefixes (Visa, Mastercard, Amex, Discover) keep most order numbers out; Luhn confirms.
     // Digits only, or groups of four (Amex 4-6-5) with one separator: a UUID's groups never fit.
     source:
-      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,17}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5})\\b',
+      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,18}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5})\\b',
     trigger: '\\b[2-6][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4}',
     confirm: luhnValid,
   },
