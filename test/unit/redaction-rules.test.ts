@@ -103,6 +103,16 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(twice)).to.not.include(secret);
     });
 
+    it('lets a secret value run on where the pair shape alone would cut it short', () => {
+      const secret = randomString(24);
+      expect(redactor.redactText(`token=api_key=${secret}==&page=2`)).to.equal(`token=${REDACTED}&page=2`);
+      const query = `q=${encodeURIComponent(`"client_secret": "${secret} ${secret}"`).replace(/%20/g, '+')}&page=2`;
+      expect(redactor.redactText(query)).to.not.include(secret);
+      expect(redactor.redactText(`token="client_secret": "${secret}"&page=2`)).to.equal(`token=${REDACTED}&page=2`);
+      const long = Buffer.from(randomString(3000)).toString('base64');
+      expect(redactor.redactText(`access_token=${long} done`)).to.equal(`access_token=${REDACTED} done`);
+    });
+
     it('leaves ordinary key=value pairs alone, and base64 padding after a key-like tail', () => {
       const text = 'provider=aws&limit=100&region=eu-west-1 status: ok';
       expect(redactor.redactText(text)).to.equal(text);

@@ -1,11 +1,12 @@
 /**
- * The shape of a `key=value` / `key: value` / `"key": "value"` pair in free text and query
- * strings (JSON-escaped quotes included, nested up to three levels), shared by the SDK's matcher and the Collector's
- * generated pattern. A quoted value runs to its closing quote (JSON passwords have spaces); an
- * unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=` pair and the
- * value of an ordinary key is short to rescan for a pair inside it (`code=access_token=…`).
+ * The shape of a `key=value` / `key: value` / `"key": "value"` pair in free text and query strings
+ * (JSON-escaped quotes included, nested up to three levels), shared by the SDK's matcher and the
+ * Collector's generated pattern. A quoted value runs to its closing quote (JSON passwords have
+ * spaces); an unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=`
+ * pair and the value of an ordinary key is short to rescan for a pair inside it (`code=token=…`).
  */
-export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?\\s{0,3}[=:]\\s{0,3}';
+// `+` is a space in form-encoded text.
+export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{0,3}';
 export const KEY_VALUE_VALUE_SOURCE =
   '(?:\\\\{0,7}"[^"\\n]{1,1024}"|\\\\{0,7}\'[^\'\\n]{1,1024}\'|[^\\s&"\',;<>=]{1,1024})';
 
@@ -22,4 +23,23 @@ export function unquoted(value: string): { open: string; inner: string; close: s
   return quoted === null
     ? { open: '', inner: value, close: '' }
     : { open: quoted[1]!, inner: quoted[2]!, close: quoted[3]! };
+}
+
+const UNQUOTED_END = /[\s&"',;<>]/;
+const AFTER_CLOSING_QUOTE = /[\s,;&}\])\\]/;
+const LINE_END = /[&\r\n]/;
+
+/**
+ * Where the value of a sensitive key really ends. The pattern stops an unquoted value at `=`
+ * (cheap rescans for ordinary keys); a secret runs on through it (`token=api_key=…`, base64
+ * padding). A quoted value that is not followed by a delimiter was not JSON
+ * (`token="client_secret": "…"`), so the secret runs to the end of the line or parameter.
+ */
+export function secretValueEnd(text: string, valueStart: number, value: string): number {
+  let end = valueStart + value.length;
+  const quoted = /^\\{0,7}["']/.test(value);
+  if (quoted && (end >= text.length || AFTER_CLOSING_QUOTE.test(text[end]!))) return end;
+  const stop = quoted ? LINE_END : UNQUOTED_END;
+  while (end < text.length && !stop.test(text[end]!)) end++;
+  return end;
 }

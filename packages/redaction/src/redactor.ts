@@ -1,7 +1,7 @@
 import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
 import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
 import { createKeyMatcher } from './key-matcher.js';
-import { keyValuePattern, unquoted } from './key-value.js';
+import { keyValuePattern, secretValueEnd, unquoted } from './key-value.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
@@ -158,13 +158,18 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
       const [, before = '', key = '', separator = '', value = ''] = match;
       const valueStart = match.index + before.length + key.length + separator.length;
-      const { open, inner, close } = unquoted(value);
-      // From the separator's last character, which can serve as the boundary before a key.
-      if (!isSecretKey(key)) keyValue.lastIndex = valueStart - 1;
-      else if (!isCensored(inner)) {
-        output += text.slice(copied, valueStart) + open + censor(inner) + close;
-        copied = valueStart + value.length;
+      if (!isSecretKey(key)) {
+        // From the separator's last character, which can serve as the boundary before a key.
+        keyValue.lastIndex = valueStart - 1;
+        continue;
       }
+      const end = secretValueEnd(text, valueStart, value);
+      const { open, inner, close } = unquoted(value);
+      if (isCensored(inner) || isCensored(text.slice(valueStart, end))) continue;
+      const replacement =
+        end === valueStart + value.length ? open + censor(inner) + close : censor(text.slice(valueStart, end));
+      output += text.slice(copied, valueStart) + replacement;
+      copied = keyValue.lastIndex = end;
     }
     return copied === 0 ? text : output + text.slice(copied);
   }
