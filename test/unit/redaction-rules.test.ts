@@ -51,6 +51,16 @@ describe('redaction: rules', () => {
       expect(redactor.redactText('q=hello%20world')).to.equal('q=hello%20world');
     });
 
+    it('redacts tokens cut short by a length limit: a JWT without its signature, a truncated GitHub token', () => {
+      const jwt = generatedSecrets().find((secret) => secret.format === 'jwt')!.text;
+      const unsigned = jwt.slice(0, jwt.lastIndexOf('.'));
+      expect(redactor.redactText(`tenant ${unsigned.slice(0, -3)}…[truncated 120]`)).to.equal(
+        `tenant ${REDACTED}…[truncated 120]`,
+      );
+      const pat = `github_pat_${randomString(30)}`;
+      expect(redactor.redactText(`tenant ${pat}…`)).to.equal(`tenant ${REDACTED}…`);
+    });
+
     it('keeps non-secret look-alikes: a UUID, a git SHA, an order number, a Luhn-invalid card-like number', () => {
       const { uuid, gitSha, orderNumber } = lookAlikes();
       const card = luhnCardNumber();
@@ -70,6 +80,7 @@ describe('redaction: rules', () => {
       const card = luhnCardNumber();
       const grouped = card.replace(/(\d{4})(?=\d)/g, '$1 ');
       expect(redactor.redactText(`card ${grouped}!`)).to.equal(`card ${REDACTED}!`);
+      expect(redactor.redactText(new URLSearchParams({ card: grouped }).toString())).to.equal(`card=${REDACTED}`);
       const digitUuid = `41111111-1111-4111-1111-111111111111`;
       expect(redactor.redactText(digitUuid)).to.equal(digitUuid);
     });

@@ -110,7 +110,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     name: 'jwt',
     // Starts only after a character that cannot be part of a JWT (group 1, kept), so a run of
     // "-eyJ-eyJ…" is tried once, not at every "eyJ".
-    source: '(^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{2,2048}\\.eyJ[A-Za-z0-9_-]{2,8192}\\.[A-Za-z0-9_-]{0,1024})',
+    // The signature is optional: a JWT cut short by a length limit still leaks its claims.
+    source: '(^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{2,2048}\\.eyJ[A-Za-z0-9_-]{2,8192}(?:\\.[A-Za-z0-9_-]{0,1024})?)',
     trigger: 'eyJ',
   },
   {
@@ -120,7 +121,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'github_token',
-    source: '\\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{82,221})\\b',
+    // Minimums below the real lengths (36, 82): a token truncated by a length limit still counts.
+    source: '\\b(?:gh[pousr]_[A-Za-z0-9]{20,251}|github_pat_[A-Za-z0-9_]{22,221})\\b',
     trigger: 'gh[pousr]_|github_pat_',
   },
   { name: 'slack_token', source: '\\bxox[abposre]-[A-Za-z0-9-]{10,250}', trigger: 'xox' },
@@ -154,10 +156,11 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   {
     name: 'card_number',
     // Issuer prefixes (Visa, Mastercard, Amex, Discover) keep most order numbers out; Luhn confirms.
-    // Digits only, or groups of four (Amex 4-6-5) with one separator: a UUID's groups never fit.
+    // Digits only, or groups of four (Amex 4-6-5) separated by a space (`+` when form-encoded) or a
+    // dash: a UUID's groups never fit.
     source:
-      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,18}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ -][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5})\\b',
-    trigger: '\\b[2-6][0-9]{3}[ -]?[0-9]{4}[ -]?[0-9]{4}',
+      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,18}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ +-][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ +-][0-9]{6}[ +-][0-9]{5})\\b',
+    trigger: '\\b[2-6][0-9]{3}[ +-]?[0-9]{4}[ +-]?[0-9]{4}',
     confirm: luhnValid,
   },
 ];
