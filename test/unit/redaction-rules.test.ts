@@ -295,7 +295,7 @@ describe('redaction: rules', () => {
 describe('redaction: configuration from the environment', () => {
   it('has safe defaults', () => {
     const config = readRedactionConfig({});
-    expect(config).to.include({ mode: 'redact', pii: false, summary: false, maxLength: 32768, maxDepth: 8 });
+    expect(config).to.include({ mode: 'redact', pii: false, summary: false, maxLength: 32768, maxDepth: 16 });
   });
 
   it('adds keys, patterns and allow-list entries', () => {

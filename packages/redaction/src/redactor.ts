@@ -18,14 +18,14 @@ export interface RedactorOptions {
   pii?: boolean;
   /** Longest string scanned (UTF-16 units); a longer one is replaced whole. Default 32768. */
   maxLength?: number;
-  /** Deepest nesting walked in maps and arrays; anything deeper is replaced whole. Default 8. */
+  /** Deepest nesting walked in maps and arrays; anything deeper is replaced whole. Default 16. */
   maxDepth?: number;
   /** Most values walked in one structured value; a map or array that would exceed it is replaced whole. Default 1000. */
   maxNodes?: number;
 }
 
 export const DEFAULT_MAX_LENGTH = 32768;
-export const DEFAULT_MAX_DEPTH = 8;
+export const DEFAULT_MAX_DEPTH = 16;
 export const DEFAULT_MAX_NODES = 1000;
 
 /** Which keys were redacted whole (`redacted`) or had secrets masked inside them (`masked`). */
