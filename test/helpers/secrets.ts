@@ -1,96 +1,242 @@
-// Secrets of every format @apitrail/redaction detects, generated at test time from random bytes so
-// that no real-looking token is ever committed, plus look-alikes that must survive redaction.
-import { randomBytes, randomInt } from 'node:crypto';
+// Synthetic secrets for leak fuzzing, generated at test time from crypto.randomBytes: one generator
+// per format the redaction rules know, with random lengths and charsets. Nothing real-looking is
+// ever committed. Each secret carries `cores`: distinctive fragments of its random material, so a
+// leak is found even when only part of the secret (or a re-encoded form of it) got out.
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 
-const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export interface SyntheticSecret {
+  format: string;
+  value: string;
+  /** Alphanumeric fragments (CORE_LENGTH long) of the random material; any of them in the output is a leak. */
+  cores: string[];
+  /** Printable ASCII only: it can travel in a header. */
+  headerSafe: boolean;
+}
+
+export const CORE_LENGTH = 12;
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
+const ALNUM = UPPER + LOWER + DIGITS;
+const BASE32 = `${UPPER}234567`;
+const URLSAFE = `${ALNUM}_-`;
 
-export function randomString(length: number, alphabet = ALNUM): string {
-  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+export function randomString(length: number, charset: string): string {
+  let out = '';
+  const bytes = randomBytes(length * 2);
+  for (let index = 0; index < length; index++) out += charset[bytes.readUInt16LE(index * 2) % charset.length];
+  return out;
 }
 
-const base64url = (text: string): string => Buffer.from(text).toString('base64url');
+const pick = <T>(items: readonly T[]): T => items[randomInt(items.length)]!;
+const between = (min: number, max: number): number => randomInt(min, max + 1);
 
-/** A Visa-prefixed number with a valid Luhn check digit. */
-export function luhnCardNumber(): string {
-  const body = `4${randomString(14, DIGITS)}`;
-  let sum = 0;
-  for (let index = 0; index < body.length; index++) {
-    const digit = Number(body[body.length - 1 - index]);
-    const doubled = index % 2 === 0 ? digit * 2 : digit;
-    sum += doubled > 9 ? doubled - 9 : doubled;
+/** Every alphanumeric run of `text` long enough, cut into CORE_LENGTH fragments. */
+export function coresOf(text: string): string[] {
+  const cores: string[] = [];
+  for (const [run] of text.matchAll(/[A-Za-z0-9]{12,}/g)) {
+    for (let start = 0; start + CORE_LENGTH <= run.length; start += CORE_LENGTH) {
+      cores.push(run.slice(start, start + CORE_LENGTH));
+    }
   }
-  return `${body}${(10 - (sum % 10)) % 10}`;
+  return cores;
 }
 
-export interface GeneratedSecret {
-  readonly format: string;
-  /** The text to inject (the secret in the shape it is usually seen in). */
-  readonly text: string;
-  /** The secret material that must never appear in output. */
-  readonly secret: string;
+/** A random body in `charset` that still has an alphanumeric run to recognise it by. */
+function body(length: number, charset: string): string {
+  for (;;) {
+    const candidate = randomString(length, charset);
+    if (coresOf(candidate).length > 0) return candidate;
+  }
 }
 
-/** One secret per supported value format. Fresh values on every call. */
-export function generatedSecrets(): GeneratedSecret[] {
-  const token = (format: string, text: string): GeneratedSecret => ({ format, text, secret: text });
-  const bearer = randomString(40);
-  const basic = Buffer.from(`ci-user:${randomString(16)}`).toString('base64');
-  const password = randomString(18);
-  const pemBody = randomBytes(96).toString('base64');
-  const jwtPayload = base64url(JSON.stringify({ sub: randomString(12), nonce: randomString(16) }));
-  return [
-    token('aws_access_key_id', `AKIA${randomString(16, BASE32)}`),
-    token('github_token', `ghp_${randomString(36)}`),
-    token('github_fine_grained', `github_pat_${randomString(82)}`),
-    token('slack_token', `xoxb-${randomString(12, DIGITS)}-${randomString(24)}`),
-    token('slack_webhook', `hooks.slack.com/services/T${randomString(8)}/B${randomString(8)}/${randomString(24)}`),
-    token('stripe_key', `sk_live_${randomString(24)}`),
-    token('google_api_key', `AIza${randomString(35)}`),
-    token('npm_token', `npm_${randomString(36)}`),
-    token('gitlab_token', `glpat-${randomString(20)}`),
-    token('sendgrid_key', `SG.${randomString(22)}.${randomString(43)}`),
-    token('anthropic_key', `sk-ant-api03-${randomString(40)}`),
-    token('openai_key', `sk-proj-${randomString(40)}`),
-    token('jwt', `eyJhbGciOiJIUzI1NiJ9.${jwtPayload}.${randomString(43)}`),
-    { format: 'bearer', text: `Bearer ${bearer}`, secret: bearer },
-    { format: 'basic', text: `Basic ${basic}`, secret: basic },
-    { format: 'url_userinfo', text: `https://deploy:${password}@git.example.test/repo`, secret: password },
-    token('card_number', luhnCardNumber()),
-    {
-      format: 'pem_private_key',
-      text: `-----BEGIN PRIVATE KEY-----\n${pemBody.slice(0, 64)}\n${pemBody.slice(64)}\n-----END PRIVATE KEY-----`,
-      secret: pemBody.slice(0, 64),
-    },
-  ];
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = Number(digits[digits.length - 1 - index]);
+    if (index % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return sum % 10 === 0;
 }
 
-/** Values that look like secrets to a careless rule but are not, and must survive. */
-export function lookAlikes(): { uuid: string; gitSha: string; orderNumber: string } {
-  const hex = randomBytes(16).toString('hex');
-  return {
-    uuid: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`,
-    gitSha: randomBytes(20).toString('hex'),
-    orderNumber: `ORD-${new Date().getUTCFullYear()}-${randomString(8, DIGITS)}`,
-  };
+/** `prefix`, random digits, and the one check digit that makes the number Luhn-valid. */
+function luhnComplete(prefix: string, length: number): string {
+  const partial = prefix + randomString(length - prefix.length - 1, DIGITS);
+  const check = [...DIGITS].find((digit) => luhnValid(partial + digit))!;
+  return partial + check;
 }
 
-/** Every form in which `secret` must not leak: raw, URL-encoded, base64 and base64url. */
-export function leakForms(secret: string): string[] {
-  return [
-    ...new Set([
-      secret,
-      encodeURIComponent(secret),
-      Buffer.from(secret).toString('base64'),
-      Buffer.from(secret).toString('base64url'),
-    ]),
-  ];
+const base64url = (text: string | Buffer): string => Buffer.from(text).toString('base64url');
+
+function secret(format: string, value: string, randomPart: string = value): SyntheticSecret {
+  return { format, value, cores: coresOf(randomPart), headerSafe: /^[\x20-\x7e]+$/.test(value) };
 }
 
-/** The secrets (by format) whose raw, URL-encoded or base64 form occurs in `output`. */
-export function leakedSecrets(output: string, secrets: readonly GeneratedSecret[]): string[] {
-  return secrets
-    .filter((secret) => leakForms(secret.secret).some((form) => output.includes(form)))
-    .map((secret) => secret.format);
+type Generator = () => SyntheticSecret;
+
+export const SECRET_FORMATS: Readonly<Record<string, Generator>> = {
+  aws_access_key_id: () => {
+    const random = randomString(16, BASE32);
+    return secret('aws_access_key_id', `${pick(['AKIA', 'ASIA', 'ABIA', 'ACCA'])}${random}`, random);
+  },
+  github_token: () => {
+    const random = body(between(36, 80), ALNUM);
+    return secret('github_token', `gh${pick(['p', 'o', 'u', 's', 'r'])}_${random}`, random);
+  },
+  github_fine_grained_pat: () => {
+    const random = `${body(22, ALNUM)}_${body(59, ALNUM)}`;
+    return secret('github_fine_grained_pat', `github_pat_${random}`, random);
+  },
+  slack_token: () => {
+    const random = body(between(24, 40), ALNUM);
+    const value = `xox${pick(['b', 'p', 'a', 'e', 'r'])}-${randomString(between(10, 13), DIGITS)}-${randomString(between(10, 13), DIGITS)}-${random}`;
+    return secret('slack_token', value, random);
+  },
+  slack_webhook: () => {
+    const random = body(24, ALNUM);
+    const value = `https://hooks.slack.com/services/T${randomString(between(8, 10), UPPER + DIGITS)}/B${randomString(between(8, 10), UPPER + DIGITS)}/${random}`;
+    return secret('slack_webhook', value, random);
+  },
+  stripe_key: () => {
+    const random = body(between(24, 99), ALNUM);
+    return secret('stripe_key', `${pick(['sk', 'rk'])}_${pick(['live', 'test', 'prod'])}_${random}`, random);
+  },
+  google_api_key: () => {
+    const random = body(35, URLSAFE);
+    return secret('google_api_key', `AIza${random}`, random);
+  },
+  npm_token: () => {
+    const random = body(36, ALNUM);
+    return secret('npm_token', `npm_${random}`, random);
+  },
+  gitlab_token: () => {
+    const random = body(between(20, 64), URLSAFE);
+    return secret('gitlab_token', `glpat-${random}`, random);
+  },
+  sendgrid_key: () => {
+    const random = `${body(22, URLSAFE)}.${body(43, URLSAFE)}`;
+    return secret('sendgrid_key', `SG.${random}`, random);
+  },
+  anthropic_key: () => {
+    const random = body(between(80, 100), URLSAFE);
+    return secret('anthropic_key', `sk-ant-api03-${random}AA`, random);
+  },
+  openai_key: () => {
+    const random = body(between(40, 160), URLSAFE);
+    return secret('openai_key', `sk-${pick(['proj-', 'svcacct-', 'admin-', ''])}${random}`, random);
+  },
+  jwt: () => {
+    const header = base64url(JSON.stringify({ alg: pick(['HS256', 'RS256', 'ES256']), typ: 'JWT' }));
+    const payload = base64url(
+      JSON.stringify({
+        sub: randomString(between(8, 24), ALNUM),
+        iat: randomInt(1e9, 2e9),
+        scope: randomString(12, LOWER),
+      }),
+    );
+    const signature = base64url(randomBytes(between(32, 256)));
+    return secret('jwt', `${header}.${payload}.${signature}`, `${payload.slice(20)}.${signature}`);
+  },
+  pem_private_key: () => {
+    const kind = pick(['RSA ', 'EC ', 'OPENSSH ', 'ENCRYPTED ', '']);
+    const lines = randomBytes(between(120, 1200))
+      .toString('base64')
+      .match(/.{1,64}/g)!;
+    const value = `-----BEGIN ${kind}PRIVATE KEY-----\n${lines.join('\n')}\n-----END ${kind}PRIVATE KEY-----`;
+    return secret('pem_private_key', value, lines.join('\n'));
+  },
+  bearer_token: () => {
+    const random = body(between(20, 120), `${ALNUM}._~+/-`);
+    return secret('bearer_token', `${pick(['Bearer', 'bearer', 'BEARER'])} ${random}`, random);
+  },
+  basic_credentials: () => {
+    const password = body(between(12, 40), ALNUM);
+    const encoded = Buffer.from(`${randomString(8, LOWER)}:${password}`).toString('base64');
+    return {
+      ...secret('basic_credentials', `Basic ${encoded}`, encoded),
+      cores: [...coresOf(encoded), ...coresOf(password)],
+    };
+  },
+  token_authorization: () => {
+    const random = body(between(20, 80), ALNUM);
+    return secret('token_authorization', `Token ${random}`, random);
+  },
+  url_userinfo: () => {
+    const password = `${body(between(12, 24), ALNUM)}${randomString(between(0, 8), "!$&'()*+,;=._~-")}`;
+    const value = `${pick(['https', 'postgres', 'mongodb+srv', 'redis', 'amqp'])}://${randomString(6, LOWER)}:${password}@db${randomInt(100)}.internal.example/app`;
+    return secret('url_userinfo', value, password);
+  },
+  card_number: () => {
+    const [prefix, length] = pick([
+      ['4', 16],
+      ['4', 13],
+      ['4', 19],
+      [String(between(51, 55)), 16],
+      [String(between(2221, 2720)), 16],
+      [pick(['34', '37']), 15],
+      ['6011', 16],
+      ['65', 16],
+    ] as const);
+    const digits = luhnComplete(prefix, length);
+    const grouped = length === 16 && randomInt(2) === 1;
+    const separator = pick([' ', '-']);
+    const value = grouped ? digits.match(/.{4}/g)!.join(separator) : digits;
+    return {
+      format: 'card_number',
+      value,
+      cores: [digits.slice(0, CORE_LENGTH), digits.slice(-CORE_LENGTH)],
+      headerSafe: true,
+    };
+  },
+  keyword_secret: () => {
+    const random = body(between(12, 60), `${ALNUM}!#%^*_+~.`);
+    const key = pick([
+      'password',
+      'passwd',
+      'client_secret',
+      'api_key',
+      'apiKey',
+      'access_token',
+      'private_key',
+      'secret',
+    ]);
+    const value = pick([`${key}=${random}`, `${key}: ${random}`, `"${key}": "${random}"`]);
+    return secret('keyword_secret', value, random);
+  },
+};
+
+export function generateSecret(format: string): SyntheticSecret {
+  return SECRET_FORMATS[format]!();
 }
+
+/** Benign values that look like secrets; every one must survive redaction. */
+export const LOOK_ALIKES: Readonly<Record<string, () => string>> = {
+  uuid: () => randomUUID(),
+  sha1: () => randomBytes(20).toString('hex'),
+  sha256: () => randomBytes(32).toString('hex'),
+  git_short_sha: () => randomBytes(4).toString('hex').slice(0, 7),
+  order_id: () => `ORD-${between(2019, 2026)}-${randomString(6, DIGITS)}`,
+  invoice_number: () => `INV${randomString(10, DIGITS)}`,
+  non_luhn_number: () => {
+    for (;;) {
+      const digits = `4${randomString(15, DIGITS)}`;
+      if (!luhnValid(digits)) return digits;
+    }
+  },
+  long_number: () => randomString(between(20, 30), DIGITS),
+  base64_image: () => `data:image/png;base64,iVBORw0KGgo${randomBytes(between(48, 300)).toString('base64')}`,
+  // Padding after a `+` or `/` makes the tail read like `pw=` / `pass=`: a key-value trap.
+  base64_image_padded: () => {
+    const bytes = randomBytes(3 * between(16, 100));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1]! & 0xc0) | 62;
+    return `data:image/jpeg;base64,/9j/${Buffer.concat([bytes, Buffer.from([0xa7])]).toString('base64')}`;
+  },
+  semver: () => `${between(0, 20)}.${between(0, 50)}.${between(0, 200)}`,
+  iso_timestamp: () => new Date(randomInt(1e12, 2e12)).toISOString(),
+  trace_parent: () => `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+  product_sku: () => `SKU-${randomString(4, UPPER)}-${randomString(8, ALNUM)}`,
+  word_with_key_prefix: () => `skeleton-${randomString(10, LOWER)}`,
+  short_sk_prefix: () => `sk-${randomString(10, LOWER)}`,
+};
