@@ -36,6 +36,7 @@ export interface GeneratedSecret {
 export function generatedSecrets(): GeneratedSecret[] {
   const token = (format: string, text: string): GeneratedSecret => ({ format, text, secret: text });
   const bearer = randomString(40);
+  const apiKeyScheme = randomString(32);
   const basic = Buffer.from(`ci-user:${randomString(16)}`).toString('base64');
   const password = randomString(18);
   const pemBody = randomBytes(96).toString('base64');
@@ -56,6 +57,7 @@ export function generatedSecrets(): GeneratedSecret[] {
     token('jwt', `eyJhbGciOiJIUzI1NiJ9.${jwtPayload}.${randomString(43)}`),
     { format: 'bearer', text: `Bearer ${bearer}`, secret: bearer },
     { format: 'basic', text: `Basic ${basic}`, secret: basic },
+    { format: 'api_key_scheme', text: `Api-Key ${apiKeyScheme}`, secret: apiKeyScheme },
     { format: 'url_userinfo', text: `https://deploy:${password}@git.example.test/repo`, secret: password },
     token('card_number', luhnCardNumber()),
     {

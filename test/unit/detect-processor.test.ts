@@ -4,6 +4,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { APITRAIL_EVENTS, EVENT_API_REQUEST, SECURITY_LOGGER_NAME, faultCounts } from '@apitrail/core';
 import { DETECT_DEFAULTS, DetectionLogRecordProcessor, detectionProcessors } from '@apitrail/detect';
+import { createRedactor } from '@apitrail/redaction';
 import { randomKeyId, testIp } from '../helpers/detect-scenarios.ts';
 
 describe('DetectionLogRecordProcessor (in-process, real SDK)', () => {
@@ -58,7 +59,10 @@ describe('DetectionLogRecordProcessor (in-process, real SDK)', () => {
       'apitrail.alert.count': 6,
       'security_rule.version': '1',
     });
-    expect(alert!.body).to.equal(`apitrail_key_multiple_source_ips: api_key ${key}: 6 > 5 in 3600 s`);
+    expect(alert!.body).to.equal(`apitrail_key_multiple_source_ips (api_key ${key}): 6 > 5 in 3600 s`);
+    expect(createRedactor().redactText(alert!.body as string), 'redaction leaves the subject readable').to.equal(
+      alert!.body,
+    );
   });
 
   it('never feeds on records other than audit records, its own alerts included', () => {

@@ -51,6 +51,17 @@ describe('redaction: rules', () => {
       expect(redactor.redactText('q=hello%20world')).to.equal('q=hello%20world');
     });
 
+    it('redacts the whole credential of an Authorization value written in free text, for every scheme', () => {
+      for (const scheme of ['Bearer', 'Basic', 'Token', 'ApiKey', 'Api-Key', 'API-KEY']) {
+        const secret = randomString(32);
+        const redacted = redactor.redactText(`retrying with authorization: ${scheme} ${secret} after 401`);
+        expect(redacted, scheme).to.not.include(secret);
+      }
+      expect(redactor.redactText('the apikey parameter1234 is documented'), 'lower-case prose').to.equal(
+        'the apikey parameter1234 is documented',
+      );
+    });
+
     it('redacts tokens cut short by a length limit: a JWT without its signature, a truncated GitHub token', () => {
       const jwt = generatedSecrets().find((secret) => secret.format === 'jwt')!.text;
       const unsigned = jwt.slice(0, jwt.lastIndexOf('.'));

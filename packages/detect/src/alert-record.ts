@@ -51,9 +51,13 @@ export function alertAttributes(alert: Alert): Attributes {
   };
 }
 
-/** One line a human reads: `apitrail_key_multiple_source_ips: api_key k1 — 6 > 5 in 3600 s`. */
+/**
+ * One line a human reads: `apitrail_key_multiple_source_ips (api_key k1): 6 > 5 in 3600 s`. Not
+ * `rule: api_key k1`: redaction reads a `name: value` pair whose name looks like a key as a
+ * secret, and would mask the subject.
+ */
 export function alertMessage(alert: Alert): string {
   const subject = neutralizeControlCharacters(alert.subject);
   const baseline = alert.baseline === undefined ? '' : ` (baseline ${alert.baseline})`;
-  return `${alert.rule.name}: ${alert.subjectKind} ${subject}: ${alert.count} > ${alert.threshold} in ${alert.windowSeconds} s${baseline}`;
+  return `${alert.rule.name} (${alert.subjectKind} ${subject}): ${alert.count} > ${alert.threshold} in ${alert.windowSeconds} s${baseline}`;
 }

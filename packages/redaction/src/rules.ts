@@ -145,8 +145,10 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     name: 'authorization_value',
     // The scheme in its usual spellings (a case-insensitive trigger would slow every clean string
     // down); `+` is a space in query strings (form encoding).
-    source: '(\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN)[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
-    trigger: '[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN',
+    // `ApiKey` / `Api-Key` only capitalised, as schemes are written: lower-case "apikey" is prose.
+    source:
+      '(\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|A(?:pi|PI)-?K(?:ey|EY))[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
+    trigger: '[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|A(?:pi|PI)-?K(?:ey|EY)',
   },
   {
     name: 'url_userinfo',
