@@ -21,7 +21,8 @@ export const CONFIGURATION_LABELS: Record<Configuration, string> = {
   full: 'C: apitrail register, OTLP logs + traces',
   ndjson: 'D: apitrail register, NDJSON logs to a file, OTLP traces',
   full_without_integrity: 'C without integrity (no APITRAIL_INTEGRITY_KEY)',
-  full_without_log_export: 'C with OTEL_LOGS_EXPORTER=none (audit record built and processed, not exported)',
+  full_without_log_export:
+    'C with OTEL_LOGS_EXPORTER=none: audit record built, redacted and seen by detection, not exported (integrity then signs nothing)',
 };
 
 export interface Variant {
@@ -69,6 +70,8 @@ interface Segment {
   peakRss: number;
   /** Server CPU (user + system) per completed request: less sensitive to a shared machine than wall time. */
   cpuPerRequest: number;
+  /** Server CPU over the segment as a share of one core: near 1 means the server, not the load generator, was the limit. */
+  serverBusy: number;
   errors: number;
   exportRequests: number;
 }
@@ -157,6 +160,7 @@ async function measure(
   const cpu = (await cpuSeconds(server.process.pid!)) - cpuBefore;
   return {
     cpuPerRequest: (cpu * 1e6) / result.requests.total,
+    serverBusy: cpu / options.durationSeconds,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -174,6 +178,7 @@ function perConfiguration(segments: Segment[]) {
     p50: median((s) => s.p50, 'ms', 3),
     p99: median((s) => s.p99, 'ms', 3),
     cpu_per_request: median((s) => s.cpuPerRequest, 'µs', 1),
+    server_busy: median((s) => s.serverBusy, 'cores', 2),
     peak_rss: { value: round(Math.max(...segments.map((s) => s.peakRss)), 1), unit: 'MiB' },
     errors: { value: segments.reduce((sum, s) => sum + s.errors, 0), unit: 'requests' },
     export_requests: { value: segments.reduce((sum, s) => sum + s.exportRequests, 0), unit: 'OTLP requests' },
@@ -224,7 +229,7 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
       (segments[configuration] ??= []).push(segment);
       options.onProgress(
         `http ${variant.name} round ${round} ${configuration}: ${Math.round(segment.requestsPerSecond)} req/s, ` +
-          `p99 ${segment.p99} ms, ${segment.cpuPerRequest.toFixed(1)} µs CPU/request, peak RSS ${segment.peakRss.toFixed(1)} MiB, ${segment.exportRequests} export requests`,
+          `p99 ${segment.p99} ms, ${segment.cpuPerRequest.toFixed(1)} µs CPU/request (server busy ${segment.serverBusy.toFixed(2)} cores), peak RSS ${segment.peakRss.toFixed(1)} MiB, ${segment.exportRequests} export requests`,
       );
     } catch (error) {
       failures[configuration] = (error as Error).message.slice(0, 2000);
@@ -270,6 +275,8 @@ export async function runHttpSuite(options: HttpOptions) {
         connections: options.connections,
         load_generator: 'autocannon (programmatic, in the orchestrating process)',
         cpu_per_request: 'server utime + stime from /proc/<pid>/stat over the measured interval / requests completed',
+        server_busy:
+          'server CPU seconds / measured seconds; well below 1 means the load generator (one core of a shared 2-core machine) was the limit, so that configuration’s requests/s is a floor',
         peak_rss: 'server VmHWM from /proc/<pid>/status at the end of each segment, max over rounds',
       },
       variant: main!.description,

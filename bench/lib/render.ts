@@ -122,7 +122,16 @@ export function figures(node: unknown, prefix = ''): [string, unknown][] {
   return Object.entries(node).flatMap(([key, child]) => figures(child, prefix === '' ? key : `${prefix}.${key}`));
 }
 
-const HTTP_COLUMNS = ['throughput', 'p50', 'p99', 'cpu_per_request', 'peak_rss', 'errors', 'export_requests'] as const;
+const HTTP_COLUMNS = [
+  'throughput',
+  'p50',
+  'p99',
+  'cpu_per_request',
+  'server_busy',
+  'peak_rss',
+  'errors',
+  'export_requests',
+] as const;
 
 function httpSection(title: string, section: Record<string, unknown>, labels: Record<string, string>): string {
   const configurations = (section.configurations ?? {}) as Record<string, unknown>;
@@ -202,7 +211,7 @@ export function renderMarkdown(results: Record<string, unknown>, findings: strin
     '',
     '## HTTP overhead',
     '',
-    `Configurations interleaved (${String(method.schedule ?? '')}), ${String(method.rounds)} round(s) of ${String(method.duration_seconds)} s after ${String(method.warmup_seconds)} s warm-up, ${String(method.connections)} connections, ${String(method.load_generator ?? '')}. Peak RSS: ${String(method.peak_rss ?? '')}.`,
+    `Configurations interleaved (${String(method.schedule ?? '')}), ${String(method.rounds)} round(s) of ${String(method.duration_seconds)} s after ${String(method.warmup_seconds)} s warm-up, ${String(method.connections)} connections, ${String(method.load_generator ?? '')}. Peak RSS: ${String(method.peak_rss ?? '')}. Server CPU/request: ${String(method.cpu_per_request ?? '')}. Server busy: ${String(method.server_busy ?? '')}.`,
     '',
     httpSection(`Headline: ${String(http.variant ?? '')}`, http, labels),
     '',
