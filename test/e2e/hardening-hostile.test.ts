@@ -138,6 +138,43 @@ const hostile: Hostile[] = [
     head: (p) => headers(p, [`x-api-key: ${REGISTRY_KEY_PREFIX}.${secret()}`]),
     statuses: [200],
   },
+  // Near-misses of every redaction pattern, repeated to 16 KB: the shapes that make a backtracking
+  // regex engine go quadratic or worse, in the query (scanned decoded) and in the user agent.
+  ...[
+    'eyJa.',
+    '-eyJ',
+    'AKIA',
+    'ghp_',
+    'github_pat_',
+    'xoxb-',
+    'hooks.slack.com/services/',
+    'sk_live_',
+    'AIza-',
+    'glpat-',
+    'SG.a.',
+    'sk-ant-',
+    'Bearer ',
+    'a://b:',
+    '4111 1111 ',
+    '-----BEGIN PRIVATE KEY-----\n',
+    'token=',
+    'password: "',
+    '%25',
+  ].flatMap((seed, n) => {
+    const payload = seed.repeat(Math.ceil(16384 / seed.length)).slice(0, 16384);
+    return [
+      {
+        name: `backtracking-query-${n}`,
+        head: (p: string) => headers(`${p}?q=${encodeURIComponent(payload)}`, []),
+        statuses: [200],
+      },
+      {
+        name: `backtracking-user-agent-${n}`,
+        head: (p: string) => headers(p, [`user-agent: ${payload.replace(/\n/g, ' ')}`]),
+        statuses: [200],
+      },
+    ];
+  }),
 ];
 
 const DETECTOR_KEY_CAP = 1000;
