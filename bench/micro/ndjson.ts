@@ -1,10 +1,10 @@
-// NDJSON formatting: records/s through toNdjsonObject + JSON.stringify, the work the ndjson exporter
-// does per record (the write itself is the stream's business).
-import { toNdjsonObject } from '@apitrail/export';
+// NDJSON formatting: records/s through the ndjson exporter's per-record work, toNdjsonObject then
+// ndjsonLine (the write itself is the stream's business).
+import { ndjsonLine, toNdjsonObject } from '@apitrail/export';
 import { nsPerOp, perSecond, report } from './harness.ts';
 import { sdkLogRecord } from './records.ts';
 
 const record = sdkLogRecord();
-const perRecord = nsPerOp(() => JSON.stringify(toNdjsonObject(record)));
+const perRecord = nsPerOp(() => ndjsonLine(toNdjsonObject(record)));
 
 report({ ndjson: { audit_record: perRecord, throughput: perSecond(perRecord, 'records/s') } });
