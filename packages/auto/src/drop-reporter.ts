@@ -19,8 +19,8 @@ const PROCESSED_COUNTERS: ReadonlySet<string> = new Set([
  * Surfaces records the SDK's batch processors drop. On its own the log processor drops silently
  * when its queue is full, and the span processor only says so once the queue drains. Passed as the
  * processors' `selfObsMeterProvider`, this counts every loss in `droppedCounts()` (per
- * `signal/exporter`) and writes one diagnostic warning per interval with the count, so an outage
- * is visible without flooding the app's stderr.
+ * `signal/exporter`) and writes a diagnostic warning at the first loss, then at most one per
+ * interval with the count since the last one, so an outage is visible without flooding stderr.
  */
 export class DropReporter {
   /** `signal/exporter`, as in `logs/otlp`. */
@@ -37,7 +37,9 @@ export class DropReporter {
   add(count: number): void {
     recordDropped(this.channel, count);
     this.pending += count;
-    this.timer ??= setTimeout(() => this.report(), this.intervalMs).unref();
+    // The first loss after a quiet interval is reported at once (the process may be about to
+    // exit); later ones are summed until the interval ends.
+    if (this.timer === undefined) this.report();
   }
 
   meterProvider(): MeterProvider {
@@ -55,10 +57,12 @@ export class DropReporter {
 
   private report(): void {
     this.timer = undefined;
-    const count = this.pending;
-    this.pending = 0;
+    if (this.pending === 0) return;
     diag.warn(
-      `apitrail: ${count} ${this.channel} records dropped in the last ${this.intervalMs} ms (export queue full or export failed)`,
+      `apitrail: ${this.pending} ${this.channel} records dropped (export queue full or export failed); ` +
+        `further drops are summed every ${this.intervalMs} ms`,
     );
+    this.pending = 0;
+    this.timer = setTimeout(() => this.report(), this.intervalMs).unref();
   }
 }
