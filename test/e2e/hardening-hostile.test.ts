@@ -24,6 +24,7 @@ const secret = (): string => randomBytes(18).toString('base64url');
 const FORGED_LINE = '\n2026-01-01T00:00:00.000Z INFO  api                API Request: GET /forged';
 const TERMINAL = '\u001b[2J\u001b]0;owned\u0007\u009b31m\u0085';
 const REGISTRY_KEY_PREFIX = 'pk_hostile1';
+const ABSOLUTE_FORM_PASSWORD = secret();
 
 interface Hostile {
   name: string;
@@ -131,6 +132,11 @@ const hostile: Hostile[] = [
   {
     name: 'api-key-in-query',
     head: () => headers(`/api/h/api-key-in-query?api_key=${REGISTRY_KEY_PREFIX}.${secret()}&x=1`, []),
+    statuses: [200],
+  },
+  {
+    name: 'absolute-form-userinfo',
+    head: (p) => headers(`http://fuzzuser:${ABSOLUTE_FORM_PASSWORD}@localhost${p}?x=1`, []),
     statuses: [200],
   },
   {
@@ -299,6 +305,16 @@ describe('hardening: hostile input', function () {
 
   it('forged X-Forwarded-For / Forwarded do not move client.address without trusted proxies', async () => {
     expect(await auditFor('forged-forwarded-for')).to.include({ source_ip: '127.0.0.1' });
+  });
+
+  it('an absolute-form request target: the path is the path, the userinfo is gone', async () => {
+    const record = await auditFor('absolute-form-userinfo');
+    expect(record).to.include({
+      path: '/api/h/absolute-form-userinfo',
+      message: 'API Request: GET /api/h/absolute-form-userinfo',
+    });
+    expect(record.query_params).to.deep.equal({ x: '1' });
+    expect(ndjsonApp.stdout()).to.not.include(ABSOLUTE_FORM_PASSWORD);
   });
 
   it('C1 controls are escaped in NDJSON without changing the value', async () => {
