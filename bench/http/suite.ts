@@ -70,7 +70,7 @@ interface Segment {
   peakRss: number;
   /** Server CPU (user + system) per completed request: less sensitive to a shared machine than wall time. */
   cpuPerRequest: number;
-  /** Server CPU over the segment as a share of one core: near 1 means the server, not the load generator, was the limit. */
+  /** Server CPU (all threads) over the segment in cores: well below 1 means the load generator was the limit. */
   serverBusy: number;
   errors: number;
   exportRequests: number;
@@ -276,7 +276,7 @@ export async function runHttpSuite(options: HttpOptions) {
         load_generator: 'autocannon (programmatic, in the orchestrating process)',
         cpu_per_request: 'server utime + stime from /proc/<pid>/stat over the measured interval / requests completed',
         server_busy:
-          'server CPU seconds / measured seconds; well below 1 means the load generator (one core of a shared 2-core machine) was the limit, so that configuration’s requests/s is a floor',
+          'server CPU seconds (all threads: GC and I/O helpers too, so above 1 is possible) / measured seconds; well below 1 means the load generator (one core of a shared 2-core machine) was the limit, so that configuration’s requests/s is a floor',
         peak_rss: 'server VmHWM from /proc/<pid>/status at the end of each segment, max over rounds',
       },
       variant: main!.description,
