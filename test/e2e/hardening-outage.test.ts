@@ -170,4 +170,34 @@ describe('hardening: SIGTERM under load', function () {
       await collector.stop();
     }
   });
+
+  it('a stalled collector cannot hold the exit past APITRAIL_SHUTDOWN_TIMEOUT_MS, and says what it left behind', async function () {
+    const binary = await requireCollector(this);
+    const collector = await startCollector(binary, 'local-file.yaml');
+    const sink = await startOtlpSink(collector.otlpHttpEndpoint);
+    await sink.setMode({ kind: 'stall' });
+    const app = await startApp({
+      script: 'test/fixtures/stats-app.cjs',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        // Far longer than the shutdown budget: only the budget can end the flush.
+        OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
+        OTEL_BLRP_EXPORT_TIMEOUT: '600000',
+        OTEL_BSP_EXPORT_TIMEOUT: '600000',
+        APITRAIL_SHUTDOWN_TIMEOUT_MS: '1500',
+      },
+    });
+    try {
+      const responses = await boundedLoad(100, 8, (n) => fetch(`${app.baseUrl}/api/v1/scans?n=${n}`));
+      expect(responses.every((response) => response.status === 200)).to.equal(true);
+      expect(await app.stop()).to.deep.equal({ code: null, signal: 'SIGTERM' });
+      expect(app.stderr()).to.include('apitrail: flush did not finish within 1500 ms');
+    } finally {
+      await app.stop();
+      await sink.stop();
+      await collector.stop();
+    }
+  });
 });
