@@ -122,22 +122,23 @@ export function figures(node: unknown, prefix = ''): [string, unknown][] {
   return Object.entries(node).flatMap(([key, child]) => figures(child, prefix === '' ? key : `${prefix}.${key}`));
 }
 
-const HTTP_COLUMNS = [
-  'throughput',
-  'p50',
-  'p99',
-  'cpu_per_request',
-  'server_busy',
-  'peak_rss',
-  'errors',
-  'export_requests',
-] as const;
+/** Per-configuration figure → column heading, in table order. */
+const HTTP_COLUMNS: readonly (readonly [string, string])[] = [
+  ['throughput', 'requests/s'],
+  ['p50', 'p50'],
+  ['p99', 'p99'],
+  ['cpu_per_request', 'server CPU/request'],
+  ['server_busy', 'server busy'],
+  ['peak_rss', 'peak RSS'],
+  ['errors', 'errors'],
+  ['export_requests', 'OTLP requests to the sink'],
+];
 
 function httpSection(title: string, section: Record<string, unknown>, labels: Record<string, string>): string {
   const configurations = (section.configurations ?? {}) as Record<string, unknown>;
   const rows = Object.entries(configurations).map(([name, figures]) => [
     labels[name] ?? name,
-    ...HTTP_COLUMNS.map((column) => formatFigure(lookup(figures, column) ?? figures)),
+    ...HTTP_COLUMNS.map(([column]) => formatFigure(lookup(figures, column) ?? figures)),
   ]);
   const ratioRows = Object.entries((section.ratios ?? {}) as Record<string, Record<string, unknown>>).map(
     ([name, ratios]) => [
@@ -155,19 +156,7 @@ function httpSection(title: string, section: Record<string, unknown>, labels: Re
     `### ${title}`,
     '',
     ...(written === '' ? [] : [`What D wrote to its NDJSON file over all rounds (warm-up included): ${written}.`, '']),
-    table(
-      [
-        'configuration',
-        'requests/s',
-        'p50',
-        'p99',
-        'server CPU/request',
-        'peak RSS',
-        'errors',
-        'OTLP requests to the sink',
-      ],
-      rows,
-    ),
+    table(['configuration', ...HTTP_COLUMNS.map(([, heading]) => heading)], rows),
     '',
     table(['ratio', 'throughput', 'p50', 'p99', 'server CPU/request'], ratioRows),
   ].join('\n');

@@ -80,6 +80,30 @@ describe('bench results renderer', () => {
     );
   });
 
+  it('gives every row of every table as many cells as its header', () => {
+    const data = results();
+    const http = data.http as { configurations: Record<string, unknown> };
+    http.configurations.full = {
+      throughput: measured(900, 'requests/s'),
+      p50: measured(1, 'ms'),
+      p99: measured(3, 'ms'),
+      cpu_per_request: measured(40, 'µs'),
+      server_busy: measured(1, 'cores'),
+      peak_rss: measured(100, 'MiB'),
+      errors: measured(0, 'requests'),
+      export_requests: measured(7, 'OTLP requests'),
+    };
+    const cells = (line: string): number => line.replace(/\\\|/g, '').split('|').length;
+    const tables = renderMarkdown(data, '')
+      .split(/\n(?!\|)/)
+      .map((block) => block.split('\n').filter((line) => line.startsWith('|')))
+      .filter((lines) => lines.length > 0);
+    expect(tables.length).to.be.greaterThan(3);
+    for (const lines of tables) {
+      for (const line of lines) expect(cells(line), line).to.equal(cells(lines[0]!));
+    }
+  });
+
   it('renders the targets table with met/missed, the HTTP tables and the findings', () => {
     const markdown = renderMarkdown(results(), '## What was found\n\nThe hot path.');
     expect(markdown).to.include('| C/B throughput (apitrail full stack vs plain OTel) | 0.95 ratio | >= 0.9 | met |');
