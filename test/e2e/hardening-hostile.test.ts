@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { boundedLoad } from '../helpers/load.ts';
 import { rawRequest, type RawResponse } from '../helpers/raw-http.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -215,11 +215,7 @@ describe('hardening: hostile input', function () {
     );
     const env = {
       OTEL_SERVICE_NAME: 'hardening-hostile',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_LOGS_EXPORTER: 'otlp,ndjson',
-      OTEL_BLRP_SCHEDULE_DELAY: '100',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...exportingTo(collector, 'otlp,ndjson'),
       APITRAIL_API_KEYS_FILE: registry,
       APITRAIL_API_KEY_QUERY_PARAM: 'api_key',
       APITRAIL_JWT_IDENTITY_CLAIMS: 'sub,iss',

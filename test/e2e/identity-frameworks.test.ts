@@ -2,7 +2,7 @@
 // setIdentity(), and error responses become OWASP security events at the real collector.
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -53,11 +53,7 @@ for (const framework of ['express', 'fastify'] as const) {
         script: `examples/${framework}/server.js`,
         env: {
           OTEL_SERVICE_NAME: `identity-${framework}`,
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'otlp',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          OTEL_BSP_SCHEDULE_DELAY: '100',
-          OTEL_BLRP_SCHEDULE_DELAY: '100',
+          ...exportingTo(collector),
           EXAMPLE_API_KEYS_FILE: writeKeysFile([key]),
         },
       });

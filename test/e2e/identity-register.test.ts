@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -55,11 +55,7 @@ describe('identity end to end: register → real collector, and NDJSON', functio
       script: 'examples/node-http/server.js',
       env: {
         OTEL_SERVICE_NAME: 'identity-e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp,ndjson',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        ...exportingTo(collector, 'otlp,ndjson'),
         APITRAIL_API_KEYS_FILE: writeKeysFile([registered]),
         APITRAIL_API_KEY_QUERY_PARAM: 'api_key',
         APITRAIL_JWT_IDENTITY_CLAIMS: 'sub',

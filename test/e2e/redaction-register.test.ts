@@ -6,7 +6,7 @@
 // base64, while non-secret look-alikes survive.
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import {
   generatedSecrets,
   leakedSecrets,
@@ -46,11 +46,7 @@ describe('redaction end to end: startApitrail → real collector and NDJSON', fu
       loader: 'none',
       env: {
         OTEL_SERVICE_NAME: 'redaction-e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp,ndjson',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        ...exportingTo(collector, 'otlp,ndjson'),
         APITRAIL_REDACT_SUMMARY: 'true',
       },
     });

@@ -3,7 +3,7 @@
 // records as NDJSON.
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -19,11 +19,7 @@ describe('walking skeleton: register → OTLP → real collector, and NDJSON loc
       script: 'examples/node-http/server.js',
       env: {
         OTEL_SERVICE_NAME: 'skeleton-e2e',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_LOGS_EXPORTER: 'otlp,ndjson',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
+        ...exportingTo(collector, 'otlp,ndjson'),
       },
     });
     const scans = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws&limit=100`, {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -64,11 +64,7 @@ for (const scenario of SCENARIOS) {
         loader: scenario.loader ?? 'require',
         env: {
           OTEL_SERVICE_NAME: 'winston-e2e',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'otlp',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          OTEL_BSP_SCHEDULE_DELAY: '100',
-          OTEL_BLRP_SCHEDULE_DELAY: '100',
+          ...exportingTo(collector),
           DEMO_API_KEY: valid.key,
           ...scenario.env,
         },

@@ -80,3 +80,17 @@ export async function startCollector(
     stop: () => collector.stop(),
   };
 }
+
+/**
+ * The environment of an app sending traces and logs to `collector` over OTLP, with batches flushed
+ * every 100 ms so tests need not wait. `logsExporters` may add `ndjson`.
+ */
+export function exportingTo(collector: RunningCollector, logsExporters = 'otlp'): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: logsExporters,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+  };
+}
