@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHmac, randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -9,6 +10,7 @@ import {
   getRequestContext,
   guard,
   faultCounts,
+  HmacSha256,
   neutralizeControlCharacters,
   readBoolean,
   readEnum,
@@ -98,5 +100,22 @@ describe('@apitrail/core', () => {
     const ndjson = FIELD_MAPPINGS.map((mapping) => mapping.ndjson);
     expect(new Set(attributes).size).to.equal(attributes.length);
     expect(new Set(ndjson).size).to.equal(ndjson.length);
+  });
+
+  describe('HmacSha256', () => {
+    it('matches RFC 4231 test case 1 and node:crypto for keys shorter, equal to and longer than a block', () => {
+      expect(new HmacSha256(Buffer.alloc(20, 0x0b)).hex('Hi ', 'There')).to.equal(
+        'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7',
+      );
+      const hmac = new HmacSha256(Buffer.from('key'));
+      expect(hmac.hex('a')).to.equal(hmac.hex('a'), 'the key is reused, never consumed');
+      for (const length of [1, 32, 63, 64, 65, 200]) {
+        const key = randomBytes(length);
+        const message = randomBytes(300).toString('latin1');
+        expect(new HmacSha256(key).hex(message), `key of ${length} bytes`).to.equal(
+          createHmac('sha256', key).update(message).digest('hex'),
+        );
+      }
+    });
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import {
   ApitrailConfigError,
+  HmacSha256,
   readBoolean,
   readEnum,
   readEnumList,
@@ -31,8 +32,8 @@ export interface IdentityConfig {
   /** Query parameter that may carry an API key; unset means keys in URLs are not looked for. */
   readonly apiKeyQueryParam?: string;
   readonly keyRegistry?: KeyRegistry;
-  /** Key of the HMAC that turns unregistered keys into stable pseudonyms (and keys the cache). */
-  readonly fingerprintKey: Buffer;
+  /** The HMAC that turns unregistered keys into stable pseudonyms (and keys the cache). */
+  readonly fingerprintMac: HmacSha256;
   /** False when the fingerprint key was generated at startup (fingerprints then differ per process). */
   readonly fingerprintKeyConfigured: boolean;
   readonly trustTenantHeader: boolean;
@@ -75,7 +76,7 @@ export function readIdentityConfig(env: Environment): IdentityConfig {
     apiKeyHeaders,
     ...(apiKeyQueryParam === undefined ? {} : { apiKeyQueryParam }),
     ...(registryFile === undefined ? {} : { keyRegistry: loadKeyRegistry('APITRAIL_API_KEYS_FILE', registryFile) }),
-    fingerprintKey: fingerprint.key,
+    fingerprintMac: new HmacSha256(fingerprint.key),
     fingerprintKeyConfigured: fingerprint.configured,
     trustTenantHeader: readBoolean(env, 'APITRAIL_TRUST_TENANT_HEADER', false),
     tenantHeader: headerName(

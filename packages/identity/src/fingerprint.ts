@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { HmacSha256 } from '@apitrail/core';
 
 /** Hex characters of the HMAC kept as `api_key.fingerprint` (96 bits: no collisions in practice). */
 const FINGERPRINT_HEX_LENGTH = 24;
@@ -8,8 +8,8 @@ const FINGERPRINT_HEX_LENGTH = 24;
  * key, and truncated as the `api_key.fingerprint` pseudonym). Keyed, so that a leaked fingerprint
  * cannot be checked against a list of candidate keys without the fingerprint key.
  */
-export function keyedDigest(fingerprintKey: Buffer, secret: string): string {
-  return createHmac('sha256', fingerprintKey).update(secret, 'utf8').digest('hex');
+export function keyedDigest(fingerprintMac: HmacSha256, secret: string): string {
+  return fingerprintMac.hex(secret);
 }
 
 export function fingerprintOf(digest: string): string {

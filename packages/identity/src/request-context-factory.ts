@@ -136,7 +136,7 @@ export function createRequestContextFactory(options: IdentityOptions = {}): Requ
   }
 
   function identifyApiKey(requestContext: RequestContext, secret: string, inQuery: boolean): void {
-    const digest = keyedDigest(config.fingerprintKey, secret);
+    const digest = keyedDigest(config.fingerprintMac, secret);
     requestContext.identity = {
       authenticationMethod: 'api_key',
       isApiKeyRequest: true,

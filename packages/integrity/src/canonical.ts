@@ -1,5 +1,4 @@
-import { ATTR_INTEGRITY_MAC } from '@apitrail/core';
-import { HmacSha256 } from './hmac.js';
+import { ATTR_INTEGRITY_MAC, HmacSha256 } from '@apitrail/core';
 
 /** Builds the canonical text by hand: the general path, for objects with digit-leading keys. */
 function canonicalByHand(value: unknown): string {

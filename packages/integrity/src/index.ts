@@ -1,6 +1,5 @@
 export { readIntegrityConfig, readKeyFile, integrityKey, MIN_KEY_BYTES, type IntegrityConfig } from './config.js';
 export { canonicalJson, RecordMac } from './canonical.js';
-export { HmacSha256 } from './hmac.js';
 export { ChainSigner } from './chain-signer.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { HmacSha256 } from '@apitrail/core';
 
 export const REDACTION_MODES = ['redact', 'hash', 'last4', 'drop'] as const;
 export type RedactionMode = (typeof REDACTION_MODES)[number];
@@ -20,8 +20,8 @@ export function createCensor(mode: RedactionMode, hashKey: string | undefined): 
   switch (mode) {
     case 'hash': {
       if (hashKey === undefined) throw new Error('hash mode needs a key');
-      return (secret) =>
-        `[REDACTED:${createHmac('sha256', hashKey).update(secret).digest('hex').slice(0, HASH_LENGTH)}]`;
+      const mac = new HmacSha256(Buffer.from(hashKey, 'utf8'));
+      return (secret) => `[REDACTED:${mac.hex(secret).slice(0, HASH_LENGTH)}]`;
     }
     case 'last4':
       return (secret) => (secret.length >= LAST4_MIN_LENGTH ? `${REDACTED}${secret.slice(-4)}` : REDACTED);
