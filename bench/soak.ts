@@ -56,6 +56,8 @@ async function soak() {
               note: 'least-squares slope of RSS samples over the second half of the run',
             },
       rss_samples: { value: samples.length, unit: 'samples' },
+      // Not a figure: the trajectory behind the slope, [minute, MiB] every 10 s.
+      rss_series: samples.map(([minute, mib]) => [round(minute, 2), round(mib, 1)]),
     };
   } finally {
     clearInterval(sampler);
