@@ -33,14 +33,17 @@ export class ChainSigner {
   }
 
   sign(record: ReadWriteLogRecord): void {
-    record.setAttributes({
+    const chainAttributes = {
       [ATTR_INTEGRITY_CHAIN_ID]: this.chainId,
       [ATTR_INTEGRITY_SEQUENCE]: this.sequence + 1,
       [ATTR_INTEGRITY_PREVIOUS_MAC]: this.previousMac,
       [ATTR_INTEGRITY_KEY_ID]: this.keyId,
-    });
-    const mac = this.macs.of(toNdjsonObject(record));
-    record.setAttribute(ATTR_INTEGRITY_MAC, mac);
+    };
+    // The MAC covers the record as it will be exported, chain attributes included: they are added
+    // to the NDJSON object directly (unmapped attributes keep their OTel names there, and the
+    // canonical form sorts keys), so the SDK record is converted and validated only once.
+    const mac = this.macs.of({ ...toNdjsonObject(record), ...chainAttributes });
+    record.setAttributes({ ...chainAttributes, [ATTR_INTEGRITY_MAC]: mac });
     this.sequence++;
     this.previousMac = mac;
   }
