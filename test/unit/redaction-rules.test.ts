@@ -51,6 +51,14 @@ describe('redaction: rules', () => {
       expect(redactor.redactText('q=hello%20world')).to.equal('q=hello%20world');
     });
 
+    it('redacts an unquoted key=value secret whole even when it holds a form feed or vertical tab', () => {
+      for (const control of ['\f', '\v', '\u00a0']) {
+        const tail = randomString(16);
+        const redacted = redactor.redactText(`config passwd=${randomString(8)}${control}${tail} end`);
+        expect(redacted, JSON.stringify(control)).to.not.include(tail);
+      }
+    });
+
     it('redacts the whole credential of an Authorization value written in free text, for every scheme', () => {
       for (const scheme of ['Bearer', 'Basic', 'Token', 'ApiKey', 'Api-Key', 'API-KEY']) {
         const secret = randomString(32);

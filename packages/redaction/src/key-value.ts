@@ -8,7 +8,7 @@
 // `+` is a space in form-encoded text.
 export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{0,3}';
 export const KEY_VALUE_VALUE_SOURCE =
-  '(?:\\\\{0,7}"[^"\\n]{1,1024}"|\\\\{0,7}\'[^\'\\n]{1,1024}\'|[^\\s&"\',;<>=]{1,1024})';
+  '(?:\\\\{0,7}"[^"\\n]{1,1024}"|\\\\{0,7}\'[^\'\\n]{1,1024}\'|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
 
 /** Groups: text before the key, the key, the separator, the value (with its quotes, if any). */
 export function keyValuePattern(): RegExp {
@@ -25,7 +25,9 @@ export function unquoted(value: string): { open: string; inner: string; close: s
     : { open: quoted[1]!, inner: quoted[2]!, close: quoted[3]! };
 }
 
-const UNQUOTED_END = /[\s&"',;<>]/;
+// Only the separators people type end an unquoted value: a form feed, vertical tab or exotic space
+// inside a secret is more likely part of it than a delimiter, and cutting there leaked the rest.
+const UNQUOTED_END = /[ \t\r\n&"',;<>]/;
 const AFTER_CLOSING_QUOTE = /[\s,;&}\])\\]/;
 const LINE_END = /[&\r\n]/;
 
