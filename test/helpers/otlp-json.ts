@@ -62,11 +62,14 @@ interface ResourceSpans {
   scopeSpans?: { scope?: { name?: string }; spans?: Record<string, unknown>[] }[];
 }
 
+/** The JSON objects of an NDJSON / OTLP-JSON file, one per non-blank line. */
+function* jsonLines<T>(text: string): Generator<T> {
+  for (const line of text.split('\n')) if (line.trim() !== '') yield JSON.parse(line) as T;
+}
+
 export function decodeLogLines(text: string): ExportedLogRecord[] {
   const records: ExportedLogRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const payload = JSON.parse(line) as { resourceLogs?: ResourceLogs[] };
+  for (const payload of jsonLines<{ resourceLogs?: ResourceLogs[] }>(text)) {
     for (const resourceLogs of payload.resourceLogs ?? []) {
       const resource = decodeAttributes(resourceLogs.resource?.attributes);
       for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
@@ -92,9 +95,7 @@ export function decodeLogLines(text: string): ExportedLogRecord[] {
 
 export function decodeSpanLines(text: string): ExportedSpan[] {
   const spans: ExportedSpan[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const payload = JSON.parse(line) as { resourceSpans?: ResourceSpans[] };
+  for (const payload of jsonLines<{ resourceSpans?: ResourceSpans[] }>(text)) {
     for (const resourceSpans of payload.resourceSpans ?? []) {
       const resource = decodeAttributes(resourceSpans.resource?.attributes);
       for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
@@ -141,9 +142,7 @@ interface ResourceMetrics {
 /** The data points of every Sum metric in OTLP-JSON metric lines (what the count connector emits). */
 export function decodeSumPointLines(text: string): ExportedSumPoint[] {
   const points: ExportedSumPoint[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const payload = JSON.parse(line) as { resourceMetrics?: ResourceMetrics[] };
+  for (const payload of jsonLines<{ resourceMetrics?: ResourceMetrics[] }>(text)) {
     for (const resourceMetrics of payload.resourceMetrics ?? []) {
       const resource = decodeAttributes(resourceMetrics.resource?.attributes);
       for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {

@@ -110,44 +110,47 @@ function withAttributes(params: SecurityEventParams, extra: Record<string, strin
   return { ...params, attributes: { ...params.attributes, ...defined(extra) } };
 }
 
+/**
+ * An emitter for one event whose typed parameter (`pick`) becomes one attribute: the explicit
+ * events below differ only in their name and that attribute.
+ */
+function eventWith<P extends SecurityEventParams>(
+  name: SecurityEventName,
+  attribute: string,
+  pick: (params: P) => string | undefined,
+): (params?: P) => void {
+  return (params = {} as P) => emitSecurityEvent(name, withAttributes(params, { [attribute]: pick(params) }));
+}
+
+const authnEvent = (name: SecurityEventName) => eventWith<AuthnParams>(name, ATTR_AUTH_METHOD, (p) => p.method);
+const authzEvent = (name: SecurityEventName) => eventWith<AuthzParams>(name, ATTR_AUTHZ_RESOURCE, (p) => p.resource);
+const tokenEvent = (name: SecurityEventName): ((params: TokenParams) => void) =>
+  eventWith<TokenParams>(name, ATTR_AUTH_TOKEN_ID, (p) => p.tokenId);
+
 /** Explicit security events for app code, named after the OWASP Logging Vocabulary. */
 export const securityEvents = {
-  authnSuccess: (params: AuthnParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnLoginSuccess, withAttributes(params, { [ATTR_AUTH_METHOD]: params.method })),
-  authnSuccessAfterFail: (params: AuthnParams = {}): void =>
-    emitSecurityEvent(
-      OWASP_EVENTS.authnLoginSuccessAfterFail,
-      withAttributes(params, { [ATTR_AUTH_METHOD]: params.method }),
-    ),
-  authnFail: (params: AuthnParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnLoginFail, withAttributes(params, { [ATTR_AUTH_METHOD]: params.method })),
-  authnFailMax: (params: AuthnParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnLoginFailMax, withAttributes(params, { [ATTR_AUTH_METHOD]: params.method })),
+  authnSuccess: authnEvent(OWASP_EVENTS.authnLoginSuccess),
+  authnSuccessAfterFail: authnEvent(OWASP_EVENTS.authnLoginSuccessAfterFail),
+  authnFail: authnEvent(OWASP_EVENTS.authnLoginFail),
+  authnFailMax: authnEvent(OWASP_EVENTS.authnLoginFailMax),
   authnLock: (params: SecurityEventParams = {}): void => emitSecurityEvent(OWASP_EVENTS.authnLoginLock, params),
-  authzFail: (params: AuthzParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authzFail, withAttributes(params, { [ATTR_AUTHZ_RESOURCE]: params.resource })),
-  authzChange: (params: AuthzParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authzChange, withAttributes(params, { [ATTR_AUTHZ_RESOURCE]: params.resource })),
-  authzAdmin: (params: AuthzParams = {}): void =>
-    emitSecurityEvent(OWASP_EVENTS.authzAdmin, withAttributes(params, { [ATTR_AUTHZ_RESOURCE]: params.resource })),
-  inputValidationFail: (params: InputValidationParams = {}): void =>
-    emitSecurityEvent(
-      OWASP_EVENTS.inputValidationFail,
-      withAttributes(params, { [ATTR_INPUT_VALIDATION_FIELD]: params.field }),
-    ),
-  rateLimitExceeded: (params: RateLimitParams = {}): void =>
-    emitSecurityEvent(
-      OWASP_EVENTS.excessRateLimitExceeded,
-      withAttributes(params, { [ATTR_RATE_LIMIT_NAME]: params.limit }),
-    ),
-  tokenCreated: (params: TokenParams): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnTokenCreated, withAttributes(params, { [ATTR_AUTH_TOKEN_ID]: params.tokenId })),
-  tokenRevoked: (params: TokenParams): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnTokenRevoked, withAttributes(params, { [ATTR_AUTH_TOKEN_ID]: params.tokenId })),
-  tokenReuse: (params: TokenParams): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnTokenReuse, withAttributes(params, { [ATTR_AUTH_TOKEN_ID]: params.tokenId })),
-  tokenDeleted: (params: TokenParams): void =>
-    emitSecurityEvent(OWASP_EVENTS.authnTokenDelete, withAttributes(params, { [ATTR_AUTH_TOKEN_ID]: params.tokenId })),
+  authzFail: authzEvent(OWASP_EVENTS.authzFail),
+  authzChange: authzEvent(OWASP_EVENTS.authzChange),
+  authzAdmin: authzEvent(OWASP_EVENTS.authzAdmin),
+  inputValidationFail: eventWith<InputValidationParams>(
+    OWASP_EVENTS.inputValidationFail,
+    ATTR_INPUT_VALIDATION_FIELD,
+    (p) => p.field,
+  ),
+  rateLimitExceeded: eventWith<RateLimitParams>(
+    OWASP_EVENTS.excessRateLimitExceeded,
+    ATTR_RATE_LIMIT_NAME,
+    (p) => p.limit,
+  ),
+  tokenCreated: tokenEvent(OWASP_EVENTS.authnTokenCreated),
+  tokenRevoked: tokenEvent(OWASP_EVENTS.authnTokenRevoked),
+  tokenReuse: tokenEvent(OWASP_EVENTS.authnTokenReuse),
+  tokenDeleted: tokenEvent(OWASP_EVENTS.authnTokenDelete),
   /** Any other OWASP vocabulary event (`malicious_*`, `session_*`, `sys_*`, ...). */
   emit: (name: SecurityEventName, params: SecurityEventParams = {}): void => emitSecurityEvent(name, params),
 } as const;
