@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp } from '../helpers/app.ts';
@@ -32,7 +32,10 @@ describe('integrity chains through the real collector, verified by apitrail veri
 
   before(async function () {
     const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
+    collector = await startCollector(binary, [
+      'local-file.yaml',
+      resolve('test/fixtures/collector-small-batches.yaml'),
+    ]);
     workDir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-'));
     ndjsonFile = join(workDir, 'shared.ndjson');
     const apps = await Promise.all(

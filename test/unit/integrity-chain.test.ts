@@ -156,6 +156,12 @@ describe('integrity chain', () => {
     expect(kinds(verify(key, records.slice(0, 15)))).to.deep.equal(['truncated']);
   });
 
+  it('does not pass an input with no signed records: emptied, or left with unsigned records only', () => {
+    expect(kinds(verify(key, []))).to.deep.equal(['truncated']);
+    const unsigned = { ...records[2], [ATTR_INTEGRITY_MAC]: undefined, [ATTR_INTEGRITY_CHAIN_ID]: undefined };
+    expect(kinds(verify(key, [unsigned]))).to.include('truncated');
+  });
+
   it('reports a wrong key once per chain instead of a flood of MAC mismatches', () => {
     const report = verify(newKey(), records);
     expect(kinds(report)).to.deep.equal(['wrong_key']);

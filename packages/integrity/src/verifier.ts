@@ -182,6 +182,14 @@ export class ChainVerifier {
         closed,
       });
     }
+    // An emptied file, or one whose every chain was removed, must not read as "nothing found".
+    if (chains.length === 0)
+      this.report(
+        'truncated',
+        undefined,
+        undefined,
+        'no signed records: the input is empty or every chain was removed',
+      );
     return { records: this.records, chains, findings: this.findings };
   }
 
