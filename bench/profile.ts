@@ -1,4 +1,4 @@
-// `node bench/profile.ts <configuration> [--variant <name>] [--seconds N]`: runs one HTTP benchmark
+// `node bench/profile.ts <configuration> [--variant <name>] [--seconds N] [--top N]`: runs one HTTP benchmark
 // configuration under --cpu-prof with the same load as `npm run bench`, then prints self time per
 // package and the hottest functions in µs per request (startup and warm-up included, so the
 // figures are upper bounds). This is how the findings in BENCHMARKS.md were obtained.
@@ -21,12 +21,13 @@ function option(name: string, fallback: string): string {
 const configuration = process.argv[2] as Configuration;
 if (!(configuration in CONFIGURATION_LABELS)) {
   throw new Error(
-    `usage: node bench/profile.ts <${Object.keys(CONFIGURATION_LABELS).join('|')}> [--variant name] [--seconds N]`,
+    `usage: node bench/profile.ts <${Object.keys(CONFIGURATION_LABELS).join('|')}> [--variant name] [--seconds N] [--top N]`,
   );
 }
 const variant = VARIANTS.find((candidate) => candidate.name === option('--variant', 'trivial'));
 if (variant === undefined) throw new Error(`--variant must be one of ${VARIANTS.map(({ name }) => name).join(', ')}`);
 const seconds = Number(option('--seconds', '8'));
+const top = Number(option('--top', '25'));
 
 const scratch = await mkdtemp(join(tmpdir(), 'apitrail-profile-'));
 const sink = await startListening(['bench/http/sink.ts']);
@@ -58,7 +59,7 @@ try {
       '',
       '| function (self time) | µs/request |',
       '| --- | --- |',
-      ...hottestFunctions(profile, 25).map(row),
+      ...hottestFunctions(profile, top).map(row),
       '',
     ].join('\n'),
   );
