@@ -1,7 +1,8 @@
 // Hardening: secret-leak fuzzing. Thousands of synthetic secrets of every format the redaction rules
 // know, raw and re-encoded, go into every place a request or a log can carry text, through the whole
 // stack (instrumentation-http with every credential header captured, winston, the OTel APIs, the
-// redaction processors, the batch exporters) into the real collector and the local NDJSON file.
+// redaction processors, the batch exporters) into the real collector, the local NDJSON file and the
+// file the app's own winston transport writes.
 // Not one fragment of any of them may come out. Benign look-alikes must come out unharmed.
 import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -160,11 +161,14 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
   let collector: RunningCollector;
   let app: RunningApp;
   let ndjsonFile: string;
+  let winstonFile: string;
 
   before(async function () {
     const binary = await requireCollector(this);
     collector = await startCollector(binary, 'local-file.yaml');
-    ndjsonFile = join(await mkdtemp(join(tmpdir(), 'apitrail-fuzz-')), 'audit.ndjson');
+    const directory = await mkdtemp(join(tmpdir(), 'apitrail-fuzz-'));
+    ndjsonFile = join(directory, 'audit.ndjson');
+    winstonFile = join(directory, 'app.log');
     app = await startApp({
       script: 'test/fixtures/secrets-app.cjs',
       loader: 'none',
@@ -174,6 +178,7 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_LOGS_EXPORTER: 'otlp,ndjson',
         APITRAIL_NDJSON_FILE: ndjsonFile,
+        WINSTON_LOCAL_FILE: winstonFile,
         OTEL_BLRP_MAX_QUEUE_SIZE: '200000',
         OTEL_BSP_MAX_QUEUE_SIZE: '200000',
         OTEL_BLRP_SCHEDULE_DELAY: '200',
@@ -218,7 +223,7 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
     );
   }
 
-  it('not one fragment of thousands of synthetic secrets reaches the collector or the NDJSON file', async () => {
+  it('not one fragment of thousands of synthetic secrets reaches the collector, the NDJSON file or the app’s log file', async () => {
     const formats = Object.keys(SECRET_FORMATS);
     const cases = Object.keys(VARIANTS).flatMap((variant) =>
       formats.flatMap((format) => Array.from({ length: PER_FORMAT_AND_VARIANT }, () => ({ variant, format }))),
@@ -247,14 +252,20 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
     const raw = await collector.rawOutput();
     const ndjson = await readFile(ndjsonFile, 'utf8');
     expect(ndjson.split('\n').filter((line) => line.includes('"apitrail.api_request"'))).to.have.length(cases.length);
+    const local = await readFile(winstonFile, 'utf8');
+    expect(local.split('\n').filter((line) => line.includes('"request details"'))).to.have.length(cases.length);
     // Leaks re-encoded on the way out count too: percent-decoded, and card digits regrouped.
-    const views = [raw, ndjson].flatMap((text) => [text, decodePercent(text), text.replace(/(\d)[ +-](?=\d)/g, '$1')]);
+    const views = [raw, ndjson, local].flatMap((text) => [
+      text,
+      decodePercent(text),
+      text.replace(/(\d)[ +-](?=\d)/g, '$1'),
+    ]);
     const leaks = new Map<string, string>();
     for (const view of views) for (const core of findCores(view, cores)) leaks.set(core, cores.get(core)!);
     process.stdout.write(
       `      secrets: ${cases.length} (${formats.length} formats × ${Object.keys(VARIANTS).length} encodings), ` +
         `positions: ${SECRET_POSITIONS.length}, fragments searched: ${cores.size}, secrets leaked: ${new Set(leaks.values()).size}, ` +
-        `exported bytes searched: ${raw.length + ndjson.length}\n`,
+        `bytes searched: ${raw.length + ndjson.length + local.length}\n`,
     );
     expect(leaks.size, `leaked fragments:\n${describeLeaks(leaks, views)}`).to.equal(0);
   });

@@ -162,7 +162,8 @@ export class Bounder {
 const NO_KEYS: ReadonlySet<string> = new Set();
 const ERROR_KEYS = ['name', 'message', 'stack', 'cause'] as const;
 
-function readSafely(source: object, key: string): unknown {
+/** `source[key]`, or a placeholder naming what a getter or Proxy trap threw. */
+export function readSafely(source: object, key: string): unknown {
   try {
     return (source as Record<string, unknown>)[key];
   } catch (error) {

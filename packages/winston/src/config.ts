@@ -1,5 +1,7 @@
-import { readEnum, type Environment } from '@apitrail/core';
+import { readBoolean, readEnum, type Environment } from '@apitrail/core';
+import type { Redactor } from '@apitrail/redaction';
 import { KNOWN_LEVELS } from './levels.js';
+import { redactorFromEnvironment } from './redaction.js';
 
 export const LOG_FORMATS = ['ndjson', 'human_readable'] as const;
 export type LogFormatName = (typeof LOG_FORMATS)[number];
@@ -20,4 +22,22 @@ export function readWinstonConfig(env: Environment = process.env): WinstonConfig
     format: readEnum(env, 'APITRAIL_LOG_FORMAT', LOG_FORMATS, 'ndjson'),
     level: readEnum(env, 'APITRAIL_LOG_LEVEL', KNOWN_LEVELS, 'info'),
   };
+}
+
+export interface LocalRedactionOptions {
+  /**
+   * What redacts the lines the app's own transports (Console, File, ...) print, or `false` to leave
+   * them as the app's formats make them. Default: the `APITRAIL_REDACT_*` rule set, unless
+   * `APITRAIL_REDACT_LOCAL_LOGS=false`. The exported copy is redacted by the SDK's processor either way.
+   */
+  readonly localRedaction?: Redactor | false;
+}
+
+/** The redactor of the app's own transports; throws ApitrailConfigError naming a bad variable. */
+export function localRedactor(
+  option: Redactor | false | undefined,
+  env: Environment = process.env,
+): Redactor | undefined {
+  if (option !== undefined) return option === false ? undefined : option;
+  return readBoolean(env, 'APITRAIL_REDACT_LOCAL_LOGS', true) ? redactorFromEnvironment(env) : undefined;
 }

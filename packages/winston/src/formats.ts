@@ -4,9 +4,8 @@ import { guard } from '@apitrail/core';
 import { formatHumanReadableFields } from '@apitrail/export';
 import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';
-import { attachContext } from './context-fields.js';
 import { fallbackLineObject, lineObject, type LineOptions } from './line.js';
-import { redactInfo, redactorFromEnvironment } from './redaction.js';
+import { contextualised, redactorFromEnvironment } from './redaction.js';
 import { MESSAGE, type LogInfo } from './record-keys.js';
 
 function format(step: (info: LogInfo) => void): Logform.Format {
@@ -25,22 +24,17 @@ export interface ContextFormatOptions {
 }
 
 /**
- * Adds `trace_id`, `span_id`, `trace_flags`, `request_id`, `api_key_id`, `api_key_name` and
- * `tenant_id` from the active context, then redacts the message and metadata (which become bounded
- * plain JSON). Put it first in `format.combine(...)`, so later formats see the redacted record.
+ * Passes on a redacted copy of the record (message, metadata as bounded plain JSON, the extra
+ * arguments `format.splat()` reads) with `trace_id`, `span_id`, `trace_flags`, `request_id`,
+ * `api_key_id`, `api_key_name` and `tenant_id` from the active context. Put it first in
+ * `format.combine(...)`, so later formats see the redacted record.
  */
 export function apitrailContext(options: ContextFormatOptions = {}): Logform.Format {
   const redactor = options.redactor ?? redactorFromEnvironment();
-  return format((info) =>
-    guard(
-      'winston context format',
-      () => {
-        attachContext(info);
-        redactInfo(info, redactor, options.bounds);
-      },
-      undefined,
-    ),
-  );
+  return {
+    transform: (info) =>
+      contextualised(info as unknown as LogInfo, redactor, options.bounds) as unknown as Logform.TransformableInfo,
+  };
 }
 
 function lineOrFallback(info: LogInfo, options: LineOptions): Record<string, unknown> {
@@ -76,9 +70,13 @@ export function apitrailFormat(
     apitrailContext(options),
     config.format === 'ndjson' ? ndjsonFormat(options) : humanReadableFormat(options),
   ];
-  return format((info) => {
-    for (const step of steps) step.transform(info as unknown as Logform.TransformableInfo);
-  });
+  return {
+    transform: (info) =>
+      steps.reduce<Logform.TransformableInfo | boolean>(
+        (record, step) => (typeof record === 'boolean' ? record : step.transform(record)),
+        info,
+      ),
+  };
 }
 
 /**

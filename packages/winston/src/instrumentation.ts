@@ -4,13 +4,15 @@ import {
   InstrumentationNodeModuleFile,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
+import type { Redactor } from '@apitrail/redaction';
 import { INSTRUMENTATION_VERSION, WINSTON_INSTRUMENTATION_NAME } from '@apitrail/core';
+import { localRedactor, type LocalRedactionOptions } from './config.js';
 import { restoringBridge, writeWithContext, type Method } from './instrument-logger.js';
 import type { ApitrailLogTransportOptions } from './transport.js';
 
 const SUPPORTED = ['>=3 <4'];
 
-export interface ApitrailWinstonInstrumentationConfig extends InstrumentationConfig {
+export interface ApitrailWinstonInstrumentationConfig extends InstrumentationConfig, LocalRedactionOptions {
   bridge?: ApitrailLogTransportOptions;
 }
 
@@ -43,12 +45,18 @@ function unpatch(prototype: LoggerPrototype, name: keyof LoggerPrototype): void 
 /**
  * Zero-code winston support, patched where instrumentation-winston patches it (`Logger#write` and
  * `Logger#configure`, plus `Logger#clear`, in `winston/lib/winston/logger.js`), so loggers built
- * through `createLogger`, `winston.loggers`, `new winston.Logger` and the default logger are all
- * covered, with their own formats and transports left as they are.
+ * through `createLogger`, `winston.loggers`, `new winston.Logger`, their children and the default
+ * logger are all covered, whenever they were created and whatever transports they get later. The
+ * loggers' own formats and transports stay as they are; what they are given is redacted.
+ * Throws ApitrailConfigError naming a bad `APITRAIL_REDACT_*` variable.
  */
 export class ApitrailWinstonInstrumentation extends InstrumentationBase<ApitrailWinstonInstrumentationConfig> {
+  /** Read once, at startup: a bad variable must stop the process there, not at the first log line. */
+  private readonly localRedactor: Redactor | undefined;
+
   constructor(config: ApitrailWinstonInstrumentationConfig = {}) {
     super(WINSTON_INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, config);
+    this.localRedactor = localRedactor(config.localRedaction);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -56,9 +64,12 @@ export class ApitrailWinstonInstrumentation extends InstrumentationBase<Apitrail
       'winston/lib/winston/logger.js',
       SUPPORTED,
       (Logger: { prototype: LoggerPrototype }) => {
-        patch(Logger.prototype, 'write', writeWithContext);
+        const { bridge } = this.getConfig();
+        patch(Logger.prototype, 'write', (write) =>
+          writeWithContext(write, { redactor: this.localRedactor, bounds: bridge?.bounds }),
+        );
         for (const name of ['configure', 'clear'] as const) {
-          patch(Logger.prototype, name, (method) => restoringBridge(method, this.getConfig().bridge));
+          patch(Logger.prototype, name, (method) => restoringBridge(method, bridge));
         }
         return Logger;
       },

@@ -62,6 +62,9 @@ export function lineObject(info: LogInfo, options: LineOptions = {}): Record<str
   return object;
 }
 
+/** The message of a record apitrail could not read (or redact): none of the app's text. */
+export const UNSERIALISABLE_MESSAGE = '[unserialisable log record]';
+
 /** What a line says when even building it failed: still valid JSON, still marked. */
 export function fallbackLineObject(info: LogInfo, options: LineOptions = {}): Record<string, Plain> {
   let level = 'INFO';
@@ -73,7 +76,7 @@ export function fallbackLineObject(info: LogInfo, options: LineOptions = {}): Re
   return {
     [NDJSON_FIELDS.timestamp]: new Date().toISOString(),
     [NDJSON_FIELDS.level]: level.slice(0, 32),
-    [NDJSON_FIELDS.message]: '[unserialisable log record]',
+    [NDJSON_FIELDS.message]: UNSERIALISABLE_MESSAGE,
     [NDJSON_FIELDS.logger]: options.logger ?? APP_LOGGER_NAME,
     [TRUNCATED_FIELD]: true,
   };

@@ -14,6 +14,12 @@ export const EMIT_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context
 /** Names of the fields apitrail added from the context, which the bridge does not send twice. */
 export const INJECTED_FIELDS = Symbol.for('apitrail.winston.injected_fields');
 
+/**
+ * The redactor a record was redacted with (by the register's patch or `apitrailContext()`): a later
+ * `apitrailContext()` with the same rule set leaves the record as it is instead of redacting it again.
+ */
+export const REDACTED_BY = Symbol.for('apitrail.winston.redacted_by');
+
 /** Set when `apitrailContext()` already cut the record's metadata to its bounds. */
 export const TRUNCATED = Symbol.for('apitrail.winston.truncated');
 

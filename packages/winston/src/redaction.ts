@@ -1,26 +1,195 @@
-import { createRedactor, readRedactionConfig, type Redactor } from '@apitrail/redaction';
-import type { Environment } from '@apitrail/core';
-import { Bounder, type Bounds, type Plain } from './bounded.js';
-import { injectedFields } from './context-fields.js';
-import { messageText } from './line.js';
-import { TRUNCATED, type LogInfo } from './record-keys.js';
+import { REDACTED, createRedactor, readRedactionConfig, type Redactor } from '@apitrail/redaction';
+import type { AnyValue } from '@opentelemetry/api';
+import { guard, type Environment } from '@apitrail/core';
+import { Bounder, readSafely, type Bounds, type Plain } from './bounded.js';
+import { attachContext, injectedFields } from './context-fields.js';
+import { UNSERIALISABLE_MESSAGE, levelName, messageText } from './line.js';
+import { LEVEL, REDACTED_BY, SPLAT, TRUNCATED, type LogInfo } from './record-keys.js';
+
+/**
+ * One compiled rule set per configuration: the register's patch and an `apitrailContext()` the app
+ * also put in its format then hold the same redactor, which is how the format sees that a record
+ * is already redacted. Few configurations exist in one process; the cap only bounds odd callers.
+ */
+const redactors = new Map<string, Redactor>();
+const MAX_CACHED_REDACTORS = 16;
 
 /** The rule set `APITRAIL_REDACT_*` configures, the same one the SDK's redaction processor uses. */
 export function redactorFromEnvironment(env: Environment = process.env): Redactor {
-  return createRedactor(readRedactionConfig(env));
+  const config = readRedactionConfig(env);
+  const key = JSON.stringify(config);
+  let redactor = redactors.get(key);
+  if (redactor === undefined) {
+    if (redactors.size >= MAX_CACHED_REDACTORS) redactors.clear();
+    redactor = createRedactor(config);
+    redactors.set(key, redactor);
+  }
+  return redactor;
+}
+
+/** Properties that are not enumerable on an Error, yet the app's formats print them (`format.errors()`, `%s`). */
+const ERROR_TEXT_KEYS = ['message', 'stack'] as const;
+const ERROR_KEYS: ReadonlySet<string> = new Set([...ERROR_TEXT_KEYS, 'cause']);
+
+/** The redaction of one record: one rule set, one length budget. */
+class Redaction {
+  readonly bounder: Bounder;
+
+  constructor(
+    readonly redactor: Redactor,
+    bounds: Bounds | undefined,
+  ) {
+    this.bounder = new Bounder(bounds);
+  }
+
+  text(value: unknown): string {
+    return this.redactor.redactText(messageText(value, this.bounder));
+  }
+
+  /** Bounded plain JSON, redacted: what becomes of metadata. */
+  plain(value: unknown): Plain | undefined {
+    const bounded = this.bounder.value(value);
+    return bounded === undefined ? undefined : (this.redactor.redactValue(bounded) as Plain);
+  }
+
+  /** Own enumerable fields of `source` except `skip`, with the key rules applied to their names. */
+  fields(source: object, skip: ReadonlySet<string>): Record<string, Plain> {
+    return this.redactor.redactValue(this.bounder.fields(source, skip) as AnyValue) as Record<string, Plain>;
+  }
+
+  /** An Error stays one (formats test `instanceof Error`); anything else becomes redacted text or plain JSON. */
+  value(value: unknown): unknown {
+    if (value instanceof Error) return this.error(value);
+    return typeof value === 'string' ? this.text(value) : this.plain(value);
+  }
+
+  /**
+   * A stand-in for an Error the app logged: its prototype, so `instanceof`, `format.errors()`, `%s`
+   * and `util.inspect` treat it as the original, with message and stack redacted (a V8 stack is an
+   * accessor bound to the original, so it becomes a plain string) and other fields as plain copies.
+   */
+  error(error: Error): Error {
+    const copy = Object.create(Object.getPrototypeOf(error) as object | null) as Error;
+    for (const key of ERROR_TEXT_KEYS) copyOwn(copy, error, key, (value) => this.text(value));
+    copyOwn(copy, error, 'cause', (value) => this.plain(value));
+    return Object.assign(copy, this.fields(error, ERROR_KEYS));
+  }
+}
+
+/** Own property `key` of `source`, transformed, on `target` with the same enumerability. */
+function copyOwn(target: object, source: object, key: string, transform: (value: unknown) => unknown): void {
+  const descriptor = Object.getOwnPropertyDescriptor(source, key);
+  if (descriptor === undefined) return;
+  const value = transform(descriptor.get === undefined ? descriptor.value : readSafely(source, key));
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: descriptor.enumerable });
+}
+
+const LEVEL_ONLY = ['level'];
+/** Copied as they are, or redacted on their own. */
+const NOT_METADATA: ReadonlySet<string> = new Set([...LEVEL_ONLY, ...ERROR_KEYS]);
+
+/** The placeholders `util.format` fills, which `format.splat()` counts; `%%` is a literal `%`. */
+const PLACEHOLDERS = /(%[scdjifoO%])/;
+/**
+ * Stands for an argument in the template: long enough for the rules that censor a token after its
+ * context (`Bearer `, `https://user:`), shaped like no secret format, so it is censored only there.
+ */
+const PROBE = 'zprobe0zprobe1zprobe2';
+
+/**
+ * A message with extra arguments (`logger.info('password=%s', pw)`) is a template `format.splat()`
+ * may fill in later, behind apitrail's redaction. Its text is redacted between the placeholders
+ * (a key rule would take `%s` itself for the secret, and every argument would shift), and an
+ * argument whose place in the template a rule censors is censored whole.
+ */
+function redactedTemplate(template: string, args: unknown[], redaction: Redaction): string {
+  const parts = template.split(PLACEHOLDERS);
+  const filled = parts.flatMap((part, index) => (index % 2 === 1 && part !== '%%' ? [index] : []));
+  filled.slice(0, args.length).forEach((placeholder, argument) => {
+    const probe = parts.map((part, index) => (index === placeholder ? PROBE : index % 2 === 1 ? '' : part)).join('');
+    if (!redaction.redactor.redactText(probe).includes(PROBE)) args[argument] = REDACTED;
+  });
+  return parts.map((part, index) => (index % 2 === 0 ? redaction.text(part) : part)).join('');
 }
 
 /**
- * Replaces the record's message and metadata with bounded, redacted plain copies (the app's own
- * objects are never mutated). Metadata dropped by the bounds is removed, and the record marked.
- * The context fields are apitrail's own and stay as they are.
+ * The redacted copy of an argument whose fields winston merged into the record unchanged (`logger.info(msg,
+ * meta)`): taken from the record's redacted fields rather than redacted a second time.
  */
-export function redactInfo(info: LogInfo, redactor: Redactor, bounds?: Bounds): void {
-  const bounder = new Bounder(bounds);
-  const kept = new Set(['level', 'message', ...injectedFields(info)]);
-  info.message = redactor.redactText(messageText(info.message, bounder));
-  const fields = redactor.redactValue(bounder.fields(info, kept)) as Record<string, Plain>;
-  for (const key of Object.keys(info)) if (!kept.has(key) && !(key in fields)) Reflect.deleteProperty(info, key);
-  Object.assign(info, fields);
-  if (bounder.truncated) info[TRUNCATED] = true;
+function mergedArgument(argument: unknown, info: LogInfo, fields: Record<string, Plain>): Plain | undefined {
+  if (typeof argument !== 'object' || argument === null || Object.getPrototypeOf(argument) !== Object.prototype) {
+    return undefined;
+  }
+  const copy: Record<string, Plain> = {};
+  for (const [key, value] of Object.entries(argument)) {
+    if (!Object.hasOwn(fields, key) || info[key] !== value) return undefined;
+    copy[key] = fields[key]!;
+  }
+  return copy;
+}
+
+/**
+ * A redacted copy of a winston record (the record itself is often the app's own object: winston
+ * logs `logger.info(obj)` and `logger.error(err)` as they are): message, stack and metadata
+ * (nested objects, arrays, Errors) bounded and redacted, and the extra arguments too, since
+ * `format.splat()` interpolates them into the message and merges them back as metadata. winston's
+ * symbols and apitrail's context fields are kept as they are; an Error record stays an Error.
+ */
+export function redactedRecord(info: LogInfo, redactor: Redactor, bounds?: Bounds): LogInfo {
+  const record = (info instanceof Error ? Object.create(Object.getPrototypeOf(info) as object | null) : {}) as LogInfo;
+  for (const symbol of Object.getOwnPropertySymbols(info)) {
+    if (Object.prototype.propertyIsEnumerable.call(info, symbol)) record[symbol] = info[symbol];
+  }
+  const injected = injectedFields(info);
+  const kept = injected.length === 0 ? LEVEL_ONLY : ['level', ...injected];
+  for (const key of kept) if (Object.hasOwn(info, key)) record[key] = info[key];
+
+  const redaction = new Redaction(redactor, bounds);
+  const skip = injected.length === 0 ? NOT_METADATA : new Set([...NOT_METADATA, ...injected]);
+  const fields = redaction.fields(info, skip);
+  // Their own budget: the metadata winston merged into the record is usually among them again.
+  const splat = info[SPLAT];
+  const argumentRedaction = Array.isArray(splat) ? new Redaction(redactor, bounds) : undefined;
+  const args =
+    argumentRedaction === undefined
+      ? []
+      : (splat as unknown[]).map((item) => mergedArgument(item, info, fields) ?? argumentRedaction.value(item));
+  copyOwn(record, info, 'message', (message) => {
+    if (message instanceof Error) return redaction.error(message);
+    return typeof message === 'string' && args.length > 0 && PLACEHOLDERS.test(message)
+      ? redactedTemplate(message, args, redaction)
+      : redaction.text(message);
+  });
+  copyOwn(record, info, 'stack', (stack) => redaction.text(stack));
+  copyOwn(record, info, 'cause', (cause) => redaction.value(cause));
+  Object.assign(record, fields);
+  if (argumentRedaction !== undefined) record[SPLAT] = args;
+
+  if (redaction.bounder.truncated || argumentRedaction?.bounder.truncated === true || info[TRUNCATED] === true) {
+    record[TRUNCATED] = true;
+  }
+  record[REDACTED_BY] = redactor;
+  return record;
+}
+
+/** What a record becomes when redacting it failed: nothing of the app's text, still a line. */
+function unredactable(info: LogInfo): LogInfo {
+  const level = guard('winston redaction', () => levelName(info), 'info');
+  return { level, [LEVEL]: level, message: UNSERIALISABLE_MESSAGE, [TRUNCATED]: true };
+}
+
+/**
+ * The record with the context fields added and its message, metadata and extra arguments redacted
+ * (a copy: the app's objects are never changed). A record the same rule set already redacted (the
+ * register's patch runs before the logger's formats) is only given the context fields.
+ */
+export function contextualised(info: LogInfo, redactor: Redactor, bounds?: Bounds): LogInfo {
+  const record = guard(
+    'winston redaction',
+    () => (info[REDACTED_BY] === redactor ? info : redactedRecord(info, redactor, bounds)),
+    undefined,
+  );
+  const safe = record ?? unredactable(info);
+  guard('winston context', () => attachContext(safe), undefined);
+  return safe;
 }
