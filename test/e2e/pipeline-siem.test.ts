@@ -98,7 +98,20 @@ const SECURITY_EVENTS: CraftedLogRecord[] = [
     },
   },
 ];
-const CRAFTED_IDS = SECURITY_EVENTS.map((event) => event.attributes!['correlation.id'] as string);
+/**
+ * Header values over CEF's maximum lengths (Device Version 31, Signature ID 1023, Name 512), made of
+ * characters the header escapes, so that each limit falls between a backslash and the character it
+ * escapes; the name's `é` is one character and two UTF-8 bytes. Sent under their own scope version.
+ */
+const LONG_SCOPE = { name: 'apitrail.security', version: `ab${'|'.repeat(40)}` };
+const LONG_EVENT: CraftedLogRecord = {
+  eventName: `authn_${'|'.repeat(700)}`,
+  severityNumber: WARN,
+  severityText: 'WARN',
+  body: 'é|'.repeat(300),
+  attributes: { 'event.category': 'authentication', 'tenant.id': 'acme', 'correlation.id': 'sec-long-1' },
+};
+const CRAFTED_IDS = [...SECURITY_EVENTS, LONG_EVENT].map((event) => event.attributes!['correlation.id'] as string);
 /** Requests to the Express example whose responses apitrail itself turns into OWASP events. */
 const APP_SECURITY_IDS = ['app-wrong-key', 'app-other-tenant'];
 const SECURITY_IDS = [...CRAFTED_IDS, ...APP_SECURITY_IDS];
@@ -171,6 +184,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     await express.stop();
 
     await sendLogs(agent.otlpHttpEndpoint, RESOURCE, SECURITY_SCOPE, SECURITY_EVENTS);
+    await sendLogs(agent.otlpHttpEndpoint, RESOURCE, LONG_SCOPE, [LONG_EVENT]);
     await sendLogs(agent.otlpHttpEndpoint, RESOURCE, { name: 'app' }, [
       { body: 'an ordinary application log line', severityNumber: 9, attributes: { 'correlation.id': 'plain-1' } },
     ]);
@@ -260,6 +274,15 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     expect(hostile.cef.extensions.src).to.equal('198.51.100.23');
     expect(hostile.cef.signatureId).to.equal('input_validation_fail');
     expect(hostile.priority, 'a sender cannot set the syslog priority').to.equal(84);
+
+    // parseCef refused any header field over its limit; each was cut at its limit, less the
+    // backslash the cut would have separated from its `|`.
+    const long = byId.get('sec-long-1')!;
+    expect(long.cef.deviceVersion).to.equal(`ab${'|'.repeat(14)}`);
+    expect(long.cef.signatureId).to.equal(`authn_${'|'.repeat(508)}`);
+    expect(long.cef.name).to.equal(`${'é|'.repeat(170)}é`);
+    expect(long.cef.severity).to.equal('6');
+    expect(long.msgId).to.equal(`authn_${'|'.repeat(26)}`);
   });
 
   it('delivers security events to Splunk HEC with the sourcetype, a per-tenant index and the token from env', async () => {

@@ -2,7 +2,9 @@
 // (Micro Focus "Implementing ArcSight CEF", rev. 25): `CEF:Version|Device Vendor|Device Product|
 // Device Version|Signature ID|Name|Severity|Extension`. Header fields escape `\` and `|` with a
 // backslash; extension values escape `\`, `=`, and encode line breaks as `\n` / `\r`. Any other
-// escape, or a stray backslash, is an error here, so a wrongly escaped message fails the test.
+// escape, or a stray backslash, is an error here, so a wrongly escaped message fails the test. So is
+// a header field longer than the specification's maximum, counted in characters as sent (escapes
+// included, the strictest reading).
 
 export interface CefMessage {
   version: string;
@@ -24,6 +26,15 @@ function unescape(text: string, escapes: Record<string, string>, where: string):
 }
 
 const HEADER_ESCAPES: Record<string, string> = { '\\': '\\', '|': '|' };
+
+/** Maximum lengths of the header fields after `CEF:Version`, in the specification's order. */
+export const CEF_HEADER_LIMITS = {
+  vendor: 63,
+  product: 63,
+  deviceVersion: 31,
+  signatureId: 1023,
+  name: 512,
+} as const;
 const EXTENSION_ESCAPES: Record<string, string> = { '\\': '\\', '=': '=', n: '\n', r: '\r' };
 
 /** Indexes of `char` in `text` that are not escaped by a backslash. */
@@ -58,6 +69,10 @@ export function parseCef(message: string): CefMessage {
   const fields = [-1, ...pipes].map((start, index) =>
     message.slice(start + 1, index < pipes.length ? pipes[index] : undefined),
   );
+  Object.values(CEF_HEADER_LIMITS).forEach((limit, index) => {
+    const length = [...fields[index + 1]!].length;
+    if (length > limit) throw new Error(`CEF header field ${index + 1} has ${length} characters, over ${limit}`);
+  });
   const [version, vendor, product, deviceVersion, signatureId, name, severity, extension] = fields.map(
     (field, index) => (index < 7 ? unescape(field, HEADER_ESCAPES, `header field ${index}`) : field),
   ) as [string, string, string, string, string, string, string, string];

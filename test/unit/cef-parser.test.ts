@@ -1,7 +1,7 @@
 // The CEF parser the syslog end-to-end test judges the pipeline with: checked here against the CEF
 // specification's own escaping examples, so a lenient parser cannot hide wrongly escaped output.
 import { expect } from 'chai';
-import { parseCef } from '../helpers/cef.ts';
+import { CEF_HEADER_LIMITS, parseCef } from '../helpers/cef.ts';
 
 describe('CEF parser (test helper)', () => {
   it('unescapes `\\|` and `\\\\` in header fields', () => {
@@ -29,5 +29,18 @@ describe('CEF parser (test helper)', () => {
     expect(() => parseCef('CEF:0|a|b|1|2|5|src=1.2.3.4')).to.throw(/7 unescaped/);
     expect(() => parseCef('CEF:0|a|b|1|2|n|5|src=1 src=2')).to.throw(/duplicate/);
     expect(() => parseCef('CEF:0|a|b|1|2|n|5|user=a=b')).to.throw(/invalid CEF extension key/);
+  });
+
+  it('rejects a header field over its maximum length, counting characters as sent', () => {
+    const header = (field: number, value: string): string => {
+      const fields = ['a', 'b', '1', '2', 'n'];
+      fields[field] = value;
+      return `CEF:0|${fields.join('|')}|5|`;
+    };
+    Object.values(CEF_HEADER_LIMITS).forEach((limit, field) => {
+      expect(() => parseCef(header(field, 'é'.repeat(limit)))).to.not.throw();
+      expect(() => parseCef(header(field, 'é'.repeat(limit + 1)))).to.throw(/over/);
+      expect(() => parseCef(header(field, `${'x'.repeat(limit - 1)}\\|`))).to.throw(/over/);
+    });
   });
 });
