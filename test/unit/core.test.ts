@@ -117,5 +117,25 @@ describe('@apitrail/core', () => {
         );
       }
     });
+
+    it('equals createHmac for messages around block boundaries, beyond its buffer, multi-part and non-ASCII', () => {
+      const key = randomBytes(32);
+      const hmac = new HmacSha256(key);
+      const reference = (...parts: string[]) => {
+        const expected = createHmac('sha256', key);
+        for (const part of parts) expected.update(part, 'utf8');
+        return expected.digest('hex');
+      };
+      // Lengths around SHA-256's 55/56/64-byte padding edges, at the reused buffer's room (4 KB for
+      // 3 bytes per character), past it, past what it keeps (64 KB), then a short message after them.
+      for (const length of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1365, 1366, 30_000, 70_000, 3]) {
+        const message = randomBytes(length).toString('hex').slice(0, length);
+        expect(hmac.hex(message), `${length} characters`).to.equal(reference(message));
+      }
+      const unicode = ['é€😀', '\u0000\u2028', '\ud800 lone surrogate \udfff', 'ü'.repeat(3000)];
+      for (const message of unicode) expect(hmac.hex(message)).to.equal(reference(message));
+      expect(hmac.hex(...unicode)).to.equal(reference(...unicode));
+      expect(hmac.hex()).to.equal(reference());
+    });
   });
 });
