@@ -287,6 +287,7 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
       'user-agent': `fuzz-agent/1.0 (${text})`,
     });
     const before = await outputFiles();
+    const localBefore = (await readFile(winstonFile)).length;
     await boundedLoad(samples.length, 8, async (n) => {
       for (const [id, text] of [
         [`benign-${n}`, samples[n]!.value],
@@ -300,8 +301,9 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
       async () => ((await exportedAuditIds('control-')).size === samples.length ? true : undefined),
       120_000,
     );
-    // Only what the look-alike phase exported: searching the fuzz phase's output too would be slow.
-    const raw = await outputSince(before);
+    // Only what the look-alike phase wrote: searching the fuzz phase's output too would be slow.
+    const local = (await readFile(winstonFile)).subarray(localBefore).toString('utf8');
+    const raw = `${await outputSince(before)}\n${local}`;
     const count = (needle: string): number => {
       let total = 0;
       for (let at = raw.indexOf(needle); at !== -1; at = raw.indexOf(needle, at + needle.length)) total++;
