@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SeverityNumber, TraceFlags } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { formatHumanReadable, queryParamsObject, toNdjsonObject } from '@apitrail/export';
+import { formatHumanReadable, isoTimestamp, queryParamsObject, toNdjsonObject } from '@apitrail/export';
 
 function record(overrides: Partial<ReadableLogRecord>): ReadableLogRecord {
   return {
@@ -100,6 +100,48 @@ describe('NDJSON audit record format', () => {
     >;
     const line = JSON.stringify(toNdjsonObject(record({ attributes: hostileAttributes })));
     expect(line).to.include('"__proto__":"attr"').and.to.include('"nested":{"__proto__":"deep"}');
+  });
+
+  it('gives records sharing attribute keys the keys of their own body, event, span context and null values', () => {
+    const attributes = { 'http.request.method': 'GET', 'url.query': 'a=1', 'custom.attribute': 'x' };
+    const span = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
+    const base = ['timestamp', 'level', 'message', 'logger'];
+    const keysOf = (overrides: Partial<ReadableLogRecord>) => Object.keys(toNdjsonObject(record(overrides)));
+    // Each shape twice: the second one reuses what the first worked out.
+    for (let pass = 0; pass < 2; pass++) {
+      expect(keysOf({ attributes })).to.deep.equal([...base, 'event', 'method', 'query_params', 'custom.attribute']);
+      expect(keysOf({ attributes, eventName: undefined, body: { a: 1 }, spanContext: span })).to.deep.equal([
+        ...base,
+        'body',
+        'method',
+        'query_params',
+        'custom.attribute',
+        'trace_id',
+        'span_id',
+        'trace_flags',
+      ]);
+      const withNulls = { ...attributes, 'url.query': null, 'custom.attribute': undefined, level: null } as never;
+      const object = toNdjsonObject(record({ attributes: withNulls }));
+      expect(Object.keys(object)).to.deep.equal([...base, 'event', 'method']);
+      expect(object.level, 'a null attribute does not erase a field of the same name').to.equal('INFO');
+      const overridden = toNdjsonObject(record({ attributes: { ...attributes, level: 'custom', method: 'raw' } }));
+      expect(overridden).to.deep.include({ level: 'custom', method: 'raw' });
+      expect(Object.keys(overridden).slice(0, 6)).to.deep.equal([...base, 'event', 'method']);
+    }
+  });
+
+  it('formats timestamps as Date.prototype.toISOString does, across seconds, before 1970 and past year 9999', () => {
+    const seconds = [
+      0, -1, 1_705_329_022, 1_705_329_023, 1_705_329_022, 253_402_300_799, 253_402_300_800, -62_198_755_200,
+    ];
+    const nanos = [0, 999_999, 1_000_000, 9_999_999, 99_999_999, 123_456_789, 999_999_999];
+    for (const second of seconds)
+      for (const nano of nanos)
+        expect(isoTimestamp([second, nano]), `${second}s ${nano}ns`).to.equal(
+          new Date(second * 1000 + Math.floor(nano / 1e6)).toISOString(),
+        );
+    expect(() => isoTimestamp([Number.NaN, 0])).to.throw(RangeError);
+    expect(() => isoTimestamp([8.64e12, 1_000_000])).to.throw(RangeError);
   });
 
   it('decodes query strings like a web framework does', () => {

@@ -1,13 +1,26 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { FIELD_MAPPINGS, NDJSON_FIELDS, type FieldMapping } from '@apitrail/core';
-
-const MAPPED_ATTRIBUTES: ReadonlySet<string> = new Set(FIELD_MAPPINGS.map((mapping) => mapping.attribute));
+import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core';
 
 export type NdjsonObject = Record<string, unknown>;
 
+/** Date's range: ±8.64e15 ms around the epoch. */
+const MAX_DATE_MS = 8.64e15;
+/** The text up to the seconds of the last second formatted: records come many to a second. */
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
+/** The record time as ISO 8601 UTC, truncated to the millisecond (`Date.prototype.toISOString`). */
 export function isoTimestamp(time: HrTime): string {
-  return new Date(time[0] * 1000 + Math.floor(time[1] / 1e6)).toISOString();
+  const epochMs = time[0] * 1000 + Math.floor(time[1] / 1e6);
+  if (!Number.isSafeInteger(epochMs) || Math.abs(epochMs) > MAX_DATE_MS) return new Date(epochMs).toISOString();
+  const second = Math.floor(epochMs / 1000);
+  if (second !== cachedSecond) {
+    // Up to and including the '.' before the milliseconds, whatever the year's width.
+    cachedSecondText = new Date(second * 1000).toISOString().slice(0, -4);
+    cachedSecond = second;
+  }
+  return `${cachedSecondText}${String(epochMs - second * 1000).padStart(3, '0')}Z`;
 }
 
 /**
@@ -63,36 +76,117 @@ function levelOf(record: ReadableLogRecord): string {
   return LEVEL_BY_SEVERITY.find(([floor]) => severity >= floor)?.[1] ?? 'INFO';
 }
 
+/** Where one attribute goes: its NDJSON name, and the mapping that shapes its value (none: kept as is). */
+interface AttributeField {
+  readonly attribute: string;
+  readonly name: string;
+  readonly mapping: FieldMapping | undefined;
+}
+
+/**
+ * The NDJSON keys of records with one set of attribute keys (every audit record shares one), in
+ * output order, worked out once. Each object is a clone of `template` filled in place: that keeps
+ * V8's fast object layout, where an object built key by key becomes a dictionary beyond a dozen
+ * keys, on which JSON.stringify and key enumeration (the exporter, the integrity MAC) are slower.
+ */
+interface NdjsonLayout {
+  readonly attributeKeys: readonly string[];
+  readonly withBody: boolean;
+  readonly withEvent: boolean;
+  readonly withSpan: boolean;
+  readonly fields: readonly AttributeField[];
+  readonly template: Readonly<NdjsonObject>;
+}
+
+/** A body that is not a string: its JSON value, beside an empty `message`. */
+const BODY_FIELD = 'body';
+
+const MAPPING_BY_ATTRIBUTE: ReadonlyMap<string, FieldMapping> = new Map(
+  FIELD_MAPPINGS.map((mapping) => [mapping.attribute, mapping]),
+);
+
+/** Bounded: records with ever-new attribute sets must not grow memory. */
+const MAX_LAYOUTS = 32;
+const layouts: NdjsonLayout[] = [];
+
+/** The audit fields in Prowler's order, then any other attribute under its OTel name. */
+function attributeFields(attributeKeys: readonly string[]): AttributeField[] {
+  const present = new Set(attributeKeys);
+  const mapped = FIELD_MAPPINGS.filter((mapping) => present.has(mapping.attribute)).map((mapping) => ({
+    attribute: mapping.attribute,
+    name: mapping.ndjson,
+    mapping,
+  }));
+  const unmapped = attributeKeys
+    .filter((key) => !MAPPING_BY_ATTRIBUTE.has(key))
+    .map((key) => ({ attribute: key, name: key, mapping: undefined }));
+  return [...mapped, ...unmapped];
+}
+
+function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
+  const attributeKeys = Object.keys(record.attributes);
+  const withEvent = record.eventName !== undefined;
+  const withSpan = record.spanContext !== undefined;
+  for (const layout of layouts) {
+    if (
+      layout.withBody === withBody &&
+      layout.withEvent === withEvent &&
+      layout.withSpan === withSpan &&
+      sameKeys(layout.attributeKeys, attributeKeys)
+    )
+      return layout;
+  }
+  const fields = attributeFields(attributeKeys);
+  const keys = [
+    NDJSON_FIELDS.timestamp,
+    NDJSON_FIELDS.level,
+    NDJSON_FIELDS.message,
+    NDJSON_FIELDS.logger,
+    ...(withBody ? [BODY_FIELD] : []),
+    ...(withEvent ? [NDJSON_FIELDS.event] : []),
+    ...fields.map((field) => field.name),
+    ...(withSpan ? [NDJSON_FIELDS.traceId, NDJSON_FIELDS.spanId, NDJSON_FIELDS.traceFlags] : []),
+  ];
+  // fromEntries defines every key as data, `__proto__` included; later duplicates keep the first place.
+  const template = Object.fromEntries(keys.map((key) => [key, undefined]));
+  const layout = { attributeKeys, withBody, withEvent, withSpan, fields, template };
+  layouts.unshift(layout);
+  if (layouts.length > MAX_LAYOUTS) layouts.pop();
+  return layout;
+}
+
 /**
  * One log record as the object of an NDJSON line, with the seed's field names: `timestamp` (ISO
  * 8601 UTC), `level`, `message`, `logger`, then the audit fields in Prowler's order, then any other
- * attribute under its OTel name, then `trace_id`, `span_id` and `trace_flags`.
+ * attribute under its OTel name, then `trace_id`, `span_id` and `trace_flags`. Attributes whose
+ * value is null are left out.
  */
 export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
-  const object: NdjsonObject = {
-    [NDJSON_FIELDS.timestamp]: isoTimestamp(record.hrTime),
-    [NDJSON_FIELDS.level]: levelOf(record),
-    [NDJSON_FIELDS.message]: typeof record.body === 'string' ? record.body : '',
-    [NDJSON_FIELDS.logger]: record.instrumentationScope.name,
-  };
-  if (record.body !== undefined && record.body !== null && typeof record.body !== 'string')
-    object.body = jsonValue(record.body);
-  if (record.eventName !== undefined) object[NDJSON_FIELDS.event] = record.eventName;
-  const { attributes } = record;
-  for (const mapping of FIELD_MAPPINGS) {
-    const value = attributes[mapping.attribute];
-    if (value !== undefined && value !== null) object[mapping.ndjson] = mappedValue(mapping, value);
+  const { body, attributes, spanContext } = record;
+  const withBody = body !== undefined && body !== null && typeof body !== 'string';
+  const layout = layoutOf(record, withBody);
+  // Every key of the template exists on the clone, so plain assignment sets data, even `__proto__`.
+  const object: NdjsonObject = { ...layout.template };
+  object[NDJSON_FIELDS.timestamp] = isoTimestamp(record.hrTime);
+  object[NDJSON_FIELDS.level] = levelOf(record);
+  object[NDJSON_FIELDS.message] = typeof body === 'string' ? body : '';
+  object[NDJSON_FIELDS.logger] = record.instrumentationScope.name;
+  if (withBody) object[BODY_FIELD] = jsonValue(body);
+  if (layout.withEvent) object[NDJSON_FIELDS.event] = record.eventName;
+  let leftOut = false;
+  for (const { attribute, name, mapping } of layout.fields) {
+    const value = attributes[attribute];
+    if (value === undefined || value === null) leftOut = true;
+    else object[name] = mapping === undefined ? jsonValue(value) : mappedValue(mapping, value);
   }
-  for (const key of Object.keys(attributes)) {
-    const value = attributes[key];
-    if (!MAPPED_ATTRIBUTES.has(key) && value !== undefined && value !== null) setOwn(object, key, jsonValue(value));
+  if (spanContext !== undefined) {
+    object[NDJSON_FIELDS.traceId] = spanContext.traceId;
+    object[NDJSON_FIELDS.spanId] = spanContext.spanId;
+    object[NDJSON_FIELDS.traceFlags] = spanContext.traceFlags;
   }
-  if (record.spanContext !== undefined) {
-    object[NDJSON_FIELDS.traceId] = record.spanContext.traceId;
-    object[NDJSON_FIELDS.spanId] = record.spanContext.spanId;
-    object[NDJSON_FIELDS.traceFlags] = record.spanContext.traceFlags;
-  }
-  return object;
+  // Only a null attribute without another value under its name leaves its key undefined (rare:
+  // the SDK drops null attributes); fromEntries keeps a `__proto__` key as data.
+  return leftOut ? Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) : object;
 }
 
 // JSON.stringify leaves DEL, the C1 controls and U+2028/U+2029 raw. They are valid JSON, but
