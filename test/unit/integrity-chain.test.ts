@@ -14,6 +14,7 @@ import {
   ATTR_INTEGRITY_MAC,
   ATTR_INTEGRITY_SEQUENCE,
   EVENT_API_REQUEST,
+  HmacSha256,
 } from '@apitrail/core';
 import { toNdjsonObject } from '@apitrail/export';
 import {
@@ -196,7 +197,138 @@ describe('canonical JSON (RFC 8785)', () => {
     const parsed = JSON.parse('{"a":1,"__proto__":{"x":1}}') as unknown;
     expect(canonicalJson(parsed)).to.equal('{"__proto__":{"x":1},"a":1}');
   });
+
+  it('gives the v1 MAC of a fixed record (files signed by earlier versions still verify)', () => {
+    // Key and record are fixtures, not secrets; the MAC was computed by the signer before its fast paths.
+    const record = JSON.parse(
+      '{"timestamp":"2026-01-15T09:00:00.123Z","level":"INFO","message":"GET /x \u00e9\\u2028","logger":"api",' +
+        '"query_params":{"b":["2","3"],"a":"1","10":"x","9":"y"},"status_code":200,"duration":0.004213,' +
+        '"tags":["x",{"z":1,"a":-0}],"__proto__":{"k":true},"\u20ac":1e21,"apitrail.integrity.seq":3,' +
+        '"apitrail.integrity.mac":"ignored"}',
+    ) as Record<string, unknown>;
+    expect(new RecordMac(Buffer.alloc(32, 0x0b)).of(record)).to.equal(
+      '8ab204eb68b1d4fd56683ecac83792dd04a309c1bb233bd5e148fd6c6e65d129',
+    );
+  });
+
+  it('equals an independent RFC 8785 serialisation for random records, also in the MAC', () => {
+    const random = seededRandom(0x8785);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const key = newKey();
+    const macs = new RecordMac(key);
+    const hmac = new HmacSha256(key);
+    // Record layouts recur (the canonicaliser caches them): few enough to repeat, more than it keeps.
+    const layouts = Array.from({ length: 24 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 30) }, () => pick(HOSTILE_KEYS)),
+    );
+    for (let round = 0; round < 3000; round++) {
+      const keys = pick(layouts);
+      const record = objectOf(round % 7 === 0 ? [...keys].reverse() : keys, () => randomValue(random, 2));
+      const expected = rfc8785(record);
+      expect(canonicalJson(record), `round ${round}`).to.equal(expected);
+      expect(canonicalJson(JSON.parse(JSON.stringify(record))), `round ${round}, read back`).to.equal(expected);
+      const withoutMac = { ...record, [ATTR_INTEGRITY_MAC]: undefined };
+      expect(macs.of(record), `round ${round}, MAC`).to.equal(hmac.hex('apitrail-integrity-v1\n', rfc8785(withoutMac)));
+    }
+  });
 });
+
+/** Keys that have tripped canonicalisers: integer-like, prototype names, non-BMP, lone surrogates, the MAC field. */
+const HOSTILE_KEYS = [
+  'a',
+  'b',
+  'Z',
+  '_',
+  '',
+  '0',
+  '9',
+  '10',
+  '1x',
+  '01',
+  '4294967295',
+  '__proto__',
+  'constructor',
+  'toString',
+  'toJSON',
+  'valueOf',
+  '\u00e9',
+  '\u20ac',
+  '\ud83d\ude00',
+  '\ud800',
+  '\uffff',
+  ATTR_INTEGRITY_MAC,
+  ATTR_INTEGRITY_SEQUENCE,
+  'query_params',
+  'timestamp',
+];
+const HOSTILE_STRINGS = [
+  '',
+  'plain',
+  'quote " back \\ slash',
+  'line\nbreak\u2028\u0000\u007f\u009b',
+  '\ud800\udc00',
+  '\udfff',
+  '\u00e9\u20ac',
+];
+const NUMBERS = [0, -0, 1, -1, 0.1, 200, 1e21, 1e-7, 5e-324, Number.MAX_SAFE_INTEGER, 0.004213, -123.456, Number.NaN];
+
+/** An object with `keys` as own data members (`__proto__` included), later duplicates overwriting earlier ones. */
+function objectOf(keys: readonly string[], valueOf: () => unknown): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (const key of keys)
+    Object.defineProperty(object, key, { value: valueOf(), enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+function randomValue(random: () => number, depth: number): unknown {
+  const kind = Math.floor(random() * (depth > 0 ? 8 : 6));
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  switch (kind) {
+    case 0:
+    case 1:
+      return pick(HOSTILE_STRINGS);
+    case 2:
+      return pick(NUMBERS);
+    case 3:
+      return random() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return undefined;
+    case 6:
+      return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth - 1));
+    default:
+      return objectOf(
+        Array.from({ length: Math.floor(random() * 5) }, () => pick(HOSTILE_KEYS)),
+        () => randomValue(random, depth - 1),
+      );
+  }
+}
+
+/** RFC 8785 written out plainly: the oracle for the optimised canonicaliser. */
+function rfc8785(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : rfc8785(item))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const members = Object.keys(object)
+      .filter((key) => object[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${rfc8785(object[key])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** mulberry32: a reproducible stream, so a failing round can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 describe('readIntegrityConfig', () => {
   it('is off without a key, and reads a key or a key file', () => {

@@ -1,6 +1,6 @@
-import { ATTR_INTEGRITY_MAC, HmacSha256 } from '@apitrail/core';
+import { ATTR_INTEGRITY_MAC, HmacSha256, sameKeys } from '@apitrail/core';
 
-/** Builds the canonical text by hand: the general path, for objects with digit-leading keys. */
+/** Builds the canonical text by hand: the general path, for objects whose keys cannot keep a sorted order. */
 function canonicalByHand(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
@@ -19,21 +19,78 @@ function canonicalByHand(value: unknown): string {
 }
 
 /**
+ * Whether an ordinary object written key by key keeps `key` in insertion order as data: V8
+ * enumerates integer-like keys first whatever the order, and `__proto__` would set the prototype.
+ */
+function placeable(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return key !== '__proto__' && !(first >= 48 && first <= 57);
+}
+
+/**
  * A copy with every object's keys inserted in sorted order, so JSON.stringify (native, faster)
- * writes them sorted. Null-prototype objects keep a `__proto__` key as data. V8 enumerates
- * integer-like keys first whatever the insertion order, so such objects set `needsHand`.
+ * writes them sorted. Objects with a key that cannot be placed set `needsHand`.
  */
 function sortedCopy(value: unknown, state: { needsHand: boolean }): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => sortedCopy(item, state));
   const object = value as Record<string, unknown>;
-  const copy = Object.create(null) as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
   for (const key of Object.keys(object).sort()) {
-    const first = key.charCodeAt(0);
-    if (first >= 48 && first <= 57) state.needsHand = true;
-    copy[key] = sortedCopy(object[key], state);
+    if (!placeable(key)) state.needsHand = true;
+    else copy[key] = sortedCopy(object[key], state);
   }
   return copy;
+}
+
+/**
+ * The top-level keys of records seen before (audit records, application logs and checkpoints each
+ * share one), with an object holding the keys to write in sorted order. Cloning that template and
+ * filling it keeps V8's fast object layout, where a sorted copy built key by key turns into a
+ * slow dictionary beyond a dozen keys: this is what makes canonicalisation cost about one
+ * JSON.stringify.
+ */
+interface Layout {
+  readonly keys: readonly string[];
+  readonly omittedKey: string | undefined;
+  readonly sortedKeys: readonly string[];
+  /** Undefined when a key cannot keep its place (integer-like, or `__proto__`, which is the prototype). */
+  readonly template: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Bounded: a file of records each shaped differently must not grow memory. */
+const MAX_LAYOUTS = 16;
+const layouts: Layout[] = [];
+
+function layoutOf(keys: readonly string[], omittedKey: string | undefined): Layout {
+  for (const layout of layouts) if (layout.omittedKey === omittedKey && sameKeys(layout.keys, keys)) return layout;
+  const sortedKeys = keys.filter((key) => key !== omittedKey).sort();
+  const template = sortedKeys.every(placeable)
+    ? Object.fromEntries(sortedKeys.map((key) => [key, undefined]))
+    : undefined;
+  const layout = { keys, omittedKey, sortedKeys, template };
+  layouts.unshift(layout);
+  if (layouts.length > MAX_LAYOUTS) layouts.pop();
+  return layout;
+}
+
+/** The canonical text of `value`, leaving out the top-level member `omittedKey`. */
+function canonicalText(value: unknown, omittedKey: string | undefined): string {
+  if (value === null || typeof value !== 'object') return canonicalByHand(value);
+  if (!Array.isArray(value)) {
+    const object = value as Record<string, unknown>;
+    const { sortedKeys, template } = layoutOf(Object.keys(object), omittedKey);
+    if (template !== undefined) {
+      const state = { needsHand: false };
+      const copy: Record<string, unknown> = { ...template };
+      for (const key of sortedKeys) copy[key] = sortedCopy(object[key], state);
+      if (!state.needsHand) return JSON.stringify(copy);
+    }
+    return canonicalByHand(omittedKey === undefined ? object : { ...object, [omittedKey]: undefined });
+  }
+  const state = { needsHand: false };
+  const copy = sortedCopy(value, state);
+  return state.needsHand ? canonicalByHand(value) : JSON.stringify(copy);
 }
 
 /**
@@ -42,9 +99,7 @@ function sortedCopy(value: unknown, state: { needsHand: boolean }): unknown {
  * Members whose value is undefined are left out, as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  const state = { needsHand: false };
-  const copy = sortedCopy(value, state);
-  return state.needsHand ? canonicalByHand(value) : (JSON.stringify(copy) ?? 'null');
+  return canonicalText(value, undefined);
 }
 
 /** Domain separation: a MAC over an apitrail record can never be mistaken for any other HMAC use of the key. */
@@ -65,6 +120,6 @@ export class RecordMac {
   }
 
   of(record: Readonly<Record<string, unknown>>): string {
-    return this.hmac.hex(MAC_DOMAIN, canonicalJson({ ...record, [ATTR_INTEGRITY_MAC]: undefined }));
+    return this.hmac.hex(MAC_DOMAIN, canonicalText(record, ATTR_INTEGRITY_MAC));
   }
 }

@@ -33,18 +33,24 @@ export class ChainSigner {
   }
 
   sign(record: ReadWriteLogRecord): void {
-    const chainAttributes = {
-      [ATTR_INTEGRITY_CHAIN_ID]: this.chainId,
-      [ATTR_INTEGRITY_SEQUENCE]: this.sequence + 1,
-      [ATTR_INTEGRITY_PREVIOUS_MAC]: this.previousMac,
-      [ATTR_INTEGRITY_KEY_ID]: this.keyId,
-    };
+    const sequence = this.sequence + 1;
     // The MAC covers the record as it will be exported, chain attributes included: they are added
     // to the NDJSON object directly (unmapped attributes keep their OTel names there, and the
-    // canonical form sorts keys), so the SDK record is converted and validated only once.
-    const mac = this.macs.of({ ...toNdjsonObject(record), ...chainAttributes });
-    record.setAttributes({ ...chainAttributes, [ATTR_INTEGRITY_MAC]: mac });
-    this.sequence++;
+    // canonical form sorts keys), so the SDK record is converted once, before the chain attributes
+    // turn its attribute object into a slower dictionary.
+    const object = toNdjsonObject(record);
+    object[ATTR_INTEGRITY_CHAIN_ID] = this.chainId;
+    object[ATTR_INTEGRITY_SEQUENCE] = sequence;
+    object[ATTR_INTEGRITY_PREVIOUS_MAC] = this.previousMac;
+    object[ATTR_INTEGRITY_KEY_ID] = this.keyId;
+    const mac = this.macs.of(object);
+    record
+      .setAttribute(ATTR_INTEGRITY_CHAIN_ID, this.chainId)
+      .setAttribute(ATTR_INTEGRITY_SEQUENCE, sequence)
+      .setAttribute(ATTR_INTEGRITY_PREVIOUS_MAC, this.previousMac)
+      .setAttribute(ATTR_INTEGRITY_KEY_ID, this.keyId)
+      .setAttribute(ATTR_INTEGRITY_MAC, mac);
+    this.sequence = sequence;
     this.previousMac = mac;
   }
 }
