@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SeverityNumber, TraceFlags } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { formatHumanReadable, isoTimestamp, queryParamsObject, toNdjsonObject } from '@apitrail/export';
+import { formatHumanReadable, isoTimestamp, ndjsonLine, queryParamsObject, toNdjsonObject } from '@apitrail/export';
 
 function record(overrides: Partial<ReadableLogRecord>): ReadableLogRecord {
   return {
@@ -142,6 +142,19 @@ describe('NDJSON audit record format', () => {
         );
     expect(() => isoTimestamp([Number.NaN, 0])).to.throw(RangeError);
     expect(() => isoTimestamp([8.64e12, 1_000_000])).to.throw(RangeError);
+  });
+
+  it('escapes DEL, C1 controls and U+2028/U+2029 in a line, in ASCII and non-ASCII lines, and nothing else', () => {
+    for (const unsafe of ['\u007f', '\u0080', '\u0085', '\u009b', '\u009f', '\u2028', '\u2029']) {
+      const escaped = `\\u${unsafe.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      for (const rest of ['', ' caf\u00e9']) {
+        const line = ndjsonLine({ text: `a${unsafe}b${rest}` });
+        expect(line).to.equal(`{"text":"a${escaped}b${rest}"}`);
+        expect((JSON.parse(line) as { text: string }).text).to.equal(`a${unsafe}b${rest}`);
+      }
+    }
+    for (const safe of ['plain ~ text', 'caf\u00e9 \u20ac \ud83d\ude00', '\u00a0', '\u007e\u00a0\u2027\u202a'])
+      expect(ndjsonLine({ text: safe })).to.equal(JSON.stringify({ text: safe }));
   });
 
   it('decodes query strings like a web framework does', () => {
