@@ -13,7 +13,8 @@ function escapeControl(character: string): string {
 }
 
 export function neutralizeControlCharacters(value: string): string {
-  return value.replace(CONTROL_CHARACTERS, escapeControl);
+  // Most strings have none, and a search is about three times cheaper than a replace with a callback.
+  return value.search(CONTROL_CHARACTERS) === -1 ? value : value.replace(CONTROL_CHARACTERS, escapeControl);
 }
 
 /** Truncates to `maxLength` UTF-16 units, marking the cut so readers know data was dropped. */
