@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import { ROOT_CONTEXT, logs, trace, type Attributes, type Context, type Logger } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROOT_CONTEXT, trace, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_AUTH_RESOLUTION,
   ATTR_EVENT_ACTION,
@@ -16,24 +16,18 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
   AUDIT_LOGGER_NAME,
   EVENT_API_REQUEST,
-  INSTRUMENTATION_VERSION,
+  globalLogger,
   neutralizeControlCharacters,
   setRequestContext,
 } from '@apitrail/core';
-import type { IncomingMessage } from 'node:http';
 import { identityAttributes } from './identity-attributes.js';
 import type { RequestState } from './request-state.js';
-import { splitRequestTarget } from './request-url.js';
 import { severityForStatus } from './severity.js';
 
 /** Status recorded when the client went away before a response was sent (nginx's convention). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-function logger(): Logger {
-  // Looked up per record (the SDK caches loggers): a logger cached before the SDK started, or from
-  // a provider since replaced, would drop audit records without a trace.
-  return logs.getLogger(AUDIT_LOGGER_NAME, INSTRUMENTATION_VERSION);
-}
+const logger = globalLogger(AUDIT_LOGGER_NAME);
 
 export interface AuditOutcome {
   readonly statusCode: number;
@@ -62,6 +56,17 @@ export function withoutKeyParameter(query: string, parameter: string | undefined
   return params.toString();
 }
 
+/** The finished request as the records about it see it. */
+export interface FinishedRequest {
+  readonly state: RequestState;
+  readonly request: IncomingMessage;
+  readonly outcome: AuditOutcome;
+  /** The request target split once for every record: `path` and `query` (without `?`). */
+  readonly target: { readonly path: string; readonly query: string };
+  /** What the records are emitted in: see {@link recordContext}. */
+  readonly context: Context;
+}
+
 export interface AuditOptions {
   /** Query parameter that carries API keys (its value is replaced by `REDACTED`). */
   readonly apiKeyQueryParam?: string;
@@ -76,29 +81,23 @@ export function recordContext(state: RequestState): Context {
 }
 
 /** Emits the one audit record of a finished (or aborted) request through the OTel Logs API. */
-export function emitAuditRecord(
-  state: RequestState,
-  request: IncomingMessage,
-  outcome: AuditOutcome,
-  options: AuditOptions,
-): void {
-  const { path, query } = splitRequestTarget(state.url);
+export function emitAuditRecord(finished: FinishedRequest, options: AuditOptions): void {
+  const { state, outcome, target } = finished;
   const durationSeconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
   const severity = severityForStatus(outcome.statusCode);
-  const attributes: Attributes = {
-    ...identityAttributes(state.context),
-    [ATTR_HTTP_REQUEST_METHOD]: state.method,
-    [ATTR_URL_PATH]: path,
-    [ATTR_URL_QUERY]: withoutKeyParameter(query, options.apiKeyQueryParam),
-    [ATTR_HTTP_RESPONSE_STATUS_CODE]: outcome.statusCode,
-    [ATTR_REQUEST_DURATION]: durationSeconds,
-    [ATTR_EVENT_KIND]: 'event',
-    [ATTR_EVENT_CATEGORY]: 'web',
-    [ATTR_EVENT_TYPE]: 'access',
-    [ATTR_EVENT_ACTION]: 'api_request',
-    [ATTR_EVENT_OUTCOME]: outcome.statusCode < 400 ? 'success' : 'failure',
-  };
-  const userAgent = request.headers['user-agent'];
+  // Built in its final form in one object: the SDK copies and validates it attribute by attribute.
+  const attributes: Attributes = identityAttributes(state.context);
+  attributes[ATTR_HTTP_REQUEST_METHOD] = state.method;
+  attributes[ATTR_URL_PATH] = target.path;
+  attributes[ATTR_URL_QUERY] = withoutKeyParameter(target.query, options.apiKeyQueryParam);
+  attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = outcome.statusCode;
+  attributes[ATTR_REQUEST_DURATION] = durationSeconds;
+  attributes[ATTR_EVENT_KIND] = 'event';
+  attributes[ATTR_EVENT_CATEGORY] = 'web';
+  attributes[ATTR_EVENT_TYPE] = 'access';
+  attributes[ATTR_EVENT_ACTION] = 'api_request';
+  attributes[ATTR_EVENT_OUTCOME] = outcome.statusCode < 400 ? 'success' : 'failure';
+  const userAgent = finished.request.headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
   if (outcome.aborted) attributes[ATTR_REQUEST_ABORTED] = true;
   if (options.resolutionTimedOut) attributes[ATTR_AUTH_RESOLUTION] = 'timeout';
@@ -106,8 +105,8 @@ export function emitAuditRecord(
     eventName: EVENT_API_REQUEST,
     severityNumber: severity.number,
     severityText: severity.text,
-    body: auditMessage(state.method, path, state.context.identity.apiKeyName),
+    body: auditMessage(state.method, target.path, state.context.identity.apiKeyName),
     attributes,
-    context: recordContext(state),
+    context: finished.context,
   });
 }

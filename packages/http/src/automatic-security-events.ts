@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import {
   APITRAIL_EVENTS,
   ATTR_AUTH_METHOD,
@@ -13,7 +13,8 @@ import {
   truncate,
   type RequestContext,
 } from '@apitrail/core';
-import { authFailureReason, emitSecurityEvent } from '@apitrail/identity';
+import { authFailureReason, emitSecurityEvent, type SecurityEventName } from '@apitrail/identity';
+import type { FinishedRequest } from './audit-record.js';
 import { splitRequestTarget } from './request-url.js';
 import type { RequestState } from './request-state.js';
 
@@ -31,64 +32,48 @@ function tenantMismatch(requestContext: RequestContext): boolean {
  * resolved one → `authz_fail` (`tenant_mismatch`); 401 → `authn_login_fail` (with the identity
  * tried, and why when apitrail can tell); 403 → `authz_fail`; 429 → `excess_rate_limit_exceeded`;
  * 400 and 422 → `input_validation_fail`; 5xx → `apitrail.server_error` (unless an exception
- * already reported it, with its stack).
+ * already reported it, with its stack). Most responses imply none, so nothing is built before
+ * an event is certain.
  */
-export function emitOutcomeEvents(state: RequestState, statusCode: number, context: Context): void {
+export function emitOutcomeEvents(finished: FinishedRequest): void {
+  const { state, context } = finished;
+  const { statusCode } = finished.outcome;
   const requestContext = state.context;
-  const path = splitRequestTarget(state.url).path;
-  const request = `${state.method} ${path} → ${statusCode}`;
-  const status = { [ATTR_HTTP_RESPONSE_STATUS_CODE]: statusCode };
+  const { path } = finished.target;
   const mismatch = tenantMismatch(requestContext);
-  if (mismatch) {
+  const emit = (name: SecurityEventName, what: string, attributes: Attributes, reason?: string): void =>
     emitSecurityEvent(
-      OWASP_EVENTS.authzFail,
+      name,
       {
-        reason: 'tenant_mismatch',
-        description: `${request}: claimed tenant differs from the caller's tenant`,
-        attributes: {
-          ...status,
-          [ATTR_AUTHZ_RESOURCE]: path,
-          [ATTR_TENANT_CLAIMED_ID]: requestContext.claimedTenantId!,
-        },
+        ...(reason === undefined ? {} : { reason }),
+        description: `${state.method} ${path} → ${statusCode}: ${what}`,
+        attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: statusCode, ...attributes },
       },
       context,
+    );
+  if (mismatch) {
+    emit(
+      OWASP_EVENTS.authzFail,
+      "claimed tenant differs from the caller's tenant",
+      { [ATTR_AUTHZ_RESOURCE]: path, [ATTR_TENANT_CLAIMED_ID]: requestContext.claimedTenantId! },
+      'tenant_mismatch',
     );
   }
   if (statusCode === 401) {
-    const reason = authFailureReason(requestContext);
-    emitSecurityEvent(
+    emit(
       OWASP_EVENTS.authnLoginFail,
-      {
-        ...(reason === undefined ? {} : { reason }),
-        description: `${request}: authentication failed`,
-        attributes: { ...status, [ATTR_AUTH_METHOD]: requestContext.identity.authenticationMethod },
-      },
-      context,
+      'authentication failed',
+      { [ATTR_AUTH_METHOD]: requestContext.identity.authenticationMethod },
+      authFailureReason(requestContext),
     );
   } else if (statusCode === 403 && !mismatch) {
-    emitSecurityEvent(
-      OWASP_EVENTS.authzFail,
-      { description: `${request}: access denied`, attributes: { ...status, [ATTR_AUTHZ_RESOURCE]: path } },
-      context,
-    );
+    emit(OWASP_EVENTS.authzFail, 'access denied', { [ATTR_AUTHZ_RESOURCE]: path });
   } else if (statusCode === 429) {
-    emitSecurityEvent(
-      OWASP_EVENTS.excessRateLimitExceeded,
-      { description: `${request}: rate limit exceeded`, attributes: status },
-      context,
-    );
+    emit(OWASP_EVENTS.excessRateLimitExceeded, 'rate limit exceeded', {});
   } else if (statusCode === 400 || statusCode === 422) {
-    emitSecurityEvent(
-      OWASP_EVENTS.inputValidationFail,
-      { description: `${request}: input validation failed`, attributes: status },
-      context,
-    );
+    emit(OWASP_EVENTS.inputValidationFail, 'input validation failed', {});
   } else if (statusCode >= 500 && !state.exceptionReported) {
-    emitSecurityEvent(
-      APITRAIL_EVENTS.serverError,
-      { description: `${request}: server error`, attributes: status },
-      context,
-    );
+    emit(APITRAIL_EVENTS.serverError, 'server error', {});
   }
 }
 

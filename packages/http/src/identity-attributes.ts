@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import {
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
@@ -17,31 +17,38 @@ import {
   type RequestContext,
 } from '@apitrail/core';
 
+export type AttributeVisitor = (name: string, value: AttributeValue) => void;
+
 /**
- * The identity and correlation attributes of a request, shared by the server span, the audit
- * record and every log record emitted inside the request. Absent values are left out rather
- * than written as empty strings.
+ * Hands each identity and correlation attribute of a request to `visit`, in a fixed order; absent
+ * values are left out rather than written as empty strings. A visitor, so that callers who only
+ * look at some of them (the log processor, the span's end hook) build no object.
  */
-export function identityAttributes(requestContext: RequestContext): Attributes {
+export function visitIdentityAttributes(requestContext: RequestContext, visit: AttributeVisitor): void {
   const { identity } = requestContext;
-  const attributes: Attributes = {
-    [ATTR_CORRELATION_ID]: requestContext.correlationId,
-    [ATTR_AUTH_METHOD]: identity.authenticationMethod,
-    [ATTR_AUTH_IS_API_KEY_REQUEST]: identity.isApiKeyRequest,
-  };
-  if (identity.apiKeyId !== undefined) attributes[ATTR_API_KEY_ID] = identity.apiKeyId;
-  if (identity.apiKeyName !== undefined) attributes[ATTR_API_KEY_NAME] = identity.apiKeyName;
-  if (identity.apiKeyFingerprint !== undefined) attributes[ATTR_API_KEY_FINGERPRINT] = identity.apiKeyFingerprint;
-  if (identity.apiKeyPrefix !== undefined) attributes[ATTR_API_KEY_PREFIX] = identity.apiKeyPrefix;
-  if (identity.apiKeyInQuery === true) attributes[ATTR_API_KEY_IN_QUERY] = true;
-  if (identity.tenantId !== undefined) attributes[ATTR_TENANT_ID] = identity.tenantId;
-  if (identity.userId !== undefined) attributes[ATTR_USER_ID] = identity.userId;
-  if (identity.jwtIssuer !== undefined) attributes[ATTR_AUTH_JWT_ISSUER] = identity.jwtIssuer;
+  visit(ATTR_CORRELATION_ID, requestContext.correlationId);
+  visit(ATTR_AUTH_METHOD, identity.authenticationMethod);
+  visit(ATTR_AUTH_IS_API_KEY_REQUEST, identity.isApiKeyRequest);
+  if (identity.apiKeyId !== undefined) visit(ATTR_API_KEY_ID, identity.apiKeyId);
+  if (identity.apiKeyName !== undefined) visit(ATTR_API_KEY_NAME, identity.apiKeyName);
+  if (identity.apiKeyFingerprint !== undefined) visit(ATTR_API_KEY_FINGERPRINT, identity.apiKeyFingerprint);
+  if (identity.apiKeyPrefix !== undefined) visit(ATTR_API_KEY_PREFIX, identity.apiKeyPrefix);
+  if (identity.apiKeyInQuery === true) visit(ATTR_API_KEY_IN_QUERY, true);
+  if (identity.tenantId !== undefined) visit(ATTR_TENANT_ID, identity.tenantId);
+  if (identity.userId !== undefined) visit(ATTR_USER_ID, identity.userId);
+  if (identity.jwtIssuer !== undefined) visit(ATTR_AUTH_JWT_ISSUER, identity.jwtIssuer);
   // On the span this replaces instrumentation-http's client.address, which believes any X-Forwarded-For.
-  if (requestContext.clientAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = requestContext.clientAddress;
-  if (requestContext.claimedTenantId !== undefined) attributes[ATTR_TENANT_CLAIMED_ID] = requestContext.claimedTenantId;
+  if (requestContext.clientAddress !== undefined) visit(ATTR_CLIENT_ADDRESS, requestContext.clientAddress);
+  if (requestContext.claimedTenantId !== undefined) visit(ATTR_TENANT_CLAIMED_ID, requestContext.claimedTenantId);
   if (requestContext.rejectedCorrelationIdLength !== undefined) {
-    attributes[ATTR_CORRELATION_REJECTED_ID_LENGTH] = requestContext.rejectedCorrelationIdLength;
+    visit(ATTR_CORRELATION_REJECTED_ID_LENGTH, requestContext.rejectedCorrelationIdLength);
   }
-  return attributes;
+}
+
+/** The identity and correlation attributes of a request, written into `target` (a new object by default). */
+export function identityAttributes(requestContext: RequestContext, target: Attributes = {}): Attributes {
+  visitIdentityAttributes(requestContext, (name, value) => {
+    target[name] = value;
+  });
+  return target;
 }

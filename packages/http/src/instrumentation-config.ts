@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import { guard, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@apitrail/core';
-import { identityAttributes } from './identity-attributes.js';
+import type { Attributes } from '@opentelemetry/api';
+import { guard, type RequestContext } from '@apitrail/core';
+import { identityAttributes, visitIdentityAttributes } from './identity-attributes.js';
 import type { RequestTracker } from './request-tracker.js';
 
 /** instrumentation-http's own default list, which an explicit list replaces rather than extends. */
@@ -19,12 +20,22 @@ function isIncoming(message: unknown): message is IncomingMessage {
   return typeof message === 'object' && message !== null && 'socket' in message && 'httpVersion' in message;
 }
 
+/** Whether the request's identity attributes are still the ones in `previous` (what the span started with). */
+function unchanged(requestContext: RequestContext, previous: Attributes | undefined): boolean {
+  if (previous === undefined) return false;
+  let same = true;
+  visitIdentityAttributes(requestContext, (name, value) => {
+    if (previous[name] !== value) same = false;
+  });
+  return same;
+}
+
 /**
  * Hooks for `@opentelemetry/instrumentation-http` that put the caller's identity and correlation
  * id on the server span: at span start (so samplers can use them) and again when the response
- * ends (the app may have called `setIdentity()` meanwhile). The app's own hooks in `base` still
- * run, after apitrail's. When API keys may arrive in `apiKeyQueryParam`, its value is redacted
- * from the span's `url.query`.
+ * ends if they changed meanwhile (the app may have called `setIdentity()`, an async resolver may
+ * have answered). The app's own hooks in `base` still run, after apitrail's. When API keys may
+ * arrive in `apiKeyQueryParam`, its value is redacted from the span's `url.query`.
  */
 export function apitrailHttpInstrumentationConfig(
   tracker: RequestTracker,
@@ -42,20 +53,31 @@ export function apitrailHttpInstrumentationConfig(
           ],
         }),
     startIncomingSpanHook(request) {
-      const attributes = guard('startIncomingSpanHook', () => identityAttributes(tracker.contextFor(request)), {});
+      const attributes = guard(
+        'startIncomingSpanHook',
+        () => {
+          const state = tracker.stateFor(request);
+          const start = identityAttributes(state.context);
+          // An app hook's attributes win at the start, so the end hook then always writes ours again.
+          if (base.startIncomingSpanHook === undefined) state.spanStartAttributes = start;
+          return start;
+        },
+        {},
+      );
       return base.startIncomingSpanHook ? { ...attributes, ...base.startIncomingSpanHook(request) } : attributes;
     },
     requestHook(span, request) {
       if (isIncoming(request)) guard('requestHook', () => tracker.attachSpan(request, span), undefined);
       base.requestHook?.(span, request);
     },
+    // instrumentation-http has just set http.response.status_code itself; only identity is left.
     applyCustomAttributesOnSpan(span, request, response) {
       if (isIncoming(request)) {
         guard(
           'applyCustomAttributesOnSpan',
           () => {
-            span.setAttributes(identityAttributes(tracker.contextFor(request)));
-            span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, (response as ServerResponse).statusCode);
+            const { context, spanStartAttributes } = tracker.stateFor(request);
+            if (!unchanged(context, spanStartAttributes)) span.setAttributes(identityAttributes(context));
           },
           undefined,
         );

@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, guard } from '@apitrail/core';
-import { identityAttributes } from './identity-attributes.js';
+import { visitIdentityAttributes } from './identity-attributes.js';
 
 /**
  * Stamps every log record emitted inside a request with the request's correlation id and caller
@@ -17,11 +17,11 @@ export class RequestContextLogRecordProcessor implements LogRecordProcessor {
       'request context log processor',
       () => {
         // What the emitter set explicitly (a security event about another user, say) wins.
-        for (const [name, value] of Object.entries(identityAttributes(requestContext))) {
+        visitIdentityAttributes(requestContext, (name, value) => {
           if (logRecord.attributes[name] === undefined && name !== ATTR_AUTH_IS_API_KEY_REQUEST) {
             logRecord.setAttribute(name, value);
           }
-        }
+        });
       },
       undefined,
     );

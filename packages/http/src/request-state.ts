@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { SpanContext } from '@opentelemetry/api';
+import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { RequestContext } from '@apitrail/core';
 
 /** Per-request bookkeeping the audit record needs, kept on the request object itself. */
@@ -10,6 +10,8 @@ export interface RequestState {
   /** The URL as the client sent it, before any framework rewrites `req.url` while routing. */
   readonly url: string;
   spanContext?: SpanContext;
+  /** The identity attributes the server span started with (unset when an app hook may have overridden them). */
+  spanStartAttributes?: Attributes;
   finished: boolean;
   /** An exception escaped the app's listener and was already reported as a server error event. */
   exceptionReported?: boolean;

@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { trace, type Span } from '@opentelemetry/api';
 import { guard, recordFault, type RequestContext } from '@apitrail/core';
-import { whenIdentityResolved, type AuditScope, type RequestContextFactory } from '@apitrail/identity';
-import { emitAuditRecord, outcomeOf, recordContext } from './audit-record.js';
+import {
+  resolvesAsynchronously,
+  whenIdentityResolved,
+  type AuditScope,
+  type RequestContextFactory,
+} from '@apitrail/identity';
+import { emitAuditRecord, outcomeOf, recordContext, type AuditOutcome, type FinishedRequest } from './audit-record.js';
 import { emitExceptionEvent, emitOutcomeEvents } from './automatic-security-events.js';
 import { getRequestState, setRequestState, type RequestState } from './request-state.js';
+import { splitRequestTarget } from './request-url.js';
 
 export interface RequestTrackerOptions {
   createRequestContext: RequestContextFactory;
@@ -57,10 +63,6 @@ export class RequestTracker {
     return state;
   }
 
-  contextFor(request: IncomingMessage): RequestContext {
-    return this.stateFor(request).context;
-  }
-
   /** Remembers the server span so the audit record carries its trace and span ids. */
   attachSpan(request: IncomingMessage, span: Span): void {
     this.stateFor(request).spanContext = span.spanContext();
@@ -72,9 +74,8 @@ export class RequestTracker {
     if (this.correlationResponseHeader !== false && !response.headersSent) {
       response.setHeader(this.correlationResponseHeader, state.context.correlationId);
     }
-    const finish = (): void => this.finish(request, response, state);
-    response.once('finish', finish);
-    response.once('close', finish);
+    // 'close' comes once per response: after 'finish' when it was sent, alone when the client went away.
+    response.on('close', () => this.finish(request, response, state));
     return state.context;
   }
 
@@ -88,25 +89,34 @@ export class RequestTracker {
     if (state.finished) return;
     state.finished = true;
     const outcome = outcomeOf(response);
+    if (!resolvesAsynchronously(state.context)) {
+      this.emitRecords(request, state, outcome, true);
+      return;
+    }
     // The records go out once a pending async key resolution settles (bounded), so they carry
     // the resolved identity; on timeout they go out with what is known, marked as such.
     whenIdentityResolved(state.context, this.resolutionTimeoutMs)
-      .then((resolved) =>
-        guard(
-          'audit record',
-          () => {
-            const context = recordContext(state);
-            emitOutcomeEvents(state, outcome.statusCode, context);
-            if (this.auditScope === 'all' || state.context.identity.isApiKeyRequest) {
-              emitAuditRecord(state, request, outcome, {
-                apiKeyQueryParam: this.apiKeyQueryParam,
-                resolutionTimedOut: !resolved,
-              });
-            }
-          },
-          undefined,
-        ),
-      )
+      .then((resolved) => this.emitRecords(request, state, outcome, resolved))
       .catch((error: unknown) => recordFault('audit record', error));
+  }
+
+  private emitRecords(request: IncomingMessage, state: RequestState, outcome: AuditOutcome, resolved: boolean): void {
+    guard(
+      'audit record',
+      () => {
+        const finished: FinishedRequest = {
+          state,
+          request,
+          outcome,
+          target: splitRequestTarget(state.url),
+          context: recordContext(state),
+        };
+        emitOutcomeEvents(finished);
+        if (this.auditScope === 'all' || state.context.identity.isApiKeyRequest) {
+          emitAuditRecord(finished, { apiKeyQueryParam: this.apiKeyQueryParam, resolutionTimedOut: !resolved });
+        }
+      },
+      undefined,
+    );
   }
 }

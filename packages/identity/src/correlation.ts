@@ -32,7 +32,6 @@ export function decideCorrelationId(headers: Headers, headerNames: readonly stri
 
 const randomPool = Buffer.alloc(16 * 256);
 let poolOffset = randomPool.length;
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** RFC 9562 UUID version 7: 48-bit Unix milliseconds, then 74 random bits. */
 export function uuidv7(now: number = Date.now()): string {
@@ -40,16 +39,12 @@ export function uuidv7(now: number = Date.now()): string {
     randomFillSync(randomPool);
     poolOffset = 0;
   }
-  const bytes = randomPool.subarray(poolOffset, poolOffset + 16);
+  // Written in place into the pool's next 16 bytes (each used once): no view, no BigInt per id.
+  const start = poolOffset;
   poolOffset += 16;
-  const millis = BigInt(now);
-  for (let i = 0; i < 6; i++) bytes[i] = Number((millis >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  let hex = '';
-  for (let i = 0; i < 16; i++) {
-    hex += HEX[bytes[i]!];
-    if (i === 3 || i === 5 || i === 7 || i === 9) hex += '-';
-  }
-  return hex;
+  randomPool.writeUIntBE(now, start, 6);
+  randomPool[start + 6] = (randomPool[start + 6]! & 0x0f) | 0x70;
+  randomPool[start + 8] = (randomPool[start + 8]! & 0x3f) | 0x80;
+  const hex = randomPool.toString('hex', start, start + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -30,6 +30,11 @@ export {
   type TokenParams,
 } from './security-events.js';
 export { securityEventKind, type SecurityEventName, type SecurityEventKind } from './security-event-catalog.js';
-export { whenIdentityResolved, authFailureReason, type AuthFailureReason } from './resolution-state.js';
+export {
+  whenIdentityResolved,
+  resolvesAsynchronously,
+  authFailureReason,
+  type AuthFailureReason,
+} from './resolution-state.js';
 export { INFO, WARN, ERROR, CRITICAL, type Severity } from './severity.js';
 export { LruCache } from './lru-cache.js';

@@ -1,4 +1,4 @@
-import { logs, type Attributes, type Context, type Logger } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import {
   ATTR_AUTH_METHOD,
   ATTR_AUTH_TOKEN_ID,
@@ -12,9 +12,9 @@ import {
   ATTR_INPUT_VALIDATION_FIELD,
   ATTR_RATE_LIMIT_NAME,
   ATTR_USER_ID,
-  INSTRUMENTATION_VERSION,
   OWASP_EVENTS,
   SECURITY_LOGGER_NAME,
+  globalLogger,
   guard,
   neutralizeControlCharacters,
   truncate,
@@ -25,11 +25,7 @@ import { securityEventKind, type SecurityEventName } from './security-event-cata
 /** Longest description kept; security events are alerts, not payload dumps. */
 const MAX_DESCRIPTION_LENGTH = 1024;
 
-function logger(): Logger {
-  // Looked up per event (the SDK caches loggers): a logger cached before the SDK started would be
-  // a no-op forever, and security events emitted through it would be lost without a trace.
-  return logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
-}
+const logger = globalLogger(SECURITY_LOGGER_NAME);
 
 /** Parameters every security event takes. Identity of the current request is added automatically. */
 export interface SecurityEventParams {
