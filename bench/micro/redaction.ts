@@ -1,9 +1,18 @@
-// Redaction cost: ns per typical audit record, per 1 KB / 16 KB log body (clean and secret-bearing),
-// and the key-path job next to fast-redact and @pinojs/redact.
+// Redaction cost: ns per typical audit record (clean: a new correlation id each time, the rest as a
+// steady client repeats it; all unique: nothing repeats; repeated: the very same record; and with a
+// secret), per 1 KB / 16 KB log body (clean and secret-bearing), and the key-path job next to
+// fast-redact and @pinojs/redact.
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AnyValue, Attributes } from '@opentelemetry/api';
 import fastRedact from 'fast-redact';
 import pinoRedact from '@pinojs/redact';
-import { ATTR_URL_QUERY } from '@apitrail/core';
+import {
+  ATTR_API_KEY_FINGERPRINT,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_CORRELATION_ID,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+} from '@apitrail/core';
 import { nsPerOp, report, withPackage } from './harness.ts';
 import { auditAttributes, generatedSecrets, logBody } from './records.ts';
 
@@ -57,6 +66,15 @@ function keyPaths(redactor: Redactor) {
   };
 }
 
+/**
+ * Distinct audit records taken in turn: each one's `fresh` values differ from the previous record's,
+ * so the redactor scans them as it would a new request's instead of finding the value it saw last.
+ */
+function recordStream(base: Attributes, fresh: (n: number) => Attributes): (i: number) => Attributes {
+  const records = Array.from({ length: 8192 }, (_, n) => ({ ...base, ...fresh(n) }));
+  return (i) => records[i & 8191]!;
+}
+
 report({
   redaction: await withPackage('@apitrail/redaction', (module) => {
     const redactor = (module.createRedactor as (options?: object) => Redactor)();
@@ -71,8 +89,20 @@ report({
       body_16kb_clean: logBody(16384, false),
       body_16kb_secrets: logBody(16384, true),
     };
+    // Every request has its own correlation id; the rest repeats, as a steady client's requests do.
+    const uniqueCorrelationId = recordStream(clean, () => ({ [ATTR_CORRELATION_ID]: randomUUID() }));
+    // Nothing that can differ between requests repeats: another resource, key and client each time.
+    const allUnique = recordStream(clean, (n) => ({
+      [ATTR_CORRELATION_ID]: randomUUID(),
+      [ATTR_API_KEY_FINGERPRINT]: randomBytes(16).toString('hex'),
+      [ATTR_URL_PATH]: `/api/v1/tenants/acme/scans/${n}`,
+      [ATTR_URL_QUERY]: `provider=aws&page=${n}&sort=-inserted_at`,
+      [ATTR_CLIENT_ADDRESS]: `203.0.${n >> 8}.${n & 255}`,
+    }));
     return {
-      audit_record_clean: nsPerOp(() => redactor.redactAttributes(clean)),
+      audit_record_clean: nsPerOp((i) => redactor.redactAttributes(uniqueCorrelationId(i))),
+      audit_record_clean_all_unique: nsPerOp((i) => redactor.redactAttributes(allUnique(i))),
+      audit_record_clean_repeated: nsPerOp(() => redactor.redactAttributes(clean)),
       audit_record_secret: nsPerOp(() => redactor.redactAttributes(withSecret)),
       ...Object.fromEntries(
         Object.entries(bodies).map(([name, body]) => [name, nsPerOp(() => redactor.redactText(body))]),

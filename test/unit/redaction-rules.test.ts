@@ -1,7 +1,10 @@
 // The redactor's rules: every secret format, key rules, the allow-list, replacement modes, PII mode,
 // bounds and the copy-only-what-changes contract.
 import { expect } from 'chai';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ApitrailConfigError,
   ATTR_API_KEY_FINGERPRINT,
@@ -13,7 +16,14 @@ import {
   ATTR_URL_QUERY,
   FIELD_MAPPINGS,
 } from '@apitrail/core';
-import { createRedactor, newTally, readRedactionConfig, REDACTED } from '@apitrail/redaction';
+import {
+  createRedactor,
+  DEFAULT_SENSITIVE_KEYS,
+  newTally,
+  readRedactionConfig,
+  REDACTED,
+  type Redactor,
+} from '@apitrail/redaction';
 import {
   generatedSecrets,
   leakedSecrets,
@@ -123,6 +133,21 @@ describe('redaction: rules', () => {
       );
     });
 
+    it('finds a pair under every default key, in any case and in escaped JSON, wherever a path mentions `/api/`', () => {
+      for (const glob of DEFAULT_SENSITIVE_KEYS) {
+        const key = glob.replaceAll('*', 'x');
+        for (const [before, after] of [
+          [`${key}=`, ''],
+          [`${key.toUpperCase()}: `, ''],
+          [`\\"${key}\\": \\"`, '\\"'],
+        ]) {
+          const secret = randomString(20);
+          const text = `GET /api/v1/items?${before}${secret}${after}&page=2`;
+          expect(redactor.redactText(text), text).to.not.include(secret);
+        }
+      }
+    });
+
     it('finds pairs inside the value of an ordinary key, in escaped JSON, and twice-encoded', () => {
       const secret = randomString(24);
       const nested = `https://app.example.test/cb?code=${encodeURIComponent(`password=${secret}`)}`;
@@ -221,6 +246,53 @@ describe('redaction: rules', () => {
       expect(JSON.stringify(redacted)).to.not.include(secret).and.not.include(card);
       expect(redacted).to.deep.include({ message: 'payment', ok: true, raw: `card ${REDACTED}` });
       expect(body.request.headers.authorization).to.equal(`Bearer ${secret}`);
+    });
+  });
+
+  describe('remembered clean values', () => {
+    it('belong to one redactor: a value clean under the defaults is still redacted by a rule set that adds a pattern', () => {
+      const note = `ref ACME-${randomString(6, '0123456789')}`;
+      const clean = { 'app.note': note };
+      expect(redactor.redactAttributes(clean)).to.equal(clean);
+      const custom = createRedactor(readRedactionConfig({ APITRAIL_REDACT_PATTERNS: 'ACME-[0-9]{6}' }));
+      expect(custom.redactAttributes({ 'app.note': note })).to.deep.equal({ 'app.note': `ref ${REDACTED}` });
+    });
+
+    it('stand for one value: a secret after a clean value under the same key is redacted', () => {
+      const clean = { 'app.note': 'retrying upstream' };
+      const secret = `ghp_${randomString(36)}`;
+      expect(redactor.redactAttributes(clean)).to.equal(clean);
+      expect(redactor.redactAttributes({ 'app.note': `retrying ${secret}` })).to.deep.equal({
+        'app.note': `retrying ${REDACTED}`,
+      });
+      expect(redactor.redactAttributes({ 'app.note': `retrying ${secret}` })).to.deep.equal({
+        'app.note': `retrying ${REDACTED}`,
+      });
+      expect(redactor.redactAttributes(clean)).to.equal(clean);
+    });
+
+    it('keep neither a secret nor the large string a clean value was sliced from', async () => {
+      const { setFlagsFromString, writeHeapSnapshot } = await import('node:v8');
+      const { runInNewContext } = await import('node:vm');
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      // Held as bytes: a marker string alive here would be found in the heap whatever the redactor did.
+      const [parentMarker, controlMarker, secretBody] = [randomBytes(16), randomBytes(16), randomBytes(18)];
+      const memoRedactor = createRedactor();
+      // What the redactor must let go of is built inside helpers: locals of this suspended async
+      // function would keep the last ones alive.
+      redactSliceOf(memoRedactor, parentMarker);
+      redactSecret(memoRedactor, secretBody);
+      // The control shows that the check sees a retained parent: a slice kept as it is keeps it.
+      const control = new Set([sliceOfLargeString(controlMarker)]);
+      gc();
+      const dir = mkdtempSync(join(tmpdir(), 'apitrail-redaction-memo-'));
+      const heap = readFileSync(writeHeapSnapshot(join(dir, 'heap.heapsnapshot')), 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+      expect(control.size).to.equal(1);
+      expect(heap.includes(controlMarker.toString('hex')), 'the control slice keeps its parent').to.equal(true);
+      expect(heap.includes(parentMarker.toString('hex')), 'the parent of a remembered slice').to.equal(false);
+      expect(heap.includes(secretBody.toString('hex')), 'a redacted secret').to.equal(false);
     });
   });
 
@@ -356,3 +428,25 @@ describe('redaction: configuration from the environment', () => {
       .with.property('setting', 'APITRAIL_REDACT_MODE');
   });
 });
+
+/**
+ * A clean 100-character slice of a flat 100 KB string that starts with `marker` in hex (a heap
+ * snapshot shows only the start of a long string).
+ */
+function sliceOfLargeString(marker: Buffer): string {
+  return Buffer.from(`${marker.toString('hex')} ${'scan finished '.repeat(8000)}`)
+    .toString('utf8')
+    .slice(-100);
+}
+
+function redactSliceOf(redactor: Redactor, marker: Buffer): void {
+  const slice = sliceOfLargeString(marker);
+  expect(redactor.redactAttributes({ 'app.note': slice })).to.deep.equal({ 'app.note': slice });
+}
+
+function redactSecret(redactor: Redactor, secretBody: Buffer): void {
+  const text = `retrying with ghp_${secretBody.toString('hex')}`;
+  expect(redactor.redactAttributes({ 'app.note': text })).to.deep.equal({ 'app.note': `retrying with ${REDACTED}` });
+  // The engine keeps the subject of its last successful match (RegExp.input): make it another string.
+  /x/.exec('x');
+}

@@ -6,7 +6,8 @@
  */
 /** Keys longer than this are not matched but treated as secret: safe, and bounds the work. */
 export const MAX_KEY_LENGTH = 256;
-const CACHE_LIMIT = 4096;
+/** Most keys whose verdicts are kept (the same few recur; hostile variety must not grow memory). */
+export const KEY_CACHE_LIMIT = 4096;
 
 type Matcher = (lowerKey: string) => boolean;
 
@@ -58,7 +59,7 @@ export function createKeyMatcher(
     const verdict =
       !allowMatchers.some((matches) => matches(lower)) && (key.length > MAX_KEY_LENGTH || isSecret(lower));
     // Unbounded key variety (hostile nested maps) must not grow memory: start over when full.
-    if (cache.size >= CACHE_LIMIT) cache.clear();
+    if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
     cache.set(key, verdict);
     return verdict;
   };

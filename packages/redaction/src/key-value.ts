@@ -1,3 +1,5 @@
+import { escapeRegExp } from './pattern-safety.js';
+
 /**
  * The shape of a `key=value` / `key: value` / `"key": "value"` pair in free text and query strings
  * (JSON-escaped quotes included, nested up to three levels), shared by the SDK's matcher and the
@@ -13,6 +15,29 @@ export const KEY_VALUE_VALUE_SOURCE =
 /** Groups: text before the key, the key, the separator, the value (with its quotes, if any). */
 export function keyValuePattern(): RegExp {
   return new RegExp(`(^|[^\\w.-])([\\w.-]{1,64})(${KEY_VALUE_SEPARATOR_SOURCE})(${KEY_VALUE_VALUE_SOURCE})`, 'g');
+}
+
+/**
+ * A cheap necessary condition for a pair with a sensitive key: the longest literal of some key glob
+ * followed by the rest of a key and a separator. Most paths, routes and queries have none (`/api/`
+ * alone is no pair) and skip the pair scan. A literal that contains another is left out: the
+ * shorter one occurs wherever the longer does.
+ */
+export function sensitivePairTrigger(globs: readonly string[]): RegExp {
+  const literals = [
+    ...new Set(
+      globs.map((glob) =>
+        glob
+          .toLowerCase()
+          .split('*')
+          .reduce((longest, part) => (part.length > longest.length ? part : longest), ''),
+      ),
+    ),
+  ];
+  const necessary = literals.filter(
+    (literal) => !literals.some((other) => other !== literal && literal.includes(other)),
+  );
+  return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[\\w.-]{0,64}${KEY_VALUE_SEPARATOR_SOURCE}`, 'i');
 }
 
 const QUOTED = /^(\\{0,7}["'])([\s\S]*?)(\\{0,7}["'])$/;

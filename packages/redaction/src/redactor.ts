@@ -1,8 +1,8 @@
 import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
 import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
+import { attributeKeyMemo, rememberClean } from './attribute-memo.js';
 import { createKeyMatcher } from './key-matcher.js';
-import { keyValuePattern, secretValueEnd, unquoted } from './key-value.js';
-import { escapeRegExp } from './pattern-safety.js';
+import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
 
@@ -95,6 +95,9 @@ function percentDecoded(text: string): string {
   return decoded;
 }
 
+/** Card numbers logged as numbers: only long integers can be one (no other secret is a number). */
+const mayBeCardNumber = (value: number): boolean => Number.isInteger(value) && Math.abs(value) >= 1e12;
+
 const hasKeyValueSeparator = (text: string): boolean => text.includes('=') || text.includes(':');
 
 function triggerUnion(patterns: readonly ValuePattern[]): (text: string) => boolean {
@@ -106,14 +109,6 @@ function triggerUnion(patterns: readonly ValuePattern[]): (text: string) => bool
   const sensitive = union(false);
   const insensitive = union(true);
   return (text) => (sensitive?.test(text) ?? false) || (insensitive?.test(text) ?? false);
-}
-
-/** The longest literal of each key glob: a key=value pair can only be secret if one occurs. */
-function keyLiteralTrigger(globs: readonly string[]): RegExp {
-  const literals = globs.map((glob) =>
-    glob.split('*').reduce((longest, part) => (part.length > longest.length ? part : longest), ''),
-  );
-  return new RegExp(literals.map(escapeRegExp).join('|'), 'i');
 }
 
 interface Walk {
@@ -136,7 +131,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const prefilter = triggerUnion([...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])]);
   const ipCandidates = new RegExp(IP_CANDIDATE_SOURCE, 'g');
   const keyValue = keyValuePattern();
-  const keyLiterals = keyLiteralTrigger(rules.keys);
+  const sensitivePair = sensitivePairTrigger(rules.keys);
+  const attributeKey = attributeKeyMemo(isSecretKey);
 
   const replaceMatch =
     ({ grouped, confirm }: CompiledPattern) =>
@@ -182,7 +178,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         if (pattern.trigger.test(result)) result = result.replace(pattern.regex, replacers[index]!);
       }
     }
-    if (hasKeyValueSeparator(result) && keyLiterals.test(result)) result = redactKeyValues(result);
+    if (hasKeyValueSeparator(result) && sensitivePair.test(result)) result = redactKeyValues(result);
     return options.pii ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 
@@ -207,35 +203,36 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return REDACTED;
   }
 
-  function note(walk: Walk, whole: boolean): void {
-    if (walk.tally === undefined) return;
+  function note(tally: RedactionTally | undefined, rootKey: string, whole: boolean): void {
+    if (tally === undefined) return;
     if (whole) {
-      walk.tally.redactedKeys.add(walk.rootKey);
-      walk.tally.redacted++;
+      tally.redactedKeys.add(rootKey);
+      tally.redacted++;
     } else {
-      walk.tally.maskedKeys.add(walk.rootKey);
-      walk.tally.masked++;
+      tally.maskedKeys.add(rootKey);
+      tally.masked++;
     }
+  }
+
+  function redactString(text: string, tally: RedactionTally | undefined, rootKey: string): string {
+    const redacted = redactText(text);
+    if (redacted !== text) note(tally, rootKey, false);
+    return redacted;
   }
 
   /** Counts `size` more values against the budget; false when the value must go whole. */
   function withinBounds(size: number, depth: number, walk: Walk): boolean {
     walk.nodes += size;
     if (walk.nodes <= maxNodes && depth <= maxDepth) return true;
-    note(walk, true);
+    note(walk.tally, walk.rootKey, true);
     return false;
   }
 
   function walkValue(value: AnyValue, depth: number, walk: Walk): AnyValue {
     if (!withinBounds(1, depth, walk)) return REDACTED;
-    if (typeof value === 'string') {
-      const redacted = redactText(value);
-      if (redacted !== value) note(walk, false);
-      return redacted;
-    }
+    if (typeof value === 'string') return redactString(value, walk.tally, walk.rootKey);
     if (typeof value === 'number') {
-      // Card numbers logged as numbers: only long integers can be one.
-      if (!Number.isInteger(value) || Math.abs(value) < 1e12) return value;
+      if (!mayBeCardNumber(value)) return value;
       const text = String(value);
       return redactText(text) === text ? value : walkValue(text, depth, walk);
     }
@@ -266,7 +263,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       let redacted: AnyValue;
       if (isSecretKey(key) && item !== undefined && item !== null && typeof item !== 'boolean') {
         redacted = mode === 'drop' ? undefined : censorWhole(item);
-        note(walk, true);
+        note(walk.tally, walk.rootKey, true);
       } else {
         redacted = walkValue(item, depth, walk);
       }
@@ -280,16 +277,24 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
   function redactAttributes(attributes: Attributes, tally?: RedactionTally): Attributes {
     let copy: Attributes | undefined;
-    for (const key of Object.keys(attributes)) {
+    // for-in, not Object.keys: V8 then loads each value through the object's enum cache, a third
+    // of the loop's cost. An inherited key (a polluted prototype) is at worst redacted onto the copy.
+    for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined || typeof value === 'boolean') continue;
-      const walk: Walk = { tally, rootKey: key, nodes: 0 };
+      const known = attributeKey(key);
       let redacted: AnyValue;
-      if (isSecretKey(key)) {
+      if (known.secret) {
         redacted = mode === 'drop' ? undefined : censorWhole(value);
-        note(walk, true);
+        note(tally, key, true);
+      } else if (typeof value === 'string') {
+        if (value === known.lastClean) continue;
+        redacted = redactString(value, tally, key);
+        if (redacted === value) rememberClean(known, value);
+        else if (mode === 'drop') redacted = undefined;
       } else {
-        redacted = walkValue(value, 0, walk);
+        if (typeof value === 'number' && !mayBeCardNumber(value)) continue;
+        redacted = walkValue(value, 0, { tally, rootKey: key, nodes: 0 });
         if (redacted !== value && mode === 'drop') redacted = undefined;
       }
       if (redacted === value) continue;

@@ -1,0 +1,41 @@
+import { KEY_CACHE_LIMIT } from './key-matcher.js';
+
+/** What is remembered about one attribute key. */
+export interface AttributeKeyMemo {
+  /** Whether the whole value under the key is secret. */
+  readonly secret: boolean;
+  /** The last string value found clean under the key (a copy), if it was short enough to keep. */
+  lastClean: string | undefined;
+}
+
+/** Longer values are not kept: one key's memo holds at most this much text. */
+const MAX_REMEMBERED_LENGTH = 512;
+
+/**
+ * The key verdict and the last clean value, per attribute key. Most attributes carry the same
+ * value on every record (a method, a route, a user agent), and each string is redacted several
+ * times over a span's life (at its start, at its end, in the exporter backstop): comparing with
+ * the remembered value costs far less than a scan. Strings are compared, not hashed, so a miss
+ * costs next to nothing.
+ */
+export function attributeKeyMemo(isSecretKey: (key: string) => boolean): (key: string) => AttributeKeyMemo {
+  const memos = new Map<string, AttributeKeyMemo>();
+  return (key) => {
+    let memo = memos.get(key);
+    if (memo === undefined) {
+      if (memos.size >= KEY_CACHE_LIMIT) memos.clear();
+      memo = { secret: isSecretKey(key), lastClean: undefined };
+      memos.set(key, memo);
+    }
+    return memo;
+  };
+}
+
+/**
+ * Remembers `text` as the key's last clean value. A copy: the string itself may be a short slice
+ * that keeps a much larger string (a request body) alive; concatenating and slicing again makes V8
+ * copy the characters.
+ */
+export function rememberClean(memo: AttributeKeyMemo, text: string): void {
+  memo.lastClean = text.length <= MAX_REMEMBERED_LENGTH ? ` ${text}`.slice(1) : undefined;
+}
