@@ -42,6 +42,32 @@ const VARIANTS: Record<string, (secret: SyntheticSecret) => { text: string; extr
     const encoded = Buffer.from(secret.value).toString('base64');
     return { text: `access_token=${encoded}`, extraCores: coresOf(encoded) };
   },
+  glued_to_word: (secret) => ({
+    text: `${['token', 'x_', 'ABC', '7'][randomInt(4)]}${secret.value}${['', '_x', 'abc'][randomInt(3)]}`,
+    extraCores: [],
+  }),
+  glued_after_underscore: (secret) => ({ text: `ci_${secret.value}`, extraCores: [] }),
+};
+
+/** Formats whose prefix is distinctive enough to be found glued to any word (`tokenghp_…`, `abcAKIA…`). */
+const GLUED_TO_ANY_WORD = [
+  'aws_access_key_id',
+  'github_token',
+  'github_fine_grained_pat',
+  'slack_token',
+  'slack_webhook',
+  'google_api_key',
+  'npm_token',
+  'gitlab_token',
+  'sendgrid_key',
+  'pem_private_key',
+];
+
+/** Variants for some formats only: glued to a word, a secret is found by a distinctive prefix alone. */
+const VARIANT_FORMATS: Partial<Record<string, readonly string[]>> = {
+  glued_to_word: GLUED_TO_ANY_WORD,
+  // `sk_`, `rk_` and `sk-` end common words (`task_test_…`): these are found after `_`, not after a letter.
+  glued_after_underscore: [...GLUED_TO_ANY_WORD, 'stripe_key', 'anthropic_key', 'openai_key'],
 };
 
 interface FuzzBody {
@@ -226,7 +252,9 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
   it('not one fragment of thousands of synthetic secrets reaches the collector, the NDJSON file or the app’s log file', async () => {
     const formats = Object.keys(SECRET_FORMATS);
     const cases = Object.keys(VARIANTS).flatMap((variant) =>
-      formats.flatMap((format) => Array.from({ length: PER_FORMAT_AND_VARIANT }, () => ({ variant, format }))),
+      (VARIANT_FORMATS[variant] ?? formats).flatMap((format) =>
+        Array.from({ length: PER_FORMAT_AND_VARIANT }, () => ({ variant, format })),
+      ),
     );
     const cores = new Map<string, string>();
     await boundedLoad(cases.length, 8, async (n) => {
@@ -263,7 +291,7 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
     const leaks = new Map<string, string>();
     for (const view of views) for (const core of findCores(view, cores)) leaks.set(core, cores.get(core)!);
     process.stdout.write(
-      `      secrets: ${cases.length} (${formats.length} formats × ${Object.keys(VARIANTS).length} encodings), ` +
+      `      secrets: ${cases.length} (${formats.length} formats, ${Object.keys(VARIANTS).length} encodings, glued ones for prefixed formats), ` +
         `positions: ${SECRET_POSITIONS.length}, fragments searched: ${cores.size}, secrets leaked: ${new Set(leaks.values()).size}, ` +
         `bytes searched: ${raw.length + ndjson.length + local.length}\n`,
     );

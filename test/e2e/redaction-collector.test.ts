@@ -4,7 +4,14 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
-import { generatedSecrets, leakedSecrets, lookAlikes, randomString } from '../helpers/redaction-secrets.ts';
+import {
+  generatedSecrets,
+  gluedForms,
+  gluedLookAlikes,
+  leakedSecrets,
+  lookAlikes,
+  randomString,
+} from '../helpers/redaction-secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const str = (value: string) => ({ stringValue: value });
@@ -24,6 +31,7 @@ async function post(collector: RunningCollector, path: string, payload: unknown)
 describe('redaction: the collector masks secrets that bypassed the SDK (local-redacting.yaml)', function () {
   const secrets = generatedSecrets();
   const { uuid, gitSha, orderNumber } = lookAlikes();
+  const jobNames = gluedLookAlikes().join(' ');
   const keyed = { password: randomString(20), cookie: `sid=${randomString(24)}`, apiKey: randomString(32) };
   let collector: RunningCollector;
   let output: string;
@@ -75,6 +83,9 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
                   'http.request.header.x-api-key': keyed.apiKey,
                   'user_agent.original': `curl ${secret.text}`,
                   'app.request_id': uuid,
+                  // A distinctive prefix is found glued to a word too (`tokenghp_…`); empty for other formats.
+                  'app.glued': gluedForms(secret).join(' '),
+                  'app.job_names': jobNames,
                 }),
                 events: [
                   {
@@ -117,5 +128,6 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
     expect(record!.body).to.include(uuid).and.include(gitSha).and.include(orderNumber);
     const [span] = await collector.spans();
     expect(span!.attributes['app.request_id']).to.equal(uuid);
+    expect(span!.attributes['app.job_names'], 'identifiers with a token prefix inside a word').to.equal(jobNames);
   });
 });

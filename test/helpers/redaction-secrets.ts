@@ -68,6 +68,44 @@ export function generatedSecrets(): GeneratedSecret[] {
   ];
 }
 
+/** Formats whose prefix is distinctive enough to be found glued to any word (`tokenghp_…`, `abcAKIA…`). */
+export const GLUED_TO_ANY_WORD: ReadonlySet<string> = new Set([
+  'aws_access_key_id',
+  'github_token',
+  'github_fine_grained',
+  'slack_token',
+  'slack_webhook',
+  'google_api_key',
+  'npm_token',
+  'gitlab_token',
+  'sendgrid_key',
+  'pem_private_key',
+]);
+
+/** Formats whose prefix ends common words (`task_test_`, `risk-`): found after `_` or punctuation only. */
+export const GLUED_AFTER_UNDERSCORE: ReadonlySet<string> = new Set(['stripe_key', 'anthropic_key', 'openai_key']);
+
+/** `secret` glued to the characters around it in each way its format is still found; none for other formats. */
+export function gluedForms(secret: GeneratedSecret): string[] {
+  if (GLUED_AFTER_UNDERSCORE.has(secret.format)) return [`x_${secret.text}`, `ci_${secret.text}.`];
+  if (!GLUED_TO_ANY_WORD.has(secret.format)) return [];
+  return [`x_${secret.text}`, `token${secret.text}`, `ABC${secret.text}`, `7${secret.text}`, `${secret.text}_x`];
+}
+
+/** Identifiers with a token prefix inside them (`task_test_…`): names, not secrets, and must survive. */
+export function gluedLookAlikes(): string[] {
+  const lower = (length: number): string => randomString(length, 'abcdefghijklmnopqrstuvwxyz');
+  return [
+    `task_test_${randomString(16)}`,
+    `network_live_${randomString(16)}`,
+    `my_sk_test_${lower(12)}_setup`,
+    `task-admin-${lower(24)}`,
+    `desk-proj-${lower(12)}-${lower(12)}`,
+    `REGION_ASIA_${lower(16).toUpperCase()}`,
+    `pnpm_store_${lower(36)}`,
+  ];
+}
+
 /** Values that look like secrets to a careless rule but are not, and must survive. */
 export function lookAlikes(): { uuid: string; gitSha: string; orderNumber: string } {
   const hex = randomBytes(16).toString('hex');

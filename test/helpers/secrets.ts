@@ -239,4 +239,12 @@ export const LOOK_ALIKES: Readonly<Record<string, () => string>> = {
   product_sku: () => `SKU-${randomString(4, UPPER)}-${randomString(8, ALNUM)}`,
   word_with_key_prefix: () => `skeleton-${randomString(10, LOWER)}`,
   short_sk_prefix: () => `sk-${randomString(10, LOWER)}`,
+  // Token prefixes glued inside identifiers: names, not keys.
+  identifier_ending_in_sk: () =>
+    `${pick(['task', 'risk', 'desk', 'disk', 'mask'])}_${pick(['live', 'test', 'prod'])}_${randomString(between(10, 30), ALNUM)}`,
+  identifier_ending_in_rk: () =>
+    `${pick(['network', 'work', 'fork', 'bookmark'])}_${pick(['live', 'test', 'prod'])}_${randomString(between(10, 30), LOWER)}`,
+  kebab_name_with_sk: () =>
+    `${pick(['task', 'risk', 'desk'])}-${pick(['proj', 'admin', 'ant', 'svcacct'])}-${randomString(between(20, 40), LOWER)}`,
+  snake_name_after_sk: () => `my_sk_${pick(['live', 'test', 'prod'])}_${randomString(12, LOWER)}_setup`,
 };

@@ -66,6 +66,22 @@ const SEEDS = [
   "token='",
   'x-amz-',
   'api_key',
+  // Glued prefixes: token patterns start wherever their prefix does, also inside a word.
+  'x_ghp_',
+  'tokenghp_',
+  'abcAKIA',
+  'AKIAAKIA',
+  'x_github_pat_',
+  'axoxb-',
+  'xAIza',
+  'xnpm_',
+  'xglpat-',
+  'xSG.',
+  'x_sk_live_',
+  'task_test_',
+  'x_sk-',
+  '_sk-proj-',
+  'task-proj-',
 ];
 
 function payloads(length: number): { name: string; text: string }[] {

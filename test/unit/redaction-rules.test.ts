@@ -26,6 +26,8 @@ import {
 } from '@apitrail/redaction';
 import {
   generatedSecrets,
+  gluedForms,
+  gluedLookAlikes,
   leakedSecrets,
   lookAlikes,
   luhnCardNumber,
@@ -78,6 +80,25 @@ describe('redaction: rules', () => {
       expect(redactor.redactText('the apikey parameter1234 is documented'), 'lower-case prose').to.equal(
         'the apikey parameter1234 is documented',
       );
+    });
+
+    it('redacts prefixed tokens glued to the words around them (`x_ghp_…`, `tokenghp_…`, `abcAKIA…`)', () => {
+      let glued = 0;
+      for (const secret of generatedSecrets()) {
+        for (const form of gluedForms(secret)) {
+          const redacted = redactor.redactText(`user said: ${form} (request 42)`);
+          expect(leakedSecrets(redacted, [secret]), `${secret.format}: ${redacted}`).to.deep.equal([]);
+          expect(redacted, `${secret.format}: the end of ${form}`).to.not.include(secret.secret.slice(-8));
+          glued++;
+        }
+      }
+      expect(glued, 'glued forms tested').to.be.at.least(40);
+    });
+
+    it('keeps identifiers with a token prefix inside a word (`task_test_…`, `task-admin-…`)', () => {
+      for (const name of gluedLookAlikes()) {
+        expect(redactor.redactText(`job ${name} started`), name).to.equal(`job ${name} started`);
+      }
     });
 
     it('redacts tokens cut short by a length limit: a JWT without its signature, a truncated GitHub token', () => {
@@ -145,6 +166,13 @@ describe('redaction: rules', () => {
           const text = `GET /api/v1/items?${before}${secret}${after}&page=2`;
           expect(redactor.redactText(text), text).to.not.include(secret);
         }
+      }
+    });
+
+    it('redacts a quoted value whose closing quote was cut off (a JSON line truncated by a length limit)', () => {
+      const secret = randomString(24);
+      for (const text of [`{"password": "${secret}`, `{\\"client_secret\\": \\"${secret}`, `token='${secret}`]) {
+        expect(redactor.redactText(text), text).to.not.include(secret);
       }
     });
 

@@ -4,13 +4,14 @@ import { escapeRegExp } from './pattern-safety.js';
  * The shape of a `key=value` / `key: value` / `"key": "value"` pair in free text and query strings
  * (JSON-escaped quotes included, nested up to three levels), shared by the SDK's matcher and the
  * Collector's generated pattern. A quoted value runs to its closing quote (JSON passwords have
- * spaces); an unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=`
- * pair and the value of an ordinary key is short to rescan for a pair inside it (`code=token=…`).
+ * spaces), or to the end of the line where there is none (a JSON line cut short by a length limit);
+ * an unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=` pair and
+ * the value of an ordinary key is short to rescan for a pair inside it (`code=token=…`).
  */
 // `+` is a space in form-encoded text.
 export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{0,3}';
 export const KEY_VALUE_VALUE_SOURCE =
-  '(?:\\\\{0,7}"[^"\\n]{1,1024}"|\\\\{0,7}\'[^\'\\n]{1,1024}\'|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
+  '(?:\\\\{0,7}"[^"\\n]{1,1024}"?|\\\\{0,7}\'[^\'\\n]{1,1024}\'?|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
 
 /** Groups: text before the key, the key, the separator, the value (with its quotes, if any). */
 export function keyValuePattern(): RegExp {

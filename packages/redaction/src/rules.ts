@@ -96,6 +96,9 @@ export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
 /**
  * Token formats from REFERENCE.md (prefix · charset · length). Upper bounds keep every pattern's
  * work per start position bounded; starts are pinned to literal prefixes or word boundaries.
+ * A distinctive prefix (`ghp_`, `AKIA`, `glpat-`…) is matched wherever it starts, also glued to
+ * the word before it (`x_ghp_…`, `tokenghp_…`, `abcAKIA…`) and with no boundary required after
+ * the token: `\b` would let a secret written inside a longer identifier through.
  */
 export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   {
@@ -116,29 +119,37 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'aws_access_key_id',
-    source: '\\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\\b',
+    source: '(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}',
     trigger: 'AKIA|ASIA|ABIA|ACCA',
   },
   {
     name: 'github_token',
     // Minimums below the real lengths (36, 82): a token truncated by a length limit still counts.
-    source: '\\b(?:gh[pousr]_[A-Za-z0-9]{20,251}|github_pat_[A-Za-z0-9_]{22,221})\\b',
+    source: 'gh[pousr]_[A-Za-z0-9]{20,251}|github_pat_[A-Za-z0-9_]{22,221}',
     trigger: 'gh[pousr]_|github_pat_',
   },
-  { name: 'slack_token', source: '\\bxox[abposre]-[A-Za-z0-9-]{10,250}', trigger: 'xox' },
+  { name: 'slack_token', source: 'xox[abposre]-[A-Za-z0-9-]{10,250}', trigger: 'xox' },
   {
     name: 'slack_webhook',
     source: 'hooks\\.slack\\.com/services/[A-Za-z0-9_/-]{8,250}',
     trigger: 'hooks\\.slack\\.com',
   },
-  { name: 'stripe_key', source: '\\b(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,99}\\b', trigger: '[sr]k_' },
-  { name: 'google_api_key', source: '\\bAIza[A-Za-z0-9_-]{35}', trigger: 'AIza' },
-  { name: 'npm_token', source: '\\bnpm_[A-Za-z0-9]{36}\\b', trigger: 'npm_' },
-  { name: 'gitlab_token', source: '\\bglpat-[A-Za-z0-9_-]{20,64}', trigger: 'glpat-' },
-  { name: 'sendgrid_key', source: '\\bSG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}', trigger: 'SG\\.' },
+  {
+    name: 'stripe_key',
+    // `sk_`/`rk_` end many words (`task_test_…`, `network_test_…`), so a key must not follow a
+    // letter or digit, and must end where its word does (`my_sk_test_environment_setup` is a name).
+    // Group 1 is kept.
+    source: '(^|[^A-Za-z0-9])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,99})\\b',
+    trigger: '[sr]k_',
+  },
+  { name: 'google_api_key', source: 'AIza[A-Za-z0-9_-]{35}', trigger: 'AIza' },
+  { name: 'npm_token', source: 'npm_[A-Za-z0-9]{36}', trigger: 'npm_' },
+  { name: 'gitlab_token', source: 'glpat-[A-Za-z0-9_-]{20,64}', trigger: 'glpat-' },
+  { name: 'sendgrid_key', source: 'SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}', trigger: 'SG\\.' },
   {
     name: 'llm_api_key',
-    source: '\\bsk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}',
+    // Not after a letter or digit, as with Stripe (`task-admin-notification-handler`).
+    source: '(^|[^A-Za-z0-9])(sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250})',
     trigger: 'sk-',
   },
   {
@@ -152,7 +163,9 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'url_userinfo',
-    source: '(\\b[A-Za-z][A-Za-z0-9+.-]{0,31}://)([^\\s/?#@:]{0,256}:[^\\s/?#@]{1,256})@',
+    // From the `://` on, not from the scheme: a start at every word to find a scheme costs more
+    // than the rest of a URL's scan, and `user:pass@` right after `://` is telling enough.
+    source: '(://)([^\\s/?#@:]{0,256}:[^\\s/?#@]{1,256})@',
     trigger: '://',
   },
   {
