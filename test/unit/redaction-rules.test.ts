@@ -286,7 +286,7 @@ describe('redaction: rules', () => {
       expect(custom.redactAttributes({ 'app.note': note })).to.deep.equal({ 'app.note': `ref ${REDACTED}` });
     });
 
-    it('stand for one value: a secret after a clean value under the same key is redacted', () => {
+    it('stand for one value: a secret after a clean value under the same key is redacted (attributes and log bodies)', () => {
       const clean = { 'app.note': 'retrying upstream' };
       const secret = `ghp_${randomString(36)}`;
       expect(redactor.redactAttributes(clean)).to.equal(clean);
@@ -297,6 +297,11 @@ describe('redaction: rules', () => {
         'app.note': `retrying ${REDACTED}`,
       });
       expect(redactor.redactAttributes(clean)).to.equal(clean);
+      const body = { request: { note: 'retrying upstream' } };
+      expect(redactor.redactValue(body)).to.equal(body);
+      expect(redactor.redactValue({ request: { note: `retrying ${secret}` } })).to.deep.equal({
+        request: { note: `retrying ${REDACTED}` },
+      });
     });
 
     it('keep neither a secret nor the large string a clean value was sliced from', async () => {

@@ -1,6 +1,6 @@
 import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
 import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
-import { attributeKeyMemo, rememberClean } from './attribute-memo.js';
+import { createKeyMemo, rememberClean, type KeyMemo } from './key-memo.js';
 import { createKeyMatcher } from './key-matcher.js';
 import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
@@ -132,7 +132,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const ipCandidates = new RegExp(IP_CANDIDATE_SOURCE, 'g');
   const keyValue = keyValuePattern();
   const sensitivePair = sensitivePairTrigger(rules.keys);
-  const attributeKey = attributeKeyMemo(isSecretKey);
+  const keyMemo = createKeyMemo(isSecretKey);
 
   const replaceMatch =
     ({ grouped, confirm }: CompiledPattern) =>
@@ -220,6 +220,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return redacted;
   }
 
+  /** A string under a key whose last clean value it may be: then it costs a comparison. */
+  function redactUnderKey(text: string, known: KeyMemo, tally: RedactionTally | undefined, rootKey: string): string {
+    if (text === known.lastClean) return text;
+    const redacted = redactString(text, tally, rootKey);
+    if (redacted === text) rememberClean(known, text);
+    return redacted;
+  }
+
   /** Counts `size` more values against the budget; false when the value must go whole. */
   function withinBounds(size: number, depth: number, walk: Walk): boolean {
     walk.nodes += size;
@@ -260,10 +268,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     let copy: ValueMap | undefined;
     for (const key of keys) {
       const item = map[key];
+      const known = keyMemo(key);
       let redacted: AnyValue;
-      if (isSecretKey(key) && item !== undefined && item !== null && typeof item !== 'boolean') {
+      if (known.secret && item !== undefined && item !== null && typeof item !== 'boolean') {
         redacted = mode === 'drop' ? undefined : censorWhole(item);
         note(walk.tally, walk.rootKey, true);
+      } else if (typeof item === 'string') {
+        redacted = withinBounds(1, depth, walk) ? redactUnderKey(item, known, walk.tally, walk.rootKey) : REDACTED;
       } else {
         redacted = walkValue(item, depth, walk);
       }
@@ -282,16 +293,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined || typeof value === 'boolean') continue;
-      const known = attributeKey(key);
+      const known = keyMemo(key);
       let redacted: AnyValue;
       if (known.secret) {
         redacted = mode === 'drop' ? undefined : censorWhole(value);
         note(tally, key, true);
       } else if (typeof value === 'string') {
-        if (value === known.lastClean) continue;
-        redacted = redactString(value, tally, key);
-        if (redacted === value) rememberClean(known, value);
-        else if (mode === 'drop') redacted = undefined;
+        redacted = redactUnderKey(value, known, tally, key);
+        if (redacted !== value && mode === 'drop') redacted = undefined;
       } else {
         if (typeof value === 'number' && !mayBeCardNumber(value)) continue;
         redacted = walkValue(value, 0, { tally, rootKey: key, nodes: 0 });

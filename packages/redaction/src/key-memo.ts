@@ -1,7 +1,7 @@
 import { KEY_CACHE_LIMIT } from './key-matcher.js';
 
-/** What is remembered about one attribute key. */
-export interface AttributeKeyMemo {
+/** What is remembered about one key (of an attribute, or of a map in a log body). */
+export interface KeyMemo {
   /** Whether the whole value under the key is secret. */
   readonly secret: boolean;
   /** The last string value found clean under the key (a copy), if it was short enough to keep. */
@@ -12,14 +12,14 @@ export interface AttributeKeyMemo {
 const MAX_REMEMBERED_LENGTH = 512;
 
 /**
- * The key verdict and the last clean value, per attribute key. Most attributes carry the same
- * value on every record (a method, a route, a user agent), and each string is redacted several
- * times over a span's life (at its start, at its end, in the exporter backstop): comparing with
- * the remembered value costs far less than a scan. Strings are compared, not hashed, so a miss
- * costs next to nothing.
+ * The key verdict and the last clean value, per key. Most attributes (and fields of structured log
+ * bodies) carry the same value on every record (a method, a route, a user agent), and each string
+ * is redacted several times over a span's life (at its start, at its end, in the exporter
+ * backstop): comparing with the remembered value costs far less than a scan. Strings are compared,
+ * not hashed, so a miss costs next to nothing.
  */
-export function attributeKeyMemo(isSecretKey: (key: string) => boolean): (key: string) => AttributeKeyMemo {
-  const memos = new Map<string, AttributeKeyMemo>();
+export function createKeyMemo(isSecretKey: (key: string) => boolean): (key: string) => KeyMemo {
+  const memos = new Map<string, KeyMemo>();
   return (key) => {
     let memo = memos.get(key);
     if (memo === undefined) {
@@ -36,6 +36,6 @@ export function attributeKeyMemo(isSecretKey: (key: string) => boolean): (key: s
  * that keeps a much larger string (a request body) alive; concatenating and slicing again makes V8
  * copy the characters.
  */
-export function rememberClean(memo: AttributeKeyMemo, text: string): void {
+export function rememberClean(memo: KeyMemo, text: string): void {
   memo.lastClean = text.length <= MAX_REMEMBERED_LENGTH ? ` ${text}`.slice(1) : undefined;
 }
