@@ -15,7 +15,7 @@ import {
   apitrailHttpInstrumentationConfig,
   installRequestScope,
 } from '@apitrail/http';
-import { ApitrailWinstonInstrumentation } from '@apitrail/winston';
+import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
@@ -80,7 +80,10 @@ export function apitrailInstrumentations(
 ): Instrumentation[] {
   return [
     new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation, apiKeyQueryParam)),
-    new ApitrailWinstonInstrumentation(),
+    // From the components' environment, which need not be process.env (apitrailComponents({ env })).
+    new ApitrailWinstonInstrumentation({
+      localRedaction: localRedactor(undefined, options.env ?? process.env) ?? false,
+    }),
   ];
 }
 

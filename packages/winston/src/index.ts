@@ -1,4 +1,4 @@
-export { readWinstonConfig, LOG_FORMATS, type WinstonConfig, type LogFormatName } from './config.js';
+export { readWinstonConfig, localRedactor, LOG_FORMATS, type WinstonConfig, type LogFormatName } from './config.js';
 export {
   apitrailContext,
   ndjsonFormat,
