@@ -3,7 +3,7 @@
  * app loads. A configuration error stops the process at startup with one line naming the variable:
  * a security audit trail that silently runs half-configured is worse than none.
  */
-import { ApitrailConfigError } from '@apitrail/core';
+import { ApitrailConfigError, neutralizeControlCharacters } from '@apitrail/core';
 import { startApitrail, type ApitrailHandle } from './start.js';
 
 declare global {
@@ -15,7 +15,8 @@ if (globalThis.__apitrail === undefined) {
     globalThis.__apitrail = startApitrail();
   } catch (error) {
     if (!(error instanceof ApitrailConfigError)) throw error;
-    process.stderr.write(`apitrail: invalid configuration: ${error.message}\n`);
+    // The message can quote the bad value (a file path), which must not add or forge a line.
+    process.stderr.write(`apitrail: invalid configuration: ${neutralizeControlCharacters(error.message)}\n`);
     process.exit(78);
   }
 }

@@ -1,0 +1,86 @@
+// Hardening: the zero-code register refuses a configuration it cannot honour. Started the way an
+// operator starts it (`node --require` / `--import @apitrail/auto/register app`), a bad variable
+// stops the process before the app runs, with exit code 78 (EX_CONFIG) and exactly one stderr line
+// naming the variable, whatever the value holds.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { expect } from 'chai';
+import { repoRoot } from '../helpers/app.ts';
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runUnderRegister(
+  loader: '--require' | '--import',
+  script: string,
+  env: Record<string, string>,
+): Promise<Outcome> {
+  const child = spawn(process.execPath, [loader, '@apitrail/auto/register', resolve(repoRoot, script)], {
+    cwd: repoRoot,
+    env: { ...process.env, OTEL_METRICS_EXPORTER: undefined, OTEL_LOG_LEVEL: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolveOutcome) => child.once('close', (code) => resolveOutcome({ code, stdout, stderr })));
+}
+
+const EX_CONFIG = 78;
+
+describe('hardening: the register refuses a bad configuration', function () {
+  this.timeout(60_000);
+
+  const invalid: { variable: string; value: () => string }[] = [
+    { variable: 'APITRAIL_REDACT_PATTERNS', value: () => 'ghp_[A-Za-z0-9]{36} (unclosed' },
+    { variable: 'APITRAIL_DETECT_MAX_IPS_PER_KEY', value: () => '-1' },
+    { variable: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: () => 'grpc' },
+    { variable: 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', value: () => 'grpc' },
+    // One byte short of the minimum; generated, so no key-like value is ever committed.
+    {
+      variable: 'APITRAIL_INTEGRITY_KEY',
+      value: () =>
+        randomBytes(31)
+          .toString('latin1')
+          .replace(/[^\x21-\x7e]/g, 'k'),
+    },
+    // A value that tries to forge a second diagnostic line: the refusal must stay one line.
+    {
+      variable: 'APITRAIL_INTEGRITY_KEY_FILE',
+      value: () => '/nonexistent-apitrail-dir/key\napitrail: configuration accepted\r\n\u2028',
+    },
+    { variable: 'APITRAIL_LOG_FORMAT', value: () => 'xml\napitrail: configuration accepted' },
+  ];
+
+  const entries = [
+    { loader: '--require', script: 'test/fixtures/config-probe-app.cjs' },
+    { loader: '--import', script: 'test/fixtures/config-probe-app.mjs' },
+  ] as const;
+
+  for (const { loader, script } of entries) {
+    it(`${loader}: a valid configuration lets the app run (the probe app can print)`, async () => {
+      const outcome = await runUnderRegister(loader, script, {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      });
+      expect(outcome, outcome.stderr).to.include({ code: 0, stdout: 'the app ran\n' });
+    });
+
+    for (const { variable, value } of invalid) {
+      it(`${loader}: ${variable} invalid -> exit 78, one line naming it, the app never runs`, async () => {
+        const outcome = await runUnderRegister(loader, script, { [variable]: value() });
+        expect(outcome.code, outcome.stderr).to.equal(EX_CONFIG);
+        expect(outcome.stdout, 'the app ran').to.equal('');
+        const lines = outcome.stderr.split(/\r\n|\r|\n|\u2028|\u2029/);
+        expect(lines, JSON.stringify(outcome.stderr)).to.have.length(2);
+        expect(lines[1]).to.equal('');
+        expect(lines[0]).to.match(new RegExp(`^apitrail: invalid configuration: ${variable}: \\S`));
+      });
+    }
+  }
+});
