@@ -116,10 +116,10 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
     for (const value of Object.values(keyed)) expect(output).to.not.include(value);
   });
 
-  it('masked values under sensitive keys and counted them in the summary attributes', async () => {
+  it('masked values under sensitive keys, adding no summary attributes (they would break signed records)', async () => {
     const [record] = await collector.logs();
     expect(record!.attributes.password).to.equal('****');
-    expect(record!.attributes['redaction.masked.count']).to.equal(3);
+    expect(Object.keys(record!.attributes).filter((key) => key.startsWith('redaction.'))).to.deep.equal([]);
   });
 
   it('kept the non-secret look-alikes', async () => {

@@ -100,6 +100,8 @@ export const ATTR_REDACTION_MASKED_KEYS = 'redaction.masked.keys';
 export const ATTR_REDACTION_MASKED_COUNT = 'redaction.masked.count';
 
 // --- Integrity chain ------------------------------------------------------------------------------
+/** Namespace of every integrity chain attribute below. */
+export const INTEGRITY_ATTRIBUTE_NAMESPACE = 'apitrail.integrity.';
 export const ATTR_INTEGRITY_CHAIN_ID = 'apitrail.integrity.chain_id';
 export const ATTR_INTEGRITY_SEQUENCE = 'apitrail.integrity.seq';
 export const ATTR_INTEGRITY_MAC = 'apitrail.integrity.mac';

@@ -88,6 +88,8 @@ export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
   ...new Set([
     ...coreAttributeNames.filter((name) => IDENTITY_NAMESPACES.some((prefix) => name.startsWith(prefix))),
     ...coreAttributeNames.filter((name) => name.startsWith('redaction.')),
+    // Chain ids, key ids and MACs: a collector that masked them would break every signature.
+    ...coreAttributeNames.filter((name) => name.startsWith(semconv.INTEGRITY_ATTRIBUTE_NAMESPACE)),
     'messaging.kafka.message.key',
     'messaging.rabbitmq.destination.routing_key',
   ]),

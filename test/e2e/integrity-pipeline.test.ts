@@ -1,0 +1,71 @@
+// Tamper evidence through the production pipeline: an app under the register signs its records,
+// the agent (agent.yaml + the generated redaction.yaml: defence-in-depth redaction, persistent
+// queue) forwards them to the gateway (gateway.yaml), which archives them. `apitrail verify` must
+// pass that archive as it is: a collector stage that rewrites signed records (a masked chain
+// attribute, a summary attribute added to every record) would make every record look forged.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL, ATTR_INTEGRITY_KEY_ID } from '@apitrail/core';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
+import { startAgent, startAppOnAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
+import { requireCollector } from '../helpers/collector.ts';
+import { archiveText } from '../../scripts/lib/collector-pipeline.mjs';
+import { waitFor } from '../helpers/wait.ts';
+
+describe('integrity through the agent and gateway pipelines', function () {
+  this.timeout(120_000);
+  let gateway: Gateway;
+  let agent: Tier;
+  const key = randomBytes(32).toString('base64');
+
+  before(async function () {
+    const binary = await requireCollector(this);
+    gateway = await startGateway(binary);
+    agent = await startAgent(binary, gateway);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await gateway?.stop();
+  });
+
+  it('the gateway archive of signed records verifies clean, and an edit in it is caught', async () => {
+    const app = await startAppOnAgent(agent, 'examples/node-http/server.js', { APITRAIL_INTEGRITY_KEY: key });
+    // Credentials and identity attributes on every record: what the agent's redaction looks at.
+    const credential = `pk_e2e.${randomBytes(16).toString('hex')}`;
+    for (let n = 0; n < 20; n++) {
+      const response = await fetch(`${app.baseUrl}/api/v1/scans?page=${n}`, {
+        headers: { authorization: `Bearer ${credential}`, 'x-request-id': `integrity-pipeline-${n}` },
+      });
+      await response.arrayBuffer();
+    }
+    await app.stop();
+    const archived = await waitFor('the closing checkpoint in the archive', async () => {
+      const records = await gateway.archivedLogs();
+      const closed = records.some(
+        (record) =>
+          record.eventName === APITRAIL_EVENTS.integrityCheckpoint && record.attributes[ATTR_INTEGRITY_FINAL] === true,
+      );
+      return closed ? records : undefined;
+    });
+    expect(String(archived[0]!.attributes[ATTR_INTEGRITY_KEY_ID])).to.match(/^[0-9a-f]{16}$/);
+
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-pipeline-'));
+    const text = await archiveText(gateway.archiveDir, 'logs.otlp.jsonl');
+    const archive = join(dir, 'archive.jsonl');
+    await writeFile(archive, text);
+    const clean = await runApitrail(['verify', '--json', archive], { env: { APITRAIL_INTEGRITY_KEY: key } });
+    expect(clean.stderr).to.equal('');
+    expect(JSON.parse(clean.stdout).findings).to.deep.equal([]);
+    expect(clean.code).to.equal(0);
+
+    const edited = join(dir, 'edited.jsonl');
+    await writeFile(edited, text.replace('"stringValue":"GET"', '"stringValue":"DELETE"'));
+    const caught = await runApitrail(['verify', '--json', edited], { env: { APITRAIL_INTEGRITY_KEY: key } });
+    expect(caught.code).to.equal(1);
+    expect(JSON.parse(caught.stdout).findings.map((finding: { kind: string }) => finding.kind)).to.include('modified');
+  });
+});
