@@ -34,22 +34,16 @@ export class ChainSigner {
 
   sign(record: ReadWriteLogRecord): void {
     const sequence = this.sequence + 1;
-    // The MAC covers the record as it will be exported, chain attributes included: they are added
-    // to the NDJSON object directly (unmapped attributes keep their OTel names there, and the
-    // canonical form sorts keys), so the SDK record is converted once, before the chain attributes
-    // turn its attribute object into a slower dictionary.
-    const object = toNdjsonObject(record);
-    object[ATTR_INTEGRITY_CHAIN_ID] = this.chainId;
-    object[ATTR_INTEGRITY_SEQUENCE] = sequence;
-    object[ATTR_INTEGRITY_PREVIOUS_MAC] = this.previousMac;
-    object[ATTR_INTEGRITY_KEY_ID] = this.keyId;
-    const mac = this.macs.of(object);
     record
       .setAttribute(ATTR_INTEGRITY_CHAIN_ID, this.chainId)
       .setAttribute(ATTR_INTEGRITY_SEQUENCE, sequence)
       .setAttribute(ATTR_INTEGRITY_PREVIOUS_MAC, this.previousMac)
-      .setAttribute(ATTR_INTEGRITY_KEY_ID, this.keyId)
-      .setAttribute(ATTR_INTEGRITY_MAC, mac);
+      .setAttribute(ATTR_INTEGRITY_KEY_ID, this.keyId);
+    // The MAC covers the record as it will be exported, chain attributes included, converted once.
+    // Adding them to the NDJSON object instead would turn it into a slow dictionary (V8 allows few
+    // properties added after creation), which costs the canonical form more than the conversion saves.
+    const mac = this.macs.of(toNdjsonObject(record));
+    record.setAttribute(ATTR_INTEGRITY_MAC, mac);
     this.sequence = sequence;
     this.previousMac = mac;
   }
