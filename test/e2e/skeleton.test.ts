@@ -5,6 +5,8 @@ import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { decodeSpanLines } from '../helpers/otlp-json.ts';
 
 const SERVER_SPAN_KIND = 2;
 
@@ -146,5 +148,73 @@ describe('register entry points', function () {
     expect(response.headers.get('x-request-id')).to.equal(null);
     await app.stop();
     expect(app.jsonLines().filter((line) => line.event !== undefined)).to.have.length(0);
+  });
+});
+
+describe('startApitrail({ env }): the OTLP exporters and the resource follow env, not process.env', function () {
+  let target: OtlpRecorder;
+  let decoy: OtlpRecorder;
+
+  before(async function () {
+    target = await startOtlpRecorder();
+    decoy = await startOtlpRecorder();
+    const app = await startApp({
+      script: 'test/fixtures/env-option-app.cjs',
+      loader: 'none',
+      env: {
+        // What the process environment says: everything here must be ignored.
+        OTEL_EXPORTER_OTLP_ENDPOINT: decoy.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_SERVICE_NAME: 'from-process-env',
+        APITRAIL_FIXTURE_ENV: JSON.stringify({
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: `${target.endpoint}/shared`,
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${target.endpoint}/own/traces`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=shared,x-pipeline=audit',
+          OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-tenant=logs',
+          OTEL_SERVICE_NAME: 'from-env-option',
+        }),
+      },
+    });
+    expect((await fetch(`${app.baseUrl}/api/ping`)).status).to.equal(200);
+    // No SIGTERM listener of its own: startApitrail flushes both signals before the default action.
+    expect(await app.stop()).to.deep.equal({ code: null, signal: 'SIGTERM' });
+  });
+
+  after(async () => {
+    await target?.stop();
+    await decoy?.stop();
+  });
+
+  it('sends nothing to the endpoint of process.env, and only to the two paths env names', () => {
+    expect(decoy.exports).to.deep.equal([]);
+    expect(new Set(target.exports.map((sent) => sent.path))).to.deep.equal(new Set(['/own/traces', '/shared/v1/logs']));
+  });
+
+  it('sends spans to the signal endpoint as given, over http/json, with the shared headers', () => {
+    const traces = target.exports.filter((sent) => sent.path === '/own/traces');
+    expect(traces, 'span exports at OTEL_EXPORTER_OTLP_TRACES_ENDPOINT').to.have.length.above(0);
+    expect(traces[0]!.headers).to.include({
+      'content-type': 'application/json',
+      'x-tenant': 'shared',
+      'x-pipeline': 'audit',
+    });
+    const spans = traces.flatMap((sent) => decodeSpanLines(sent.body.toString()));
+    expect(spans.map((span) => span.resource['service.name'])).to.include('from-env-option');
+    expect(spans.map((span) => span.resource['service.name'])).to.not.include('from-process-env');
+  });
+
+  it('sends log records to the shared endpoint plus v1/logs, over the signal protocol, with the signal headers', () => {
+    const logs = target.exports.filter((sent) => sent.path === '/shared/v1/logs');
+    expect(logs, 'log exports at OTEL_EXPORTER_OTLP_ENDPOINT/v1/logs').to.have.length.above(0);
+    expect(logs[0]!.headers).to.include({
+      'content-type': 'application/x-protobuf',
+      'x-tenant': 'logs',
+      'x-pipeline': 'audit',
+    });
+    expect(logs[0]!.body.includes('from-env-option'), 'the resource travels in the protobuf body').to.equal(true);
   });
 });

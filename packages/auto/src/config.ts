@@ -1,4 +1,5 @@
 import {
+  ATTR_SERVICE_NAME,
   ApitrailConfigError,
   readBoolean,
   readEnum,
@@ -9,10 +10,13 @@ import {
   type Environment,
 } from '@apitrail/core';
 import type { LocalLogFormat } from '@apitrail/export';
+import type { Attributes } from '@opentelemetry/api';
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
 export const TRACE_EXPORTERS = ['otlp', 'console', 'none'] as const;
 export const LOG_EXPORTERS = ['otlp', 'console', 'ndjson', 'none'] as const;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const OTLP_COMPRESSIONS = ['none', 'gzip'] as const;
 
 export type TraceExporterName = Exclude<(typeof TRACE_EXPORTERS)[number], 'none'>;
 export type LogExporterName = Exclude<(typeof LOG_EXPORTERS)[number], 'none'>;
@@ -23,8 +27,14 @@ export interface AutoConfig {
   readonly disabled: boolean;
   readonly traceExporters: readonly TraceExporterName[];
   readonly logExporters: readonly LogExporterName[];
-  readonly tracesProtocol: OtlpProtocol;
-  readonly logsProtocol: OtlpProtocol;
+  /**
+   * OTEL_EXPORTER_OTLP_* read from the given environment and handed to the OTLP exporters
+   * explicitly: left to themselves they would read process.env, not `env`.
+   */
+  readonly tracesOtlp: OtlpExporterSettings;
+  readonly logsOtlp: OtlpExporterSettings;
+  /** OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME of the given environment (the latter wins). */
+  readonly resourceAttributes: Attributes;
   /** Where the `ndjson` logs exporter writes: `stdout`, `stderr` or a file path. */
   readonly localLogDestination: string;
   readonly localLogFormat: LocalLogFormat;
@@ -37,6 +47,16 @@ export interface AutoConfig {
   readonly spanBatch: BatchSettings;
   /** How often lost records are reported (one diagnostic warning per interval with the count). */
   readonly dropReportIntervalMs: number;
+}
+
+export interface OtlpExporterSettings {
+  readonly protocol: OtlpProtocol;
+  /** The full export URL: the signal's own endpoint as given, or the shared one plus `v1/traces` / `v1/logs`. */
+  readonly url: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS overridden by the signal's own OTEL_EXPORTER_OTLP_{TRACES,LOGS}_HEADERS. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMillis: number;
+  readonly compression: (typeof OTLP_COMPRESSIONS)[number];
 }
 
 export interface BatchSettings {
@@ -72,13 +92,51 @@ function exporterList<T extends string>(env: Environment, name: string, allowed:
   return list.filter((exporter): exporter is T => exporter !== 'none');
 }
 
-function protocol(env: Environment, signalVariable: string): OtlpProtocol {
-  const variable = env[signalVariable] ? signalVariable : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+type OtlpSignal = 'TRACES' | 'LOGS';
+
+/** The signal's own OTEL_EXPORTER_OTLP_{signal}_{setting} when set, else the shared OTEL_EXPORTER_OTLP_{setting}. */
+function otlpVariable(env: Environment, signal: OtlpSignal, setting: string): string {
+  const signalVariable = `OTEL_EXPORTER_OTLP_${signal}_${setting}`;
+  return readString(env, signalVariable) === undefined ? `OTEL_EXPORTER_OTLP_${setting}` : signalVariable;
+}
+
+function protocol(env: Environment, signal: OtlpSignal): OtlpProtocol {
+  const variable = otlpVariable(env, signal, 'PROTOCOL');
   const value = readString(env, variable, 'http/protobuf');
   if (value === 'grpc') {
     throw new ApitrailConfigError(variable, 'grpc is not supported by apitrail; use http/protobuf or http/json');
   }
   return readEnum(env, variable, OTLP_PROTOCOLS, 'http/protobuf');
+}
+
+// The rules of the OTLP exporter specification, as the SDK applies them to process.env.
+function exportUrl(env: Environment, signal: OtlpSignal): string {
+  const signalEndpoint = readString(env, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
+  if (signalEndpoint !== undefined) return new URL(signalEndpoint).href;
+  const sharedEndpoint = readString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318');
+  const resourcePath = signal === 'TRACES' ? 'v1/traces' : 'v1/logs';
+  return `${sharedEndpoint.endsWith('/') ? sharedEndpoint : `${sharedEndpoint}/`}${resourcePath}`;
+}
+
+function otlpExporterSettings(env: Environment, signal: OtlpSignal): OtlpExporterSettings {
+  return {
+    protocol: protocol(env, signal),
+    url: exportUrl(env, signal),
+    headers: {
+      ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
+      ...parseKeyPairsIntoRecord(env[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`]),
+    },
+    timeoutMillis: readNumber(env, otlpVariable(env, signal, 'TIMEOUT'), 10000, { min: 1, integer: true }),
+    compression: readEnum(env, otlpVariable(env, signal, 'COMPRESSION'), OTLP_COMPRESSIONS, 'none'),
+  };
+}
+
+function resourceAttributes(env: Environment): Attributes {
+  const serviceName = readString(env, 'OTEL_SERVICE_NAME');
+  return {
+    ...parseKeyPairsIntoRecord(env.OTEL_RESOURCE_ATTRIBUTES),
+    ...(serviceName === undefined ? {} : { [ATTR_SERVICE_NAME]: serviceName }),
+  };
 }
 
 function checkEndpoint(env: Environment, name: string): void {
@@ -107,8 +165,9 @@ export function readAutoConfig(env: Environment): AutoConfig {
     disabled: readBoolean(env, 'OTEL_SDK_DISABLED', false),
     traceExporters: exporterList<TraceExporterName>(env, 'OTEL_TRACES_EXPORTER', TRACE_EXPORTERS),
     logExporters: exporterList<LogExporterName>(env, 'OTEL_LOGS_EXPORTER', LOG_EXPORTERS),
-    tracesProtocol: protocol(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'),
-    logsProtocol: protocol(env, 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'),
+    tracesOtlp: otlpExporterSettings(env, 'TRACES'),
+    logsOtlp: otlpExporterSettings(env, 'LOGS'),
+    resourceAttributes: resourceAttributes(env),
     localLogDestination: readString(env, 'APITRAIL_NDJSON_FILE', 'stdout'),
     localLogFormat: readEnum(env, 'APITRAIL_LOG_FORMAT', ['ndjson', 'human_readable'], 'ndjson'),
     shutdownTimeoutMs: readNumber(env, 'APITRAIL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0, max: 600_000, integer: true }),

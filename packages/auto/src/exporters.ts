@@ -15,16 +15,33 @@ import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { StreamLogRecordExporter } from '@apitrail/export';
-import type { AutoConfig } from './config.js';
+import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
+
+type OtlpExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
+
+/** The exporters' options from the components' environment: without them they would read process.env. */
+function otlpExporterOptions(settings: OtlpExporterSettings): OtlpExporterOptions {
+  return {
+    url: settings.url,
+    headers: { ...settings.headers },
+    timeoutMillis: settings.timeoutMillis,
+    // The SDK's CompressionAlgorithm enum has these very string values; its package is not a dependency.
+    compression: settings.compression as OtlpExporterOptions['compression'],
+  };
+}
 
 function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][number]): SpanExporter {
   switch (name) {
     case 'console':
       return new ConsoleSpanExporter();
-    case 'otlp':
-      return config.tracesProtocol === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtoTraceExporter();
+    case 'otlp': {
+      const options = otlpExporterOptions(config.tracesOtlp);
+      return config.tracesOtlp.protocol === 'http/json'
+        ? new OtlpJsonTraceExporter(options)
+        : new OtlpProtoTraceExporter(options);
+    }
   }
 }
 
@@ -34,8 +51,12 @@ function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][
       return new ConsoleLogRecordExporter();
     case 'ndjson':
       return new StreamLogRecordExporter({ destination: config.localLogDestination, format: config.localLogFormat });
-    case 'otlp':
-      return config.logsProtocol === 'http/json' ? new OtlpJsonLogExporter() : new OtlpProtoLogExporter();
+    case 'otlp': {
+      const options = otlpExporterOptions(config.logsOtlp);
+      return config.logsOtlp.protocol === 'http/json'
+        ? new OtlpJsonLogExporter(options)
+        : new OtlpProtoLogExporter(options);
+    }
   }
 }
 

@@ -27,6 +27,8 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
     spanProcessors: components.spanProcessors,
     logRecordProcessors: components.logRecordProcessors,
     instrumentations: components.instrumentations,
+    // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
+    resourceAttributes: components.config.resourceAttributes,
     ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
   });
   const stopRequestScope = components.installRequestScope();

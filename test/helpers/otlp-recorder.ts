@@ -1,0 +1,40 @@
+// A bare OTLP/HTTP endpoint that answers every export with 200 and keeps what it was sent: which
+// path, which headers, which body. For tests of where and how apitrail exports, not of what a
+// collector does with it.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+
+export interface RecordedExport {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface OtlpRecorder {
+  readonly endpoint: string;
+  readonly exports: readonly RecordedExport[];
+  stop(): Promise<void>;
+}
+
+export async function startOtlpRecorder(): Promise<OtlpRecorder> {
+  const exports: RecordedExport[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      exports.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
+      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    exports,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

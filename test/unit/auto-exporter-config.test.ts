@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { readAutoConfig } from '@apitrail/auto';
+import { ApitrailConfigError } from '@apitrail/core';
+
+describe('exporter selection and OTLP settings from OTEL_*', () => {
+  it('exports both signals over OTLP http/protobuf to localhost:4318 when nothing is set', () => {
+    const config = readAutoConfig({});
+    expect(config.traceExporters).to.deep.equal(['otlp']);
+    expect(config.logExporters).to.deep.equal(['otlp']);
+    expect(config.tracesOtlp).to.deep.equal({
+      protocol: 'http/protobuf',
+      url: 'http://localhost:4318/v1/traces',
+      headers: {},
+      timeoutMillis: 10000,
+      compression: 'none',
+    });
+    expect(config.logsOtlp.url).to.equal('http://localhost:4318/v1/logs');
+    expect(config.resourceAttributes).to.deep.equal({});
+  });
+
+  it('takes the exporters named, console and ndjson included, and none as no exporter', () => {
+    const config = readAutoConfig({ OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'console,ndjson' });
+    expect(config.traceExporters).to.deep.equal([]);
+    expect(config.logExporters).to.deep.equal(['console', 'ndjson']);
+  });
+
+  for (const variable of ['OTEL_TRACES_EXPORTER', 'OTEL_LOGS_EXPORTER'] as const) {
+    it(`refuses "none" combined with another exporter in ${variable}`, () => {
+      expect(() => readAutoConfig({ [variable]: 'none,otlp' }))
+        .to.throw(ApitrailConfigError)
+        .with.property('setting', variable);
+    });
+  }
+
+  it('appends the signal path to the shared endpoint, and takes a signal endpoint as given', () => {
+    const config = readAutoConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4318/base',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/ingest',
+    });
+    expect(config.tracesOtlp.url).to.equal('https://traces.example/ingest');
+    expect(config.logsOtlp.url).to.equal('https://collector.example:4318/base/v1/logs');
+    expect(readAutoConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }).logsOtlp.url).to.equal(
+      'http://c:4318/v1/logs',
+    );
+  });
+
+  it('lets a signal protocol, timeout and compression override the shared one', () => {
+    const config = readAutoConfig({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '700',
+      OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: 'gzip',
+    });
+    expect(config.tracesOtlp).to.include({ protocol: 'http/json', timeoutMillis: 700, compression: 'none' });
+    expect(config.logsOtlp).to.include({ protocol: 'http/protobuf', timeoutMillis: 2500, compression: 'gzip' });
+  });
+
+  it('merges shared and signal headers, the signal one winning, URL-decoded', () => {
+    const config = readAutoConfig({
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=shared,x-scope=a%20b',
+      OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-tenant=logs',
+    });
+    expect(config.logsOtlp.headers).to.deep.equal({ 'x-tenant': 'logs', 'x-scope': 'a b' });
+    expect(config.tracesOtlp.headers).to.deep.equal({ 'x-tenant': 'shared', 'x-scope': 'a b' });
+  });
+
+  it('reads the resource from OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME winning', () => {
+    const config = readAutoConfig({
+      OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes,deployment.environment=staging',
+      OTEL_SERVICE_NAME: 'from-service-name',
+    });
+    expect(config.resourceAttributes).to.deep.equal({
+      'service.name': 'from-service-name',
+      'deployment.environment': 'staging',
+    });
+  });
+
+  for (const [variable, value] of [
+    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc'],
+    ['OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'thrift'],
+    ['OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', 'ftp://collector/v1/logs'],
+    ['OTEL_EXPORTER_OTLP_TIMEOUT', '0'],
+    ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'brotli'],
+  ] as const) {
+    it(`refuses ${variable}=${value} and names the variable`, () => {
+      expect(() => readAutoConfig({ [variable]: value }))
+        .to.throw(ApitrailConfigError)
+        .with.property('setting', variable);
+    });
+  }
+});
