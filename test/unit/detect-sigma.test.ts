@@ -1,9 +1,15 @@
 // The Sigma rules in rules/ are the fleet-wide twins of the in-process rules: same names, ids,
-// thresholds and windows as RULES and DETECT_DEFAULTS. This keeps them from drifting apart.
+// thresholds and windows as RULES and DETECT_DEFAULTS. This keeps them from drifting apart, and has
+// a real Sigma tool (sigma-cli with pySigma's Splunk and Elasticsearch backends, installed by
+// .ci/run) check every rule and convert it through each processing pipeline in rules/pipelines/.
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as core from '@apitrail/core';
 import { DETECT_DEFAULTS, RULES } from '@apitrail/detect';
+import { renderPipeline, sigmaPipelinesDir, TARGETS } from '../../scripts/lib/sigma-pipelines.mjs';
 import { repoRoot } from '../helpers/app.ts';
 
 interface SigmaDocument {
@@ -112,4 +118,149 @@ describe('Sigma rules (rules/)', () => {
       gt: DETECT_DEFAULTS.maxAuthFailures,
     });
   });
+});
+
+const SIGMA_INSTALL = 'python3 -m pip install sigma-cli pysigma-backend-splunk pysigma-backend-elasticsearch';
+
+/** Runs sigma-cli; its exit status and both streams. */
+function sigma(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync('sigma', args, { encoding: 'utf8' });
+  if (result.error !== undefined)
+    throw new Error(`sigma-cli is not installed (${SIGMA_INSTALL}): ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The queries `sigma convert` prints for `inputs` with one of rules/pipelines/; fails the test on an error. */
+function convert(backend: string, pipelineFile: string, inputs: string[]): string {
+  const result = sigma(['convert', '-t', backend, '-p', join(sigmaPipelinesDir, pipelineFile), ...inputs]);
+  expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
+  return result.stdout;
+}
+
+/** Each base rule (a document with a detection) alone in a file, by name, for backends without correlations. */
+function baseRuleFiles(): Map<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'apitrail-sigma-base-'));
+  const files = new Map<string, string>();
+  for (const document of documents().filter((candidate) => /^detection:$/m.test(candidate.text))) {
+    const path = join(dir, `${document.name}.yml`);
+    writeFileSync(path, document.text);
+    files.set(document.name, path);
+  }
+  return files;
+}
+
+/** Field names of the NDJSON lines (not as the last part of a dotted name) that a renaming pipeline must not leave. */
+const NDJSON_NAMES = /(?<![\w.])(?:api_key_id|source_ip|status_code|tenant_id|tenant_claimed_id|event)(?![\w.])/;
+
+describe('Sigma rules through sigma-cli and the processing pipelines (rules/pipelines/)', function () {
+  const correlationCount = documents().filter((document) => /^correlation:$/m.test(document.text)).length;
+  const count = (text: string, pattern: RegExp): number =>
+    text.match(new RegExp(pattern.source, `${pattern.flags}g`))?.length ?? 0;
+
+  for (const target of TARGETS) {
+    it(`${target.file} is up to date with FIELD_MAPPINGS`, async () => {
+      const text = readFileSync(join(sigmaPipelinesDir, target.file), 'utf8');
+      expect(
+        await renderPipeline(core, target),
+        `${target.file} is stale: run node scripts/generate-sigma-pipelines.mjs`,
+      ).to.equal(text);
+    });
+  }
+
+  it('picks up a mapping added to FIELD_MAPPINGS', async () => {
+    const extended = {
+      ...core,
+      FIELD_MAPPINGS: [...core.FIELD_MAPPINGS, { attribute: 'x.new', ndjson: 'x_new', ecs: 'apitrail.x.new' }],
+    };
+    const ecs = TARGETS.find((target) => target.key === 'ecs')!;
+    expect(await renderPipeline(extended, ecs)).to.include("x_new: 'apitrail.x.new'");
+  });
+
+  it('sigma check finds no error, condition error or issue in any rule', () => {
+    const result = sigma(['check', join(repoRoot, 'rules')]);
+    expect(result.status, `${result.stdout}\n${result.stderr}`).to.equal(0);
+    expect(result.stdout).to.include('Found 0 errors, 0 condition errors and 0 issues.');
+  });
+
+  it('Splunk over HEC: SPL with the OTel attribute names and the HEC sourcetype, every correlation', () => {
+    const spl = convert('splunk', 'apitrail-splunk-hec.yaml', [join(repoRoot, 'rules')]);
+    expect(count(spl, /\| stats /)).to.equal(correlationCount);
+    expect(count(spl, /^sourcetype="apitrail:security" event\.name="apitrail\.api_request" /m)).to.equal(
+      correlationCount,
+    );
+    expect(spl).to.include('| stats dc(client.address) as value_count by _time api_key.id');
+    expect(spl).to.include('http.response.status_code IN (401, 403)');
+    expect(spl).to.include('| stats count as event_count by _time client.address');
+    expect(spl).to.include("| where NOT 'tenant.claimed_id'='tenant.id'");
+    expect(spl).to.not.match(NDJSON_NAMES);
+  });
+
+  it('Elasticsearch (ECS): ES|QL with the ECS field names on the exporter index, every correlation', () => {
+    const esql = convert('esql', 'apitrail-elasticsearch-ecs.yaml', [join(repoRoot, 'rules')]);
+    expect(count(esql, /^from apitrail-security .*\| where event\.action=="apitrail\.api_request"/m)).to.equal(
+      correlationCount,
+    );
+    expect(esql).to.include('stats value_count=count_distinct(source.ip) by timebucket, apitrail.api_key.id');
+    expect(esql).to.include('by timebucket, source.ip');
+    expect(esql).to.include('not apitrail.tenant.claimed_id==organization.id');
+    expect(esql).to.include('http.response.status_code==404');
+    expect(esql).to.not.match(NDJSON_NAMES);
+  });
+
+  it('Elasticsearch (ECS): Lucene queries of the base rules (no correlations, no field comparison)', () => {
+    const files = baseRuleFiles();
+    // Lucene cannot compare two fields: the tenant-mismatch rule needs ES|QL (or Splunk).
+    const comparing = 'apitrail_api_request_tenant_mismatch';
+    const refused = sigma([
+      'convert',
+      '-t',
+      'lucene',
+      '-p',
+      join(sigmaPipelinesDir, 'apitrail-elasticsearch-ecs.yaml'),
+      files.get(comparing)!,
+    ]);
+    expect(refused.status).to.not.equal(0);
+    expect(refused.stderr).to.include("can't handle field references");
+    files.delete(comparing);
+
+    const lucene = convert('lucene', 'apitrail-elasticsearch-ecs.yaml', [...files.values()]);
+    expect(count(lucene, /^event\.action:apitrail\.api_request AND /m)).to.equal(files.size);
+    expect(lucene).to.include('_exists_:apitrail.api_key.id');
+    expect(lucene).to.include('http.response.status_code:(401 OR 403)');
+    expect(lucene).to.not.match(NDJSON_NAMES);
+  });
+
+  it('NDJSON files: the field names stay as the NDJSON line has them', () => {
+    const spl = convert('splunk', 'apitrail-ndjson.yaml', [join(repoRoot, 'rules')]);
+    expect(count(spl, /^event="apitrail\.api_request" /m)).to.equal(correlationCount);
+    expect(spl).to.include('| stats dc(source_ip) as value_count by _time api_key_id');
+    expect(spl).to.include('status_code IN (401, 403)');
+    expect(spl).to.not.match(/\b(?:api_key|client|tenant|http\.response)\.\w/);
+    expect(spl).to.match(NDJSON_NAMES);
+  });
+
+  for (const target of TARGETS) {
+    it(`${target.file} refuses a rule using a field its target does not have`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'apitrail-sigma-unknown-'));
+      writeFileSync(
+        join(dir, 'misspelt.yml'),
+        [
+          'title: misspelt field',
+          `id: ${crypto.randomUUID()}`,
+          'logsource:',
+          '  product: apitrail',
+          '  service: audit',
+          'detection:',
+          '  selection:',
+          '    event: apitrail.api_request',
+          '    api_key: leaked',
+          '  condition: selection',
+          '',
+        ].join('\n'),
+      );
+      const result = sigma(['convert', '-t', 'splunk', '-p', join(sigmaPipelinesDir, target.file), dir]);
+      expect(result.status).to.not.equal(0);
+      expect(result.stderr).to.include(`The rule uses a field that ${target.file} does not map`);
+    });
+  }
 });
