@@ -2,15 +2,19 @@
 // line, the request context, redaction of message and metadata, and hostile metadata.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ROOT_CONTEXT, TraceFlags, context, trace, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import winston from 'winston';
 import { ApitrailConfigError, setRequestContext, type RequestContext } from '@apitrail/core';
-import { apitrailFormat, apitrailLoggerOptions, readWinstonConfig } from '@apitrail/winston';
+import { apitrailFormat, apitrailLoggerOptions, colourOnTerminal, readWinstonConfig } from '@apitrail/winston';
+import { waitFor } from '../helpers/wait.ts';
 
-/** A winston transport whose lines land in `lines`. */
-function capture(lines: string[]): winston.transport {
+/** A stream whose lines land in `lines`; `isTTY` as a terminal's (true) or a pipe's (absent). */
+function sinkInto(lines: string[], isTTY = false): Writable {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(
@@ -22,7 +26,12 @@ function capture(lines: string[]): winston.transport {
       done();
     },
   });
-  return new winston.transports.Stream({ stream: sink });
+  return isTTY ? Object.assign(sink, { isTTY }) : sink;
+}
+
+/** A winston transport whose lines land in `lines`. */
+function capture(lines: string[]): winston.transport {
+  return new winston.transports.Stream({ stream: sinkInto(lines) });
 }
 
 /** A winston logger whose lines land in `lines`, formatted as `APITRAIL_LOG_FORMAT` says. */
@@ -289,6 +298,128 @@ describe('winston formats', () => {
       logger.error('bad \u001b[2J');
       expect(lines[0]).to.include('\u001b[31mERROR\u001b[0m');
       expect(lines[0]).to.include('bad \\u001b[2J');
+    });
+  });
+
+  describe('colour follows the transport a line is written to', () => {
+    const ANSI = '\u001b[';
+    const humanReadable = () =>
+      apitrailLoggerOptions({ APITRAIL_LOG_FORMAT: 'human_readable', APITRAIL_LOG_LEVEL: 'info' });
+    let directory: string;
+    let stdoutWasTTY: boolean | undefined;
+
+    beforeEach(async () => {
+      directory = await mkdtemp(join(tmpdir(), 'apitrail-winston-colour-'));
+      // The test process as if started from a terminal: what used to colour every transport.
+      stdoutWasTTY = process.stdout.isTTY;
+      process.stdout.isTTY = true;
+    });
+    afterEach(async () => {
+      process.stdout.isTTY = stdoutWasTTY as boolean;
+      await rm(directory, { recursive: true, force: true });
+    });
+
+    /** Runs `work` with the global console writing to `stdout` and `stderr` (mocha's reporter uses it too). */
+    async function withConsoleStreams<T>(stdout: Writable, stderr: Writable, work: () => Promise<T>): Promise<T> {
+      const streams = console as unknown as { _stdout: NodeJS.WritableStream; _stderr: NodeJS.WritableStream };
+      const real = { stdout: streams._stdout, stderr: streams._stderr };
+      Object.assign(streams, { _stdout: stdout, _stderr: stderr });
+      try {
+        return await work();
+      } finally {
+        Object.assign(streams, { _stdout: real.stdout, _stderr: real.stderr });
+      }
+    }
+
+    async function fileLines(filename: string, count: number): Promise<string[]> {
+      return waitFor(`${count} lines in ${filename}`, async () => {
+        const lines = (await readFile(join(directory, filename), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+        return lines.length >= count ? lines : undefined;
+      });
+    }
+
+    it('writes plain lines to File and Stream transports, wrapped or not, even when stdout is a terminal', async () => {
+      const toPipe: string[] = [];
+      const toTerminalUnwrapped: string[] = [];
+      const logger = winston.createLogger({
+        ...humanReadable(),
+        transports: [
+          new winston.transports.File({ dirname: directory, filename: 'plain.log' }),
+          colourOnTerminal(new winston.transports.File({ dirname: directory, filename: 'wrapped.log' })),
+          colourOnTerminal(new winston.transports.Stream({ stream: sinkInto(toPipe) })),
+          // Without colourOnTerminal() apitrail does not guess, not even for a terminal.
+          new winston.transports.Stream({ stream: sinkInto(toTerminalUnwrapped, true) }),
+        ],
+      });
+      logger.error('disk full');
+      logger.warn('retrying');
+      const written = [
+        ...(await fileLines('plain.log', 2)),
+        ...(await fileLines('wrapped.log', 2)),
+        ...toPipe,
+        ...toTerminalUnwrapped,
+      ];
+      logger.close();
+      expect(written).to.have.length(8);
+      for (const line of written) {
+        expect(line).to.match(/ (ERROR|WARN ) app {16}(disk full|retrying)$/);
+        expect(line).to.not.include(ANSI);
+      }
+    });
+
+    it('colours, line by line, what a wrapped Console or Stream writes to a terminal, and nothing else', async () => {
+      const terminal: string[] = [];
+      const consoleOut: string[] = [];
+      const consoleErr: string[] = [];
+      const logger = winston.createLogger({
+        ...humanReadable(),
+        transports: [
+          colourOnTerminal(new winston.transports.Stream({ stream: sinkInto(terminal, true) })),
+          colourOnTerminal(new winston.transports.Console({ stderrLevels: ['error'] })),
+          colourOnTerminal(new winston.transports.File({ dirname: directory, filename: 'app.log' })),
+        ],
+      });
+      // Console writes to the global console's streams: here stdout a terminal, stderr redirected.
+      const [fileInfo, fileError] = await withConsoleStreams(
+        sinkInto(consoleOut, true),
+        sinkInto(consoleErr),
+        async () => {
+          logger.info('scan started', { provider: 'aws' });
+          logger.error('disk full \u001b[2J');
+          await waitFor('the console lines', () => (consoleOut.length + consoleErr.length >= 2 ? true : undefined));
+          return fileLines('app.log', 2);
+        },
+      );
+      logger.close();
+
+      expect(terminal).to.have.length(2);
+      expect(terminal[0]).to.include('\u001b[32mINFO \u001b[0m').and.include('\u001b[2mprovider=aws\u001b[0m');
+      expect(terminal[1]).to.include('\u001b[31mERROR\u001b[0m').and.include('disk full \\u001b[2J');
+      expect(consoleOut).to.deep.equal([terminal[0]]);
+      // The error went to the redirected stderr: plain, the same line the file got.
+      expect(consoleErr).to.have.length(1);
+      expect(consoleErr[0]).to.not.include(ANSI);
+      expect(consoleErr[0]).to.equal(fileError);
+      expect(fileInfo).to.not.include(ANSI);
+      expect(terminal[0]!.replace(/\u001b\[\d+m/g, '')).to.equal(fileInfo);
+    });
+
+    it('leaves alone a line the transport’s own format rewrote, terminal or not', async () => {
+      const terminal: string[] = [];
+      const logger = winston.createLogger({
+        ...humanReadable(),
+        transports: [
+          colourOnTerminal(
+            new winston.transports.Stream({
+              stream: sinkInto(terminal, true),
+              format: winston.format.printf((info) => `custom ${String(info.message)}`),
+            }),
+          ),
+        ],
+      });
+      logger.warn('retrying');
+      logger.close();
+      expect(terminal).to.deep.equal(['custom retrying']);
     });
   });
 

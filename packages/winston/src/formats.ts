@@ -6,7 +6,7 @@ import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';
 import { fallbackLineObject, lineObject, type LineOptions } from './line.js';
 import { contextualised, redactorFromEnvironment } from './redaction.js';
-import { MESSAGE, type LogInfo } from './record-keys.js';
+import { HUMAN_READABLE_LINE, MESSAGE, type HumanReadableLine, type LogInfo } from './record-keys.js';
 
 function format(step: (info: LogInfo) => void): Logform.Format {
   return {
@@ -49,15 +49,22 @@ export function ndjsonFormat(options: LineOptions = {}): Logform.Format {
 }
 
 export interface HumanReadableOptions extends LineOptions {
-  /** Colour the level; default: whether stdout is a TTY (winston's Console transport writes there). */
+  /**
+   * Colour the level of every line, whatever the transport; default: no colour. A format cannot see
+   * where a line goes: wrap a Console or Stream transport in `colourOnTerminal()` to colour the
+   * lines it writes to a terminal only.
+   */
   readonly colour?: boolean;
 }
 
 /** The development format of `@apitrail/export`: aligned, control characters neutralised. */
 export function humanReadableFormat(options: HumanReadableOptions = {}): Logform.Format {
-  const colour = options.colour ?? process.stdout.isTTY === true;
+  const colour = options.colour === true;
   return format((info) => {
-    info[MESSAGE] = formatHumanReadableFields(lineOrFallback(info, options), colour);
+    const fields = lineOrFallback(info, options);
+    const line = formatHumanReadableFields(fields, colour);
+    info[MESSAGE] = line;
+    if (!colour) info[HUMAN_READABLE_LINE] = { fields, line } satisfies HumanReadableLine;
   });
 }
 

@@ -8,6 +8,7 @@ export {
   type HumanReadableOptions,
   type ContextFormatOptions,
 } from './formats.js';
+export { colourOnTerminal } from './terminal-colour.js';
 export { ApitrailLogTransport, type ApitrailLogTransportOptions } from './transport.js';
 export { instrumentLogger } from './instrument-logger.js';
 export { ApitrailWinstonInstrumentation, type ApitrailWinstonInstrumentationConfig } from './instrumentation.js';

@@ -25,3 +25,14 @@ export const TRUNCATED = Symbol.for('apitrail.winston.truncated');
 
 /** A winston info object as transports and formats receive it. */
 export type LogInfo = Record<string | symbol, unknown>;
+
+/**
+ * The uncoloured line `humanReadableFormat()` wrote to MESSAGE and the fields it was rendered from,
+ * so `colourOnTerminal()` can colour it for a transport that writes to a terminal.
+ */
+export const HUMAN_READABLE_LINE = Symbol.for('apitrail.winston.human_readable_line');
+
+export interface HumanReadableLine {
+  readonly fields: Record<string, unknown>;
+  readonly line: string;
+}
