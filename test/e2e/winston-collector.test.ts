@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startApp, type RunningApp } from '../helpers/app.ts';
+import { leakForms } from '../helpers/identity-keys.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -142,11 +143,21 @@ for (const scenario of SCENARIOS) {
       expect(failed.attributes).to.not.have.property('err');
     });
 
-    it('lets no secret the app logged reach the collector', async () => {
-      const output = await collector.rawOutput();
-      expect(output).to.include('upstream failed');
-      expect(output).to.not.include(valid.secret);
-      expect(output).to.not.include(wrong.secret);
+    it('lets no secret the app logged reach the collector or the app’s own output, in any form', async () => {
+      const collected = await collector.rawOutput();
+      expect(collected).to.include('upstream failed');
+      // The app's own Console transport: stdout or stderr, as the example routes its levels.
+      const appOwn = app.stdout() + app.stderr();
+      expect(appOwn).to.include('listing scans');
+      const outputs = { collector: collected, 'the app’s own lines': appOwn };
+      for (const [where, output] of Object.entries(outputs)) {
+        for (const { key, secret } of [valid, wrong]) {
+          // The full key (prefix included) and the secret part, raw, URL-encoded and base64/base64url.
+          for (const form of [...leakForms(key), ...leakForms(secret)]) {
+            expect(output.includes(form), `${where} holds ${form}`).to.equal(false);
+          }
+        }
+      }
     });
   });
 }
