@@ -1,12 +1,15 @@
 // Hardening: apitrail never harms its host. One fault at a time is injected into apitrail's hooks,
-// processors, resolver and exporters inside a real node:http + winston app; its answers must be
-// exactly those of the same app without apitrail, and each fault counted and reported once.
+// processors (redaction, detection, integrity), winston patch and bridge, resolver and exporters
+// inside a real node:http + winston app; its answers must be exactly those of the same app without
+// apitrail, each fault counted and reported once, and no fault may let a secret out unredacted.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { readIfPresent, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { generateSecret } from '../helpers/secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Exchange {
@@ -19,10 +22,14 @@ interface Exchange {
 // Headers that differ between any two runs of the same app, instrumented or not.
 const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
 
+// In the query of a span and an audit record, and in the app's winston metadata and console line.
+const secret = generateSecret('github_token');
+
 const exchanges: Exchange[] = [
   { path: '/ok?q=1', headers: { 'x-request-id': 'host-1', 'user-agent': 'host-test/1.0' } },
   { path: '/ok?q=2', headers: { 'x-api-key': 'pk_host0001.not-a-real-secret-value' } },
   { path: '/log?u=alice', headers: { authorization: 'Bearer not.a.jwt', 'x-tenant-id': 'tenant-claimed' } },
+  { path: `/log?u=${secret.value}` },
   { path: '/slow', headers: { cookie: 'session=abc' } },
   { path: '/private' },
   { path: '/private', headers: { authorization: 'Basic dXNlcjpwYXNz' } },
@@ -80,6 +87,8 @@ describe('hardening: never harm the host', function () {
     });
     baseline = await runAll(bare);
     await bare.stop();
+    // Without apitrail the secret is printed: the leak checks below look where it would show.
+    expect(bare.stdout()).to.include(secret.value);
     expect(baseline.map((answer) => answer.status)).to.include.members([200, 201, 401, 403, 500, 404]);
   });
 
@@ -87,8 +96,16 @@ describe('hardening: never harm the host', function () {
     await collector?.stop();
   });
 
-  const faults: { fault: string; env?: Record<string, string>; counted: RegExp }[] = [
-    { fault: 'none', counted: /.*/ },
+  interface Fault {
+    fault: string;
+    env?: Record<string, string>;
+    counted: RegExp;
+    /** The fault is contained to its own stage: every request's audit record still reaches the collector. */
+    delivered?: true;
+  }
+
+  const faults: Fault[] = [
+    { fault: 'none', counted: /.*/, delivered: true },
     { fault: 'poisoned-request-context', counted: /./ },
     { fault: 'tracker-throws', counted: /request scope|startIncomingSpanHook|requestHook|applyCustomAttributesOnSpan/ },
     { fault: 'resolver-throws', counted: /resolver/i },
@@ -100,9 +117,34 @@ describe('hardening: never harm the host', function () {
       env: { OTEL_LOGS_EXPORTER: 'ndjson', APITRAIL_NDJSON_FILE: '/nonexistent-apitrail-dir/audit.ndjson' },
       counted: /ndjson exporter/,
     },
+    // Fails closed: spans are not exported (the exporter backstop cannot redact them either).
+    { fault: 'redaction-span-processor-throws', counted: /^redaction span processor$/, delivered: true },
+    // Fails closed: the records go out with their body and string attributes replaced.
+    { fault: 'redaction-log-processor-throws', counted: /^redaction log record processor$/, delivered: true },
+    { fault: 'detector-throws', counted: /^detection processor$/, delivered: true },
+    {
+      fault: 'integrity-signer-throws',
+      // Generated per run: no key-like value in the repository.
+      env: { APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('base64url') },
+      counted: /^integrity processor$/,
+      delivered: true,
+    },
+    { fault: 'winston-redaction-throws', counted: /^winston redaction$/, delivered: true },
+    { fault: 'winston-bridge-throws', counted: /^winston log bridge$/, delivered: true },
   ];
 
-  for (const { fault, env, counted } of faults) {
+  async function auditRecordsOf(service: string): Promise<number> {
+    const records = await collector.logs();
+    return records.filter(
+      (record) => record.resource['service.name'] === service && record.eventName === 'apitrail.api_request',
+    ).length;
+  }
+
+  function leakedCores(output: string): string[] {
+    return secret.cores.filter((core) => output.includes(core));
+  }
+
+  for (const { fault, env, counted, delivered } of faults) {
     it(`${fault}: responses identical to the uninstrumented app; the fault is counted and reported once`, async () => {
       const app = await startApp({
         script: 'test/fixtures/host-app.cjs',
@@ -135,18 +177,21 @@ describe('hardening: never harm the host', function () {
           expect(reports, `reports of ${component}`).to.equal(1);
           expect(counts[component], `count of ${component}`).to.be.at.least(1);
         }
-        if (fault === 'none') {
-          // /log also emits a record whose body has a cycle, which no exporter can serialise: it is
-          // lost alone, the audit records batched with it still arrive.
-          await waitFor('the audit records of /log at the collector', async () => {
-            const audits = (await collector.logs()).filter(
-              (record) =>
-                record.resource['service.name'] === 'host-none' &&
-                record.eventName === 'apitrail.api_request' &&
-                record.attributes['url.path'] === '/log',
-            );
-            return audits.length === 2 ? true : undefined;
-          });
+        if (delivered) {
+          // Every exchange and the /__faults request. /log also emits a record whose body has a
+          // cycle, which no exporter can serialise: it is lost alone, the audit records batched
+          // with it still arrive.
+          await waitFor('every audit record at the collector', async () =>
+            (await auditRecordsOf(`host-${fault}`)) === answers.length + 1 ? true : undefined,
+          );
+        }
+        const outputs = {
+          collector: await collector.rawOutput(),
+          ndjson: await readIfPresent(env?.APITRAIL_NDJSON_FILE ?? join(outputDir, `${fault}.ndjson`)),
+          'winston console': app.stdout(),
+        };
+        for (const [output, text] of Object.entries(outputs)) {
+          expect(leakedCores(text), `the secret in the ${output} output`).to.deep.equal([]);
         }
       } finally {
         await app.stop();
