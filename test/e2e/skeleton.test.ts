@@ -1,8 +1,10 @@
 // Walking skeleton, end to end: a plain node:http app started with the zero-code register sends
 // its server spans and audit records over OTLP into the real collector, and prints the same audit
 // records as NDJSON.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { expect } from 'chai';
-import { startApp, type RunningApp } from '../helpers/app.ts';
+import { repoRoot, startApp, type RunningApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
@@ -122,13 +124,14 @@ describe('register entry points', function () {
 
   for (const [variable, value] of [
     ['OTEL_LOGS_EXPORTER', 'ndjson,kafka'],
+    ['OTEL_LOGS_EXPORTER', 'none,ndjson'],
     ['OTEL_TRACES_EXPORTER', 'ndjson'],
     ['OTEL_SDK_DISABLED', 'maybe'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
     ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
     ['APITRAIL_SHUTDOWN_TIMEOUT_MS', '-5'],
   ] as const) {
-    it(`refuses to start on a malformed ${variable} and names it`, async () => {
+    it(`refuses to start on a malformed ${variable} (${JSON.stringify(value)}) and names it`, async () => {
       const started = startApp({ script: 'examples/node-http/server.js', env: { [variable]: value } });
       const error = await started.then(
         () => undefined,
@@ -138,6 +141,20 @@ describe('register entry points', function () {
       expect(error!.message).to.include(`apitrail: invalid configuration: ${variable}:`);
     });
   }
+
+  it('prints audit records with the SDK console exporter when OTEL_LOGS_EXPORTER=console', async () => {
+    const app = await startApp({
+      script: 'examples/node-http/server.js',
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'console' },
+    });
+    expect((await fetch(`${app.baseUrl}/api/v1/scans`)).status).to.equal(200);
+    await app.stop();
+    expect(app.stdout()).to.include("body: 'API Request: GET /api/v1/scans'");
+    expect(
+      app.jsonLines().filter((line) => line.event !== undefined),
+      'not the ndjson exporter',
+    ).to.have.length(0);
+  });
 
   it('does nothing when OTEL_SDK_DISABLED=true', async () => {
     const app = await startApp({
@@ -216,5 +233,54 @@ describe('startApitrail({ env }): the OTLP exporters and the resource follow env
       'x-pipeline': 'audit',
     });
     expect(logs[0]!.body.includes('from-env-option'), 'the resource travels in the protobuf body').to.equal(true);
+  });
+});
+
+describe('flush when the app ends, under the register', function () {
+  // Nothing is exported on schedule within the test: what arrives was flushed at the end.
+  const flushOnlyEnv = {
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'ndjson',
+    OTEL_BLRP_SCHEDULE_DELAY: '600000',
+  };
+  const auditPaths = (stdout: string): unknown[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line.includes('"apitrail.api_request"'))
+      .map((line) => (JSON.parse(line) as { path: unknown }).path);
+
+  it('flushes on beforeExit when the app simply runs out of work', async () => {
+    const child = spawn(process.execPath, ['--require', '@apitrail/auto/register', 'test/fixtures/shutdown-app.cjs'], {
+      cwd: repoRoot,
+      env: { ...process.env, OTEL_METRICS_EXPORTER: undefined, ...flushOnlyEnv, SHUTDOWN_FIXTURE_MODE: 'ends' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }).to.deep.equal({ code: 0, signal: null });
+    expect(auditPaths(stdout)).to.deep.equal(['/api/last-words']);
+  });
+
+  it('flushes on SIGINT, then lets SIGINT terminate the app (exit status 130 in a shell)', async () => {
+    const app = await startApp({
+      script: 'test/fixtures/shutdown-app.cjs',
+      env: { ...flushOnlyEnv, SHUTDOWN_FIXTURE_MODE: 'listens' },
+    });
+    expect((await fetch(`${app.baseUrl}/api/interrupted`)).status).to.equal(200);
+    const exited = once(app.process, 'exit');
+    app.process.kill('SIGINT');
+    expect(await exited).to.deep.equal([null, 'SIGINT']);
+    expect(auditPaths(app.stdout())).to.deep.equal(['/api/interrupted']);
+  });
+
+  it('leaves the exit to an app with its own SIGTERM listener, and its exit code, and still flushes', async () => {
+    const app = await startApp({
+      script: 'test/fixtures/shutdown-app.cjs',
+      env: { ...flushOnlyEnv, SHUTDOWN_FIXTURE_MODE: 'own-sigterm' },
+    });
+    expect((await fetch(`${app.baseUrl}/api/terminated`, { headers: { connection: 'close' } })).status).to.equal(200);
+    expect(await app.stop()).to.deep.equal({ code: 3, signal: null });
+    expect(auditPaths(app.stdout())).to.deep.equal(['/api/terminated']);
   });
 });
