@@ -21,7 +21,7 @@ import {
 } from '../helpers/apitrail-pipeline.ts';
 import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
-import { startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
+import { ecsField, startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
 import type { CraftedLogRecord, ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { startRsyslog, type RunningRsyslog } from '../helpers/rsyslog.ts';
 import { startSplunkHecPeer, type RunningHecPeer } from '../helpers/splunk-hec-peer.ts';
@@ -118,21 +118,6 @@ const SECURITY_IDS = [...CRAFTED_IDS, ...APP_SECURITY_IDS];
 const AUDIT_IDS = ['pipe-audit-1', 'pipe-audit-2', 'pipe-audit-3', 'app-ok'];
 
 const correlationId = (record: ExportedLogRecord): unknown => record.attributes['correlation.id'];
-
-/** An ECS field from an Elasticsearch document, whether the exporter nested it or kept it dotted. */
-function ecsField(document: Record<string, unknown>, path: string): unknown {
-  if (path in document) return document[path];
-  const [head, ...rest] = path.split('.');
-  for (let split = 1; split <= rest.length; split++) {
-    const key = [head, ...rest.slice(0, split - 1)].join('.');
-    const child = document[key];
-    if (child !== null && typeof child === 'object') {
-      const found = ecsField(child as Record<string, unknown>, rest.slice(split - 1).join('.'));
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
 
 describe('collector pipelines: app → agent → gateway → archive, syslog/CEF, Splunk HEC, Elasticsearch', function () {
   const hecToken = randomBytes(16).toString('hex');

@@ -45,6 +45,21 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
 }
 
+/** An ECS field from an Elasticsearch document, whether the exporter nested it or kept it dotted. */
+export function ecsField(document: Record<string, unknown>, path: string): unknown {
+  if (path in document) return document[path];
+  const [head, ...rest] = path.split('.');
+  for (let split = 1; split <= rest.length; split++) {
+    const key = [head, ...rest.slice(0, split - 1)].join('.');
+    const child = document[key];
+    if (child !== null && typeof child === 'object') {
+      const found = ecsField(child as Record<string, unknown>, rest.slice(split - 1).join('.'));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 export async function startBulkEndpoint(): Promise<RunningBulkEndpoint> {
   const requests: BulkRequest[] = [];
   const server: Server = createServer((request, response) => {
