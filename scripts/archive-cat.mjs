@@ -1,13 +1,25 @@
 // Prints archive files (collector-config/gateway.yaml's file/archive, compressed or not) as NDJSON:
-// one OTLP-JSON export per line, ready for jq.
+// one OTLP-JSON export per line, ready for jq. The decoding is the apitrail CLI's (npm run build).
 //   node scripts/archive-cat.mjs /var/lib/otelcol/apitrail-archive/logs.otlp.jsonl [more files...]
-import { readFile } from 'node:fs/promises';
-import { archiveDocuments } from './lib/otlp-archive.mjs';
+import { inputLines, openInput } from '@apitrail/cli';
 
 if (process.argv.length < 3) {
   process.stderr.write('usage: node scripts/archive-cat.mjs <archive file>...\n');
   process.exit(64);
 }
 for (const file of process.argv.slice(2)) {
-  for (const document of archiveDocuments(await readFile(file))) process.stdout.write(`${document}\n`);
+  let entry = 0;
+  try {
+    for await (const line of inputLines(openInput(file))) {
+      entry++;
+      if (typeof line === 'string') process.stdout.write(`${line}\n`);
+      else {
+        process.stderr.write(`archive-cat: ${file}:${entry}: ${line.reason}\n`);
+        process.exitCode = 1;
+      }
+    }
+  } catch (error) {
+    process.stderr.write(`archive-cat: cannot read ${file}: ${error.message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -3,12 +3,12 @@
 // directories, so a caller can kill and restart either one with its disk state intact. Used by
 // `npm run demo -- --collector` and by the end-to-end tests (test/helpers/apitrail-pipeline.ts).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { archiveDocuments } from './otlp-archive.mjs';
+import { inputLines, openInput } from '@apitrail/cli';
 
 export const collectorConfigDir = resolve(import.meta.dirname, '..', '..', 'collector-config');
 
@@ -100,7 +100,12 @@ export async function archiveText(dir, name) {
   const stem = name.replace(/\.otlp\.jsonl$/, '');
   const files = (await readdir(dir).catch(() => [])).filter((file) => file.startsWith(stem)).sort();
   const documents = [];
-  for (const file of files) documents.push(...archiveDocuments(await readFile(join(dir, file))));
+  for (const file of files) {
+    for await (const line of inputLines(openInput(join(dir, file)))) {
+      if (typeof line !== 'string') throw new Error(`${file}: ${line.reason}`);
+      if (line.trim() !== '') documents.push(line);
+    }
+  }
   return documents.join('\n');
 }
 

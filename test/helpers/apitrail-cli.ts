@@ -13,9 +13,9 @@ export interface CliResult {
 
 export function runApitrail(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; stdin?: string } = {},
+  options: { env?: Record<string, string | undefined>; stdin?: string | Buffer; nodeFlags?: readonly string[] } = {},
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [apitrailBin, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), apitrailBin, ...args], {
     cwd: repoRoot,
     env: { ...process.env, APITRAIL_INTEGRITY_KEY: undefined, APITRAIL_INTEGRITY_KEY_FILE: undefined, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],

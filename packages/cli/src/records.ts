@@ -1,8 +1,7 @@
-import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { statSync } from 'node:fs';
 import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core';
 import { toNdjsonObject } from '@apitrail/export';
+import { inputLines, openInput } from './input-formats.js';
 import { readableFromOtlp, type OtlpLogsPayload } from './otlp-json.js';
 
 /** One log record read from a file, in both shapes the commands need. */
@@ -126,21 +125,26 @@ function sizeOf(file: string): number | undefined {
 }
 
 /**
- * Streams every record of `files` (`-` is stdin) to `sink`, one line at a time: memory stays
- * constant whatever the file size. Bad lines and unreadable files are reported and skipped.
+ * Streams every record of `files` (`-` is stdin) to `sink`, one line (or archive entry) at a time:
+ * memory stays constant whatever the file size. Bad lines and unreadable files are reported and
+ * skipped. Progress counts the bytes read from the file, compressed or not.
  */
 export async function readRecords(files: readonly string[], sink: RecordSink): Promise<void> {
   for (const file of files) {
-    const stream: Readable = file === '-' ? process.stdin : createReadStream(file);
     const total = file === '-' ? undefined : sizeOf(file);
     let bytes = 0;
     let lineNumber = 0;
+    async function* counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of chunks) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    }
     try {
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
-      for await (const line of lines) {
+      for await (const line of inputLines(counted(openInput(file)))) {
         lineNumber++;
-        bytes += Buffer.byteLength(line) + 1;
-        if (line.trim() !== '') decodeLine(file, lineNumber, line, sink);
+        if (typeof line !== 'string') sink.malformed(file, lineNumber, line.reason);
+        else if (line.trim() !== '') decodeLine(file, lineNumber, line, sink);
         if (lineNumber % 4096 === 0) sink.progress?.(bytes, total);
       }
     } catch (error) {

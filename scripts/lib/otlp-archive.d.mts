@@ -1,1 +1,0 @@
-export function archiveDocuments(bytes: Buffer): string[];
