@@ -9,21 +9,64 @@ import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
 
-/** Request (by correlation id) → expected automatic event: OWASP name and level. */
+/** Request (by correlation id) → expected automatic event: OWASP name and level; and the audit record's level. */
 const AUTOMATIC_EVENTS = [
-  { requestId: 'unauthenticated', path: '/api/v1/scans', status: 401, event: 'authn_login_fail', level: 'WARN' },
-  { requestId: 'wrong-key', path: '/api/v1/scans', status: 401, event: 'authn_login_fail', level: 'WARN' },
+  {
+    requestId: 'unauthenticated',
+    path: '/api/v1/scans',
+    status: 401,
+    event: 'authn_login_fail',
+    level: 'WARN',
+    auditLevel: 'WARN',
+  },
+  {
+    requestId: 'wrong-key',
+    path: '/api/v1/scans',
+    status: 401,
+    event: 'authn_login_fail',
+    level: 'WARN',
+    auditLevel: 'WARN',
+  },
   {
     requestId: 'other-tenant',
     path: '/api/v1/tenants/tenant-z/scans',
     status: 403,
     event: 'authz_fail',
     level: 'CRITICAL',
+    auditLevel: 'WARN',
   },
-  { requestId: 'limited', path: '/api/v1/limited', status: 429, event: 'excess_rate_limit_exceeded', level: 'WARN' },
-  { requestId: 'invalid', path: '/api/v1/scans', status: 422, event: 'input_validation_fail', level: 'WARN' },
-  { requestId: 'malformed', path: '/api/v1/scans', status: 400, event: 'input_validation_fail', level: 'WARN' },
-  { requestId: 'boom', path: '/api/v1/boom', status: 500, event: 'apitrail.server_error', level: 'ERROR' },
+  {
+    requestId: 'limited',
+    path: '/api/v1/limited',
+    status: 429,
+    event: 'excess_rate_limit_exceeded',
+    level: 'WARN',
+    auditLevel: 'WARN',
+  },
+  {
+    requestId: 'invalid',
+    path: '/api/v1/scans',
+    status: 422,
+    event: 'input_validation_fail',
+    level: 'WARN',
+    auditLevel: 'WARN',
+  },
+  {
+    requestId: 'malformed',
+    path: '/api/v1/scans',
+    status: 400,
+    event: 'input_validation_fail',
+    level: 'WARN',
+    auditLevel: 'WARN',
+  },
+  {
+    requestId: 'boom',
+    path: '/api/v1/boom',
+    status: 500,
+    event: 'apitrail.server_error',
+    level: 'ERROR',
+    auditLevel: 'ERROR',
+  },
 ] as const;
 
 for (const framework of ['express', 'fastify'] as const) {
@@ -110,7 +153,7 @@ for (const framework of ['express', 'fastify'] as const) {
     });
 
     for (const expected of AUTOMATIC_EVENTS) {
-      it(`emits ${expected.event} (${expected.level}) for a ${expected.status} response (${expected.requestId})`, () => {
+      it(`emits ${expected.event} (${expected.level}) for a ${expected.status} response (${expected.requestId}), audited as ${expected.auditLevel}`, () => {
         const events = byRequest(expected.requestId, expected.event);
         expect(events, `${expected.event} for ${expected.requestId}`).to.have.length(1);
         const [event] = events;
@@ -123,6 +166,7 @@ for (const framework of ['express', 'fastify'] as const) {
         });
         const [audit] = byRequest(expected.requestId, 'apitrail.api_request');
         expect(audit!.attributes['http.response.status_code']).to.equal(expected.status);
+        expect(audit!.severityText, 'the audit record’s level').to.equal(expected.auditLevel);
         expect(event!.traceId).to.equal(audit!.traceId);
       });
     }

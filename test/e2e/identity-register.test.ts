@@ -8,6 +8,8 @@ import { exportingTo, requireCollector, startCollector, type RunningCollector } 
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { decodeSpanLines } from '../helpers/otlp-json.ts';
 
 const SERVER_SPAN_KIND = 2;
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -239,4 +241,84 @@ describe('identity configuration through the register', function () {
       expect(error!.message).to.include(`apitrail: invalid configuration: ${variable}:`);
     });
   }
+});
+
+describe('within and at the end of a request, under the register', function () {
+  let recorder: OtlpRecorder;
+  let app: RunningApp;
+  let spans: ExportedSpan[];
+  let seen: Record<string, unknown>;
+
+  const serverSpan = (requestId: string): ExportedSpan => {
+    const span = spans.find(
+      (candidate) => candidate.kind === SERVER_SPAN_KIND && candidate.attributes['correlation.id'] === requestId,
+    );
+    expect(span, `the server span of ${requestId}`).to.not.equal(undefined);
+    return span!;
+  };
+  const audit = (requestId: string) =>
+    app.jsonLines().find((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
+
+  before(async function () {
+    recorder = await startOtlpRecorder();
+    app = await startApp({
+      script: 'test/fixtures/request-scope-app.cjs',
+      env: {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${recorder.endpoint}/v1/traces`,
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+      },
+    });
+    const call = async (requestId: string, path: string): Promise<Response> =>
+      fetch(`${app.baseUrl}${path}`, { headers: { 'x-request-id': requestId } });
+    expect((await call('ok', '/status/204')).status).to.equal(204);
+    expect((await call('client-error', '/status/404')).status).to.equal(404);
+    expect((await call('server-error', '/status/503')).status).to.equal(503);
+    const correlation = await call('async-work', '/correlation');
+    seen = (await correlation.json()) as Record<string, unknown>;
+
+    const giveUp = new AbortController();
+    const hanging = fetch(`${app.baseUrl}/hang`, { headers: { 'x-request-id': 'aborted' }, signal: giveUp.signal });
+    hanging.catch(() => undefined);
+    await waitFor('the app to have the request that hangs', () => app.jsonLines().find((line) => line.hanging));
+    giveUp.abort();
+    await waitFor('the audit record of the aborted request', () => audit('aborted'));
+    await app.stop();
+    spans = recorder.exports.flatMap((sent) => decodeSpanLines(sent.body.toString()));
+  });
+
+  after(async () => {
+    await app?.stop();
+    await recorder?.stop();
+  });
+
+  it('puts event.outcome on the server span when it ends, as the audit record has it', () => {
+    for (const [requestId, outcome] of [
+      ['ok', 'success'],
+      ['client-error', 'failure'],
+      ['server-error', 'failure'],
+    ] as const) {
+      expect(serverSpan(requestId).attributes['event.outcome'], requestId).to.equal(outcome);
+      expect(serverSpan(requestId).attributes, requestId).to.not.have.property('apitrail.request.aborted');
+    }
+  });
+
+  it('marks the server span of a request the client gave up on as aborted and failed', () => {
+    expect(serverSpan('aborted').attributes).to.include({
+      'event.outcome': 'failure',
+      'apitrail.request.aborted': true,
+    });
+    expect(audit('aborted')).to.include({ aborted: true, status_code: 499 });
+  });
+
+  it('keeps the correlation id across await, setTimeout, setImmediate and promise chains in a request', () => {
+    expect(seen).to.deep.equal({
+      sync: 'async-work',
+      afterAwait: 'async-work',
+      inTimeout: 'async-work',
+      inChain: 'async-work',
+      inImmediate: 'async-work',
+    });
+  });
 });

@@ -107,15 +107,18 @@ describe('http: request tracker', () => {
       return { span, writes };
     }
 
-    it('write the identity at span start and again at the end only if it changed', () => {
+    it('write the identity at span start and again at the end only if it changed, with the outcome', () => {
       const tracker = new RequestTracker({ createRequestContext: createRequestContextFactory() });
       const config = apitrailHttpInstrumentationConfig(tracker);
 
       const unchanged = incomingRequest();
       expect(config.startIncomingSpanHook!(unchanged.request)).to.include({ 'auth.method': 'unauthenticated' });
       const quiet = recordingSpan();
+      // Sent in full (there is no real socket here to finish it on).
+      unchanged.response.statusCode = 204;
+      Object.defineProperty(unchanged.response, 'writableFinished', { value: true });
       config.applyCustomAttributesOnSpan!(quiet.span, unchanged.request, unchanged.response);
-      expect(quiet.writes).to.deep.equal([]);
+      expect(quiet.writes).to.deep.equal([{ 'event.outcome': 'success' }]);
 
       const annotated = incomingRequest();
       config.startIncomingSpanHook!(annotated.request);
@@ -125,6 +128,8 @@ describe('http: request tracker', () => {
       config.applyCustomAttributesOnSpan!(updated.span, annotated.request, annotated.response);
       expect(updated.writes).to.have.length(1);
       expect(updated.writes[0]).to.include({ 'api_key.id': 'key-7', 'auth.method': 'api_key' });
+      // The response never finished: the client went away before anything was sent.
+      expect(updated.writes[0]).to.include({ 'event.outcome': 'failure', 'apitrail.request.aborted': true });
     });
 
     it("write the identity again at the end when the app's start hook may have overridden it", () => {

@@ -40,6 +40,11 @@ export function outcomeOf(response: ServerResponse): AuditOutcome {
   return { statusCode, aborted };
 }
 
+/** ECS `event.outcome` of a request: a response below 400 succeeded, even if the client left before its end. */
+export function eventOutcome(outcome: AuditOutcome): 'success' | 'failure' {
+  return outcome.statusCode < 400 ? 'success' : 'failure';
+}
+
 function auditMessage(method: string, path: string, apiKeyName: string | undefined): string {
   const base = `API Request: ${method} ${path}`;
   return neutralizeControlCharacters(apiKeyName === undefined ? base : `${base} [API Key: ${apiKeyName}]`);
@@ -96,7 +101,7 @@ export function emitAuditRecord(finished: FinishedRequest, options: AuditOptions
   attributes[ATTR_EVENT_CATEGORY] = 'web';
   attributes[ATTR_EVENT_TYPE] = 'access';
   attributes[ATTR_EVENT_ACTION] = 'api_request';
-  attributes[ATTR_EVENT_OUTCOME] = outcome.statusCode < 400 ? 'success' : 'failure';
+  attributes[ATTR_EVENT_OUTCOME] = eventOutcome(outcome);
   const userAgent = finished.request.headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
   if (outcome.aborted) attributes[ATTR_REQUEST_ABORTED] = true;

@@ -1,7 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { Attributes } from '@opentelemetry/api';
-import { guard, type RequestContext } from '@apitrail/core';
+import { ATTR_EVENT_OUTCOME, ATTR_REQUEST_ABORTED, guard, type RequestContext } from '@apitrail/core';
+import { eventOutcome, outcomeOf } from './audit-record.js';
 import { identityAttributes, visitIdentityAttributes } from './identity-attributes.js';
 import type { RequestTracker } from './request-tracker.js';
 
@@ -34,7 +35,8 @@ function unchanged(requestContext: RequestContext, previous: Attributes | undefi
  * Hooks for `@opentelemetry/instrumentation-http` that put the caller's identity and correlation
  * id on the server span: at span start (so samplers can use them) and again when the response
  * ends if they changed meanwhile (the app may have called `setIdentity()`, an async resolver may
- * have answered). The app's own hooks in `base` still run, after apitrail's. When API keys may
+ * have answered). At the end the span also gets the request's outcome, as the audit record has it:
+ * `event.outcome`, and `apitrail.request.aborted` when the client went away first. The app's own hooks in `base` still run, after apitrail's. When API keys may
  * arrive in `apiKeyQueryParam`, its value is redacted from the span's `url.query`.
  */
 export function apitrailHttpInstrumentationConfig(
@@ -70,14 +72,19 @@ export function apitrailHttpInstrumentationConfig(
       if (isIncoming(request)) guard('requestHook', () => tracker.attachSpan(request, span), undefined);
       base.requestHook?.(span, request);
     },
-    // instrumentation-http has just set http.response.status_code itself; only identity is left.
+    // instrumentation-http has just set http.response.status_code itself; identity and outcome are left.
     applyCustomAttributesOnSpan(span, request, response) {
       if (isIncoming(request)) {
         guard(
           'applyCustomAttributesOnSpan',
           () => {
             const { context, spanStartAttributes } = tracker.stateFor(request);
-            if (!unchanged(context, spanStartAttributes)) span.setAttributes(identityAttributes(context));
+            const end: Attributes = unchanged(context, spanStartAttributes) ? {} : identityAttributes(context);
+            // An incoming request: this is the server span, and the response is a ServerResponse.
+            const outcome = outcomeOf(response as ServerResponse);
+            end[ATTR_EVENT_OUTCOME] = eventOutcome(outcome);
+            if (outcome.aborted) end[ATTR_REQUEST_ABORTED] = true;
+            span.setAttributes(end);
           },
           undefined,
         );
