@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApitrailConfigError, type RequestContext } from '@apitrail/core';
 import {
+  LruCache,
   createKeyRegistry,
   createRequestContextFactory,
   readIdentityConfig,
@@ -281,6 +282,100 @@ describe('identity: resolver', () => {
     );
     expect(await whenIdentityResolved(rejecting, 10_000)).to.equal(true);
     expect(rejecting.identity).to.not.have.property('apiKeyId');
+  });
+});
+
+describe('identity: resolver cache', () => {
+  const resolved: ResolvedApiKey = { id: 'k-9', name: 'Resolver Key', tenantId: 't-9' };
+
+  /** A factory whose resolver counts its calls per key (by digest, never keeping the key). */
+  function countingFactory(resolverCache: { maxEntries?: number; ttlMs?: number }, env: Record<string, string> = {}) {
+    const calls = new Map<string, number>();
+    const factory = createRequestContextFactory({
+      config: readIdentityConfig({ ...FINGERPRINT_KEY, ...env }),
+      resolverCache,
+      resolveApiKey: (presented) => {
+        const digest = sha256Hex(presented);
+        calls.set(digest, (calls.get(digest) ?? 0) + 1);
+        return resolved;
+      },
+    });
+    const present = (key: string) => factory(fakeRequest({ headers: { 'x-api-key': key } }));
+    const callsFor = (key: string) => calls.get(sha256Hex(key)) ?? 0;
+    return { present, callsFor };
+  }
+
+  it('forgets an entry once its time to live has passed', () => {
+    let now = 1_000;
+    const cache = new LruCache<string>(10, 500, () => now);
+    cache.set('a', 'first');
+    now += 499;
+    expect(cache.get('a')).to.equal('first');
+    now += 1;
+    expect(cache.get('a')).to.equal(undefined);
+    expect(cache.size, 'an expired entry is dropped when found').to.equal(0);
+  });
+
+  it('evicts the least recently used entry, a read counting as a use', () => {
+    const cache = new LruCache<number>(2, 60_000, () => 0);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('a')).to.equal(1);
+    cache.set('c', 3);
+    expect(cache.get('b')).to.equal(undefined);
+    expect(cache.get('a')).to.equal(1);
+    expect(cache.get('c')).to.equal(3);
+    expect(cache.size).to.equal(2);
+  });
+
+  it('asks the resolver again for a key evicted by newer keys', () => {
+    const { present, callsFor } = countingFactory({ maxEntries: 2 });
+    const [first, second, third] = [newKey(), newKey(), newKey()];
+    present(first!);
+    present(second!);
+    present(first!);
+    present(third!);
+    expect(callsFor(first!), 'still cached: used more recently than the second').to.equal(1);
+    present(second!);
+    expect(callsFor(second!), 'evicted by the third').to.equal(2);
+  });
+
+  it('asks the resolver again once an answer has expired', () => {
+    const { present, callsFor } = countingFactory({ ttlMs: 0 });
+    const key = newKey();
+    present(key);
+    present(key);
+    expect(callsFor(key)).to.equal(2);
+    const cached = countingFactory({});
+    cached.present(key);
+    cached.present(key);
+    expect(cached.callsFor(key), 'the default time to live keeps the answer').to.equal(1);
+  });
+
+  it('lets the resolver win over the registry file, and the registry answer when the resolver does not know', () => {
+    const key = newKey();
+    const unknownToResolver = newKey();
+    const dir = mkdtempSync(join(tmpdir(), 'apitrail-keys-'));
+    const file = join(dir, 'keys.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { id: 'k-file', name: 'From File', tenant_id: 't-file', sha256: sha256Hex(key) },
+        { id: 'k-file-2', name: 'Only In File', tenant_id: 't-file', sha256: sha256Hex(unknownToResolver) },
+      ]),
+    );
+    const resolver: ApiKeyResolver = (presented) => (presented === key ? resolved : undefined);
+    const both = contextFor({ headers: { 'x-api-key': key } }, { APITRAIL_API_KEYS_FILE: file }, resolver);
+    expect(both.identity).to.include({ apiKeyId: 'k-9', apiKeyName: 'Resolver Key', tenantId: 't-9' });
+    expect(both.identitySource).to.equal('resolver');
+    const fileOnly = contextFor(
+      { headers: { 'x-api-key': unknownToResolver } },
+      { APITRAIL_API_KEYS_FILE: file },
+      resolver,
+    );
+    expect(fileOnly.identity).to.include({ apiKeyId: 'k-file-2', tenantId: 't-file' });
+    expect(fileOnly.identitySource).to.equal('registry');
+    expect(authFailureReason(fileOnly)).to.equal(undefined);
   });
 });
 
