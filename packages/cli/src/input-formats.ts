@@ -31,7 +31,7 @@ const SNIFF_BYTES = LENGTH_PREFIX_BYTES + 4;
  * which the gateway's receivers cap at 20 MiB of protobuf (4 MiB over gRPC); its JSON is a few
  * times that. A larger length prefix is corruption, and a frame inflating beyond this is a bomb.
  */
-export const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
 const inflateZstd = promisify(zstdDecompress);
 
@@ -125,7 +125,7 @@ function isLastBlock(header: number): boolean {
  * Why `frame` is not exactly one complete zstd frame, or undefined if it is. Decoders do not all
  * say so themselves: Node 22's returns what it could decode from a cut frame without an error.
  */
-export function zstdFrameProblem(frame: Buffer): string | undefined {
+function zstdFrameProblem(frame: Buffer): string | undefined {
   if (frame.length < 5 || frame.readUInt32LE(0) !== ZSTD_MAGIC) return 'not a zstd frame';
   const descriptor = frame[4]!;
   let offset = 4 + frameHeaderBytes(descriptor);
