@@ -8,9 +8,11 @@ import { verifyFiles, verifyText } from './verify.js';
 
 const USAGE = `Usage:
   apitrail analyze [--json] <files...|->   run the detection rules over NDJSON or OTLP-JSON logs
-  apitrail verify [--json] [--key-file <path>] <files...>
+  apitrail verify [--json] [--key-file <path>] <files...|->
                                            check integrity chains (key: --key-file,
                                            APITRAIL_INTEGRITY_KEY or APITRAIL_INTEGRITY_KEY_FILE)
+
+Files may be gzip or zstd compressed, or the gateway's zstd archive, read as they are.
 
 Exit codes: 0 nothing found, 1 alerts (analyze) or findings (verify), 2 errors
 (bad usage, unreadable files or lines, wrong key). Thresholds: APITRAIL_DETECT_* variables.
@@ -36,7 +38,7 @@ async function verify(args: string[], env: NodeJS.ProcessEnv, output: Output): P
     options: { json: { type: 'boolean' }, 'key-file': { type: 'string' } },
     allowPositionals: true,
   });
-  if (positionals.length === 0) throw new UsageError('verify needs at least one file');
+  if (positionals.length === 0) throw new UsageError('verify needs at least one file (or - for stdin)');
   const key =
     values['key-file'] !== undefined ? readKeyFile('--key-file', values['key-file']) : readIntegrityConfig(env).key;
   if (key === undefined) {
