@@ -171,6 +171,81 @@ describe('hardening: SIGTERM under load', function () {
     }
   });
 
+  const inFlightApps = [
+    {
+      app: 'with no SIGTERM listener of its own',
+      env: {},
+      hanging: 2,
+      exit: { code: null, signal: 'SIGTERM' },
+    },
+    {
+      // It exits once its server has closed; a request that never ends would keep it alive, as it should.
+      app: 'with its own graceful SIGTERM listener',
+      env: { INFLIGHT_APP_SIGTERM: 'graceful' },
+      hanging: 0,
+      exit: { code: 0, signal: null },
+    },
+  ];
+
+  for (const { app: kind, env, hanging, exit: expectedExit } of inFlightApps) {
+    it(`requests in flight at SIGTERM, app ${kind}: every one answered after it is audited, and the app exits`, async function () {
+      const binary = await requireCollector(this);
+      const collector = await startCollector(binary, 'local-file.yaml');
+      // Holds the exports of the flush SIGTERM starts until the test has had requests answered during it.
+      const sink = await startOtlpSink(collector.otlpHttpEndpoint);
+      await sink.setMode({ kind: 'hold' });
+      const app = await startApp({
+        script: 'test/fixtures/inflight-app.cjs',
+        env: {
+          ...env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          // Nothing leaves on its own schedule: only the flush SIGTERM starts can deliver these records.
+          OTEL_BLRP_SCHEDULE_DELAY: '600000',
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          APITRAIL_SHUTDOWN_TIMEOUT_MS: '60000',
+        },
+      });
+      const get = (path: string, id: string): Promise<Response> =>
+        fetch(`${app.baseUrl}${path}`, { headers: { 'x-request-id': id } });
+      try {
+        const answeredIds = Array.from({ length: 20 }, (_, n) => `inflight-answered-${n}`);
+        const answered = await boundedLoad(answeredIds.length, 8, (n) => get(`/api/quick?n=${n}`, answeredIds[n]!));
+        expect(answered.every((response) => response.status === 200)).to.equal(true);
+        const heldIds = Array.from({ length: 10 }, (_, n) => `inflight-held-${n}`);
+        const held = heldIds.map((id, n) => get(`/api/held?n=${n}`, id));
+        const hung = Array.from({ length: hanging }, (_, n) =>
+          get('/api/hang', `inflight-hang-${n}`).then(
+            (response) => response.status,
+            () => 'no answer',
+          ),
+        );
+        await waitFor('the requests to be in flight', async () => {
+          const open = (await (await fetch(`${app.baseUrl}/__inflight`)).json()) as { held: number; hanging: number };
+          return open.held === heldIds.length && open.hanging === hanging ? true : undefined;
+        });
+
+        const exit = app.stop();
+        await waitFor('the flush to begin exporting', () => (sink.received.hold > 0 ? true : undefined));
+        // The app answers its held requests while apitrail's flush is still under way.
+        app.process.kill('SIGUSR2');
+        const heldAnswers = await Promise.all(held);
+        expect(heldAnswers.map((response) => response.status)).to.deep.equal(heldIds.map(() => 200));
+        await sink.setMode({ kind: 'forward' });
+
+        expect(await exit).to.deep.equal(expectedExit);
+        expect(await Promise.all(hung)).to.deep.equal(hung.map(() => 'no answer'));
+        await expectDelivered(collector, [...answeredIds, ...heldIds]);
+        expect(app.stderr()).to.not.include('flush did not finish');
+      } finally {
+        await app.stop();
+        await sink.stop();
+        await collector.stop();
+      }
+    });
+  }
+
   it('a stalled collector cannot hold the exit past APITRAIL_SHUTDOWN_TIMEOUT_MS, and says what it left behind', async function () {
     const binary = await requireCollector(this);
     const collector = await startCollector(binary, 'local-file.yaml');

@@ -1,6 +1,7 @@
 // A programmable stand-in for the collector's OTLP/HTTP endpoint, for outage tests: it forwards to
 // a real collector when healthy, and can refuse connections (nothing listening), stall (accept the
-// request, never answer) or answer with an HTTP status such as 429 or 503.
+// request, never answer), answer with an HTTP status such as 429 or 503, or hold requests until the
+// next mode is set (a test decides when an export may finish).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -8,6 +9,8 @@ export type SinkMode =
   | { kind: 'forward' }
   | { kind: 'down' }
   | { kind: 'stall' }
+  /** Keeps each request open until the next `setMode`, which then handles it as its mode says. */
+  | { kind: 'hold' }
   | { kind: 'status'; status: number; retryAfterSeconds?: number };
 
 export interface OtlpSink {
@@ -42,11 +45,14 @@ async function forward(upstream: string, request: IncomingMessage, response: Ser
 
 export async function startOtlpSink(upstream: string): Promise<OtlpSink> {
   let mode: SinkMode = { kind: 'forward' };
-  const received: Record<SinkMode['kind'], number> = { forward: 0, down: 0, stall: 0, status: 0 };
+  const received: Record<SinkMode['kind'], number> = { forward: 0, down: 0, stall: 0, status: 0, hold: 0 };
   const sockets = new Set<Socket>();
-  const server = createServer((request, response) => {
-    received[mode.kind] += 1;
+  let held: (() => void)[] = [];
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     switch (mode.kind) {
+      case 'hold':
+        held.push(() => handle(request, response));
+        return;
       case 'forward':
         forward(upstream, request, response).catch(() => response.destroy());
         return;
@@ -64,6 +70,10 @@ export async function startOtlpSink(upstream: string): Promise<OtlpSink> {
       case 'down':
         response.destroy();
     }
+  };
+  const server = createServer((request, response) => {
+    received[mode.kind] += 1;
+    handle(request, response);
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -89,11 +99,15 @@ export async function startOtlpSink(upstream: string): Promise<OtlpSink> {
     endpoint: `http://127.0.0.1:${port}`,
     received,
     async setMode(next) {
-      // Stalled requests are cut when the mode changes, as a collector restart would.
-      for (const socket of sockets) socket.destroy();
+      // Stalled requests are cut when the mode changes, as a collector restart would; held ones are
+      // handled as the new mode says.
+      if (mode.kind !== 'hold') for (const socket of sockets) socket.destroy();
       if (next.kind === 'down') await close();
       else if (!server.listening) await listen(port);
       mode = next;
+      const release = held;
+      held = [];
+      for (const handleHeld of release) handleHeld();
     },
     stop: close,
   };

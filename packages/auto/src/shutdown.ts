@@ -1,6 +1,34 @@
 import { diag } from '@opentelemetry/api';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** What flushOnExit needs of the telemetry pipeline. */
+export interface ExitPipeline {
+  /** Exports what is queued, leaving the pipeline open for records still to come. */
+  flush(): Promise<void>;
+  /** Exports what is queued and closes the pipeline: records emitted afterwards are lost. */
+  shutdown(): Promise<void>;
+  /** Log records emitted so far (see {@link EmittedRecordCounter}). */
+  recordsEmitted(): number;
+}
+
+/** Counts the log records that enter the pipeline, so a flush can tell whether more came during it. */
+export class EmittedRecordCounter implements LogRecordProcessor {
+  count = 0;
+
+  onEmit(): void {
+    this.count += 1;
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -17,25 +45,46 @@ function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
 }
 
 /**
+ * Flushes until a flush ends with nothing new emitted during it. Requests still in flight when
+ * the process is told to stop can be answered while a flush runs (it waits on the network); their
+ * audit records go out with the next round instead of meeting an already closed pipeline.
+ */
+async function drain(pipeline: ExitPipeline): Promise<void> {
+  let emitted: number;
+  do {
+    emitted = pipeline.recordsEmitted();
+    await pipeline.flush();
+  } while (pipeline.recordsEmitted() !== emitted);
+}
+
+/**
  * Flushes queued telemetry when the process is about to end: on `beforeExit`, and on SIGTERM and
  * SIGINT. apitrail never takes over the app's signal handling: when the app has its own listener
- * for the signal, apitrail only flushes and leaves the exit to the app; when it has none, apitrail
- * flushes and then re-raises the signal so the default action (termination) still happens.
+ * for the signal, apitrail only flushes, keeps the pipeline open for the requests the app still
+ * finishes, and leaves the exit to the app (closing the pipeline at `beforeExit`); when it has
+ * none, apitrail flushes, closes the pipeline and then re-raises the signal so the default action
+ * (termination) still happens. Each is bounded by `timeoutMs`.
  *
  * Returns a function that removes the listeners.
  */
-export function flushOnExit(flush: () => Promise<void>, timeoutMs: number): () => void {
-  let flushing: Promise<void> | undefined;
-  const flushOnce = (): Promise<void> => (flushing ??= withTimeout(flush(), timeoutMs));
+export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => void {
+  let finishing: Promise<void> | undefined;
+  const finishOnce = (): Promise<void> =>
+    (finishing ??= withTimeout(
+      drain(pipeline).then(() => pipeline.shutdown()),
+      timeoutMs,
+    ));
 
-  const onBeforeExit = (): void => void flushOnce();
+  const onBeforeExit = (): void => void finishOnce();
   process.once('beforeExit', onBeforeExit);
 
   const signalHandlers = SIGNALS.map((signal) => {
     const handler = (): void => {
-      const appHandlesSignal = process.listenerCount(signal) > 1;
-      void flushOnce().then(() => {
-        if (appHandlesSignal) return;
+      if (process.listenerCount(signal) > 1) {
+        void withTimeout(drain(pipeline), timeoutMs);
+        return;
+      }
+      void finishOnce().then(() => {
         process.removeListener(signal, handler);
         process.kill(process.pid, signal);
       });

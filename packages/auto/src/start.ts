@@ -1,7 +1,7 @@
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
-import { flushOnExit } from './shutdown.js';
+import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
 
 export interface ApitrailHandle {
   readonly config: AutoConfig;
@@ -23,9 +23,10 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   if (config.disabled) return { config, shutdown: () => Promise.resolve() };
 
   const components = buildComponents(config, options);
+  const emitted = new EmittedRecordCounter();
   const sdk = startNodeSdk({
     spanProcessors: components.spanProcessors,
-    logRecordProcessors: components.logRecordProcessors,
+    logRecordProcessors: [...components.logRecordProcessors, emitted],
     instrumentations: components.instrumentations,
     // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
     resourceAttributes: components.config.resourceAttributes,
@@ -35,8 +36,14 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(stopRequestScope));
+  const processors = [...components.spanProcessors, ...components.logRecordProcessors];
+  const flush = async (): Promise<void> => {
+    await Promise.all(processors.map((processor) => processor.forceFlush()));
+  };
   const removeExitHooks =
-    options.flushOnExit === false ? () => undefined : flushOnExit(shutdown, components.config.shutdownTimeoutMs);
+    options.flushOnExit === false
+      ? () => undefined
+      : flushOnExit({ flush, shutdown, recordsEmitted: () => emitted.count }, components.config.shutdownTimeoutMs);
   return {
     config: components.config,
     shutdown: () => {
