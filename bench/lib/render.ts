@@ -32,6 +32,18 @@ export const TARGETS: readonly Target[] = [
     comparison: '<=',
     target: 'micro.redaction.key_paths.pinojs_redact',
   },
+  {
+    what: 'catastrophic-backtracking payload at the length cap, slowest pattern',
+    path: 'micro.redaction.backtracking_worst_case.any_pattern',
+    comparison: '<',
+    target: 1000,
+  },
+  {
+    what: 'catastrophic-backtracking payload at the length cap, whole redactor',
+    path: 'micro.redaction.backtracking_worst_case.redactor',
+    comparison: '<',
+    target: 1000,
+  },
   { what: 'detector throughput', path: 'micro.detect.throughput', comparison: '>', target: 1_000_000 },
   {
     what: 'detector memory per tracked key (100k keys)',
@@ -134,20 +146,27 @@ const HTTP_COLUMNS: readonly (readonly [string, string])[] = [
   ['export_requests', 'OTLP requests to the sink'],
 ];
 
+function configurationRow(label: string, figures: unknown): string[] {
+  return [label, ...HTTP_COLUMNS.map(([column]) => formatFigure(lookup(figures, column) ?? figures))];
+}
+
+/** Ratio figure → column heading, in table order. */
+const RATIO_COLUMNS: readonly (readonly [string, string])[] = [
+  ['throughput', 'throughput'],
+  ['p50', 'p50'],
+  ['p99', 'p99'],
+  ['cpu_per_request', 'server CPU/request'],
+];
+
+function ratioRow(name: string, ratios: unknown): string[] {
+  return [name, ...RATIO_COLUMNS.map(([column]) => formatFigure(lookup(ratios, column) ?? ratios))];
+}
+
 function httpSection(title: string, section: Record<string, unknown>, labels: Record<string, string>): string {
   const configurations = (section.configurations ?? {}) as Record<string, unknown>;
-  const rows = Object.entries(configurations).map(([name, figures]) => [
-    labels[name] ?? name,
-    ...HTTP_COLUMNS.map(([column]) => formatFigure(lookup(figures, column) ?? figures)),
-  ]);
-  const ratioRows = Object.entries((section.ratios ?? {}) as Record<string, Record<string, unknown>>).map(
-    ([name, ratios]) => [
-      name,
-      formatFigure(ratios.throughput),
-      formatFigure(ratios.p50),
-      formatFigure(ratios.p99),
-      formatFigure(ratios.cpu_per_request),
-    ],
+  const rows = Object.entries(configurations).map(([name, figures]) => configurationRow(labels[name] ?? name, figures));
+  const ratioRows = Object.entries((section.ratios ?? {}) as Record<string, unknown>).map(([name, ratios]) =>
+    ratioRow(name, ratios),
   );
   const written = figures(section.ndjson_output)
     .map(([name, figure]) => `${name.replace(/_/g, ' ')} ${formatFigure(figure)}`)
@@ -158,7 +177,40 @@ function httpSection(title: string, section: Record<string, unknown>, labels: Re
     ...(written === '' ? [] : [`What D wrote to its NDJSON file over all rounds (warm-up included): ${written}.`, '']),
     table(['configuration', ...HTTP_COLUMNS.map(([, heading]) => heading)], rows),
     '',
-    table(['ratio', 'throughput', 'p50', 'p99', 'server CPU/request'], ratioRows),
+    table(['ratio', ...RATIO_COLUMNS.map(([, heading]) => heading)], ratioRows),
+  ].join('\n');
+}
+
+interface OutageCondition {
+  readonly name: string;
+  readonly label: string;
+}
+
+/** C under collector outages: one row per condition, then each outage mode over the healthy first one. */
+function outageSection(outage: Record<string, unknown>, method: Record<string, unknown>): string {
+  const outageMethod = (method.outage ?? {}) as Record<string, unknown>;
+  const conditions = (outageMethod.conditions ?? []) as OutageCondition[];
+  const [healthy, ...modes] = conditions;
+  const settings = Object.entries((outageMethod.export_settings ?? {}) as Record<string, unknown>)
+    .map(([name, value]) => `\`${name}=${String(value)}\``)
+    .join(', ');
+  return [
+    '## HTTP latency during collector outages',
+    '',
+    `Configuration C with its collector healthy and failing, interleaved (${String(outageMethod.schedule ?? '')}), ${String(method.rounds)} round(s) of ${String(outageMethod.duration_seconds)} s after ${String(method.warmup_seconds)} s warm-up, export bounded as in production (${settings}). Ratios: ${String(outageMethod.ratios ?? '')}.`,
+    '',
+    table(
+      ['condition', ...HTTP_COLUMNS.map(([, heading]) => heading)],
+      conditions.map(({ name, label }) => configurationRow(label, outage[name])),
+    ),
+    '',
+    table(
+      ['outage / healthy', ...RATIO_COLUMNS.map(([, heading]) => heading)],
+      modes.map(({ name }) => {
+        const entry = outage[name];
+        return ratioRow(`${name} / ${healthy?.name ?? ''}`, lookup(entry, 'ratios') ?? entry);
+      }),
+    ),
   ].join('\n');
 }
 
@@ -205,6 +257,7 @@ export function renderMarkdown(results: Record<string, unknown>, findings: strin
     httpSection(`Headline: ${String(http.variant ?? '')}`, http, labels),
     '',
     ...variants.flatMap((section) => [section, '']),
+    ...(http.outage === undefined ? [] : [outageSection(http.outage as Record<string, unknown>, method), '']),
     '## Microbenchmarks',
     '',
     table(['figure', 'value'], micro),

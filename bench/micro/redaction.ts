@@ -1,7 +1,7 @@
 // Redaction cost: ns per typical audit record (clean: a new correlation id each time, the rest as a
 // steady client repeats it; all unique: nothing repeats; repeated: the very same record; and with a
-// secret), per 1 KB / 16 KB log body (clean and secret-bearing), and the key-path job next to
-// fast-redact and @pinojs/redact.
+// secret), per 1 KB / 16 KB log body (clean and secret-bearing), the key-path job next to
+// fast-redact and @pinojs/redact, and the slowest catastrophic-backtracking payload per pattern.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AnyValue, Attributes } from '@opentelemetry/api';
 import fastRedact from 'fast-redact';
@@ -13,7 +13,8 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_QUERY,
 } from '@apitrail/core';
-import { nsPerOp, report, withPackage } from './harness.ts';
+import { round, type Measured } from '../lib/stats.ts';
+import { nsPerOp, quick, report, withPackage } from './harness.ts';
 import { auditAttributes, generatedSecrets, logBody } from './records.ts';
 
 interface Redactor {
@@ -67,6 +68,39 @@ function keyPaths(redactor: Redactor) {
 }
 
 /**
+ * The slowest payload of test/helpers/redos-payloads.ts (at the length cap) per pattern, for the
+ * pattern that has the slowest, and for the whole redactor (prefilter, every pattern, key=value
+ * pairs, PII), in µs; the note names the payload. Each payload's time is its best over several
+ * passes over the whole set (a stall hits one pass; backtracking is slow in every pass). Hostile
+ * keys and bodies are left out: their verdicts are remembered, so a repeat would time the memo.
+ */
+async function backtrackingWorstCase(maxLength: number): Promise<Record<string, Measured>> {
+  const { ADVERSARIAL_PATTERNS, adversarialWorkloads } = await import('../../test/helpers/redos-payloads.ts');
+  const groups = new Set([...ADVERSARIAL_PATTERNS.map(({ name }) => name), 'redactor']);
+  const workloads = adversarialWorkloads(ADVERSARIAL_PATTERNS, maxLength).filter(({ group }) => groups.has(group));
+  const best = workloads.map(() => Infinity);
+  for (let pass = 0; pass < (quick ? 3 : 9); pass++) {
+    workloads.forEach(({ run }, index) => {
+      const start = process.hrtime.bigint();
+      run();
+      best[index] = Math.min(best[index]!, Number(process.hrtime.bigint() - start) / 1000);
+    });
+  }
+  const worst = new Map<string, { us: number; input: string }>();
+  workloads.forEach(({ group, input }, index) => {
+    if (best[index]! > (worst.get(group)?.us ?? -1)) worst.set(group, { us: best[index]!, input });
+  });
+  const figure = (us: number, note: string): Measured => ({ value: round(us, 1), unit: 'µs', note });
+  const [slowestPattern, slowest] = [...worst]
+    .filter(([group]) => group !== 'redactor')
+    .sort((a, b) => b[1].us - a[1].us)[0]!;
+  return {
+    ...Object.fromEntries([...worst].map(([group, { us, input }]) => [group, figure(us, `on ${input}`)])),
+    any_pattern: figure(slowest.us, `${slowestPattern} on ${slowest.input}`),
+  };
+}
+
+/**
  * Distinct audit records taken in turn: each one's `fresh` values differ from the previous record's,
  * so the redactor scans them as it would a new request's instead of finding the value it saw last.
  */
@@ -76,7 +110,7 @@ function recordStream(base: Attributes, fresh: (n: number) => Attributes): (i: n
 }
 
 report({
-  redaction: await withPackage('@apitrail/redaction', (module) => {
+  redaction: await withPackage('@apitrail/redaction', async (module) => {
     const redactor = (module.createRedactor as (options?: object) => Redactor)();
     const clean = auditAttributes();
     const withSecret = { ...clean, [ATTR_URL_QUERY]: `provider=aws&api_key=${generatedSecrets()[3]}` };
@@ -108,6 +142,7 @@ report({
         Object.entries(bodies).map(([name, body]) => [name, nsPerOp(() => redactor.redactText(body))]),
       ),
       key_paths: keyPaths(redactor),
+      backtracking_worst_case: await backtrackingWorstCase(module.DEFAULT_MAX_LENGTH as number),
     };
   }),
 });

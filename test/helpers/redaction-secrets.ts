@@ -12,9 +12,9 @@ export function randomString(length: number, alphabet = ALNUM): string {
 
 const base64url = (text: string): string => Buffer.from(text).toString('base64url');
 
-/** A Visa-prefixed number of `length` digits with a valid Luhn check digit. */
-export function luhnCardNumber(length = 16): string {
-  const body = `4${randomString(length - 2, DIGITS)}`;
+/** A number of `length` digits starting with `prefix` (Visa's `4` unless given), Luhn-valid. */
+export function luhnCardNumber(length = 16, prefix = '4'): string {
+  const body = `${prefix}${randomString(length - prefix.length - 1, DIGITS)}`;
   let sum = 0;
   for (let index = 0; index < body.length; index++) {
     const digit = Number(body[body.length - 1 - index]);
@@ -22,6 +22,40 @@ export function luhnCardNumber(length = 16): string {
     sum += doubled > 9 ? doubled - 9 : doubled;
   }
   return `${body}${(10 - (sum % 10)) % 10}`;
+}
+
+/** Issuer prefixes and the lengths their numbers come in, beyond Visa, Mastercard and Amex. */
+export const CARD_ISSUERS: readonly { issuer: string; prefixes: readonly string[]; lengths: readonly number[] }[] = [
+  { issuer: 'Mastercard', prefixes: ['51', '55', '2221', '2720'], lengths: [16] },
+  { issuer: 'Amex', prefixes: ['34', '37'], lengths: [15] },
+  { issuer: 'JCB', prefixes: ['3528', '3589'], lengths: [16, 19] },
+  { issuer: 'Diners Club', prefixes: ['300', '305', '3095', '36', '38', '39'], lengths: [14, 16] },
+  { issuer: 'UnionPay', prefixes: ['62'], lengths: [16, 19] },
+  { issuer: 'Maestro', prefixes: ['5018', '5020', '5038', '5893', '6304', '6759', '6761', '6763'], lengths: [13, 19] },
+  { issuer: 'Discover', prefixes: ['6011', '644', '649', '65'], lengths: [16, 19] },
+  { issuer: 'Mir', prefixes: ['2200', '2204'], lengths: [16] },
+];
+
+/**
+ * `digits` as cards print it: bare, and for its length in groups of 4 (19 digits: 4-4-4-4-3),
+ * 4-6-5 (15, Amex) or 4-6-4 (14, Diners), with a space or a dash.
+ */
+export function printedCardForms(digits: string): string[] {
+  const grouping: Partial<Record<number, readonly number[]>> = {
+    14: [4, 6, 4],
+    15: [4, 6, 5],
+    16: [4, 4, 4, 4],
+    19: [4, 4, 4, 4, 3],
+  };
+  const sizes = grouping[digits.length];
+  if (sizes === undefined) return [digits];
+  const groups: string[] = [];
+  let start = 0;
+  for (const size of sizes) {
+    groups.push(digits.slice(start, start + size));
+    start += size;
+  }
+  return [digits, groups.join(' '), groups.join('-')];
 }
 
 export interface GeneratedSecret {

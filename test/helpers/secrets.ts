@@ -3,6 +3,7 @@
 // ever committed. Each secret carries `cores`: distinctive fragments of its random material, so a
 // leak is found even when only part of the secret (or a re-encoded form of it) got out.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { printedCardForms } from './redaction-secrets.ts';
 
 export interface SyntheticSecret {
   format: string;
@@ -67,6 +68,26 @@ function luhnComplete(prefix: string, length: number): string {
   const check = [...DIGITS].find((digit) => luhnValid(partial + digit))!;
   return partial + check;
 }
+
+/** A random issuer prefix and length: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro. */
+const cardPrefixAndLength = (): readonly [string, number] =>
+  pick<readonly [string, number]>([
+    ['4', 16],
+    ['4', 13],
+    ['4', 19],
+    [String(between(51, 55)), 16],
+    [String(between(2221, 2720)), 16],
+    [pick(['34', '37']), 15],
+    ['6011', 16],
+    ['65', 16],
+    [String(between(644, 649)), 16],
+    [String(between(3528, 3589)), 16],
+    [String(between(3528, 3589)), 19],
+    [pick(['36', '38', '39', String(between(300, 305))]), 14],
+    ['62', 16],
+    ['62', 19],
+    [pick(['5018', '5020', '5038', '5893', '6304', '6759', '6761', '6762', '6763']), between(13, 19)],
+  ]);
 
 const base64url = (text: string | Buffer): string => Buffer.from(text).toString('base64url');
 
@@ -169,20 +190,9 @@ export const SECRET_FORMATS: Readonly<Record<string, Generator>> = {
     return secret('url_userinfo', value, password);
   },
   card_number: () => {
-    const [prefix, length] = pick([
-      ['4', 16],
-      ['4', 13],
-      ['4', 19],
-      [String(between(51, 55)), 16],
-      [String(between(2221, 2720)), 16],
-      [pick(['34', '37']), 15],
-      ['6011', 16],
-      ['65', 16],
-    ] as const);
+    const [prefix, length] = cardPrefixAndLength();
     const digits = luhnComplete(prefix, length);
-    const grouped = length === 16 && randomInt(2) === 1;
-    const separator = pick([' ', '-']);
-    const value = grouped ? digits.match(/.{4}/g)!.join(separator) : digits;
+    const value = pick(printedCardForms(digits));
     return {
       format: 'card_number',
       value,
@@ -221,7 +231,8 @@ export const LOOK_ALIKES: Readonly<Record<string, () => string>> = {
   invoice_number: () => `INV${randomString(10, DIGITS)}`,
   non_luhn_number: () => {
     for (;;) {
-      const digits = `4${randomString(15, DIGITS)}`;
+      const [prefix, length] = cardPrefixAndLength();
+      const digits = `${prefix}${randomString(length - prefix.length, DIGITS)}`;
       if (!luhnValid(digits)) return digits;
     }
   },

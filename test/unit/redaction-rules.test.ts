@@ -31,7 +31,9 @@ import {
   leakedSecrets,
   lookAlikes,
   luhnCardNumber,
+  printedCardForms,
   randomString,
+  CARD_ISSUERS,
 } from '../helpers/redaction-secrets.ts';
 
 describe('redaction: rules', () => {
@@ -61,6 +63,14 @@ describe('redaction: rules', () => {
       }
       expect(redactor.redactText('q=hello%20world&api%5Fkey=abcdef')).to.equal(`q=hello world&api_key=${REDACTED}`);
       expect(redactor.redactText('q=hello%20world')).to.equal('q=hello%20world');
+    });
+
+    it('decodes percent-encoded UTF-8 around a secret and leaves malformed byte runs as they are', () => {
+      const secret = randomString(20);
+      const query = `q=%C3%A9t%C3%A9+%F0%9F%98%80&bad=%aa,%C3,%ED%A0%80,%C0%AF,%F4%90%80%80&token%3D${secret}`;
+      expect(redactor.redactText(query)).to.equal(
+        `q=été+😀&bad=%aa,%C3,%ED%A0%80,%C0%AF,%F4%90%80%80&token=${REDACTED}`,
+      );
     });
 
     it('redacts an unquoted key=value secret whole even when it holds a form feed or vertical tab', () => {
@@ -123,6 +133,41 @@ describe('redaction: rules', () => {
       for (const length of [13, 16, 19]) {
         const card = luhnCardNumber(length);
         expect(redactor.redactText(`card ${card}.`), card).to.equal(`card ${REDACTED}.`);
+      }
+    });
+
+    it('redacts Luhn-valid cards of every issuer (JCB, Diners, UnionPay, Maestro, Discover 644-649…) as they are printed', () => {
+      let tested = 0;
+      for (const { issuer, prefixes, lengths } of CARD_ISSUERS) {
+        for (const prefix of prefixes) {
+          for (const length of lengths) {
+            const card = luhnCardNumber(length, prefix);
+            for (const form of printedCardForms(card)) {
+              expect(redactor.redactText(`paid with ${form}.`), `${issuer} ${form}`).to.equal(`paid with ${REDACTED}.`);
+              tested++;
+            }
+          }
+        }
+      }
+      expect(tested, 'card forms tested').to.be.at.least(90);
+    });
+
+    it('keeps numbers that fail Luhn under every issuer prefix, and Luhn-valid ones outside every issuer range', () => {
+      for (const { issuer, prefixes, lengths } of CARD_ISSUERS) {
+        for (const prefix of prefixes) {
+          const card = luhnCardNumber(lengths[0], prefix);
+          const notACard = `${card.slice(0, -1)}${(Number(card.at(-1)) + 1) % 10}`;
+          for (const form of printedCardForms(notACard)) {
+            expect(redactor.redactText(`ref ${form}.`), `${issuer} ${form}`).to.equal(`ref ${form}.`);
+          }
+        }
+      }
+      // Epoch milliseconds and nanoseconds, and ranges no issuer uses (1, 7, 8, 9, 306, 35 below 3528, 61).
+      for (const prefix of ['17', '7', '8', '9', '306', '3500', '3527', '61', '5017', '6305']) {
+        for (const length of [13, 16, 19]) {
+          const number = luhnCardNumber(length, prefix);
+          expect(redactor.redactText(`id ${number}.`), number).to.equal(`id ${number}.`);
+        }
       }
     });
 

@@ -95,6 +95,10 @@ export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
   ]),
 ].sort();
 
+/** The first four digits of a card number, by issuer (see the card_number pattern). */
+const CARD_ISSUER_PREFIX =
+  '(?:2[2-7][0-9]{2}|3(?:0[0-59][0-9]|[46-9][0-9]{2}|5(?:2[89]|[3-8][0-9]))|4[0-9]{3}|5(?:[1-5][0-9]{2}|0(?:18|20|38)|893)|6(?:011|[25][0-9]{2}|4[4-9][0-9]|304|7(?:59|6[1-3])))';
+
 /**
  * Token formats from REFERENCE.md (prefix · charset · length). Upper bounds keep every pattern's
  * work per start position bounded; starts are pinned to literal prefixes or word boundaries.
@@ -172,12 +176,17 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   },
   {
     name: 'card_number',
-    // Issuer prefixes (Visa, Mastercard, Amex, Discover) keep most order numbers out; Luhn confirms.
-    // Digits only, or groups of four (Amex 4-6-5) separated by a space (`+` when form-encoded) or a
+    // The first four digits of every major issuer's range (most order numbers and ids fall outside
+    // them: the Collector's copy masks by this prefix alone), then 13-19 digits in all; Luhn confirms.
+    // 2: Mastercard 2221-2720 and Mir. 3: Diners 300-305, 3095, 36, 38-39; JCB 3528-3589; Amex 34, 37.
+    // 4: Visa. 5: Mastercard 51-55; Maestro 5018, 5020, 5038, 5893. 6: Discover 6011, 644-649, 65;
+    // UnionPay 62; Maestro 6304, 6759, 6761-6763.
+    // Written as digits only, in groups of four (19 digits: a last group of 3, with or without its
+    // separator), or 4-6-5 (Amex) and 4-6-4 (Diners); separators a space (`+` form-encoded) or a
     // dash: a UUID's groups never fit.
-    source:
-      '\\b(?:(?:4|5[1-5]|2[2-7]|3[47]|6011|65)[0-9]{11,18}|(?:4[0-9]{3}|5[1-5][0-9]{2}|2[2-7][0-9]{2}|6011|65[0-9]{2})(?:[ +-][0-9]{4}){3}[0-9]{0,3}|3[47][0-9]{2}[ +-][0-9]{6}[ +-][0-9]{5})\\b',
-    trigger: '\\b[2-6][0-9]{3}[ +-]?[0-9]{4}[ +-]?[0-9]{4}',
+    source: `\\b${CARD_ISSUER_PREFIX}(?:[0-9]{9,15}|(?:[ +-][0-9]{4}){3}(?:[ +-]?[0-9]{1,3})?|[ +-][0-9]{6}[ +-][0-9]{4,5})\\b`,
+    // Every form has 10 digits within its first 12 characters, whatever its separators.
+    trigger: '\\b[2-6][0-9]{3}[ +-]?[0-9]{4}[ +-]?[0-9]{2}',
     confirm: luhnValid,
   },
 ];

@@ -1,0 +1,149 @@
+// Catastrophic-backtracking payloads for the redaction rules, shared by the unit test (every one must
+// finish: test/unit/redaction-adversarial.test.ts) and the micro benchmark (how long the worst one
+// takes, per pattern: bench/micro/redaction.ts). V8's regex engine backtracks, so a pattern is safe
+// only if its work per start position stays bounded; these inputs are built to make it not so.
+import {
+  createRedactor,
+  DEFAULT_PATTERNS,
+  EMAIL_PATTERN,
+  readRedactionConfig,
+  type ValuePattern,
+} from '@apitrail/redaction';
+
+/** What a pattern is to the regex engine (no `confirm` function: this crosses to worker threads). */
+export type PatternSource = Pick<ValuePattern, 'name' | 'source' | 'caseInsensitive'>;
+
+export const ADVERSARIAL_PATTERNS: readonly PatternSource[] = [...DEFAULT_PATTERNS, EMAIL_PATTERN].map(
+  ({ name, source, caseInsensitive }) => ({ name, source, caseInsensitive }),
+);
+
+/** Prefixes that start (or almost start) a match of some pattern, and separators around them. */
+const SEEDS = [
+  'a',
+  '0',
+  '-',
+  ' ',
+  '=',
+  ':',
+  '.',
+  '@',
+  'eyJ',
+  '-eyJ',
+  'eyJa.eyJ',
+  'eyJaa.eyJaa.',
+  'AKIA',
+  'ghp_',
+  'github_pat_',
+  'xoxb-',
+  'hooks.slack.com/services/',
+  'sk_live_',
+  'AIza',
+  'npm_',
+  'glpat-',
+  'SG.',
+  'SG.aaaaaaaaaaaaaaaaaaaaaa.',
+  'sk-',
+  'sk-ant-',
+  'Bearer ',
+  'bearer   ',
+  'a://',
+  'a://b:',
+  'a://b:c',
+  '4111',
+  '4111 1111 ',
+  '4',
+  // Card issuer prefixes and the groupings after them (JCB, Maestro, Amex 4-6-5, UnionPay 4-4-4-4-3).
+  '3528',
+  '6759 ',
+  '3782 822463 ',
+  '6212 3456 7890 1234 ',
+  '3056-930902-',
+  '-----BEGIN PRIVATE KEY-----',
+  '-----BEGIN PRIVATE KEY-----aaaa\n',
+  'a@a.',
+  'a@',
+  '1.1.',
+  '1:',
+  'ff:ff:',
+  'token=',
+  'password: "',
+  'a="',
+  'a=',
+  'a=%3D',
+  '%25',
+  '\\\\\\"password\\\\\\": \\\\\\"',
+  "token='",
+  'x-amz-',
+  'api_key',
+  // Glued prefixes: token patterns start wherever their prefix does, also inside a word.
+  'x_ghp_',
+  'tokenghp_',
+  'abcAKIA',
+  'AKIAAKIA',
+  'x_github_pat_',
+  'axoxb-',
+  'xAIza',
+  'xnpm_',
+  'xglpat-',
+  'xSG.',
+  'x_sk_live_',
+  'task_test_',
+  'x_sk-',
+  '_sk-proj-',
+  'task-proj-',
+];
+
+/** Four payloads of `length` characters per seed. */
+export function adversarialPayloads(length: number): { name: string; text: string }[] {
+  const fill = (unit: string): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+  return SEEDS.flatMap((seed) => [
+    { name: `${JSON.stringify(seed)} repeated`, text: fill(seed) },
+    { name: `${JSON.stringify(seed)} + long run + "!"`, text: `${seed}${'a'.repeat(length - seed.length - 1)}!` },
+    { name: `(${JSON.stringify(seed)} + 60 x "a") repeated`, text: fill(`${seed}${'a'.repeat(60)}`) },
+    { name: `(${JSON.stringify(seed)} + 60 x "0") repeated`, text: fill(`${seed}${'0'.repeat(60)}`) },
+  ]);
+}
+
+/** One piece of work on one hostile input; `group` is the pattern (or redactor part) it exercises. */
+export interface Workload {
+  readonly group: string;
+  readonly input: string;
+  readonly run: () => unknown;
+}
+
+function hostileBody(shape: 'deep' | 'wide'): Record<string, unknown> {
+  if (shape === 'wide') {
+    return Object.fromEntries(Array.from({ length: 20_000 }, (_, index) => [`k${index}`, `v${index}`]));
+  }
+  let deep: Record<string, unknown> = { leaf: 'token=abc' };
+  for (let level = 0; level < 10_000; level++) deep = { next: deep };
+  return deep;
+}
+
+/**
+ * Every pattern on every payload of `length` characters, then the whole redactor (prefilter, every
+ * pattern, key=value pairs, PII) on the same payloads, hostile keys (long, many wildcards to match)
+ * and hostile nested bodies (deep and wide).
+ */
+export function adversarialWorkloads(patterns: readonly PatternSource[], length: number): Workload[] {
+  const payloads = adversarialPayloads(length);
+  const redactor = createRedactor({ ...readRedactionConfig({}), pii: true });
+  const bodies = { '10 000 levels deep': hostileBody('deep'), '20 000 keys wide': hostileBody('wide') };
+  return [
+    ...patterns.flatMap(({ name, source, caseInsensitive }) => {
+      const regex = new RegExp(source, caseInsensitive ? 'gi' : 'g');
+      return payloads.map(({ name: input, text }) => ({ group: name, input, run: () => text.replace(regex, '*') }));
+    }),
+    ...payloads.map(({ name: input, text }) => ({ group: 'redactor', input, run: () => redactor.redactText(text) })),
+    ...['a'.repeat(256), 'api.'.repeat(64), 'apiapiapi'.repeat(28), 'x.'.repeat(128)].map((key) => ({
+      group: 'hostile_key',
+      input: `${JSON.stringify(key.slice(0, 12))}… (${key.length} characters)`,
+      run: () => redactor.redactAttributes({ [key]: 'v' }),
+    })),
+    ...Object.entries(bodies).map(([input, body]) => ({
+      group: 'hostile_body',
+      input,
+      run: () => redactor.redactValue(body),
+    })),
+  ];
+}
