@@ -3,7 +3,8 @@
 // (and the winston one, for secrets in log messages) under `node --require @apitrail/auto/register`
 // with the embedded defaults, drives a scripted scenario at them, then shows what apitrail saw.
 //   --collector  also send everything through collector-config/'s agent and gateway (the built
-//                collector binary) and show what each sink received
+//                collector binary, with every siem-*.yaml, delivering to local stand-ins for a
+//                syslog/CEF receiver, Splunk HEC and Elasticsearch) and show what each sink received
 //   --json       print only a machine-checkable summary (what the tests assert on)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -66,7 +67,10 @@ say(`  keys generated for this run (sha256 entries only): ${scenario.keysFile}`)
 say('  the driver is the trusted proxy (APITRAIL_TRUSTED_PROXIES=127.0.0.1/32): it sets X-Forwarded-For');
 say('  to play clients at many addresses; apitrail believes that header from 127.0.0.1 only.');
 if (pipeline)
-  say(`  collector pipeline: app -> agent ${pipeline.agentEndpoint} -> gateway (archive in ${pipeline.archiveDir})`);
+  say(
+    `  collector pipeline: app -> agent ${pipeline.agentEndpoint} -> gateway (archive in ${pipeline.archiveDir})\n` +
+      '    -> local stand-ins for a syslog/CEF receiver, Splunk HEC and Elasticsearch (credentials generated per run)',
+  );
 
 const apps = {};
 try {

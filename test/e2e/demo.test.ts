@@ -1,13 +1,16 @@
 // `npm run demo` (scripts/demo.mjs) end to end: the scenario's outcomes from its --json summary,
 // its NDJSON stream checked independently for anything shaped like the secrets the driver sends,
-// and the same scenario through the real agent and gateway collectors with --collector.
+// and the same scenario through the real agent and gateway collectors with --collector, delivered
+// to local stand-ins for each SIEM (syslog/CEF, Splunk HEC, Elasticsearch).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { NDJSON_FIELDS } from '@apitrail/core';
+import { ATTR_CLIENT_ADDRESS, ATTR_EVENT_ACTION, NDJSON_FIELDS } from '@apitrail/core';
 import { leakedSecrets } from '../../scripts/lib/secret-search.mjs';
 import { repoRoot } from '../helpers/app.ts';
+import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
+import { ecsField } from '../helpers/elasticsearch-bulk.ts';
 import { newSecret } from '../helpers/identity-keys.ts';
 
 const run = promisify(execFile);
@@ -27,6 +30,12 @@ interface DemoSummary {
     archive: { logRecords: number; auditRecords: number; spans: number };
     securityEvents: Record<string, number>;
     authFailures: { byApiKey: Record<string, number>; bySourceIp: Record<string, number> };
+    /** Per SIEM stand-in, what it received by event name. */
+    siem: {
+      syslogCef: Record<string, number>;
+      splunkHec: Record<string, number>;
+      elasticsearch: Record<string, number>;
+    };
   };
 }
 
@@ -124,16 +133,59 @@ describe('npm run demo', function () {
     const sinks = summary.sinks!;
     expect(sinks.complete).to.equal(true);
     expect(sinks.archive).to.deep.equal({ logRecords: summary.records, auditRecords: 40, spans: 40 });
-    expect(sinks.securityEvents).to.deep.equal({
+    const securityEvents = {
       authn_login_fail: 12,
       authz_fail: 4,
       authn_login_fail_max: 1,
       'apitrail.key_multiple_source_ips': 1,
       'apitrail.tenant_mismatch_streak': 2,
+    };
+    expect(sinks.securityEvents).to.deep.equal(securityEvents);
+    // Each SIEM counted by its own field: the CEF Signature ID, HEC's event.name, ECS event.action.
+    expect(sinks.siem).to.deep.equal({
+      syslogCef: securityEvents,
+      splunkHec: securityEvents,
+      elasticsearch: securityEvents,
     });
     expect(sinks.authFailures.bySourceIp).to.deep.equal({ '192.0.2.66': 12, '198.51.100.20': 4 });
     expect(sinks.authFailures.byApiKey).to.include({ 'key-dashboard': 4 });
     const unregistered = Object.entries(sinks.authFailures.byApiKey).filter(([key]) => key.startsWith('fingerprint '));
     expect(unregistered.map(([, count]) => count)).to.deep.equal(Array(12).fill(1));
+  });
+
+  it('--collector: shows one CEF message, one HEC event and one ECS document, each a login failure', async function () {
+    await requireCollector(this);
+    const stdout = await demo(['--collector']);
+    const lines = stdout.split('\n');
+    const sampleAfter = (heading: RegExp): string => {
+      const at = lines.findIndex((line) => heading.test(line));
+      expect(at, `${heading}`).to.be.greaterThan(-1);
+      return lines[at + 1]!;
+    };
+
+    const syslog = sampleAfter(/^syslog, CEF .*one CEF message/);
+    const header = /^<(\d+)>1 \S+ \S+ apitrail - authn_login_fail - (CEF:.*)$/.exec(syslog);
+    expect(header, syslog).to.not.equal(null);
+    expect(header![1], 'authpriv.warning').to.equal('84');
+    const cef = parseCef(header![2]!);
+    expect(cef).to.include({ vendor: 'apitrail', signatureId: 'authn_login_fail', severity: '6' });
+    expect(cef.extensions).to.include({ src: '192.0.2.66', cn1: '401', reason: 'unknown_api_key' });
+
+    const hec = JSON.parse(sampleAfter(/^Splunk HEC .*one HEC event/)) as {
+      sourcetype: string;
+      index: string;
+      event: string;
+      fields: Record<string, unknown>;
+    };
+    expect(hec).to.include({ sourcetype: 'apitrail:security', index: 'apitrail' });
+    expect(hec.event).to.match(/401/);
+    expect(hec.fields).to.include({ 'event.name': 'authn_login_fail', [ATTR_CLIENT_ADDRESS]: '192.0.2.66' });
+    expect(Object.keys(hec.fields).filter((field) => field.startsWith('process.'))).to.deep.equal([]);
+
+    const document = JSON.parse(sampleAfter(/^Elasticsearch .*one ECS document/)) as Record<string, unknown>;
+    expect(ecsField(document, ATTR_EVENT_ACTION)).to.equal('authn_login_fail');
+    expect(ecsField(document, 'source.ip')).to.equal('192.0.2.66');
+    expect(ecsField(document, ATTR_CLIENT_ADDRESS), 'renamed to its ECS field').to.equal(undefined);
+    expect(stdout).not.to.include('INCOMPLETE');
   });
 });

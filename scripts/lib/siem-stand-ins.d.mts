@@ -1,0 +1,38 @@
+export function octetCountedFrames(onFrame: (message: string) => void): { push(chunk: Buffer): void };
+
+export interface RunningSyslogReceiver {
+  readonly host: string;
+  readonly port: number;
+  /** The messages received so far (RFC 5424 header and message, framing removed), in order. */
+  messages(): string[];
+  /** Why connections were closed: framing errors, socket errors. */
+  errors(): string[];
+  stop(): Promise<void>;
+}
+export function startSyslogReceiver(): Promise<RunningSyslogReceiver>;
+
+export interface RunningHecPeerProcess {
+  /** The HEC event endpoint, for the sender's `endpoint`. */
+  readonly endpoint: string;
+  /** What the peer accepted so far: OTLP-JSON, one export per line. */
+  text(): Promise<string>;
+  stop(): Promise<void>;
+}
+export function startSplunkHecPeer(binary: string): Promise<RunningHecPeerProcess>;
+
+export interface BulkRequest {
+  readonly authorization: string | undefined;
+  readonly contentType: string | undefined;
+  /** The raw (decompressed) body, to check the NDJSON framing itself. */
+  readonly body: string;
+  readonly items: { action: Record<string, Record<string, unknown>>; document: Record<string, unknown> }[];
+}
+export interface RunningBulkEndpoint {
+  readonly url: string;
+  readonly requests: BulkRequest[];
+  stop(): Promise<void>;
+}
+export function startBulkEndpoint(): Promise<RunningBulkEndpoint>;
+
+/** An ECS field from an Elasticsearch document, whether the exporter nested it or kept it dotted. */
+export function ecsField(document: Record<string, unknown>, path: string): unknown;
