@@ -283,4 +283,20 @@ describe('flush when the app ends, under the register', function () {
     expect(await app.stop()).to.deep.equal({ code: 3, signal: null });
     expect(auditPaths(app.stdout())).to.deep.equal(['/api/terminated']);
   });
+
+  it('an app ending with process.exit() in its own listener keeps its records by awaiting flushApitrail()', async () => {
+    const exitedWith = async (mode: string): Promise<unknown[]> => {
+      const app = await startApp({
+        script: 'test/fixtures/shutdown-app.cjs',
+        env: { ...flushOnlyEnv, SHUTDOWN_FIXTURE_MODE: mode },
+      });
+      const response = await fetch(`${app.baseUrl}/api/${mode}`, { headers: { connection: 'close' } });
+      expect(response.status).to.equal(200);
+      expect(await app.stop()).to.deep.equal({ code: 4, signal: null });
+      return auditPaths(app.stdout());
+    };
+    expect(await exitedWith('exits-after-flush')).to.deep.equal(['/api/exits-after-flush']);
+    // The control: process.exit() ends the process before any asynchronous flush can run.
+    expect(await exitedWith('exits-at-once')).to.deep.equal([]);
+  });
 });

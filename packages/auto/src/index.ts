@@ -8,3 +8,4 @@ export {
 } from './components.js';
 export { readAutoConfig, type AutoConfig, TRACE_EXPORTERS, LOG_EXPORTERS } from './config.js';
 export { flushOnExit } from './shutdown.js';
+export { flushApitrail } from './running.js';

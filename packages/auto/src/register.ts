@@ -4,11 +4,8 @@
  * a security audit trail that silently runs half-configured is worse than none.
  */
 import { ApitrailConfigError, neutralizeControlCharacters } from '@apitrail/core';
-import { startApitrail, type ApitrailHandle } from './start.js';
-
-declare global {
-  var __apitrail: ApitrailHandle | undefined;
-}
+import './running.js';
+import { startApitrail } from './start.js';
 
 if (globalThis.__apitrail === undefined) {
   try {

@@ -5,6 +5,8 @@ import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
 
 export interface ApitrailHandle {
   readonly config: AutoConfig;
+  /** Exports everything queued so far; apitrail keeps running. */
+  flush(): Promise<void>;
   /** Flushes and stops everything apitrail started. Safe to call more than once. */
   shutdown(): Promise<void>;
 }
@@ -20,7 +22,7 @@ export interface StartOptions extends ComponentOptions {
  */
 export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const config = readAutoConfig(options.env ?? process.env);
-  if (config.disabled) return { config, shutdown: () => Promise.resolve() };
+  if (config.disabled) return { config, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
   const components = buildComponents(config, options);
   const emitted = new EmittedRecordCounter();
@@ -37,15 +39,21 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(stopRequestScope));
   const processors = [...components.spanProcessors, ...components.logRecordProcessors];
-  const flush = async (): Promise<void> => {
+  const flushAll = async (): Promise<void> => {
     await Promise.all(processors.map((processor) => processor.forceFlush()));
   };
+  // One flush at a time: a batch processor's forceFlush does not wait for an export another flush
+  // already started, so a second caller (the app's flushApitrail() while the signal handler's
+  // drain runs) would return before the records it must see out were written.
+  let flushing = Promise.resolve();
+  const flush = (): Promise<void> => (flushing = flushing.then(flushAll, flushAll));
   const removeExitHooks =
     options.flushOnExit === false
       ? () => undefined
       : flushOnExit({ flush, shutdown, recordsEmitted: () => emitted.count }, components.config.shutdownTimeoutMs);
   return {
     config: components.config,
+    flush,
     shutdown: () => {
       removeExitHooks();
       return shutdown();
