@@ -1,13 +1,16 @@
 // HTTP overhead: the same trivial handler under four configurations, interleaved in one run, with
-// autocannon (in this process) as the load generator and the server in a child process.
+// autocannon (in this process) as the load generator and the server in a child process; then the
+// full stack (C) while its collector is down, stalled or pushing back, next to C with a healthy one.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { ATTR_INTEGRITY_MAC, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuSeconds, memoryMiB, startListening, type RunningChild } from '../lib/child.ts';
-import { interleave, ratio, round, summarize, type Figure } from '../lib/stats.ts';
+import { interleave, ratio, round, summarize, unavailable, type Figure, type Unavailable } from '../lib/stats.ts';
+import type { SinkFailure } from './sink.ts';
 
 /** The issue's four configurations. */
 export const CONFIGURATIONS = ['bare', 'otel', 'full', 'ndjson'] as const;
@@ -24,6 +27,44 @@ export const CONFIGURATION_LABELS: Record<Configuration, string> = {
   full_without_log_export:
     'C with OTEL_LOGS_EXPORTER=none: audit record built, redacted and seen by detection, not exported (integrity then signs nothing)',
 };
+
+/** Collector outages C is measured under; all but `down` are answers of the sink (see sink.ts). */
+const OUTAGE_MODES = ['down', 'stalled', '503', '429'] as const satisfies readonly ('down' | SinkFailure)[];
+type OutageMode = (typeof OUTAGE_MODES)[number];
+/** Each outage mode's segments are interleaved with C exporting to the healthy sink, their denominator. */
+const OUTAGE_CONDITIONS = ['normal', ...OUTAGE_MODES] as const;
+type OutageCondition = (typeof OUTAGE_CONDITIONS)[number];
+
+const OUTAGE_LABELS: Record<OutageCondition, string> = {
+  normal: 'C, collector healthy',
+  down: 'C, collector unreachable (connection refused)',
+  stalled: 'C, collector accepts and never answers',
+  '503': 'C, collector answers 503',
+  '429': 'C, collector answers 429 with Retry-After: 1',
+};
+
+/**
+ * What bounds export during an outage, as a production deployment has it: the register's documented
+ * defaults, pinned so the figures state the settings they were taken under. One export, retries and
+ * backoff included, gives up after OTEL_EXPORTER_OTLP_TIMEOUT (the batch processors' own 30 s export
+ * timeout is never reached); one batch is in flight per signal and the queues hold at most 2048
+ * records each, beyond which records are dropped (counted). No request waits on any of it, and a
+ * segment's server is killed at its end, so an outage cannot stretch a segment.
+ */
+const OUTAGE_EXPORT_SETTINGS = {
+  OTEL_EXPORTER_OTLP_TIMEOUT: '10000',
+  OTEL_BLRP_MAX_QUEUE_SIZE: '2048',
+  OTEL_BSP_MAX_QUEUE_SIZE: '2048',
+} as const;
+
+/**
+ * Outage segments are at most this long (the full run's others are 10 s), so that five conditions
+ * per round add little time. Within warm-up and segment the queues fill in the first second and
+ * every later record is dropped; `down` and `503` go through retries with backoff, `429` through
+ * whole export attempts (5 retries at 1 s), while a `stalled` export is abandoned only at the 10 s
+ * OTLP timeout, after the segment: that mode measures the time one batch per signal hangs.
+ */
+const OUTAGE_SEGMENT_MAX_SECONDS = 5;
 
 export interface Variant {
   readonly name: string;
@@ -136,9 +177,12 @@ export function launch(
   }
 }
 
-async function exportRequestCount(sinkEndpoint: string): Promise<number> {
+/** Export requests the sink has received so far, under `/<pathPrefix>/` when one is given. */
+async function exportRequestCount(sinkEndpoint: string, pathPrefix?: string): Promise<number> {
   const stats = (await (await fetch(`${sinkEndpoint}/stats`)).json()) as Record<string, { requests: number }>;
-  return Object.values(stats).reduce((sum, signal) => sum + signal.requests, 0);
+  return Object.entries(stats)
+    .filter(([path]) => pathPrefix === undefined || path.startsWith(`/${pathPrefix}/`))
+    .reduce((sum, [, signal]) => sum + signal.requests, 0);
 }
 
 async function measure(
@@ -187,13 +231,20 @@ function perConfiguration(segments: Segment[]) {
 
 type ConfigurationFigures = ReturnType<typeof perConfiguration>;
 
+function ratiosOf(
+  numerator: ConfigurationFigures | undefined,
+  denominator: ConfigurationFigures | undefined,
+): Record<string, Figure> {
+  return {
+    throughput: ratio(numerator?.throughput, denominator?.throughput),
+    p50: ratio(numerator?.p50, denominator?.p50),
+    p99: ratio(numerator?.p99, denominator?.p99),
+    cpu_per_request: ratio(numerator?.cpu_per_request, denominator?.cpu_per_request),
+  };
+}
+
 function ratios(figures: Partial<Record<Configuration, ConfigurationFigures>>) {
-  const pair = (a: Configuration, b: Configuration): Record<string, Figure> => ({
-    throughput: ratio(figures[a]?.throughput, figures[b]?.throughput),
-    p50: ratio(figures[a]?.p50, figures[b]?.p50),
-    p99: ratio(figures[a]?.p99, figures[b]?.p99),
-    cpu_per_request: ratio(figures[a]?.cpu_per_request, figures[b]?.cpu_per_request),
-  });
+  const pair = (a: Configuration, b: Configuration) => ratiosOf(figures[a], figures[b]);
   return {
     full_vs_otel: pair('full', 'otel'),
     ndjson_vs_otel: pair('ndjson', 'otel'),
@@ -216,44 +267,125 @@ export function requestHeaders(apiKey: boolean): Record<string, string> {
   return headers;
 }
 
-async function runVariant(variant: Variant, options: HttpOptions, scratch: string) {
+interface SegmentSchedule<Name extends string> {
+  /** Progress lines start with it. */
+  readonly title: string;
+  readonly names: readonly Name[];
+  /** A fresh server for one segment of `name`. */
+  readonly start: (name: Name) => Promise<RunningChild>;
+  readonly variant: Variant;
+  readonly options: HttpOptions;
+}
+
+/**
+ * Runs the names interleaved over the rounds, one fresh server per segment, and summarizes each
+ * name's segments; a name whose server failed is not run again and reports why.
+ */
+async function runSegments<Name extends string>({ title, names, start, variant, options }: SegmentSchedule<Name>) {
   const headers = requestHeaders(variant.apiKey);
-  const segments: Partial<Record<Configuration, Segment[]>> = {};
-  const failures: Partial<Record<Configuration, string>> = {};
-  for (const { round, configuration } of interleave(variant.configurations, options.rounds)) {
-    if (failures[configuration] !== undefined) continue;
+  const segments: Partial<Record<Name, Segment[]>> = {};
+  const failures: Partial<Record<Name, string>> = {};
+  for (const { round, configuration: name } of interleave(names, options.rounds)) {
+    if (failures[name] !== undefined) continue;
     let server: RunningChild | undefined;
     try {
-      server = await launch(configuration, variant, options, scratch);
+      server = await start(name);
       const segment = await measure(server, variant, options, headers);
-      (segments[configuration] ??= []).push(segment);
+      (segments[name] ??= []).push(segment);
       options.onProgress(
-        `http ${variant.name} round ${round} ${configuration}: ${Math.round(segment.requestsPerSecond)} req/s, ` +
+        `http ${title} round ${round} ${name}: ${Math.round(segment.requestsPerSecond)} req/s, ` +
           `p99 ${segment.p99} ms, ${segment.cpuPerRequest.toFixed(1)} µs CPU/request (server busy ${segment.serverBusy.toFixed(2)} cores), peak RSS ${segment.peakRss.toFixed(1)} MiB, ${segment.exportRequests} export requests`,
       );
     } catch (error) {
-      failures[configuration] = (error as Error).message.slice(0, 2000);
-      options.onProgress(`http ${variant.name} ${configuration} FAILED: ${failures[configuration]}`);
+      failures[name] = (error as Error).message.slice(0, 2000);
+      options.onProgress(`http ${title} ${name} FAILED: ${failures[name]}`);
     } finally {
       await server?.stop();
     }
   }
-  const configurations: Partial<Record<Configuration, ConfigurationFigures | { status: string }>> = {};
-  const measured: Partial<Record<Configuration, ConfigurationFigures>> = {};
-  for (const configuration of variant.configurations) {
-    const list = segments[configuration];
+  const reported: Partial<Record<Name, ConfigurationFigures | Unavailable>> = {};
+  const measured: Partial<Record<Name, ConfigurationFigures>> = {};
+  for (const name of names) {
+    const list = segments[name];
     if (list === undefined) {
-      configurations[configuration] = { status: `not available: ${failures[configuration] ?? 'not run'}` };
+      reported[name] = unavailable(failures[name] ?? 'not run');
     } else {
-      measured[configuration] = perConfiguration(list);
-      configurations[configuration] = measured[configuration];
+      measured[name] = perConfiguration(list);
+      reported[name] = measured[name];
     }
   }
+  return { reported, measured };
+}
+
+async function runVariant(variant: Variant, options: HttpOptions, scratch: string) {
+  const { reported, measured } = await runSegments({
+    title: variant.name,
+    names: variant.configurations,
+    start: (configuration) => launch(configuration, variant, options, scratch),
+    variant,
+    options,
+  });
   return {
     description: variant.description,
-    configurations,
+    configurations: reported,
     ratios: ratios(measured),
     ndjson_output: await ndjsonCheck(scratch, variant),
+  };
+}
+
+function outageDurationSeconds(options: HttpOptions): number {
+  return Math.min(options.durationSeconds, OUTAGE_SEGMENT_MAX_SECONDS);
+}
+
+/** An endpoint nothing listens on: a port the system just handed out and that was closed again. */
+async function refusingEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** C (headline variant) with its collector healthy and in each outage mode; each mode with its ratios to healthy. */
+async function runOutages(variant: Variant, options: HttpOptions, scratch: string) {
+  const unreachable = await refusingEndpoint();
+  const endpoint = (condition: OutageCondition): string => {
+    switch (condition) {
+      case 'normal':
+        return options.sinkEndpoint;
+      case 'down':
+        return unreachable;
+      default:
+        return `${options.sinkEndpoint}/${condition}`;
+    }
+  };
+  const { reported, measured } = await runSegments({
+    title: `outage (${variant.name})`,
+    names: OUTAGE_CONDITIONS,
+    start: (condition) =>
+      launch('full', variant, { sinkEndpoint: endpoint(condition) }, scratch, OUTAGE_EXPORT_SETTINGS),
+    variant,
+    options: { ...options, durationSeconds: outageDurationSeconds(options) },
+  });
+  const withRatios = (mode: OutageMode) => {
+    const figures = measured[mode];
+    return figures === undefined ? reported[mode] : { ...figures, ratios: ratiosOf(figures, measured.normal) };
+  };
+  // In its measured window a stalled sink sees no request (the batch sent during warm-up hangs) and
+  // a refused one none at all: these counts show each failing sink was really exported to.
+  const failingSinks = OUTAGE_MODES.filter((mode): mode is SinkFailure => mode !== 'down');
+  const sinkReceived = Object.fromEntries(
+    await Promise.all(
+      failingSinks.map(async (mode) => [
+        mode,
+        { value: await exportRequestCount(options.sinkEndpoint, mode), unit: 'OTLP requests' },
+      ]),
+    ),
+  );
+  return {
+    normal: reported.normal,
+    ...Object.fromEntries(OUTAGE_MODES.map((mode) => [mode, withRatios(mode)])),
+    sink_received: sinkReceived,
   };
 }
 
@@ -264,6 +396,7 @@ export async function runHttpSuite(options: HttpOptions) {
     const headline = await runVariant(main!, options, scratch);
     const variants: Record<string, Awaited<ReturnType<typeof runVariant>>> = {};
     for (const variant of others) variants[variant.name] = await runVariant(variant, options, scratch);
+    const outage = await runOutages(main!, options, scratch);
     return {
       method: {
         schedule:
@@ -278,12 +411,21 @@ export async function runHttpSuite(options: HttpOptions) {
         server_busy:
           'server CPU seconds (all threads: GC and I/O helpers too, so above 1 is possible) / measured seconds; well below 1 means the load generator (one core of a shared 2-core machine) was the limit, so that configuration’s requests/s is a floor',
         peak_rss: 'server VmHWM from /proc/<pid>/status at the end of each segment, max over rounds',
+        outage: {
+          schedule: `${OUTAGE_CONDITIONS.join(' ')}, repeated per round; headline variant, fresh server process per segment`,
+          // A list, not an object: JSON objects put integer-like keys such as 503 first.
+          conditions: OUTAGE_CONDITIONS.map((name) => ({ name, label: OUTAGE_LABELS[name] })),
+          duration_seconds: outageDurationSeconds(options),
+          export_settings: OUTAGE_EXPORT_SETTINGS,
+          ratios: 'each outage mode / C with the collector healthy, from the same run',
+        },
       },
       variant: main!.description,
       configurations: headline.configurations,
       ratios: headline.ratios,
       ndjson_output: headline.ndjson_output,
       variants,
+      outage,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });

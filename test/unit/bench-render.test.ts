@@ -13,7 +13,18 @@ function results(overrides: { throughputRatio?: unknown; integrity?: unknown } =
     cpu_model: 'test cpu',
     platform: 'linux',
     http: {
-      method: { configurations: { bare: 'A: bare', otel: 'B: otel' }, rounds: 1 },
+      method: {
+        configurations: { bare: 'A: bare', otel: 'B: otel' },
+        rounds: 1,
+        outage: {
+          conditions: [
+            { name: 'normal', label: 'C, collector healthy' },
+            { name: 'stalled', label: 'C, collector stalled' },
+            { name: '429', label: 'C, collector answers 429' },
+          ],
+          export_settings: { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' },
+        },
+      },
       variant: 'trivial',
       configurations: {
         bare: { throughput: measured(1000, 'requests/s'), p99: measured(2, 'ms') },
@@ -23,6 +34,17 @@ function results(overrides: { throughputRatio?: unknown; integrity?: unknown } =
         full_vs_otel: { throughput: overrides.throughputRatio ?? measured(0.95, 'ratio'), p99: measured(1.2, 'ratio') },
       },
       variants: {},
+      outage: {
+        // Integer-like keys come first in a parsed JSON object: the table follows the method's order.
+        '429': { status: 'not available: the server exited' },
+        normal: { throughput: measured(1000, 'requests/s'), p99: measured(10, 'ms') },
+        stalled: {
+          throughput: measured(1100, 'requests/s'),
+          p99: measured(30, 'ms'),
+          ratios: { throughput: measured(1.1, 'ratio'), p99: measured(3, 'ratio') },
+        },
+        sink_received: { stalled: measured(2, 'OTLP requests'), '429': measured(0, 'OTLP requests') },
+      },
     },
     micro: {
       redaction: {
@@ -102,6 +124,25 @@ describe('bench results renderer', () => {
     for (const lines of tables) {
       for (const line of lines) expect(cells(line), line).to.equal(cells(lines[0]!));
     }
+  });
+
+  it('renders C under each collector outage in the schedule order, with its ratios to the healthy collector', () => {
+    const markdown = renderMarkdown(results(), '');
+    const section = markdown.slice(markdown.indexOf('## HTTP latency during collector outages'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| C, ') || / \/ normal \|/.test(line));
+    expect(rows.map((row) => row.split(' | ')[0])).to.deep.equal([
+      '| C, collector healthy',
+      '| C, collector stalled',
+      '| C, collector answers 429',
+      '| stalled / normal',
+      '| 429 / normal',
+    ]);
+    expect(rows[1]).to.include('| 1,100 requests/s | not measured | 30 ms |');
+    expect(rows[2]).to.include('| not available: the server exited |');
+    expect(rows[3]).to.equal('| stalled / normal | 1.1 ratio | not measured | 3 ratio | not measured |');
+    expect(rows[4]).to.include('| 429 / normal | not available: the server exited |');
+    expect(section).to.include('`OTEL_EXPORTER_OTLP_TIMEOUT=10000`');
+    expect(section).to.include('429 0 OTLP requests, stalled 2 OTLP requests');
   });
 
   it('renders the targets table with met/missed, the HTTP tables and the findings', () => {
