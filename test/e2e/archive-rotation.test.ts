@@ -10,11 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { APITRAIL_EVENTS, ATTR_CORRELATION_ID, ATTR_INTEGRITY_FINAL, EVENT_API_REQUEST } from '@apitrail/core';
+import { ATTR_CORRELATION_ID, EVENT_API_REQUEST } from '@apitrail/core';
 import { repoRoot } from '../helpers/app.ts';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { archiveEntry } from '../helpers/archive-input.ts';
-import { sendLogs, startAppOnAgent, startGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
+import {
+  archivedThroughClosingCheckpoint,
+  sendLogs,
+  startAppOnAgent,
+  startGateway,
+  type Gateway,
+} from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { decodeLogLines, encodeLogsRequest, type ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -76,15 +82,7 @@ describe('the gateway archive across rotations', function () {
         await response.arrayBuffer();
       }
       await app.stop();
-      await waitFor('the closing checkpoint in the archive', async () => {
-        const records = await gateway.archivedLogs();
-        const closed = records.some(
-          (record) =>
-            record.eventName === APITRAIL_EVENTS.integrityCheckpoint &&
-            record.attributes[ATTR_INTEGRITY_FINAL] === true,
-        );
-        return closed ? true : undefined;
-      });
+      await archivedThroughClosingCheckpoint(gateway);
 
       const files = await archiveFiles(gateway);
       const live = files.at(-1)!;

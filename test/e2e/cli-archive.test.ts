@@ -5,10 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { auditLogRecords } from '../helpers/archive-input.ts';
-import { sendLogs, startAppOnAgent, startGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
+import {
+  archivedThroughClosingCheckpoint,
+  sendLogs,
+  startAppOnAgent,
+  startGateway,
+  type Gateway,
+} from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { leakedKey, randomKeyId } from '../helpers/detect-scenarios.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -92,15 +97,7 @@ describe('apitrail analyze|verify over the archive the real gateway wrote', func
         await response.arrayBuffer();
       }
       await app.stop();
-      await waitFor('the closing checkpoint in the archive', async () => {
-        const records = await gateway.archivedLogs();
-        const closed = records.some(
-          (record) =>
-            record.eventName === APITRAIL_EVENTS.integrityCheckpoint &&
-            record.attributes[ATTR_INTEGRITY_FINAL] === true,
-        );
-        return closed ? true : undefined;
-      });
+      await archivedThroughClosingCheckpoint(gateway);
       const bytes = await readFile(archive);
       expect(bytes.readUInt32LE(4), 'length-prefixed zstd frames, not text').to.equal(ZSTD_MAGIC);
       const env = { APITRAIL_INTEGRITY_KEY: key };

@@ -8,12 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL, ATTR_INTEGRITY_KEY_ID } from '@apitrail/core';
+import { ATTR_INTEGRITY_KEY_ID } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
-import { startAgent, startAppOnAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
+import {
+  archivedThroughClosingCheckpoint,
+  startAgent,
+  startAppOnAgent,
+  startGateway,
+  type Gateway,
+  type Tier,
+} from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { archiveText } from '../../scripts/lib/collector-pipeline.mjs';
-import { waitFor } from '../helpers/wait.ts';
 
 describe('integrity through the agent and gateway pipelines', function () {
   this.timeout(120_000);
@@ -43,14 +49,7 @@ describe('integrity through the agent and gateway pipelines', function () {
       await response.arrayBuffer();
     }
     await app.stop();
-    const archived = await waitFor('the closing checkpoint in the archive', async () => {
-      const records = await gateway.archivedLogs();
-      const closed = records.some(
-        (record) =>
-          record.eventName === APITRAIL_EVENTS.integrityCheckpoint && record.attributes[ATTR_INTEGRITY_FINAL] === true,
-      );
-      return closed ? records : undefined;
-    });
+    const archived = await archivedThroughClosingCheckpoint(gateway);
     expect(String(archived[0]!.attributes[ATTR_INTEGRITY_KEY_ID])).to.match(/^[0-9a-f]{16}$/);
 
     const dir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-pipeline-'));

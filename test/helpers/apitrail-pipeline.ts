@@ -9,7 +9,9 @@ import {
   type GatewayTier,
   type Tier,
 } from '../../scripts/lib/collector-pipeline.mjs';
+import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core';
 import { startApp, type RunningApp } from './app.ts';
+import { waitFor } from './wait.ts';
 import {
   decodeLogLines,
   decodeSumPointLines,
@@ -88,4 +90,16 @@ export async function sendRequests(agent: Tier, ids: string[], pauseMs = 0): Pro
   }
   // SIGTERM flushes the SDK; its export succeeds only once the agent has the records on disk.
   await app.stop();
+}
+
+/** Waits until the archive holds a chain's closing checkpoint (the signing app has shut down), then returns every archived record. */
+export function archivedThroughClosingCheckpoint(gateway: Gateway): Promise<ExportedLogRecord[]> {
+  return waitFor('the closing checkpoint in the archive', async () => {
+    const records = await gateway.archivedLogs();
+    const closed = records.some(
+      (record) =>
+        record.eventName === APITRAIL_EVENTS.integrityCheckpoint && record.attributes[ATTR_INTEGRITY_FINAL] === true,
+    );
+    return closed ? records : undefined;
+  });
 }
