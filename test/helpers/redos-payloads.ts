@@ -122,12 +122,14 @@ function hostileBody(shape: 'deep' | 'wide'): Record<string, unknown> {
 
 /**
  * Every pattern on every payload of `length` characters, then the whole redactor (prefilter, every
- * pattern, key=value pairs, PII) on the same payloads, hostile keys (long, many wildcards to match)
- * and hostile nested bodies (deep and wide).
+ * pattern, key=value pairs, percent-decoding) on the same payloads with the default settings and in
+ * PII mode (also e-mail addresses and IP addresses), hostile keys (long, many wildcards to match) and
+ * hostile nested bodies (deep and wide).
  */
 export function adversarialWorkloads(patterns: readonly PatternSource[], length: number): Workload[] {
   const payloads = adversarialPayloads(length);
-  const redactor = createRedactor({ ...readRedactionConfig({}), pii: true });
+  const redactor = createRedactor(readRedactionConfig({}));
+  const piiRedactor = createRedactor({ ...readRedactionConfig({}), pii: true });
   const bodies = { '10 000 levels deep': hostileBody('deep'), '20 000 keys wide': hostileBody('wide') };
   return [
     ...patterns.flatMap(({ name, source, caseInsensitive }) => {
@@ -135,6 +137,11 @@ export function adversarialWorkloads(patterns: readonly PatternSource[], length:
       return payloads.map(({ name: input, text }) => ({ group: name, input, run: () => text.replace(regex, '*') }));
     }),
     ...payloads.map(({ name: input, text }) => ({ group: 'redactor', input, run: () => redactor.redactText(text) })),
+    ...payloads.map(({ name: input, text }) => ({
+      group: 'redactor_pii',
+      input,
+      run: () => piiRedactor.redactText(text),
+    })),
     ...['a'.repeat(256), 'api.'.repeat(64), 'apiapiapi'.repeat(28), 'x.'.repeat(128)].map((key) => ({
       group: 'hostile_key',
       input: `${JSON.stringify(key.slice(0, 12))}… (${key.length} characters)`,
