@@ -4,6 +4,13 @@ import { isIPv4, isIPv6 } from 'node:net';
 export const IP_CANDIDATE_SOURCE =
   '[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[.][0-9]{1,3}){0,3}|\\b[0-9]{1,3}(?:[.][0-9]{1,3}){3}\\b';
 
+/**
+ * False when `text` cannot hold an IP candidate: every IPv6 one has two colons at most four hex
+ * digits apart, every IPv4 one a digit, a dot and a digit. Both start with a character a scan finds
+ * in one step, while the candidate pattern backtracks a little at every position of a hex run.
+ */
+export const mayHoldIpAddress = (text: string): boolean => /:[0-9A-Fa-f]{0,4}:|[0-9][.][0-9]/.test(text);
+
 /** IPv4 keeps its /24 (last octet zeroed), IPv6 its /48 (first three groups), as GA does. */
 export function anonymizeIp(candidate: string): string {
   if (isIPv4(candidate)) return `${candidate.slice(0, candidate.lastIndexOf('.'))}.0`;

@@ -3,7 +3,7 @@ import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor
 import { createKeyMemo, rememberClean, type KeyMemo } from './key-memo.js';
 import { createKeyMatcher } from './key-matcher.js';
 import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
-import { anonymizeIp, IP_CANDIDATE_SOURCE } from './pii.js';
+import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
 
 type ValueMap = Record<string, AnyValue>;
@@ -189,7 +189,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
     }
     if (hasKeyValueSeparator(result) && sensitivePair.test(result)) result = redactKeyValues(result);
-    return options.pii ? result.replace(ipCandidates, anonymizeIp) : result;
+    return options.pii && mayHoldIpAddress(result) ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 
   function redactText(text: string): string {
