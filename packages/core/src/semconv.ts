@@ -29,6 +29,17 @@ export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_HTTP_REQUEST_HEADER_PREFIX = 'http.request.header.';
 
 // --- apitrail: caller identity (never the secret) ----------------------------------------------
+/**
+ * Namespaces of the caller-identity attributes: names for the caller, never the credential (the
+ * redaction allow-list exempts them from the key rules, whatever their names look like).
+ */
+export const IDENTITY_ATTRIBUTE_NAMESPACES: readonly string[] = [
+  'api_key.',
+  'tenant.',
+  'auth.',
+  'correlation.',
+  'user.id',
+];
 export const ATTR_API_KEY_ID = 'api_key.id';
 export const ATTR_API_KEY_NAME = 'api_key.name';
 /** Truncated HMAC-SHA256 of an unregistered key: stable pseudonym, not reversible. */

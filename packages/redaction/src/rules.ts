@@ -72,9 +72,6 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'x-goog-credential',
 ];
 
-/** Prefixes of apitrail's own identity attributes: names for the caller, never the credential. */
-const IDENTITY_NAMESPACES = ['api_key.', 'tenant.', 'auth.', 'correlation.', 'user.id'];
-
 const coreAttributeNames: readonly string[] = Object.entries(semconv)
   .filter(([name, value]) => name.startsWith('ATTR_') && typeof value === 'string')
   .map(([, value]) => value as string);
@@ -86,7 +83,9 @@ const coreAttributeNames: readonly string[] = Object.entries(semconv)
  */
 export const DEFAULT_ALLOWED_KEYS: readonly string[] = [
   ...new Set([
-    ...coreAttributeNames.filter((name) => IDENTITY_NAMESPACES.some((prefix) => name.startsWith(prefix))),
+    ...coreAttributeNames.filter((name) =>
+      semconv.IDENTITY_ATTRIBUTE_NAMESPACES.some((prefix) => name.startsWith(prefix)),
+    ),
     ...coreAttributeNames.filter((name) => name.startsWith('redaction.')),
     // Chain ids, key ids and MACs: a collector that masked them would break every signature.
     ...coreAttributeNames.filter((name) => name.startsWith(semconv.INTEGRITY_ATTRIBUTE_NAMESPACE)),
