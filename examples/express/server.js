@@ -5,6 +5,7 @@
 const { randomUUID } = require('node:crypto');
 const express = require('express');
 const { logs } = require('@opentelemetry/api');
+const { recordRequestException } = require('@apitrail/http');
 const { getCorrelationId, securityEvents, setIdentity } = require('@apitrail/identity');
 const { presentedKey, verifyKey } = require('../shared/api-keys.js');
 
@@ -60,10 +61,13 @@ app.get('/api/v1/boom', () => {
   throw new Error('scan backend unavailable');
 });
 
-// Malformed JSON bodies arrive here as 400s; everything else unexpected is a 500.
+// Malformed JSON bodies arrive here as 400s; everything else unexpected is a 500, reported to
+// apitrail with its (sanitised) exception: Express caught it, so apitrail cannot see it by itself.
 app.use((error, request, response, next) => {
   void next;
-  response.status(error.status === 400 ? 400 : 500).json({ error: error.status === 400 ? 'bad request' : 'internal' });
+  if (error.status === 400) return response.status(400).json({ error: 'bad request' });
+  recordRequestException(request, error);
+  response.status(500).json({ error: 'internal' });
 });
 
 const server = app.listen(port, '127.0.0.1', () => {

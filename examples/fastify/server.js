@@ -5,6 +5,7 @@
 const { randomUUID } = require('node:crypto');
 const Fastify = require('fastify');
 const { logs } = require('@opentelemetry/api');
+const { recordRequestException } = require('@apitrail/http');
 const { getCorrelationId, securityEvents, setIdentity } = require('@apitrail/identity');
 const { presentedKey, verifyKey } = require('../shared/api-keys.js');
 
@@ -52,6 +53,13 @@ app.get('/api/v1/limited', async (request, reply) =>
 
 app.get('/api/v1/boom', async () => {
   throw new Error('scan backend unavailable');
+});
+
+// Fastify catches what a route throws; a server error is reported to apitrail with its (sanitised)
+// exception, then answered by Fastify's default handler.
+app.setErrorHandler((error, request, reply) => {
+  if ((error.statusCode ?? 500) >= 500) recordRequestException(request.raw, error);
+  reply.send(error);
 });
 
 app.listen({ port, host: '127.0.0.1' }).then(() => {

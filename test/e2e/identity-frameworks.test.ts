@@ -171,6 +171,21 @@ for (const framework of ['express', 'fastify'] as const) {
       });
     }
 
+    it('reports the exception the framework caught (recordRequestException) once, sanitised, with its stack', () => {
+      const events = byRequest('boom', 'apitrail.server_error');
+      expect(events).to.have.length(1);
+      expect(events[0]!.attributes).to.include({
+        'event.reason': 'caught_exception',
+        'exception.type': 'Error',
+        'exception.message': 'scan backend unavailable',
+      });
+      const stack = String(events[0]!.attributes['exception.stacktrace']);
+      expect(stack.startsWith('Error: scan backend unavailable'), stack).to.equal(true);
+      expect(stack)
+        .to.include('examples')
+        .and.not.match(/[\r\n]/);
+    });
+
     it('says who tried and why authentication failed, when it can tell', () => {
       const [missing] = byRequest('unauthenticated', 'authn_login_fail');
       expect(missing!.attributes).to.include({

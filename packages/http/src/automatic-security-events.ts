@@ -73,31 +73,41 @@ export function emitOutcomeEvents(finished: FinishedRequest): void {
   } else if (statusCode === 400 || statusCode === 422) {
     emit(OWASP_EVENTS.inputValidationFail, 'input validation failed', {});
   } else if (statusCode >= 500 && !state.exceptionReported) {
-    emit(APITRAIL_EVENTS.serverError, 'server error', {});
+    if (state.caughtException === undefined) emit(APITRAIL_EVENTS.serverError, 'server error', {});
+    else {
+      const { type, attributes } = exceptionAttributes(state.caughtException.error);
+      emit(APITRAIL_EVENTS.serverError, `caught ${type}`, attributes, 'caught_exception');
+    }
   }
 }
 
 /**
- * An exception that escaped the app's request listener, as a server error event. The message and
- * stack are neutralised (CWE-117) and bounded; the stack keeps frames, which say where, not what.
+ * An exception's type, message and stack as event attributes, neutralised (CWE-117) and bounded;
+ * the stack keeps frames, which say where, not what.
  */
-export function emitExceptionEvent(state: RequestState, error: unknown, context: Context): void {
+function exceptionAttributes(error: unknown): { type: string; attributes: Attributes } {
   const isError = error instanceof Error;
-  const type = isError ? error.name : typeof error;
+  const type = neutralizeControlCharacters(isError ? error.name : typeof error);
   const message = isError ? truncate(neutralizeControlCharacters(error.message), MAX_EXCEPTION_MESSAGE_LENGTH) : '';
   const stack =
     isError && error.stack !== undefined ? truncate(neutralizeControlCharacters(error.stack), MAX_STACK_LENGTH) : '';
+  return {
+    type,
+    attributes: { [ATTR_EXCEPTION_TYPE]: type, [ATTR_EXCEPTION_MESSAGE]: message, [ATTR_EXCEPTION_STACKTRACE]: stack },
+  };
+}
+
+/** An exception that escaped the app's request listener, at once: the process may not survive it. */
+export function emitExceptionEvent(state: RequestState, error: unknown, context: Context): void {
+  if (state.exceptionReported === true) return;
   state.exceptionReported = true;
+  const { type, attributes } = exceptionAttributes(error);
   emitSecurityEvent(
     APITRAIL_EVENTS.serverError,
     {
       reason: 'unhandled_exception',
       description: `${state.method} ${splitRequestTarget(state.url).path}: unhandled ${type}`,
-      attributes: {
-        [ATTR_EXCEPTION_TYPE]: neutralizeControlCharacters(type),
-        [ATTR_EXCEPTION_MESSAGE]: message,
-        [ATTR_EXCEPTION_STACKTRACE]: stack,
-      },
+      attributes,
     },
     context,
   );

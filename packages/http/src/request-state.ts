@@ -15,6 +15,8 @@ export interface RequestState {
   finished: boolean;
   /** An exception escaped the app's listener and was already reported as a server error event. */
   exceptionReported?: boolean;
+  /** The first exception the app reported with recordRequestException(), for the 5xx outcome's event. */
+  caughtException?: { readonly error: unknown };
 }
 
 const STATE = Symbol('apitrail.request_state');
