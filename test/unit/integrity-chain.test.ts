@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import {
   type ExportedRecord,
   type FindingKind,
 } from '@apitrail/integrity';
+import { repoRoot } from '../helpers/app.ts';
 
 const newKey = (): Buffer => Buffer.from(randomBytes(32).toString('base64'));
 
@@ -180,6 +182,44 @@ describe('integrity chain', () => {
     const report = verify(key, interleaved);
     expect(report.findings).to.deep.equal([]);
     expect(report.chains).to.have.length(2);
+  });
+
+  it('hands the exporters a signed record whose attributes are a fast-mode object, members unchanged', () => {
+    // An HTTP audit record has 15 attributes; the SDK adds each by computed key, and the chain
+    // attributes take the object to 20, where V8 makes it a dictionary the OTLP serializer walks
+    // slowly. The control shows that threshold still holds on this V8 (else the copy is moot).
+    const script = `
+      const { randomBytes } = require('node:crypto');
+      const { LoggerProvider } = require('@opentelemetry/sdk-logs');
+      const core = require('@apitrail/core');
+      const { ChainSigner } = require('@apitrail/integrity');
+      const chainAttributes = [core.ATTR_INTEGRITY_CHAIN_ID, core.ATTR_INTEGRITY_SEQUENCE,
+        core.ATTR_INTEGRITY_PREVIOUS_MAC, core.ATTR_INTEGRITY_KEY_ID, core.ATTR_INTEGRITY_MAC];
+      const attributes = Object.fromEntries(Array.from({ length: 15 }, (_, n) => ['attribute.' + n, 'value ' + n]));
+      const emitThrough = (onEmit) => new LoggerProvider({ processors: [{ onEmit, forceFlush: async () => {}, shutdown: async () => {} }] })
+        .getLogger('api').emit({ body: 'b', attributes });
+      const result = {};
+      emitThrough((record) => {
+        for (const name of chainAttributes) record.setAttribute(name, 'x');
+        result.control = %HasFastProperties(record.attributes);
+      });
+      const signer = new ChainSigner(randomBytes(32));
+      emitThrough((record) => {
+        signer.sign(record);
+        result.signed = %HasFastProperties(record.attributes);
+        result.keys = Object.keys(record.attributes).sort();
+        result.attributesMatch = Object.entries(attributes).every(([key, value]) => record.attributes[key] === value);
+      });
+      process.stdout.write(JSON.stringify({ ...result, expectedKeys: [...Object.keys(attributes), ...chainAttributes].sort() }));
+    `;
+    const output = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    const { control, signed, keys, expectedKeys, attributesMatch } = JSON.parse(output) as Record<string, unknown>;
+    expect({ control, signed }).to.deep.equal({ control: false, signed: true });
+    expect(keys).to.deep.equal(expectedKeys);
+    expect(attributesMatch).to.equal(true);
   });
 });
 

@@ -46,5 +46,18 @@ export class ChainSigner {
     record.setAttribute(ATTR_INTEGRITY_MAC, mac);
     this.sequence = sequence;
     this.previousMac = mac;
+    withFastAttributes(record);
   }
+}
+
+/**
+ * The SDK adds every attribute to one object by computed key, and V8 turns such an object into a
+ * slow dictionary at its 20th property: the chain attributes take an HTTP audit record (15) past
+ * it, and the exporter then reads a dictionary (the OTLP serializer walks the attributes with
+ * for-in twice per record, sizing then writing). A spread copy holds the same members in V8's fast
+ * layout, shared by every record of the same keys. Reflect.set, not assignment: should an SDK make
+ * `attributes` read-only, the record keeps its (signed) object instead of failing after signing.
+ */
+function withFastAttributes(record: ReadWriteLogRecord): void {
+  Reflect.set(record, 'attributes', { ...record.attributes });
 }
