@@ -295,8 +295,8 @@ describe('flush when the app ends, under the register', function () {
       expect(await app.stop()).to.deep.equal({ code: 4, signal: null });
       return auditPaths(app.stdout());
     };
+    // Without flushApitrail() the record is lost or not, depending on whether
+    // the signal handler's own flush wins the race with process.exit(): not asserted, it would flake.
     expect(await exitedWith('exits-after-flush')).to.deep.equal(['/api/exits-after-flush']);
-    // The control: process.exit() ends the process before any asynchronous flush can run.
-    expect(await exitedWith('exits-at-once')).to.deep.equal([]);
   });
 });
