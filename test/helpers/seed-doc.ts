@@ -13,7 +13,16 @@ export const API_KEY_LOGGING_SEED = resolve(repoRoot, '..', 'shared', 'seeds', '
 export function seedCodeBlocks(language: string, seedFile: string = API_KEY_LOGGING_SEED): string[] {
   const blocks: string[] = [];
   const fence = new RegExp('^```' + language + '\\n([\\s\\S]*?)^```', 'gm');
-  for (const match of readFileSync(seedFile, 'utf8').matchAll(fence)) blocks.push(match[1]!);
+  let text: string;
+  try {
+    text = readFileSync(seedFile, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `cannot read the seed document ${seedFile}: the project's shared folder must sit beside the checkout (../shared), as in CI`,
+      { cause: error },
+    );
+  }
+  for (const match of text.matchAll(fence)) blocks.push(match[1]!);
   return blocks;
 }
 
