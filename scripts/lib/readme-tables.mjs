@@ -1,5 +1,6 @@
-// The README's attribute mapping table, rendered from @apitrail/core's FIELD_MAPPINGS so the
-// documentation cannot drift from what the exporters and the collector's ECS transform do.
+// The README's generated tables: the attribute mapping table from @apitrail/core's FIELD_MAPPINGS,
+// so the documentation cannot drift from what the exporters and the collector's ECS transform do,
+// and the configuration table from its CONFIG_VARIABLES.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +28,27 @@ export function mappingTable() {
   return ['| OTel attribute | NDJSON field | ECS field |', '| --- | --- | --- |', ...rows, ...RECORD_FIELDS].join('\n');
 }
 
-const BLOCK = /(<!-- BEGIN GENERATED mapping-table[^>]*-->\n)[\s\S]*?(\n<!-- END GENERATED mapping-table -->)/;
+export function configurationTable() {
+  const { CONFIG_VARIABLES } = createRequire(import.meta.url)('@apitrail/core');
+  const rows = CONFIG_VARIABLES.map(
+    (row) => `| ${row.names.map((name) => `\`${name}\``).join(', ')} | ${row.defaultValue} | ${row.description} |`,
+  );
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
 
-/** `readme` with the mapping-table block re-rendered, formatted as Prettier formats the file. */
+const TABLES = { 'mapping-table': mappingTable, 'configuration-table': configurationTable };
+
+function block(name) {
+  return new RegExp(`(<!-- BEGIN GENERATED ${name}[^>]*-->\\n)[\\s\\S]*?(\\n<!-- END GENERATED ${name} -->)`);
+}
+
+/** `readme` with every generated block re-rendered, formatted as Prettier formats the file. */
 export async function renderReadme(readme) {
-  if (!BLOCK.test(readme)) throw new Error('README.md has no mapping-table block');
+  let replaced = readme;
+  for (const [name, render] of Object.entries(TABLES)) {
+    if (!block(name).test(replaced)) throw new Error(`README.md has no ${name} block`);
+    replaced = replaced.replace(block(name), (_, begin, end) => `${begin}${render()}${end}`);
+  }
   const prettier = await import('prettier');
-  const replaced = readme.replace(BLOCK, (_, begin, end) => `${begin}${mappingTable()}${end}`);
   return prettier.format(replaced, { ...(await prettier.resolveConfig(readmePath)), filepath: readmePath });
 }

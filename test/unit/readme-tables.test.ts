@@ -1,10 +1,10 @@
-// The README's mapping table is generated from FIELD_MAPPINGS; it must not drift.
+// The README's mapping and configuration tables are generated from FIELD_MAPPINGS and CONFIG_VARIABLES; they must not drift.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { FIELD_MAPPINGS } from '@apitrail/core';
 import { mappingTable, readmePath, renderReadme } from '../../scripts/lib/readme-tables.mjs';
 
-describe('README attribute mapping table', () => {
+describe('README generated tables (mapping, configuration)', () => {
   it('has one row per FIELD_MAPPINGS entry', () => {
     const table = mappingTable();
     for (const mapping of FIELD_MAPPINGS) {

@@ -1,8 +1,9 @@
+import { diag } from '@opentelemetry/api';
 import { HttpInstrumentation, type HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Environment } from '@apitrail/core';
+import { neutralizeControlCharacters, unknownApitrailVariables, type Environment } from '@apitrail/core';
 import {
   createRequestContextFactory,
   readIdentityConfig,
@@ -92,10 +93,21 @@ export function apitrailComponents(options: ComponentOptions = {}): ApitrailComp
   return buildComponents(readAutoConfig(options.env ?? process.env), options);
 }
 
+/** A typo in a variable name must not silently leave a guarantee at its default. */
+function warnAboutUnknownVariables(env: Environment): void {
+  for (const { name, closest } of unknownApitrailVariables(env)) {
+    diag.warn(`apitrail: unknown variable ${neutralizeControlCharacters(name)} is ignored; did you mean ${closest}?`);
+  }
+}
+
 export function buildComponents(config: AutoConfig, options: ComponentOptions): ApitrailComponents {
-  const identity = readIdentityConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const identity = readIdentityConfig(env);
   // Deferred: the SDK installs its diagnostic logger after the components are built.
-  process.nextTick(() => warnAboutEphemeralFingerprintKey(identity));
+  process.nextTick(() => {
+    warnAboutEphemeralFingerprintKey(identity);
+    warnAboutUnknownVariables(env);
+  });
   const tracker = new RequestTracker({
     createRequestContext: createRequestContextFactory({
       correlationHeaders: config.correlationHeaders,
@@ -108,7 +120,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
   return {
     config,
     instrumentations: apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam),
-    ...apitrailProcessors(config, options.env ?? process.env),
+    ...apitrailProcessors(config, env),
     installRequestScope: () => installRequestScope(tracker),
   };
 }

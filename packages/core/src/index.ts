@@ -11,3 +11,4 @@ export * from './diagnostics.js';
 export * from './logger.js';
 export * from './hmac.js';
 export * from './layout.js';
+export * from './config-variables.js';

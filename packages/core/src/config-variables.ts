@@ -1,0 +1,374 @@
+/**
+ * Every environment variable apitrail reads, the one source of truth: README.md's configuration
+ * table is generated from it (`node scripts/generate-readme-tables.mjs`), the register warns about an
+ * unknown `APITRAIL_*` variable by it, and a unit test fails when a package reads a variable missing
+ * here. A row may name several variables that share a meaning (a signal's own variant, a bound pair).
+ */
+export interface ConfigVariable {
+  /** The variables of this row; the first is the main one. */
+  readonly names: readonly string[];
+  /** The default, as the README shows it (Markdown). */
+  readonly defaultValue: string;
+  /** One line (Markdown): what it does. */
+  readonly description: string;
+}
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    names: ['OTEL_SDK_DISABLED'],
+    defaultValue: '`false`',
+    description: '`true`: apitrail starts nothing',
+  },
+  {
+    names: ['OTEL_SERVICE_NAME'],
+    defaultValue: '(SDK default)',
+    description: '`service.name` of all telemetry (read from `startApitrail({ env })` when given)',
+  },
+  {
+    names: ['OTEL_TRACES_EXPORTER'],
+    defaultValue: '`otlp`',
+    description:
+      'comma-separated: `otlp`, `console`, `none`. With `none`, spans are still created (not exported) so logs carry trace ids',
+  },
+  {
+    names: ['OTEL_LOGS_EXPORTER'],
+    defaultValue: '`otlp`',
+    description: 'comma-separated: `otlp`, `console`, `ndjson`, `none`',
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'],
+    defaultValue: '`http://localhost:4318`',
+    description:
+      "OTLP/HTTP endpoint (validated as an http(s) URL; the shared one gets `/v1/traces` or `/v1/logs` appended, a signal's own is used as given; read from `startApitrail({ env })` when given)",
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'],
+    defaultValue: '`http/protobuf`',
+    description: '`http/protobuf` or `http/json` (`grpc` is refused with a clear error)',
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'],
+    defaultValue: '(none)',
+    description: "headers of OTLP exports, `k=v,k2=v2` URL-encoded; a signal's own win per key",
+  },
+  {
+    names: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT'],
+    defaultValue: '`10000`',
+    description: 'ms per OTLP export request (integer ≥ 1, validated)',
+  },
+  {
+    names: [
+      'OTEL_EXPORTER_OTLP_COMPRESSION',
+      'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
+      'OTEL_EXPORTER_OTLP_LOGS_COMPRESSION',
+    ],
+    defaultValue: '`none`',
+    description: '`none` or `gzip` (validated)',
+  },
+  {
+    names: ['OTEL_RESOURCE_ATTRIBUTES', 'OTEL_PROPAGATORS'],
+    defaultValue: '(SDK defaults)',
+    description:
+      'read by the OTel SDK as usual (`OTEL_RESOURCE_ATTRIBUTES` also from `startApitrail({ env })`, `OTEL_SERVICE_NAME` winning)',
+  },
+  {
+    names: [
+      'OTEL_BLRP_MAX_QUEUE_SIZE',
+      'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE',
+      'OTEL_BLRP_SCHEDULE_DELAY',
+      'OTEL_BLRP_EXPORT_TIMEOUT',
+    ],
+    defaultValue: '`2048`, `512`, `1000`, `30000`',
+    description:
+      'the log export queue; beyond the cap records are dropped (counted, reported), never blocking the app; validated like every variable',
+  },
+  {
+    names: [
+      'OTEL_BSP_MAX_QUEUE_SIZE',
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+      'OTEL_BSP_SCHEDULE_DELAY',
+      'OTEL_BSP_EXPORT_TIMEOUT',
+    ],
+    defaultValue: '`2048`, `512`, `5000`, `30000`',
+    description: 'the same for spans',
+  },
+  {
+    names: ['OTEL_METRICS_EXPORTER'],
+    defaultValue: '(unset: no metrics)',
+    description: 'when set, the SDK configures metrics from it',
+  },
+  {
+    names: ['APITRAIL_NDJSON_FILE'],
+    defaultValue: '`stdout`',
+    description: 'where the `ndjson` logs exporter writes: `stdout`, `stderr` or a file path (appended)',
+  },
+  {
+    names: ['APITRAIL_LOG_FORMAT'],
+    defaultValue: '`ndjson`',
+    description:
+      "`ndjson` or `human_readable` (aligned, control characters neutralised; the exporter colours it when its stream is a TTY, winston transports wrapped in `colourOnTerminal()` when theirs is): the `ndjson` logs exporter's format, and the line format of winston loggers built with `@apitrail/winston`",
+  },
+  {
+    names: ['APITRAIL_LOG_LEVEL'],
+    defaultValue: '`info`',
+    description:
+      "level of winston loggers built with `apitrailLoggerOptions()` (any npm, syslog or cli level), like Prowler's `DJANGO_LOGGING_LEVEL`",
+  },
+  {
+    names: ['APITRAIL_SHUTDOWN_TIMEOUT_MS'],
+    defaultValue: '`5000`',
+    description: 'bound on the flush at SIGTERM, SIGINT and `beforeExit`',
+  },
+  {
+    names: ['APITRAIL_DROP_REPORT_INTERVAL_MS'],
+    defaultValue: '`10000`',
+    description:
+      'records the export queues drop (queue full, export failed) are counted per `signal/exporter` (`droppedCounts()`) and reported by one diagnostic warning per interval',
+  },
+  {
+    names: ['APITRAIL_CORRELATION_HEADERS'],
+    defaultValue: '`x-request-id,x-correlation-id`',
+    description: 'incoming headers that may carry a correlation id',
+  },
+  {
+    names: ['APITRAIL_API_KEY_HEADERS'],
+    defaultValue: '`x-api-key`',
+    description: 'headers that may carry a bare API key (besides `Authorization: Bearer/Token/ApiKey/Api-Key/Basic`)',
+  },
+  {
+    names: ['APITRAIL_API_KEY_QUERY_PARAM'],
+    defaultValue: '(unset: never read keys from URLs)',
+    description:
+      'query parameter that may carry a key; sets `api_key.in_query=true`, the value becomes `REDACTED`, warns once per key (`apitrail.api_key_in_query`)',
+  },
+  {
+    names: ['APITRAIL_API_KEYS_FILE'],
+    defaultValue: '(unset)',
+    description:
+      'JSON array of `{ "id", "name", "tenant_id", "sha256" }` (hex SHA-256 of the key) or `{ …, "prefix" }` (public prefix such as `pk_XXXXXXXX`)',
+  },
+  {
+    names: ['APITRAIL_FINGERPRINT_KEY'],
+    defaultValue: 'random per process (warning at startup)',
+    description: 'HMAC key (≥ 16 bytes) of `api_key.fingerprint`; set it so fingerprints match across processes',
+  },
+  {
+    names: ['APITRAIL_TRUST_TENANT_HEADER'],
+    defaultValue: '`false`',
+    description:
+      '`true`: the tenant header sets `tenant.id`; otherwise it is only `tenant.claimed_id`, and a mismatch emits `authz_fail` (`tenant_mismatch`)',
+  },
+  {
+    names: ['APITRAIL_TENANT_HEADER'],
+    defaultValue: '`x-tenant-id`',
+    description: 'name of the tenant header',
+  },
+  {
+    names: ['APITRAIL_TRUSTED_PROXIES'],
+    defaultValue: '(unset: trust no proxy)',
+    description:
+      'CIDRs (`127.0.0.1/32,10.0.0.0/8`) or a hop count; only then are `Forwarded` / `X-Forwarded-For` used for `client.address`',
+  },
+  {
+    names: ['APITRAIL_AUDIT_SCOPE'],
+    defaultValue: '`all`',
+    description: '`all` requests get an audit record, or only `api_key` requests',
+  },
+  {
+    names: ['APITRAIL_JWT_IDENTITY_CLAIMS'],
+    defaultValue: '(none)',
+    description:
+      "`sub`, `iss`: unverified JWT claims taken as identity (`user.id`, `auth.jwt.iss`); verifying the token is the app's job",
+  },
+  {
+    names: ['APITRAIL_REDACT_KEYS'],
+    defaultValue: '(none)',
+    description: 'comma-separated key globs added to the defaults',
+  },
+  {
+    names: ['APITRAIL_REDACT_PATTERNS'],
+    defaultValue: '(none)',
+    description:
+      "whitespace-separated regexes added to the value patterns (`(?i)` prefix for case-insensitive; bounded quantifiers only, no lookaround or backreferences, so they also run in the Collector's RE2); an invalid one is a startup error naming it",
+  },
+  {
+    names: ['APITRAIL_REDACT_ALLOW'],
+    defaultValue: '(none)',
+    description: 'comma-separated key globs exempt from the key rules',
+  },
+  {
+    names: ['APITRAIL_REDACT_MODE'],
+    defaultValue: '`redact`',
+    description: '`redact` (`[REDACTED]`), `hash` (keyed HMAC, shortened), `last4` or `drop`',
+  },
+  {
+    names: ['APITRAIL_REDACT_HASH_KEY'],
+    defaultValue: '(none)',
+    description: 'HMAC key for `hash` mode, at least 16 characters (required by it)',
+  },
+  {
+    names: ['APITRAIL_REDACT_PII'],
+    defaultValue: '`false`',
+    description: 'also censor e-mail addresses and anonymise IP addresses (IPv4 /24, IPv6 /48)',
+  },
+  {
+    names: ['APITRAIL_REDACT_SUMMARY'],
+    defaultValue: '`false`',
+    description:
+      'add `redaction.redacted.*` / `redaction.masked.*` key names and counts (never values) to records that had any',
+  },
+  {
+    names: ['APITRAIL_REDACT_MAX_LENGTH'],
+    defaultValue: '`32768`',
+    description: 'longest string scanned; a longer one is replaced whole',
+  },
+  {
+    names: ['APITRAIL_REDACT_MAX_DEPTH', 'APITRAIL_REDACT_MAX_NODES'],
+    defaultValue: '`16`, `1000`',
+    description: 'bounds of the walk over nested maps and arrays; beyond them the value is replaced whole',
+  },
+  {
+    names: ['APITRAIL_REDACT_LOCAL_LOGS'],
+    defaultValue: '`true`',
+    description:
+      "`false`: the lines the app's own winston transports print (Console, File, ...) are left as its formats make them; otherwise the register and `instrumentLogger()` redact them with the `APITRAIL_REDACT_*` rule set (the exported copy is redacted either way)",
+  },
+  {
+    names: ['APITRAIL_DETECT_ENABLED'],
+    defaultValue: '`true`',
+    description: 'in-process compromised-key detection; alerts are log records',
+  },
+  {
+    names: ['APITRAIL_DETECT_WINDOW_SECONDS'],
+    defaultValue: '`3600`',
+    description: 'window of the per-key rules (distinct IPs, volume)',
+  },
+  {
+    names: ['APITRAIL_DETECT_MAX_IPS_PER_KEY'],
+    defaultValue: '`5`',
+    description: 'alert when a key is seen from more distinct source IPs in the window (1-63)',
+  },
+  {
+    names: ['APITRAIL_DETECT_MAX_REQUESTS_PER_KEY'],
+    defaultValue: '`1000`',
+    description: 'alert above this many requests per key per window',
+  },
+  {
+    names: ['APITRAIL_DETECT_BASELINE_FACTOR', 'APITRAIL_DETECT_BASELINE_MIN_REQUESTS'],
+    defaultValue: '`10`, `100`',
+    description: "also alert when a key's window count is this multiple of its own baseline (and at least this many)",
+  },
+  {
+    names: ['APITRAIL_DETECT_BURST_WINDOW_SECONDS'],
+    defaultValue: '`300`',
+    description: 'window of the 401/403, 404 and tenant-mismatch rules',
+  },
+  {
+    names: [
+      'APITRAIL_DETECT_MAX_AUTH_FAILURES',
+      'APITRAIL_DETECT_MAX_NOT_FOUND',
+      'APITRAIL_DETECT_MAX_TENANT_MISMATCHES',
+    ],
+    defaultValue: '`10`, `20`, `3`',
+    description: 'burst thresholds per key and per source IP',
+  },
+  {
+    names: ['APITRAIL_DETECT_COOLDOWN_SECONDS'],
+    defaultValue: '`3600`',
+    description: 'one alert per rule and key/IP per cooldown',
+  },
+  {
+    names: ['APITRAIL_DETECT_MAX_KEYS', 'APITRAIL_DETECT_MAX_IPS'],
+    defaultValue: '`10000`',
+    description: 'LRU caps on tracked keys and IPs (bounded memory)',
+  },
+  {
+    names: ['APITRAIL_INTEGRITY_KEY', 'APITRAIL_INTEGRITY_KEY_FILE'],
+    defaultValue: '(unset: integrity off)',
+    description: 'HMAC key (≥ 32 bytes) for tamper-evident chains; integrity is on only when one is set',
+  },
+  {
+    names: ['APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS'],
+    defaultValue: '`60000`',
+    description: 'checkpoint interval while records flow (plus a final checkpoint on shutdown)',
+  },
+];
+
+/**
+ * `APITRAIL_*` variables the collector configurations in `collector-config/` read (documented in
+ * collector-config/README.md). Apps often share an environment with their agent, so these are
+ * known names too, not typos.
+ */
+export const COLLECTOR_VARIABLES: readonly string[] = [
+  'APITRAIL_AGENT_QUEUE_DIR',
+  'APITRAIL_AGENT_QUEUE_FSYNC',
+  'APITRAIL_AGENT_QUEUE_SIZE',
+  'APITRAIL_ARCHIVE_COMPRESSION',
+  'APITRAIL_ARCHIVE_DIR',
+  'APITRAIL_ARCHIVE_MAX_DAYS',
+  'APITRAIL_ARCHIVE_MAX_MEGABYTES',
+  'APITRAIL_COLLECTOR_HEALTH_ENDPOINT',
+  'APITRAIL_COLLECTOR_METRICS_HOST',
+  'APITRAIL_COLLECTOR_METRICS_PORT',
+  'APITRAIL_COLLECTOR_OTLP_GRPC_ENDPOINT',
+  'APITRAIL_COLLECTOR_OTLP_HTTP_ENDPOINT',
+  'APITRAIL_COLLECTOR_OUTPUT_DIR',
+  'APITRAIL_GATEWAY_ENDPOINT',
+  'APITRAIL_GATEWAY_HOSTS',
+  'APITRAIL_GATEWAY_INSTANCE',
+  'APITRAIL_GATEWAY_STORAGE_DIR',
+  'APITRAIL_GATEWAY_TLS_INSECURE',
+  'APITRAIL_SYSLOG_CA_FILE',
+  'APITRAIL_SYSLOG_HOST',
+  'APITRAIL_SYSLOG_PORT',
+  'APITRAIL_SYSLOG_TLS_INSECURE',
+];
+
+const KNOWN_APITRAIL_VARIABLES: readonly string[] = [
+  ...CONFIG_VARIABLES.flatMap((row) => row.names).filter((name) => name.startsWith('APITRAIL_')),
+  ...COLLECTOR_VARIABLES,
+];
+
+/** Edits (insert, delete, substitute) between two names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+export interface UnknownVariable {
+  readonly name: string;
+  /** The known variable with the fewest edits away (the first in table order on a tie). */
+  readonly closest: string;
+}
+
+/**
+ * The `APITRAIL_*` variables set in `env` that no part of apitrail reads: a typo
+ * (`APITRAIL_SPOLL_DIR`) or a variable of another version would otherwise silently leave a
+ * guarantee at its default.
+ */
+export function unknownApitrailVariables(env: Readonly<Record<string, string | undefined>>): UnknownVariable[] {
+  const known = new Set(KNOWN_APITRAIL_VARIABLES);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('APITRAIL_') && !known.has(name))
+    .sort()
+    .map((name) => {
+      let closest = KNOWN_APITRAIL_VARIABLES[0]!;
+      let best = Infinity;
+      for (const candidate of KNOWN_APITRAIL_VARIABLES) {
+        const distance = editDistance(name, candidate);
+        if (distance < best) {
+          best = distance;
+          closest = candidate;
+        }
+      }
+      return { name, closest };
+    });
+}
