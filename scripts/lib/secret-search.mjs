@@ -7,16 +7,17 @@ import { join } from 'node:path';
 
 /**
  * Writes `[{ id, name, tenant_id, sha256 }]` (the format of APITRAIL_API_KEYS_FILE) for `keys`
- * (`{ id, name, tenantId, secret }`) to a new temporary file, readable by its owner only, and
- * returns its path. Only digests are written.
+ * (`{ id, name, tenantId, secret, lifecycle? }`, `lifecycle` holding registry lifecycle fields
+ * such as `revoked_at`) to a new temporary file (or `file`, rewritten), readable by its owner
+ * only, and returns its path. Only digests are written.
  */
-export function writeKeysFile(keys) {
-  const file = join(mkdtempSync(join(tmpdir(), 'apitrail-keys-')), 'keys.json');
+export function writeKeysFile(keys, file = join(mkdtempSync(join(tmpdir(), 'apitrail-keys-')), 'keys.json')) {
   const entries = keys.map((key) => ({
     id: key.id,
     name: key.name,
     tenant_id: key.tenantId,
     sha256: createHash('sha256').update(key.secret).digest('hex'),
+    ...key.lifecycle,
   }));
   writeFileSync(file, JSON.stringify(entries), { mode: 0o600 });
   return file;

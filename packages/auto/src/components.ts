@@ -5,6 +5,7 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { neutralizeControlCharacters, unknownApitrailVariables, type Environment } from '@apitrail/core';
 import {
+  KeyRegistryFile,
   createRequestContextFactory,
   readIdentityConfig,
   warnAboutEphemeralFingerprintKey,
@@ -121,6 +122,14 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     config,
     instrumentations: apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam),
     ...apitrailProcessors(config, env),
-    installRequestScope: () => installRequestScope(tracker),
+    installRequestScope: () => {
+      const stopScope = installRequestScope(tracker);
+      // The registry file is read again when it changes: revoking a key takes effect without a restart.
+      const stopWatching = identity.keyRegistry instanceof KeyRegistryFile ? identity.keyRegistry.watch() : () => {};
+      return () => {
+        stopScope();
+        stopWatching();
+      };
+    },
   };
 }

@@ -3,6 +3,9 @@ import { context, createContextKey, type Context } from '@opentelemetry/api';
 /** How the caller authenticated, as in Prowler's `authentication_method`. */
 export type AuthenticationMethod = 'api_key' | 'jwt' | 'basic' | 'session' | 'unauthenticated';
 
+/** A known key past the end of its life (an active key has no status). */
+export type ApiKeyStatus = 'revoked' | 'expired';
+
 /** Who is calling. Never holds the credential itself, only names for it. */
 export interface RequestIdentity {
   apiKeyId?: string;
@@ -10,6 +13,8 @@ export interface RequestIdentity {
   apiKeyFingerprint?: string;
   apiKeyPrefix?: string;
   apiKeyInQuery?: boolean;
+  /** Set when a known key was presented after it was revoked or expired. */
+  apiKeyStatus?: ApiKeyStatus;
   tenantId?: string;
   userId?: string;
   /** `iss` of an unverified JWT, when APITRAIL_JWT_IDENTITY_CLAIMS includes it. */

@@ -48,6 +48,8 @@ export const ATTR_API_KEY_FINGERPRINT = 'api_key.fingerprint';
 export const ATTR_API_KEY_PREFIX = 'api_key.prefix';
 /** The key arrived in the query string (it leaks through proxies and browser history). */
 export const ATTR_API_KEY_IN_QUERY = 'api_key.in_query';
+/** `revoked` or `expired`: a known key presented after the end of its life (absent while it is active). */
+export const ATTR_API_KEY_STATUS = 'api_key.status';
 export const ATTR_TENANT_ID = 'tenant.id';
 /** A tenant the client claimed (header) but that was not trusted. */
 export const ATTR_TENANT_CLAIMED_ID = 'tenant.claimed_id';
@@ -61,6 +63,12 @@ export const ATTR_AUTH_IS_API_KEY_REQUEST = 'auth.is_api_key_request';
 export const ATTR_AUTH_JWT_ISSUER = 'auth.jwt.iss';
 /** Id of a token the app created, revoked or saw reused (never the token itself). */
 export const ATTR_AUTH_TOKEN_ID = 'auth.token.id';
+/** Which lifecycle change a token event records: `created`, `rotated`, `revoked`, `expired`, `deleted`. */
+export const ATTR_AUTH_TOKEN_CHANGE = 'auth.token.change';
+/** Who made the lifecycle change (an operator, a service), as the app names them. */
+export const ATTR_AUTH_TOKEN_ACTOR = 'auth.token.actor';
+/** On a rotation: the id of the key that replaces this one. */
+export const ATTR_AUTH_TOKEN_REPLACED_BY = 'auth.token.replaced_by';
 /** What an authorization decision was about (a route, a resource id). */
 export const ATTR_AUTHZ_RESOURCE = 'auth.authz.resource';
 /** The input field that failed validation (its name, never its value). */
@@ -241,6 +249,7 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_API_KEY_FINGERPRINT, ndjson: 'api_key_fingerprint', ecs: 'apitrail.api_key.fingerprint' },
   { attribute: ATTR_API_KEY_PREFIX, ndjson: 'api_key_prefix', ecs: 'apitrail.api_key.prefix' },
   { attribute: ATTR_API_KEY_IN_QUERY, ndjson: 'api_key_in_query', ecs: 'apitrail.api_key.in_query' },
+  { attribute: ATTR_API_KEY_STATUS, ndjson: 'api_key_status', ecs: 'apitrail.api_key.status' },
   { attribute: ATTR_TENANT_ID, ndjson: NDJSON_FIELDS.tenantId, ecs: 'organization.id' },
   { attribute: ATTR_TENANT_CLAIMED_ID, ndjson: 'tenant_claimed_id', ecs: 'apitrail.tenant.claimed_id' },
   { attribute: ATTR_AUTH_METHOD, ndjson: NDJSON_FIELDS.authenticationMethod, ecs: 'apitrail.authentication_method' },
@@ -274,6 +283,9 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_LOG_TRUNCATED, ndjson: 'truncated', ecs: 'apitrail.log.truncated' },
   { attribute: ATTR_AUTH_JWT_ISSUER, ndjson: 'jwt_issuer', ecs: 'apitrail.auth.jwt.iss' },
   { attribute: ATTR_AUTH_TOKEN_ID, ndjson: 'token_id', ecs: 'apitrail.auth.token.id' },
+  { attribute: ATTR_AUTH_TOKEN_CHANGE, ndjson: 'token_change', ecs: 'apitrail.auth.token.change' },
+  { attribute: ATTR_AUTH_TOKEN_ACTOR, ndjson: 'token_actor', ecs: 'apitrail.auth.token.actor' },
+  { attribute: ATTR_AUTH_TOKEN_REPLACED_BY, ndjson: 'token_replaced_by', ecs: 'apitrail.auth.token.replaced_by' },
   { attribute: ATTR_AUTHZ_RESOURCE, ndjson: 'authz_resource', ecs: 'apitrail.authz.resource' },
   { attribute: ATTR_INPUT_VALIDATION_FIELD, ndjson: 'validation_field', ecs: 'apitrail.input_validation.field' },
   { attribute: ATTR_RATE_LIMIT_NAME, ndjson: 'rate_limit', ecs: 'apitrail.rate_limit.name' },

@@ -53,6 +53,8 @@ export class Detector {
   private readonly keyBursts: BurstState;
   private readonly ipBursts: BurstState;
   private readonly ipHashes: Uint32Array;
+  /** Uses of a revoked or expired key, per key, over the burst window. */
+  private readonly endedKeyUses: WindowCounter;
 
   constructor(
     readonly config: DetectConfig,
@@ -71,7 +73,9 @@ export class Detector {
       RULES.tenantMismatchStreak,
     ]);
     this.ipHashes = new Uint32Array(ipCapacity);
+    this.endedKeyUses = new WindowCounter(keyCapacity, config.burstWindowSeconds, BURST_BUCKETS, 16);
     this.keys = new SlotTable(keyCapacity, (slot) => {
+      this.endedKeyUses.reset(slot);
       this.volume.reset(slot);
       this.baseline[slot] = 0;
       this.firstBucket[slot] = 0;
@@ -105,6 +109,10 @@ export class Detector {
       }
     }
     this.bursts(this.keyBursts, 'api_key', event.apiKey, slot, event);
+    if (event.keyEnded) {
+      // Any use of a key past its life is an incident: the threshold is zero.
+      this.burst(this.keyBursts, RULES.revokedKeyReuse, this.endedKeyUses, 0, 'api_key', event.apiKey, slot, event);
+    }
   }
 
   /** Tracked and forgotten ids, for self-observability and the CLI report. */

@@ -1,6 +1,7 @@
 import {
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
+  ATTR_API_KEY_STATUS,
   ATTR_CLIENT_ADDRESS,
   ATTR_EVENT_REASON,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -20,6 +21,8 @@ export interface DetectionEvent {
   readonly sourceIp: string | undefined;
   readonly statusCode: number;
   readonly tenantMismatch: boolean;
+  /** The key was revoked or expired when it was presented (`api_key.status`). */
+  readonly keyEnded?: boolean;
 }
 
 export const FINGERPRINT_PREFIX = 'fingerprint:';
@@ -45,5 +48,6 @@ export function eventFromAttributes(timeMs: number, attributes: Readonly<Record<
     tenantMismatch:
       attributes[ATTR_EVENT_REASON] === TENANT_MISMATCH ||
       (claimed !== undefined && trusted !== undefined && claimed !== trusted),
+    keyEnded: attributes[ATTR_API_KEY_STATUS] !== undefined,
   };
 }

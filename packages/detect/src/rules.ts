@@ -71,4 +71,15 @@ export const RULES = {
     severityNumber: SeverityNumber.ERROR,
     severityText: 'ERROR',
   },
+  revokedKeyReuse: {
+    name: 'apitrail_revoked_key_reuse',
+    uuid: '866d99d4-e7da-4259-8074-89371dafa0e5',
+    version: '1',
+    description:
+      'A known API key was presented after it was revoked or expired (`api_key.status`): the key leaked, or a client was never updated.',
+    reference: REFERENCE,
+    eventName: OWASP_EVENTS.authnTokenReuse,
+    severityNumber: SeverityNumber.FATAL,
+    severityText: 'CRITICAL',
+  },
 } as const satisfies Record<string, RuleDefinition>;

@@ -5,6 +5,7 @@ import {
   ATTR_API_KEY_IN_QUERY,
   ATTR_API_KEY_NAME,
   ATTR_API_KEY_PREFIX,
+  ATTR_API_KEY_STATUS,
   ATTR_AUTH_IS_API_KEY_REQUEST,
   ATTR_AUTH_JWT_ISSUER,
   ATTR_AUTH_METHOD,
@@ -34,6 +35,7 @@ export function visitIdentityAttributes(requestContext: RequestContext, visit: A
   if (identity.apiKeyFingerprint !== undefined) visit(ATTR_API_KEY_FINGERPRINT, identity.apiKeyFingerprint);
   if (identity.apiKeyPrefix !== undefined) visit(ATTR_API_KEY_PREFIX, identity.apiKeyPrefix);
   if (identity.apiKeyInQuery === true) visit(ATTR_API_KEY_IN_QUERY, true);
+  if (identity.apiKeyStatus !== undefined) visit(ATTR_API_KEY_STATUS, identity.apiKeyStatus);
   if (identity.tenantId !== undefined) visit(ATTR_TENANT_ID, identity.tenantId);
   if (identity.userId !== undefined) visit(ATTR_USER_ID, identity.userId);
   if (identity.jwtIssuer !== undefined) visit(ATTR_AUTH_JWT_ISSUER, identity.jwtIssuer);

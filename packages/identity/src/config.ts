@@ -10,7 +10,8 @@ import {
   readString,
   type Environment,
 } from '@apitrail/core';
-import { loadKeyRegistry, type KeyRegistry } from './key-registry.js';
+import type { KeyRegistry } from './key-registry.js';
+import { KeyRegistryFile } from './key-lifecycle.js';
 import { parseTrustedProxies, type TrustedProxies } from './trusted-proxies.js';
 
 export const AUDIT_SCOPES = ['all', 'api_key'] as const;
@@ -31,6 +32,7 @@ export interface IdentityConfig {
   readonly apiKeyHeaders: readonly string[];
   /** Query parameter that may carry an API key; unset means keys in URLs are not looked for. */
   readonly apiKeyQueryParam?: string;
+  /** From `APITRAIL_API_KEYS_FILE` (a {@link KeyRegistryFile}, which can watch the file), or given. */
   readonly keyRegistry?: KeyRegistry;
   /** The HMAC that turns unregistered keys into stable pseudonyms (and keys the cache). */
   readonly fingerprintMac: HmacSha256;
@@ -75,7 +77,7 @@ export function readIdentityConfig(env: Environment): IdentityConfig {
   return {
     apiKeyHeaders,
     ...(apiKeyQueryParam === undefined ? {} : { apiKeyQueryParam }),
-    ...(registryFile === undefined ? {} : { keyRegistry: loadKeyRegistry('APITRAIL_API_KEYS_FILE', registryFile) }),
+    ...(registryFile === undefined ? {} : { keyRegistry: new KeyRegistryFile('APITRAIL_API_KEYS_FILE', registryFile) }),
     fingerprintMac: new HmacSha256(fingerprint.key),
     fingerprintKeyConfigured: fingerprint.configured,
     trustTenantHeader: readBoolean(env, 'APITRAIL_TRUST_TENANT_HEADER', false),

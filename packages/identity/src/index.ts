@@ -14,7 +14,24 @@ export {
   type AuditScope,
   type IdentityConfig,
 } from './config.js';
-export { createKeyRegistry, sha256, type KeyRegistry, type ResolvedApiKey } from './key-registry.js';
+export {
+  createKeyRegistry,
+  keyStatusAt,
+  sha256,
+  type KeyLifecycleFields,
+  type KeyRegistry,
+  type RegistryMatch,
+  type ResolvedApiKey,
+} from './key-registry.js';
+export {
+  keyLifecycle,
+  emitRegistryChanges,
+  KeyRegistryFile,
+  REGISTRY_FILE_ACTOR,
+  type KeyChange,
+  type KeyLifecycleParams,
+  type KeyRotationParams,
+} from './key-lifecycle.js';
 export { parseTrustedProxies, clientAddressOf, type TrustedProxies } from './trusted-proxies.js';
 export { extractCredential, type PresentedCredential } from './credentials.js';
 export { setIdentity, type IdentityAnnotation } from './set-identity.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ApitrailConfigError } from '@apitrail/core';
+import { ApitrailConfigError, type ApiKeyStatus } from '@apitrail/core';
 
 /** What a registered key resolves to. Only names for the key: the secret is never stored. */
 export interface ResolvedApiKey {
@@ -8,6 +8,28 @@ export interface ResolvedApiKey {
   readonly name?: string;
   readonly tenantId?: string;
   readonly userId?: string;
+  /** From then on a use of the key is `authn_token_reuse` (CRITICAL), not a normal request. */
+  readonly revokedAt?: Date;
+  /** From then on a use of the key is `authn_token_reuse` with `api_key.status=expired`. */
+  readonly expiresAt?: Date;
+  /** The lifecycle fields of a registry entry, which a reloaded file is compared on. */
+  readonly lifecycle?: KeyLifecycleFields;
+}
+
+/** Who created, rotated or revoked a registry entry, and why (registry file fields). */
+export interface KeyLifecycleFields {
+  readonly createdBy?: string;
+  readonly revokedBy?: string;
+  readonly revocationReason?: string;
+  /** The id of the key that replaced this one: a revocation by rotation. */
+  readonly rotatedTo?: string;
+}
+
+/** `revoked` or `expired` when the key's life had ended at `nowMs`, else `undefined` (active). */
+export function keyStatusAt(key: ResolvedApiKey, nowMs: number): ApiKeyStatus | undefined {
+  if (key.revokedAt !== undefined && key.revokedAt.getTime() <= nowMs) return 'revoked';
+  if (key.expiresAt !== undefined && key.expiresAt.getTime() <= nowMs) return 'expired';
+  return undefined;
 }
 
 /** A registry entry that matched, and whether it matched by its public prefix only. */
@@ -20,6 +42,8 @@ export interface KeyRegistry {
   /** Constant-time lookup of a presented key; the key is not retained. */
   lookup(presentedKey: string): RegistryMatch | undefined;
   readonly size: number;
+  /** Every entry's key, in file order (for comparing a reloaded file with the one it replaces). */
+  readonly keys: readonly ResolvedApiKey[];
 }
 
 interface DigestEntry {
@@ -52,6 +76,22 @@ function optionalString(
   return value;
 }
 
+function optionalTime(setting: string, index: number, entry: Record<string, unknown>, field: string): Date | undefined {
+  const value = optionalString(setting, index, entry, field);
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time.getTime())) {
+    throw new ApitrailConfigError(setting, `entry ${index}: "${field}" must be an ISO 8601 date or time`);
+  }
+  return time;
+}
+
+function definedFields<T extends Record<string, string | undefined>>(fields: T): Partial<T> {
+  const result: Partial<T> = {};
+  for (const name of Object.keys(fields) as (keyof T)[]) if (fields[name] !== undefined) result[name] = fields[name];
+  return result;
+}
+
 function parseEntry(setting: string, index: number, raw: unknown): DigestEntry | PrefixEntry {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ApitrailConfigError(setting, `entry ${index} is not an object`);
@@ -62,11 +102,22 @@ function parseEntry(setting: string, index: number, raw: unknown): DigestEntry |
   const name = optionalString(setting, index, entry, 'name');
   const tenantId = optionalString(setting, index, entry, 'tenant_id');
   const userId = optionalString(setting, index, entry, 'user_id');
+  const revokedAt = optionalTime(setting, index, entry, 'revoked_at');
+  const expiresAt = optionalTime(setting, index, entry, 'expires_at');
+  const lifecycle = definedFields({
+    createdBy: optionalString(setting, index, entry, 'created_by'),
+    revokedBy: optionalString(setting, index, entry, 'revoked_by'),
+    revocationReason: optionalString(setting, index, entry, 'revocation_reason'),
+    rotatedTo: optionalString(setting, index, entry, 'rotated_to'),
+  });
   const key: ResolvedApiKey = {
     id,
     ...(name === undefined ? {} : { name }),
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(userId === undefined ? {} : { userId }),
+    ...(revokedAt === undefined ? {} : { revokedAt }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(Object.keys(lifecycle).length === 0 ? {} : { lifecycle }),
   };
   const digest = optionalString(setting, index, entry, 'sha256');
   const prefix = optionalString(setting, index, entry, 'prefix');
@@ -99,6 +150,7 @@ export function createKeyRegistry(setting: string, entries: unknown): KeyRegistr
     .sort((a, b) => b.prefix.length - a.prefix.length);
   return {
     size: parsed.length,
+    keys: parsed.map((entry) => entry.key),
     lookup(presentedKey) {
       const presented = sha256(presentedKey);
       let found: ResolvedApiKey | undefined;

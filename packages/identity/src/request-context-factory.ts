@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   APITRAIL_EVENTS,
+  ATTR_API_KEY_STATUS,
+  ATTR_AUTH_TOKEN_ID,
+  OWASP_EVENTS,
   UNAUTHENTICATED,
   recordFault,
   setRequestContext,
@@ -13,7 +16,7 @@ import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId } from './correlation.
 import { extractCredential, type PresentedCredential } from './credentials.js';
 import { fingerprintOf, keyedDigest } from './fingerprint.js';
 import { unverifiedJwtClaims } from './jwt-claims.js';
-import type { ResolvedApiKey } from './key-registry.js';
+import { keyStatusAt, type ResolvedApiKey } from './key-registry.js';
 import { LruCache } from './lru-cache.js';
 import { setAuthFailureReason, setPendingResolution } from './resolution-state.js';
 import { emitSecurityEvent } from './security-events.js';
@@ -56,9 +59,28 @@ function applyResolvedKey(
   if (resolved.name !== undefined) identity.apiKeyName = truncate(resolved.name, MAX_IDENTITY_VALUE_LENGTH);
   if (resolved.tenantId !== undefined) identity.tenantId = truncate(resolved.tenantId, MAX_IDENTITY_VALUE_LENGTH);
   if (resolved.userId !== undefined) identity.userId = truncate(resolved.userId, MAX_IDENTITY_VALUE_LENGTH);
+  const status = keyStatusAt(resolved, Date.now());
+  if (status !== undefined) identity.apiKeyStatus = status;
   requestContext.identity = identity;
   requestContext.identitySource = source;
-  setAuthFailureReason(requestContext, undefined);
+  setAuthFailureReason(requestContext, status === undefined ? undefined : `${status}_api_key`);
+  if (status !== undefined) reportKeyReuse(requestContext, identity.apiKeyId!, status);
+}
+
+/**
+ * A known key presented after it was revoked or expired: recognised as that key (not "unknown"),
+ * and reported at once as `authn_token_reuse` (CRITICAL), whatever the app answers.
+ */
+function reportKeyReuse(requestContext: RequestContext, keyId: string, status: 'revoked' | 'expired'): void {
+  emitSecurityEvent(
+    OWASP_EVENTS.authnTokenReuse,
+    {
+      reason: `${status}_api_key`,
+      description: `API key ${keyId} used after it was ${status}`,
+      attributes: { [ATTR_AUTH_TOKEN_ID]: keyId, [ATTR_API_KEY_STATUS]: status },
+    },
+    setRequestContext(ROOT_CONTEXT, requestContext),
+  );
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -1,7 +1,7 @@
 import type { RequestContext } from '@apitrail/core';
 
 /** Why authentication failed, as far as apitrail can tell from the request alone. */
-export type AuthFailureReason = 'missing_credentials' | 'unknown_api_key';
+export type AuthFailureReason = 'missing_credentials' | 'unknown_api_key' | 'revoked_api_key' | 'expired_api_key';
 
 interface Resolution {
   pending?: Promise<void>;
