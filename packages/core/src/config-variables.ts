@@ -145,7 +145,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_API_KEYS_FILE'],
     defaultValue: '(unset)',
     description:
-      'JSON array of `{ "id", "name", "tenant_id", "sha256" }` (hex SHA-256 of the key) or `{ …, "prefix" }` (public prefix such as `pk_XXXXXXXX`)',
+      'JSON array of `{ "id", "name", "tenant_id", "sha256" }` (hex SHA-256 of the key) or `{ …, "prefix" }` (public prefix such as `pk_XXXXXXXX`); lifecycle fields `revoked_at`, `expires_at`, `created_by`, `revoked_by`, `revocation_reason`, `rotated_to`; re-read when it changes ([docs/response.md](docs/response.md))',
   },
   {
     names: ['APITRAIL_FINGERPRINT_KEY'],
