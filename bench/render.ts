@@ -3,7 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { format, resolveConfig } from 'prettier';
 import { join } from 'node:path';
 import { repoRoot } from './lib/child.ts';
-import { renderMarkdown } from './lib/render.ts';
+import { cpuBars, cpuChartSvg } from './lib/chart.ts';
+import { CPU_CHART, renderMarkdown } from './lib/render.ts';
 
 export const resultsFile = join(repoRoot, 'bench', 'results', 'latest.json');
 
@@ -17,6 +18,14 @@ export async function writeBenchmarksMarkdown(): Promise<void> {
     parser: 'markdown',
   });
   await writeFile(target, markdown);
+  const http = (results.http ?? {}) as { configurations?: Record<string, unknown> };
+  await writeFile(
+    join(repoRoot, CPU_CHART),
+    cpuChartSvg(
+      cpuBars(http.configurations ?? {}),
+      `Server CPU per request (µs), ${String(results.mode)} run ${String(results.generated_at).slice(0, 16)}`,
+    ),
+  );
 }
 
 if (import.meta.main) await writeBenchmarksMarkdown();

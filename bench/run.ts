@@ -5,11 +5,13 @@ import { cpus, availableParallelism, platform, release } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runHttpSuite } from './http/suite.ts';
-import { runJson, startListening } from './lib/child.ts';
+import { pinLoadGenerator, runJson, startListening } from './lib/child.ts';
 import { unavailable } from './lib/stats.ts';
 import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
 
 const quick = process.argv.includes('--quick');
+// Before anything is spawned: the sink and the microbenchmarks inherit the load generator's CPU.
+const cpuPinning = pinLoadGenerator();
 const MICROBENCHMARKS = ['redaction', 'detect', 'integrity', 'ndjson', 'export'] as const;
 
 function progress(line: string): void {
@@ -25,6 +27,7 @@ async function http() {
       durationSeconds: quick ? 3 : 10,
       connections: 64,
       sinkEndpoint: `http://127.0.0.1:${sink.port}`,
+      cpuPinning,
       onProgress: progress,
     });
   } finally {

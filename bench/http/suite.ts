@@ -10,21 +10,39 @@ import { ATTR_INTEGRITY_MAC, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { cpuSeconds, memoryMiB, startListening, type RunningChild } from '../lib/child.ts';
+import {
+  cpuSeconds,
+  memoryMiB,
+  startListening as startChild,
+  type CpuPinning,
+  type RunningChild,
+} from '../lib/child.ts';
 import { interleave, ratio, round, summarize, unavailable, type Figure, type Unavailable } from '../lib/stats.ts';
 import type { SinkFailure } from './sink.ts';
 
 /** The issue's four configurations. */
 export const CONFIGURATIONS = ['bare', 'otel', 'full', 'ndjson'] as const;
+/**
+ * apitrail as the "one structured line per request" access log, next to the loggers users would
+ * otherwise pick for that job (headline variant only).
+ */
+export const ACCESS_LOG_CONFIGURATIONS = ['audit_only', 'pino_http', 'morgan'] as const;
 /** C with one part taken away, so C's cost can be attributed (headline variant only). */
 export const ATTRIBUTION_CONFIGURATIONS = ['full_without_integrity', 'full_without_log_export'] as const;
-export type Configuration = (typeof CONFIGURATIONS)[number] | (typeof ATTRIBUTION_CONFIGURATIONS)[number];
+export type Configuration =
+  | (typeof CONFIGURATIONS)[number]
+  | (typeof ACCESS_LOG_CONFIGURATIONS)[number]
+  | (typeof ATTRIBUTION_CONFIGURATIONS)[number];
 
 export const CONFIGURATION_LABELS: Record<Configuration, string> = {
   bare: 'A: bare node:http, no OTel',
   otel: 'B: NodeSDK + instrumentation-http, batch spans, OTLP',
   full: 'C: apitrail register, OTLP logs + traces',
   ndjson: 'D: apitrail register, NDJSON logs to a file, OTLP traces',
+  audit_only:
+    'audit-only: apitrail register, OTEL_TRACES_EXPORTER=none, audit records to an NDJSON file; identity, redaction, integrity on',
+  pino_http: 'pino-http, one line per request to a file (pino.destination, its default asynchronous mode)',
+  morgan: "morgan 'combined', one line per request to a file (fs.createWriteStream)",
   full_without_integrity: 'C without integrity (no APITRAIL_INTEGRITY_KEY)',
   full_without_log_export:
     'C with OTEL_LOGS_EXPORTER=none: audit record built, redacted and seen by detection, not exported (integrity then signs nothing)',
@@ -85,7 +103,7 @@ export const VARIANTS: readonly Variant[] = [
     app: 'node',
     path: '/',
     apiKey: false,
-    configurations: [...CONFIGURATIONS, ...ATTRIBUTION_CONFIGURATIONS],
+    configurations: [...CONFIGURATIONS, ...ACCESS_LOG_CONFIGURATIONS, ...ATTRIBUTION_CONFIGURATIONS],
   },
   {
     name: 'api_key_express',
@@ -103,6 +121,8 @@ export interface HttpOptions {
   readonly durationSeconds: number;
   readonly connections: number;
   readonly sinkEndpoint: string;
+  /** Where the load generator and the servers run (pinLoadGenerator), or why they are not pinned. */
+  readonly cpuPinning: CpuPinning | string;
   readonly onProgress: (line: string) => void;
 }
 
@@ -113,11 +133,17 @@ interface Segment {
   peakRss: number;
   /** Server CPU (user + system) per completed request: less sensitive to a shared machine than wall time. */
   cpuPerRequest: number;
-  /** Server CPU (all threads) over the segment in cores: well below 1 means the load generator was the limit. */
+  /** Server CPU (all threads) over the segment in cores. */
   serverBusy: number;
+  /** This process's CPU (autocannon) over the segment in cores. */
+  loadGeneratorBusy: number;
   errors: number;
   exportRequests: number;
 }
+
+/** Load generator at least this busy (cores) while the server is below SERVER_SATURATED: the load generator is the limit. */
+export const LOAD_GENERATOR_SATURATED = 0.9;
+export const SERVER_SATURATED = 0.9;
 
 /** Unsets (spawn skips undefined values) every inherited OTEL_ or APITRAIL_ setting that could skew a configuration. */
 function withoutInheritedSettings(): NodeJS.ProcessEnv {
@@ -128,34 +154,58 @@ function withoutInheritedSettings(): NodeJS.ProcessEnv {
   );
 }
 
-function ndjsonFile(scratch: string, variant: Variant): string {
-  return join(scratch, `audit-${variant.name}.ndjson`);
+/** The configurations that write their records to a file, each to its own. */
+const WRITING_TO_A_FILE = ['ndjson', 'audit_only', 'pino_http', 'morgan'] as const satisfies readonly Configuration[];
+type WritingToAFile = (typeof WRITING_TO_A_FILE)[number];
+
+function outputFile(scratch: string, variant: Variant, configuration: WritingToAFile): string {
+  return join(scratch, `${configuration}-${variant.name}.log`);
 }
 
-/** What D wrote, so the table shows it really wrote signed audit records (SIGKILL loses the last batch). */
-async function ndjsonCheck(scratch: string, variant: Variant): Promise<Record<string, Figure>> {
+/**
+ * What a configuration wrote to its file over all rounds, so the tables show it really wrote one
+ * line per request (audit records, and how many of them signed, for apitrail; SIGKILL loses the
+ * last batch).
+ */
+async function outputCheck(file: string, apitrail: boolean): Promise<Record<string, Figure>> {
   // Streamed: the headline variant's file outgrows the longest string V8 can hold.
+  let lines = 0;
   let audit = 0;
   let signed = 0;
-  const lines = createInterface({ input: createReadStream(ndjsonFile(scratch, variant)), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.includes(`"${NDJSON_FIELDS.event}":"${EVENT_API_REQUEST}"`)) continue;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    lines++;
+    if (!apitrail || !line.includes(`"${NDJSON_FIELDS.event}":"${EVENT_API_REQUEST}"`)) continue;
     audit++;
     if (line.includes(`"${ATTR_INTEGRITY_MAC}":`)) signed++;
   }
-  return {
-    audit_records: { value: audit, unit: 'NDJSON lines' },
-    audit_records_signed: { value: signed, unit: 'NDJSON lines' },
-  };
+  return apitrail
+    ? {
+        audit_records: { value: audit, unit: 'NDJSON lines' },
+        audit_records_signed: { value: signed, unit: 'NDJSON lines' },
+      }
+    : { lines: { value: lines, unit: 'lines' } };
+}
+
+async function outputChecks(scratch: string, variant: Variant) {
+  const checked: Partial<Record<WritingToAFile, Record<string, Figure> | Unavailable>> = {};
+  for (const configuration of WRITING_TO_A_FILE) {
+    if (!variant.configurations.includes(configuration)) continue;
+    const apitrail = configuration === 'ndjson' || configuration === 'audit_only';
+    checked[configuration] = await outputCheck(outputFile(scratch, variant, configuration), apitrail).catch(
+      (error: Error) => unavailable(`its file could not be read: ${error.message}`),
+    );
+  }
+  return checked;
 }
 
 export function launch(
   configuration: Configuration,
   variant: Variant,
-  options: Pick<HttpOptions, 'sinkEndpoint'>,
+  options: { readonly sinkEndpoint: string; readonly serverCpus?: string | undefined },
   scratch: string,
   extraEnv: NodeJS.ProcessEnv = {},
 ) {
+  const startListening = (args: readonly string[], env: NodeJS.ProcessEnv) => startChild(args, env, options.serverCpus);
   const app = 'bench/http/app.cjs';
   const register = ['--require', '@apitrail/auto/register', app];
   const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app, ...extraEnv };
@@ -174,7 +224,22 @@ export function launch(
         ...base,
         ...apitrail,
         OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_NDJSON_FILE: ndjsonFile(scratch, variant),
+        APITRAIL_NDJSON_FILE: outputFile(scratch, variant, configuration),
+      });
+    case 'audit_only':
+      return startListening(register, {
+        ...base,
+        ...apitrail,
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        APITRAIL_NDJSON_FILE: outputFile(scratch, variant, configuration),
+      });
+    case 'pino_http':
+    case 'morgan':
+      return startListening([app], {
+        ...base,
+        BENCH_ACCESS_LOG: configuration,
+        BENCH_ACCESS_LOG_FILE: outputFile(scratch, variant, configuration),
       });
     case 'full_without_integrity':
       return startListening(register, { ...base, ...exporting });
@@ -201,16 +266,22 @@ async function measure(
   await autocannon({ url, headers, connections: options.connections, duration: options.warmupSeconds });
   const exportedBefore = await exportRequestCount(options.sinkEndpoint);
   const cpuBefore = await cpuSeconds(server.process.pid!);
+  const loadGeneratorBefore = process.cpuUsage();
+  const startedAt = performance.now();
   const result = await autocannon({
     url,
     headers,
     connections: options.connections,
     duration: options.durationSeconds,
   });
+  const loadGenerator = process.cpuUsage(loadGeneratorBefore);
   const cpu = (await cpuSeconds(server.process.pid!)) - cpuBefore;
+  // autocannon takes longer than its duration (connecting, draining): busy is over the wall time.
+  const seconds = (performance.now() - startedAt) / 1000;
   return {
     cpuPerRequest: (cpu * 1e6) / result.requests.total,
-    serverBusy: cpu / options.durationSeconds,
+    serverBusy: cpu / seconds,
+    loadGeneratorBusy: (loadGenerator.user + loadGenerator.system) / 1e6 / seconds,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -229,6 +300,12 @@ function perConfiguration(segments: Segment[]) {
     p99: median((s) => s.p99, 'ms', 3),
     cpu_per_request: median((s) => s.cpuPerRequest, 'µs', 1),
     server_busy: median((s) => s.serverBusy, 'cores', 2),
+    load_generator_busy: median((s) => s.loadGeneratorBusy, 'cores', 2),
+    load_generator_bound: {
+      value: segments.filter((s) => s.loadGeneratorBusy >= LOAD_GENERATOR_SATURATED && s.serverBusy < SERVER_SATURATED)
+        .length,
+      unit: `of ${segments.length} segments`,
+    },
     peak_rss: { value: round(Math.max(...segments.map((s) => s.peakRss)), 1), unit: 'MiB' },
     errors: { value: segments.reduce((sum, s) => sum + s.errors, 0), unit: 'requests' },
     export_requests: { value: segments.reduce((sum, s) => sum + s.exportRequests, 0), unit: 'OTLP requests' },
@@ -249,12 +326,34 @@ function ratiosOf(
   };
 }
 
+/** Peak RSS of each apitrail configuration above plain OTel's (B), in MiB. */
+function peakRssOverOtel(figures: Partial<Record<Configuration, ConfigurationFigures>>): Record<string, Figure> {
+  const otel = figures.otel?.peak_rss.value;
+  return Object.fromEntries(
+    (['full', 'ndjson', 'audit_only'] as const)
+      .filter((name) => figures[name] !== undefined)
+      .map((name) => [
+        name,
+        otel === undefined
+          ? unavailable('B was not measured')
+          : { value: round(figures[name]!.peak_rss.value - otel, 1), unit: 'MiB' },
+      ]),
+  );
+}
+
 function ratios(figures: Partial<Record<Configuration, ConfigurationFigures>>) {
   const pair = (a: Configuration, b: Configuration) => ratiosOf(figures[a], figures[b]);
   return {
     full_vs_otel: pair('full', 'otel'),
     ndjson_vs_otel: pair('ndjson', 'otel'),
     otel_vs_bare: pair('otel', 'bare'),
+    ...(figures.audit_only === undefined && figures.pino_http === undefined
+      ? {}
+      : {
+          audit_only_vs_pino_http: pair('audit_only', 'pino_http'),
+          audit_only_vs_morgan: pair('audit_only', 'morgan'),
+          pino_http_vs_bare: pair('pino_http', 'bare'),
+        }),
     ...(figures.full_without_integrity === undefined
       ? {}
       : {
@@ -300,7 +399,7 @@ async function runSegments<Name extends string>({ title, names, start, variant, 
       (segments[name] ??= []).push(segment);
       options.onProgress(
         `http ${title} round ${round} ${name}: ${Math.round(segment.requestsPerSecond)} req/s, ` +
-          `p99 ${segment.p99} ms, ${segment.cpuPerRequest.toFixed(1)} µs CPU/request (server busy ${segment.serverBusy.toFixed(2)} cores), peak RSS ${segment.peakRss.toFixed(1)} MiB, ${segment.exportRequests} export requests`,
+          `p99 ${segment.p99} ms, ${segment.cpuPerRequest.toFixed(1)} µs CPU/request (server busy ${segment.serverBusy.toFixed(2)}, load generator ${segment.loadGeneratorBusy.toFixed(2)} cores), peak RSS ${segment.peakRss.toFixed(1)} MiB, ${segment.exportRequests} export requests`,
       );
     } catch (error) {
       failures[name] = (error as Error).message.slice(0, 2000);
@@ -327,7 +426,8 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
   const { reported, measured } = await runSegments({
     title: variant.name,
     names: variant.configurations,
-    start: (configuration) => launch(configuration, variant, options, scratch),
+    start: (configuration) =>
+      launch(configuration, variant, { sinkEndpoint: options.sinkEndpoint, serverCpus: serverCpus(options) }, scratch),
     variant,
     options,
   });
@@ -335,8 +435,13 @@ async function runVariant(variant: Variant, options: HttpOptions, scratch: strin
     description: variant.description,
     configurations: reported,
     ratios: ratios(measured),
-    ndjson_output: await ndjsonCheck(scratch, variant),
+    peak_rss_over_otel: peakRssOverOtel(measured),
+    output_files: await outputChecks(scratch, variant),
   };
+}
+
+function serverCpus({ cpuPinning }: HttpOptions): string | undefined {
+  return typeof cpuPinning === 'string' ? undefined : cpuPinning.servers;
 }
 
 function outageDurationSeconds(options: HttpOptions): number {
@@ -369,7 +474,13 @@ async function runOutages(variant: Variant, options: HttpOptions, scratch: strin
     title: `outage (${variant.name})`,
     names: OUTAGE_CONDITIONS,
     start: (condition) =>
-      launch('full', variant, { sinkEndpoint: endpoint(condition) }, scratch, OUTAGE_EXPORT_SETTINGS),
+      launch(
+        'full',
+        variant,
+        { sinkEndpoint: endpoint(condition), serverCpus: serverCpus(options) },
+        scratch,
+        OUTAGE_EXPORT_SETTINGS,
+      ),
     variant,
     options: { ...options, durationSeconds: outageDurationSeconds(options) },
   });
@@ -412,10 +523,15 @@ export async function runHttpSuite(options: HttpOptions) {
         warmup_seconds: options.warmupSeconds,
         duration_seconds: options.durationSeconds,
         connections: options.connections,
-        load_generator: 'autocannon (programmatic, in the orchestrating process)',
+        load_generator:
+          typeof options.cpuPinning === 'string'
+            ? `autocannon (programmatic, in the orchestrating process), not pinned (${options.cpuPinning})`
+            : `autocannon (programmatic, in the orchestrating process) pinned to CPU ${options.cpuPinning.loadGenerator}, servers to CPU ${options.cpuPinning.servers} (taskset; the OTLP sink shares the load generator's CPU)`,
         cpu_per_request: 'server utime + stime from /proc/<pid>/stat over the measured interval / requests completed',
         server_busy:
-          'server CPU seconds (all threads: GC and I/O helpers too, so above 1 is possible) / measured seconds; well below 1 means the load generator (one core of a shared 2-core machine) was the limit, so that configuration’s requests/s is a floor',
+          'server CPU seconds (all threads: GC and I/O helpers too, so above 1 is possible when not pinned) / wall seconds of the measured load',
+        load_generator_busy: 'the load generator process’s CPU seconds / wall seconds of the measured load',
+        load_generator_bound: `a configuration whose load generator was at least ${LOAD_GENERATOR_SATURATED} cores busy while its server was below ${SERVER_SATURATED} is marked load-generator bound: autocannon, not the server, was the limit, so its requests/s is a floor (its CPU per request stands)`,
         peak_rss: 'server VmHWM from /proc/<pid>/status at the end of each segment, max over rounds',
         outage: {
           schedule: `${OUTAGE_CONDITIONS.join(' ')}, repeated per round; headline variant, fresh server process per segment`,
@@ -429,7 +545,8 @@ export async function runHttpSuite(options: HttpOptions) {
       variant: main!.description,
       configurations: headline.configurations,
       ratios: headline.ratios,
-      ndjson_output: headline.ndjson_output,
+      peak_rss_over_otel: headline.peak_rss_over_otel,
+      output_files: headline.output_files,
       variants,
       outage,
     };

@@ -1,6 +1,6 @@
 // Child processes of the benchmark: servers that announce their port with a {"listening":port}
 // line, and one-shot scripts that print a JSON result.
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -14,17 +14,67 @@ export interface RunningChild {
   stop(): Promise<void>;
 }
 
-function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, args, {
+/** Which CPUs the load generator (this process) and the servers under test run on. */
+export interface CpuPinning {
+  readonly loadGenerator: string;
+  readonly servers: string;
+}
+
+/** `0-2,5` → [0, 1, 2, 5]. */
+export function parseCpuList(list: string): number[] {
+  return list
+    .trim()
+    .split(',')
+    .flatMap((range) => {
+      const match = /^(\d+)(?:-(\d+))?$/.exec(range);
+      const first = Number(match?.[1]);
+      const last = Number(match?.[2] ?? match?.[1]);
+      if (match === null || last < first) throw new Error(`not a CPU list: ${list}`);
+      return Array.from({ length: last - first + 1 }, (_, index) => first + index);
+    });
+}
+
+/**
+ * Pins this process, every thread of it (autocannon, the load generator, runs here), and what it
+ * spawns later to the last CPU it may use, and leaves the others to the servers under test (Linux
+ * `taskset`). Returns the pinning, or why there is none (one CPU, no taskset).
+ */
+export function pinLoadGenerator(): CpuPinning | string {
+  try {
+    const allowed = parseCpuList(
+      /list:\s*(\S+)/.exec(execFileSync('taskset', ['-cp', String(process.pid)], { encoding: 'utf8' }))?.[1] ?? '',
+    );
+    if (allowed.length < 2) return `only CPU ${allowed.join(',')} is available, load generator and server share it`;
+    const loadGenerator = String(allowed.at(-1));
+    execFileSync('taskset', ['-a', '-cp', loadGenerator, String(process.pid)], { stdio: 'ignore' });
+    return { loadGenerator, servers: allowed.slice(0, -1).join(',') };
+  } catch (error) {
+    return `not pinned: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+function spawnNode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cpus?: string,
+): ChildProcessByStdio<null, Readable, Readable> {
+  // taskset execs node, so the child's pid is node's (CPU and memory are read from /proc/<pid>).
+  const [command, commandArgs] =
+    cpus === undefined ? [process.execPath, args] : ['taskset', ['-c', cpus, process.execPath, ...args]];
+  return spawn(command, commandArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-/** Starts `node <args>` and resolves once it printed {"listening":port}. */
-export function startListening(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningChild> {
-  const child = spawnNode(args, env);
+/** Starts `node <args>` (on `cpus` when given) and resolves once it printed {"listening":port}. */
+export function startListening(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  cpus?: string,
+): Promise<RunningChild> {
+  const child = spawnNode(args, env, cpus);
   let output = '';
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   return new Promise((resolveStart, rejectStart) => {

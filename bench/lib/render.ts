@@ -21,6 +21,36 @@ export const TARGETS: readonly Target[] = [
   },
   { what: 'C/B p99 latency', path: 'http.ratios.full_vs_otel.p99', comparison: '<=', target: 1.15 },
   {
+    what: 'C/B server CPU per request',
+    path: 'http.ratios.full_vs_otel.cpu_per_request',
+    comparison: '<=',
+    target: 1.15,
+  },
+  {
+    what: 'audit-only vs pino-http throughput',
+    path: 'http.ratios.audit_only_vs_pino_http.throughput',
+    comparison: '>=',
+    target: 1,
+  },
+  {
+    what: 'audit-only vs pino-http server CPU per request',
+    path: 'http.ratios.audit_only_vs_pino_http.cpu_per_request',
+    comparison: '<=',
+    target: 1,
+  },
+  {
+    what: 'peak RSS of C above plain OTel (B)',
+    path: 'http.peak_rss_over_otel.full',
+    comparison: '<=',
+    target: 20,
+  },
+  {
+    what: 'soak: RSS slope over the second half',
+    path: 'soak.rss_growth_second_half',
+    comparison: '<=',
+    target: 0.1,
+  },
+  {
     what: 'redaction of a typical audit record',
     path: 'micro.redaction.audit_record_clean',
     comparison: '<',
@@ -141,6 +171,8 @@ const HTTP_COLUMNS: readonly (readonly [string, string])[] = [
   ['p99', 'p99'],
   ['cpu_per_request', 'server CPU/request'],
   ['server_busy', 'server busy'],
+  ['load_generator_busy', 'load generator busy'],
+  ['load_generator_bound', 'load-generator bound'],
   ['peak_rss', 'peak RSS'],
   ['errors', 'errors'],
   ['export_requests', 'OTLP requests to the sink'],
@@ -168,16 +200,22 @@ function httpSection(title: string, section: Record<string, unknown>, labels: Re
   const ratioRows = Object.entries((section.ratios ?? {}) as Record<string, unknown>).map(([name, ratios]) =>
     ratioRow(name, ratios),
   );
-  const written = figures(section.ndjson_output)
-    .map(([name, figure]) => `${name.replace(/_/g, ' ')} ${formatFigure(figure)}`)
+  const written = figures(section.output_files)
+    .map(([name, figure]) => `${name.replace(/\./g, ': ').replace(/_/g, ' ')} ${formatFigure(figure)}`)
+    .join(', ');
+  const overOtel = figures(section.peak_rss_over_otel)
+    .map(([name, figure]) => `${name} ${formatFigure(figure)}`)
     .join(', ');
   return [
     `### ${title}`,
     '',
-    ...(written === '' ? [] : [`What D wrote to its NDJSON file over all rounds (warm-up included): ${written}.`, '']),
+    ...(written === ''
+      ? []
+      : [`What the configurations writing to a file wrote over all rounds (warm-up included): ${written}.`, '']),
     table(['configuration', ...HTTP_COLUMNS.map(([, heading]) => heading)], rows),
     '',
     table(['ratio', ...RATIO_COLUMNS.map(([, heading]) => heading)], ratioRows),
+    ...(overOtel === '' ? [] : ['', `Peak RSS above plain OTel (B): ${overOtel}.`]),
   ].join('\n');
 }
 
@@ -223,6 +261,9 @@ function outageSection(outage: Record<string, unknown>, method: Record<string, u
   ].join('\n');
 }
 
+/** The generated chart of CPU per request, relative to BENCHMARKS.md. */
+export const CPU_CHART = 'bench/results/cpu-per-request.svg';
+
 /** BENCHMARKS.md from the results JSON, with `findings` (hand-written analysis) appended verbatim. */
 export function renderMarkdown(results: Record<string, unknown>, findings: string): string {
   const http = (results.http ?? {}) as Record<string, unknown>;
@@ -264,6 +305,10 @@ export function renderMarkdown(results: Record<string, unknown>, findings: strin
     `Configurations interleaved (${String(method.schedule ?? '')}), ${String(method.rounds)} round(s) of ${String(method.duration_seconds)} s after ${String(method.warmup_seconds)} s warm-up, ${String(method.connections)} connections, ${String(method.load_generator ?? '')}. Peak RSS: ${String(method.peak_rss ?? '')}. Server CPU/request: ${String(method.cpu_per_request ?? '')}. Server busy: ${String(method.server_busy ?? '')}.`,
     '',
     httpSection(`Headline: ${String(http.variant ?? '')}`, http, labels),
+    '',
+    `![Server CPU per request by configuration and component](${CPU_CHART})`,
+    '',
+    'Server CPU per request of the headline variant, split into components by the configurations that add one part each (C − `full_without_integrity` is integrity, and so on; a part cheaper than the one below it in a noisy run counts as 0). Generated with the tables.',
     '',
     ...variants.flatMap((section) => [section, '']),
     ...(http.outage === undefined ? [] : [outageSection(http.outage as Record<string, unknown>, method), '']),
