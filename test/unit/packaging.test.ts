@@ -31,3 +31,33 @@ describe('packaging: CommonJS and ESM consumers', () => {
     });
   }
 });
+
+// OTel needs one @opentelemetry/api per process (a second copy silently yields no-op tracers and
+// loggers), so a library takes the app's copy; only the package that starts an SDK depends on one.
+describe('packaging: OpenTelemetry dependencies', () => {
+  const sdkPackages = /^@opentelemetry\/(sdk-|exporter-|resources$)/;
+  // The command line tool is its own process: it brings the API it runs on.
+  const applications = new Set(['@apitrail/cli']);
+  const sdkStarters = new Set(['@apitrail/auto', '@apitrail/cli']);
+
+  for (const dir of readdirSync(packagesDir)) {
+    const manifest = JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) as {
+      name: string;
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    const dependencies = Object.keys(manifest.dependencies ?? {});
+    if (applications.has(manifest.name)) continue;
+    it(`${manifest.name} takes @opentelemetry/api as a peer dependency`, () => {
+      expect(dependencies).not.to.include('@opentelemetry/api');
+      expect(manifest.peerDependencies).to.have.property('@opentelemetry/api');
+      expect(manifest.devDependencies).to.have.property('@opentelemetry/api');
+    });
+    if (!sdkStarters.has(manifest.name)) {
+      it(`${manifest.name} depends on no SDK package`, () => {
+        expect(dependencies.filter((name) => sdkPackages.test(name))).to.deep.equal([]);
+      });
+    }
+  }
+});
