@@ -9,24 +9,33 @@
  */
 
 // --- Stable OpenTelemetry semantic conventions used by apitrail --------------------------------
-export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
-export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
-export const ATTR_HTTP_ROUTE = 'http.route';
-export const ATTR_URL_PATH = 'url.path';
-export const ATTR_URL_QUERY = 'url.query';
-export const ATTR_URL_FULL = 'url.full';
-export const ATTR_URL_SCHEME = 'url.scheme';
-export const ATTR_CLIENT_ADDRESS = 'client.address';
-export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address';
-export const ATTR_USER_AGENT_ORIGINAL = 'user_agent.original';
+// Imported from @opentelemetry/semantic-conventions (its stable entry point only, which follows
+// semver), so apitrail's modules take every name from this one module. Constants, not re-exports:
+// a re-export compiles to a getter, and these are read on every request.
+import * as stable from '@opentelemetry/semantic-conventions';
+
+export const ATTR_CLIENT_ADDRESS = stable.ATTR_CLIENT_ADDRESS;
+export const ATTR_ERROR_TYPE = stable.ATTR_ERROR_TYPE;
+export const ATTR_EXCEPTION_MESSAGE = stable.ATTR_EXCEPTION_MESSAGE;
+export const ATTR_EXCEPTION_STACKTRACE = stable.ATTR_EXCEPTION_STACKTRACE;
+export const ATTR_EXCEPTION_TYPE = stable.ATTR_EXCEPTION_TYPE;
+export const ATTR_HTTP_REQUEST_METHOD = stable.ATTR_HTTP_REQUEST_METHOD;
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = stable.ATTR_HTTP_RESPONSE_STATUS_CODE;
+export const ATTR_HTTP_ROUTE = stable.ATTR_HTTP_ROUTE;
+export const ATTR_NETWORK_PEER_ADDRESS = stable.ATTR_NETWORK_PEER_ADDRESS;
+export const ATTR_SERVICE_NAME = stable.ATTR_SERVICE_NAME;
+export const ATTR_URL_FULL = stable.ATTR_URL_FULL;
+export const ATTR_URL_PATH = stable.ATTR_URL_PATH;
+export const ATTR_URL_QUERY = stable.ATTR_URL_QUERY;
+export const ATTR_URL_SCHEME = stable.ATTR_URL_SCHEME;
+export const ATTR_USER_AGENT_ORIGINAL = stable.ATTR_USER_AGENT_ORIGINAL;
+/**
+ * `user.id` is still a development (incubating) convention; the semantic-conventions package asks
+ * libraries to copy those rather than import its unstable entry point.
+ */
 export const ATTR_USER_ID = 'user.id';
-export const ATTR_SERVICE_NAME = 'service.name';
-export const ATTR_EXCEPTION_TYPE = 'exception.type';
-export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
-export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
-export const ATTR_ERROR_TYPE = 'error.type';
 /** Prefix of captured request headers (`http.request.header.<lowercase-name>`, string arrays). */
-export const ATTR_HTTP_REQUEST_HEADER_PREFIX = 'http.request.header.';
+export const ATTR_HTTP_REQUEST_HEADER_PREFIX = stable.ATTR_HTTP_REQUEST_HEADER('');
 
 // --- apitrail: caller identity (never the secret) ----------------------------------------------
 /**
@@ -82,8 +91,11 @@ export const ATTR_AUTH_RESOLUTION = 'auth.resolution';
 export const ATTR_CORRELATION_ID = 'correlation.id';
 /** Length of an incoming correlation id that failed validation (the hostile value is never kept). */
 export const ATTR_CORRELATION_REJECTED_ID_LENGTH = 'correlation.rejected_id_length';
-/** Wall-clock request duration in seconds (float), as in the Prowler audit record. */
-export const ATTR_REQUEST_DURATION = 'http.server.request.duration';
+/**
+ * Wall-clock request duration in seconds (float), as in the Prowler audit record: the audit record
+ * carries the value of the stable `http.server.request.duration` metric as an attribute of that name.
+ */
+export const ATTR_REQUEST_DURATION = stable.METRIC_HTTP_SERVER_REQUEST_DURATION;
 /** The client went away before the response finished. */
 export const ATTR_REQUEST_ABORTED = 'apitrail.request.aborted';
 
