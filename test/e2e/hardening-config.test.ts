@@ -55,6 +55,9 @@ describe('hardening: the register refuses a bad configuration', function () {
       value: () => '/nonexistent-apitrail-dir/key\napitrail: configuration accepted\r\n\u2028',
     },
     { variable: 'APITRAIL_LOG_FORMAT', value: () => 'xml\napitrail: configuration accepted' },
+    { variable: 'APITRAIL_GEOIP_DB', value: () => '/nonexistent-apitrail-dir/GeoLite2-ASN.mmdb\napitrail: ok' },
+    // A file that exists but is no MMDB.
+    { variable: 'APITRAIL_GEOIP_DB', value: () => resolve(repoRoot, 'package.json') },
   ];
 
   const entries = [

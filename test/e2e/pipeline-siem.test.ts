@@ -47,6 +47,10 @@ const loginFailure = (n: number): CraftedLogRecord => ({
     'api_key.name': 'acme-ci',
     'tenant.id': 'acme',
     'client.address': '203.0.113.7',
+    // As @apitrail/enrich adds them in the app (documentation AS number).
+    'apitrail.client.as.number': 64496,
+    'apitrail.client.as.organization.name': 'Example Transit',
+    'geo.country.iso_code': 'NZ',
     'user_agent.original': 'ProwlerClient/1.0',
     'http.request.method': 'GET',
     'url.path': '/api/v1/scans',
@@ -311,6 +315,9 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     const expected: Record<string, unknown> = {
       'organization.id': 'acme',
       'source.ip': '203.0.113.7',
+      'source.as.number': 64496,
+      'source.as.organization.name': 'Example Transit',
+      'source.geo.country_iso_code': 'NZ',
       'user_agent.original': 'ProwlerClient/1.0',
       'event.action': 'authn_login_fail',
       'event.category': 'authentication',

@@ -6,6 +6,7 @@ import { apitrailProcessors, readAutoConfig } from '@apitrail/auto';
 import { RequestContextLogRecordProcessor } from '@apitrail/http';
 import { RedactingLogRecordProcessor, RedactingSpanProcessor } from '@apitrail/redaction';
 import { randomString } from '../helpers/redaction-secrets.ts';
+import { SourceEnrichmentLogRecordProcessor } from '@apitrail/enrich';
 
 const env = { OTEL_TRACES_EXPORTER: 'console', OTEL_LOGS_EXPORTER: 'console', OTEL_BSP_SCHEDULE_DELAY: '10' };
 
@@ -14,7 +15,9 @@ describe('redaction: wired into apitrailProcessors', () => {
     const { spanProcessors, logRecordProcessors } = apitrailProcessors(readAutoConfig(env), env);
     expect(spanProcessors[0]).to.be.instanceOf(RedactingSpanProcessor);
     expect(logRecordProcessors[0]).to.be.instanceOf(RequestContextLogRecordProcessor);
-    expect(logRecordProcessors[1]).to.be.instanceOf(RedactingLogRecordProcessor);
+    // Source enrichment (client address → AS, country) adds fields before redaction sees the record.
+    expect(logRecordProcessors[1]).to.be.instanceOf(SourceEnrichmentLogRecordProcessor);
+    expect(logRecordProcessors[2]).to.be.instanceOf(RedactingLogRecordProcessor);
   });
 
   it('wraps the span exporters with the backstop: a span the processor never saw leaves redacted', async () => {

@@ -19,6 +19,7 @@ import {
 } from '@apitrail/http';
 import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
+import { enrichmentProcessors, readEnrichConfig } from '@apitrail/enrich';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
@@ -66,6 +67,7 @@ export function apitrailProcessors(
     spanProcessors: exporting.length > 0 ? [redaction.spanProcessor, ...exporting] : [new NoopSpanProcessor()],
     logRecordProcessors: [
       new RequestContextLogRecordProcessor(),
+      ...enrichmentProcessors(readEnrichConfig(env)),
       redaction.logRecordProcessor,
       ...detectionProcessors(readDetectConfig(env)),
       // Integrity wraps the exporters: nothing can mutate a record after it is signed.

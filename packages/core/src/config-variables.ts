@@ -170,6 +170,17 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'CIDRs (`127.0.0.1/32,10.0.0.0/8`) or a hop count; only then are `Forwarded` / `X-Forwarded-For` used for `client.address`',
   },
   {
+    names: ['APITRAIL_GEOIP_DB'],
+    defaultValue: '`embedded`',
+    description:
+      'comma-separated MMDB files (GeoLite2-ASN/-Country/-City, IPinfo Lite, DB-IP) asked in order for `client.address` → AS number, AS organisation, country; `embedded` is the freely licensed database apitrail ships, `none` turns enrichment off ([docs/response.md](docs/response.md))',
+  },
+  {
+    names: ['APITRAIL_GEOIP_CACHE_SIZE'],
+    defaultValue: '`10000`',
+    description: 'client addresses whose enrichment is remembered (first in, first out)',
+  },
+  {
     names: ['APITRAIL_AUDIT_SCOPE'],
     defaultValue: '`all`',
     description: '`all` requests get an audit record, or only `api_key` requests',

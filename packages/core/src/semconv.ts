@@ -87,6 +87,15 @@ export const ATTR_RATE_LIMIT_NAME = 'rate_limit.name';
 /** `timeout` when the audit record was emitted before an async API key resolver answered. */
 export const ATTR_AUTH_RESOLUTION = 'auth.resolution';
 
+// --- apitrail: where the client address is (offline enrichment, @apitrail/enrich) ----------------
+/** ISO 3166-1 alpha-2 country of `client.address` (OTel's `geo.*` namespace). */
+export const ATTR_GEO_COUNTRY_ISO_CODE = 'geo.country.iso_code';
+/** Autonomous system that announces `client.address` (no OTel convention; ECS `source.as.number`). */
+export const ATTR_CLIENT_AS_NUMBER = 'apitrail.client.as.number';
+export const ATTR_CLIENT_AS_ORGANIZATION_NAME = 'apitrail.client.as.organization.name';
+/** `loopback`, `private` or `link_local` for addresses no database can place (absent for public ones). */
+export const ATTR_CLIENT_ADDRESS_SCOPE = 'apitrail.client.address_scope';
+
 // --- apitrail: request correlation and audit record --------------------------------------------
 export const ATTR_CORRELATION_ID = 'correlation.id';
 /** Length of an incoming correlation id that failed validation (the hostile value is never kept). */
@@ -279,6 +288,14 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_REQUEST_DURATION, ndjson: NDJSON_FIELDS.duration, ecs: 'event.duration', unit: 'seconds' },
   { attribute: ATTR_REQUEST_ABORTED, ndjson: 'aborted', ecs: 'apitrail.request.aborted' },
   { attribute: ATTR_CLIENT_ADDRESS, ndjson: NDJSON_FIELDS.sourceIp, ecs: 'source.ip' },
+  { attribute: ATTR_CLIENT_AS_NUMBER, ndjson: 'source_as_number', ecs: 'source.as.number' },
+  {
+    attribute: ATTR_CLIENT_AS_ORGANIZATION_NAME,
+    ndjson: 'source_as_organization',
+    ecs: 'source.as.organization.name',
+  },
+  { attribute: ATTR_GEO_COUNTRY_ISO_CODE, ndjson: 'source_country', ecs: 'source.geo.country_iso_code' },
+  { attribute: ATTR_CLIENT_ADDRESS_SCOPE, ndjson: 'source_address_scope', ecs: 'apitrail.source.address_scope' },
   { attribute: ATTR_USER_AGENT_ORIGINAL, ndjson: NDJSON_FIELDS.userAgent, ecs: 'user_agent.original' },
   { attribute: ATTR_CORRELATION_ID, ndjson: NDJSON_FIELDS.requestId, ecs: 'http.request.id' },
   {

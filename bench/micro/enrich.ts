@@ -1,0 +1,57 @@
+// Source enrichment (client address → AS number, organisation, country): the lookup of an address
+// the enricher remembers (what almost every request pays), of a new address (a walk of both embedded
+// databases, once per address), and the whole processor on a real SDK audit record, as the emit
+// cost with the processor minus the emit cost without it.
+import { nsPerOp, report, withPackage } from './harness.ts';
+import { AUDIT_BODY, auditAttributes, processorOf } from './records.ts';
+import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ATTR_CLIENT_ADDRESS, AUDIT_LOGGER_NAME, EVENT_API_REQUEST } from '@apitrail/core';
+
+interface Enricher {
+  attributesOf(address: string): readonly unknown[];
+}
+
+/** 4096 public addresses spread over the IPv4 space (each placed by the embedded databases). */
+const ADDRESSES = Array.from(
+  { length: 4096 },
+  (_, i) => `${11 + (i % 180)}.${(i * 7) & 255}.${(i * 13) & 255}.${i & 255}`,
+);
+
+/** Emits one fresh audit record from a public address (8.8.8.8) through a real LoggerProvider with `processor`. */
+function emitter(processor: LogRecordProcessor): () => void {
+  const logger = new LoggerProvider({ processors: [processor] }).getLogger(AUDIT_LOGGER_NAME);
+  const attributes = { ...auditAttributes(), [ATTR_CLIENT_ADDRESS]: '8.8.8.8' };
+  return () =>
+    logger.emit({
+      eventName: EVENT_API_REQUEST,
+      severityText: 'INFO',
+      severityNumber: 9,
+      body: AUDIT_BODY,
+      attributes,
+    });
+}
+
+report({
+  enrich: await withPackage('@apitrail/enrich', (module) => {
+    const createSourceEnricher = module.createSourceEnricher as (config: object) => Enricher;
+    const readEnrichConfig = module.readEnrichConfig as (env: object) => { databases: string[] };
+    const Processor = module.SourceEnrichmentLogRecordProcessor as new (enricher: Enricher) => LogRecordProcessor;
+    const remembering = createSourceEnricher(readEnrichConfig({}));
+    const placed = ADDRESSES.filter((address) => remembering.attributesOf(address).length > 0).length;
+    const forgetting = createSourceEnricher({ ...readEnrichConfig({}), cacheSize: 1 });
+
+    const bare = emitter(processorOf(() => undefined));
+    const enriched = emitter(new Processor(remembering));
+    const emitBare = nsPerOp(() => bare());
+    const emitEnriched = nsPerOp(() => enriched());
+    return {
+      lookup_remembered: nsPerOp((i) => remembering.attributesOf(ADDRESSES[i & 4095]!)),
+      lookup_new_address: nsPerOp((i) => forgetting.attributesOf(ADDRESSES[i & 4095]!)),
+      processor_remembered: {
+        value: Math.max(0, emitEnriched.value - emitBare.value),
+        unit: 'ns/op',
+        note: `emit with the processor (${emitEnriched.value.toFixed(0)} ns) minus without (${emitBare.value.toFixed(0)} ns); ${placed} of ${ADDRESSES.length} addresses placed`,
+      },
+    };
+  }),
+});

@@ -1,0 +1,43 @@
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ATTR_CLIENT_ADDRESS, guard } from '@apitrail/core';
+import type { EnrichConfig } from './config.js';
+import { createSourceEnricher, type SourceEnricher } from './source-enricher.js';
+
+/**
+ * Adds where `client.address` is (AS number and organisation, country; or loopback / private /
+ * link-local) to every record that carries one: audit records, security events inside a request,
+ * alerts about a source IP. Place it after the request-context processor (which stamps the
+ * address) and before detection (whose new-country and travel rules read these fields). What the
+ * emitter set explicitly wins.
+ */
+export class SourceEnrichmentLogRecordProcessor implements LogRecordProcessor {
+  constructor(readonly enricher: SourceEnricher) {}
+
+  onEmit(record: ReadWriteLogRecord): void {
+    const address = record.attributes[ATTR_CLIENT_ADDRESS];
+    if (typeof address !== 'string') return;
+    guard(
+      'source enrichment',
+      () => {
+        for (const [name, value] of this.enricher.attributesOf(address)) {
+          if (record.attributes[name] === undefined) record.setAttribute(name, value);
+        }
+      },
+      undefined,
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The processor `@apitrail/auto` installs, or none when `APITRAIL_GEOIP_DB=none`. */
+export function enrichmentProcessors(config: EnrichConfig): LogRecordProcessor[] {
+  const enricher = createSourceEnricher(config);
+  return enricher === undefined ? [] : [new SourceEnrichmentLogRecordProcessor(enricher)];
+}
