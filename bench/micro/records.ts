@@ -92,10 +92,9 @@ export function logBody(bytes: number, withSecrets: boolean): string {
 
 export const AUDIT_BODY = 'API Request: GET /api/v1/tenants/acme/scans/42 [API Key: ci-scanner]';
 
-/** A function that emits one fresh audit record through a real SDK LoggerProvider with `processor`. */
-export function auditEmitter(processor: LogRecordProcessor): () => void {
+/** A function that emits one fresh audit record (`attributes`) through a real SDK LoggerProvider with `processor`. */
+export function auditEmitter(processor: LogRecordProcessor, attributes: Attributes = auditAttributes()): () => void {
   const logger = new LoggerProvider({ processors: [processor] }).getLogger(AUDIT_LOGGER_NAME);
-  const attributes = auditAttributes();
   return () =>
     logger.emit({
       eventName: EVENT_API_REQUEST,

@@ -113,49 +113,57 @@ describe('source enrichment end to end: register → real collector', function (
     }
   });
 
-  it("reads a user's own MMDB files (APITRAIL_GEOIP_DB) instead of the default, each field from the first that has it", async () => {
+  /** An NDJSON-only app with `env`, asked for 8.8.8.8 and for `others`; returns the audit records by request id. */
+  async function auditsUnder(
+    env: Record<string, string>,
+    others: Record<string, string> = {},
+  ): Promise<Record<string, Record<string, unknown>>> {
     const own = await startApp({
       script: 'examples/node-http/server.js',
       env: {
         OTEL_TRACES_EXPORTER: 'none',
         OTEL_LOGS_EXPORTER: 'ndjson',
         APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32',
-        APITRAIL_GEOIP_DB: userDatabases(),
+        ...env,
       },
     });
     try {
-      await get(own, 'test-net', '203.0.113.9');
-      await get(own, 'google', '8.8.8.8');
-      await waitFor('both audit records', () => auditOf(own, 'test-net') && auditOf(own, 'google'));
-      expect(auditOf(own, 'test-net')).to.include({
-        source_as_number: 64500,
-        source_as_organization: 'Example Transit',
-        source_country: 'NZ',
+      const addresses: Record<string, string> = { google: '8.8.8.8', ...others };
+      for (const [requestId, address] of Object.entries(addresses)) await get(own, requestId, address);
+      return await waitFor('the audit records', () => {
+        const found = Object.keys(addresses).map((requestId) => [requestId, auditOf(own, requestId)] as const);
+        return found.every(([, audit]) => audit !== undefined)
+          ? (Object.fromEntries(found) as Record<string, Record<string, unknown>>)
+          : undefined;
       });
-      // Not in the user's files, and the embedded default is not consulted unless listed.
-      expect(auditOf(own, 'google')).to.not.have.property('source_as_number');
     } finally {
       await own.stop();
     }
+  }
+
+  it("reads a user's own MMDB files (APITRAIL_GEOIP_DB) instead of the default, each field from the first that has it", async () => {
+    const audits = await auditsUnder({ APITRAIL_GEOIP_DB: userDatabases() }, { 'test-net': '203.0.113.9' });
+    expect(audits['test-net']).to.include({
+      source_as_number: 64500,
+      source_as_organization: 'Example Transit',
+      source_country: 'NZ',
+    });
+    // Not in the user's files, and the embedded default is not consulted unless listed.
+    expect(audits.google).to.not.have.property('source_as_number');
+  });
+
+  it('falls back on the embedded default when the list names it', async () => {
+    const audits = await auditsUnder(
+      { APITRAIL_GEOIP_DB: `${userDatabases()},embedded` },
+      { 'test-net': '203.0.113.9' },
+    );
+    expect(audits['test-net']).to.include({ source_as_number: 64500, source_country: 'NZ' });
+    expect(audits.google).to.include({ source_as_number: 15169, source_country: 'US' });
   });
 
   it('turns off with APITRAIL_GEOIP_DB=none', async () => {
-    const off = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32',
-        APITRAIL_GEOIP_DB: 'none',
-      },
-    });
-    try {
-      await get(off, 'google', '8.8.8.8');
-      await waitFor('the audit record', () => auditOf(off, 'google'));
-      expect(auditOf(off, 'google')).to.include({ source_ip: '8.8.8.8' });
-      expect(auditOf(off, 'google')).to.not.have.property('source_as_number');
-    } finally {
-      await off.stop();
-    }
+    const audits = await auditsUnder({ APITRAIL_GEOIP_DB: 'none' });
+    expect(audits.google).to.include({ source_ip: '8.8.8.8' });
+    expect(audits.google).to.not.have.property('source_as_number');
   });
 });
