@@ -8,7 +8,7 @@ import { context, logs, ROOT_CONTEXT, type Attributes, type Span } from '@opente
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { setRequestContext } from '@apitrail/core';
-import { RequestTracker, apitrailHttpInstrumentationConfig, installRequestScope } from '@apitrail/http';
+import { RequestTracker, apitrailHttpInstrumentationConfig, RequestScopeInstrumentation } from '@apitrail/http';
 import { createRequestContextFactory, setIdentity } from '@apitrail/identity';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -16,13 +16,15 @@ const exporter = new InMemoryLogRecordExporter();
 const audits = () => exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.api_request');
 
 async function serve(listener: http.RequestListener, work: (port: number) => Promise<void>): Promise<void> {
-  const detach = installRequestScope(new RequestTracker({ createRequestContext: createRequestContextFactory() }));
+  const scope = new RequestScopeInstrumentation({
+    tracker: new RequestTracker({ createRequestContext: createRequestContextFactory() }),
+  });
   const server = http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     await work((server.address() as AddressInfo).port);
   } finally {
-    detach();
+    scope.disable();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }

@@ -7,7 +7,7 @@ import { context, logs, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { setRequestContext, type RequestContext } from '@apitrail/core';
-import { RequestContextLogRecordProcessor, RequestTracker, installRequestScope } from '@apitrail/http';
+import { RequestContextLogRecordProcessor, RequestTracker, RequestScopeInstrumentation } from '@apitrail/http';
 import { waitFor } from '../helpers/wait.ts';
 import {
   createRequestContextFactory,
@@ -171,7 +171,7 @@ describe('identity: events through a real LoggerProvider', () => {
 
     it('is reported at once as apitrail.server_error with a neutralised stack, then rethrown', () => {
       const tracker = new RequestTracker({ createRequestContext: createRequestContextFactory() });
-      const detach = installRequestScope(tracker);
+      const scope = new RequestScopeInstrumentation({ tracker });
       try {
         const server = new http.Server();
         const failure = new Error('backend down\r\nforged: line');
@@ -184,7 +184,7 @@ describe('identity: events through a real LoggerProvider', () => {
         const response = new http.ServerResponse(request);
         expect(() => server.emit('request', request, response)).to.throw(failure);
       } finally {
-        detach();
+        scope.disable();
       }
       const [record] = exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.server_error');
       expect(record!.severityText).to.equal('ERROR');
@@ -208,13 +208,13 @@ describe('identity: events through a real LoggerProvider', () => {
       listener: http.RequestListener,
       work: (url: string) => Promise<void>,
     ): Promise<void> {
-      const detach = installRequestScope(new RequestTracker(options));
+      const scope = new RequestScopeInstrumentation({ tracker: new RequestTracker(options) });
       const server = http.createServer(listener);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         await work(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       } finally {
-        detach();
+        scope.disable();
         await new Promise((resolve) => server.close(resolve));
       }
     }

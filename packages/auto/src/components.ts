@@ -13,9 +13,9 @@ import {
 } from '@apitrail/identity';
 import {
   RequestContextLogRecordProcessor,
+  RequestScopeInstrumentation,
   RequestTracker,
   apitrailHttpInstrumentationConfig,
-  installRequestScope,
 } from '@apitrail/http';
 import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
@@ -37,14 +37,18 @@ export interface ComponentOptions {
 /**
  * Everything the register starts, as parts for apps that bootstrap the OpenTelemetry SDK
  * themselves: pass `instrumentations`, `spanProcessors` and `logRecordProcessors` to their
- * NodeSDK, then call `installRequestScope()` once.
+ * NodeSDK (starting it enables the request scope instrumentation), then call
+ * `installRequestScope()` once.
  */
 export interface ApitrailComponents {
   readonly config: AutoConfig;
   readonly instrumentations: Instrumentation[];
   readonly spanProcessors: SpanProcessor[];
   readonly logRecordProcessors: LogRecordProcessor[];
-  /** Starts tracking requests; returns a function that stops it. */
+  /**
+   * Enables the request scope instrumentation (if the SDK has not already) and watches the API key
+   * registry file; returns a function that stops both.
+   */
   installRequestScope(): () => void;
 }
 
@@ -76,7 +80,10 @@ export function apitrailProcessors(
   };
 }
 
-/** Instrumentations apitrail needs, configured with its hooks. */
+/**
+ * Instrumentations apitrail needs, configured with its hooks, disabled until the SDK registers them
+ * (NodeSDK's start enables them): building the parts patches nothing.
+ */
 export function apitrailInstrumentations(
   tracker: RequestTracker,
   options: ComponentOptions,
@@ -84,6 +91,7 @@ export function apitrailInstrumentations(
 ): Instrumentation[] {
   return [
     new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation, apiKeyQueryParam)),
+    new RequestScopeInstrumentation({ tracker, enabled: false }),
     // From the components' environment, which need not be process.env (apitrailComponents({ env })).
     new ApitrailWinstonInstrumentation({
       localRedaction: localRedactor(undefined, options.env ?? process.env) ?? false,
@@ -120,16 +128,20 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     auditScope: identity.auditScope,
     ...(identity.apiKeyQueryParam === undefined ? {} : { apiKeyQueryParam: identity.apiKeyQueryParam }),
   });
+  const instrumentations = apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam);
+  const requestScope = instrumentations.find(
+    (instrumentation) => instrumentation instanceof RequestScopeInstrumentation,
+  );
   return {
     config,
-    instrumentations: apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam),
+    instrumentations,
     ...apitrailProcessors(config, env),
     installRequestScope: () => {
-      const stopScope = installRequestScope(tracker);
+      requestScope?.enable();
       // The registry file is read again when it changes: revoking a key takes effect without a restart.
       const stopWatching = identity.keyRegistry instanceof KeyRegistryFile ? identity.keyRegistry.watch() : () => {};
       return () => {
-        stopScope();
+        requestScope?.disable();
         stopWatching();
       };
     },

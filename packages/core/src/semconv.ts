@@ -13,6 +13,7 @@
 // semver), so apitrail's modules take every name from this one module. Constants, not re-exports:
 // a re-export compiles to a getter, and these are read on every request.
 import * as stable from '@opentelemetry/semantic-conventions';
+import { PACKAGE_VERSION } from './version.js';
 
 export const ATTR_CLIENT_ADDRESS = stable.ATTR_CLIENT_ADDRESS;
 export const ATTR_ERROR_TYPE = stable.ATTR_ERROR_TYPE;
@@ -155,7 +156,8 @@ export const ATTR_INTEGRITY_FINAL = 'apitrail.integrity.final';
 /** Scope of the per-request audit record; `api` is the logger name Prowler's records carry. */
 export const AUDIT_LOGGER_NAME = 'api';
 export const SECURITY_LOGGER_NAME = 'apitrail.security';
-export const INSTRUMENTATION_VERSION = '0.1.0';
+/** The instrumentation scope version of apitrail's loggers: the package version. */
+export const INSTRUMENTATION_VERSION = PACKAGE_VERSION;
 
 // --- winston integration (@apitrail/winston) ---------------------------------------------------
 /** Instrumentation scope (NDJSON `logger`) of app log lines that do not name their own logger. */

@@ -1,5 +1,5 @@
 export { RequestTracker, type RequestTrackerOptions } from './request-tracker.js';
-export { installRequestScope } from './request-scope.js';
+export { RequestScopeInstrumentation, type RequestScopeInstrumentationConfig } from './request-scope.js';
 export { apitrailHttpInstrumentationConfig } from './instrumentation-config.js';
 export { RequestContextLogRecordProcessor } from './request-context-log-processor.js';
 export { identityAttributes } from './identity-attributes.js';

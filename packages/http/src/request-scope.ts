@@ -2,24 +2,54 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context } from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  type InstrumentationConfig,
+} from '@opentelemetry/instrumentation';
 import { guard, setRequestContext } from '@apitrail/core';
 import type { RequestTracker } from './request-tracker.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-const PATCHED = Symbol.for('apitrail.request_scope');
-
-interface Patchable {
-  emit: Emit & { [PATCHED]?: true };
+interface ServerModule {
+  Server: { prototype: { emit: Emit } };
 }
 
-let activeTracker: RequestTracker | undefined;
+type ServerPrototype = ServerModule['Server']['prototype'];
 
-function patch(prototype: Patchable): void {
-  if (prototype.emit[PATCHED]) return;
-  const original = prototype.emit;
-  const emit: Emit & { [PATCHED]?: true } = function (this: unknown, event, ...args) {
-    const tracker = activeTracker;
+export interface RequestScopeInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Builds each request's context and records the request. Read when the instrumentation is
+   * enabled; without one, the patched `emit` passes every event straight through.
+   */
+  tracker?: RequestTracker;
+}
+
+/**
+ * One patched prototype: the `emit` it had (its own property, or none: `Server.prototype.emit` is
+ * usually EventEmitter's, inherited) and the wrapper put in its place.
+ */
+interface Patch {
+  readonly ownEmit: PropertyDescriptor | undefined;
+  readonly scoped: Emit;
+}
+
+/** An instance's state: the tracker its patches use while enabled, and what it patched. */
+interface Scope {
+  tracker: RequestTracker | undefined;
+  readonly patches: Map<ServerPrototype, Patch>;
+}
+
+// Outside the class: InstrumentationBase's constructor calls enable() before a subclass's own
+// fields are initialised.
+const scopes = new WeakMap<RequestScopeInstrumentation, Scope>();
+
+/** `original`, with each `request` event dispatched inside a Context carrying its RequestContext. */
+function scopedEmit(original: Emit, scope: Scope): Emit {
+  return function (this: unknown, event, ...args) {
+    const tracker = scope.tracker;
     if (event !== 'request' || tracker === undefined) return original.call(this, event, ...args);
     const [request, response] = args as [IncomingMessage, ServerResponse];
     const requestContext = guard('request scope', () => tracker.begin(request, response), undefined);
@@ -33,25 +63,83 @@ function patch(prototype: Patchable): void {
       }
     });
   };
-  emit[PATCHED] = true;
-  prototype.emit = emit;
 }
 
 /**
  * Runs every HTTP(S) server `request` listener inside an OTel Context that carries the request's
  * RequestContext, so `getCorrelationId()`, `setIdentity()` and log processors find it in any async
- * continuation of the request. It patches `Server.prototype.emit`, as instrumentation-http does,
- * and composes with it in either order: whichever wraps the other, the listener sees both the
- * server span and the request context.
+ * continuation of the request. It wraps `http.Server.prototype.emit` and
+ * `https.Server.prototype.emit`, as instrumentation-http does, and composes with it in either
+ * order: whichever wraps the other, the listener sees both the server span and the request context.
  *
- * The patch is applied once per process; the returned function detaches `tracker` (the patch then
- * passes every event straight through).
+ * `enable()` patches both prototypes at once (the core modules are loaded before any app code, so
+ * no require hook is needed; the module definitions re-apply the patch if one fires). `disable()`
+ * restores each prototype as it was (an inherited `emit` becomes inherited again). When another instrumentation wrapped `emit` after this one, taking
+ * this wrapper out would drop theirs too, so it stays in the chain and passes every event straight
+ * through until enabled again. One instance per process: two enabled instances would each track
+ * every request.
  */
-export function installRequestScope(tracker: RequestTracker): () => void {
-  patch(http.Server.prototype as unknown as Patchable);
-  patch(https.Server.prototype as unknown as Patchable);
-  activeTracker = tracker;
-  return () => {
-    if (activeTracker === tracker) activeTracker = undefined;
-  };
+export class RequestScopeInstrumentation extends InstrumentationBase<RequestScopeInstrumentationConfig> {
+  constructor(config: RequestScopeInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  /** The core `http` and `https` modules, any version (they ship with Node, `engines` >= 22.15). */
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    const definition = (name: string): InstrumentationNodeModuleDefinition =>
+      new InstrumentationNodeModuleDefinition(
+        name,
+        ['*'],
+        (moduleExports: ServerModule) => {
+          this.patchServer(moduleExports.Server.prototype);
+          return moduleExports;
+        },
+        (moduleExports?: ServerModule) => {
+          if (moduleExports !== undefined) this.unpatchServer(moduleExports.Server.prototype);
+        },
+      );
+    return [definition('http'), definition('https')];
+  }
+
+  override enable(): void {
+    super.enable();
+    this.scope().tracker = this.getConfig().tracker;
+    this.patchServer(http.Server.prototype as unknown as ServerPrototype);
+    this.patchServer(https.Server.prototype as unknown as ServerPrototype);
+  }
+
+  override disable(): void {
+    super.disable();
+    this.scope().tracker = undefined;
+    this.unpatchServer(http.Server.prototype as unknown as ServerPrototype);
+    this.unpatchServer(https.Server.prototype as unknown as ServerPrototype);
+  }
+
+  private scope(): Scope {
+    let scope = scopes.get(this);
+    if (scope === undefined) {
+      scope = { tracker: undefined, patches: new Map() };
+      scopes.set(this, scope);
+    }
+    return scope;
+  }
+
+  private patchServer(prototype: ServerPrototype): void {
+    const scope = this.scope();
+    // Still in the chain (left there by a disable() under another wrapper): it acts again as is.
+    if (scope.patches.has(prototype)) return;
+    const ownEmit = Object.getOwnPropertyDescriptor(prototype, 'emit');
+    const scoped = scopedEmit(prototype.emit, scope);
+    prototype.emit = scoped;
+    scope.patches.set(prototype, { ownEmit, scoped });
+  }
+
+  private unpatchServer(prototype: ServerPrototype): void {
+    const scope = this.scope();
+    const patch = scope.patches.get(prototype);
+    if (patch === undefined || prototype.emit !== patch.scoped) return;
+    if (patch.ownEmit === undefined) delete (prototype as Partial<ServerPrototype>).emit;
+    else Object.defineProperty(prototype, 'emit', patch.ownEmit);
+    scope.patches.delete(prototype);
+  }
 }
