@@ -67,7 +67,7 @@ export function pipeline(core, target) {
     {
       id: 'apitrail_unknown_field',
       type: 'detection_item_failure',
-      message: `The rule uses a field that ${target.file} does not map: write rules with the NDJSON field names of the README's mapping table.`,
+      message: `The rule uses a field that ${target.file} does not map: write rules with the NDJSON field names of the mapping table in docs/attributes.md.`,
       field_name_conditions: [{ type: 'include_fields', fields: Object.keys(mapping) }],
       field_name_cond_not: true,
       rule_conditions: APITRAIL_RULES,

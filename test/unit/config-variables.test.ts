@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLLECTOR_VARIABLES, CONFIG_VARIABLES, unknownApitrailVariables } from '@apitrail/core';
-import { configurationTable } from '../../scripts/lib/readme-tables.mjs';
+import { configurationTable } from '../../scripts/lib/generated-docs.mjs';
 import { repoRoot, startApp } from '../helpers/app.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -59,7 +59,7 @@ describe('configuration variables (packages/core/src/config-variables.ts)', () =
     for (const row of CONFIG_VARIABLES) expect(`${row.defaultValue}${row.description}`).not.to.match(/[\n|]/);
   });
 
-  it('renders one README row per entry', () => {
+  it('renders one docs/configuration.md row per entry', () => {
     const table = configurationTable();
     for (const name of listed) expect(table).to.include(`\`${name}\``);
   });

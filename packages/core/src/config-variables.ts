@@ -1,6 +1,6 @@
 /**
- * Every environment variable apitrail reads, the one source of truth: README.md's configuration
- * table is generated from it (`node scripts/generate-readme-tables.mjs`), the register warns about an
+ * Every environment variable apitrail reads, the one source of truth: docs/configuration.md's
+ * table is generated from it (`npm run generate:docs`), the register warns about an
  * unknown `APITRAIL_*` variable by it, and a unit test fails when a package reads a variable missing
  * here. A row may name several variables that share a meaning (a signal's own variant, a bound pair).
  */

@@ -1,6 +1,6 @@
 /**
  * Every attribute, event and field name apitrail emits. No other module spells one of these
- * strings: they import them from here, so a rename is one edit and the README's mapping table
+ * strings: they import them from here, so a rename is one edit and the mapping table in docs/attributes.md
  * (OTel attribute ↔ NDJSON field ↔ ECS field) is generated from {@link FIELD_MAPPINGS}.
  *
  * OpenTelemetry has no semantic convention for API keys or tenants (semantic-conventions #162),

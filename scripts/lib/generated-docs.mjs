@@ -1,11 +1,11 @@
-// The README's generated tables: the attribute mapping table from @apitrail/core's FIELD_MAPPINGS,
-// so the documentation cannot drift from what the exporters and the collector's ECS transform do,
-// and the configuration table from its CONFIG_VARIABLES.
+// The generated tables of docs/: the attribute mapping (docs/attributes.md) from @apitrail/core's
+// FIELD_MAPPINGS, so the documentation cannot drift from what the exporters and the collector's ECS
+// transform do, and the configuration reference (docs/configuration.md) from its CONFIG_VARIABLES.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const readmePath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'README.md');
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Fields that come from the log record itself rather than from an attribute. */
 const RECORD_FIELDS = [
@@ -30,25 +30,32 @@ export function mappingTable() {
 
 export function configurationTable() {
   const { CONFIG_VARIABLES } = createRequire(import.meta.url)('@apitrail/core');
+  // Descriptions link to documents by their path from the repository root; the table lives in docs/.
   const rows = CONFIG_VARIABLES.map(
-    (row) => `| ${row.names.map((name) => `\`${name}\``).join(', ')} | ${row.defaultValue} | ${row.description} |`,
+    (row) =>
+      `| ${row.names.map((name) => `\`${name}\``).join(', ')} | ${row.defaultValue} | ${row.description.replaceAll('](docs/', '](')} |`,
   );
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-const TABLES = { 'mapping-table': mappingTable, 'configuration-table': configurationTable };
+/** Each generated document (relative to the repository root) and the tables it holds. */
+export const GENERATED_DOCS = {
+  'docs/attributes.md': { 'mapping-table': mappingTable },
+  'docs/configuration.md': { 'configuration-table': configurationTable },
+};
 
 function block(name) {
   return new RegExp(`(<!-- BEGIN GENERATED ${name}[^>]*-->\\n)[\\s\\S]*?(\\n<!-- END GENERATED ${name} -->)`);
 }
 
-/** `readme` with every generated block re-rendered, formatted as Prettier formats the file. */
-export async function renderReadme(readme) {
-  let replaced = readme;
-  for (const [name, render] of Object.entries(TABLES)) {
-    if (!block(name).test(replaced)) throw new Error(`README.md has no ${name} block`);
+/** `text` of the document `path` with every generated block re-rendered, formatted as Prettier formats it. */
+export async function renderDoc(path, text) {
+  let replaced = text;
+  for (const [name, render] of Object.entries(GENERATED_DOCS[path])) {
+    if (!block(name).test(replaced)) throw new Error(`${path} has no ${name} block`);
     replaced = replaced.replace(block(name), (_, begin, end) => `${begin}${render()}${end}`);
   }
   const prettier = await import('prettier');
-  return prettier.format(replaced, { ...(await prettier.resolveConfig(readmePath)), filepath: readmePath });
+  const filepath = join(repoRoot, path);
+  return prettier.format(replaced, { ...(await prettier.resolveConfig(filepath)), filepath });
 }
