@@ -20,6 +20,7 @@ import {
 import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { enrichmentProcessors, readEnrichConfig } from '@apitrail/enrich';
+import { alertWebhookProcessors, readWebhookConfig } from '@apitrail/respond';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
@@ -74,6 +75,8 @@ export function apitrailProcessors(
       ...enrichmentProcessors(readEnrichConfig(env)),
       redaction.logRecordProcessor,
       ...detectionProcessors(readDetectConfig(env)),
+      // Sees the detector's alerts as they re-enter the chain, redacted.
+      ...alertWebhookProcessors(readWebhookConfig(env)),
       // Integrity wraps the exporters: nothing can mutate a record after it is signed.
       ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config)),
     ],

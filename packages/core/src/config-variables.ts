@@ -294,6 +294,39 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'LRU caps on tracked keys and IPs (bounded memory)',
   },
   {
+    names: ['APITRAIL_ALERT_WEBHOOK_URL'],
+    defaultValue: '(unset: no delivery)',
+    description:
+      'http(s) URL that receives every detector alert as a JSON POST, in the background (never echoed in errors: Slack URLs hold a token) ([docs/response.md](docs/response.md))',
+  },
+  {
+    names: ['APITRAIL_ALERT_WEBHOOK_SECRET'],
+    defaultValue: '(unset: unsigned, warned)',
+    description: 'HMAC-SHA256 key (≥ 16 bytes) of `X-Apitrail-Signature: sha256=<hex HMAC of the raw body>`',
+  },
+  {
+    names: ['APITRAIL_ALERT_WEBHOOK_FORMAT'],
+    defaultValue: '`generic`',
+    description:
+      '`generic` (`{ version, id, source, service, alert }`, the alert with NDJSON field names) or `slack` (incoming-webhook message)',
+  },
+  {
+    names: ['APITRAIL_ALERT_WEBHOOK_RETRIES', 'APITRAIL_ALERT_WEBHOOK_BACKOFF_MS', 'APITRAIL_ALERT_WEBHOOK_TIMEOUT_MS'],
+    defaultValue: '`5`, `1000`, `5000`',
+    description:
+      'retries of a delivery that failed (network error, timeout, 408, 429, 5xx), the first retry delay (doubled each time, jittered, at most 60 s; `Retry-After` wins), and the timeout of one attempt',
+  },
+  {
+    names: ['APITRAIL_ALERT_WEBHOOK_COOLDOWN_SECONDS'],
+    defaultValue: '`600`',
+    description: 'one delivery per rule and subject within this time; later copies are counted, not sent',
+  },
+  {
+    names: ['APITRAIL_ALERT_WEBHOOK_MAX_QUEUE'],
+    defaultValue: '`1000`',
+    description: 'alerts waiting for delivery; beyond it the newest are dropped and counted',
+  },
+  {
     names: ['APITRAIL_INTEGRITY_KEY', 'APITRAIL_INTEGRITY_KEY_FILE'],
     defaultValue: '(unset: integrity off)',
     description: 'HMAC key (≥ 32 bytes) for tamper-evident chains; integrity is on only when one is set',

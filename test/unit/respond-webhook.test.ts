@@ -1,0 +1,134 @@
+// Webhook delivery logic against a real local HTTP receiver: cooldown deduplication, the bounded
+// queue, giving up on a refusal or after the retries, unsigned deliveries, and the payload shapes
+// built from a real SDK alert record.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ApitrailConfigError } from '@apitrail/core';
+import {
+  WebhookDelivery,
+  genericPayload,
+  readWebhookConfig,
+  signatureOf,
+  slackPayload,
+  type WebhookConfig,
+} from '@apitrail/respond';
+import { freePort } from '../helpers/ports.ts';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+function alertRecord(attributes: Record<string, string | number | string[]>): ReadWriteLogRecord {
+  let captured: ReadWriteLogRecord | undefined;
+  const processor: LogRecordProcessor = {
+    onEmit: (record) => void (captured = record),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  new LoggerProvider({ processors: [processor] }).getLogger('apitrail.security').emit({
+    eventName: 'authn_token_reuse',
+    severityText: 'CRITICAL',
+    body: 'apitrail_revoked_key_reuse (api_key k1): 1 > 0 in 300 s',
+    attributes: { 'event.kind': 'alert', 'security_rule.name': 'apitrail_revoked_key_reuse', ...attributes },
+  });
+  return captured!;
+}
+
+function config(url: string, overrides: Partial<WebhookConfig> = {}): WebhookConfig {
+  return {
+    url,
+    format: 'generic',
+    timeoutMs: 2000,
+    retries: 0,
+    backoffMs: 10,
+    cooldownSeconds: 600,
+    maxQueue: 10,
+    ...overrides,
+  };
+}
+
+describe('respond: alert webhook delivery', () => {
+  it('delivers one alert per rule and subject per cooldown, counting the copies', async () => {
+    const receiver = await startWebhookReceiver();
+    let now = 1_000_000;
+    const delivery = new WebhookDelivery(config(receiver.url, { secret: 's'.repeat(32) }), () => now);
+    try {
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'rule\u0000k1');
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'rule\u0000k1');
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k2' }), 'rule\u0000k2');
+      now += 600_000;
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'rule\u0000k1');
+      await delivery.flush(5000);
+      expect(receiver.posts).to.have.length(3);
+      expect(delivery.stats).to.include({ delivered: 3, deduplicated: 1, failed: 0 });
+      for (const post of receiver.posts) {
+        expect(post.headers['x-apitrail-signature']).to.equal(signatureOf('s'.repeat(32), post.rawBody));
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('gives up on a 4xx refusal at once, and after the retries on an unreachable receiver', async () => {
+    const refusing = await startWebhookReceiver(0, [400]);
+    const refused = new WebhookDelivery(config(refusing.url, { retries: 5 }));
+    refused.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'a');
+    await refused.flush(5000);
+    await refusing.close();
+    expect(refusing.posts).to.have.length(1);
+    expect(refused.stats).to.include({ delivered: 0, failed: 1, retried: 0 });
+    expect(refusing.posts[0]!.headers).to.not.have.property('x-apitrail-signature');
+
+    const down = new WebhookDelivery(config(`http://127.0.0.1:${await freePort()}/`, { retries: 2 }));
+    down.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'a');
+    await waitFor('the delivery to give up', () => (down.stats.failed === 1 ? true : undefined));
+    expect(down.stats).to.include({ delivered: 0, failed: 1, retried: 2 });
+  });
+
+  it('drops (and counts) alerts beyond the queue bound while the receiver is slow', async () => {
+    const down = new WebhookDelivery(config(`http://127.0.0.1:${await freePort()}/`, { maxQueue: 2, retries: 0 }));
+    for (let i = 0; i < 10; i++) down.enqueue(alertRecord({ 'api_key.id': `k${i}` }), `k${i}`);
+    expect(down.stats.dropped).to.be.at.least(7);
+    await down.close(5000);
+  });
+
+  it('builds the generic payload from the NDJSON projection and a Slack message with escaped text', () => {
+    const record = alertRecord({
+      'api_key.id': '<!channel> k1',
+      'apitrail.alert.count': 3,
+      'client.address': '8.8.8.8',
+    });
+    const generic = genericPayload(record, 'id-1');
+    expect(generic).to.include({ version: 1, id: 'id-1', source: 'apitrail' });
+    expect(generic.alert).to.include({ api_key_id: '<!channel> k1', source_ip: '8.8.8.8', level: 'CRITICAL' });
+    const slack = JSON.stringify(slackPayload(record));
+    expect(slack).to.include('&lt;!channel&gt; k1');
+    expect(slack, 'no live mention').to.not.include('<!channel>');
+    expect(slackPayload(record).text).to.match(/^:rotating_light: CRITICAL /);
+  });
+
+  it('reads its variables, refusing a short secret, a secret without URL and a non-http URL without echoing it', () => {
+    const secret = randomBytes(24).toString('hex');
+    expect(readWebhookConfig({})).to.equal(undefined);
+    expect(
+      readWebhookConfig({ APITRAIL_ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/h', APITRAIL_ALERT_WEBHOOK_SECRET: secret }),
+    ).to.include({ format: 'generic', retries: 5, cooldownSeconds: 600, secret });
+    const refusals: [Record<string, string>, RegExp][] = [
+      [
+        { APITRAIL_ALERT_WEBHOOK_URL: 'http://x/', APITRAIL_ALERT_WEBHOOK_SECRET: 'short' },
+        /SECRET: must be at least 16 bytes, got 5/,
+      ],
+      [{ APITRAIL_ALERT_WEBHOOK_SECRET: secret }, /SECRET: is set but APITRAIL_ALERT_WEBHOOK_URL is not/],
+      [{ APITRAIL_ALERT_WEBHOOK_URL: 'ftp://hooks.example/T0KEN' }, /URL: expected an http/],
+      [{ APITRAIL_ALERT_WEBHOOK_URL: 'not a url T0KEN' }, /URL: not a URL$/],
+    ];
+    for (const [env, message] of refusals) {
+      expect(() => readWebhookConfig(env)).to.throw(ApitrailConfigError, message);
+      try {
+        readWebhookConfig(env);
+      } catch (error) {
+        expect((error as Error).message).to.not.include('T0KEN');
+        expect((error as Error).message).to.not.include(secret);
+      }
+    }
+  });
+});
