@@ -72,21 +72,22 @@ export interface FinishedRequest {
   readonly context: Context;
 }
 
-export interface AuditOptions {
-  /** Query parameter that carries API keys (its value is replaced by `REDACTED`). */
-  readonly apiKeyQueryParam?: string;
-  /** An async key resolver had not answered when the record had to go out. */
-  readonly resolutionTimedOut: boolean;
-}
-
 /** The context the audit record is emitted in: the server span (for trace/span ids) and the request. */
 export function recordContext(state: RequestState): Context {
   const withSpan = state.spanContext ? trace.setSpanContext(ROOT_CONTEXT, state.spanContext) : ROOT_CONTEXT;
   return setRequestContext(withSpan, state.context);
 }
 
-/** Emits the one audit record of a finished (or aborted) request through the OTel Logs API. */
-export function emitAuditRecord(finished: FinishedRequest, options: AuditOptions): void {
+/**
+ * Emits the one audit record of a finished (or aborted) request through the OTel Logs API.
+ * `apiKeyQueryParam` is the query parameter that carries API keys (its value is replaced by
+ * `REDACTED`); `resolutionTimedOut`: an async key resolver had not answered when the record had to go out.
+ */
+export function emitAuditRecord(
+  finished: FinishedRequest,
+  apiKeyQueryParam: string | undefined,
+  resolutionTimedOut: boolean,
+): void {
   const { state, outcome, target } = finished;
   const durationSeconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
   const severity = severityForStatus(outcome.statusCode);
@@ -94,7 +95,7 @@ export function emitAuditRecord(finished: FinishedRequest, options: AuditOptions
   const attributes: Attributes = identityAttributes(state.context);
   attributes[ATTR_HTTP_REQUEST_METHOD] = state.method;
   attributes[ATTR_URL_PATH] = target.path;
-  attributes[ATTR_URL_QUERY] = withoutKeyParameter(target.query, options.apiKeyQueryParam);
+  attributes[ATTR_URL_QUERY] = withoutKeyParameter(target.query, apiKeyQueryParam);
   attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = outcome.statusCode;
   attributes[ATTR_REQUEST_DURATION] = durationSeconds;
   attributes[ATTR_EVENT_KIND] = 'event';
@@ -105,7 +106,7 @@ export function emitAuditRecord(finished: FinishedRequest, options: AuditOptions
   const userAgent = finished.request.headers['user-agent'];
   if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
   if (outcome.aborted) attributes[ATTR_REQUEST_ABORTED] = true;
-  if (options.resolutionTimedOut) attributes[ATTR_AUTH_RESOLUTION] = 'timeout';
+  if (resolutionTimedOut) attributes[ATTR_AUTH_RESOLUTION] = 'timeout';
   logger().emit({
     eventName: EVENT_API_REQUEST,
     severityNumber: severity.number,

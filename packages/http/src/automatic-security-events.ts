@@ -27,6 +27,28 @@ function tenantMismatch(requestContext: RequestContext): boolean {
   return claimed !== undefined && resolved !== undefined && claimed !== resolved;
 }
 
+/** One security event about a finished response, described by what happened to it. */
+function emitOutcomeEvent(
+  finished: FinishedRequest,
+  name: SecurityEventName,
+  what: string,
+  attributes: Attributes,
+  reason?: string,
+): void {
+  const { statusCode } = finished.outcome;
+  emitSecurityEvent(
+    name,
+    {
+      ...(reason === undefined ? {} : { reason }),
+      description: `${finished.state.method} ${finished.target.path} → ${statusCode}: ${what}`,
+      attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: statusCode, ...attributes },
+    },
+    finished.context,
+  );
+}
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 /**
  * The security events a finished response implies: a claimed tenant that differs from the
  * resolved one → `authz_fail` (`tenant_mismatch`); 401 → `authn_login_fail` (with the identity
@@ -36,47 +58,41 @@ function tenantMismatch(requestContext: RequestContext): boolean {
  * an event is certain.
  */
 export function emitOutcomeEvents(finished: FinishedRequest): void {
-  const { state, context } = finished;
+  const { state } = finished;
   const { statusCode } = finished.outcome;
   const requestContext = state.context;
   const { path } = finished.target;
   const mismatch = tenantMismatch(requestContext);
-  const emit = (name: SecurityEventName, what: string, attributes: Attributes, reason?: string): void =>
-    emitSecurityEvent(
-      name,
-      {
-        ...(reason === undefined ? {} : { reason }),
-        description: `${state.method} ${path} → ${statusCode}: ${what}`,
-        attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: statusCode, ...attributes },
-      },
-      context,
-    );
   if (mismatch) {
-    emit(
+    emitOutcomeEvent(
+      finished,
       OWASP_EVENTS.authzFail,
       "claimed tenant differs from the caller's tenant",
       { [ATTR_AUTHZ_RESOURCE]: path, [ATTR_TENANT_CLAIMED_ID]: requestContext.claimedTenantId! },
       'tenant_mismatch',
     );
   }
+  if (statusCode < 400) return;
   if (statusCode === 401) {
-    emit(
+    emitOutcomeEvent(
+      finished,
       OWASP_EVENTS.authnLoginFail,
       'authentication failed',
       { [ATTR_AUTH_METHOD]: requestContext.identity.authenticationMethod },
       authFailureReason(requestContext),
     );
   } else if (statusCode === 403 && !mismatch) {
-    emit(OWASP_EVENTS.authzFail, 'access denied', { [ATTR_AUTHZ_RESOURCE]: path });
+    emitOutcomeEvent(finished, OWASP_EVENTS.authzFail, 'access denied', { [ATTR_AUTHZ_RESOURCE]: path });
   } else if (statusCode === 429) {
-    emit(OWASP_EVENTS.excessRateLimitExceeded, 'rate limit exceeded', {});
+    emitOutcomeEvent(finished, OWASP_EVENTS.excessRateLimitExceeded, 'rate limit exceeded', NO_ATTRIBUTES);
   } else if (statusCode === 400 || statusCode === 422) {
-    emit(OWASP_EVENTS.inputValidationFail, 'input validation failed', {});
+    emitOutcomeEvent(finished, OWASP_EVENTS.inputValidationFail, 'input validation failed', NO_ATTRIBUTES);
   } else if (statusCode >= 500 && !state.exceptionReported) {
-    if (state.caughtException === undefined) emit(APITRAIL_EVENTS.serverError, 'server error', {});
-    else {
+    if (state.caughtException === undefined) {
+      emitOutcomeEvent(finished, APITRAIL_EVENTS.serverError, 'server error', NO_ATTRIBUTES);
+    } else {
       const { type, attributes } = exceptionAttributes(state.caughtException.error);
-      emit(APITRAIL_EVENTS.serverError, `caught ${type}`, attributes, 'caught_exception');
+      emitOutcomeEvent(finished, APITRAIL_EVENTS.serverError, `caught ${type}`, attributes, 'caught_exception');
     }
   }
 }

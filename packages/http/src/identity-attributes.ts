@@ -18,39 +18,51 @@ import {
   type RequestContext,
 } from '@apitrail/core';
 
-export type AttributeVisitor = (name: string, value: AttributeValue) => void;
+/**
+ * Called with each attribute and the `target` handed to {@link visitIdentityAttributes}: visitors
+ * are module-level functions and the target an argument, so no closure is made per request.
+ */
+export type AttributeVisitor<Target> = (target: Target, name: string, value: AttributeValue) => void;
 
 /**
  * Hands each identity and correlation attribute of a request to `visit`, in a fixed order; absent
  * values are left out rather than written as empty strings. A visitor, so that callers who only
  * look at some of them (the log processor, the span's end hook) build no object.
  */
-export function visitIdentityAttributes(requestContext: RequestContext, visit: AttributeVisitor): void {
+export function visitIdentityAttributes<Target>(
+  requestContext: RequestContext,
+  visit: AttributeVisitor<Target>,
+  target: Target,
+): void {
   const { identity } = requestContext;
-  visit(ATTR_CORRELATION_ID, requestContext.correlationId);
-  visit(ATTR_AUTH_METHOD, identity.authenticationMethod);
-  visit(ATTR_AUTH_IS_API_KEY_REQUEST, identity.isApiKeyRequest);
-  if (identity.apiKeyId !== undefined) visit(ATTR_API_KEY_ID, identity.apiKeyId);
-  if (identity.apiKeyName !== undefined) visit(ATTR_API_KEY_NAME, identity.apiKeyName);
-  if (identity.apiKeyFingerprint !== undefined) visit(ATTR_API_KEY_FINGERPRINT, identity.apiKeyFingerprint);
-  if (identity.apiKeyPrefix !== undefined) visit(ATTR_API_KEY_PREFIX, identity.apiKeyPrefix);
-  if (identity.apiKeyInQuery === true) visit(ATTR_API_KEY_IN_QUERY, true);
-  if (identity.apiKeyStatus !== undefined) visit(ATTR_API_KEY_STATUS, identity.apiKeyStatus);
-  if (identity.tenantId !== undefined) visit(ATTR_TENANT_ID, identity.tenantId);
-  if (identity.userId !== undefined) visit(ATTR_USER_ID, identity.userId);
-  if (identity.jwtIssuer !== undefined) visit(ATTR_AUTH_JWT_ISSUER, identity.jwtIssuer);
+  visit(target, ATTR_CORRELATION_ID, requestContext.correlationId);
+  visit(target, ATTR_AUTH_METHOD, identity.authenticationMethod);
+  visit(target, ATTR_AUTH_IS_API_KEY_REQUEST, identity.isApiKeyRequest);
+  if (identity.apiKeyId !== undefined) visit(target, ATTR_API_KEY_ID, identity.apiKeyId);
+  if (identity.apiKeyName !== undefined) visit(target, ATTR_API_KEY_NAME, identity.apiKeyName);
+  if (identity.apiKeyFingerprint !== undefined) visit(target, ATTR_API_KEY_FINGERPRINT, identity.apiKeyFingerprint);
+  if (identity.apiKeyPrefix !== undefined) visit(target, ATTR_API_KEY_PREFIX, identity.apiKeyPrefix);
+  if (identity.apiKeyInQuery === true) visit(target, ATTR_API_KEY_IN_QUERY, true);
+  if (identity.apiKeyStatus !== undefined) visit(target, ATTR_API_KEY_STATUS, identity.apiKeyStatus);
+  if (identity.tenantId !== undefined) visit(target, ATTR_TENANT_ID, identity.tenantId);
+  if (identity.userId !== undefined) visit(target, ATTR_USER_ID, identity.userId);
+  if (identity.jwtIssuer !== undefined) visit(target, ATTR_AUTH_JWT_ISSUER, identity.jwtIssuer);
   // On the span this replaces instrumentation-http's client.address, which believes any X-Forwarded-For.
-  if (requestContext.clientAddress !== undefined) visit(ATTR_CLIENT_ADDRESS, requestContext.clientAddress);
-  if (requestContext.claimedTenantId !== undefined) visit(ATTR_TENANT_CLAIMED_ID, requestContext.claimedTenantId);
-  if (requestContext.rejectedCorrelationIdLength !== undefined) {
-    visit(ATTR_CORRELATION_REJECTED_ID_LENGTH, requestContext.rejectedCorrelationIdLength);
+  if (requestContext.clientAddress !== undefined) visit(target, ATTR_CLIENT_ADDRESS, requestContext.clientAddress);
+  if (requestContext.claimedTenantId !== undefined) {
+    visit(target, ATTR_TENANT_CLAIMED_ID, requestContext.claimedTenantId);
   }
+  if (requestContext.rejectedCorrelationIdLength !== undefined) {
+    visit(target, ATTR_CORRELATION_REJECTED_ID_LENGTH, requestContext.rejectedCorrelationIdLength);
+  }
+}
+
+function assign(target: Attributes, name: string, value: AttributeValue): void {
+  target[name] = value;
 }
 
 /** The identity and correlation attributes of a request, written into `target` (a new object by default). */
 export function identityAttributes(requestContext: RequestContext, target: Attributes = {}): Attributes {
-  visitIdentityAttributes(requestContext, (name, value) => {
-    target[name] = value;
-  });
+  visitIdentityAttributes(requestContext, assign, target);
   return target;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
-import type { Attributes } from '@opentelemetry/api';
-import { ATTR_EVENT_OUTCOME, ATTR_REQUEST_ABORTED, guard, type RequestContext } from '@apitrail/core';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { ATTR_EVENT_OUTCOME, ATTR_REQUEST_ABORTED, recordFault, type RequestContext } from '@apitrail/core';
 import { eventOutcome, outcomeOf } from './audit-record.js';
 import { identityAttributes, visitIdentityAttributes } from './identity-attributes.js';
 import type { RequestTracker } from './request-tracker.js';
@@ -21,14 +21,19 @@ function isIncoming(message: unknown): message is IncomingMessage {
   return typeof message === 'object' && message !== null && 'socket' in message && 'httpVersion' in message;
 }
 
+/** Set by {@link compareWithPrevious}: visits are synchronous, so one module-level flag serves every request. */
+let allSame = true;
+
+function compareWithPrevious(previous: Attributes, name: string, value: AttributeValue): void {
+  if (previous[name] !== value) allSame = false;
+}
+
 /** Whether the request's identity attributes are still the ones in `previous` (what the span started with). */
 function unchanged(requestContext: RequestContext, previous: Attributes | undefined): boolean {
   if (previous === undefined) return false;
-  let same = true;
-  visitIdentityAttributes(requestContext, (name, value) => {
-    if (previous[name] !== value) same = false;
-  });
-  return same;
+  allSame = true;
+  visitIdentityAttributes(requestContext, compareWithPrevious, previous);
+  return allSame;
 }
 
 /**
@@ -55,39 +60,41 @@ export function apitrailHttpInstrumentationConfig(
           ],
         }),
     startIncomingSpanHook(request) {
-      const attributes = guard(
-        'startIncomingSpanHook',
-        () => {
-          const state = tracker.stateFor(request);
-          const start = identityAttributes(state.context);
-          // An app hook's attributes win at the start, so the end hook then always writes ours again.
-          if (base.startIncomingSpanHook === undefined) state.spanStartAttributes = start;
-          return start;
-        },
-        {},
-      );
+      let attributes: Attributes = {};
+      try {
+        const state = tracker.stateFor(request);
+        attributes = identityAttributes(state.context);
+        // An app hook's attributes win at the start, so the end hook then always writes ours again.
+        if (base.startIncomingSpanHook === undefined) state.spanStartAttributes = attributes;
+      } catch (error) {
+        recordFault('startIncomingSpanHook', error);
+      }
       return base.startIncomingSpanHook ? { ...attributes, ...base.startIncomingSpanHook(request) } : attributes;
     },
     requestHook(span, request) {
-      if (isIncoming(request)) guard('requestHook', () => tracker.attachSpan(request, span), undefined);
+      if (isIncoming(request)) {
+        try {
+          tracker.attachSpan(request, span);
+        } catch (error) {
+          recordFault('requestHook', error);
+        }
+      }
       base.requestHook?.(span, request);
     },
     // instrumentation-http has just set http.response.status_code itself; identity and outcome are left.
     applyCustomAttributesOnSpan(span, request, response) {
       if (isIncoming(request)) {
-        guard(
-          'applyCustomAttributesOnSpan',
-          () => {
-            const { context, spanStartAttributes } = tracker.stateFor(request);
-            const end: Attributes = unchanged(context, spanStartAttributes) ? {} : identityAttributes(context);
-            // An incoming request: this is the server span, and the response is a ServerResponse.
-            const outcome = outcomeOf(response as ServerResponse);
-            end[ATTR_EVENT_OUTCOME] = eventOutcome(outcome);
-            if (outcome.aborted) end[ATTR_REQUEST_ABORTED] = true;
-            span.setAttributes(end);
-          },
-          undefined,
-        );
+        try {
+          const { context, spanStartAttributes } = tracker.stateFor(request);
+          // An incoming request: this is the server span, and the response is a ServerResponse.
+          const outcome = outcomeOf(response as ServerResponse);
+          const end: Attributes = unchanged(context, spanStartAttributes) ? {} : identityAttributes(context);
+          end[ATTR_EVENT_OUTCOME] = eventOutcome(outcome);
+          if (outcome.aborted) end[ATTR_REQUEST_ABORTED] = true;
+          span.setAttributes(end);
+        } catch (error) {
+          recordFault('applyCustomAttributesOnSpan', error);
+        }
       }
       base.applyCustomAttributesOnSpan?.(span, request, response);
     },

@@ -1,7 +1,14 @@
-import type { Context } from '@opentelemetry/api';
+import type { AttributeValue, Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, guard } from '@apitrail/core';
+import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, recordFault } from '@apitrail/core';
 import { visitIdentityAttributes } from './identity-attributes.js';
+
+/** What the emitter set explicitly (a security event about another user, say) wins. */
+function setUnlessSet(logRecord: ReadWriteLogRecord, name: string, value: AttributeValue): void {
+  if (logRecord.attributes[name] === undefined && name !== ATTR_AUTH_IS_API_KEY_REQUEST) {
+    logRecord.setAttribute(name, value);
+  }
+}
 
 /**
  * Stamps every log record emitted inside a request with the request's correlation id and caller
@@ -13,18 +20,11 @@ export class RequestContextLogRecordProcessor implements LogRecordProcessor {
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
     const requestContext = context === undefined ? undefined : getRequestContext(context);
     if (requestContext === undefined) return;
-    guard(
-      'request context log processor',
-      () => {
-        // What the emitter set explicitly (a security event about another user, say) wins.
-        visitIdentityAttributes(requestContext, (name, value) => {
-          if (logRecord.attributes[name] === undefined && name !== ATTR_AUTH_IS_API_KEY_REQUEST) {
-            logRecord.setAttribute(name, value);
-          }
-        });
-      },
-      undefined,
-    );
+    try {
+      visitIdentityAttributes(requestContext, setUnlessSet, logRecord);
+    } catch (error) {
+      recordFault('request context log processor', error);
+    }
   }
 
   forceFlush(): Promise<void> {

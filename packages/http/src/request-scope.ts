@@ -7,7 +7,7 @@ import {
   InstrumentationNodeModuleDefinition,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
-import { guard, setRequestContext } from '@apitrail/core';
+import { recordFault, setRequestContext, type RequestContext } from '@apitrail/core';
 import type { RequestTracker } from './request-tracker.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -46,22 +46,48 @@ interface Scope {
 // fields are initialised.
 const scopes = new WeakMap<RequestScopeInstrumentation, Scope>();
 
+/** The original emit, inside the request's Context (a module-level function: no closure per request). */
+function dispatch(
+  this: unknown,
+  original: Emit,
+  tracker: RequestTracker,
+  event: string | symbol,
+  args: unknown[],
+): boolean {
+  try {
+    return original.call(this, event, ...args);
+  } catch (error) {
+    try {
+      tracker.reportException(args[0] as IncomingMessage, error);
+    } catch (reportError) {
+      recordFault('request scope', reportError);
+    }
+    throw error;
+  }
+}
+
 /** `original`, with each `request` event dispatched inside a Context carrying its RequestContext. */
 function scopedEmit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
     if (event !== 'request' || tracker === undefined) return original.call(this, event, ...args);
     const [request, response] = args as [IncomingMessage, ServerResponse];
-    const requestContext = guard('request scope', () => tracker.begin(request, response), undefined);
-    if (requestContext === undefined) return original.call(this, event, ...args);
-    return context.with(setRequestContext(context.active(), requestContext), () => {
-      try {
-        return original.call(this, event, ...args);
-      } catch (error) {
-        guard('request scope', () => tracker.reportException(request, error), undefined);
-        throw error;
-      }
-    });
+    let requestContext: RequestContext;
+    try {
+      requestContext = tracker.begin(request, response);
+    } catch (error) {
+      recordFault('request scope', error);
+      return original.call(this, event, ...args);
+    }
+    return context.with(
+      setRequestContext(context.active(), requestContext),
+      dispatch,
+      this,
+      original,
+      tracker,
+      event,
+      args,
+    );
   };
 }
 

@@ -1,6 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { RequestContext } from '@apitrail/core';
+import type { RequestTracker } from './request-tracker.js';
 
 /** Per-request bookkeeping the audit record needs, kept on the request object itself. */
 export interface RequestState {
@@ -17,11 +18,14 @@ export interface RequestState {
   exceptionReported?: boolean;
   /** The first exception the app reported with recordRequestException(), for the 5xx outcome's event. */
   caughtException?: { readonly error: unknown };
+  /** Set once the response is tracked: what its 'close' listener finishes. */
+  tracker?: RequestTracker;
+  request?: IncomingMessage;
 }
 
 const STATE = Symbol('apitrail.request_state');
 
-type Tagged = IncomingMessage & { [STATE]?: RequestState };
+type Tagged = (IncomingMessage | ServerResponse) & { [STATE]?: RequestState };
 
 export function getRequestState(request: IncomingMessage): RequestState | undefined {
   return (request as Tagged)[STATE];
@@ -29,4 +33,12 @@ export function getRequestState(request: IncomingMessage): RequestState | undefi
 
 export function setRequestState(request: IncomingMessage, state: RequestState): void {
   (request as Tagged)[STATE] = state;
+}
+
+export function getResponseState(response: ServerResponse): RequestState | undefined {
+  return (response as Tagged)[STATE];
+}
+
+export function setResponseState(response: ServerResponse, state: RequestState): void {
+  (response as Tagged)[STATE] = state;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { trace, type Span } from '@opentelemetry/api';
-import { guard, recordFault, type RequestContext } from '@apitrail/core';
+import { recordFault, type RequestContext } from '@apitrail/core';
 import {
   resolvesAsynchronously,
   whenIdentityResolved,
@@ -9,7 +9,13 @@ import {
 } from '@apitrail/identity';
 import { emitAuditRecord, outcomeOf, recordContext, type AuditOutcome, type FinishedRequest } from './audit-record.js';
 import { emitExceptionEvent, emitOutcomeEvents } from './automatic-security-events.js';
-import { getRequestState, setRequestState, type RequestState } from './request-state.js';
+import {
+  getRequestState,
+  getResponseState,
+  setRequestState,
+  setResponseState,
+  type RequestState,
+} from './request-state.js';
 import { splitRequestTarget } from './request-url.js';
 
 export interface RequestTrackerOptions {
@@ -74,8 +80,13 @@ export class RequestTracker {
     if (this.correlationResponseHeader !== false && !response.headersSent) {
       response.setHeader(this.correlationResponseHeader, state.context.correlationId);
     }
-    // 'close' comes once per response: after 'finish' when it was sent, alone when the client went away.
-    response.on('close', () => this.finish(request, response, state));
+    // 'close' comes once per response: after 'finish' when it was sent, alone when the client went
+    // away. One listener function for every response (no closure per request): it finds the
+    // request's state on the response.
+    state.tracker = this;
+    state.request = request;
+    setResponseState(response, state);
+    response.on('close', finishOnClose);
     return state.context;
   }
 
@@ -85,7 +96,8 @@ export class RequestTracker {
     if (state !== undefined) emitExceptionEvent(state, error, recordContext(state));
   }
 
-  private finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
+  /** @internal The response of `state.request` closed. */
+  finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
     if (state.finished) return;
     state.finished = true;
     const outcome = outcomeOf(response);
@@ -101,22 +113,26 @@ export class RequestTracker {
   }
 
   private emitRecords(request: IncomingMessage, state: RequestState, outcome: AuditOutcome, resolved: boolean): void {
-    guard(
-      'audit record',
-      () => {
-        const finished: FinishedRequest = {
-          state,
-          request,
-          outcome,
-          target: splitRequestTarget(state.url),
-          context: recordContext(state),
-        };
-        emitOutcomeEvents(finished);
-        if (this.auditScope === 'all' || state.context.identity.isApiKeyRequest) {
-          emitAuditRecord(finished, { apiKeyQueryParam: this.apiKeyQueryParam, resolutionTimedOut: !resolved });
-        }
-      },
-      undefined,
-    );
+    try {
+      const finished: FinishedRequest = {
+        state,
+        request,
+        outcome,
+        target: splitRequestTarget(state.url),
+        context: recordContext(state),
+      };
+      emitOutcomeEvents(finished);
+      if (this.auditScope === 'all' || state.context.identity.isApiKeyRequest) {
+        emitAuditRecord(finished, this.apiKeyQueryParam, !resolved);
+      }
+    } catch (error) {
+      recordFault('audit record', error);
+    }
   }
+}
+
+/** The 'close' listener of every tracked response (`this`). */
+function finishOnClose(this: ServerResponse): void {
+  const state = getResponseState(this);
+  if (state?.tracker !== undefined && state.request !== undefined) state.tracker.finish(state.request, this, state);
 }
