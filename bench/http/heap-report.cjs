@@ -12,7 +12,9 @@ const observer = new PerformanceObserver((list) => {
     if (entry.detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const mib = v8.getHeapStatistics().used_heap_size / 1048576;
-    process.stderr.write(`${JSON.stringify({ heap_after_major_gc: [Math.round(seconds), Math.round(mib * 10) / 10] })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ heap_after_major_gc: [Math.round(seconds), Math.round(mib * 10) / 10] })}\n`,
+    );
   }
 });
 observer.observe({ entryTypes: ['gc'] });
