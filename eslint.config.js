@@ -17,6 +17,7 @@ export default tseslint.config(
         URLSearchParams: 'readonly',
         fetch: 'readonly',
         AbortController: 'readonly',
+        AbortSignal: 'readonly',
         require: 'readonly',
         module: 'writable',
         __dirname: 'readonly',
