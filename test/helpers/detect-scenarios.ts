@@ -6,6 +6,8 @@ export interface ScriptedRequest {
   /** Seconds after the scenario's start. */
   readonly offsetSeconds: number;
   readonly apiKeyId?: string;
+  /** An unregistered key's fingerprint (what apitrail records instead of an id). */
+  readonly apiKeyFingerprint?: string;
   readonly sourceIp: string;
   readonly statusCode: number;
   readonly path: string;
@@ -71,6 +73,41 @@ export function tenantMismatches(keyId: string, ip: string, count: number): Scri
     path: '/api/v1/scans',
     tenant: 'tenant-a',
     claimedTenant: 'tenant-b',
+  }));
+}
+
+/** `count` different unregistered keys tried from one IP, each refused once (credential stuffing). */
+export function credentialStuffing(ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    apiKeyFingerprint: randomBytes(8).toString('hex'),
+    sourceIp: ip,
+    statusCode: 401,
+    path: '/api/v1/scans',
+  }));
+}
+
+/** One key claiming `count` different tenants in turn, each refused (tenant enumeration). */
+export function tenantEnumeration(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    apiKeyId: keyId,
+    sourceIp: ip,
+    statusCode: 403,
+    path: '/api/v1/scans',
+    tenant: 'tenant-a',
+    claimedTenant: `tenant-${randomBytes(3).toString('hex')}`,
+  }));
+}
+
+/** `count` successful requests by one key from one IP (a scraper, or a leaked key in a script). */
+export function excessVolume(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n * 2,
+    apiKeyId: keyId,
+    sourceIp: ip,
+    statusCode: 200,
+    path: '/api/v1/scans',
   }));
 }
 

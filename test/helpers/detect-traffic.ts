@@ -4,6 +4,7 @@ import type { ScriptedRequest } from './detect-scenarios.ts';
 function headers(request: ScriptedRequest): Record<string, string> {
   const result: Record<string, string> = { 'x-test-ip': request.sourceIp };
   if (request.apiKeyId !== undefined) result['x-test-key'] = request.apiKeyId;
+  if (request.apiKeyFingerprint !== undefined) result['x-test-key-fingerprint'] = request.apiKeyFingerprint;
   if (request.tenant !== undefined) result['x-test-tenant'] = request.tenant;
   if (request.claimedTenant !== undefined) result['x-test-claimed-tenant'] = request.claimedTenant;
   return result;

@@ -260,6 +260,11 @@ export interface FieldMapping {
   readonly unit?: 'seconds';
   /** `query` strings become an object of parameters in NDJSON. */
   readonly shape?: 'query';
+  /**
+   * The field's type in the SIEM index (the OpenSearch/Elasticsearch index template generated from
+   * this table); `keyword` when absent.
+   */
+  readonly ecsType?: 'boolean' | 'ip' | 'long';
 }
 
 /**
@@ -271,7 +276,12 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_API_KEY_NAME, ndjson: NDJSON_FIELDS.apiKeyName, ecs: 'apitrail.api_key.name' },
   { attribute: ATTR_API_KEY_FINGERPRINT, ndjson: 'api_key_fingerprint', ecs: 'apitrail.api_key.fingerprint' },
   { attribute: ATTR_API_KEY_PREFIX, ndjson: 'api_key_prefix', ecs: 'apitrail.api_key.prefix' },
-  { attribute: ATTR_API_KEY_IN_QUERY, ndjson: 'api_key_in_query', ecs: 'apitrail.api_key.in_query' },
+  {
+    attribute: ATTR_API_KEY_IN_QUERY,
+    ndjson: 'api_key_in_query',
+    ecs: 'apitrail.api_key.in_query',
+    ecsType: 'boolean',
+  },
   { attribute: ATTR_API_KEY_STATUS, ndjson: 'api_key_status', ecs: 'apitrail.api_key.status' },
   { attribute: ATTR_TENANT_ID, ndjson: NDJSON_FIELDS.tenantId, ecs: 'organization.id' },
   { attribute: ATTR_TENANT_CLAIMED_ID, ndjson: 'tenant_claimed_id', ecs: 'apitrail.tenant.claimed_id' },
@@ -280,17 +290,29 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
     attribute: ATTR_AUTH_IS_API_KEY_REQUEST,
     ndjson: NDJSON_FIELDS.isApiKeyRequest,
     ecs: 'apitrail.is_api_key_request',
+    ecsType: 'boolean',
   },
   { attribute: ATTR_USER_ID, ndjson: 'user_id', ecs: 'user.id' },
   { attribute: ATTR_HTTP_REQUEST_METHOD, ndjson: NDJSON_FIELDS.method, ecs: 'http.request.method' },
   { attribute: ATTR_URL_PATH, ndjson: NDJSON_FIELDS.path, ecs: 'url.path' },
   { attribute: ATTR_URL_QUERY, ndjson: NDJSON_FIELDS.queryParams, ecs: 'url.query', shape: 'query' },
   { attribute: ATTR_HTTP_ROUTE, ndjson: 'route', ecs: 'apitrail.http.route' },
-  { attribute: ATTR_HTTP_RESPONSE_STATUS_CODE, ndjson: NDJSON_FIELDS.statusCode, ecs: 'http.response.status_code' },
-  { attribute: ATTR_REQUEST_DURATION, ndjson: NDJSON_FIELDS.duration, ecs: 'event.duration', unit: 'seconds' },
-  { attribute: ATTR_REQUEST_ABORTED, ndjson: 'aborted', ecs: 'apitrail.request.aborted' },
-  { attribute: ATTR_CLIENT_ADDRESS, ndjson: NDJSON_FIELDS.sourceIp, ecs: 'source.ip' },
-  { attribute: ATTR_CLIENT_AS_NUMBER, ndjson: 'source_as_number', ecs: 'source.as.number' },
+  {
+    attribute: ATTR_HTTP_RESPONSE_STATUS_CODE,
+    ndjson: NDJSON_FIELDS.statusCode,
+    ecs: 'http.response.status_code',
+    ecsType: 'long',
+  },
+  {
+    attribute: ATTR_REQUEST_DURATION,
+    ndjson: NDJSON_FIELDS.duration,
+    ecs: 'event.duration',
+    unit: 'seconds',
+    ecsType: 'long',
+  },
+  { attribute: ATTR_REQUEST_ABORTED, ndjson: 'aborted', ecs: 'apitrail.request.aborted', ecsType: 'boolean' },
+  { attribute: ATTR_CLIENT_ADDRESS, ndjson: NDJSON_FIELDS.sourceIp, ecs: 'source.ip', ecsType: 'ip' },
+  { attribute: ATTR_CLIENT_AS_NUMBER, ndjson: 'source_as_number', ecs: 'source.as.number', ecsType: 'long' },
   {
     attribute: ATTR_CLIENT_AS_ORGANIZATION_NAME,
     ndjson: 'source_as_organization',
@@ -304,6 +326,7 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
     attribute: ATTR_CORRELATION_REJECTED_ID_LENGTH,
     ndjson: 'rejected_request_id_length',
     ecs: 'apitrail.correlation.rejected_id_length',
+    ecsType: 'long',
   },
   { attribute: ATTR_EVENT_KIND, ndjson: 'event_kind', ecs: 'event.kind' },
   { attribute: ATTR_EVENT_CATEGORY, ndjson: 'event_category', ecs: 'event.category' },
@@ -311,7 +334,7 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_EVENT_OUTCOME, ndjson: 'event_outcome', ecs: 'event.outcome' },
   { attribute: ATTR_EVENT_ACTION, ndjson: 'event_action', ecs: 'event.action' },
   { attribute: ATTR_EVENT_REASON, ndjson: 'event_reason', ecs: 'event.reason' },
-  { attribute: ATTR_LOG_TRUNCATED, ndjson: 'truncated', ecs: 'apitrail.log.truncated' },
+  { attribute: ATTR_LOG_TRUNCATED, ndjson: 'truncated', ecs: 'apitrail.log.truncated', ecsType: 'boolean' },
   { attribute: ATTR_AUTH_JWT_ISSUER, ndjson: 'jwt_issuer', ecs: 'apitrail.auth.jwt.iss' },
   { attribute: ATTR_AUTH_TOKEN_ID, ndjson: 'token_id', ecs: 'apitrail.auth.token.id' },
   { attribute: ATTR_AUTH_TOKEN_CHANGE, ndjson: 'token_change', ecs: 'apitrail.auth.token.change' },
