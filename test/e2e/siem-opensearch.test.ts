@@ -37,6 +37,8 @@ const AUDIT_QUERY = { query: { term: { 'event.action': core.EVENT_API_REQUEST } 
 const FIELD_COMPARISON_RULE = 'apitrail_api_request_tenant_mismatch';
 
 describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run against it', function () {
+  // Two runs of ~2100 requests each through app, gateway and OpenSearch on a shared 2-core machine.
+  this.timeout(300_000);
   let siem: TestOpenSearch;
   let rules: ConvertedRule[];
   let attack: RuleResult[];
