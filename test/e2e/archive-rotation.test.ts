@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ATTR_CORRELATION_ID, EVENT_API_REQUEST } from '@apitrail/core';
+import { APITRAIL_EVENTS, ATTR_CORRELATION_ID, EVENT_API_REQUEST } from '@apitrail/core';
 import { repoRoot } from '../helpers/app.ts';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { archiveEntry } from '../helpers/archive-input.ts';
@@ -22,6 +22,7 @@ import {
   type Gateway,
 } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { decodeLogLines, encodeLogsRequest, type ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -66,9 +67,9 @@ describe('the gateway archive across rotations', function () {
   it('rotates at APITRAIL_ARCHIVE_MAX_MEGABYTES; analyze, verify and archive-cat read every record, once', async () => {
     const gateway = await startGateway(binary, [], { APITRAIL_ARCHIVE_MAX_MEGABYTES: '1' });
     try {
-      const key = randomBytes(32).toString('base64');
+      const rootKey = rootKeyFiles();
       const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', {
-        APITRAIL_INTEGRITY_KEY: key,
+        ...rootKey.env,
         // Each export is one archive entry; small batches keep every entry far below the file size.
         OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '16',
       });
@@ -113,23 +114,24 @@ describe('the gateway archive across rotations', function () {
       }
       expect(auditRecordsByFile, 'no record counted twice').to.equal(ids.length);
 
-      // verify: the chain runs across the files, in whatever order they are named.
-      const env = { APITRAIL_INTEGRITY_KEY: key };
+      // verify: the log runs across the files, in whatever order they are named.
+      const verifyArgs = ['verify', '--json', '--public-key', rootKey.publicFile];
       for (const order of [files, [live, ...rotated], [...files].reverse()]) {
-        const verified = await runApitrail(['verify', '--json', ...order], { env });
+        const verified = await runApitrail([...verifyArgs, ...order]);
         expect(verified.stderr).to.equal('');
         const outcome = JSON.parse(verified.stdout) as { records: number; findings: unknown[] };
         expect(outcome.findings, order.join(' ')).to.deep.equal([]);
         expect(outcome.records).to.equal(all.length);
         expect(verified.code).to.equal(0);
       }
-      // The live file alone lacks exactly the records the rotated files hold: the head of the chain.
-      const liveOnly = await runApitrail(['verify', '--json', live], { env });
+      // The live file alone lacks exactly the records the rotated files hold: the head of the log.
+      const liveOnly = await runApitrail([...verifyArgs, live]);
       const { findings } = JSON.parse(liveOnly.stdout) as { findings: { kind: string; detail: string }[] };
-      const rotatedRecords = (await archiveCat(rotated)).length;
-      expect(findings.map((finding) => [finding.kind, finding.detail])).to.deep.equal([
-        ['deleted', `seq 1-${rotatedRecords} missing (head of the chain)`],
-      ]);
+      const rotatedLeaves = (await archiveCat(rotated)).filter(
+        (record) => record.eventName !== APITRAIL_EVENTS.integrityCheckpoint,
+      ).length;
+      expect(findings.map((finding) => finding.kind)).to.deep.equal(['deleted']);
+      expect(findings[0]!.detail).to.match(new RegExp(`^seq 0-${rotatedLeaves - 1} missing`));
       expect(liveOnly.code).to.equal(1);
     } finally {
       await gateway.stop();

@@ -1,7 +1,6 @@
 // `apitrail analyze|verify` over the retention archive exactly as the real gateway
 // (collector-config/gateway.yaml, `compression: zstd`) writes it: no decompression step first.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import {
   type Gateway,
 } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { leakedKey, randomKeyId } from '../helpers/detect-scenarios.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -88,8 +88,8 @@ describe('apitrail analyze|verify over the archive the real gateway wrote', func
 
   it('verify passes the signed archive as it is, and names a corrupt entry by file and number', async () => {
     await withGateway(binary, async (gateway, archive) => {
-      const key = randomBytes(32).toString('base64');
-      const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', { APITRAIL_INTEGRITY_KEY: key });
+      const rootKey = rootKeyFiles();
+      const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', rootKey.env);
       for (let n = 0; n < 20; n++) {
         const response = await fetch(`${app.baseUrl}/api/v1/scans?page=${n}`, {
           headers: { 'x-request-id': `cli-archive-${n}` },
@@ -100,9 +100,9 @@ describe('apitrail analyze|verify over the archive the real gateway wrote', func
       await archivedThroughClosingCheckpoint(gateway);
       const bytes = await readFile(archive);
       expect(bytes.readUInt32LE(4), 'length-prefixed zstd frames, not text').to.equal(ZSTD_MAGIC);
-      const env = { APITRAIL_INTEGRITY_KEY: key };
+      const verifyArgs = ['verify', '--json', '--public-key', rootKey.publicFile];
 
-      const clean = await runApitrail(['verify', '--json', archive], { env });
+      const clean = await runApitrail([...verifyArgs, archive]);
       expect(clean.stderr).to.equal('');
       expect((JSON.parse(clean.stdout) as { records: number }).records).to.be.greaterThan(20);
       expect(JSON.parse(clean.stdout).findings).to.deep.equal([]);
@@ -114,7 +114,7 @@ describe('apitrail analyze|verify over the archive the real gateway wrote', func
       corrupted[(start + 4 + end) >> 1]! ^= 0xff;
       const copy = join(await mkdtemp(join(tmpdir(), 'apitrail-cli-archive-')), 'logs.otlp.jsonl');
       await writeFile(copy, corrupted);
-      const caught = await runApitrail(['verify', '--json', copy], { env });
+      const caught = await runApitrail([...verifyArgs, copy]);
       const findings = (
         JSON.parse(caught.stdout) as { findings: { kind: string; location?: string; detail: string }[] }
       ).findings;

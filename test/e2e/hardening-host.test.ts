@@ -2,13 +2,13 @@
 // processors (redaction, detection, integrity), winston patch and bridge, resolver and exporters
 // inside a real node:http + winston app; its answers must be exactly those of the same app without
 // apitrail, each fault counted and reported once, and no fault may let a secret out unredacted.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { readIfPresent, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { generateSecret } from '../helpers/secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -124,8 +124,8 @@ describe('hardening: never harm the host', function () {
     { fault: 'detector-throws', counted: /^detection processor$/, delivered: true },
     {
       fault: 'integrity-signer-throws',
-      // Generated per run: no key-like value in the repository.
-      env: { APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('base64url') },
+      // Generated per run: no key in the repository.
+      env: rootKeyFiles().env,
       counted: /^integrity processor$/,
       delivered: true,
     },

@@ -1,17 +1,19 @@
-// Tamper evidence end to end: two app processes under the register sign their records and send
-// them through the real collector (batching, and both writing one file) and into one shared
-// NDJSON file. `apitrail verify` passes the untouched files and catches every mutation.
+// Tamper evidence end to end: two app processes under the register number their records into
+// their Merkle logs and send them, with signed checkpoints, through the real collector (batching,
+// and both writing one file) and into one shared NDJSON file; a third process signs under another
+// root key. `apitrail verify` with the public key only passes the untouched files and catches
+// every mutation; `prove` / `verify-proof` and the witness work on the same files.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core';
+import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL, ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { leakedKey, normalTraffic, randomKeyId } from '../helpers/detect-scenarios.ts';
 import { replay } from '../helpers/detect-traffic.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface OtlpRecord {
@@ -22,13 +24,15 @@ interface OtlpLine {
   resourceLogs: { scopeLogs: { logRecords: OtlpRecord[] }[] }[];
 }
 
-describe('integrity chains through the real collector, verified by apitrail verify', function () {
+describe('integrity logs through the real collector, verified by apitrail verify with the public key', function () {
   let collector: RunningCollector;
   let workDir: string;
   let otlpFile: string;
   let ndjsonFile: string;
-  const key = randomBytes(32).toString('base64');
-  const env = { APITRAIL_INTEGRITY_KEY: key };
+  /** The whole log of a process signed under another root key. */
+  let otherKeyFile: string;
+  const rootKey = rootKeyFiles();
+  const otherRootKey = rootKeyFiles();
 
   before(async function () {
     const binary = await requireCollector(this);
@@ -38,17 +42,18 @@ describe('integrity chains through the real collector, verified by apitrail veri
     ]);
     workDir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-'));
     ndjsonFile = join(workDir, 'shared.ndjson');
+    otherKeyFile = join(workDir, 'other-key.ndjson');
     const apps = await Promise.all(
-      ['a', 'b'].map(() =>
+      [rootKey, rootKey, otherRootKey].map((key, index) =>
         startApp({
           script: 'test/fixtures/detect-app.cjs',
           env: {
             OTEL_SERVICE_NAME: 'integrity-e2e',
             OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
             OTEL_TRACES_EXPORTER: 'none',
-            OTEL_LOGS_EXPORTER: 'otlp,ndjson',
-            APITRAIL_NDJSON_FILE: ndjsonFile,
-            APITRAIL_INTEGRITY_KEY: key,
+            OTEL_LOGS_EXPORTER: index < 2 ? 'otlp,ndjson' : 'ndjson',
+            APITRAIL_NDJSON_FILE: index < 2 ? ndjsonFile : otherKeyFile,
+            ...key.env,
             APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS: '200',
             // Small, frequent batches: many OTLP requests, merged and split by the collector.
             OTEL_BLRP_SCHEDULE_DELAY: '20',
@@ -97,21 +102,25 @@ describe('integrity chains through the real collector, verified by apitrail veri
     };
   }
 
-  async function verify(file: string, extraEnv: Record<string, string> = env) {
-    const result = await runApitrail(['verify', '--json', file], { env: extraEnv });
+  async function verify(file: string, publicKey = rootKey.publicFile, extra: string[] = []) {
+    const result = await runApitrail(['verify', '--json', '--public-key', publicKey, ...extra, file]);
     const report =
       result.stdout === ''
         ? undefined
-        : (JSON.parse(result.stdout) as { findings: { kind: string }[]; chains: unknown[]; records: number });
+        : (JSON.parse(result.stdout) as {
+            findings: { kind: string; detail: string }[];
+            logs: unknown[];
+            records: number;
+          });
     return { ...result, report, kinds: report?.findings.map((finding) => finding.kind) ?? [] };
   }
 
-  it('passes the untouched collector file (two chains, batched, several requests per line)', async () => {
+  it('passes the untouched collector file (two logs, batched, several requests per line)', async () => {
     const result = await verify(otlpFile);
     expect(result.stderr).to.equal('');
     expect(result.kinds).to.deep.equal([]);
     expect(result.code).to.equal(0);
-    expect(result.report!.chains).to.have.length(2);
+    expect(result.report!.logs).to.have.length(2);
     const lines = (await readFile(otlpFile, 'utf8')).split('\n').filter((line) => line !== '');
     expect(lines.length).to.be.greaterThan(1);
   });
@@ -120,7 +129,7 @@ describe('integrity chains through the real collector, verified by apitrail veri
     const result = await verify(ndjsonFile);
     expect(result.kinds).to.deep.equal([]);
     expect(result.code).to.equal(0);
-    expect(result.report!.chains).to.have.length(2);
+    expect(result.report!.logs).to.have.length(2);
   });
 
   it('passes the collector file with whole batches (lines) in another order', async () => {
@@ -180,7 +189,7 @@ describe('integrity chains through the real collector, verified by apitrail veri
       'unsigned.jsonl',
       inOtlpLine(2, (records) =>
         records.push({
-          ...records[0]!,
+          ...records.find((record) => record.eventName !== APITRAIL_EVENTS.integrityCheckpoint)!,
           attributes: records[0]!.attributes!.filter((attribute) => !attribute.key.startsWith('apitrail.integrity.')),
         }),
       ),
@@ -222,11 +231,95 @@ describe('integrity chains through the real collector, verified by apitrail veri
     expect(result.kinds).to.include('truncated');
   });
 
-  it('refuses a wrong key with a clear error instead of reporting tampering', async () => {
-    const result = await verify(otlpFile, { APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('base64') });
-    expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(
-      /wrong key: chain signed with key id [0-9a-f]{16}, but the key given has id [0-9a-f]{16}/,
+  it('catches a whole log replaced by one re-signed under another root key', async () => {
+    const control = await verify(otherKeyFile, otherRootKey.publicFile);
+    expect(control.kinds, 'the other log is intact under its own key').to.deep.equal([]);
+    const result = await verify(otherKeyFile);
+    expect(result.code).to.equal(1);
+    expect(result.kinds).to.include('wrong_key');
+  });
+
+  it('catches a record spliced from one process log into the other', async () => {
+    const file = await mutated(ndjsonFile, 'spliced.ndjson', (lines) => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logIds = [...new Set(parsed.map((fields) => fields[ATTR_INTEGRITY_LOG_ID]))];
+      expect(logIds).to.have.length(2);
+      // Log b's record 2 takes the place of log a's record 2 (ids rewritten to fit).
+      const donor = parsed.find(
+        (fields) => fields[ATTR_INTEGRITY_LOG_ID] === logIds[1] && fields[ATTR_INTEGRITY_SEQUENCE] === 2,
+      )!;
+      return parsed.map((fields, index) =>
+        fields[ATTR_INTEGRITY_LOG_ID] === logIds[0] && fields[ATTR_INTEGRITY_SEQUENCE] === 2
+          ? JSON.stringify({ ...donor, [ATTR_INTEGRITY_LOG_ID]: logIds[0] })
+          : lines[index]!,
+      );
+    });
+    const result = await verify(file);
+    expect(result.code).to.equal(1);
+    expect(result.kinds).to.include('modified');
+  });
+
+  it('proves one record in a bundle of at most 6 KB that verify-proof accepts with the public key only', async () => {
+    const logId = (await collector.logs()).find((record) => record.attributes[ATTR_INTEGRITY_SEQUENCE] === 5)!
+      .attributes[ATTR_INTEGRITY_LOG_ID];
+    const proved = await runApitrail(['prove', '--seq', '5', '--log', String(logId), otlpFile]);
+    expect(proved.stderr).to.equal('');
+    expect(proved.code).to.equal(0);
+    const bundle = join(workDir, 'bundle.json');
+    await writeFile(bundle, proved.stdout);
+    expect((await stat(bundle)).size).to.be.at.most(6 * 1024);
+    const checked = await runApitrail(['verify-proof', '--public-key', rootKey.publicFile, bundle]);
+    expect(checked.stdout).to.match(/^OK: seq 5 of log /);
+    expect(checked.code).to.equal(0);
+    const parsed = JSON.parse(proved.stdout) as { record: Record<string, unknown> };
+    parsed.record.status_code = 599;
+    await writeFile(bundle, JSON.stringify(parsed));
+    const tampered = await runApitrail(['verify-proof', '--public-key', rootKey.publicFile, bundle]);
+    expect(tampered.code).to.equal(1);
+    expect(tampered.stdout).to.match(/^INVALID/);
+    // Two logs have a seq 5: prove asks which one.
+    const ambiguous = await runApitrail(['prove', '--seq', '5', otlpFile]);
+    expect(ambiguous.code).to.equal(2);
+    expect(ambiguous.stderr).to.match(/2 logs have a record with seq 5; pick one with --log/);
+  });
+
+  it('a witness cosigns the logs; a tail cut at a checkpoint is then caught as deleted records', async () => {
+    const keys = await mkdtemp(join(tmpdir(), 'apitrail-witness-'));
+    expect((await runApitrail(['keygen', '--witness', '--out', keys])).code).to.equal(0);
+    const state = join(keys, 'state.json');
+    const args = [
+      'witness',
+      '--key',
+      join(keys, 'apitrail-witness.key'),
+      '--log-key',
+      rootKey.publicFile,
+      '--state',
+      state,
+    ];
+    const witnessed = await runApitrail([...args, otlpFile]);
+    expect(witnessed.code, witnessed.stdout + witnessed.stderr).to.equal(0);
+    expect(witnessed.stdout).to.match(/cosigned size/);
+    // The tail of one log cut back to an earlier checkpoint, its closing checkpoint dropped too.
+    const cut = await mutated(ndjsonFile, 'cut-at-checkpoint.ndjson', (lines) => {
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logId = parsed[0]![ATTR_INTEGRITY_LOG_ID];
+      const inLog = parsed.filter((fields) => fields[ATTR_INTEGRITY_LOG_ID] === logId);
+      const lastSeq = Math.max(...inLog.map((fields) => Number(fields[ATTR_INTEGRITY_SEQUENCE] ?? -1)));
+      return lines.filter((_, index) => {
+        const fields = parsed[index]!;
+        if (fields[ATTR_INTEGRITY_LOG_ID] !== logId) return true;
+        return (
+          fields.event !== APITRAIL_EVENTS.integrityCheckpoint && Number(fields[ATTR_INTEGRITY_SEQUENCE]) < lastSeq - 3
+        );
+      });
+    });
+    const witnessArgs = ['--witness-key', join(keys, 'apitrail-witness.pub'), '--witnessed', state];
+    const result = await verify(cut, rootKey.publicFile, witnessArgs);
+    expect(result.code).to.equal(1);
+    expect(result.kinds).to.include('deleted');
+    expect(result.report!.findings.find((finding) => finding.kind === 'deleted')!.detail).to.match(/missing/);
+    expect((await verify(ndjsonFile, rootKey.publicFile, witnessArgs)).kinds, 'control: the intact file').to.deep.equal(
+      [],
     );
   });
 

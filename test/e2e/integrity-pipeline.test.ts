@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ATTR_INTEGRITY_KEY_ID } from '@apitrail/core';
+import { ATTR_INTEGRITY_LOG_ID } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import {
   archivedThroughClosingCheckpoint,
@@ -19,13 +19,14 @@ import {
   type Tier,
 } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { archiveText } from '../../scripts/lib/collector-pipeline.mjs';
 
 describe('integrity through the agent and gateway pipelines', function () {
   this.timeout(120_000);
   let gateway: Gateway;
   let agent: Tier;
-  const key = randomBytes(32).toString('base64');
+  const rootKey = rootKeyFiles();
 
   before(async function () {
     const binary = await requireCollector(this);
@@ -39,7 +40,7 @@ describe('integrity through the agent and gateway pipelines', function () {
   });
 
   it('the gateway archive of signed records verifies clean, and an edit in it is caught', async () => {
-    const app = await startAppOnAgent(agent, 'examples/node-http/server.js', { APITRAIL_INTEGRITY_KEY: key });
+    const app = await startAppOnAgent(agent, 'examples/node-http/server.js', rootKey.env);
     // Credentials and identity attributes on every record: what the agent's redaction looks at.
     const credential = `pk_e2e.${randomBytes(16).toString('hex')}`;
     for (let n = 0; n < 20; n++) {
@@ -50,20 +51,20 @@ describe('integrity through the agent and gateway pipelines', function () {
     }
     await app.stop();
     const archived = await archivedThroughClosingCheckpoint(gateway);
-    expect(String(archived[0]!.attributes[ATTR_INTEGRITY_KEY_ID])).to.match(/^[0-9a-f]{16}$/);
+    expect(String(archived[0]!.attributes[ATTR_INTEGRITY_LOG_ID])).to.match(/^[0-9a-f-]{36}$/);
 
     const dir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-pipeline-'));
     const text = await archiveText(gateway.archiveDir, 'logs.otlp.jsonl');
     const archive = join(dir, 'archive.jsonl');
     await writeFile(archive, text);
-    const clean = await runApitrail(['verify', '--json', archive], { env: { APITRAIL_INTEGRITY_KEY: key } });
+    const clean = await runApitrail(['verify', '--json', '--public-key', rootKey.publicFile, archive]);
     expect(clean.stderr).to.equal('');
     expect(JSON.parse(clean.stdout).findings).to.deep.equal([]);
     expect(clean.code).to.equal(0);
 
     const edited = join(dir, 'edited.jsonl');
     await writeFile(edited, text.replace('"stringValue":"GET"', '"stringValue":"DELETE"'));
-    const caught = await runApitrail(['verify', '--json', edited], { env: { APITRAIL_INTEGRITY_KEY: key } });
+    const caught = await runApitrail(['verify', '--json', '--public-key', rootKey.publicFile, edited]);
     expect(caught.code).to.equal(1);
     expect(JSON.parse(caught.stdout).findings.map((finding: { kind: string }) => finding.kind)).to.include('modified');
   });

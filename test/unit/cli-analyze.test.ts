@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -9,6 +9,7 @@ import { main } from '@apitrail/cli';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { repoRoot } from '../helpers/app.ts';
 import { leakedKey, normalTraffic, randomKeyId, testIp, type ScriptedRequest } from '../helpers/detect-scenarios.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 
 const START_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
 
@@ -175,25 +176,39 @@ describe('apitrail analyze', () => {
 });
 
 describe('apitrail verify (argument and key handling)', () => {
-  it('reads the key from --key-file and names the option when the file is missing or short', async () => {
+  it('takes the public key from --public-key and names the option when the file is missing or not a key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'apitrail-key-'));
-    const short = join(dir, 'short.key');
-    await writeFile(short, 'too short\n');
-    await chmod(short, 0o600);
+    const notAKey = join(dir, 'hmac.key');
+    await writeFile(notAKey, `${randomBytes(32).toString('hex')}\n`);
     const empty = await tempFile('empty.jsonl', '');
     for (const [keyFile, message] of [
-      ['/nonexistent/key', /--key-file: cannot read \/nonexistent\/key/],
-      [short, /--key-file: the key must be at least 32 bytes, got 9/],
+      ['/nonexistent/key', /--public-key: cannot read \/nonexistent\/key/],
+      [notAKey, /--public-key: .* is not an apitrail public key/],
     ] as const) {
       const output = capture();
-      expect(await main(['verify', '--key-file', keyFile, empty], {}, output)).to.equal(2);
+      expect(await main(['verify', '--public-key', keyFile, empty], {}, output)).to.equal(2);
       expect(output.err.text()).to.match(message);
     }
-    const good = join(dir, 'good.key');
-    await writeFile(good, randomBytes(32).toString('hex'));
+    const missing = capture();
+    expect(await main(['verify', empty], {}, missing)).to.equal(2);
+    expect(missing.err.text()).to.match(/verify needs --public-key/);
     const output = capture();
     // The key is accepted; the empty file is then a finding, not a pass.
-    expect(await main(['verify', '--key-file', good, empty], {}, output)).to.equal(1);
-    expect(output.out.text()).to.include('no signed records');
+    expect(await main(['verify', '--public-key', rootKeyFiles().publicFile, empty], {}, output)).to.equal(1);
+    expect(output.out.text()).to.include('no integrity records');
+  });
+
+  it('keygen writes the private key with mode 0600 and the public key, and never overwrites them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-keygen-'));
+    const output = capture();
+    expect(await main(['keygen', '--out', dir], {}, output)).to.equal(0);
+    expect((await stat(join(dir, 'apitrail-root.key'))).mode & 0o777).to.equal(0o600);
+    expect(await readFile(join(dir, 'apitrail-root.key'), 'utf8')).to.match(
+      /^PRIVATE\+KEY\+apitrail-root\+[0-9a-f]{8}\+/,
+    );
+    expect(await readFile(join(dir, 'apitrail-root.pub'), 'utf8')).to.match(/^apitrail-root\+[0-9a-f]{8}\+\S+\n$/);
+    const again = capture();
+    expect(await main(['keygen', '--out', dir], {}, again)).to.equal(2);
+    expect(again.err.text()).to.match(/not overwritten/);
   });
 });

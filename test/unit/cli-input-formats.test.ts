@@ -2,7 +2,6 @@
 // length-prefixed zstd frames (see test/e2e/cli-archive.test.ts for one the collector wrote), zstd
 // and gzip streams, the damage a file can carry, and memory that stays bounded on a large input.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { runApitrail, type CliResult } from '../helpers/apitrail-cli.ts';
 import { archiveEntry, auditLogRecords, zstdFrame } from '../helpers/archive-input.ts';
 import { leakedKey, randomKeyId, testIp, type ScriptedRequest } from '../helpers/detect-scenarios.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { encodeLogsRequest } from '../helpers/otlp-json.ts';
 
 const START_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
@@ -137,8 +137,7 @@ describe('apitrail analyze|verify over compressed input', () => {
     const { documents } = leakedKeyExports();
     const [first, second] = documents.map((document) => archiveEntry(document));
     const file = await tempFile('logs.otlp.jsonl', Buffer.concat([first!, flipByteInTheMiddle(second!)]));
-    const key = randomBytes(32).toString('base64');
-    const { code, stdout } = await runApitrail(['verify', '--json', file], { env: { APITRAIL_INTEGRITY_KEY: key } });
+    const { code, stdout } = await runApitrail(['verify', '--json', '--public-key', rootKeyFiles().publicFile, file]);
     const report = JSON.parse(stdout) as { findings: { kind: string; location?: string; detail: string }[] };
     const finding = report.findings.find((candidate) => candidate.location === `${file}:2`);
     expect(finding?.kind).to.equal('modified');

@@ -1,21 +1,44 @@
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError } from '@apitrail/core';
 import { readDetectConfig } from '@apitrail/detect';
-import { readIntegrityConfig, readKeyFile } from '@apitrail/integrity';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import {
+  CheckpointVerifier,
+  Witness,
+  WitnessState,
+  SIGNATURE_TYPE,
+  readSignerKeyFile,
+  readVerifierKeyFile,
+  verifyProofBundle,
+} from '@apitrail/integrity';
 import { analyzeFiles, analyzeJson, analyzeText } from './analyze.js';
+import { writeKeyPair } from './keygen.js';
+import { UnreadableInput } from './logs.js';
 import type { Output } from './output.js';
+import { ProveError, proveRecord } from './prove.js';
 import { verifyFiles, verifyText } from './verify.js';
+import { witnessFiles, witnessServer } from './witness.js';
 
 const USAGE = `Usage:
   apitrail analyze [--json] <files...|->   run the detection rules over NDJSON or OTLP-JSON logs
-  apitrail verify [--json] [--key-file <path>] <files...|->
-                                           check integrity chains (key: --key-file,
-                                           APITRAIL_INTEGRITY_KEY or APITRAIL_INTEGRITY_KEY_FILE)
+  apitrail keygen --out <dir> [--name <key name>] [--witness]
+                                           write a root key pair (apitrail-root.key, mode 0600, and
+                                           apitrail-root.pub), or a witness key pair
+  apitrail verify [--json] --public-key <root.pub> [--witness-key <w.pub> --witnessed <state>]
+                  <files...|->             check the integrity logs with the public key only
+  apitrail prove --seq <n> [--log <id>] [--public-key <root.pub>] <files...>
+                                           print an inclusion proof bundle for one record
+  apitrail verify-proof --public-key <root.pub> <bundle.json>
+                                           check a bundle without the logs
+  apitrail witness --key <w.key> --log-key <root.pub> --state <file> (--listen <host:port> | <files...>)
+                                           cosign checkpoints that extend what was witnessed
 
 Files may be gzip or zstd compressed, or the gateway's zstd archive, read as they are.
 
-Exit codes: 0 nothing found, 1 alerts (analyze) or findings (verify), 2 errors
-(bad usage, unreadable files or lines, wrong key). Thresholds: APITRAIL_DETECT_* variables.
+Exit codes: 0 nothing found, 1 alerts (analyze), findings (verify), an invalid bundle
+(verify-proof) or a refused checkpoint (witness), 2 errors (bad usage, unreadable files or
+lines). Thresholds: APITRAIL_DETECT_* variables.
 `;
 
 /** Exit codes, as the usage text documents them. */
@@ -32,29 +55,171 @@ async function analyze(args: string[], env: NodeJS.ProcessEnv, output: Output): 
   return report.alerts.length + report.droppedAlerts > 0 ? EXIT.found : EXIT.clean;
 }
 
-async function verify(args: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+function required(value: string | undefined, option: string, command: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${command} needs ${option}`);
+  return value;
+}
+
+async function verify(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { json: { type: 'boolean' }, 'key-file': { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      'public-key': { type: 'string' },
+      'witness-key': { type: 'string' },
+      witnessed: { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (positionals.length === 0) throw new UsageError('verify needs at least one file (or - for stdin)');
-  const key =
-    values['key-file'] !== undefined ? readKeyFile('--key-file', values['key-file']) : readIntegrityConfig(env).key;
-  if (key === undefined) {
-    throw new UsageError(
-      'verify needs the key: --key-file <path>, APITRAIL_INTEGRITY_KEY or APITRAIL_INTEGRITY_KEY_FILE',
-    );
+  const rootKey = readVerifierKeyFile(
+    '--public-key',
+    required(values['public-key'], '--public-key <root.pub>', 'verify'),
+  );
+  if ((values['witness-key'] === undefined) !== (values.witnessed === undefined)) {
+    throw new UsageError('--witness-key and --witnessed go together');
   }
-  const outcome = await verifyFiles(positionals, key, output);
+  const witness =
+    values['witness-key'] === undefined
+      ? undefined
+      : { key: readVerifierKeyFile('--witness-key', values['witness-key']), stateFile: values.witnessed! };
+  const outcome = await verifyFiles(positionals, rootKey, output, witness);
   output.out.write(values.json === true ? `${JSON.stringify(outcome.report)}\n` : verifyText(outcome));
-  const wrongKey = outcome.report.findings.find((finding) => finding.kind === 'wrong_key');
-  if (wrongKey !== undefined) {
-    output.err.write(`apitrail: wrong key: ${wrongKey.detail}\n`);
-    return EXIT.error;
-  }
   if (outcome.unreadableFiles > 0) return EXIT.error;
   return outcome.report.findings.length > 0 ? EXIT.found : EXIT.clean;
+}
+
+function keygen(args: string[], output: Output): number {
+  const { values } = parseArgs({
+    args,
+    options: { out: { type: 'string' }, name: { type: 'string' }, witness: { type: 'boolean' } },
+  });
+  const dir = required(values.out, '--out <dir>', 'keygen');
+  const witness = values.witness === true;
+  const base = witness ? 'apitrail-witness' : 'apitrail-root';
+  try {
+    const written = writeKeyPair(dir, base, values.name ?? base, witness);
+    output.out.write(`${written.privateFile} (private: keep it offline)\n${written.publicFile}: ${written.vkey}\n`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UsageError(`${dir} already holds ${base} keys; not overwritten`);
+    throw error;
+  }
+  return EXIT.clean;
+}
+
+async function prove(args: string[], output: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { seq: { type: 'string' }, log: { type: 'string' }, 'public-key': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const seqText = required(values.seq, '--seq <n>', 'prove');
+  if (!/^(0|[1-9][0-9]*)$/.test(seqText) || !Number.isSafeInteger(Number(seqText))) {
+    throw new UsageError(`--seq takes a record's sequence number (0, 1, ...), not ${JSON.stringify(seqText)}`);
+  }
+  if (positionals.length === 0) throw new UsageError('prove needs the log files');
+  const rootKey =
+    values['public-key'] === undefined ? undefined : readVerifierKeyFile('--public-key', values['public-key']);
+  try {
+    const bundle = await proveRecord(positionals, Number(seqText), values.log, rootKey);
+    output.out.write(`${JSON.stringify(bundle)}\n`);
+    return EXIT.clean;
+  } catch (error) {
+    if (error instanceof ProveError || error instanceof UnreadableInput) {
+      output.err.write(`apitrail: ${error.message}\n`);
+      return EXIT.error;
+    }
+    throw error;
+  }
+}
+
+function verifyProof(args: string[], output: Output): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'public-key': { type: 'string' } },
+    allowPositionals: true,
+  });
+  const rootKey = readVerifierKeyFile(
+    '--public-key',
+    required(values['public-key'], '--public-key <root.pub>', 'verify-proof'),
+  );
+  if (positionals.length !== 1) throw new UsageError('verify-proof takes one bundle file (or - for stdin)');
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(readFileSync(positionals[0] === '-' ? 0 : positionals[0]!, 'utf8'));
+  } catch (error) {
+    output.err.write(`apitrail: cannot read the bundle: ${(error as Error).message}\n`);
+    return EXIT.error;
+  }
+  const started = performance.now();
+  const check = verifyProofBundle(bundle, rootKey);
+  const elapsed = performance.now() - started;
+  if (!check.ok) {
+    output.out.write(`INVALID: ${check.reason}\n`);
+    return EXIT.found;
+  }
+  output.out.write(
+    `OK: seq ${check.sequence} of log ${check.logId} is in its tree of size ${check.size} (epoch ${check.epoch}), checked in ${elapsed.toFixed(2)} ms\n`,
+  );
+  return EXIT.clean;
+}
+
+async function witness(args: string[], output: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      key: { type: 'string' },
+      'log-key': { type: 'string' },
+      state: { type: 'string' },
+      listen: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const key = readSignerKeyFile(
+    '--key',
+    required(values.key, '--key <apitrail-witness.key>', 'witness'),
+    SIGNATURE_TYPE.cosignature,
+  );
+  const logKey = readVerifierKeyFile(
+    '--log-key',
+    required(values['log-key'], '--log-key <apitrail-root.pub>', 'witness'),
+  );
+  const state = WitnessState.load(required(values.state, '--state <file>', 'witness'));
+  const service = new Witness(key, logKey, state);
+  if (values.listen !== undefined) {
+    const match = /^(.+):(\d+)$/.exec(values.listen);
+    if (match === null) throw new UsageError('--listen takes <host>:<port>');
+    const server = witnessServer(service);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(match[2]), match[1], resolve);
+    });
+    const address = server.address();
+    output.out.write(
+      `witness listening on ${typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : values.listen}\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        server.close(() => resolve());
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return EXIT.clean;
+  }
+  if (positionals.length === 0) throw new UsageError('witness needs --listen <host:port> or log files');
+  let refused = 0;
+  for (const log of await witnessFiles(service, new CheckpointVerifier(logKey), positionals)) {
+    for (const { size, answer } of log.answers) {
+      if (answer.status === 200) output.out.write(`log ${log.logId}: cosigned size ${size}\n`);
+      else {
+        refused++;
+        output.out.write(`log ${log.logId}: REFUSED size ${size} (${answer.status}): ${answer.reason}\n`);
+      }
+    }
+  }
+  return refused > 0 ? EXIT.found : EXIT.clean;
 }
 
 class UsageError extends Error {}
@@ -71,7 +236,15 @@ export async function main(
       case 'analyze':
         return await analyze(rest, env, output);
       case 'verify':
-        return await verify(rest, env, output);
+        return await verify(rest, output);
+      case 'keygen':
+        return keygen(rest, output);
+      case 'prove':
+        return await prove(rest, output);
+      case 'verify-proof':
+        return verifyProof(rest, output);
+      case 'witness':
+        return await witness(rest, output);
       case undefined:
       case 'help':
       case '--help':

@@ -1,4 +1,5 @@
-import { ChainVerifier, type VerifyReport } from '@apitrail/integrity';
+import { readFileSync } from 'node:fs';
+import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integrity';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import { readRecords } from './records.js';
 
@@ -7,12 +8,33 @@ export interface VerifyOutcome {
   readonly unreadableFiles: number;
 }
 
+export interface WitnessCheck {
+  readonly key: Verifier;
+  /** The witness's state file: the last checkpoint it cosigned per log. */
+  readonly stateFile: string;
+}
+
+/** The cosigned checkpoints of a witness state file (`apitrail witness --state`). */
+function witnessedCheckpoints(stateFile: string): string[] {
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { logs?: Record<string, { checkpoint?: unknown }> };
+  return Object.values(state.logs ?? {}).flatMap((log) => (typeof log.checkpoint === 'string' ? [log.checkpoint] : []));
+}
+
 /**
- * Verifies every chain in `files`. A line that does not parse is itself a finding (an edit or a
- * cut mid-line); an unreadable file is an error.
+ * Verifies every log in `files` with the root public key. A line that does not parse is itself a
+ * finding (an edit or a cut mid-line); an unreadable file is an error.
  */
-export async function verifyFiles(files: readonly string[], key: Buffer, output: Output): Promise<VerifyOutcome> {
-  const verifier = new ChainVerifier(key);
+export async function verifyFiles(
+  files: readonly string[],
+  rootKey: Verifier,
+  output: Output,
+  witness?: WitnessCheck,
+): Promise<VerifyOutcome> {
+  const verifier = new LogVerifier(rootKey);
+  if (witness !== undefined) {
+    for (const note of witnessedCheckpoints(witness.stateFile))
+      verifier.addWitnessed(note, witness.key, witness.stateFile);
+  }
   const malformed: { location: string; reason: string }[] = [];
   let unreadableFiles = 0;
   let problems = 0;
@@ -37,27 +59,23 @@ export async function verifyFiles(files: readonly string[], key: Buffer, output:
 }
 
 export function verifyText({ report }: VerifyOutcome): string {
-  const chains = table(
-    ['chain', 'key id', 'records', 'seq', 'closed'],
-    report.chains.map((chain) => [
-      chain.chainId,
-      chain.keyId,
-      String(chain.records),
-      `${chain.firstSequence}-${chain.lastSequence}`,
-      chain.closed ? 'yes' : 'no',
+  const logs = table(
+    ['log', 'records', 'checkpoints', 'verified', 'epochs', 'closed'],
+    report.logs.map((log) => [
+      log.logId,
+      String(log.records),
+      String(log.checkpoints),
+      String(log.verifiedSize),
+      String(log.epochs),
+      log.closed ? 'yes' : 'no',
     ]),
   );
   const findings =
     report.findings.length === 0
-      ? `OK: ${report.records} records, ${report.chains.length} chains, no findings\n`
+      ? `OK: ${report.records} records, ${report.logs.length} logs, no findings\n`
       : table(
-          ['finding', 'where', 'chain', 'detail'],
-          report.findings.map((finding) => [
-            finding.kind,
-            finding.location ?? '',
-            finding.chainId ?? '',
-            finding.detail,
-          ]),
+          ['finding', 'where', 'log', 'detail'],
+          report.findings.map((finding) => [finding.kind, finding.location ?? '', finding.logId ?? '', finding.detail]),
         ) + `${report.findings.length} findings in ${report.records} records\n`;
-  return `${chains}\n${findings}`;
+  return `${logs}\n${findings}`;
 }

@@ -140,16 +140,16 @@ export const ATTR_REDACTION_REDACTED_COUNT = 'redaction.redacted.count';
 export const ATTR_REDACTION_MASKED_KEYS = 'redaction.masked.keys';
 export const ATTR_REDACTION_MASKED_COUNT = 'redaction.masked.count';
 
-// --- Integrity chain ------------------------------------------------------------------------------
-/** Namespace of every integrity chain attribute below. */
+// --- Integrity (a Merkle tree log per process) ----------------------------------------------------
+/** Namespace of every integrity attribute below. */
 export const INTEGRITY_ATTRIBUTE_NAMESPACE = 'apitrail.integrity.';
-export const ATTR_INTEGRITY_CHAIN_ID = 'apitrail.integrity.chain_id';
+/** The log (one per process) a record is a leaf of, and the checkpoint's log. */
+export const ATTR_INTEGRITY_LOG_ID = 'apitrail.integrity.log_id';
+/** The record's leaf index in its log: 0, 1, 2, ... in emit order (integer). */
 export const ATTR_INTEGRITY_SEQUENCE = 'apitrail.integrity.seq';
-export const ATTR_INTEGRITY_MAC = 'apitrail.integrity.mac';
-export const ATTR_INTEGRITY_PREVIOUS_MAC = 'apitrail.integrity.prev_mac';
-/** Public id of the MAC key (a truncated HMAC of a constant), so a verifier can tell a wrong key. */
-export const ATTR_INTEGRITY_KEY_ID = 'apitrail.integrity.key_id';
-/** On the checkpoint a chain ends with at shutdown: nothing follows it. */
+/** On a checkpoint record: the C2SP signed-note checkpoint (size, root hash, epoch key, certificate). */
+export const ATTR_INTEGRITY_CHECKPOINT = 'apitrail.integrity.checkpoint';
+/** On the checkpoint a log ends with at shutdown: nothing follows it. */
 export const ATTR_INTEGRITY_FINAL = 'apitrail.integrity.final';
 
 // --- Instrumentation scopes (become the NDJSON `logger` field) ---------------------------------

@@ -1,4 +1,4 @@
-import { ATTR_INTEGRITY_MAC, HmacSha256, sameKeys } from '@apitrail/core';
+import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys } from '@apitrail/core';
 
 /** Builds the canonical text by hand: the general path, for objects whose keys cannot keep a sorted order. */
 function canonicalByHand(value: unknown): string {
@@ -52,47 +52,72 @@ function sortedCopy(value: unknown, state: { needsHand: boolean }): unknown {
  */
 interface Layout {
   readonly keys: readonly string[];
-  readonly omittedKey: string | undefined;
+  readonly entry: boolean;
   readonly sortedKeys: readonly string[];
   /** For each sorted key, its index in `keys` (and so in `Object.values` of such a record). */
   readonly sortedIndexes: readonly number[];
+  /** For each sorted key, whether its value is seconds to write as integer nanoseconds. */
+  readonly nanoseconds: readonly boolean[];
   /** Undefined when a key cannot keep its place (integer-like, or `__proto__`, which is the prototype). */
   readonly template: Readonly<Record<string, unknown>> | undefined;
 }
+
+/** NDJSON fields outside the signed entry: what SIEM shapes do not all keep (see the README). */
+const UNSIGNED_FIELDS: ReadonlySet<string> = new Set([NDJSON_FIELDS.logger, NDJSON_FIELDS.traceFlags]);
+/** Fields in seconds, signed as integer nanoseconds: ECS keeps `event.duration` so, and the value must survive. */
+const NANOSECOND_FIELDS: ReadonlySet<string> = new Set(
+  FIELD_MAPPINGS.filter((mapping) => mapping.unit === 'seconds').map((mapping) => mapping.ndjson),
+);
 
 /** Bounded: a file of records each shaped differently must not grow memory. */
 const MAX_LAYOUTS = 16;
 const layouts: Layout[] = [];
 
-function layoutOf(keys: readonly string[], omittedKey: string | undefined): Layout {
-  for (const layout of layouts) if (layout.omittedKey === omittedKey && sameKeys(layout.keys, keys)) return layout;
-  const sortedKeys = keys.filter((key) => key !== omittedKey).sort();
+function layoutOf(keys: readonly string[], entry: boolean): Layout {
+  for (const layout of layouts) if (layout.entry === entry && sameKeys(layout.keys, keys)) return layout;
+  const sortedKeys = keys.filter((key) => !(entry && UNSIGNED_FIELDS.has(key))).sort();
   const sortedIndexes = sortedKeys.map((key) => keys.indexOf(key));
+  const nanoseconds = sortedKeys.map((key) => entry && NANOSECOND_FIELDS.has(key));
   const template = sortedKeys.every(placeable)
     ? Object.fromEntries(sortedKeys.map((key) => [key, undefined]))
     : undefined;
-  const layout = { keys, omittedKey, sortedKeys, sortedIndexes, template };
+  const layout = { keys, entry, sortedKeys, sortedIndexes, nanoseconds, template };
   layouts.unshift(layout);
   if (layouts.length > MAX_LAYOUTS) layouts.pop();
   return layout;
 }
 
-/** The canonical text of `value`, leaving out the top-level member `omittedKey`. */
-function canonicalText(value: unknown, omittedKey: string | undefined): string {
+/** Seconds as integer nanoseconds, truncated as the collector's OTTL `Int(seconds * 1000000000)` does. */
+function nanosecondsOf(value: unknown): unknown {
+  return typeof value === 'number' ? Math.trunc(value * 1e9) : value;
+}
+
+/** The canonical text of `value`; as a signed entry, without the unsigned fields and with nanoseconds. */
+function canonicalText(value: unknown, entry: boolean): string {
   if (value === null || typeof value !== 'object') return canonicalByHand(value);
   if (!Array.isArray(value)) {
     const object = value as Record<string, unknown>;
-    const { sortedKeys, sortedIndexes, template } = layoutOf(Object.keys(object), omittedKey);
+    const { sortedKeys, sortedIndexes, nanoseconds, template } = layoutOf(Object.keys(object), entry);
+    const state = { needsHand: false };
+    // Reading the values at once (native) is cheaper than looking each key up.
+    const values = Object.values(object);
+    const member = (index: number): unknown => {
+      const raw = values[sortedIndexes[index]!];
+      return nanoseconds[index] === true ? nanosecondsOf(raw) : raw;
+    };
     if (template !== undefined) {
-      const state = { needsHand: false };
       const copy: Record<string, unknown> = { ...template };
-      // Reading the values at once (native) is cheaper than looking each key up.
-      const values = Object.values(object);
       for (let index = 0; index < sortedKeys.length; index++)
-        copy[sortedKeys[index]!] = sortedCopy(values[sortedIndexes[index]!], state);
+        copy[sortedKeys[index]!] = sortedCopy(member(index), state);
       if (!state.needsHand) return JSON.stringify(copy);
     }
-    return canonicalByHand(omittedKey === undefined ? object : { ...object, [omittedKey]: undefined });
+    let text = '{';
+    for (let index = 0; index < sortedKeys.length; index++) {
+      const item = member(index);
+      if (item === undefined) continue;
+      text += `${text.length === 1 ? '' : ','}${JSON.stringify(sortedKeys[index])}:${canonicalByHand(item)}`;
+    }
+    return `${text}}`;
   }
   const state = { needsHand: false };
   const copy = sortedCopy(value, state);
@@ -105,27 +130,14 @@ function canonicalText(value: unknown, omittedKey: string | undefined): string {
  * Members whose value is undefined are left out, as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  return canonicalText(value, undefined);
+  return canonicalText(value, false);
 }
 
-/** Domain separation: a MAC over an apitrail record can never be mistaken for any other HMAC use of the key. */
-const MAC_DOMAIN = 'apitrail-integrity-v1\n';
-
 /**
- * The MACs of one key. `of(record)` is HMAC-SHA256(key, "apitrail-integrity-v1\n" ‖ JCS(record
- * without the mac field)), lowercase hex, where `record` is the record's NDJSON object (see the
- * README for the mapping); `keyId` is the key's public id.
+ * The bytes a record's Merkle leaf hashes: JCS of its NDJSON object (`toNdjsonObject`, or a line
+ * of apitrail's NDJSON file) without `logger` and `trace_flags`, with fields in seconds as
+ * integer nanoseconds. The README specifies it field by field.
  */
-export class RecordMac {
-  readonly keyId: string;
-  private readonly hmac: HmacSha256;
-
-  constructor(key: Buffer) {
-    this.hmac = new HmacSha256(key);
-    this.keyId = this.hmac.hex('apitrail-integrity-key-id').slice(0, 16);
-  }
-
-  of(record: Readonly<Record<string, unknown>>): string {
-    return this.hmac.hex(MAC_DOMAIN, canonicalText(record, ATTR_INTEGRITY_MAC));
-  }
+export function canonicalEntry(fields: Readonly<Record<string, unknown>>): string {
+  return canonicalText(fields, true);
 }

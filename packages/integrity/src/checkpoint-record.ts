@@ -1,7 +1,14 @@
 import { SeverityNumber, type AnyValue, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL, INSTRUMENTATION_VERSION, SECURITY_LOGGER_NAME } from '@apitrail/core';
+import {
+  APITRAIL_EVENTS,
+  ATTR_INTEGRITY_CHECKPOINT,
+  ATTR_INTEGRITY_FINAL,
+  ATTR_INTEGRITY_LOG_ID,
+  INSTRUMENTATION_VERSION,
+  SECURITY_LOGGER_NAME,
+} from '@apitrail/core';
 
 function now(): HrTime {
   const ms = Date.now();
@@ -9,7 +16,7 @@ function now(): HrTime {
 }
 
 /**
- * A checkpoint, built here rather than through the Logs API because the final one is written
+ * A checkpoint record: the signed checkpoint note of a log, not itself a leaf. Built here rather than through the Logs API because the final one is written
  * while the LoggerProvider shuts down (when loggers no longer emit). It goes to the same
  * exporters as every record, with the resource of the records it closes.
  */
@@ -26,10 +33,16 @@ export class CheckpointRecord implements ReadWriteLogRecord {
 
   constructor(
     readonly resource: Resource,
+    logId: string,
+    note: string,
     final: boolean,
   ) {
-    this.attributes = { [ATTR_INTEGRITY_FINAL]: final };
-    this.body = final ? 'integrity chain closed' : 'integrity checkpoint';
+    this.attributes = {
+      [ATTR_INTEGRITY_LOG_ID]: logId,
+      [ATTR_INTEGRITY_CHECKPOINT]: note,
+      [ATTR_INTEGRITY_FINAL]: final,
+    };
+    this.body = final ? 'integrity log closed' : 'integrity checkpoint';
   }
 
   setAttribute(key: string, value?: AnyValue): this {

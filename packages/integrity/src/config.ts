@@ -1,60 +1,69 @@
 import { readFileSync } from 'node:fs';
 import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core';
+import { NoteError, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
 
 export interface IntegrityConfig {
-  /** The HMAC key; integrity is off when neither variable is set. */
-  readonly key: Buffer | undefined;
+  /** The root signing key; integrity is off when APITRAIL_INTEGRITY_KEY_FILE is not set. */
+  readonly rootKey: Signer | undefined;
   readonly checkpointIntervalMs: number;
+  readonly epochMs: number;
 }
 
-/** A shorter key would make the MAC guessable offline; 32 bytes is SHA-256's block-size sweet spot. */
-export const MIN_KEY_BYTES = 32;
-
-/**
- * The key as bytes: the UTF-8 of the value (trailing newline of a key file removed). Throws
- * ApitrailConfigError naming `source` when it is shorter than {@link MIN_KEY_BYTES}.
- */
-export function integrityKey(source: string, text: string): Buffer {
-  const key = Buffer.from(text.replace(/\r?\n$/, ''), 'utf8');
-  if (key.length < MIN_KEY_BYTES) {
-    throw new ApitrailConfigError(source, `the key must be at least ${MIN_KEY_BYTES} bytes, got ${key.length}`);
-  }
-  return key;
-}
-
-/** Reads the key from a file, naming `source` (the variable or option) when it cannot. */
-export function readKeyFile(source: string, path: string): Buffer {
-  let text: string;
+function readText(source: string, path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ApitrailConfigError(source, `cannot read ${path}: ${(error as Error).message}`);
   }
-  return integrityKey(source, text);
 }
 
-/** `APITRAIL_INTEGRITY_KEY` or `APITRAIL_INTEGRITY_KEY_FILE` (not both), and the checkpoint interval. */
-export function readIntegrityConfig(env: Environment): IntegrityConfig {
-  const inline = env.APITRAIL_INTEGRITY_KEY;
-  const file = readString(env, 'APITRAIL_INTEGRITY_KEY_FILE');
-  if (inline !== undefined && inline !== '' && file !== undefined) {
+/**
+ * A private key file written by `apitrail keygen`: a log root key (note signatures), or with
+ * `type` cosignature a witness key. Names `source` when the file is not that.
+ */
+export function readSignerKeyFile(
+  source: string,
+  path: string,
+  type: (typeof SIGNATURE_TYPE)[keyof typeof SIGNATURE_TYPE] = SIGNATURE_TYPE.ed25519,
+): Signer {
+  const text = readText(source, path);
+  try {
+    const signer = Signer.parse(text);
+    if (signer.verifier.type !== type) {
+      throw new NoteError(
+        type === SIGNATURE_TYPE.ed25519 ? 'a witness key, not a log root key' : 'a log root key, not a witness key',
+      );
+    }
+    return signer;
+  } catch (error) {
     throw new ApitrailConfigError(
-      'APITRAIL_INTEGRITY_KEY_FILE',
-      'set either APITRAIL_INTEGRITY_KEY or _KEY_FILE, not both',
+      source,
+      `${path} is not an apitrail private key (${(error as Error).message}); make one with \`apitrail keygen\` (HMAC keys are no longer used)`,
     );
   }
-  const key =
-    file !== undefined
-      ? readKeyFile('APITRAIL_INTEGRITY_KEY_FILE', file)
-      : inline !== undefined && inline !== ''
-        ? integrityKey('APITRAIL_INTEGRITY_KEY', inline)
-        : undefined;
+}
+
+/** A public (verifier) key file, naming `source` when it is not one. */
+export function readVerifierKeyFile(source: string, path: string): Verifier {
+  const text = readText(source, path);
+  try {
+    return Verifier.parse(text);
+  } catch (error) {
+    throw new ApitrailConfigError(source, `${path} is not an apitrail public key (${(error as Error).message})`);
+  }
+}
+
+/** `APITRAIL_INTEGRITY_KEY_FILE` (the root key), the checkpoint interval and the epoch length. */
+export function readIntegrityConfig(env: Environment): IntegrityConfig {
+  const file = readString(env, 'APITRAIL_INTEGRITY_KEY_FILE');
   return {
-    key,
-    checkpointIntervalMs: readNumber(env, 'APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS', 60_000, {
+    rootKey: file === undefined ? undefined : readSignerKeyFile('APITRAIL_INTEGRITY_KEY_FILE', file),
+    checkpointIntervalMs: readNumber(env, 'APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS', 1000, {
       min: 100,
       max: 86_400_000,
       integer: true,
     }),
+    epochMs:
+      1000 * readNumber(env, 'APITRAIL_INTEGRITY_EPOCH_SECONDS', 3600, { min: 1, max: 31_536_000, integer: true }),
   };
 }

@@ -1,12 +1,54 @@
-export { readIntegrityConfig, readKeyFile, integrityKey, MIN_KEY_BYTES, type IntegrityConfig } from './config.js';
-export { canonicalJson, RecordMac } from './canonical.js';
-export { ChainSigner } from './chain-signer.js';
+export { readIntegrityConfig, readSignerKeyFile, readVerifierKeyFile, type IntegrityConfig } from './config.js';
+export { canonicalEntry, canonicalJson } from './canonical.js';
+export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export {
-  ChainVerifier,
+  LogVerifier,
+  LeafStore,
   type ExportedRecord,
   type Finding,
   type FindingKind,
-  type ChainSummary,
+  type LogSummary,
   type VerifyReport,
 } from './verifier.js';
+export { CheckpointVerifier, EpochKeys, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
+export {
+  leafHash,
+  nodeHash,
+  subtreeHash,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+  leafArray,
+  CompactTree,
+  type LeafHashes,
+} from './merkle.js';
+export {
+  Signer,
+  Verifier,
+  NoteError,
+  SIGNATURE_TYPE,
+  signNote,
+  openNote,
+  parseNote,
+  cosignatureLine,
+  verifyCosignature,
+} from './note.js';
+export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
+export {
+  proofBundle,
+  verifyProofBundle,
+  PROOF_BUNDLE_VERSION,
+  type ProofBundle,
+  type BundleCheck,
+} from './proof-bundle.js';
+export {
+  Witness,
+  WitnessState,
+  parseAddCheckpoint,
+  formatAddCheckpoint,
+  type WitnessAnswer,
+  type WitnessedLog,
+  type AddCheckpoint,
+} from './witness.js';

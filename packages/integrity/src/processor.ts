@@ -2,33 +2,36 @@ import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { guard, recordFault } from '@apitrail/core';
-import { ChainSigner } from './chain-signer.js';
 import { CheckpointRecord } from './checkpoint-record.js';
 import type { IntegrityConfig } from './config.js';
+import { MerkleLog, type MerkleLogOptions } from './log.js';
 
-export interface IntegrityProcessorOptions {
-  readonly key: Buffer;
+export interface IntegrityProcessorOptions extends MerkleLogOptions {
   readonly checkpointIntervalMs: number;
-  /** The exporting processors the signed records go to. Nothing that mutates records may be among them. */
+  /** The exporting processors the records go to. Nothing that mutates records may be among them. */
   readonly downstream: readonly LogRecordProcessor[];
 }
 
+/** Records numbered but not yet hashed beyond which hashing runs at the next turn of the event loop. */
+const SEAL_BATCH = 2048;
+
 /**
- * Signs every record (see ChainSigner) and hands it to the exporting processors it wraps. Wrapping
- * them, rather than sitting beside them, makes "integrity is the last mutation" structural and lets
- * it write checkpoints (every `checkpointIntervalMs` while records flow, and a final one on
- * shutdown) straight to them, so a truncated tail is detectable.
+ * Numbers every record into the process's Merkle log and hands it on to the exporting processors
+ * it wraps; that is all it does on the request path. Hashing happens in batches (at every
+ * checkpoint interval, or sooner once {@link SEAL_BATCH} records wait), signing once per interval:
+ * a checkpoint record goes to the same exporters whenever the log grew, at every epoch end, and
+ * at shutdown. Wrapping the exporters makes "integrity is the last mutation" structural.
  */
 export class IntegrityLogRecordProcessor implements LogRecordProcessor {
-  readonly signer: ChainSigner;
+  readonly log: MerkleLog;
   private readonly downstream: readonly LogRecordProcessor[];
   private readonly timer: NodeJS.Timeout;
   private resource: Resource | undefined;
-  private signedAtLastCheckpoint = 0;
+  private sealScheduled = false;
   private closed = false;
 
   constructor(options: IntegrityProcessorOptions) {
-    this.signer = new ChainSigner(options.key);
+    this.log = new MerkleLog(options);
     this.downstream = options.downstream;
     this.timer = setInterval(() => this.checkpoint(false), options.checkpointIntervalMs);
     this.timer.unref();
@@ -40,7 +43,14 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
       'integrity processor',
       () => {
         this.resource ??= record.resource;
-        this.signer.sign(record);
+        this.log.append(record);
+        if (this.log.unsealed >= SEAL_BATCH && !this.sealScheduled) {
+          this.sealScheduled = true;
+          setImmediate(() => {
+            this.sealScheduled = false;
+            guard('integrity sealing', () => this.log.seal(), undefined);
+          });
+        }
       },
       undefined,
     );
@@ -48,6 +58,7 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
   }
 
   async forceFlush(): Promise<void> {
+    this.checkpoint(false);
     await Promise.all(this.downstream.map((processor) => processor.forceFlush()));
   }
 
@@ -59,17 +70,18 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
     await Promise.all(this.downstream.map((processor) => processor.shutdown()));
   }
 
-  /** Signs and exports a checkpoint, unless nothing was signed since the last one. */
+  /** Seals the waiting records and exports the checkpoints due (the final one when `final`). */
   private checkpoint(final: boolean): void {
     const resource = this.resource;
-    if (resource === undefined || (this.signer.signed === this.signedAtLastCheckpoint && !final)) return;
+    if (resource === undefined || this.closed) return;
     guard(
       'integrity checkpoint',
       () => {
-        const record = new CheckpointRecord(resource, final);
-        this.signer.sign(record);
-        this.signedAtLastCheckpoint = this.signer.signed;
-        this.forward(record, undefined);
+        const notes = final ? this.log.close() : this.log.checkpoint(false);
+        notes.forEach((note, index) => {
+          const record = new CheckpointRecord(resource, this.log.logId, note, final && index === notes.length - 1);
+          this.forward(record, undefined);
+        });
       },
       undefined,
     );
@@ -87,13 +99,18 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
 }
 
 /**
- * The exporting processors, wrapped in an IntegrityLogRecordProcessor when a key is configured
+ * The exporting processors, wrapped in an IntegrityLogRecordProcessor when a root key is configured
  * (`@apitrail/auto` puts this last, after enrichment, redaction and detection).
  */
 export function withIntegrity(config: IntegrityConfig, downstream: LogRecordProcessor[]): LogRecordProcessor[] {
   // With no exporter there is nothing to protect (OTEL_LOGS_EXPORTER=none).
-  if (config.key === undefined || downstream.length === 0) return downstream;
+  if (config.rootKey === undefined || downstream.length === 0) return downstream;
   return [
-    new IntegrityLogRecordProcessor({ key: config.key, checkpointIntervalMs: config.checkpointIntervalMs, downstream }),
+    new IntegrityLogRecordProcessor({
+      rootKey: config.rootKey,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      epochMs: config.epochMs,
+      downstream,
+    }),
   ];
 }

@@ -1,17 +1,17 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   APITRAIL_EVENTS,
-  ATTR_INTEGRITY_CHAIN_ID,
-  ATTR_INTEGRITY_FINAL,
-  ATTR_INTEGRITY_KEY_ID,
-  ATTR_INTEGRITY_MAC,
-  ATTR_INTEGRITY_PREVIOUS_MAC,
+  ATTR_INTEGRITY_CHECKPOINT,
+  ATTR_INTEGRITY_LOG_ID,
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
 } from '@apitrail/core';
-import { RecordMac } from './canonical.js';
+import { canonicalEntry } from './canonical.js';
+import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
+import { logOrigin } from './log.js';
+import { CompactTree, HASH_BYTES, leafHash } from './merkle.js';
+import { NoteError, verifyCosignature, type Verifier } from './note.js';
 
-/** A record as read back from a file: its NDJSON object (see the README for OTLP-JSON). */
+/** A record as read back from a file: its NDJSON object (see the README for the other shapes). */
 export interface ExportedRecord {
   /** `file:line` or `file:line#index`, for the report. */
   readonly location: string;
@@ -27,254 +27,324 @@ export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 't
 
 export interface Finding {
   readonly kind: FindingKind;
-  readonly chainId?: string;
+  readonly logId?: string;
   readonly location?: string;
   readonly detail: string;
 }
 
-export interface ChainSummary {
-  readonly chainId: string;
-  readonly keyId: string;
+export interface LogSummary {
+  readonly logId: string;
   readonly records: number;
-  readonly firstSequence: number;
-  readonly lastSequence: number;
+  readonly checkpoints: number;
+  /** The size of the largest valid checkpoint: the records verified. */
+  readonly verifiedSize: number;
+  readonly epochs: number;
   readonly closed: boolean;
 }
 
 export interface VerifyReport {
   readonly records: number;
-  readonly chains: ChainSummary[];
+  readonly logs: LogSummary[];
   readonly findings: Finding[];
 }
 
-/** A run of consecutive sequence numbers already seen, with the MACs needed to link its neighbours. */
-interface Run {
-  first: number;
-  last: number;
-  /** prev_mac of the run's first record, MAC of its last. */
-  previousOfFirst: string;
-  macOfLast: string;
+/** Leaf hashes in chunks, so a forged huge sequence number costs one chunk, not a huge array. */
+const CHUNK_LEAVES = 4096;
+
+interface Chunk {
+  readonly hashes: Buffer;
+  readonly present: Uint8Array;
 }
 
-interface Chain {
-  readonly keyId: string;
-  readonly runs: Run[];
+/** The leaves seen of one log, by sequence number. */
+export class LeafStore {
+  private readonly chunks = new Map<number, Chunk>();
+  private highest = -1;
+
+  get maxSequence(): number {
+    return this.highest;
+  }
+
+  /** False when the sequence number was already taken (the first copy stays). */
+  put(sequence: number, hash: Buffer): boolean {
+    const chunkIndex = Math.floor(sequence / CHUNK_LEAVES);
+    let chunk = this.chunks.get(chunkIndex);
+    if (chunk === undefined) {
+      chunk = { hashes: Buffer.alloc(CHUNK_LEAVES * HASH_BYTES), present: new Uint8Array(CHUNK_LEAVES) };
+      this.chunks.set(chunkIndex, chunk);
+    }
+    const offset = sequence % CHUNK_LEAVES;
+    if (chunk.present[offset] === 1) return false;
+    chunk.present[offset] = 1;
+    hash.copy(chunk.hashes, offset * HASH_BYTES);
+    if (sequence > this.highest) this.highest = sequence;
+    return true;
+  }
+
+  get(sequence: number): Buffer | undefined {
+    const chunk = this.chunks.get(Math.floor(sequence / CHUNK_LEAVES));
+    const offset = sequence % CHUNK_LEAVES;
+    if (chunk?.present[offset] !== 1) return undefined;
+    return chunk.hashes.subarray(offset * HASH_BYTES, (offset + 1) * HASH_BYTES);
+  }
+
+  at(sequence: number): Buffer {
+    const hash = this.get(sequence);
+    if (hash === undefined) throw new RangeError(`leaf ${sequence} missing`);
+    return hash;
+  }
+
+  /** The first sequence number in [from, to) with no leaf, or `to`. */
+  firstGap(from: number, to: number): number {
+    for (let sequence = from; sequence < to; sequence++) if (this.get(sequence) === undefined) return sequence;
+    return to;
+  }
+}
+
+interface LogState {
+  readonly leaves: LeafStore;
+  readonly checkpoints: Map<string, VerifiedCheckpoint & { readonly location: string }>;
   records: number;
-  finalSequence: number | undefined;
-  /** Last sequence seen in the current ordering unit. */
   unit: string;
   unitLast: number;
 }
 
-function equalMacs(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+function isCheckpointRecord(fields: Readonly<Record<string, unknown>>): boolean {
+  return (
+    fields[NDJSON_FIELDS.event] === APITRAIL_EVENTS.integrityCheckpoint &&
+    fields[ATTR_INTEGRITY_CHECKPOINT] !== undefined
+  );
 }
 
 /**
- * Verifies integrity chains from records fed in any order across ordering units. Memory grows with
- * the number of chains and of gaps, not of records: each chain is a sorted list of runs of
- * consecutive sequence numbers, merged as the holes fill.
+ * Verifies Merkle logs from records fed in any order across ordering units, with the root public
+ * key only. Memory: 32 bytes per record (its leaf hash), plus the checkpoints.
  */
-export class ChainVerifier {
-  private readonly macs: RecordMac;
-  private readonly expectedKeyId: string;
-  private readonly chains = new Map<string, Chain>();
+export class LogVerifier {
+  private readonly checkpoints: CheckpointVerifier;
+  private readonly logs = new Map<string, LogState>();
   private readonly findings: Finding[] = [];
+  private readonly wrongKeyLogs = new Set<string>();
   private records = 0;
 
-  constructor(key: Buffer) {
-    this.macs = new RecordMac(key);
-    this.expectedKeyId = this.macs.keyId;
+  constructor(rootKey: Verifier) {
+    this.checkpoints = new CheckpointVerifier(rootKey);
   }
 
   add(record: ExportedRecord): void {
     this.records++;
     const { fields, location } = record;
-    const chainId = fields[ATTR_INTEGRITY_CHAIN_ID];
+    const logId = fields[ATTR_INTEGRITY_LOG_ID];
+    if (typeof logId !== 'string' || logId === '') {
+      this.report('inserted', undefined, location, 'record without integrity fields (not in any log)');
+      return;
+    }
+    const log = this.logFor(logId);
+    log.records++;
+    if (isCheckpointRecord(fields)) {
+      this.addCheckpoint(logId, log, fields, location);
+      return;
+    }
     const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
-    const mac = fields[ATTR_INTEGRITY_MAC];
-    const previous = fields[ATTR_INTEGRITY_PREVIOUS_MAC];
-    const recordKeyId = fields[ATTR_INTEGRITY_KEY_ID];
-    if (
-      typeof chainId !== 'string' ||
-      typeof mac !== 'string' ||
-      typeof previous !== 'string' ||
-      typeof recordKeyId !== 'string' ||
-      typeof sequence !== 'number' ||
-      !Number.isSafeInteger(sequence) ||
-      sequence < 1
-    ) {
-      this.report('inserted', undefined, location, 'record without valid integrity fields');
+    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) {
+      this.report('modified', logId, location, 'record with an invalid sequence number');
       return;
     }
-    const chain = this.chainFor(chainId, recordKeyId, location);
-    if (chain === undefined) return;
-    chain.records++;
-    if (!equalMacs(mac, this.macs.of(fields))) {
-      this.report('modified', chainId, location, `seq ${sequence}: MAC mismatch (record edited, or forged)`);
+    if (!log.leaves.put(sequence, leafHash(canonicalEntry(fields)))) {
+      this.report('inserted', logId, location, `seq ${sequence} appears more than once`);
       return;
     }
-    const run = { first: sequence, last: sequence, previousOfFirst: previous, macOfLast: mac };
-    if (!this.insert(chain, chainId, run, location)) return;
-    if (chain.unit === record.unit && sequence < chain.unitLast) {
+    if (log.unit === record.unit && sequence < log.unitLast) {
+      this.report('reordered', logId, location, `seq ${sequence} comes after seq ${log.unitLast} in the same batch`);
+    }
+    log.unit = record.unit;
+    log.unitLast = sequence;
+  }
+
+  /**
+   * A checkpoint a witness cosigned (`witnessKey`): the files must hold that log up to its size,
+   * so a cut tail or a whole log deleted is caught even when every checkpoint after it went too.
+   */
+  addWitnessed(note: string, witnessKey: Verifier, location: string): void {
+    let checkpoint: VerifiedCheckpoint;
+    try {
+      verifyCosignature(note, witnessKey);
+      checkpoint = this.checkpoints.open(note);
+    } catch (error) {
+      this.report('modified', undefined, location, `witnessed checkpoint rejected: ${(error as Error).message}`);
+      return;
+    }
+    const logId = checkpoint.origin.slice(logOrigin('').length);
+    if (checkpoint.origin !== logOrigin(logId)) {
       this.report(
-        'reordered',
-        chainId,
+        'modified',
+        undefined,
         location,
-        `seq ${sequence} comes after seq ${chain.unitLast} in the same batch`,
+        `witnessed checkpoint of a log that is not apitrail's (${checkpoint.origin})`,
       );
+      return;
     }
-    chain.unit = record.unit;
-    chain.unitLast = sequence;
-    if (fields[NDJSON_FIELDS.event] === APITRAIL_EVENTS.integrityCheckpoint && fields[ATTR_INTEGRITY_FINAL] === true) {
-      chain.finalSequence = sequence;
-    }
+    this.logFor(logId).checkpoints.set(note, { ...checkpoint, location });
   }
 
   finish(): VerifyReport {
-    const chains: ChainSummary[] = [];
-    for (const [chainId, chain] of this.chains) {
-      const { runs } = chain;
-      const first = runs[0];
-      const last = runs.at(-1);
-      if (first === undefined || last === undefined) {
-        chains.push({
-          chainId,
-          keyId: chain.keyId,
-          records: chain.records,
-          firstSequence: 0,
-          lastSequence: 0,
-          closed: false,
-        });
-        continue;
-      }
-      if (first.first > 1)
-        this.report('deleted', chainId, undefined, `seq 1-${first.first - 1} missing (head of the chain)`);
-      for (let index = 1; index < runs.length; index++) {
-        const before = runs[index - 1]!;
-        const after = runs[index]!;
-        this.report('deleted', chainId, undefined, `seq ${before.last + 1}-${after.first - 1} missing`);
-      }
-      const closed = chain.finalSequence !== undefined && chain.finalSequence === last.last;
-      if (chain.finalSequence === undefined) {
-        this.report(
-          'truncated',
-          chainId,
-          undefined,
-          `no closing checkpoint after seq ${last.last} (tail cut, or the process did not shut down cleanly)`,
-        );
-      } else if (chain.finalSequence !== last.last) {
-        this.report(
-          'inserted',
-          chainId,
-          undefined,
-          `seq ${chain.finalSequence + 1}-${last.last} after the closing checkpoint`,
-        );
-      }
-      chains.push({
-        chainId,
-        keyId: chain.keyId,
-        records: chain.records,
-        firstSequence: first.first,
-        lastSequence: last.last,
-        closed,
-      });
-    }
-    // An emptied file, or one whose every chain was removed, must not read as "nothing found".
-    if (chains.length === 0)
+    const logs: LogSummary[] = [];
+    for (const [logId, log] of this.logs) logs.push(this.finishLog(logId, log));
+    // An emptied file, or one whose every log was removed, must not read as "nothing found".
+    if (logs.length === 0) {
       this.report(
         'truncated',
         undefined,
         undefined,
-        'no signed records: the input is empty or every chain was removed',
+        'no integrity records: the input is empty or every log was removed',
       );
-    return { records: this.records, chains, findings: this.findings };
+    }
+    return { records: this.records, logs, findings: this.findings };
   }
 
-  private chainFor(chainId: string, recordKeyId: string, location: string): Chain | undefined {
-    const known = this.chains.get(chainId);
-    if (known !== undefined) {
-      if (known.keyId !== recordKeyId) {
-        this.report('modified', chainId, location, `key id ${recordKeyId} differs from the chain's ${known.keyId}`);
-        return undefined;
+  private addCheckpoint(
+    logId: string,
+    log: LogState,
+    fields: Readonly<Record<string, unknown>>,
+    location: string,
+  ): void {
+    const note = fields[ATTR_INTEGRITY_CHECKPOINT];
+    if (typeof note !== 'string') {
+      this.report('modified', logId, location, 'checkpoint record without a checkpoint note');
+      return;
+    }
+    if (log.checkpoints.has(note)) return;
+    let checkpoint: VerifiedCheckpoint;
+    try {
+      checkpoint = this.checkpoints.open(note);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof NoteError && /^not signed by/.test(message)) {
+        if (!this.wrongKeyLogs.has(logId)) {
+          this.wrongKeyLogs.add(logId);
+          this.report(
+            'wrong_key',
+            logId,
+            location,
+            `the log's certificate is not signed by the root key given (${message})`,
+          );
+        }
+      } else {
+        this.report('modified', logId, location, `invalid checkpoint: ${message}`);
       }
-      // A chain under another key was reported once; its records cannot be checked.
-      if (known.keyId !== this.expectedKeyId) known.records++;
-      return known.keyId === this.expectedKeyId ? known : undefined;
+      return;
     }
-    if (recordKeyId !== this.expectedKeyId) {
+    if (checkpoint.origin !== logOrigin(logId)) {
+      this.report('modified', logId, location, `checkpoint of another log (${checkpoint.origin}) on this log's record`);
+      return;
+    }
+    log.checkpoints.set(note, { ...checkpoint, location });
+  }
+
+  private finishLog(logId: string, log: LogState): LogSummary {
+    const checkpoints = [...log.checkpoints.values()].sort((a, b) => a.size - b.size || a.epoch - b.epoch);
+    const final = checkpoints.find((checkpoint) => checkpoint.closed);
+    const largest = checkpoints.at(-1);
+    const epochs = new Set(checkpoints.map((checkpoint) => checkpoint.epoch));
+    const summary = (verifiedSize: number): LogSummary => ({
+      logId,
+      records: log.records,
+      checkpoints: checkpoints.length,
+      verifiedSize,
+      epochs: epochs.size,
+      closed: final !== undefined,
+    });
+    if (largest === undefined) {
+      if (!this.wrongKeyLogs.has(logId)) {
+        this.report('truncated', logId, undefined, 'no valid checkpoint: none of its records can be verified');
+      }
+      return summary(0);
+    }
+    const maxEpoch = Math.max(...epochs);
+    const missingEpochs = Array.from({ length: maxEpoch + 1 }, (_, epoch) => epoch).filter(
+      (epoch) => !epochs.has(epoch),
+    );
+    if (missingEpochs.length > 0) {
       this.report(
-        'wrong_key',
-        chainId,
-        location,
-        `chain signed with key id ${recordKeyId}, but the key given has id ${this.expectedKeyId}`,
+        'deleted',
+        logId,
+        undefined,
+        `no checkpoint signed in epoch ${missingEpochs.join(', ')} (checkpoints deleted, or the log re-signed after its keys were lost)`,
       );
     }
-    const chain: Chain = {
-      keyId: recordKeyId,
-      runs: [],
-      records: recordKeyId === this.expectedKeyId ? 0 : 1,
-      finalSequence: undefined,
-      unit: '',
-      unitLast: 0,
-    };
-    this.chains.set(chainId, chain);
-    return recordKeyId === this.expectedKeyId ? chain : undefined;
+    const verifiedSize = this.checkRoots(logId, log.leaves, checkpoints);
+    const tail = log.leaves.maxSequence + 1;
+    if (final !== undefined && final !== largest && final.size < largest.size) {
+      this.report('inserted', logId, final.location, `checkpoints beyond the closing checkpoint (size ${final.size})`);
+    }
+    if (tail > largest.size) {
+      if (final !== undefined) {
+        this.report('inserted', logId, undefined, `seq ${largest.size}-${tail - 1} after the closing checkpoint`);
+      } else {
+        this.report(
+          'truncated',
+          logId,
+          undefined,
+          `seq ${largest.size}-${tail - 1} after the last checkpoint and no closing checkpoint (tail cut, or the process did not shut down cleanly)`,
+        );
+      }
+    } else if (final === undefined) {
+      this.report(
+        'truncated',
+        logId,
+        undefined,
+        `no closing checkpoint after size ${largest.size} (tail cut, or the process did not shut down cleanly)`,
+      );
+    }
+    return summary(verifiedSize);
   }
 
-  /** Adds the record's run; false (and a finding) when its sequence number was already seen. */
-  private insert(chain: Chain, chainId: string, run: Run, location: string): boolean {
-    const { runs } = chain;
-    // Binary search for the first run that starts after this sequence.
-    let low = 0;
-    let high = runs.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (runs[middle]!.first <= run.first) low = middle + 1;
-      else high = middle;
+  /** Walks the leaves once, comparing the tree at each checkpoint's size; returns the size verified. */
+  private checkRoots(logId: string, leaves: LeafStore, checkpoints: readonly VerifiedCheckpoint[]): number {
+    const tree = new CompactTree();
+    let verified = 0;
+    for (const checkpoint of checkpoints) {
+      const gap = leaves.firstGap(tree.size, checkpoint.size);
+      if (gap < checkpoint.size) {
+        let end = gap;
+        while (end < checkpoint.size && leaves.get(end) === undefined) end++;
+        this.report(
+          'deleted',
+          logId,
+          undefined,
+          `seq ${gap}-${end - 1} missing (the checkpoint of size ${checkpoint.size} covers them)`,
+        );
+        return verified;
+      }
+      while (tree.size < checkpoint.size) tree.append(leaves.at(tree.size));
+      if (!tree.root().equals(checkpoint.root)) {
+        this.report(
+          'modified',
+          logId,
+          undefined,
+          `seq ${verified}-${checkpoint.size - 1} do not hash to the checkpoint of size ${checkpoint.size} (a record edited, replaced or moved)`,
+        );
+        return verified;
+      }
+      verified = checkpoint.size;
     }
-    const before = runs[low - 1];
-    if (before !== undefined && before.last >= run.first) {
-      this.report('inserted', chainId, location, `seq ${run.first} appears more than once (duplicate)`);
-      return false;
-    }
-    const after = runs[low];
-    const joinsBefore = before !== undefined && before.last + 1 === run.first;
-    const joinsAfter = after !== undefined && run.last + 1 === after.first;
-    if (joinsBefore) this.checkLink(chainId, before.macOfLast, run.previousOfFirst, run.first, location);
-    if (joinsAfter) this.checkLink(chainId, run.macOfLast, after.previousOfFirst, after.first, location);
-    if (joinsBefore && joinsAfter) {
-      before.last = after.last;
-      before.macOfLast = after.macOfLast;
-      runs.splice(low, 1);
-    } else if (joinsBefore) {
-      before.last = run.last;
-      before.macOfLast = run.macOfLast;
-    } else if (joinsAfter) {
-      after.first = run.first;
-      after.previousOfFirst = run.previousOfFirst;
-    } else {
-      runs.splice(low, 0, run);
-    }
-    if (run.first === 1 && run.previousOfFirst !== '') {
-      this.report('modified', chainId, location, 'seq 1 links to a previous record');
-    }
-    return true;
+    return verified;
   }
 
-  private checkLink(chainId: string, mac: string, previous: string, sequence: number, location: string): void {
-    if (!equalMacs(mac, previous)) {
-      this.report('modified', chainId, location, `seq ${sequence} does not link to seq ${sequence - 1}`);
+  private logFor(logId: string): LogState {
+    let log = this.logs.get(logId);
+    if (log === undefined) {
+      log = { leaves: new LeafStore(), checkpoints: new Map(), records: 0, unit: '', unitLast: -1 };
+      this.logs.set(logId, log);
     }
+    return log;
   }
 
-  private report(kind: FindingKind, chainId: string | undefined, location: string | undefined, detail: string): void {
+  private report(kind: FindingKind, logId: string | undefined, location: string | undefined, detail: string): void {
     this.findings.push({
       kind,
       detail,
-      ...(chainId === undefined ? {} : { chainId }),
+      ...(logId === undefined ? {} : { logId }),
       ...(location === undefined ? {} : { location }),
     });
   }

@@ -1,0 +1,27 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SIGNATURE_TYPE, Signer } from '@apitrail/integrity';
+
+export interface KeygenResult {
+  readonly privateFile: string;
+  readonly publicFile: string;
+  readonly vkey: string;
+}
+
+/**
+ * Writes a new Ed25519 key pair as signed-note keys: `<dir>/<base>.key` (private, mode 0600,
+ * never overwritten) and `<dir>/<base>.pub`. The log root key signs notes (type 0x01); a
+ * witness key cosigns checkpoints (type 0x04).
+ */
+export function writeKeyPair(dir: string, base: string, name: string, witness: boolean): KeygenResult {
+  mkdirSync(dir, { recursive: true });
+  const signer = Signer.generate(name, witness ? SIGNATURE_TYPE.cosignature : SIGNATURE_TYPE.ed25519);
+  const privateFile = join(dir, `${base}.key`);
+  const publicFile = join(dir, `${base}.pub`);
+  // `wx`: an existing key is never replaced (that would orphan every log it signed).
+  writeFileSync(privateFile, `${signer.skey}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(privateFile, 0o600);
+  writeFileSync(publicFile, `${signer.verifier.vkey}\n`, { mode: 0o644, flag: 'wx' });
+  signer.erase();
+  return { privateFile, publicFile, vkey: signer.verifier.vkey };
+}

@@ -1,0 +1,222 @@
+import { hash, randomBytes } from 'node:crypto';
+import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
+import { inclusionProof, leafArray, leafHash, subtreeHash, verifyInclusion, HASH_BYTES } from './merkle.js';
+import { NoteError, openNote, parseNote, signNote, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
+
+// Forward security. At start the root key signs one *epoch certificate* for the log: the Merkle
+// root over the public keys of the log's epoch keys 0..n-1. Epoch seeds form a hash chain
+// (seed[j+1] = SHA-256("apitrail epoch seed\n" ‖ seed[j])), so the process only ever holds the
+// current seed: when epoch j ends it derives seed j+1 and zeroes seed j, and nothing on the host
+// can sign for epoch j again. Each checkpoint is signed by its epoch's key and carries, as
+// extension lines, that key, its inclusion proof in the certificate's key tree and the certificate.
+
+export const CERTIFICATE_HEADER = 'apitrail-epoch-keys/v1';
+const EPOCH_LINE = 'apitrail-epoch';
+const CERTIFICATE_LINE = 'apitrail-certificate';
+/** On the checkpoint a log closes with: nothing follows it. Signed, so it cannot be added to an earlier one. */
+const CLOSED_LINE = 'apitrail-closed';
+const SEED_DOMAIN = Buffer.from('apitrail epoch seed\n');
+
+/** Epoch keys per log (each derivation costs about 0.1 ms at start). */
+export const EPOCHS_PER_LOG = 256;
+
+export function epochKeyName(origin: string, epoch: number): string {
+  return `${origin}/epoch/${epoch}`;
+}
+
+function nextSeed(seed: Buffer): Buffer {
+  return hash('sha256', Buffer.concat([SEED_DOMAIN, seed]), 'buffer');
+}
+
+export interface EpochCertificate {
+  readonly origin: string;
+  readonly epochs: number;
+  readonly epochMs: number;
+  readonly startMs: number;
+  readonly keysRoot: Buffer;
+}
+
+function certificateText(certificate: EpochCertificate): string {
+  return (
+    [
+      CERTIFICATE_HEADER,
+      certificate.origin,
+      `${certificate.epochs} ${certificate.epochMs} ${certificate.startMs}`,
+      certificate.keysRoot.toString('base64'),
+    ].join('\n') + '\n'
+  );
+}
+
+function parseCertificateText(text: string): EpochCertificate {
+  const lines = text.split('\n');
+  const numbers = (lines[2] ?? '').split(' ').map(Number);
+  const keysRoot = Buffer.from(lines[3] ?? '', 'base64');
+  if (
+    lines.length !== 5 ||
+    lines[0] !== CERTIFICATE_HEADER ||
+    !lines[1] ||
+    numbers.length !== 3 ||
+    !numbers.every((value) => Number.isSafeInteger(value) && value > 0) ||
+    keysRoot.length !== HASH_BYTES
+  ) {
+    throw new NoteError('malformed epoch certificate');
+  }
+  const [epochs, epochMs, startMs] = numbers as [number, number, number];
+  return { origin: lines[1], epochs, epochMs, startMs, keysRoot };
+}
+
+/**
+ * The host side: the log's epoch keys. Holds the root key only inside the constructor, and one
+ * epoch seed at a time after it.
+ */
+export class EpochKeys {
+  readonly certificate: EpochCertificate;
+  /** The certificate as a signed note (root signature). */
+  readonly certificateNote: string;
+  private readonly keyLeaves: Buffer[];
+  private current: Signer;
+  private seed: Buffer;
+  private index = 0;
+
+  constructor(root: Signer, origin: string, epochMs: number, startMs: number, epochs = EPOCHS_PER_LOG) {
+    this.seed = randomBytes(32);
+    this.keyLeaves = [];
+    let seed: Buffer = Buffer.from(this.seed);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const signer = new Signer(epochKeyName(origin, epoch), SIGNATURE_TYPE.ed25519, seed);
+      this.keyLeaves.push(leafHash(signer.verifier.publicKey));
+      signer.erase();
+      const next = nextSeed(seed);
+      seed.fill(0);
+      seed = next;
+    }
+    seed.fill(0);
+    this.certificate = {
+      origin,
+      epochs,
+      epochMs,
+      startMs,
+      keysRoot: subtreeHash(leafArray(this.keyLeaves), 0, epochs),
+    };
+    this.certificateNote = signNote(certificateText(this.certificate), root);
+    this.current = new Signer(epochKeyName(origin, 0), SIGNATURE_TYPE.ed25519, this.seed);
+  }
+
+  get epoch(): number {
+    return this.index;
+  }
+
+  /** The epoch that `nowMs` falls in, capped at the last one (whose key then stays in use). */
+  epochAt(nowMs: number): number {
+    const { epochMs, startMs, epochs } = this.certificate;
+    return Math.min(epochs - 1, Math.max(0, Math.floor((nowMs - startMs) / epochMs)));
+  }
+
+  /** Ends the current epoch: its seed is zeroed, the next one derived. */
+  advance(): void {
+    if (this.index + 1 >= this.certificate.epochs) return;
+    const next = nextSeed(this.seed);
+    this.seed.fill(0);
+    this.current.erase();
+    this.seed = next;
+    this.index++;
+    this.current = new Signer(epochKeyName(this.certificate.origin, this.index), SIGNATURE_TYPE.ed25519, this.seed);
+  }
+
+  /** Zeroes the current seed: the log can sign nothing more. */
+  erase(): void {
+    this.seed.fill(0);
+    this.current.erase();
+  }
+
+  /** The signed checkpoint note of the tree (`size`, `root`) under the current epoch key. */
+  sign(size: number, root: Buffer, closed = false): string {
+    const proof = inclusionProof(leafArray(this.keyLeaves), this.index, this.certificate.epochs);
+    const epochLine = [
+      EPOCH_LINE,
+      String(this.index),
+      this.current.verifier.vkey,
+      ...proof.map((node) => node.toString('base64')),
+    ].join(' ');
+    const text = formatCheckpoint({
+      origin: this.certificate.origin,
+      size,
+      root,
+      extensions: [
+        epochLine,
+        `${CERTIFICATE_LINE} ${Buffer.from(this.certificateNote).toString('base64')}`,
+        ...(closed ? [CLOSED_LINE] : []),
+      ],
+    });
+    return signNote(text, this.current);
+  }
+}
+
+export interface VerifiedCheckpoint extends Checkpoint {
+  readonly epoch: number;
+  /** The log's closing checkpoint. */
+  readonly closed: boolean;
+  readonly certificate: EpochCertificate;
+  /** The checkpoint note as verified (with its signatures). */
+  readonly note: string;
+  /** The note text (what the log and witnesses sign). */
+  readonly text: string;
+}
+
+/**
+ * The verifier side: opens checkpoint notes under a root public key. Certificates repeat on every
+ * checkpoint of a log: each is verified once.
+ */
+export class CheckpointVerifier {
+  private readonly certificates = new Map<string, EpochCertificate>();
+
+  constructor(readonly root: Verifier) {}
+
+  /** The checkpoint, if `note` is validly signed down from the root key; throws NoteError naming why not. */
+  open(note: string): VerifiedCheckpoint {
+    const parsed = parseNote(note);
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = parseCheckpoint(parsed.text);
+    } catch (error) {
+      throw new NoteError((error as Error).message);
+    }
+    const epochLine = checkpoint.extensions.find((line) => line.startsWith(`${EPOCH_LINE} `));
+    const certificateLine = checkpoint.extensions.find((line) => line.startsWith(`${CERTIFICATE_LINE} `));
+    if (epochLine === undefined || certificateLine === undefined) throw new NoteError('checkpoint without epoch lines');
+    const certificate = this.certificate(
+      Buffer.from(certificateLine.slice(CERTIFICATE_LINE.length + 1), 'base64').toString(),
+    );
+    if (certificate.origin !== checkpoint.origin) throw new NoteError('the certificate is for another log');
+    const [, epochText, vkey, ...proofText] = epochLine.split(' ');
+    const epoch = Number(epochText);
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch >= certificate.epochs || vkey === undefined) {
+      throw new NoteError('invalid epoch line');
+    }
+    const epochKey = Verifier.parse(vkey);
+    if (epochKey.name !== epochKeyName(checkpoint.origin, epoch) || epochKey.type !== SIGNATURE_TYPE.ed25519) {
+      throw new NoteError(`the epoch key is not named for epoch ${epoch} of this log`);
+    }
+    const proof = proofText.map((node) => Buffer.from(node, 'base64'));
+    if (!verifyInclusion(leafHash(epochKey.publicKey), epoch, certificate.epochs, proof, certificate.keysRoot)) {
+      throw new NoteError(`the epoch key is not the certified key of epoch ${epoch}`);
+    }
+    openNote(parsed, epochKey);
+    return {
+      ...checkpoint,
+      epoch,
+      closed: checkpoint.extensions.includes(CLOSED_LINE),
+      certificate,
+      note,
+      text: parsed.text,
+    };
+  }
+
+  private certificate(note: string): EpochCertificate {
+    const known = this.certificates.get(note);
+    if (known !== undefined) return known;
+    const certificate = parseCertificateText(openNote(note, this.root));
+    this.certificates.set(note, certificate);
+    return certificate;
+  }
+}

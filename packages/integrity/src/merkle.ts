@@ -1,0 +1,186 @@
+import { hash } from 'node:crypto';
+
+// The Merkle tree of RFC 9162 (Certificate Transparency 2.0), section 2.1, with SHA-256: the tree
+// hash, inclusion and consistency proofs and their verification algorithms.
+
+export const HASH_BYTES = 32;
+const LEAF_PREFIX = 0x00;
+const NODE_PREFIX = 0x01;
+
+/** SHA-256(0x00 ‖ entry). */
+export function leafHash(entry: Uint8Array | string): Buffer {
+  const bytes = typeof entry === 'string' ? Buffer.from(entry, 'utf8') : entry;
+  const input = Buffer.allocUnsafe(1 + bytes.length);
+  input[0] = LEAF_PREFIX;
+  input.set(bytes, 1);
+  return hash('sha256', input, 'buffer');
+}
+
+const nodeInput = Buffer.alloc(1 + 2 * HASH_BYTES);
+nodeInput[0] = NODE_PREFIX;
+
+/** SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_BYTES);
+  return hash('sha256', nodeInput, 'buffer');
+}
+
+/** The largest power of two smaller than `n` (n > 1). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** Leaf hashes by index; a dense array, or a reader over a verifier's packed store. */
+export interface LeafHashes {
+  at(index: number): Uint8Array;
+}
+
+export function leafArray(hashes: readonly Uint8Array[]): LeafHashes {
+  return { at: (index) => hashes[index]! };
+}
+
+/** MTH(D[start:end]) (RFC 9162 2.1.1); the hash of the empty string for an empty range. */
+export function subtreeHash(leaves: LeafHashes, start: number, end: number): Buffer {
+  const size = end - start;
+  if (size === 0) return hash('sha256', Buffer.alloc(0), 'buffer');
+  if (size === 1) return Buffer.from(leaves.at(start));
+  const k = splitPoint(size);
+  return nodeHash(subtreeHash(leaves, start, start + k), subtreeHash(leaves, start + k, end));
+}
+
+/** PATH(m, D[start:end]) (RFC 9162 2.1.3.1): the inclusion proof of leaf `index` in the tree of the first `size` leaves. */
+export function inclusionProof(leaves: LeafHashes, index: number, size: number): Buffer[] {
+  if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  const path = (m: number, start: number, end: number): Buffer[] => {
+    const n = end - start;
+    if (n === 1) return [];
+    const k = splitPoint(n);
+    return m < k
+      ? [...path(m, start, start + k), subtreeHash(leaves, start + k, end)]
+      : [...path(m - k, start + k, end), subtreeHash(leaves, start, start + k)];
+  };
+  return path(index, 0, size);
+}
+
+/** PROOF(m, D[n]) (RFC 9162 2.1.4.1): the consistency proof from size `m` to size `n`. */
+export function consistencyProof(leaves: LeafHashes, m: number, n: number): Buffer[] {
+  if (!(m > 0 && m <= n)) throw new RangeError(`no consistency proof from size ${m} to ${n}`);
+  const subproof = (m: number, start: number, end: number, complete: boolean): Buffer[] => {
+    const n = end - start;
+    if (m === n) return complete ? [] : [subtreeHash(leaves, start, end)];
+    const k = splitPoint(n);
+    return m <= k
+      ? [...subproof(m, start, start + k, complete), subtreeHash(leaves, start + k, end)]
+      : [...subproof(m - k, start + k, end, false), subtreeHash(leaves, start, start + k)];
+  };
+  return subproof(m, 0, n, true);
+}
+
+function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** RFC 9162 2.1.3.2: whether `proof` shows the leaf with `hash` at `index` in the tree of `size` with `root`. */
+export function verifyInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r: Uint8Array = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equalHashes(r, root);
+}
+
+/** RFC 9162 2.1.4.2: whether `proof` shows the tree of `size2` with `root2` extends the tree of `size1` with `root1`. */
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
+  if (!(Number.isSafeInteger(size1) && Number.isSafeInteger(size2) && size1 > 0 && size1 <= size2)) return false;
+  if (size1 === size2) return proof.length === 0 && equalHashes(root1, root2);
+  // A size1 that is a power of two is its own first node: the proof starts one step later.
+  const path = (size1 & (size1 - 1)) === 0 ? [root1, ...proof] : [...proof];
+  if (path.length === 0) return false;
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr: Uint8Array = path[0]!;
+  let sr: Uint8Array = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equalHashes(fr, root1) && equalHashes(sr, root2);
+}
+
+/**
+ * An append-only tree that keeps only the roots of its perfect subtrees (one per set bit of the
+ * size): appending is amortised one node hash, the root at any size O(log n). What the sealer and
+ * the verifier walk the leaves with.
+ */
+export class CompactTree {
+  private readonly stack: Buffer[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  append(leaf: Buffer): void {
+    let node = leaf;
+    // Each trailing one bit of the old size is a perfect subtree the new leaf completes.
+    for (let bits = this.count; bits % 2 === 1; bits = Math.floor(bits / 2)) node = nodeHash(this.stack.pop()!, node);
+    this.stack.push(node);
+    this.count++;
+  }
+
+  /** MTH of the leaves appended so far. */
+  root(): Buffer {
+    if (this.stack.length === 0) return hash('sha256', Buffer.alloc(0), 'buffer');
+    let node = this.stack.at(-1)!;
+    for (let index = this.stack.length - 2; index >= 0; index--) node = nodeHash(this.stack[index]!, node);
+    return node;
+  }
+}

@@ -1,0 +1,81 @@
+import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
+import { canonicalEntry } from './canonical.js';
+import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
+import { logOrigin } from './log.js';
+import { inclusionProof, leafHash, verifyInclusion, type LeafHashes } from './merkle.js';
+import type { Verifier } from './note.js';
+
+export const PROOF_BUNDLE_VERSION = 'apitrail-inclusion-proof/v1';
+
+/** One record, the path from its leaf to a checkpoint's root, and that signed checkpoint. */
+export interface ProofBundle {
+  readonly version: typeof PROOF_BUNDLE_VERSION;
+  /** The record's NDJSON object. */
+  readonly record: Readonly<Record<string, unknown>>;
+  /** Base64 hashes, leaf to root (RFC 9162 2.1.3.1). */
+  readonly proof: readonly string[];
+  /** The checkpoint note, signed by its epoch key. */
+  readonly checkpoint: string;
+}
+
+export function proofBundle(
+  record: Readonly<Record<string, unknown>>,
+  leaves: LeafHashes,
+  checkpoint: Pick<VerifiedCheckpoint, 'size' | 'note'>,
+): ProofBundle {
+  const sequence = record[ATTR_INTEGRITY_SEQUENCE] as number;
+  return {
+    version: PROOF_BUNDLE_VERSION,
+    record,
+    proof: inclusionProof(leaves, sequence, checkpoint.size).map((node) => node.toString('base64')),
+    checkpoint: checkpoint.note,
+  };
+}
+
+export type BundleCheck =
+  | {
+      readonly ok: true;
+      readonly logId: string;
+      readonly sequence: number;
+      readonly size: number;
+      readonly epoch: number;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** Whether the bundle's record is in the log its checkpoint, signed down from `rootKey`, commits to. */
+export function verifyProofBundle(bundle: unknown, rootKey: Verifier): BundleCheck {
+  const candidate = bundle as Partial<ProofBundle> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    candidate.version !== PROOF_BUNDLE_VERSION ||
+    typeof candidate.checkpoint !== 'string' ||
+    candidate.record === null ||
+    typeof candidate.record !== 'object' ||
+    !Array.isArray(candidate.proof) ||
+    !candidate.proof.every((node) => typeof node === 'string')
+  ) {
+    return { ok: false, reason: `not an ${PROOF_BUNDLE_VERSION} bundle` };
+  }
+  let checkpoint: VerifiedCheckpoint;
+  try {
+    checkpoint = new CheckpointVerifier(rootKey).open(candidate.checkpoint);
+  } catch (error) {
+    return { ok: false, reason: `checkpoint: ${(error as Error).message}` };
+  }
+  const logId = candidate.record[ATTR_INTEGRITY_LOG_ID];
+  const sequence = candidate.record[ATTR_INTEGRITY_SEQUENCE];
+  if (typeof logId !== 'string' || checkpoint.origin !== logOrigin(logId)) {
+    return { ok: false, reason: 'the record is not in the checkpoint’s log' };
+  }
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence))
+    return { ok: false, reason: 'no sequence number' };
+  const proof = candidate.proof.map((node) => Buffer.from(node, 'base64'));
+  if (!verifyInclusion(leafHash(canonicalEntry(candidate.record)), sequence, checkpoint.size, proof, checkpoint.root)) {
+    return {
+      ok: false,
+      reason: `seq ${sequence} is not in the tree of size ${checkpoint.size} (record or proof altered)`,
+    };
+  }
+  return { ok: true, logId, sequence, size: checkpoint.size, epoch: checkpoint.epoch };
+}
