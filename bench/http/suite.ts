@@ -2,11 +2,12 @@
 // autocannon (in this process) as the load generator and the server in a child process; then the
 // full stack (C) while its collector is down, stalled or pushing back, next to C with a healthy one.
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
-import { ATTR_INTEGRITY_MAC, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core';
+import { ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core';
+import { Signer } from '@apitrail/integrity';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -43,7 +44,7 @@ export const CONFIGURATION_LABELS: Record<Configuration, string> = {
     'audit-only: apitrail register, OTEL_TRACES_EXPORTER=none, audit records to an NDJSON file; identity, redaction, integrity on',
   pino_http: 'pino-http, one line per request to a file (pino.destination, its default asynchronous mode)',
   morgan: "morgan 'combined', one line per request to a file (fs.createWriteStream)",
-  full_without_integrity: 'C without integrity (no APITRAIL_INTEGRITY_KEY)',
+  full_without_integrity: 'C without integrity (no APITRAIL_INTEGRITY_KEY_FILE)',
   full_without_log_export:
     'C with OTEL_LOGS_EXPORTER=none: audit record built, redacted and seen by detection, not exported (integrity then signs nothing)',
 };
@@ -176,7 +177,7 @@ async function outputCheck(file: string, apitrail: boolean): Promise<Record<stri
     lines++;
     if (!apitrail || !line.includes(`"${NDJSON_FIELDS.event}":"${EVENT_API_REQUEST}"`)) continue;
     audit++;
-    if (line.includes(`"${ATTR_INTEGRITY_MAC}":`)) signed++;
+    if (line.includes(`"${ATTR_INTEGRITY_SEQUENCE}":`)) signed++;
   }
   return apitrail
     ? {
@@ -198,6 +199,13 @@ async function outputChecks(scratch: string, variant: Variant) {
   return checked;
 }
 
+/** A root key for this run in `scratch` (made once per scratch directory), as `apitrail keygen` writes it. */
+function rootKeyFile(scratch: string): string {
+  const file = join(scratch, 'apitrail-root.key');
+  if (!existsSync(file)) writeFileSync(file, `${Signer.generate('apitrail-bench-root').skey}\n`, { mode: 0o600 });
+  return file;
+}
+
 export function launch(
   configuration: Configuration,
   variant: Variant,
@@ -210,8 +218,8 @@ export function launch(
   const register = ['--require', '@apitrail/auto/register', app];
   const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app, ...extraEnv };
   const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint, OTEL_SERVICE_NAME: 'apitrail-bench' };
-  // Integrity is on whenever a key is configured; a fresh random key per run, never a fixed one.
-  const apitrail = { ...exporting, APITRAIL_INTEGRITY_KEY: randomBytes(32).toString('hex') };
+  // Integrity is on whenever a root key is configured; a fresh key per run, never a fixed one.
+  const apitrail = { ...exporting, APITRAIL_INTEGRITY_KEY_FILE: rootKeyFile(scratch) };
   switch (configuration) {
     case 'bare':
       return startListening([app], base);

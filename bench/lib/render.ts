@@ -81,7 +81,30 @@ export const TARGETS: readonly Target[] = [
     comparison: '<',
     target: 256,
   },
-  { what: 'integrity chain per record', path: 'micro.integrity.per_record', comparison: '<', target: 2000 },
+  {
+    what: 'integrity on the request path, per record',
+    path: 'micro.integrity.request_path',
+    comparison: '<',
+    target: 300,
+  },
+  {
+    what: 'integrity sealing off the request path, per record',
+    path: 'micro.integrity.sealing',
+    comparison: '<',
+    target: 3000,
+  },
+  {
+    what: 'apitrail verify throughput',
+    path: 'micro.integrity.verify_records_per_second',
+    comparison: '>=',
+    target: 300_000,
+  },
+  {
+    what: 'verify-proof of one bundle',
+    path: 'micro.integrity.verify_proof_bundle',
+    comparison: '<',
+    target: 5_000_000,
+  },
 ];
 
 export type Verdict = 'met' | 'missed' | 'not measured';

@@ -1,26 +1,22 @@
-// Integrity: ns per record for the chain signer (canonical form + HMAC-SHA256 + chain attributes).
-// Signing mutates the record, so every operation emits a fresh SDK record; the figure is the time
-// with signing minus the same emit without it (both reported). The parts of signing are timed on
-// their own too, so a missed target points at its hot path: the NDJSON object the MAC covers, its
-// canonical JSON, the HMAC (core's HmacSha256, and createHmac with a KeyObject, its predecessor, for
-// contrast) and the SDK's setAttribute for the five chain attributes (emit with them minus emit alone).
-import { createHmac, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+// Integrity, per record, in its three places:
+// - request_path: what onEmit adds on the request path (the log id and seq attributes, a queued
+//   reference): MerkleLog.append timed inside the SDK's emit, minus the same empty timed region
+//   (the difference of two whole emits drowns a fraction of a microsecond in the emit's noise);
+// - sealing: what the export path does per record, off the request path (the NDJSON object, its
+//   canonical entry, the SHA-256 leaf and the tree append), with its parts; plus the cost of one
+//   signed checkpoint (made at most once a second, not per record);
+// - verify: records per second of LogVerifier over NDJSON lines of a real signed log (JSON.parse
+//   included), and one proof bundle's verification.
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  ATTR_INTEGRITY_CHAIN_ID,
-  ATTR_INTEGRITY_KEY_ID,
-  ATTR_INTEGRITY_MAC,
-  ATTR_INTEGRITY_PREVIOUS_MAC,
-  ATTR_INTEGRITY_SEQUENCE,
-  HmacSha256,
-} from '@apitrail/core';
-import { nsPerOp, report, withPackage } from './harness.ts';
+import type * as Integrity from '@apitrail/integrity';
 import { toNdjsonObject } from '@apitrail/export';
+import { nsPerOp, perSecond, report, withPackage } from './harness.ts';
 import { auditEmitter, processorOf, sdkLogRecord } from './records.ts';
 import { summarize, type Measured } from '../lib/stats.ts';
 
-type SignerClass = new (key: Buffer) => { sign(record: ReadWriteLogRecord): void };
-type CanonicalJson = (value: unknown) => string;
+/** Records in the verified log: enough for a deep tree and many checkpoints. */
+const VERIFIED_RECORDS = 20_000;
+const CHECKPOINT_EVERY = 500;
 
 /** Per-repetition difference of two timings of the same emit, with and without the work measured. */
 function difference(withWork: Measured, emitOnly: Measured, note: string): Measured {
@@ -28,60 +24,156 @@ function difference(withWork: Measured, emitOnly: Measured, note: string): Measu
   return { ...summarize(samples, 'ns/op', 1), note };
 }
 
-function signingParts(module: Record<string, unknown>, key: Buffer) {
-  const canonicalJson = module.canonicalJson as CanonicalJson;
-  const readable = sdkLogRecord();
-  const record = toNdjsonObject(readable);
-  const text = canonicalJson(record);
-  const mac = new HmacSha256(key);
-  const keyObject = createSecretKey(key);
-  const chainId = randomUUID();
-  const previousMac = mac.hex('previous');
-  let sequence = 0;
-  // Timed next to its own emit-only baseline: the SDK's emit path runs at different speeds before
-  // and after signing has exercised it, so a baseline from earlier would skew this small difference.
-  const emitOnly = nsPerOp(auditEmitter(processorOf(() => undefined)));
-  const withChainAttributes = nsPerOp(
-    auditEmitter(
-      processorOf((emitted) =>
-        emitted
-          .setAttribute(ATTR_INTEGRITY_CHAIN_ID, chainId)
-          .setAttribute(ATTR_INTEGRITY_SEQUENCE, ++sequence)
-          .setAttribute(ATTR_INTEGRITY_PREVIOUS_MAC, previousMac)
-          .setAttribute(ATTR_INTEGRITY_KEY_ID, previousMac.slice(0, 16))
-          .setAttribute(ATTR_INTEGRITY_MAC, previousMac),
-      ),
-    ),
-  );
+function scaled(figure: Measured, divisor: number, note: string): Measured {
   return {
-    to_ndjson_object: nsPerOp(() => toNdjsonObject(readable)),
-    canonical_json: nsPerOp(() => canonicalJson(record)),
-    hmac_sha256: nsPerOp(() => mac.hex(text)),
-    create_hmac_key_object: nsPerOp(() => createHmac('sha256', keyObject).update(text).digest('hex')),
-    set_chain_attributes: difference(withChainAttributes, emitOnly, 'emit + 5 setAttribute minus emit alone'),
+    ...summarize(
+      (figure.samples ?? [figure.value]).map((ns) => ns / divisor),
+      'ns/op',
+      1,
+    ),
+    note,
   };
 }
 
+/** NDJSON lines of a signed log of `count` records with a checkpoint every CHECKPOINT_EVERY. */
+function signedLog(
+  module: typeof Integrity,
+  root: Integrity.Signer,
+  count: number,
+): { lines: string[]; bundle: unknown } {
+  const log = new module.MerkleLog({ rootKey: module.Signer.parse(root.skey), epochMs: 3_600_000 });
+  const lines: string[] = [];
+  const leaves: Buffer[] = [];
+  let lastCheckpoint = '';
+  let proved: Record<string, unknown> | undefined;
+  const emit = auditEmitter(
+    processorOf((record) => {
+      log.append(record);
+      const fields = toNdjsonObject(record);
+      lines.push(JSON.stringify(fields));
+      leaves.push(module.leafHash(module.canonicalEntry(fields)));
+      if (leaves.length === count / 2) proved = fields;
+    }),
+  );
+  for (let n = 0; n < count; n++) {
+    emit();
+    if ((n + 1) % CHECKPOINT_EVERY === 0) {
+      for (const note of log.checkpoint(false)) lines.push(checkpointLine(log.logId, note));
+    }
+  }
+  for (const note of log.close()) lines.push(checkpointLine(log.logId, (lastCheckpoint = note)));
+  const bundle = module.proofBundle(proved!, module.leafArray(leaves), { size: count, note: lastCheckpoint });
+  return { lines, bundle };
+}
+
+function checkpointLine(logId: string, note: string): string {
+  return JSON.stringify({
+    timestamp: new Date().toISOString(),
+    level: 'INFO',
+    message: 'integrity checkpoint',
+    logger: 'apitrail.security',
+    event: 'apitrail.integrity_checkpoint',
+    'apitrail.integrity.log_id': logId,
+    'apitrail.integrity.checkpoint': note,
+  });
+}
+
 report({
-  integrity: await withPackage('@apitrail/integrity', (module) => {
-    const key = randomBytes(32);
-    const signer = new (module.ChainSigner as SignerClass)(key);
-    let last: ReadWriteLogRecord | undefined;
-    const signing = auditEmitter(
+  integrity: await withPackage('@apitrail/integrity', (loaded) => {
+    const module = loaded as unknown as typeof Integrity;
+    const root = module.Signer.generate('apitrail-bench-root');
+
+    // Request path. The queue is emptied (unhashed) every 2048 records, where the processor seals it.
+    const log = new module.MerkleLog({ rootKey: module.Signer.parse(root.skey), epochMs: 3_600_000 });
+    let appended = 0;
+    // Both regions run beside a stand-in for the BatchLogRecordProcessor's queue, which holds every
+    // record until its export whether integrity is on or not: the log's own queue holds the same
+    // records no longer, so the garbage collector's extra work is not integrity's.
+    let exportQueue: ReadWriteLogRecord[] = [];
+    const timedRegion = (work: (record: ReadWriteLogRecord) => void): Measured => {
+      const samples: number[] = [];
+      for (let repetition = 0; repetition < 11; repetition++) {
+        let elapsed = 0n;
+        let count = 0;
+        const emit = auditEmitter(
+          processorOf((record) => {
+            exportQueue.push(record);
+            if (exportQueue.length === 2048) exportQueue = [];
+            const start = process.hrtime.bigint();
+            work(record);
+            elapsed += process.hrtime.bigint() - start;
+            count++;
+          }),
+        );
+        for (let n = 0; n < 50_000; n++) emit();
+        samples.push(Number(elapsed) / count);
+      }
+      return summarize(samples, 'ns/op', 1);
+    };
+    const append = (record: ReadWriteLogRecord): void => {
+      log.append(record);
+      if (++appended % 2048 === 0) Reflect.set(log, 'pending', []);
+    };
+    // Warm-up: the first hundred thousand emits of a process run several times slower.
+    timedRegion(() => undefined);
+    timedRegion(append);
+    const withAppend = timedRegion(append);
+    const emptyRegion = timedRegion(() => undefined);
+
+    // Sealing, per record, on a numbered record as the exporters receive it.
+    let numbered: ReadWriteLogRecord | undefined;
+    auditEmitter(
       processorOf((record) => {
-        signer.sign(record);
-        last = record;
+        log.append(record);
+        numbered = record;
       }),
+    )();
+    const readable = numbered ?? sdkLogRecord();
+    const fields = toNdjsonObject(readable);
+    const entry = module.canonicalEntry(fields);
+    const tree = new module.CompactTree();
+    const leaf = module.leafHash(entry);
+    const sealing = nsPerOp(() => tree.append(module.leafHash(module.canonicalEntry(toNdjsonObject(readable)))));
+    const keys = new module.EpochKeys(module.Signer.parse(root.skey), 'apitrail.log/bench', 3_600_000, Date.now());
+
+    // Verification.
+    const { lines, bundle } = signedLog(module, root, VERIFIED_RECORDS);
+    const verifyAll = (): number => {
+      const verifier = new module.LogVerifier(root.verifier);
+      for (const line of lines)
+        verifier.add({ location: 'bench', unit: 'bench', fields: JSON.parse(line) as Record<string, unknown> });
+      const { findings } = verifier.finish();
+      if (findings.length > 0) throw new Error(`the benchmark log does not verify: ${findings[0]!.detail}`);
+      return findings.length;
+    };
+    verifyAll();
+    const perRecord = scaled(
+      nsPerOp(verifyAll),
+      lines.length,
+      `LogVerifier over ${lines.length} NDJSON lines, JSON.parse included`,
     );
-    signing();
-    if (typeof last?.attributes[ATTR_INTEGRITY_MAC] !== 'string') throw new Error('the signer set no MAC');
-    const withSigning = nsPerOp(signing);
-    const emitOnly = nsPerOp(auditEmitter(processorOf(() => undefined)));
+    if (!module.verifyProofBundle(bundle, root.verifier).ok) throw new Error('the benchmark bundle does not verify');
+
     return {
-      parts: signingParts(module, key),
-      per_record: difference(withSigning, emitOnly, 'emit + sign minus emit alone, per repetition'),
-      emit_and_sign: withSigning,
-      emit_only: emitOnly,
+      request_path: difference(
+        withAppend,
+        emptyRegion,
+        'MerkleLog.append timed inside emit, minus an empty timed region',
+      ),
+      sealing,
+      sealing_parts: {
+        to_ndjson_object: nsPerOp(() => toNdjsonObject(readable)),
+        canonical_entry: nsPerOp(() => module.canonicalEntry(fields)),
+        leaf_sha256: nsPerOp(() => module.leafHash(entry)),
+        tree_append: nsPerOp(() => tree.append(leaf)),
+      },
+      checkpoint_signing: nsPerOp(() => keys.sign(1_000_000, leaf)),
+      verify_per_record: perRecord,
+      verify_records_per_second: perSecond(perRecord, 'records/s'),
+      verify_proof_bundle: nsPerOp(() => module.verifyProofBundle(bundle, root.verifier)),
+      proof_bundle_bytes: { value: Buffer.byteLength(JSON.stringify(bundle)), unit: 'bytes', spread: 0 },
+      timed_append: withAppend,
+      timed_empty_region: emptyRegion,
     };
   }),
 });

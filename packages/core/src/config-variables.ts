@@ -327,14 +327,22 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'alerts waiting for delivery; beyond it the newest are dropped and counted',
   },
   {
-    names: ['APITRAIL_INTEGRITY_KEY', 'APITRAIL_INTEGRITY_KEY_FILE'],
+    names: ['APITRAIL_INTEGRITY_KEY_FILE'],
     defaultValue: '(unset: integrity off)',
-    description: 'HMAC key (≥ 32 bytes) for tamper-evident chains; integrity is on only when one is set',
+    description:
+      'the log root private key `npx apitrail keygen --out DIR` writes (`DIR/apitrail-root.key`); read once at start to certify the epoch keys, then erased from memory. Integrity is on only when it is set ([docs/integrity.md](docs/integrity.md))',
   },
   {
     names: ['APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS'],
-    defaultValue: '`60000`',
-    description: 'checkpoint interval while records flow (plus a final checkpoint on shutdown)',
+    defaultValue: '`1000`',
+    description:
+      'at most one signed checkpoint per interval while records flow (plus one at each epoch end and a closing one on shutdown)',
+  },
+  {
+    names: ['APITRAIL_INTEGRITY_EPOCH_SECONDS'],
+    defaultValue: '`3600`',
+    description:
+      'lifetime of an epoch signing key: erased when its epoch ends, so a later host compromise cannot sign for earlier records',
   },
 ];
 

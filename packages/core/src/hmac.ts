@@ -13,7 +13,7 @@ const RETAINED_BUFFER_BYTES = 64 * 1024;
  * HMAC-SHA256 under one key (RFC 2104), the pads computed once. Each MAC is two one-shot
  * `crypto.hash` calls over a reused buffer: about 1.3 µs for a 1 KB log record where `createHmac`
  * costs 2 µs with the key imported once as a KeyObject and 9 µs with a raw key Buffer. apitrail MACs
- * per request (fingerprints), per record (integrity) and per secret (hash-mode redaction).
+ * per request (fingerprints) and per secret (hash-mode redaction).
  */
 export class HmacSha256 {
   /** The key XOR ipad, then room for the message. */

@@ -87,7 +87,7 @@ interface AttributeField {
  * The NDJSON keys of records with one set of attribute keys (every audit record shares one), in
  * output order, worked out once. Each object is a clone of `template` filled in place: that keeps
  * V8's fast object layout, where an object built key by key becomes a dictionary beyond a dozen
- * keys, on which JSON.stringify and key enumeration (the exporter, the integrity MAC) are slower.
+ * keys, on which JSON.stringify and key enumeration (the exporter, the integrity canonical entry) are slower.
  */
 interface NdjsonLayout {
   readonly attributeKeys: readonly string[];

@@ -77,6 +77,8 @@ export class EpochKeys {
   private current: Signer;
   private seed: Buffer;
   private index = 0;
+  /** The current epoch line (its key and proof), worked out once per epoch. */
+  private epochLine = '';
 
   constructor(root: Signer, origin: string, epochMs: number, startMs: number, epochs = EPOCHS_PER_LOG) {
     this.seed = randomBytes(32);
@@ -120,6 +122,7 @@ export class EpochKeys {
     this.current.erase();
     this.seed = next;
     this.index++;
+    this.epochLine = '';
     this.current = new Signer(epochKeyName(this.certificate.origin, this.index), SIGNATURE_TYPE.ed25519, this.seed);
   }
 
@@ -131,19 +134,21 @@ export class EpochKeys {
 
   /** The signed checkpoint note of the tree (`size`, `root`) under the current epoch key. */
   sign(size: number, root: Buffer, closed = false): string {
-    const proof = inclusionProof(leafArray(this.keyLeaves), this.index, this.certificate.epochs);
-    const epochLine = [
-      EPOCH_LINE,
-      String(this.index),
-      this.current.verifier.vkey,
-      ...proof.map((node) => node.toString('base64')),
-    ].join(' ');
+    if (this.epochLine === '') {
+      const proof = inclusionProof(leafArray(this.keyLeaves), this.index, this.certificate.epochs);
+      this.epochLine = [
+        EPOCH_LINE,
+        String(this.index),
+        this.current.verifier.vkey,
+        ...proof.map((node) => node.toString('base64')),
+      ].join(' ');
+    }
     const text = formatCheckpoint({
       origin: this.certificate.origin,
       size,
       root,
       extensions: [
-        epochLine,
+        this.epochLine,
         `${CERTIFICATE_LINE} ${Buffer.from(this.certificateNote).toString('base64')}`,
         ...(closed ? [CLOSED_LINE] : []),
       ],

@@ -52,8 +52,16 @@ export class MerkleLog {
     return this.pending.length;
   }
 
+  /**
+   * Numbers the record. The two attributes are written into the record's attributes object
+   * directly: the SDK's setAttribute validates and size-checks every value, which costs more than
+   * the rest of this method, and these two values (a UUID, an integer) are valid by construction.
+   * They are therefore not counted against the SDK's attribute count limit.
+   */
   append(record: ReadWriteLogRecord): void {
-    record.setAttribute(ATTR_INTEGRITY_LOG_ID, this.logId).setAttribute(ATTR_INTEGRITY_SEQUENCE, this.sequence++);
+    const attributes = record.attributes as Record<string, string | number>;
+    attributes[ATTR_INTEGRITY_LOG_ID] = this.logId;
+    attributes[ATTR_INTEGRITY_SEQUENCE] = this.sequence++;
     this.pending.push(record);
   }
 

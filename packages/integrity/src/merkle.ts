@@ -7,12 +7,13 @@ export const HASH_BYTES = 32;
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
-/** SHA-256(0x00 ‖ entry). */
+/** SHA-256(0x00 ‖ entry); a string entry is hashed as UTF-8. */
 export function leafHash(entry: Uint8Array | string): Buffer {
-  const bytes = typeof entry === 'string' ? Buffer.from(entry, 'utf8') : entry;
-  const input = Buffer.allocUnsafe(1 + bytes.length);
+  // U+0000 is the one byte 0x00 in UTF-8: the prefix joins the string without copying bytes around.
+  if (typeof entry === 'string') return hash('sha256', `\u0000${entry}`, 'buffer');
+  const input = Buffer.allocUnsafe(1 + entry.length);
   input[0] = LEAF_PREFIX;
-  input.set(bytes, 1);
+  input.set(entry, 1);
   return hash('sha256', input, 'buffer');
 }
 
