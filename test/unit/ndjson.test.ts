@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import { SeverityNumber, TraceFlags } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { formatHumanReadable, isoTimestamp, ndjsonLine, queryParamsObject, toNdjsonObject } from '@apitrail/export';
+import { PassThrough } from 'node:stream';
+import {
+  StreamLogRecordExporter,
+  formatHumanReadable,
+  isoTimestamp,
+  ndjsonLine,
+  ndjsonProjection,
+  queryParamsObject,
+  toNdjsonObject,
+} from '@apitrail/export';
 
 function record(overrides: Partial<ReadableLogRecord>): ReadableLogRecord {
   return {
@@ -155,6 +164,25 @@ describe('NDJSON audit record format', () => {
     }
     for (const safe of ['plain ~ text', 'caf\u00e9 \u20ac \ud83d\ude00', '\u00a0', '\u007e\u00a0\u2027\u202a'])
       expect(ndjsonLine({ text: safe })).to.equal(JSON.stringify({ text: safe }));
+  });
+
+  it('builds a final record’s projection once for every reader, and the exporter writes the same line from it', async () => {
+    const audit = record({ attributes: { 'http.request.method': 'GET', 'url.query': 'a=1' } });
+    const first = ndjsonProjection(audit);
+    // Control: toNdjsonObject builds a new object on every call, the projection does not.
+    expect(toNdjsonObject(audit)).to.not.equal(toNdjsonObject(audit));
+    expect(ndjsonProjection(audit)).to.equal(first);
+    expect(first).to.deep.equal(toNdjsonObject(audit));
+
+    const stream = new PassThrough();
+    let written = '';
+    stream.on('data', (chunk: Buffer) => (written += chunk.toString()));
+    const exporter = new StreamLogRecordExporter({ destination: stream });
+    await new Promise((resolve) => exporter.export([audit], resolve));
+    expect(written).to.equal(`${ndjsonLine(toNdjsonObject(audit))}\n`);
+
+    const frozen = Object.freeze(record({}));
+    expect(ndjsonProjection(frozen)).to.deep.equal(toNdjsonObject(frozen));
   });
 
   it('decodes query strings like a web framework does', () => {

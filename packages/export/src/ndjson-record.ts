@@ -189,6 +189,27 @@ export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   return leftOut ? Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) : object;
 }
 
+const PROJECTION = Symbol('apitrail.ndjson_projection');
+
+type WithProjection = ReadableLogRecord & { [PROJECTION]?: Readonly<NdjsonObject> };
+
+/**
+ * The record's NDJSON object, built once and shared by everything that reads the final record:
+ * integrity's leaf hashing, the NDJSON exporter, alert payloads. Only for a record no processor
+ * will change any more (the SDK makes a record read-only once every processor's `onEmit` has
+ * returned: call it from an exporter or from work deferred past `onEmit`); in `onEmit` itself use
+ * {@link toNdjsonObject}. The object is shared: read it, never change it.
+ */
+export function ndjsonProjection(record: ReadableLogRecord): Readonly<NdjsonObject> {
+  const tagged = record as WithProjection;
+  const cached = tagged[PROJECTION];
+  if (cached !== undefined) return cached;
+  const projection = toNdjsonObject(record);
+  // A record object that cannot take the property (frozen) still gets its projection, unshared.
+  if (Object.isExtensible(record)) tagged[PROJECTION] = projection;
+  return projection;
+}
+
 // JSON.stringify leaves DEL, the C1 controls and U+2028/U+2029 raw. They are valid JSON, but
 // U+0085, U+2028 and U+2029 end a line for Python's str.splitlines() and other Unicode-aware
 // readers, and C1 CSI (U+009B) drives some terminals. Outside strings JSON is plain ASCII, so

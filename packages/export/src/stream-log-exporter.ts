@@ -4,7 +4,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { recordFault } from '@apitrail/core';
 import { formatHumanReadable } from './human-readable.js';
-import { ndjsonLine, toNdjsonObject } from './ndjson-record.js';
+import { ndjsonLine, ndjsonProjection } from './ndjson-record.js';
 
 export type LocalLogFormat = 'ndjson' | 'human_readable';
 
@@ -54,7 +54,7 @@ export class StreamLogRecordExporter implements LogRecordExporter {
       const colour = options.colour ?? (stream as Writable & { isTTY?: boolean }).isTTY === true;
       this.format = (record) => formatHumanReadable(record, colour);
     } else {
-      this.format = (record) => ndjsonLine(toNdjsonObject(record));
+      this.format = (record) => ndjsonLine(ndjsonProjection(record));
     }
   }
 
