@@ -310,7 +310,8 @@ describe('winston formats', () => {
 
     beforeEach(async () => {
       directory = await mkdtemp(join(tmpdir(), 'apitrail-winston-colour-'));
-      // The test process as if started from a terminal: what used to colour every transport.
+      // The test process as if started from a terminal: the case where a process-wide TTY check would
+      // colour every transport, file ones included.
       stdoutWasTTY = process.stdout.isTTY;
       process.stdout.isTTY = true;
     });

@@ -156,8 +156,9 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
 }
 
 /**
- * One log record as the object of an NDJSON line, with the seed's field names: `timestamp` (ISO
- * 8601 UTC), `level`, `message`, `logger`, then the audit fields in Prowler's order, then any other
+ * One log record as the object of an NDJSON line, with the field names of Prowler's API key
+ * activity log: `timestamp` (ISO 8601 UTC), `level`, `message`, `logger`, then the audit fields in
+ * Prowler's order, then any other
  * attribute under its OTel name, then `trace_id`, `span_id` and `trace_flags`. Attributes whose
  * value is null are left out.
  */

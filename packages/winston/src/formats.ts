@@ -41,7 +41,7 @@ function lineOrFallback(info: LogInfo, options: LineOptions): Record<string, unk
   return guard('winston line format', () => lineObject(info, options), fallbackLineObject(info, options));
 }
 
-/** One JSON object per line with the seed's field names: timestamp, level, message, logger, fields. */
+/** One JSON object per line with Prowler's field names: timestamp, level, message, logger, fields. */
 export function ndjsonFormat(options: LineOptions = {}): Logform.Format {
   return format((info) => {
     info[MESSAGE] = JSON.stringify(lineOrFallback(info, options));

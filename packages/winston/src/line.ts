@@ -45,7 +45,7 @@ function isoTimestamp(timestamp: unknown): string {
 }
 
 /**
- * One winston record as the object of an NDJSON line with the seed's field order: `timestamp`,
+ * One winston record as the object of an NDJSON line with Prowler's field order: `timestamp`,
  * `level`, `message`, `logger`, then the metadata (context fields included, forged audit fields
  * moved under `app.`), bounded; `truncated` when anything was cut.
  */

@@ -40,7 +40,7 @@ const APITRAIL_LOGGERS: ReadonlySet<string> = new Set([AUDIT_LOGGER_NAME, SECURI
 /**
  * `fields` with every reserved key apitrail did not set itself (`own`) moved under `app.`: an
  * app that logs `req.body` as metadata must not be able to write `is_api_key_request`,
- * `api_key_id` or `api_key.id` into an exported line, where the seed's analyses and the identity
+ * `api_key_id` or `api_key.id` into an exported line, where Prowler-style analyses and the identity
  * processor would take it for apitrail's.
  */
 export function withoutForgedFields<T>(fields: Record<string, T>, own: readonly string[]): Record<string, T> {
