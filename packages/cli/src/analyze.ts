@@ -9,6 +9,7 @@ import {
 } from '@apitrail/detect';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import { readRecords, type SourceRecord } from './records.js';
+import type { KeyUsageReport } from './by-key.js';
 
 /** Alerts kept for the report; beyond this they are counted (cooldowns make that rare). */
 const MAX_ALERTS = 10_000;
@@ -32,15 +33,20 @@ function isAuditRecord(record: SourceRecord): boolean {
   return record.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] !== undefined;
 }
 
-/** Runs the detection rules over files, streaming; problems go to `output.err` as they are met. */
+/**
+ * Runs the detection rules over files, streaming (and feeds `byKey`, when given, the same audit
+ * records and alerts); problems go to `output.err` as they are met.
+ */
 export async function analyzeFiles(
   files: readonly string[],
   config: DetectConfig,
   output: Output,
+  byKey?: KeyUsageReport,
 ): Promise<AnalyzeReport> {
   const alerts: Alert[] = [];
   let droppedAlerts = 0;
   const detector = new Detector(config, (alert) => {
+    byKey?.alert(alert);
     if (alerts.length < MAX_ALERTS) alerts.push(alert);
     else droppedAlerts++;
   });
@@ -55,7 +61,9 @@ export async function analyzeFiles(
       records++;
       if (!isAuditRecord(record)) return;
       auditRecords++;
-      detector.observe(eventFromAttributes(record.timeMs, record.attributes));
+      const event = eventFromAttributes(record.timeMs, record.attributes);
+      byKey?.observe(event.apiKey, record.timeMs, record.attributes);
+      detector.observe(event);
     },
     malformed(file, line, reason) {
       reportProblem(output, problems++, `${file}:${line}: skipped, ${reason}`);

@@ -12,7 +12,9 @@ import {
   readVerifierKeyFile,
   verifyProofBundle,
 } from '@apitrail/integrity';
-import { analyzeFiles, analyzeJson, analyzeText } from './analyze.js';
+import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
+import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
+import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';
 import { writeKeyPair } from './keygen.js';
 import { UnreadableInput } from './logs.js';
 import type { Output } from './output.js';
@@ -22,6 +24,10 @@ import { witnessFiles, witnessServer } from './witness.js';
 
 const USAGE = `Usage:
   apitrail analyze [--json] <files...|->   run the detection rules over NDJSON or OTLP-JSON logs
+  apitrail analyze --by-key [--json|--csv] <files...|->
+                                           per API key: source IPs, ASNs, countries, first and
+                                           last seen, status codes, alerts (--json: one object
+                                           per key and line)
   apitrail keygen --out <dir> [--name <key name>] [--witness]
                                            write a root key pair (apitrail-root.key, mode 0600, and
                                            apitrail-root.pub), or a witness key pair
@@ -47,10 +53,31 @@ export const EXIT = { clean: 0, found: 1, error: 2 } as const;
 const DEFAULT_OUTPUT: Output = { out: process.stdout, err: process.stderr };
 
 async function analyze(args: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, csv: { type: 'boolean' }, 'by-key': { type: 'boolean' } },
+    allowPositionals: true,
+  });
   if (positionals.length === 0) throw new UsageError('analyze needs at least one file (or - for stdin)');
-  const report = await analyzeFiles(positionals, readDetectConfig(env), output);
+  if (values.csv === true && values['by-key'] !== true) throw new UsageError('--csv goes with --by-key');
+  if (values.csv === true && values.json === true) throw new UsageError('--json and --csv exclude each other');
+  const detectConfig = readDetectConfig(env);
+  if (values['by-key'] === true) {
+    const byKey = new KeyUsageReport(createSourceEnricher(readEnrichConfig(env)));
+    const report = await analyzeFiles(positionals, detectConfig, output, byKey);
+    const rows = byKey.rows();
+    output.out.write(
+      values.json === true ? keyReportJson(rows) : values.csv === true ? keyReportCsv(rows) : keyReportTable(rows),
+    );
+    if (values.json !== true && values.csv !== true) output.out.write(`\n${analyzeText(report)}`);
+    return exitCode(report);
+  }
+  const report = await analyzeFiles(positionals, detectConfig, output);
   output.out.write(values.json === true ? analyzeJson(report) : analyzeText(report));
+  return exitCode(report);
+}
+
+function exitCode(report: AnalyzeReport): number {
   if (report.unreadableFiles > 0 || report.malformedLines > 0) return EXIT.error;
   return report.alerts.length + report.droppedAlerts > 0 ? EXIT.found : EXIT.clean;
 }
