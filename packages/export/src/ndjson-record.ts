@@ -158,9 +158,8 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
 /**
  * One log record as the object of an NDJSON line, with the field names of Prowler's API key
  * activity log: `timestamp` (ISO 8601 UTC), `level`, `message`, `logger`, then the audit fields in
- * Prowler's order, then any other
- * attribute under its OTel name, then `trace_id`, `span_id` and `trace_flags`. Attributes whose
- * value is null are left out.
+ * Prowler's order, then any other attribute under its OTel name, then `trace_id`, `span_id` and
+ * `trace_flags`. Attributes whose value is null are left out.
  */
 export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   const { body, attributes, spanContext } = record;
