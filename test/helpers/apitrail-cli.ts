@@ -17,7 +17,7 @@ export function runApitrail(
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), apitrailBin, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, APITRAIL_INTEGRITY_KEY: undefined, APITRAIL_INTEGRITY_KEY_FILE: undefined, ...options.env },
+    env: { ...process.env, APITRAIL_INTEGRITY_KEY_FILE: undefined, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
