@@ -3,6 +3,7 @@ import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core';
 import { toNdjsonObject } from '@apitrail/export';
 import { inputLines, openInput } from './input-formats.js';
 import { readableFromOtlp, type OtlpLogsPayload } from './otlp-json.js';
+import { isEcsDocument, isHecEvent, siemRecord } from './siem-records.js';
 
 /** One log record read from a file, in both shapes the commands need. */
 export interface SourceRecord {
@@ -79,9 +80,23 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
     }
     return;
   }
+  if (isEcsDocument(parsed) || isHecEvent(parsed)) {
+    const rebuilt = siemRecord(parsed);
+    if (Number.isNaN(rebuilt.timeMs)) {
+      sink.malformed(file, lineNumber, 'a SIEM document without a valid time');
+      return;
+    }
+    // A SIEM keeps no emit order: each document is its own ordering unit.
+    sink.record({ location: `${file}:${lineNumber}`, unit: `${file}:${lineNumber}`, ...rebuilt });
+    return;
+  }
   const timeMs = parseTimestamp(parsed[NDJSON_FIELDS.timestamp]);
   if (Number.isNaN(timeMs)) {
-    sink.malformed(file, lineNumber, 'neither an NDJSON record with a timestamp nor an OTLP-JSON payload');
+    sink.malformed(
+      file,
+      lineNumber,
+      'neither an NDJSON record with a timestamp, an OTLP-JSON payload, an ECS document nor a Splunk HEC event',
+    );
     return;
   }
   const event = parsed[NDJSON_FIELDS.event];
