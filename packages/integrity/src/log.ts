@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadWriteLogRecord, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
-import { toNdjsonObject } from '@apitrail/export';
+import { ndjsonProjection } from '@apitrail/export';
 import { canonicalEntry } from './canonical.js';
 import { EpochKeys } from './epochs.js';
 import { CompactTree, leafHash } from './merkle.js';
@@ -65,11 +65,14 @@ export class MerkleLog {
     this.pending.push(record);
   }
 
-  /** Hashes every numbered record into the tree, in sequence order. */
+  /**
+   * Hashes every numbered record into the tree, in sequence order. Runs after `onEmit` returned, on
+   * final records: their NDJSON projection is the one the NDJSON exporter writes, built once.
+   */
   seal(): void {
     const batch = this.pending;
     this.pending = [];
-    for (const record of batch) this.tree.append(leafHash(canonicalEntry(toNdjsonObject(record))));
+    for (const record of batch) this.tree.append(leafHash(canonicalEntry(ndjsonProjection(record))));
   }
 
   /**
