@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { freePort, spawnCollector } from './collector-pipeline.mjs';
 
+export { ecsField } from './ecs-document.mjs';
+
 const listen = (server) =>
   new Promise((resolveListen, reject) => {
     server.once('error', reject);
@@ -213,19 +215,4 @@ export async function startBulkEndpoint() {
     requests,
     stop: () => close(server),
   };
-}
-
-/** An ECS field from an Elasticsearch document, whether the exporter nested it or kept it dotted. */
-export function ecsField(document, path) {
-  if (path in document) return document[path];
-  const [head, ...rest] = path.split('.');
-  for (let split = 1; split <= rest.length; split++) {
-    const key = [head, ...rest.slice(0, split - 1)].join('.');
-    const child = document[key];
-    if (child !== null && typeof child === 'object') {
-      const found = ecsField(child, rest.slice(split - 1).join('.'));
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
 }

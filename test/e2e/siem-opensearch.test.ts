@@ -19,17 +19,19 @@ import {
   authFailureBurst,
   credentialStuffing,
   excessVolume,
+  keyFromAddresses,
   leakedKey,
   normalTraffic,
   notFoundScan,
   randomKeyId,
+  revokedKeyUse,
   tenantEnumeration,
   tenantMismatches,
   testIp,
   type ScriptedRequest,
 } from '../helpers/detect-scenarios.ts';
 import { replay } from '../helpers/detect-traffic.ts';
-import { startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
+import { ecsField, startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const AUDIT_QUERY = { query: { term: { 'event.action': core.EVENT_API_REQUEST } } };
@@ -52,7 +54,16 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
   const scanner = testIp(77);
   const tenantHopper = testIp(99);
   const stuffer = testIp(66);
+  const revoked = randomKeyId();
+  const travelling = randomKeyId();
+  const hopping = randomKeyId();
+  // Public addresses the embedded database places: US/AS15169, GB/AS20712, and three more US networks.
+  const google = ['8.8.8.8', '8.8.4.4'];
+  const [britishIsp, quad9, openDns, fastly] = ['81.2.69.142', '9.9.9.9', '208.67.222.222', '151.101.1.140'];
+  // In both runs: a key on two addresses of one network in one country fires neither location rule.
+  const steadyTraffic = keyFromAddresses(randomKeyId(), google);
   const attackRequests: ScriptedRequest[] = [
+    ...steadyTraffic,
     ...normalTraffic(Array.from({ length: 50 }, randomKeyId)),
     ...leakedKey(leaked, 8),
     ...authFailureBurst(bruteForced, guesser, 15),
@@ -61,11 +72,18 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     ...credentialStuffing(stuffer, 20),
     ...tenantEnumeration(enumerator, testIp(55), 8),
     ...excessVolume(heavy, testIp(44), 1010),
+    ...revokedKeyUse(revoked, testIp(33), 3),
+    ...keyFromAddresses(travelling, [google[0]!, britishIsp!]),
+    ...keyFromAddresses(hopping, [google[0]!, quad9!, openDns!, fastly!]),
   ];
   // The same number of requests, from ordinary clients only.
-  const benignRequests = normalTraffic(
-    Array.from({ length: Math.ceil(attackRequests.length / 20) }, randomKeyId),
-  ).slice(0, attackRequests.length);
+  const benignRequests = [
+    ...steadyTraffic,
+    ...normalTraffic(Array.from({ length: Math.ceil(attackRequests.length / 20) }, randomKeyId)).slice(
+      0,
+      attackRequests.length - steadyTraffic.length,
+    ),
+  ];
 
   /** Drives `requests` through app → gateway → OpenSearch index `index`; resolves once all are indexed. */
   async function indexRun(binary: string, index: string, requests: readonly ScriptedRequest[]): Promise<void> {
@@ -157,6 +175,8 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     apitrail_not_found_scan: [scanner],
     apitrail_credential_stuffing: [stuffer],
     apitrail_tenant_enumeration: [enumerator],
+    apitrail_key_new_country: [travelling],
+    apitrail_key_new_asn: [hopping],
   };
 
   it('every correlation rule is one the test expects (a new rule needs an attack here)', () => {
@@ -187,6 +207,23 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
       },
     };
     return siem.count('apitrail-attack', claimingTenantB).then((count) => expect(count).to.equal(4));
+  });
+
+  it('apitrail_revoked_key_reuse (one event is enough, no correlation) fires on each use of the revoked key only', async () => {
+    expect(result(attack, 'apitrail_revoked_key_reuse').hits).to.equal(3);
+    expect(result(benign, 'apitrail_revoked_key_reuse').hits).to.equal(0);
+    const revokedUses = { query: { term: { 'apitrail.api_key.status': 'revoked' } } };
+    const keys = (await siem.documents('apitrail-attack', revokedUses)).map((document) =>
+      ecsField(document, 'apitrail.api_key.id'),
+    );
+    expect(new Set(keys)).to.deep.equal(new Set([revoked]));
+  });
+
+  it('the register enriched the public addresses: country and AS number are indexed as the rules read them', async () => {
+    const fromBritain = { query: { term: { 'source.geo.country_iso_code': 'GB' } } };
+    const documents = await siem.documents('apitrail-attack', fromBritain);
+    expect(documents.map((document) => ecsField(document, 'source.ip'))).to.include(britishIsp);
+    expect(documents.map((document) => ecsField(document, 'source.as.number'))).to.include(20712);
   });
 
   it('the base rules match documents in both runs (the correlations, not the selections, tell attack from benign)', () => {

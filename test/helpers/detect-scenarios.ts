@@ -8,6 +8,8 @@ export interface ScriptedRequest {
   readonly apiKeyId?: string;
   /** An unregistered key's fingerprint (what apitrail records instead of an id). */
   readonly apiKeyFingerprint?: string;
+  /** A known key past the end of its life (what the key registry decides). */
+  readonly apiKeyStatus?: 'revoked' | 'expired';
   readonly sourceIp: string;
   readonly statusCode: number;
   readonly path: string;
@@ -109,6 +111,34 @@ export function excessVolume(keyId: string, ip: string, count: number): Scripted
     statusCode: 200,
     path: '/api/v1/scans',
   }));
+}
+
+/** `count` requests with a key that was revoked, each refused. */
+export function revokedKeyUse(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n * 30,
+    apiKeyId: keyId,
+    apiKeyStatus: 'revoked' as const,
+    sourceIp: ip,
+    statusCode: 401,
+    path: '/api/v1/scans',
+  }));
+}
+
+/**
+ * Two successful requests by one key from each of `addresses`: public addresses, so the register's
+ * enrichment gives each a country and an AS number (the embedded database).
+ */
+export function keyFromAddresses(keyId: string, addresses: readonly string[]): ScriptedRequest[] {
+  return addresses.flatMap((sourceIp, n) =>
+    [0, 1].map((k) => ({
+      offsetSeconds: n * 600 + k,
+      apiKeyId: keyId,
+      sourceIp,
+      statusCode: 200,
+      path: '/api/v1/scans',
+    })),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ function headers(request: ScriptedRequest): Record<string, string> {
   const result: Record<string, string> = { 'x-test-ip': request.sourceIp };
   if (request.apiKeyId !== undefined) result['x-test-key'] = request.apiKeyId;
   if (request.apiKeyFingerprint !== undefined) result['x-test-key-fingerprint'] = request.apiKeyFingerprint;
+  if (request.apiKeyStatus !== undefined) result['x-test-key-status'] = request.apiKeyStatus;
   if (request.tenant !== undefined) result['x-test-tenant'] = request.tenant;
   if (request.claimedTenant !== undefined) result['x-test-claimed-tenant'] = request.claimedTenant;
   return result;

@@ -6,11 +6,13 @@ import { putIndexTemplate } from '../../scripts/lib/siem-index-template.mjs';
 import * as core from '@apitrail/core';
 import { freePort } from './ports.ts';
 
+export { ecsField } from '../../scripts/lib/ecs-document.mjs';
+
 export interface TestOpenSearch extends RunningOpenSearch {
   /** Documents in `index` (matching `query`, a search body) after a refresh. */
   count(index: string, query?: object): Promise<number>;
-  /** Up to `size` documents of `index` (their _source), oldest first. */
-  documents(index: string, size?: number): Promise<Record<string, unknown>[]>;
+  /** The documents of `index` (their _source) matching `query` (a search body), oldest first. */
+  documents(index: string, query?: object): Promise<Record<string, unknown>[]>;
 }
 
 async function request(url: string, method: string, body?: unknown): Promise<unknown> {
@@ -38,10 +40,11 @@ export async function startTestOpenSearch(): Promise<TestOpenSearch> {
       await request(`${node.url}/${index}/_refresh`, 'POST');
       return ((await request(`${node.url}/${index}/_count`, 'POST', query)) as { count: number }).count;
     },
-    async documents(index, size = 10_000) {
+    async documents(index, query = { query: { match_all: {} } }) {
       await request(`${node.url}/${index}/_refresh`, 'POST');
       const result = (await request(`${node.url}/${index}/_search`, 'POST', {
-        size,
+        ...query,
+        size: 10_000,
         sort: [{ '@timestamp': 'asc' }],
       })) as { hits: { hits: { _source: Record<string, unknown> }[] } };
       return result.hits.hits.map((hit) => hit._source);

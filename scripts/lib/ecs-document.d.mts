@@ -1,0 +1,1 @@
+export function ecsField(document: Record<string, unknown>, path: string): unknown;
