@@ -5,6 +5,9 @@
 //   --collector  also send everything through collector-config/'s agent and gateway (the built
 //                collector binary, with every siem-*.yaml, delivering to local stand-ins for a
 //                syslog/CEF receiver, Splunk HEC and Elasticsearch) and show what each sink received
+//   --siem       send everything through the agent and gateway into a real OpenSearch (the node
+//                `npm run siem:start` left on APITRAIL_SIEM_PORT, 9200, or one started for the run)
+//                and print, per Sigma rule in rules/, its hits in the index
 //   --json       print only a machine-checkable summary (what the tests assert on)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,7 +31,13 @@ import {
 } from './lib/demo-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: options } = parseArgs({ options: { collector: { type: 'boolean' }, json: { type: 'boolean' } } });
+const { values: options } = parseArgs({
+  options: { collector: { type: 'boolean' }, siem: { type: 'boolean' }, json: { type: 'boolean' } },
+});
+if (options.collector && options.siem) {
+  process.stderr.write('apitrail demo: --collector and --siem are two different pipelines: pick one\n');
+  process.exit(64);
+}
 const defaultFormat = process.stdout.isTTY ? 'human_readable' : 'ndjson';
 const say = options.json ? () => {} : (text) => process.stdout.write(`${text}\n`);
 
@@ -44,7 +53,12 @@ const streamFormat = (() => {
   }
 })();
 const scenario = createScenario();
-const pipeline = options.collector ? await (await import('./lib/demo-pipeline.mjs')).startPipeline(say) : undefined;
+const mode = options.siem ? 'siem' : options.collector ? 'collector' : 'local';
+const pipeline = options.siem
+  ? await (await import('./lib/demo-siem.mjs')).startSiemPipeline(say)
+  : options.collector
+    ? await (await import('./lib/demo-pipeline.mjs')).startPipeline(say)
+    : undefined;
 
 const appEnv = {
   OTEL_SERVICE_NAME: 'apitrail-demo',
@@ -69,7 +83,9 @@ say('  to play clients at many addresses; apitrail believes that header from 127
 if (pipeline)
   say(
     `  collector pipeline: app -> agent ${pipeline.agentEndpoint} -> gateway (archive in ${pipeline.archiveDir})\n` +
-      '    -> local stand-ins for a syslog/CEF receiver, Splunk HEC and Elasticsearch (credentials generated per run)',
+      (options.siem
+        ? '    -> OpenSearch (siem-audit-records.yaml + siem-elasticsearch.yaml)'
+        : '    -> local stand-ins for a syslog/CEF receiver, Splunk HEC and Elasticsearch (credentials generated per run)'),
   );
 
 const apps = {};
@@ -101,7 +117,7 @@ async function run() {
   const sinks = pipeline ? await pipeline.collect(records) : undefined;
   const leaked = leakedSecrets(apitrailOutput + (sinks?.rawText ?? ''), scenario.secrets);
   const ownTransportLeaks = leakedSecrets(apps.winston.ownOutput(), scenario.secrets).length;
-  const summary = { mode: pipeline ? 'collector' : 'local', ...summarize(records, scenario.secrets, leaked) };
+  const summary = { mode, ...summarize(records, scenario.secrets, leaked) };
   if (sinks) summary.sinks = sinks.summary;
 
   const humanReadable = streamFormat === 'human_readable';
@@ -114,7 +130,13 @@ async function run() {
   say(section('Redactions'));
   say(renderRedactions(records, summary, ownTransportLeaks));
   if (sinks) {
-    say(section('What each collector sink received'));
+    say(
+      section(
+        options.siem
+          ? 'What OpenSearch indexed, and the Sigma rules run against it'
+          : 'What each collector sink received',
+      ),
+    );
     say(sinks.report);
   }
   say(section('Summary'));

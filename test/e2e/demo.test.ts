@@ -12,6 +12,7 @@ import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { ecsField } from '../helpers/elasticsearch-bulk.ts';
 import { newSecret } from '../helpers/identity-keys.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const run = promisify(execFile);
 
@@ -151,6 +152,38 @@ describe('npm run demo', function () {
     expect(sinks.authFailures.byApiKey).to.include({ 'key-dashboard': 4 });
     const unregistered = Object.entries(sinks.authFailures.byApiKey).filter(([key]) => key.startsWith('fingerprint '));
     expect(unregistered.map(([, count]) => count)).to.deep.equal(Array(12).fill(1));
+  });
+
+  it('--siem: the scenario through the agent and gateway into a real OpenSearch, every Sigma rule run on the index', async function () {
+    this.timeout(300_000);
+    await requireCollector(this);
+    // No node on the port: the demo starts one for the run, and stops it.
+    const summary = summaryOf(await demo(['--siem', '--json'], { APITRAIL_SIEM_PORT: String(await freePort()) }));
+    expect(summary.mode).to.equal('siem');
+    expectScenarioOutcomes(summary);
+    const siem = summary.sinks as unknown as {
+      complete: boolean;
+      indexed: number;
+      expected: number;
+      rules: Record<string, number | null>;
+    };
+    expect(siem.complete).to.equal(true);
+    // 40 audit records, 16 security events, 4 detector alerts.
+    expect([siem.indexed, siem.expected]).to.deep.equal([60, 60]);
+    expect(siem.rules).to.deep.include({
+      // The leaked partner key from 8 addresses; 12 unregistered keys refused for 192.0.2.66.
+      apitrail_key_multiple_source_ips: 1,
+      apitrail_auth_failure_burst_by_source_ip: 1,
+      apitrail_credential_stuffing: 1,
+      apitrail_api_request_refused: 15,
+      apitrail_api_request_unknown_key_refused: 12,
+      // Not in the scenario.
+      apitrail_not_found_scan: 0,
+      apitrail_key_excess_volume: 0,
+      apitrail_revoked_key_reuse: 0,
+      // Lucene cannot compare two fields.
+      apitrail_tenant_mismatch_streak: null,
+    });
   });
 
   it('--collector: shows one CEF message, one HEC event and one ECS document, each a login failure', async function () {
