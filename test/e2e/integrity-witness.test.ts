@@ -1,0 +1,168 @@
+// `apitrail witness --listen` as a real HTTP service (c2sp.org/tlog-witness add-checkpoint): it
+// cosigns a log's checkpoints as they extend, answers 409 with the size it holds to a stale
+// submitter, refuses a rollback and a fork (checkpoints validly signed by the log's own epoch key,
+// as a compromised host would make them), and keeps its state across a restart.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SeverityNumber } from '@opentelemetry/api';
+import { ExportResultCode } from '@opentelemetry/core';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ATTR_INTEGRITY_CHECKPOINT, ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST } from '@apitrail/core';
+import { toNdjsonObject } from '@apitrail/export';
+import {
+  CheckpointVerifier,
+  IntegrityLogRecordProcessor,
+  LeafStore,
+  Signer,
+  Verifier,
+  canonicalEntry,
+  consistencyProof,
+  formatAddCheckpoint,
+  leafArray,
+  leafHash,
+  subtreeHash,
+  verifyCosignature,
+} from '@apitrail/integrity';
+import { apitrailBin, runApitrail } from '../helpers/apitrail-cli.ts';
+import { repoRoot } from '../helpers/app.ts';
+import { freePort } from '../helpers/ports.ts';
+
+interface Log {
+  readonly leaves: LeafStore;
+  readonly checkpoints: string[];
+  readonly forkSameSize: string;
+  readonly forkLarger: string;
+}
+
+/** A real log of 30 records with a checkpoint every 10, and two forks signed by its own epoch key. */
+async function logWithForks(root: Signer): Promise<Log> {
+  const records: Record<string, unknown>[] = [];
+  const forged = leafArray(Array.from({ length: 33 }, (_, n) => leafHash(`forged ${n}`)));
+  const integrity = new IntegrityLogRecordProcessor({
+    rootKey: Signer.parse(root.skey),
+    checkpointIntervalMs: 3_600_000,
+    epochMs: 3_600_000,
+    downstream: [
+      new SimpleLogRecordProcessor({
+        exporter: {
+          export: (batch, done) => {
+            records.push(...batch.map((record) => toNdjsonObject(record)));
+            done({ code: ExportResultCode.SUCCESS });
+          },
+          shutdown: () => Promise.resolve(),
+          forceFlush: () => Promise.resolve(),
+        },
+      }),
+    ],
+  });
+  const provider = new LoggerProvider({ processors: [integrity] });
+  const logger = provider.getLogger('api');
+  for (let n = 0; n < 30; n++) {
+    logger.emit({ eventName: EVENT_API_REQUEST, severityNumber: SeverityNumber.INFO, body: `request ${n}` });
+    if (n % 10 === 9) await integrity.forceFlush();
+  }
+  const forkSameSize = integrity.log.keys.sign(30, subtreeHash(forged, 0, 30));
+  const forkLarger = integrity.log.keys.sign(33, subtreeHash(forged, 0, 33));
+  await provider.shutdown();
+  const leaves = new LeafStore();
+  const checkpoints: string[] = [];
+  for (const fields of records) {
+    if (typeof fields[ATTR_INTEGRITY_CHECKPOINT] === 'string') checkpoints.push(fields[ATTR_INTEGRITY_CHECKPOINT]);
+    else leaves.put(fields[ATTR_INTEGRITY_SEQUENCE] as number, leafHash(canonicalEntry(fields)));
+  }
+  return { leaves, checkpoints, forkSameSize, forkLarger };
+}
+
+async function startWitness(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [apitrailBin, 'witness', ...args, '--listen', `127.0.0.1:${port}`], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('witness listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the witness exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/add-checkpoint`, child };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('apitrail witness over HTTP (tlog-witness add-checkpoint)', function () {
+  this.timeout(60_000);
+
+  it('cosigns extensions, answers 409 to a stale size, refuses rollback and forks, and remembers across restarts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-witness-http-'));
+    expect((await runApitrail(['keygen', '--witness', '--out', dir])).code).to.equal(0);
+    const root = Signer.generate('apitrail-root');
+    const rootPublic = join(dir, 'root.pub');
+    await writeFile(rootPublic, `${root.verifier.vkey}\n`);
+    const log = await logWithForks(root);
+    const opener = new CheckpointVerifier(root.verifier);
+    const [first, second, third] = log.checkpoints.map((note) => opener.open(note)).sort((a, b) => a.size - b.size);
+    expect([first!.size, second!.size, third!.size]).to.deep.equal([10, 20, 30]);
+    const witnessPublic = Verifier.parse(await readFile(join(dir, 'apitrail-witness.pub'), 'utf8'));
+    const args = [
+      '--key',
+      join(dir, 'apitrail-witness.key'),
+      '--log-key',
+      rootPublic,
+      '--state',
+      join(dir, 'state.json'),
+    ];
+
+    let witness = await startWitness(args);
+    const post = async (oldSize: number, proof: Buffer[], checkpoint: string) => {
+      const response = await fetch(witness.url, {
+        method: 'POST',
+        body: formatAddCheckpoint({ oldSize, proof, checkpoint }),
+      });
+      return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+    };
+    try {
+      const cosigned = await post(0, [], first!.note);
+      expect(cosigned.status).to.equal(200);
+      expect(cosigned.type).to.equal('text/x.tlog.signature');
+      expect(verifyCosignature(first!.note + cosigned.text, witnessPublic)).to.be.a('number');
+      expect((await post(10, consistencyProof(log.leaves, 10, 20), second!.note)).status).to.equal(200);
+      // A submitter that missed an update: 409 with the size the witness holds.
+      const stale = await post(10, consistencyProof(log.leaves, 10, 30), third!.note);
+      expect(stale).to.include({ status: 409, text: '20\n' });
+      expect((await post(20, consistencyProof(log.leaves, 20, 30), third!.note)).status).to.equal(200);
+      // Rollback to an older checkpoint.
+      expect((await post(30, [], first!.note)).status).to.equal(400);
+      // Forks signed by the log's own key: same size, another root; a larger tree not extending it.
+      expect((await post(30, [], log.forkSameSize)).status).to.equal(422);
+      const forged = leafArray(Array.from({ length: 33 }, (_, n) => leafHash(`forged ${n}`)));
+      expect((await post(30, consistencyProof(forged, 30, 33), log.forkLarger)).status).to.equal(422);
+      // A malformed request and a checkpoint from an unknown log.
+      expect((await fetch(witness.url, { method: 'POST', body: 'nonsense' })).status).to.equal(400);
+      expect((await post(0, [], signedByStranger())).status).to.equal(403);
+    } finally {
+      expect(await stop(witness.child)).to.equal(0);
+    }
+
+    // Restarted on the same state file: it still holds size 30 and still refuses the fork.
+    witness = await startWitness(args);
+    try {
+      expect(await post(0, [], first!.note)).to.include({ status: 409, text: '30\n' });
+      expect((await post(30, [], log.forkSameSize)).status).to.equal(422);
+    } finally {
+      await stop(witness.child);
+    }
+  });
+});
+
+function signedByStranger(): string {
+  const stranger = Signer.generate('apitrail-root');
+  return `apitrail.log/x\n1\n${Buffer.alloc(32).toString('base64')}\n\n\u2014 ${stranger.name} ${Buffer.alloc(68).toString('base64')}\n`;
+}
