@@ -217,7 +217,12 @@ export function launch(
   const app = 'bench/http/app.cjs';
   const register = ['--require', '@apitrail/auto/register', app];
   const base = { ...withoutInheritedSettings(), BENCH_APP: variant.app, ...extraEnv };
-  const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint, OTEL_SERVICE_NAME: 'apitrail-bench' };
+  const exporting = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint,
+    OTEL_SERVICE_NAME: 'apitrail-bench',
+    // Per configuration: a run never replays what another left behind.
+    APITRAIL_SPOOL_DIR: join(scratch, `spool-${configuration}`),
+  };
   // Integrity is on whenever a root key is configured; a fresh key per run, never a fixed one.
   const apitrail = { ...exporting, APITRAIL_INTEGRITY_KEY_FILE: rootKeyFile(scratch) };
   switch (configuration) {

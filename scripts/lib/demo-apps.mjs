@@ -10,10 +10,18 @@ import { join } from 'node:path';
 
 /** Starts `script` (relative to `root`) and resolves once it printed `{"listening":port}`. */
 export async function startExample(root, script, env) {
-  const ndjsonFile = join(mkdtempSync(join(tmpdir(), 'apitrail-demo-out-')), 'apitrail.ndjson');
+  const outputDir = mkdtempSync(join(tmpdir(), 'apitrail-demo-out-'));
+  const ndjsonFile = join(outputDir, 'apitrail.ndjson');
   const child = spawn(process.execPath, ['--require', '@apitrail/auto/register', join(root, script)], {
     cwd: root,
-    env: { ...process.env, PORT: '0', APITRAIL_NDJSON_FILE: ndjsonFile, ...env },
+    // A spool of the demo's own: a run never replays what an earlier one left behind.
+    env: {
+      ...process.env,
+      PORT: '0',
+      APITRAIL_NDJSON_FILE: ndjsonFile,
+      APITRAIL_SPOOL_DIR: join(outputDir, 'spool'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -241,7 +241,7 @@ describe('flush when the app ends, under the register', function () {
   const flushOnlyEnv = {
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'ndjson',
-    OTEL_BLRP_SCHEDULE_DELAY: '600000',
+    APITRAIL_SPOOL_FLUSH_INTERVAL_MS: '60000',
   };
   const auditPaths = (stdout: string): unknown[] =>
     stdout

@@ -1,7 +1,9 @@
 // Starts an example app in a child process under the apitrail register (the real zero-code path)
 // and collects what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { waitFor } from './wait.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -27,7 +29,13 @@ export interface StartAppOptions {
   script: string;
   /** `require` (default) or `import` — how the register is loaded; `none` for apps that start OTel themselves. */
   loader?: 'require' | 'import' | 'none';
+  /** The app's environment over the test's; APITRAIL_SPOOL_DIR is a fresh directory unless given. */
   env?: Record<string, string | undefined>;
+}
+
+/** A spool of the app's own, so that no test replays records another one left behind. */
+export function freshSpoolDir(): string {
+  return mkdtempSync(join(tmpdir(), 'apitrail-spool-'));
 }
 
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
@@ -35,7 +43,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const register = options.loader === 'none' ? [] : [flag, '@apitrail/auto/register'];
   const child = spawn(process.execPath, [...register, resolve(repoRoot, options.script)], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', OTEL_METRICS_EXPORTER: undefined, ...options.env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      OTEL_METRICS_EXPORTER: undefined,
+      APITRAIL_SPOOL_DIR: freshSpoolDir(),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

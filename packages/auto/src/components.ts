@@ -24,7 +24,8 @@ import { alertWebhookProcessors, readWebhookConfig } from '@apitrail/respond';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
-import { exportingLogRecordProcessors, exportingSpanProcessors } from './exporters.js';
+import { RecordIdLogRecordProcessor } from '@apitrail/spool';
+import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled } from './exporters.js';
 
 export interface ComponentOptions {
   /** Defaults to `process.env`. */
@@ -54,8 +55,8 @@ export interface ApitrailComponents {
 }
 
 /**
- * The processor chains, in the order records flow: enrich → (redact → detect → integrity) →
- * export. With no trace exporter, spans are still created (and dropped) so that log records carry
+ * The processor chains, in the order records flow: enrich → (redact → detect → record id →
+ * integrity) → spool → export. With no trace exporter, spans are still created (and dropped) so that log records carry
  * trace and span ids and incoming trace context keeps propagating.
  */
 export function apitrailProcessors(
@@ -77,6 +78,9 @@ export function apitrailProcessors(
       ...detectionProcessors(readDetectConfig(env)),
       // Sees the detector's alerts as they re-enter the chain, redacted.
       ...alertWebhookProcessors(readWebhookConfig(env)),
+      // A spooled record can be exported twice (after an outage or a restart): its id, signed with
+      // it, lets the SIEM keep one.
+      ...(config.logExporters.some((name) => isSpooled(config, name)) ? [new RecordIdLogRecordProcessor()] : []),
       // Integrity wraps the exporters: nothing can mutate a record after it is signed.
       ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config)),
     ],

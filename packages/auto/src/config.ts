@@ -10,6 +10,7 @@ import {
   type Environment,
 } from '@apitrail/core';
 import type { LocalLogFormat } from '@apitrail/export';
+import { readSpoolConfig, type SpoolConfig } from '@apitrail/spool';
 import type { Attributes } from '@opentelemetry/api';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
@@ -47,6 +48,8 @@ export interface AutoConfig {
   readonly spanBatch: BatchSettings;
   /** How often lost records are reported (one diagnostic warning per interval with the count). */
   readonly dropReportIntervalMs: number;
+  /** APITRAIL_SPOOL_*: the write-ahead spool of the OTLP log export, and the local exporters' flush interval. */
+  readonly spool: SpoolConfig;
 }
 
 export interface OtlpExporterSettings {
@@ -161,13 +164,15 @@ export function readAutoConfig(env: Environment): AutoConfig {
   ]) {
     checkEndpoint(env, name);
   }
+  const resource = resourceAttributes(env);
+  const serviceName = resource[ATTR_SERVICE_NAME];
   return {
     disabled: readBoolean(env, 'OTEL_SDK_DISABLED', false),
     traceExporters: exporterList<TraceExporterName>(env, 'OTEL_TRACES_EXPORTER', TRACE_EXPORTERS),
     logExporters: exporterList<LogExporterName>(env, 'OTEL_LOGS_EXPORTER', LOG_EXPORTERS),
     tracesOtlp: otlpExporterSettings(env, 'TRACES'),
     logsOtlp: otlpExporterSettings(env, 'LOGS'),
-    resourceAttributes: resourceAttributes(env),
+    resourceAttributes: resource,
     localLogDestination: readString(env, 'APITRAIL_NDJSON_FILE', 'stdout'),
     localLogFormat: readEnum(env, 'APITRAIL_LOG_FORMAT', ['ndjson', 'human_readable'], 'ndjson'),
     shutdownTimeoutMs: readNumber(env, 'APITRAIL_SHUTDOWN_TIMEOUT_MS', 5000, { min: 0, max: 600_000, integer: true }),
@@ -177,5 +182,6 @@ export function readAutoConfig(env: Environment): AutoConfig {
     logBatch: batchSettings(env, 'OTEL_BLRP', 1000),
     spanBatch: batchSettings(env, 'OTEL_BSP', 5000),
     dropReportIntervalMs: readNumber(env, 'APITRAIL_DROP_REPORT_INTERVAL_MS', 10000, { min: 1, integer: true }),
+    spool: readSpoolConfig(env, typeof serviceName === 'string' ? serviceName : 'unknown_service'),
   };
 }

@@ -14,10 +14,13 @@ import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { StreamLogRecordExporter } from '@apitrail/export';
+import { DurableBatchLogRecordProcessor, Spool, SynchronousExporterSink } from '@apitrail/spool';
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
+import { unrefAgentFactory } from './unref-agent.js';
 
 type OtlpExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
 
@@ -29,6 +32,7 @@ function otlpExporterOptions(settings: OtlpExporterSettings): OtlpExporterOption
     timeoutMillis: settings.timeoutMillis,
     // The SDK's CompressionAlgorithm enum has these very string values; its package is not a dependency.
     compression: settings.compression as OtlpExporterOptions['compression'],
+    httpAgentOptions: unrefAgentFactory,
   };
 }
 
@@ -75,14 +79,41 @@ export function exportingSpanProcessors(
   });
 }
 
-/** One batch log record processor per exporter named in OTEL_LOGS_EXPORTER, with OTEL_BLRP_* and drop reporting. */
+/** Whether records bound for this exporter go through the spool (the OTLP one, unless APITRAIL_SPOOL_DIR=off). */
+export function isSpooled(config: AutoConfig, name: AutoConfig['logExporters'][number]): boolean {
+  return name === 'otlp' && config.spool.directory !== undefined;
+}
+
+/**
+ * One processor per exporter named in OTEL_LOGS_EXPORTER, with drop reporting. OTLP goes through
+ * the write-ahead spool and the NDJSON exporter writes synchronously, both batched every
+ * APITRAIL_SPOOL_FLUSH_INTERVAL_MS and drained at exit; the console exporter (and OTLP with the
+ * spool off) keep the SDK's batch processor with OTEL_BLRP_*.
+ */
 export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProcessor[] {
   return config.logExporters.map((name) => {
-    const drops = new DropReporter(`logs/${name}`, config.dropReportIntervalMs);
-    return new BatchLogRecordProcessor({
-      ...config.logBatch,
-      exporter: guardLogRecordExporter(logRecordExporter(config, name), drops),
-      selfObsMeterProvider: drops.meterProvider(),
-    });
+    const channel = `logs/${name}`;
+    const drops = new DropReporter(channel, config.dropReportIntervalMs);
+    const exporter = guardLogRecordExporter(logRecordExporter(config, name), drops);
+    const { flushIntervalMs, directory, maxBytes } = config.spool;
+    if (isSpooled(config, name)) {
+      const spool = new Spool({
+        directory: directory!,
+        maxBytes,
+        exporter,
+        maxExportBatchSize: config.logBatch.maxExportBatchSize,
+        resource: resourceFromAttributes(config.resourceAttributes),
+        channel,
+      });
+      return new DurableBatchLogRecordProcessor({ sink: spool, flushIntervalMs, channel });
+    }
+    if (name === 'ndjson') {
+      return new DurableBatchLogRecordProcessor({
+        sink: new SynchronousExporterSink(exporter, channel),
+        flushIntervalMs,
+        channel,
+      });
+    }
+    return new BatchLogRecordProcessor({ ...config.logBatch, exporter, selfObsMeterProvider: drops.meterProvider() });
   });
 }

@@ -1,7 +1,14 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { drainSpoolsSync } from '@apitrail/spool';
 
+/** Signals on which apitrail flushes (bounded) before the process ends. */
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+/**
+ * Other signals whose default action ends the process: no time for a network flush, but what is
+ * in memory goes to the spool (or the NDJSON file) synchronously before the default action.
+ */
+const FATAL_SIGNALS = ['SIGHUP', 'SIGQUIT'] as const;
 
 /** What flushOnExit needs of the telemetry pipeline. */
 export interface ExitPipeline {
@@ -30,18 +37,33 @@ export class EmittedRecordCounter implements LogRecordProcessor {
   }
 }
 
-function withTimeout(work: Promise<void>, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when `work` is done or the shutdown's time is up, whichever comes first. The timer is
+ * not unref'd: it holds the process for the flush, and nothing else apitrail does can hold it
+ * longer (the exporters' sockets are unref'd). `deadline` is shared by every flush of one shutdown,
+ * so the signal's flush and the `beforeExit` one after it take the bound once between them.
+ */
+function withTimeout(work: Promise<void>, deadline: () => number, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      diag.warn(`apitrail: flush did not finish within ${timeoutMs} ms; exiting with records still queued`);
-      resolve();
-    }, timeoutMs);
-    timer.unref();
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(
+      () => {
+        diag.warn(
+          `apitrail: flush did not finish within ${timeoutMs} ms; records not exported stay in the spool for the next start`,
+        );
+        resolve(false);
+      },
+      Math.max(0, deadline() - Date.now()),
+    );
   });
-  return Promise.race([work.catch((error: unknown) => diag.error('apitrail: flush failed', error)), timeout]).finally(
-    () => clearTimeout(timer),
+  const finished = work.then(
+    () => true,
+    (error: unknown) => {
+      diag.error('apitrail: flush failed', error);
+      return true;
+    },
   );
+  return Promise.race([finished, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -68,26 +90,47 @@ async function drain(pipeline: ExitPipeline): Promise<void> {
  * Returns a function that removes the listeners.
  */
 export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => void {
-  let finishing: Promise<void> | undefined;
-  const finishOnce = (): Promise<void> =>
+  let deadlineMs: number | undefined;
+  const deadline = (): number => (deadlineMs ??= Date.now() + timeoutMs);
+  let finishing: Promise<boolean> | undefined;
+  const finishOnce = (): Promise<boolean> =>
     (finishing ??= withTimeout(
       drain(pipeline).then(() => pipeline.shutdown()),
+      deadline,
       timeoutMs,
     ));
 
-  const onBeforeExit = (): void => void finishOnce();
+  // The loop ran out: the app has nothing left to do. If the flush does not finish in time (the
+  // exporter's own retry timers can outlive the bound), the process ends at the bound with the code
+  // it was ending with; the exit drain leaves the rest in the spool.
+  const onBeforeExit = (): void =>
+    void finishOnce().then((finished) => {
+      if (!finished) process.exit();
+    });
   process.once('beforeExit', onBeforeExit);
+
+  const reRaise = (signal: NodeJS.Signals, handler: () => void): void => {
+    // No exit event follows a signal's default action: what is still in memory goes out now.
+    drainSpoolsSync();
+    process.removeListener(signal, handler);
+    process.kill(process.pid, signal);
+  };
 
   const signalHandlers = SIGNALS.map((signal) => {
     const handler = (): void => {
       if (process.listenerCount(signal) > 1) {
-        void withTimeout(drain(pipeline), timeoutMs);
+        void withTimeout(drain(pipeline), deadline, timeoutMs);
         return;
       }
-      void finishOnce().then(() => {
-        process.removeListener(signal, handler);
-        process.kill(process.pid, signal);
-      });
+      void finishOnce().then(() => reRaise(signal, handler));
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  const fatalHandlers = FATAL_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      if (process.listenerCount(signal) > 1) drainSpoolsSync();
+      else reRaise(signal, handler);
     };
     process.on(signal, handler);
     return [signal, handler] as const;
@@ -95,6 +138,6 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
 
   return () => {
     process.removeListener('beforeExit', onBeforeExit);
-    for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
+    for (const [signal, handler] of [...signalHandlers, ...fatalHandlers]) process.removeListener(signal, handler);
   };
 }

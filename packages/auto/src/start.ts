@@ -1,4 +1,5 @@
 import { startNodeSdk } from '@opentelemetry/sdk-node';
+import { observeSpoolCounts } from '@apitrail/spool';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
 import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
@@ -35,6 +36,8 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
     ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
   });
   const stopRequestScope = components.installRequestScope();
+  // Only now is the global MeterProvider the SDK's (the metrics API has no proxy provider).
+  if (components.config.metricsFromEnvironment) observeSpoolCounts();
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(stopRequestScope));

@@ -120,6 +120,23 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'bound on the flush at SIGTERM, SIGINT and `beforeExit`',
   },
   {
+    names: ['APITRAIL_SPOOL_DIR'],
+    defaultValue: '`$XDG_STATE_HOME/apitrail/spool/<service.name>` (`~/.local/state/…` without it)',
+    description:
+      'write-ahead spool of the OTLP log export: segments (mode 0600) of records not yet exported, replayed at start and after an outage; `off` disables it ([docs/reliability.md](docs/reliability.md))',
+  },
+  {
+    names: ['APITRAIL_SPOOL_MAX_BYTES'],
+    defaultValue: '`268435456` (256 MiB)',
+    description: 'cap of the spool; beyond it the oldest records are dropped, counted and reported',
+  },
+  {
+    names: ['APITRAIL_SPOOL_FLUSH_INTERVAL_MS'],
+    defaultValue: '`200`',
+    description:
+      'longest time a log record waits in memory before it is in the spool or the NDJSON file (what `SIGKILL` or a power loss can cost)',
+  },
+  {
     names: ['APITRAIL_DROP_REPORT_INTERVAL_MS'],
     defaultValue: '`10000`',
     description:

@@ -140,6 +140,14 @@ export const ATTR_REDACTION_REDACTED_COUNT = 'redaction.redacted.count';
 export const ATTR_REDACTION_MASKED_KEYS = 'redaction.masked.keys';
 export const ATTR_REDACTION_MASKED_COUNT = 'redaction.masked.count';
 
+// --- Spool ---------------------------------------------------------------------------------------
+/**
+ * A log record's stable id, set once when it enters a spooled export (`<process id>-<sequence>`,
+ * the process id random per process): a record replayed from the spool after an outage or restart
+ * carries the same id as any copy that already arrived, so a SIEM can drop the duplicate.
+ */
+export const ATTR_RECORD_ID = 'apitrail.record.id';
+
 // --- Integrity (a Merkle tree log per process) ----------------------------------------------------
 /** Namespace of every integrity attribute below. */
 export const INTEGRITY_ATTRIBUTE_NAMESPACE = 'apitrail.integrity.';

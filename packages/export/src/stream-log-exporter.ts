@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -16,14 +16,52 @@ export interface StreamLogRecordExporterOptions {
   colour?: boolean;
 }
 
-function openDestination(destination: StreamLogRecordExporterOptions['destination']): {
-  stream: Writable;
-  owned: boolean;
-} {
-  if (destination === undefined || destination === 'stdout') return { stream: process.stdout, owned: false };
-  if (destination === 'stderr') return { stream: process.stderr, owned: false };
-  if (typeof destination === 'string') return { stream: createWriteStream(destination, { flags: 'a' }), owned: true };
-  return { stream: destination, owned: false };
+/** Where the lines go: `write` calls back once the chunk is written (before returning, for a file). */
+interface Destination {
+  write(chunk: string, done: (error?: Error | null) => void): void;
+  close(): Promise<void>;
+  readonly isTTY: boolean;
+}
+
+function streamDestination(stream: Writable): Destination {
+  return {
+    // stdout and stderr write synchronously when they are files, pipes or terminals (on POSIX).
+    write: (chunk, done) => stream.write(chunk, done),
+    close: () => Promise.resolve(),
+    isTTY: (stream as Writable & { isTTY?: boolean }).isTTY === true,
+  };
+}
+
+/**
+ * A file, appended to with synchronous writes: a batch is in the file (the page cache) when
+ * `export` returns, so a process that ends right after, by `process.exit()` or a crash, or is
+ * killed, has not left it in a stream's buffer.
+ */
+function fileDestination(path: string): Destination {
+  const fd = openSync(path, 'a');
+  return {
+    write: (chunk, done) => {
+      try {
+        writeSync(fd, chunk);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
+    },
+    close: () => {
+      closeSync(fd);
+      return Promise.resolve();
+    },
+    isTTY: false,
+  };
+}
+
+function openDestination(destination: StreamLogRecordExporterOptions['destination']): Destination {
+  if (destination === undefined || destination === 'stdout') return streamDestination(process.stdout);
+  if (destination === 'stderr') return streamDestination(process.stderr);
+  if (typeof destination === 'string') return fileDestination(destination);
+  return streamDestination(destination);
 }
 
 /**
@@ -32,26 +70,22 @@ function openDestination(destination: StreamLogRecordExporterOptions['destinatio
  * one process are never interleaved mid-line.
  */
 export class StreamLogRecordExporter implements LogRecordExporter {
-  private readonly stream: Writable;
-  private readonly owned: boolean;
+  private readonly destination: Destination | undefined;
   private readonly format: (record: ReadableLogRecord) => string;
   private shutDown = false;
-  private streamError: Error | undefined;
+  private destinationError: Error | undefined;
 
   constructor(options: StreamLogRecordExporterOptions = {}) {
-    const { stream, owned } = openDestination(options.destination);
-    this.stream = stream;
-    this.owned = owned;
-    // An unwritable file (missing directory, full disk) emits 'error'; unheard, that would crash
-    // the host app. It is reported once and every later export fails, so the loss is counted.
-    if (owned) {
-      stream.on('error', (error: Error) => {
-        this.streamError = error;
-        recordFault('ndjson exporter', error);
-      });
+    // An unwritable file (missing directory, read-only disk) must not crash the host app: it is
+    // reported once and every export fails, so the loss is counted.
+    try {
+      this.destination = openDestination(options.destination);
+    } catch (error) {
+      this.destinationError = error as Error;
+      recordFault('ndjson exporter', error);
     }
     if (options.format === 'human_readable') {
-      const colour = options.colour ?? (stream as Writable & { isTTY?: boolean }).isTTY === true;
+      const colour = options.colour ?? this.destination?.isTTY === true;
       this.format = (record) => formatHumanReadable(record, colour);
     } else {
       this.format = (record) => ndjsonLine(ndjsonProjection(record));
@@ -59,8 +93,11 @@ export class StreamLogRecordExporter implements LogRecordExporter {
   }
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    if (this.shutDown || this.streamError !== undefined) {
-      resultCallback({ code: ExportResultCode.FAILED, error: this.streamError ?? new Error('exporter is shut down') });
+    if (this.shutDown || this.destination === undefined || this.destinationError !== undefined) {
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: this.destinationError ?? new Error('exporter is shut down'),
+      });
       return;
     }
     let chunk = '';
@@ -72,9 +109,15 @@ export class StreamLogRecordExporter implements LogRecordExporter {
         recordFault('ndjson exporter', error);
       }
     }
-    this.stream.write(chunk, (error) =>
-      resultCallback(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS }),
-    );
+    this.destination.write(chunk, (error) => {
+      if (error) {
+        // A full disk: reported once (counted every time), and this batch counted as lost by the caller.
+        recordFault('ndjson exporter', error);
+        resultCallback({ code: ExportResultCode.FAILED, error });
+      } else {
+        resultCallback({ code: ExportResultCode.SUCCESS });
+      }
+    });
   }
 
   forceFlush(): Promise<void> {
@@ -82,8 +125,8 @@ export class StreamLogRecordExporter implements LogRecordExporter {
   }
 
   shutdown(): Promise<void> {
+    if (this.shutDown) return Promise.resolve();
     this.shutDown = true;
-    if (!this.owned) return Promise.resolve();
-    return new Promise((resolve) => this.stream.end(resolve));
+    return this.destination?.close() ?? Promise.resolve();
   }
 }

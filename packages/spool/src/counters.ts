@@ -1,0 +1,63 @@
+import { metrics, type ObservableResult } from '@opentelemetry/api';
+import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core';
+
+/**
+ * What became of the records that reached a spool or a synchronous local sink, since the process
+ * started. `spooled` counts records written to a spool segment (every record goes through the
+ * spool); `exported` those the exporter acknowledged; `replayed` the exported ones that came from a
+ * segment an earlier process left; `dropped` those lost: at the spool's size cap, when the disk
+ * refused them and the exporter could not take them either, a damaged line, or a value no format
+ * can hold.
+ */
+export interface SpoolCounts {
+  spooled: number;
+  exported: number;
+  replayed: number;
+  dropped: number;
+}
+
+const counts: SpoolCounts = { spooled: 0, exported: 0, replayed: 0, dropped: 0 };
+
+/** The counts since start, summed over every spool of the process. */
+export function spoolCounts(): Readonly<SpoolCounts> {
+  return counts;
+}
+
+export function countSpooled(records: number): void {
+  counts.spooled += records;
+}
+
+export function countExported(records: number, replayed: boolean): void {
+  counts.exported += records;
+  if (replayed) counts.replayed += records;
+}
+
+/** Lost records: counted here and in core's `droppedCounts()` under `channel` (`logs/otlp`). */
+export function countDropped(channel: string, records: number): void {
+  if (records <= 0) return;
+  counts.dropped += records;
+  recordDropped(channel, records);
+}
+
+let observing = false;
+
+/**
+ * Publishes the counts through the OTel metrics API, as `apitrail.spool.records` with
+ * `apitrail.spool.outcome` = spooled | exported | replayed | dropped. Call after the SDK set the
+ * global MeterProvider (the metrics API has no proxy provider); a second call is a no-op.
+ */
+export function observeSpoolCounts(): void {
+  if (observing) return;
+  observing = true;
+  const meter = metrics.getMeter('@apitrail/spool', INSTRUMENTATION_VERSION);
+  meter
+    .createObservableCounter('apitrail.spool.records', {
+      description: 'Log records through the spool, by outcome',
+      unit: '{record}',
+    })
+    .addCallback((result: ObservableResult) => {
+      for (const outcome of ['spooled', 'exported', 'replayed', 'dropped'] as const) {
+        result.observe(counts[outcome], { 'apitrail.spool.outcome': outcome });
+      }
+    });
+}

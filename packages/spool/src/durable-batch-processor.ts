@@ -1,0 +1,76 @@
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { recordFault } from '@apitrail/core';
+import { countDropped } from './counters.js';
+import { registerExitDrain } from './exit-drain.js';
+import type { RecordSink } from './sink.js';
+
+export interface DurableBatchOptions {
+  readonly sink: RecordSink;
+  /** Longest time a record waits in memory before the sink has it (APITRAIL_SPOOL_FLUSH_INTERVAL_MS). */
+  readonly flushIntervalMs: number;
+  /** Where losses are counted in core's `droppedCounts()`, e.g. `logs/otlp`. */
+  readonly channel: string;
+}
+
+/**
+ * The batching stage in front of a sink, in place of the SDK's BatchLogRecordProcessor. On the
+ * request path it only appends the record to an array; a timer hands the batch to the sink at most
+ * `flushIntervalMs` later, and when the process ends by `process.exit()`, an uncaught exception or
+ * an unhandled rejection, the exit drain hands over what is left, synchronously. It never drops a
+ * record for lack of queue space: the sink (a disk spool) is the queue.
+ */
+export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
+  private readonly options: DurableBatchOptions;
+  private pending: ReadableLogRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: DurableBatchOptions) {
+    this.options = options;
+    registerExitDrain(this);
+  }
+
+  get sink(): RecordSink {
+    return this.options.sink;
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    this.pending.push(record);
+    this.timer ??= setTimeout(this.handOver, this.options.flushIntervalMs).unref();
+  }
+
+  forceFlush(): Promise<void> {
+    this.handOver();
+    return this.options.sink.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.handOver();
+    this.closed = true;
+    await this.options.sink.shutdown();
+  }
+
+  /** At process exit: the last batch to the sink, synchronously (records emitted after shutdown too). */
+  drainSync(): void {
+    this.handOver();
+    this.options.sink.exitSync();
+  }
+
+  private readonly handOver = (): void => {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.options.sink.write(batch);
+    } catch (error) {
+      // The sink counts what it refuses; a throw is a fault of its own, and costs this batch.
+      recordFault(`${this.options.channel} sink`, error);
+      countDropped(this.options.channel, batch.length);
+    }
+  };
+}

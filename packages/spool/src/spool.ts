@@ -1,0 +1,477 @@
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { diag } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { neutralizeControlCharacters, recordFault } from '@apitrail/core';
+import { countDropped, countExported, countSpooled } from './counters.js';
+import { decodeSegment, encodeRecord, encodeResource } from './record-codec.js';
+import type { RecordSink } from './sink.js';
+
+/**
+ * A segment takes appends until it holds this much (an eighth of the cap at most, so the cap
+ * drops old records a segment at a time); then the next batch opens a new one.
+ */
+const SEGMENT_BYTES = 1024 * 1024;
+/** Records kept in memory for export beyond the current segment; the rest are read back from disk. */
+const MAX_RECORDS_IN_MEMORY = 8192;
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+const SEGMENT_SUFFIX = '.ndjson';
+/** `<start time, base 36>-<pid>-<sequence>.ndjson`: names sort in write order, and name their writer. */
+const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
+
+interface Segment {
+  /** Undefined: the disk refused it, so it lives in memory only. */
+  readonly path: string | undefined;
+  /** Open while the segment takes appends. */
+  fd: number | undefined;
+  bytes: number;
+  /** Records in it, in order; undefined for a segment of an earlier process not read yet. */
+  lines: number | undefined;
+  /** Records exported so far, from its start, in order. */
+  shipped: number;
+  /** The records, while kept in memory; undefined: read back from the file when its turn comes. */
+  records: ReadableLogRecord[] | undefined;
+  /** Left by an earlier process: its exported records count as replayed. */
+  readonly replay: boolean;
+}
+
+export interface SpoolOptions {
+  readonly directory: string;
+  readonly maxBytes: number;
+  readonly exporter: LogRecordExporter;
+  /** Records per export call (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE). */
+  readonly maxExportBatchSize: number;
+  /** The resource of records read back from a segment line with no resource line before it. */
+  readonly resource: Resource;
+  /** Where losses are counted in core's `droppedCounts()`, e.g. `logs/otlp`. */
+  readonly channel: string;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function reason(error: unknown): string {
+  return neutralizeControlCharacters(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * A write-ahead spool in front of an exporter. Every batch is appended to a segment file (mode
+ * 0600) before it is exported; a segment is removed only once all its records were exported. While
+ * the exporter fails, segments pile up (to `maxBytes`, oldest dropped first) and are retried with
+ * backoff; segments an earlier process left are claimed at start and exported first. Export is
+ * sequential and in order, so a segment's exported part is a prefix of it.
+ */
+export class Spool implements RecordSink {
+  private readonly options: SpoolOptions;
+  private readonly prefix = `${Date.now().toString(36).padStart(9, '0')}-${process.pid}`;
+  private sequence = 0;
+  private readonly queue: Segment[] = [];
+  private current: Segment | undefined;
+  private bytesOnDisk = 0;
+  private recordsInMemory = 0;
+  private diskReady = false;
+  private exporting = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+  private readonly reported = new Set<string>();
+  /** Whether the SDK's diagnostic logger is installed: it comes after the components are built. */
+  private started = false;
+  private readonly segmentBytes: number;
+
+  constructor(options: SpoolOptions) {
+    this.options = options;
+    this.segmentBytes = Math.min(SEGMENT_BYTES, Math.floor(options.maxBytes / 8));
+    process.nextTick(() => (this.started = true));
+    this.openDirectory();
+    this.claimEarlierSegments();
+    if (this.queue.length > 0) setImmediate(() => this.exportNext());
+  }
+
+  get directory(): string {
+    return this.options.directory;
+  }
+
+  /** Records written to segments and not exported yet (what a restart would replay). */
+  recordsWaiting(): number {
+    let waiting = 0;
+    for (const segment of this.queue) {
+      if (segment.path === undefined) continue;
+      waiting += (segment.lines ?? this.countLines(segment)) - segment.shipped;
+    }
+    return waiting;
+  }
+
+  write(records: ReadableLogRecord[]): void {
+    if (records.length === 0) return;
+    const { text, encoded } = this.encode(records);
+    if (encoded.length === 0) return;
+    this.makeRoom(Buffer.byteLength(text));
+    const segment = this.append(text, encoded.length);
+    if (segment === undefined) {
+      countDropped(this.options.channel, encoded.length);
+      return;
+    }
+    if (segment.records !== undefined) {
+      segment.records.push(...encoded);
+      this.recordsInMemory += encoded.length;
+    }
+    segment.lines = (segment.lines ?? 0) + encoded.length;
+    this.keepMemoryBounded();
+    this.exportNext();
+  }
+
+  forceFlush(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      // A flush is a reason to try now rather than at the end of the backoff.
+      if (this.retryTimer !== undefined) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
+      }
+      this.exportNext();
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    this.close();
+    await this.options.exporter.shutdown();
+  }
+
+  /** Nothing to do at exit: every record written is on disk already; the open segment is closed. */
+  exitSync(): void {
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.seal();
+    this.settleWaiters();
+  }
+
+  private report(key: string, message: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const warn = (): void =>
+      diag.warn(`apitrail: spool ${neutralizeControlCharacters(this.options.directory)}: ${message}`);
+    if (this.started) warn();
+    else process.nextTick(warn);
+  }
+
+  private openDirectory(): void {
+    try {
+      mkdirSync(this.options.directory, { recursive: true, mode: 0o700 });
+      this.diskReady = true;
+    } catch (error) {
+      recordFault('spool', error);
+      this.report('disk', `cannot be created (${reason(error)}); records are kept in memory until exported`);
+    }
+  }
+
+  /** Segments of processes that are gone: renamed to this process (so no other claims them too) and queued first. */
+  private claimEarlierSegments(): void {
+    if (!this.diskReady) return;
+    let names: string[];
+    try {
+      names = readdirSync(this.options.directory).sort();
+    } catch (error) {
+      recordFault('spool', error);
+      return;
+    }
+    let foreign = 0;
+    for (const name of names) {
+      const match = SEGMENT_NAME.exec(name);
+      if (match === null) {
+        if (!name.endsWith('.tmp')) foreign += 1;
+        continue;
+      }
+      const pid = Number(match[2]);
+      if (`${match[1]}-${match[2]}` === this.prefix || (pid !== process.pid && isAlive(pid))) continue;
+      const claimed = join(this.options.directory, this.nextName());
+      try {
+        renameSync(join(this.options.directory, name), claimed);
+        const bytes = statSync(claimed).size;
+        this.bytesOnDisk += bytes;
+        this.queue.push({
+          path: claimed,
+          fd: undefined,
+          bytes,
+          lines: undefined,
+          shipped: 0,
+          records: undefined,
+          replay: true,
+        });
+      } catch (error) {
+        // Another process claimed it first, or the directory is read-only: either way not ours.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') recordFault('spool', error);
+      }
+    }
+    if (foreign > 0) this.report('foreign', `${foreign} files that are not spool segments are left untouched`);
+  }
+
+  private nextName(): string {
+    this.sequence += 1;
+    return `${this.prefix}-${String(this.sequence).padStart(8, '0')}${SEGMENT_SUFFIX}`;
+  }
+
+  private encode(records: ReadableLogRecord[]): { text: string; encoded: ReadableLogRecord[] } {
+    let text = '';
+    let resource: Resource | undefined;
+    const encoded: ReadableLogRecord[] = [];
+    for (const record of records) {
+      try {
+        const line = encodeRecord(record);
+        if (record.resource !== resource) {
+          resource = record.resource;
+          text += `${encodeResource(resource)}\n`;
+        }
+        text += `${line}\n`;
+        encoded.push(record);
+      } catch (error) {
+        // A value JSON cannot hold (a cycle, a BigInt) is one the exporters cannot send either.
+        recordFault('spool encoder', error);
+        countDropped(this.options.channel, 1);
+      }
+    }
+    return { text, encoded };
+  }
+
+  /** Drops the oldest segments (not the one being exported) until `bytes` more fit under the cap. */
+  private makeRoom(bytes: number): void {
+    while (this.bytesOnDisk + bytes > this.options.maxBytes) {
+      const oldest = this.queue.findIndex(
+        (segment, index) => segment.path !== undefined && !(index === 0 && this.exporting),
+      );
+      if (oldest === -1) return;
+      const [segment] = this.queue.splice(oldest, 1) as [Segment];
+      const lost = (segment.lines ?? this.countLines(segment)) - segment.shipped;
+      this.remove(segment);
+      countDropped(this.options.channel, lost);
+      this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); oldest records dropped`);
+    }
+  }
+
+  /** Appends to the open segment (or a new one); on a disk error the batch goes to a memory-only segment. */
+  private append(text: string, records: number): Segment | undefined {
+    const bytes = Buffer.byteLength(text);
+    if (this.diskReady && this.bytesOnDisk + bytes <= this.options.maxBytes) {
+      try {
+        if (this.current === undefined || this.current.bytes >= this.segmentBytes) this.openSegment();
+        const segment = this.current!;
+        writeSync(segment.fd!, text);
+        segment.bytes += bytes;
+        this.bytesOnDisk += bytes;
+        countSpooled(records);
+        return segment;
+      } catch (error) {
+        recordFault('spool', error);
+        this.report('disk', `refused a write (${reason(error)}); records are kept in memory until exported`);
+        this.seal();
+      }
+    } else if (this.diskReady) {
+      this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); newest batch dropped`);
+      return undefined;
+    }
+    const inMemory: Segment = {
+      path: undefined,
+      fd: undefined,
+      bytes: 0,
+      lines: 0,
+      shipped: 0,
+      records: [],
+      replay: false,
+    };
+    this.queue.push(inMemory);
+    return inMemory;
+  }
+
+  private openSegment(): void {
+    this.seal();
+    const path = join(this.options.directory, this.nextName());
+    // `wx`: a new file, never someone else's; 0600: audit records are for this user only.
+    const fd = openSync(path, 'wx', 0o600);
+    this.current = { path, fd, bytes: 0, lines: 0, shipped: 0, records: [], replay: false };
+    this.queue.push(this.current);
+  }
+
+  /** Closes the open segment: the next batch goes to a new one. */
+  private seal(): void {
+    const segment = this.current;
+    if (segment === undefined) return;
+    this.current = undefined;
+    if (segment.fd === undefined) return;
+    try {
+      closeSync(segment.fd);
+    } catch (error) {
+      recordFault('spool', error);
+    }
+    segment.fd = undefined;
+  }
+
+  /**
+   * Holds at most MAX_RECORDS_IN_MEMORY records beyond the open segment: older on-disk segments
+   * give theirs up and are read back when their turn comes; memory-only ones beyond it are lost.
+   */
+  private keepMemoryBounded(): void {
+    for (const segment of this.queue) {
+      if (this.recordsInMemory <= MAX_RECORDS_IN_MEMORY) return;
+      if (segment === this.current || segment.records === undefined || (segment === this.queue[0] && this.exporting))
+        continue;
+      this.recordsInMemory -= segment.records.length;
+      if (segment.path === undefined) {
+        countDropped(this.options.channel, segment.records.length - segment.shipped);
+        segment.records = [];
+        segment.lines = segment.shipped = 0;
+      } else {
+        segment.records = undefined;
+      }
+    }
+  }
+
+  private countLines(segment: Segment): number {
+    if (segment.lines !== undefined) return segment.lines;
+    return this.load(segment)?.length ?? 0;
+  }
+
+  /** Reads a segment's records back from its file; damaged lines are counted and reported once. */
+  private load(segment: Segment): ReadableLogRecord[] | undefined {
+    if (segment.records !== undefined) return segment.records;
+    if (segment.path === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(segment.path, 'utf8');
+    } catch (error) {
+      recordFault('spool', error);
+      this.report('read', `a segment could not be read (${reason(error)})`);
+      return undefined;
+    }
+    const { records, damagedLines } = decodeSegment(text, this.options.resource);
+    if (damagedLines > 0) {
+      countDropped(this.options.channel, damagedLines);
+      this.report('damaged', `damaged lines (a torn write or a foreign file) are skipped and counted as dropped`);
+    }
+    segment.lines = records.length;
+    segment.records = records;
+    this.recordsInMemory += records.length;
+    return records;
+  }
+
+  private remove(segment: Segment): void {
+    if (segment === this.current) this.seal();
+    if (segment.records !== undefined) this.recordsInMemory -= segment.records.length;
+    if (segment.path === undefined) return;
+    this.bytesOnDisk -= segment.bytes;
+    try {
+      unlinkSync(segment.path);
+    } catch (error) {
+      recordFault('spool', error);
+    }
+  }
+
+  private settleWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Exports the next part of the oldest segment, one export at a time. */
+  private exportNext(): void {
+    if (this.exporting || this.retryTimer !== undefined) return;
+    const segment = this.queue[0];
+    if (segment === undefined || this.closed) {
+      this.settleWaiters();
+      return;
+    }
+    const records = this.load(segment);
+    if (records === undefined) {
+      // Unreadable: what it held is lost, and counted as such, not retried forever.
+      this.queue.shift();
+      this.remove(segment);
+      this.exportNext();
+      return;
+    }
+    if (segment.shipped >= records.length) {
+      this.finish(segment);
+      this.exportNext();
+      return;
+    }
+    const batch = records.slice(segment.shipped, segment.shipped + this.options.maxExportBatchSize);
+    this.exporting = true;
+    // As the SDK's batch processor does: the exporter reads the resource's attributes, which a
+    // detector may still be resolving.
+    const pending = batch.find((record) => record.resource.asyncAttributesPending === true);
+    if (pending !== undefined) {
+      void pending.resource.waitForAsyncAttributes?.().then(
+        () => this.send(segment, batch),
+        () => this.send(segment, batch),
+      );
+      return;
+    }
+    this.send(segment, batch);
+  }
+
+  private send(segment: Segment, batch: ReadableLogRecord[]): void {
+    let settled = false;
+    const done = (result: ExportResult): void => {
+      if (settled) return;
+      settled = true;
+      this.exporting = false;
+      this.exported(segment, batch.length, result);
+    };
+    try {
+      this.options.exporter.export(batch, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  private exported(segment: Segment, count: number, result: ExportResult): void {
+    if (result.code !== ExportResultCode.SUCCESS) {
+      // Kept on disk; tried again after a backoff, or at the next flush.
+      this.settleWaiters();
+      if (this.closed) return;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.exportNext();
+      }, this.retryDelayMs).unref();
+      this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+      return;
+    }
+    this.retryDelayMs = RETRY_MIN_MS;
+    segment.shipped += count;
+    countExported(count, segment.replay);
+    if (segment.shipped >= (segment.lines ?? 0)) this.finish(segment);
+    this.exportNext();
+  }
+
+  /** A fully exported segment is removed, the open one included: the next batch opens a new one. */
+  private finish(segment: Segment): void {
+    if (segment.shipped < (segment.lines ?? 0)) return;
+    this.queue.splice(this.queue.indexOf(segment), 1);
+    this.remove(segment);
+  }
+}
