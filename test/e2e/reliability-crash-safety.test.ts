@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshSpoolDir, repoRoot, startApp, type AppExit, type RunningApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { boundedLoad } from '../helpers/load.ts';
 import { startOtlpSink } from '../helpers/otlp-sink.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -199,6 +200,41 @@ describe('reliability: crash safety', function () {
         expect(segments(spoolDir)).to.deep.equal([]);
       });
     }
+
+    it('apitrail spool status, export --ndjson and replay, for operators', async () => {
+      const spoolDir = freshSpoolDir();
+      const ids = Array.from({ length: N }, (_, index) => `cli-${index}`);
+      await runAndEnd('exit-in-sigterm', await collectorDown(spoolDir), ids);
+
+      const status = await runApitrail(['spool', 'status', '--json', '--dir', spoolDir]);
+      expect(status.code, status.stderr).to.equal(0);
+      const report = JSON.parse(status.stdout) as { segments: { records: number; writerAlive: boolean }[] };
+      expect(report.segments.reduce((sum, segment) => sum + segment.records, 0)).to.equal(N);
+      expect(report.segments.every((segment) => !segment.writerAlive)).to.equal(true);
+
+      const exported = await runApitrail(['spool', 'export', '--ndjson', '--dir', spoolDir]);
+      expect(exported.code, exported.stderr).to.equal(0);
+      const lines = exported.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { request_id: string });
+      expect(lines.map((line) => line.request_id)).to.deep.equal(ids);
+
+      const replay = await runApitrail(['spool', 'replay', '--dir', spoolDir], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint },
+      });
+      expect(replay.code, replay.stderr).to.equal(0);
+      expect(replay.stdout).to.include(`${N} records exported, 0 remain`);
+      expect(segments(spoolDir)).to.deep.equal([]);
+      await waitFor('the replayed records at the collector', async () => {
+        const seen = new Set(auditIds(await collector.logs()));
+        return ids.every((id) => seen.has(id)) ? true : undefined;
+      });
+
+      const usage = await runApitrail(['spool', 'export', '--dir', spoolDir]);
+      expect(usage.code).to.equal(2);
+      expect(usage.stderr).to.include('--ndjson');
+    });
 
     it('a replayed record keeps its apitrail.record.id (the documented dedupe key)', async () => {
       const records = (await collector.logs()).filter((record) =>

@@ -49,7 +49,7 @@ function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][num
   }
 }
 
-function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][number]): LogRecordExporter {
+export function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][number]): LogRecordExporter {
   switch (name) {
     case 'console':
       return new ConsoleLogRecordExporter();

@@ -9,3 +9,4 @@ export {
 export { readAutoConfig, type AutoConfig, TRACE_EXPORTERS, LOG_EXPORTERS } from './config.js';
 export { flushOnExit } from './shutdown.js';
 export { flushApitrail } from './running.js';
+export { replaySpool, type ReplayOutcome } from './replay.js';

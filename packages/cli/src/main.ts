@@ -15,6 +15,8 @@ import {
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
 import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';
+import { spoolCommand } from './spool.js';
+import { UsageError } from './usage-error.js';
 import { writeKeyPair } from './keygen.js';
 import { UnreadableInput } from './logs.js';
 import type { Output } from './output.js';
@@ -39,12 +41,20 @@ const USAGE = `Usage:
                                            check a bundle without the logs
   apitrail witness --key <w.key> --log-key <root.pub> --state <file> (--listen <host:port> | <files...>)
                                            cosign checkpoints that extend what was witnessed
+  apitrail spool status [--json] [--dir <path>]
+                                           what a spool holds: segments, records, damaged lines
+  apitrail spool export --ndjson [--dir <path>]
+                                           print every spooled record as NDJSON (nothing removed)
+  apitrail spool replay [--dir <path>]     export the spool to OTEL_EXPORTER_OTLP_ENDPOINT now,
+                                           removing what was exported (not a running app's)
+
+The spool is --dir, else APITRAIL_SPOOL_DIR, else the default for OTEL_SERVICE_NAME.
 
 Files may be gzip or zstd compressed, or the gateway's zstd archive, read as they are.
 
 Exit codes: 0 nothing found, 1 alerts (analyze), findings (verify), an invalid bundle
 (verify-proof) or a refused checkpoint (witness), 2 errors (bad usage, unreadable files or
-lines). Thresholds: APITRAIL_DETECT_* variables.
+lines). Thresholds: APITRAIL_DETECT_* variables. spool: 0 done, 1 records remain after replay, 2 errors.
 `;
 
 /** Exit codes, as the usage text documents them. */
@@ -249,7 +259,6 @@ async function witness(args: string[], output: Output): Promise<number> {
   return refused > 0 ? EXIT.found : EXIT.clean;
 }
 
-class UsageError extends Error {}
 
 /** Runs one command and returns its exit code; usage and configuration errors are exit code 2. */
 export async function main(
@@ -272,6 +281,8 @@ export async function main(
         return verifyProof(rest, output);
       case 'witness':
         return await witness(rest, output);
+      case 'spool':
+        return await spoolCommand(rest, env, output);
       case undefined:
       case 'help':
       case '--help':

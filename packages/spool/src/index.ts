@@ -6,3 +6,4 @@ export { RecordIdLogRecordProcessor } from './record-id.js';
 export { spoolCounts, observeSpoolCounts, type SpoolCounts } from './counters.js';
 export { drainSpoolsSync, writeExitSummary } from './exit-drain.js';
 export type { RecordSink } from './sink.js';
+export { spoolStatus, spooledRecords, type SpoolStatus, type SegmentInfo } from './inspect.js';

@@ -27,10 +27,10 @@ const SEGMENT_BYTES = 1024 * 1024;
 /** Records kept in memory for export beyond the current segment; the rest are read back from disk. */
 const MAX_RECORDS_IN_MEMORY = 8192;
 const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
+const RETRY_MAX_MS = 5_000;
 const SEGMENT_SUFFIX = '.ndjson';
 /** `<start time, base 36>-<pid>-<sequence>.ndjson`: names sort in write order, and name their writer. */
-const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
+export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
 
 interface Segment {
   /** Undefined: the disk refused it, so it lives in memory only. */
@@ -60,7 +60,7 @@ export interface SpoolOptions {
   readonly channel: string;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

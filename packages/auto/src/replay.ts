@@ -1,0 +1,45 @@
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ApitrailConfigError, type Environment } from '@apitrail/core';
+import { Spool, spoolCounts } from '@apitrail/spool';
+import { readAutoConfig } from './config.js';
+import { logRecordExporter } from './exporters.js';
+
+export interface ReplayOutcome {
+  readonly directory: string;
+  readonly exported: number;
+  /** Records still in the spool: the exporter failed, or their writer is still running. */
+  readonly remaining: number;
+}
+
+/**
+ * Exports what a spool holds to the OTLP endpoint the environment names, as an app starting on the
+ * spool would, and returns once that is done or the exporter failed (for `apitrail spool replay`).
+ * Segments of a process still running are its own and left alone.
+ */
+export async function replaySpool(env: Environment = process.env): Promise<ReplayOutcome> {
+  const config = readAutoConfig(env);
+  const directory = config.spool.directory;
+  if (directory === undefined)
+    throw new ApitrailConfigError('APITRAIL_SPOOL_DIR', 'is off: there is no spool to replay');
+  const exportedBefore = spoolCounts().exported;
+  const spool = new Spool({
+    directory,
+    maxBytes: config.spool.maxBytes,
+    exporter: logRecordExporter(config, 'otlp'),
+    maxExportBatchSize: config.logBatch.maxExportBatchSize,
+    resource: resourceFromAttributes(config.resourceAttributes),
+    channel: 'logs/otlp',
+  });
+  // The exporters' sockets are unref'd (they must not hold an app that is ending): without a ref'd
+  // handle of its own, a command doing nothing but this would end before the export does.
+  const holdProcess = setInterval(() => undefined, 60_000);
+  try {
+    await spool.forceFlush();
+  } finally {
+    clearInterval(holdProcess);
+  }
+  const remaining = spool.recordsWaiting();
+  // Not shutdown(): that would try a failed exporter once more.
+  spool.exitSync();
+  return { directory, exported: spoolCounts().exported - exportedBefore, remaining };
+}

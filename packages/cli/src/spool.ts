@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { readString } from '@apitrail/core';
+import { replaySpool } from '@apitrail/auto';
+import { ndjsonLine, toNdjsonObject } from '@apitrail/export';
+import { readSpoolConfig, spoolStatus, spooledRecords } from '@apitrail/spool';
+import { table, type Output } from './output.js';
+import { UsageError } from './usage-error.js';
+
+/** The spool directory: --dir, else what an app with this environment would use. */
+function spoolDirectory(dir: string | undefined, env: NodeJS.ProcessEnv): string {
+  const directory = dir ?? readSpoolConfig(env, readString(env, 'OTEL_SERVICE_NAME', 'unknown_service')).directory;
+  if (directory === undefined) throw new UsageError('APITRAIL_SPOOL_DIR is off and no --dir was given');
+  return directory;
+}
+
+function status(directory: string, json: boolean, output: Output): number {
+  const report = spoolStatus(directory);
+  if (json) {
+    output.out.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  const rows = report.segments.map((segment) => [
+    segment.name,
+    String(segment.bytes),
+    String(segment.records),
+    String(segment.damagedLines),
+    `${segment.pid}${segment.writerAlive ? ' (running)' : ''}`,
+  ]);
+  const records = report.segments.reduce((sum, segment) => sum + segment.records, 0);
+  const damaged = report.segments.reduce((sum, segment) => sum + segment.damagedLines, 0);
+  output.out.write(`${table(['segment', 'bytes', 'records', 'damaged lines', 'writer pid'], rows)}\n`);
+  output.out.write(
+    `${directory}: ${report.segments.length} segments, ${records} records, ${damaged} damaged lines` +
+      `${report.otherFiles.length > 0 ? `, ${report.otherFiles.length} other files (left untouched)` : ''}\n`,
+  );
+  return 0;
+}
+
+function exportNdjson(directory: string, output: Output): number {
+  for (const record of spooledRecords(directory)) output.out.write(`${ndjsonLine(toNdjsonObject(record))}\n`);
+  return 0;
+}
+
+/** `apitrail spool status|export --ndjson|replay [--dir <path>]`. */
+export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, ndjson: { type: 'boolean' }, dir: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [action, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`spool ${action ?? ''} takes no file arguments`);
+  const directory = spoolDirectory(values.dir, env);
+  switch (action) {
+    case 'status':
+      return status(directory, values.json === true, output);
+    case 'export':
+      if (values.ndjson !== true) throw new UsageError('spool export needs --ndjson (the one format it writes)');
+      return exportNdjson(directory, output);
+    case 'replay': {
+      const outcome = await replaySpool({ ...env, APITRAIL_SPOOL_DIR: directory });
+      output.out.write(`${directory}: ${outcome.exported} records exported, ${outcome.remaining} remain\n`);
+      return outcome.remaining > 0 ? 1 : 0;
+    }
+    default:
+      throw new UsageError(`spool needs status, export --ndjson or replay (got ${JSON.stringify(action ?? '')})`);
+  }
+}

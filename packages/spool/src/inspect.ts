@@ -1,0 +1,62 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { emptyResource } from '@opentelemetry/resources';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { decodeSegment } from './record-codec.js';
+import { SEGMENT_NAME, isAlive } from './spool.js';
+
+export interface SegmentInfo {
+  readonly name: string;
+  readonly bytes: number;
+  /** The process that wrote it (or claimed it to export it). */
+  readonly pid: number;
+  /** Whether that process is still running: its segments are not another's to export. */
+  readonly writerAlive: boolean;
+  readonly records: number;
+  readonly damagedLines: number;
+}
+
+export interface SpoolStatus {
+  readonly directory: string;
+  readonly segments: readonly SegmentInfo[];
+  /** Files in the directory that are not segments; left untouched. */
+  readonly otherFiles: readonly string[];
+}
+
+function segmentNames(directory: string): { segments: string[]; others: string[] } {
+  const names = readdirSync(directory).sort();
+  return {
+    segments: names.filter((name) => SEGMENT_NAME.test(name)),
+    others: names.filter((name) => !SEGMENT_NAME.test(name)),
+  };
+}
+
+function readSegment(directory: string, name: string): ReturnType<typeof decodeSegment> {
+  return decodeSegment(readFileSync(join(directory, name), 'utf8'), emptyResource());
+}
+
+/** What a spool directory holds, read only (for `apitrail spool status`). Throws if it cannot be read. */
+export function spoolStatus(directory: string): SpoolStatus {
+  const { segments, others } = segmentNames(directory);
+  return {
+    directory,
+    segments: segments.map((name) => {
+      const pid = Number(SEGMENT_NAME.exec(name)![2]);
+      const { records, damagedLines } = readSegment(directory, name);
+      return {
+        name,
+        bytes: statSync(join(directory, name)).size,
+        pid,
+        writerAlive: pid === process.pid || isAlive(pid),
+        records: records.length,
+        damagedLines,
+      };
+    }),
+    otherFiles: others,
+  };
+}
+
+/** Every record of every segment, oldest first, without removing anything (`apitrail spool export`). */
+export function* spooledRecords(directory: string): Generator<ReadableLogRecord> {
+  for (const name of segmentNames(directory).segments) yield* readSegment(directory, name).records;
+}
