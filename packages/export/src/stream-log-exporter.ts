@@ -82,7 +82,8 @@ export class StreamLogRecordExporter implements LogRecordExporter {
       this.destination = openDestination(options.destination);
     } catch (error) {
       this.destinationError = error as Error;
-      recordFault('ndjson exporter', error);
+      // Deferred: the register builds its exporters before the SDK installs the diagnostic logger.
+      process.nextTick(() => recordFault('ndjson exporter', error));
     }
     if (options.format === 'human_readable') {
       const colour = options.colour ?? this.destination?.isTTY === true;

@@ -126,8 +126,9 @@ export class Spool implements RecordSink {
     if (records.length === 0) return;
     const { text, encoded } = this.encode(records);
     if (encoded.length === 0) return;
-    this.makeRoom(Buffer.byteLength(text));
-    const segment = this.append(text, encoded.length);
+    const bytes = Buffer.byteLength(text);
+    this.makeRoom(bytes);
+    const segment = this.append(text, bytes, encoded.length);
     if (segment === undefined) {
       countDropped(this.options.channel, encoded.length);
       return;
@@ -276,8 +277,7 @@ export class Spool implements RecordSink {
   }
 
   /** Appends to the open segment (or a new one); on a disk error the batch goes to a memory-only segment. */
-  private append(text: string, records: number): Segment | undefined {
-    const bytes = Buffer.byteLength(text);
+  private append(text: string, bytes: number, records: number): Segment | undefined {
     if (this.diskReady && this.bytesOnDisk + bytes <= this.options.maxBytes) {
       try {
         if (this.current === undefined || this.current.bytes >= this.segmentBytes) this.openSegment();
