@@ -20,7 +20,7 @@ import { waitFor } from '../helpers/wait.ts';
 const SCRIPT = 'test/fixtures/crash-app.cjs';
 const N = 25;
 
-type EndMode = 'exit-in-sigterm' | 'exit-after-response' | 'timer-throw' | 'unhandled-rejection' | 'sigint';
+type EndMode = 'exit-in-sigterm' | 'exit-after-response' | 'timer-throw' | 'unhandled-rejection' | 'sigint' | 'sighup';
 
 interface Ended extends AppExit {
   stderr: string;
@@ -63,6 +63,9 @@ async function runAndEnd(mode: EndMode, env: Record<string, string>, ids: readon
     case 'sigint':
       app.process.kill('SIGINT');
       break;
+    case 'sighup':
+      app.process.kill('SIGHUP');
+      break;
   }
   const [code, signal] = await exited;
   return { code, signal, stderr: app.stderr(), stdout: app.stdout() };
@@ -75,6 +78,7 @@ const EXPECTED_END: Record<EndMode, { code: number | null; signal: NodeJS.Signal
   'timer-throw': { code: 1, signal: null, stderr: 'Error: crash-app: thrown from a timer' },
   'unhandled-rejection': { code: 1, signal: null, stderr: 'Error: crash-app: rejected, unhandled' },
   sigint: { code: null, signal: 'SIGINT' },
+  sighup: { code: null, signal: 'SIGHUP' },
 };
 const MODES = Object.keys(EXPECTED_END) as EndMode[];
 
