@@ -7,9 +7,9 @@ declare global {
 
 /**
  * Exports every record queued so far by the instance the register started (a no-op without one).
- * For an app that ends itself with `process.exit()`, e.g. from its own SIGTERM listener: nothing
- * asynchronous runs after `process.exit()`, so records still queued then are lost unless the app
- * awaits this first.
+ * For an app that ends itself with `process.exit()`: nothing asynchronous runs after it, so records
+ * still in memory then are written to the spool by the exit drain and exported at the next start;
+ * awaiting this first exports them now.
  */
 export function flushApitrail(): Promise<void> {
   return globalThis.__apitrail?.flush() ?? Promise.resolve();

@@ -60,6 +60,14 @@ export interface SpoolOptions {
   readonly channel: string;
 }
 
+let lastStartTime = 0;
+
+/** Start times unique within the process: two spools (a replay beside an app's) never share names. */
+function uniqueStartTime(): number {
+  lastStartTime = Math.max(Date.now(), lastStartTime + 1);
+  return lastStartTime;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -82,7 +90,7 @@ function reason(error: unknown): string {
  */
 export class Spool implements RecordSink {
   private readonly options: SpoolOptions;
-  private readonly prefix = `${Date.now().toString(36).padStart(9, '0')}-${process.pid}`;
+  private readonly prefix = `${uniqueStartTime().toString(36).padStart(9, '0')}-${process.pid}`;
   private sequence = 0;
   private readonly queue: Segment[] = [];
   private current: Segment | undefined;
