@@ -6,7 +6,14 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metrics } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   InMemoryLogRecordExporter,
@@ -15,7 +22,7 @@ import {
   type LogRecordExporter,
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
-import { Spool, spoolCounts, spoolStatus, spooledRecords } from '@apitrail/spool';
+import { Spool, observeSpoolCounts, spoolCounts, spoolStatus, spooledRecords } from '@apitrail/spool';
 
 function records(count: number, tag: string): ReadableLogRecord[] {
   const exporter = new InMemoryLogRecordExporter();
@@ -157,5 +164,31 @@ describe('@apitrail/spool', () => {
     expect(status.segments).to.have.length(1);
     expect(status.segments[0]).to.include({ records: 3, damagedLines: 2, writerAlive: false });
     expect(status.otherFiles).to.deep.equal(['README']);
+  });
+
+  it('publishes its counts through the OTel metrics API (apitrail.spool.records by outcome)', async () => {
+    const reader = new PeriodicExportingMetricReader({
+      exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+      exportIntervalMillis: 3_600_000,
+    });
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    try {
+      observeSpoolCounts();
+      const { resourceMetrics } = await reader.collect();
+      const metric = resourceMetrics.scopeMetrics
+        .flatMap((scope) => scope.metrics)
+        .find((candidate) => candidate.descriptor.name === 'apitrail.spool.records');
+      const byOutcome = Object.fromEntries(
+        (metric?.dataPoints ?? []).map((point) => [point.attributes['apitrail.spool.outcome'], point.value]),
+      );
+      // The earlier cases spooled, exported, replayed and dropped records: the metric says as much.
+      expect(byOutcome).to.deep.equal({ ...spoolCounts() });
+      expect(byOutcome.replayed).to.be.above(0);
+      expect(byOutcome.dropped).to.be.above(0);
+    } finally {
+      await provider.shutdown();
+      metrics.disable();
+    }
   });
 });
