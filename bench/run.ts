@@ -12,7 +12,16 @@ import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
 const quick = process.argv.includes('--quick');
 // Before anything is spawned: the sink and the microbenchmarks inherit the load generator's CPU.
 const cpuPinning = pinLoadGenerator();
-const MICROBENCHMARKS = ['redaction', 'detect', 'integrity', 'ndjson', 'spool', 'export', 'enrich', 'request-path'] as const;
+const MICROBENCHMARKS = [
+  'redaction',
+  'detect',
+  'integrity',
+  'ndjson',
+  'spool',
+  'export',
+  'enrich',
+  'request-path',
+] as const;
 
 function progress(line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);

@@ -259,7 +259,6 @@ async function witness(args: string[], output: Output): Promise<number> {
   return refused > 0 ? EXIT.found : EXIT.clean;
 }
 
-
 /** Runs one command and returns its exit code; usage and configuration errors are exit code 2. */
 export async function main(
   args: string[],
