@@ -15,7 +15,6 @@ import {
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
 import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';
-import { spoolCommand } from './spool.js';
 import { UsageError } from './usage-error.js';
 import { writeKeyPair } from './keygen.js';
 import { UnreadableInput } from './logs.js';
@@ -281,7 +280,9 @@ export async function main(
       case 'witness':
         return await witness(rest, output);
       case 'spool':
-        return await spoolCommand(rest, env, output);
+        // Loaded on demand: replay starts an OTLP exporter, whose modules the other commands, run
+        // over large inputs in a small heap, have no use for.
+        return await (await import('./spool.js')).spoolCommand(rest, env, output);
       case undefined:
       case 'help':
       case '--help':
