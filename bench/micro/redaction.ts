@@ -102,6 +102,30 @@ async function backtrackingWorstCase(maxLength: number): Promise<Record<string, 
 }
 
 /**
+ * What the catalogue's size costs: the same work with the first 20 credential formats and with all
+ * of them, and the ratio (the one-pass scanner's cost should not grow with the number of formats).
+ */
+function catalogueScaling(
+  createRedactor: (options?: object) => Redactor,
+  rules: { formats: readonly unknown[] },
+  work: Record<string, (redactor: Redactor) => (i: number) => unknown>,
+): Record<string, Measured> {
+  const twenty = createRedactor({ rules: { ...rules, formats: rules.formats.slice(0, 20) } });
+  const full = createRedactor({ rules });
+  return Object.fromEntries(
+    Object.entries(work).flatMap(([name, make]) => {
+      const few = nsPerOp(make(twenty));
+      const all = nsPerOp(make(full));
+      return [
+        [`${name}_20_formats`, few],
+        [`${name}_${rules.formats.length}_formats`, all],
+        [`${name}_ratio`, { value: round(all.value / few.value, 2), unit: 'x' }],
+      ];
+    }),
+  );
+}
+
+/**
  * Distinct audit records taken in turn: each one's `fresh` values differ from the previous record's,
  * so the redactor scans them as it would a new request's instead of finding the value it saw last.
  */
@@ -143,6 +167,15 @@ report({
         Object.entries(bodies).map(([name, body]) => [name, nsPerOp(() => redactor.redactText(body))]),
       ),
       key_paths: keyPaths(redactor),
+      catalogue_scaling: catalogueScaling(
+        module.createRedactor as (options?: object) => Redactor,
+        module.DEFAULT_RULES as { formats: readonly unknown[] },
+        {
+          audit_record_all_unique: (candidate) => (i) => candidate.redactAttributes(allUnique(i)),
+          body_1kb_clean: (candidate) => () => candidate.redactText(bodies.body_1kb_clean),
+          body_16kb_clean: (candidate) => () => candidate.redactText(bodies.body_16kb_clean),
+        },
+      ),
       backtracking_worst_case: await backtrackingWorstCase(module.DEFAULT_MAX_LENGTH as number),
     };
   }),

@@ -91,6 +91,23 @@ const SEEDS = [
   'x_sk-',
   '_sk-proj-',
   'task-proj-',
+  // The catalogue scanner: prefixes inside prefixes, keywords before long runs, tokens whose
+  // distinctive literal sits inside them (a lead scanned backwards), provider-prefix shapes.
+  'sk-ant-api03-',
+  'aws_session_token=',
+  'datadog_api_key = "',
+  'twilio: ',
+  'Q~',
+  '.atlasv1.',
+  ':AA',
+  '-us',
+  'token is ',
+  'key_',
+  'acme_live_',
+  'Aa1_',
+  'hvs.',
+  'AAAAAAAAAAAAAAAAAAAAA',
+  '-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: x\n',
 ];
 
 /** Four payloads of `length` characters per seed. */

@@ -34,3 +34,10 @@ export function createCensor(mode: RedactionMode, hashKey: string | undefined): 
 export function isCensored(value: string): boolean {
   return value.startsWith('[REDACTED');
 }
+
+const WHOLLY_CENSORED = /^\[REDACTED(?::[0-9a-f]{12})?\](?:\S{4})?$/;
+
+/** A value that is one replacement and nothing else (`last4` keeps four characters after it). */
+export function isWhollyCensored(value: string): boolean {
+  return WHOLLY_CENSORED.test(value);
+}

@@ -1,6 +1,8 @@
 import { KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOURCE } from './key-value.js';
+import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
+import { CREDENTIAL_KEYWORDS, ENTROPY_TOKEN_MAX, ENTROPY_TOKEN_MIN, PROVIDER_TOKEN_MIN } from './scanner.js';
 
 /** RE2 refuses repeat counts above 1000; it runs in linear time, so a larger bound can go. */
 const RE2_MAX_REPEAT = 1000;
@@ -24,6 +26,51 @@ export function keyValueRe2(globs: readonly string[]): string {
   const keys = globs.map((glob) => glob.split('*').map(escapeRegExp).join('[\\w.-]{0,64}')).join('|');
   return `(?i)(?:^|[^\\w.-])(?:[\\w.-]{0,64}\\.)?(?:${keys})${KEY_VALUE_SEPARATOR_SOURCE}${KEY_VALUE_VALUE_SOURCE}`;
 }
+
+const run = ([charset, min, max]: Run, open = false): string =>
+  `[${CHARSETS[charset]}]` + (open ? `{${min},}` : (max ?? min) === min ? `{${min}}` : `{${min},${max}}`);
+
+const alternatives = (literals: readonly string[]): string =>
+  literals.length === 1 ? escapeRegExp(literals[0]!) : `(?:${literals.map(escapeRegExp).join('|')})`;
+
+/**
+ * A catalogue format as RE2, matching what the SDK's scanner masks: the prefix, the body, and for a
+ * token longer than its format the rest of its last run. What the scanner checks around the token
+ * becomes part of the match (the Collector masks the whole match): the character before a
+ * `wordStart` token, the keyword and separator before a keyword format's value, and the text
+ * between a required keyword and its token.
+ */
+export function formatRe2(format: CredentialFormat): string {
+  const last = format.body.length - 1;
+  const body = format.body
+    .map((segment, index) =>
+      typeof segment === 'string'
+        ? escapeRegExp(segment)
+        : run(segment, index === last && !format.wordEnd && format.prefixes.length > 0),
+    )
+    .join('');
+  const end = format.wordEnd ? '\\b' : '';
+  if (format.prefixes.length === 0) {
+    const keywords = (format.keywords ?? []).map(escapeRegExp).join('|');
+    const lastSegment = format.body[last];
+    // A value ending in a literal such as base64 padding has no word boundary after it.
+    const boundary = typeof lastSegment === 'string' && /\W$/.test(lastSegment) ? '' : '\\b';
+    return `(?i:${keywords})[ \\t\\w.-]{0,20}[\\s'"\x60\\\\]{0,8}(?:=>|:=|\\|\\||\\?=|[=>:,])[\\s'"\x60=\\\\]{0,10}${body}${boundary}`;
+  }
+  const lead = format.lead === undefined ? '' : run(format.lead);
+  const start = format.wordStart ? '(?:^|[^A-Za-z0-9])' : '';
+  const near = format.keywords === undefined ? '' : `(?i:${format.keywords.map(escapeRegExp).join('|')})[^\\n]{0,80}`;
+  return `${near}${start}${lead}${alternatives(format.prefixes)}${body}${end}`;
+}
+
+/**
+ * The scanner's generic detectors as RE2, broader than the SDK's: RE2 cannot compute the entropy and
+ * case mix the scanner requires of a token after a credential keyword or a provider prefix.
+ */
+export const GENERIC_DETECTORS_RE2: readonly string[] = [
+  `(?i:${CREDENTIAL_KEYWORDS.map(escapeRegExp).join('|')})[\\s"'\x60:=]{1,8}[A-Za-z0-9+/_.~-]{${ENTROPY_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}={0,2}`,
+  `\\b[a-z][a-z0-9]{1,11}(?:[_-][a-z][a-z0-9]{1,11})?[_-][A-Za-z0-9]{${PROVIDER_TOKEN_MIN},256}\\b`,
+];
 
 /**
  * A YAML scalar as Prettier writes it (single quotes unless escapes are needed), with every `$`
@@ -53,6 +100,8 @@ export function collectorRedactionConfig(rules: RedactionRules, processorName = 
   const ignored = rules.allow.filter((key) => !key.includes('*'));
   const blockedValues = [
     ...rules.patterns.map((pattern) => (pattern.caseInsensitive ? '(?i)' : '') + pattern.source),
+    ...(rules.formats ?? []).map(formatRe2),
+    ...GENERIC_DETECTORS_RE2,
     keyValueRe2(rules.keys),
   ].map(re2Source);
   return `${HEADER}

@@ -63,6 +63,7 @@ export function readRedactionConfig(env: Environment): RedactionConfig {
     rules: {
       keys: [...DEFAULT_RULES.keys, ...keys],
       patterns: [...DEFAULT_RULES.patterns, ...patterns],
+      formats: DEFAULT_RULES.formats,
       allow: [...DEFAULT_RULES.allow, ...allow],
     },
     mode,

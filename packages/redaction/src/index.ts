@@ -8,6 +8,15 @@ import { RedactingSpanProcessor } from './span-processor.js';
 export { REDACTED, REDACTION_MODES, type RedactionMode } from './censor.js';
 export { readRedactionConfig, type RedactionConfig } from './config.js';
 export { collectorRedactionConfig } from './collector-config.js';
+export {
+  CHARSETS,
+  CREDENTIAL_FORMATS,
+  type Charset,
+  type Checksum,
+  type CredentialFormat,
+  type Run,
+  type Segment,
+} from './catalogue.js';
 export { patternProblem } from './pattern-safety.js';
 export { MAX_KEY_LENGTH } from './key-matcher.js';
 export {

@@ -1,10 +1,11 @@
 import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
-import { createCensor, isCensored, REDACTED, type RedactionMode } from './censor.js';
+import { createCensor, isCensored, isWhollyCensored, REDACTED, type Censor, type RedactionMode } from './censor.js';
 import { createKeyMemo, rememberClean, type KeyMemo } from './key-memo.js';
 import { createKeyMatcher } from './key-matcher.js';
 import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
+import { addRange, createCredentialScanner } from './scanner.js';
 
 type ValueMap = Record<string, AnyValue>;
 
@@ -121,6 +122,22 @@ function triggerUnion(patterns: readonly ValuePattern[]): (text: string) => bool
   return (text) => (sensitive?.test(text) ?? false) || (insensitive?.test(text) ?? false);
 }
 
+/** `text` with each `[start, end)` of `ranges` censored; `text` itself when there are none. */
+function masked(text: string, ranges: readonly number[], censor: Censor): string {
+  if (ranges.length === 0) return text;
+  let output = '';
+  let copied = 0;
+  for (let index = 0; index < ranges.length; index += 2) {
+    const start = ranges[index]!;
+    const end = ranges[index + 1]!;
+    const secret = text.slice(start, end);
+    if (isWhollyCensored(secret)) continue;
+    output += text.slice(copied, start) + censor(secret);
+    copied = end;
+  }
+  return copied === 0 ? text : output + text.slice(copied);
+}
+
 interface Walk {
   readonly tally: RedactionTally | undefined;
   readonly rootKey: string;
@@ -143,23 +160,31 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const keyValue = keyValuePattern();
   const sensitivePair = sensitivePairTrigger(rules.keys);
   const keyMemo = createKeyMemo(isSecretKey);
+  const scanner = createCredentialScanner(rules.formats ?? []);
 
-  const replaceMatch =
-    ({ grouped, confirm }: CompiledPattern) =>
-    (match: string, ...groups: unknown[]) => {
-      const kept = grouped ? ((groups[0] as string | undefined) ?? '') : '';
-      const secret = grouped ? ((groups[1] as string | undefined) ?? '') : match;
-      if (secret === '' || isCensored(secret) || (confirm !== undefined && !confirm(secret))) return match;
-      return kept + censor(secret) + match.slice(kept.length + secret.length);
-    };
-  const replacers = patterns.map(replaceMatch);
+  /** Adds the secret of every match of `pattern` in `text` to `ranges`. */
+  function addPatternRanges({ regex, grouped, confirm }: CompiledPattern, text: string, ranges: number[]): void {
+    regex.lastIndex = 0;
+    for (let match = regex.exec(text); match !== null; match = regex.exec(text)) {
+      if (match[0] === '') {
+        regex.lastIndex++;
+        continue;
+      }
+      const kept = grouped ? (match[1] ?? '') : '';
+      const secret = grouped ? (match[2] ?? '') : match[0];
+      if (secret === '' || isCensored(secret) || (confirm !== undefined && !confirm(secret))) continue;
+      const start = match.index + kept.length;
+      addRange(ranges, start, start + secret.length);
+    }
+  }
+
   /**
-   * Censors the values of sensitive keys. The value of any other key is scanned again from its
-   * start, for a pair inside it (`next=…&token=…` decoded, `{"dsn":"password=…"}`).
+   * Adds the values of sensitive keys to `ranges`: a quoted value inside its quotes, a value that
+   * runs on past the pair's shape (see secretValueEnd) to its real end. The value of any other key
+   * is scanned again from its start, for a pair inside it (`next=…&token=…` decoded,
+   * `{"dsn":"password=…"}`).
    */
-  function redactKeyValues(text: string): string {
-    let output = '';
-    let copied = 0;
+  function addKeyValueRanges(text: string, ranges: number[]): void {
     keyValue.lastIndex = 0;
     for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
       const [, before = '', key = '', separator = '', value = ''] = match;
@@ -170,25 +195,33 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         continue;
       }
       const end = secretValueEnd(text, valueStart, value);
-      const { open, inner, close } = unquoted(value);
-      if (isCensored(inner) || isCensored(text.slice(valueStart, end))) continue;
-      const replacement =
-        end === valueStart + value.length ? open + censor(inner) + close : censor(text.slice(valueStart, end));
-      output += text.slice(copied, valueStart) + replacement;
-      copied = keyValue.lastIndex = end;
-    }
-    return copied === 0 ? text : output + text.slice(copied);
-  }
-
-  function redactPlain(text: string): string {
-    let result = text;
-    if (text.length >= MIN_FORMAT_LENGTH && prefilter(text)) {
-      for (let index = 0; index < patterns.length; index++) {
-        const pattern = patterns[index]!;
-        if (pattern.trigger.test(result)) result = result.replace(pattern.regex, replacers[index]!);
+      const { open, inner } = unquoted(value);
+      keyValue.lastIndex = end;
+      // A value that is a replacement already (a second pass) stays.
+      if (isWhollyCensored(inner) || isWhollyCensored(text.slice(valueStart, end))) continue;
+      if (end === valueStart + value.length) {
+        addRange(ranges, valueStart + open.length, valueStart + open.length + inner.length);
+      } else {
+        addRange(ranges, valueStart, end);
       }
     }
-    if (hasKeyValueSeparator(result) && sensitivePair.test(result)) result = redactKeyValues(result);
+  }
+
+  /**
+   * Every detector (value patterns, the credential scanner, key=value pairs) finds its secrets in
+   * the original text; their union is masked in one pass, so no detector sees another's replacement
+   * and a secret found by two is masked once, whole.
+   */
+  function redactPlain(text: string): string {
+    const ranges: number[] = [];
+    if (text.length >= MIN_FORMAT_LENGTH) {
+      if (prefilter(text)) {
+        for (const pattern of patterns) if (pattern.trigger.test(text)) addPatternRanges(pattern, text, ranges);
+      }
+      scanner.scan(text, ranges);
+    }
+    if (hasKeyValueSeparator(text) && sensitivePair.test(text)) addKeyValueRanges(text, ranges);
+    const result = masked(text, ranges, censor);
     return options.pii && mayHoldIpAddress(result) ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 

@@ -1,4 +1,5 @@
 import * as semconv from '@apitrail/core';
+import { CREDENTIAL_FORMATS, type CredentialFormat } from './catalogue.js';
 import { luhnValid } from './luhn.js';
 
 /**
@@ -25,6 +26,8 @@ export interface RedactionRules {
   /** Key globs (`*` wildcard, case-insensitive): the whole value under such a key is secret. */
   readonly keys: readonly string[];
   readonly patterns: readonly ValuePattern[];
+  /** Credential formats found by the one-pass scanner (`catalogue.ts`). */
+  readonly formats?: readonly CredentialFormat[];
   /** Key globs exempt from the key rules (values are still scanned for secret formats). */
   readonly allow: readonly string[];
 }
@@ -99,19 +102,19 @@ const CARD_ISSUER_PREFIX =
   '(?:2[2-7][0-9]{2}|3(?:0[0-59][0-9]|[46-9][0-9]{2}|5(?:2[89]|[3-8][0-9]))|4[0-9]{3}|5(?:[1-5][0-9]{2}|0(?:18|20|38)|893)|6(?:011|[25][0-9]{2}|4[4-9][0-9]|304|7(?:59|6[1-3])))';
 
 /**
- * Token formats from REFERENCE.md (prefix · charset · length). Upper bounds keep every pattern's
- * work per start position bounded; starts are pinned to literal prefixes or word boundaries.
- * A distinctive prefix (`ghp_`, `AKIA`, `glpat-`…) is matched wherever it starts, also glued to
- * the word before it (`x_ghp_…`, `tokenghp_…`, `abcAKIA…`) and with no boundary required after
- * the token: `\b` would let a secret written inside a longer identifier through.
+ * The generic shapes no literal prefix pins down, as regexes (the credential formats with a prefix
+ * or keyword are data in `catalogue.ts`, found by the one-pass scanner). Upper bounds keep every
+ * pattern's work per start position bounded; starts are pinned to literals or word boundaries.
  */
 export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
   {
     name: 'pem_private_key',
-    // The base64 body (and the headers of a legacy encrypted key) up to the END line, greedy with
-    // nothing after it that could make it backtrack; backslashes for JSON-escaped line breaks.
+    // PEM and OpenPGP armor: the armor headers (a legacy encrypted key's Proc-Type/DEK-Info, PGP's
+    // Version/Comment; a header needs its `:`, which the body cannot have, so nothing backtracks),
+    // then the base64 body up to and including the END line, greedy with nothing after it;
+    // backslashes for JSON-escaped line breaks. A key cut short loses its whole remaining body.
     source:
-      '-----BEGIN[A-Z +]{0,40}PRIVATE[ +]KEY-----\\s{0,4}(?:Proc-Type:[^\\n]{0,64}\\s{1,4}DEK-Info:[^\\n]{0,128}\\s{1,4})?[A-Za-z0-9+/=\\s\\\\]{0,16384}(?:-----END[A-Z +]{0,40}PRIVATE[ +]KEY-----)?',
+      '-----BEGIN[A-Z0-9 +_-]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----\\s{0,4}(?:[A-Za-z-]{1,32}:[^\\n]{0,128}\\s{1,4}){0,6}[A-Za-z0-9+/=\\s\\\\]{0,16384}(?:-----END[A-Z0-9 +_-]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----)?',
     trigger: 'PRIVATE[ +]KEY',
   },
   {
@@ -123,41 +126,6 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     trigger: 'eyJ',
   },
   {
-    name: 'aws_access_key_id',
-    source: '(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}',
-    trigger: 'AKIA|ASIA|ABIA|ACCA',
-  },
-  {
-    name: 'github_token',
-    // Minimums below the real lengths (36, 82): a token truncated by a length limit still counts.
-    source: 'gh[pousr]_[A-Za-z0-9]{20,251}|github_pat_[A-Za-z0-9_]{22,221}',
-    trigger: 'gh[pousr]_|github_pat_',
-  },
-  { name: 'slack_token', source: 'xox[abposre]-[A-Za-z0-9-]{10,250}', trigger: 'xox' },
-  {
-    name: 'slack_webhook',
-    source: 'hooks\\.slack\\.com/services/[A-Za-z0-9_/-]{8,250}',
-    trigger: 'hooks\\.slack\\.com',
-  },
-  {
-    name: 'stripe_key',
-    // `sk_`/`rk_` end many words (`task_test_…`, `network_test_…`), so a key must not follow a
-    // letter or digit, and must end where its word does (`my_sk_test_environment_setup` is a name).
-    // Group 1 is kept.
-    source: '(^|[^A-Za-z0-9])((?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,99})\\b',
-    trigger: '[sr]k_',
-  },
-  { name: 'google_api_key', source: 'AIza[A-Za-z0-9_-]{35}', trigger: 'AIza' },
-  { name: 'npm_token', source: 'npm_[A-Za-z0-9]{36}', trigger: 'npm_' },
-  { name: 'gitlab_token', source: 'glpat-[A-Za-z0-9_-]{20,64}', trigger: 'glpat-' },
-  { name: 'sendgrid_key', source: 'SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}', trigger: 'SG\\.' },
-  {
-    name: 'llm_api_key',
-    // Not after a letter or digit, as with Stripe (`task-admin-notification-handler`).
-    source: '(^|[^A-Za-z0-9])(sk-(?:ant-|proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250})',
-    trigger: 'sk-',
-  },
-  {
     name: 'authorization_value',
     // The scheme in its usual spellings (a case-insensitive trigger would slow every clean string
     // down); `+` is a space in query strings (form encoding).
@@ -165,6 +133,8 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     source:
       '(\\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|A(?:pi|PI)-?K(?:ey|EY))[\\s+]{1,3})([A-Za-z0-9._~+/-]{8,4096}={0,2})',
     trigger: '[Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|A(?:pi|PI)-?K(?:ey|EY)',
+    // A lower-case word after the scheme is prose (`Bearer authentication failed`), not a credential.
+    confirm: (credential) => !/^[a-z]+$/.test(credential),
   },
   {
     name: 'url_userinfo',
@@ -201,5 +171,6 @@ export const EMAIL_PATTERN: ValuePattern = {
 export const DEFAULT_RULES: RedactionRules = {
   keys: DEFAULT_SENSITIVE_KEYS,
   patterns: DEFAULT_PATTERNS,
+  formats: CREDENTIAL_FORMATS,
   allow: DEFAULT_ALLOWED_KEYS,
 };

@@ -1,0 +1,420 @@
+import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
+import { buildLiteralAutomaton } from './literal-automaton.js';
+
+/**
+ * One pass over a string finds every credential of the catalogue, and the generic shapes (a
+ * high-entropy token after a credential keyword, a `provider_…` prefix before a long random token).
+ * Every format's literal prefix or keyword goes into one Aho-Corasick automaton (ASCII
+ * case-folded); the scan feeds it each character (one table lookup, whatever the number of formats)
+ * and checks a format, anchored, only where one of its literals was found. Each anchored check
+ * reads a bounded number of characters (runs have upper bounds and never give characters back), so
+ * the whole scan is linear in the input.
+ */
+export interface CredentialScanner {
+  /**
+   * Appends `[start, end)` of every secret found in `text` to `ranges` (ascending, disjoint) and
+   * returns it.
+   */
+  scan(text: string, ranges?: number[]): number[];
+}
+
+/** Characters within which a keyword must be followed by its value (gitleaks' keyword rule shape). */
+const IDENTIFIER_TAIL = 20;
+/** How far before a prefixed token a format's required keyword may be. */
+const KEYWORD_LOOKBEHIND = 80;
+/** Longest run a token is extended over past its format's bound (masked whole, never cut). */
+const MAX_EXTENSION = 4096;
+
+/** Generic detector: credential words after which a high-entropy token is a secret. */
+export const CREDENTIAL_KEYWORDS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'pwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'api-key',
+  'accesskey',
+  'access_key',
+  'auth',
+  'credential',
+  'creds',
+  'private_key',
+  'bearer',
+  'key',
+];
+/** A token after a credential keyword: at least this long, with upper and lower case and digits. */
+export const ENTROPY_TOKEN_MIN = 16;
+export const ENTROPY_TOKEN_MAX = 512;
+/** Shannon entropy (bits per character) a token after a keyword needs: random text has 4.5 to 6. */
+export const ENTROPY_MIN_BITS = 3.5;
+/** How far after a keyword a token may start (`the token is …`, `"secret": "…"`). */
+const ENTROPY_WINDOW = 40;
+/** Generic detector: `provider_` / `provider-` (one or two words) then a random run at least this long. */
+export const PROVIDER_TOKEN_MIN = 24;
+const PROVIDER_TOKEN_MAX = 256;
+/** A random run after a provider prefix needs more entropy than one after a keyword: no keyword vouches for it. */
+const PROVIDER_MIN_BITS = 4;
+
+type Membership = Uint8Array;
+
+function membership(charsetClass: string): Membership {
+  const set = new Uint8Array(128);
+  for (let index = 0; index < charsetClass.length; index++) {
+    const from = charsetClass.charCodeAt(index);
+    if (charsetClass[index + 1] === '-' && index + 2 < charsetClass.length) {
+      const to = charsetClass.charCodeAt(index + 2);
+      for (let code = from; code <= to; code++) set[code] = 1;
+      index += 2;
+    } else {
+      set[from] = 1;
+    }
+  }
+  return set;
+}
+
+const SETS = Object.fromEntries(
+  Object.entries(CHARSETS).map(([name, charsetClass]) => [name, membership(charsetClass)]),
+) as Record<keyof typeof CHARSETS, Membership>;
+const ALNUM = SETS.alnum;
+const WORD = SETS.word;
+/** Characters of a token after a keyword: base64, base64url and the `.`/`~` of some formats. */
+const ENTROPY_TOKEN = membership('A-Za-z0-9+/_.~-');
+const PADDING = membership('=');
+/** Where the window after a keyword ends: the next parameter, statement, line, or a replacement. */
+const WINDOW_END = membership('&;\r\n[]{}<>');
+/** Words after a keyword looked at (`the token is …`: the third). */
+const ENTROPY_WORDS = 4;
+/** What may continue an identifier between a keyword and its separator (`DATADOG_API_KEY =`). */
+const IDENTIFIER = membership(' \tA-Za-z0-9_.-');
+// Backslashes: the quotes of JSON inside a JSON string are escaped (`\\"key\\": \\"value\\"`).
+const QUOTE_OR_SPACE = membership(' \t\r\n\'"`\\');
+const AFTER_SEPARATOR = membership(' \t\r\n\'"`=\\');
+
+const inSet = (set: Membership, code: number): boolean => code < 128 && set[code] === 1;
+
+interface CompiledRun {
+  readonly set: Membership;
+  readonly min: number;
+  readonly max: number;
+}
+
+const compileRun = ([charset, min, max]: Run): CompiledRun => ({ set: SETS[charset], min, max: max ?? min });
+
+/** What a literal at a position can start. */
+type Entry =
+  | {
+      readonly kind: 'format';
+      readonly literal: string;
+      /** Keyword entries compare case-insensitively and must be followed by a separator. */
+      readonly keyword: boolean;
+      readonly format: CredentialFormat;
+      readonly body: readonly (string | CompiledRun)[];
+      readonly lead: CompiledRun | undefined;
+      readonly keywords: readonly string[] | undefined;
+    }
+  | { readonly kind: 'entropy'; readonly literal: string };
+
+function formatEntries(format: CredentialFormat): Entry[] {
+  const body = format.body.map((segment) => (typeof segment === 'string' ? segment : compileRun(segment)));
+  const lead = format.lead === undefined ? undefined : compileRun(format.lead);
+  const keywords = format.keywords?.map((keyword) => keyword.toLowerCase());
+  if (format.prefixes.length === 0) {
+    return (keywords ?? []).map((literal) => ({
+      kind: 'format',
+      literal,
+      keyword: true,
+      format,
+      body,
+      lead,
+      keywords: undefined,
+    }));
+  }
+  return format.prefixes.map((literal) => ({ kind: 'format', literal, keyword: false, format, body, lead, keywords }));
+}
+
+/** Characters of `set` from `at`, at most `max`. */
+function runLength(text: string, at: number, set: Membership, max: number): number {
+  const end = Math.min(text.length, at + max);
+  let position = at;
+  while (position < end && inSet(set, text.charCodeAt(position))) position++;
+  return position - at;
+}
+
+/** Shannon entropy of `text[start, end)` in bits per character. */
+function entropyBits(text: string, start: number, end: number): number {
+  const counts = new Map<number, number>();
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  const length = end - start;
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+const isLower = (code: number): boolean => code >= 97 && code <= 122;
+const isUpper = (code: number): boolean => code >= 65 && code <= 90;
+
+/**
+ * Whether the `length` characters at `at` start a word: nothing alphanumeric before them, or a
+ * camelCase boundary (a lower-case letter, then a capital and lower case: `accessToken`).
+ */
+function startsWord(text: string, at: number, length: number): boolean {
+  if (at === 0) return true;
+  const before = text.charCodeAt(at - 1);
+  if (!inSet(ALNUM, before)) return true;
+  if (!isLower(before) || !isUpper(text.charCodeAt(at))) return false;
+  for (let index = at + 1; index < at + length; index++) if (!isLower(text.charCodeAt(index))) return false;
+  return true;
+}
+
+/** Upper case, lower case and digits all occur: random tokens have all three, words and hashes do not. */
+function mixesCases(text: string, start: number, end: number): boolean {
+  let classes = 0;
+  for (let index = start; index < end && classes !== 7; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 65 && code <= 90) classes |= 1;
+    else if (code >= 97 && code <= 122) classes |= 2;
+    else if (code >= 48 && code <= 57) classes |= 4;
+  }
+  return classes === 7;
+}
+
+/**
+ * Where a keyword's value starts: after the rest of its identifier (at most {@link IDENTIFIER_TAIL}
+ * characters), quotes or spaces, a separator (`=`, `:`, `:=`, `=>`, `>`, `,`, `||`, `?=`) and
+ * quotes, spaces or `=` again; -1 when no separator follows.
+ */
+function valueAfterKeyword(text: string, at: number): number {
+  let position = at + runLength(text, at, IDENTIFIER, IDENTIFIER_TAIL);
+  position += runLength(text, position, QUOTE_OR_SPACE, 8);
+  const code = text.charCodeAt(position);
+  if (code === 61 /* = */ || code === 62 /* > */ || code === 44 /* , */) position++;
+  else if (code === 58 /* : */) position += text.charCodeAt(position + 1) === 61 ? 2 : 1;
+  else if (code === 124 /* | */ && text.charCodeAt(position + 1) === 124) position += 2;
+  else if (code === 63 /* ? */ && text.charCodeAt(position + 1) === 61) position += 2;
+  else return -1;
+  if (text.charCodeAt(position) === 62 /* => */) position++;
+  return position + runLength(text, position, AFTER_SEPARATOR, 10);
+}
+
+/** End of `body` matched at `at`, or -1. Runs are greedy and never give characters back. */
+function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)[]): number {
+  let position = at;
+  for (const segment of body) {
+    if (typeof segment === 'string') {
+      if (!text.startsWith(segment, position)) return -1;
+      position += segment.length;
+    } else {
+      const length = runLength(text, position, segment.set, segment.max);
+      if (length < segment.min) return -1;
+      position += length;
+    }
+  }
+  return position;
+}
+
+export function createCredentialScanner(formats: readonly CredentialFormat[]): CredentialScanner {
+  const entries: Entry[] = [
+    ...formats.flatMap(formatEntries),
+    ...CREDENTIAL_KEYWORDS.map((literal): Entry => ({ kind: 'entropy', literal })),
+  ];
+  // One automaton state per folded literal; its entries in the order they are tried: formats (longer
+  // literals are tried first by the automaton's endings) before the generic keyword detector.
+  const literals = [...new Set(entries.map((entry) => entry.literal.toLowerCase()))];
+  const entriesOf = literals.map((literal) =>
+    entries
+      .filter((entry) => entry.literal.toLowerCase() === literal)
+      .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'format' ? -1 : 1)),
+  );
+  const automaton = buildLiteralAutomaton(literals);
+  const { next, classes, classOf, endings } = automaton;
+  const ends = Uint8Array.from(endings, (list) => (list.length > 0 ? 1 : 0));
+
+  /** Start and end of a format's token whose literal is at `at`, or undefined. */
+  function matchFormat(
+    text: string,
+    at: number,
+    entry: Extract<Entry, { kind: 'format' }>,
+  ): [number, number] | undefined {
+    let start = at;
+    let bodyStart: number;
+    if (entry.keyword) {
+      bodyStart = valueAfterKeyword(text, at + entry.literal.length);
+      if (bodyStart < 0) return undefined;
+      start = bodyStart;
+    } else {
+      if (!text.startsWith(entry.literal, at)) return undefined;
+      bodyStart = at + entry.literal.length;
+      if (entry.lead !== undefined) {
+        let length = 0;
+        while (length < entry.lead.max + 64 && start > 0 && inSet(entry.lead.set, text.charCodeAt(start - 1))) {
+          start--;
+          length++;
+        }
+        if (length < entry.lead.min) return undefined;
+      }
+    }
+    if ((entry.format.wordStart || entry.keyword) && start > 0 && inSet(ALNUM, text.charCodeAt(start - 1))) {
+      return undefined;
+    }
+    let end = bodyEnd(text, bodyStart, entry.body);
+    if (end < 0) return undefined;
+    const last = entry.body[entry.body.length - 1];
+    if (entry.keyword) {
+      // A keyword's value is the whole of the next token, or not this format.
+      if (end < text.length && inSet(ALNUM, text.charCodeAt(end))) return undefined;
+    } else if (entry.format.wordEnd) {
+      if (end < text.length && inSet(WORD, text.charCodeAt(end))) return undefined;
+    } else if (last !== undefined && typeof last !== 'string') {
+      // Longer than the format allows: still one token, masked whole.
+      end += runLength(text, end, last.set, MAX_EXTENSION);
+    }
+    if (entry.keywords !== undefined) {
+      const before = text.slice(Math.max(0, start - KEYWORD_LOOKBEHIND), start).toLowerCase();
+      if (!entry.keywords.some((keyword) => before.includes(keyword))) return undefined;
+    }
+    return [start, end];
+  }
+
+  /**
+   * A high-entropy token among the first few words after a credential keyword at `at` (`the token
+   * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
+   */
+  function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
+    // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
+    // one (`tokens`, `monkey`, `…dKEY+…` in base64).
+    if (inSet(ALNUM, text.charCodeAt(at + literal.length)) || !startsWord(text, at, literal.length)) return undefined;
+    const windowEnd = Math.min(text.length, at + literal.length + ENTROPY_WINDOW);
+    let position = at + literal.length;
+    for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
+      const code = text.charCodeAt(position);
+      if (inSet(WINDOW_END, code)) return undefined;
+      const length = runLength(text, position, ENTROPY_TOKEN, ENTROPY_TOKEN_MAX);
+      if (length === 0) {
+        position++;
+        continue;
+      }
+      words++;
+      const end = position + length;
+      if (length >= ENTROPY_TOKEN_MIN && looksRandom(text, position, end, ENTROPY_MIN_BITS)) {
+        // base64 padding belongs to the token.
+        return [position, end + runLength(text, end, PADDING, 2)];
+      }
+      position = end;
+    }
+    return undefined;
+  }
+
+  return {
+    scan(text, ranges = []) {
+      let state = 0;
+      // Literals that start inside the last secret found are part of it. One that starts where it
+      // does or before it (a format whose literal ends after a generic detector's keyword or
+      // separator) is still tried: the format knows the token's true extent.
+      let coveredFrom = 0;
+      let coveredUntil = 0;
+      for (let position = 0; position < text.length; position++) {
+        const code = text.charCodeAt(position);
+        state = next[state * classes + (code < 128 ? classOf[code]! : 0)]!;
+        if (ends[state] !== 0) {
+          for (const literal of endings[state]!) {
+            const start = position - literals[literal]!.length + 1;
+            if (start > coveredFrom && start < coveredUntil) continue;
+            let matched: [number, number] | undefined;
+            for (const entry of entriesOf[literal]!) {
+              matched =
+                entry.kind === 'format'
+                  ? matchFormat(text, start, entry)
+                  : matchAfterKeyword(text, start, entry.literal);
+              if (matched !== undefined) break;
+            }
+            if (matched !== undefined) {
+              addRange(ranges, matched[0], matched[1]);
+              [coveredFrom, coveredUntil] = matched;
+              break;
+            }
+          }
+        }
+        if ((code === 95 /* _ */ || code === 45) /* - */ && (position < coveredFrom || position >= coveredUntil)) {
+          const found = providerToken(text, position);
+          if (found !== undefined) {
+            addRange(ranges, found[0], found[1]);
+            [coveredFrom, coveredUntil] = found;
+          }
+        }
+      }
+      return ranges;
+    },
+  };
+}
+
+/** Random-looking: mixed case and digits, and entropy of at least `minBits`; not a path. */
+function looksRandom(text: string, start: number, end: number, minBits: number): boolean {
+  const first = text.charCodeAt(start);
+  // A path or a dotted name (`/api/v1/Users`, `.example.com`) mixes cases too.
+  if (first === 47 /* / */ || first === 46 /* . */) return false;
+  let slashes = 0;
+  for (let index = start; index < end; index++) if (text.charCodeAt(index) === 47) slashes++;
+  if (slashes > 2) return false;
+  return mixesCases(text, start, end) && entropyBits(text, start, end) >= minBits;
+}
+
+/** One or two lower-case words before a token: `acme_`, `acme_live_`, `acme-prod-`. */
+const PROVIDER_PREFIX = /^[a-z][a-z0-9]{1,11}(?:[_-][a-z][a-z0-9]{1,11})?$/;
+const PROVIDER_PREFIX_CHARACTERS = membership('a-z0-9_-');
+
+/**
+ * One or two lower-case words then `_` or `-` (at `separator`) and a random alphanumeric run of at
+ * least {@link PROVIDER_TOKEN_MIN} characters: the shape most providers give their tokens
+ * (`xxx_live_…`, `acme-…`), also for providers not in the catalogue.
+ */
+function providerToken(text: string, separator: number): [number, number] | undefined {
+  const runStart = separator + 1;
+  const length = runLength(text, runStart, ALNUM, PROVIDER_TOKEN_MAX + 1);
+  if (length < PROVIDER_TOKEN_MIN || length > PROVIDER_TOKEN_MAX) return undefined;
+  const end = runStart + length;
+  // A run glued to more token characters is part of something longer (base64 data, a path).
+  const after = text.charCodeAt(end);
+  if (after === 43 /* + */ || after === 47 /* / */ || after === 61 /* = */) return undefined;
+  let start = separator;
+  while (start > 0 && separator - start < 25 && inSet(PROVIDER_PREFIX_CHARACTERS, text.charCodeAt(start - 1))) start--;
+  if (start > 0 && inSet(WORD, text.charCodeAt(start - 1))) return undefined;
+  if (!PROVIDER_PREFIX.test(text.slice(start, separator))) return undefined;
+  return looksRandom(text, runStart, end, PROVIDER_MIN_BITS) ? [start, end] : undefined;
+}
+
+/**
+ * Adds `[start, end)`, merged with the ranges it overlaps or touches. Ranges arrive in order but for
+ * a token that starts before one found earlier (its lead, or a longer literal the automaton reports
+ * later); then the list is sorted and merged again.
+ */
+export function addRange(ranges: number[], start: number, end: number): void {
+  const last = ranges.length - 1;
+  if (last < 0 || start > ranges[last]!) {
+    ranges.push(start, end);
+    return;
+  }
+  if (start >= ranges[last - 1]!) {
+    ranges[last] = Math.max(ranges[last]!, end);
+    return;
+  }
+  const pairs: [number, number][] = [[start, end]];
+  for (let index = 0; index < ranges.length; index += 2) pairs.push([ranges[index]!, ranges[index + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  ranges.length = 0;
+  for (const [pairStart, pairEnd] of pairs) {
+    if (ranges.length > 0 && pairStart <= ranges[ranges.length - 1]!) {
+      ranges[ranges.length - 1] = Math.max(ranges[ranges.length - 1]!, pairEnd);
+    } else {
+      ranges.push(pairStart, pairEnd);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The credential catalogue: at least 200 formats as one table, each with generated samples (valid
+// checksums) that must be masked whole wherever they are written (free text, a query value
+// percent-encoded, a JSON string), a near miss that must not be, and a benign corpus of look-alikes
+// that must come out byte-identical. Controls show that each assertion can fail.
+import { expect } from 'chai';
+import { createRedactor, CREDENTIAL_FORMATS, DEFAULT_RULES, REDACTED, type Redactor } from '@apitrail/redaction';
+import {
+  benignCorpus,
+  catalogueSamples,
+  githubChecksumValid,
+  nearMiss,
+  type CredentialSample,
+} from '../helpers/credential-samples.ts';
+
+/** Every 8-character piece of `secret`: none may survive (a partly masked token still leaks). */
+function pieces(secret: string): string[] {
+  return Array.from({ length: Math.max(1, secret.length - 7) }, (_, index) => secret.slice(index, index + 8));
+}
+
+/** The samples whose secret, or any 8-character piece of it, is in what `place` makes of them. */
+function leaks(samples: readonly CredentialSample[], place: (sample: CredentialSample) => string): string[] {
+  return samples
+    .filter((sample) => {
+      const output = place(sample);
+      return pieces(sample.secret).some((piece) => output.includes(piece));
+    })
+    .map((sample) => `${sample.format}: ${JSON.stringify(place(sample)).slice(0, 160)}`);
+}
+
+/** Formats whose near miss a generic detector rightly masks: their fixed prefix itself looks random. */
+const NEAR_MISS_CAUGHT_GENERICALLY: ReadonlySet<string> = new Set([
+  // `pypi-` + base64 of "test.pypi.org": a provider prefix and 26 random-looking characters.
+  'test_pypi_token',
+]);
+
+describe('redaction: credential catalogue', () => {
+  const redactor = createRedactor();
+  const samples = catalogueSamples(3);
+
+  it('is one table of at least 200 formats with unique ids, each pinned by a prefix or a keyword', () => {
+    expect(CREDENTIAL_FORMATS.length).to.be.at.least(200);
+    const ids = CREDENTIAL_FORMATS.map((format) => format.id);
+    expect(new Set(ids).size, 'duplicate ids').to.equal(ids.length);
+    for (const format of CREDENTIAL_FORMATS) {
+      expect(format.prefixes.length + (format.keywords?.length ?? 0), format.id).to.be.above(0);
+      for (const literal of [...format.prefixes, ...(format.keywords ?? [])]) {
+        expect(literal, `${format.id}: literals are ASCII`).to.match(/^[\x21-\x7e]+$/);
+      }
+    }
+    expect(DEFAULT_RULES.formats).to.equal(CREDENTIAL_FORMATS);
+  });
+
+  it('generates at least 3 samples per format, GitHub-style checksums valid (and a corrupted one detected as such)', () => {
+    expect(samples.length).to.be.at.least(3 * CREDENTIAL_FORMATS.length);
+    const checksummed = CREDENTIAL_FORMATS.filter((format) => format.checksum === 'github-crc32');
+    expect(checksummed.map((format) => format.id)).to.include.members(['github_pat', 'npm_token']);
+    for (const sample of samples.filter((candidate) => checksummed.some((format) => format.id === candidate.format))) {
+      const body = sample.secret.slice(sample.secret.indexOf('_') + 1);
+      expect(githubChecksumValid(body), sample.secret).to.equal(true);
+      const corrupted = `${body.slice(0, 5)}${body[5] === 'a' ? 'b' : 'a'}${body.slice(6)}`;
+      expect(githubChecksumValid(corrupted), `control: ${corrupted}`).to.equal(false);
+    }
+  });
+
+  it('masks every sample whole in free text: no sample and no 8-character piece of one survives', () => {
+    expect(leaks(samples, (sample) => redactor.redactText(`note: ${sample.text} (request 42)`))).to.deep.equal([]);
+  });
+
+  it('masks every sample in a query value percent-encoded under a harmless name, and inside a JSON string', () => {
+    expect(
+      leaks(samples, (sample) => redactor.redactText(`page=2&note=${encodeURIComponent(sample.text)}&sort=asc`)),
+    ).to.deep.equal([]);
+    expect(
+      leaks(samples, (sample) =>
+        redactor.redactText(JSON.stringify({ event: 'deploy', detail: `ran with ${sample.text}` })),
+      ),
+    ).to.deep.equal([]);
+  });
+
+  it('keeps the text around a sample byte-identical', () => {
+    for (const sample of samples.filter((candidate) => candidate.text === candidate.secret)) {
+      expect(redactor.redactText(`note: ${sample.text} (request 42)`), sample.format).to.equal(
+        `note: ${REDACTED} (request 42)`,
+      );
+    }
+  });
+
+  it('leaves the near miss of every format byte-identical (the prefix and structure, no random body)', () => {
+    const masked = CREDENTIAL_FORMATS.filter((format) => {
+      const text = `note: ${nearMiss(format)} (request 42)`;
+      return redactor.redactText(text) !== text;
+    }).map((format) => format.id);
+    expect(masked).to.deep.equal([...NEAR_MISS_CAUGHT_GENERICALLY]);
+  });
+
+  it('control: without the catalogue, most samples leak, so the leak assertion can fail', () => {
+    const withoutCatalogue = createRedactor({ rules: { ...DEFAULT_RULES, formats: [] } });
+    const leaked = leaks(samples, (sample) => withoutCatalogue.redactText(`note: ${sample.text} (request 42)`));
+    expect(leaked.length).to.be.above(samples.length / 2);
+  });
+
+  describe('benign look-alikes', () => {
+    const corpus = benignCorpus(50);
+    const changed = (candidate: Redactor): string[] =>
+      corpus.filter(({ text }) => candidate.redactText(text) !== text).map(({ kind, text }) => `${kind}: ${text}`);
+
+    it(`${corpus.length} look-alikes (UUIDs, SHAs, trace ids, hashes, base64 images, order numbers, Luhn-invalid numbers, prose) stay byte-identical`, () => {
+      expect(corpus.length).to.be.at.least(1000);
+      expect(changed(redactor)).to.deep.equal([]);
+    });
+
+    it('control: an over-broad rule (any 8 hex digits) changes them, so the assertion can fail', () => {
+      const broad = createRedactor({
+        rules: { ...DEFAULT_RULES, patterns: [{ name: 'broad', source: '[0-9a-f]{8}', trigger: '[0-9a-f]' }] },
+      });
+      expect(changed(broad).length).to.be.above(corpus.length / 4);
+    });
+  });
+});
