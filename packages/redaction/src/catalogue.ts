@@ -462,11 +462,11 @@ export const CREDENTIAL_FORMATS: readonly CredentialFormat[] = [
     ['getstream', 'stream_secret'],
     [['lowerAlnum', 64]],
   ),
-  prefixed('firebase_cloud_messaging_key', 'Firebase Cloud Messaging server key', 'AAAA', [
-    ['base64url', 7],
-    ':',
-    ['base64url', 140],
-  ]),
+  // `AAAA` + 7 characters, `:APA91b`, then the key: indexed by `:APA91b`, not by `AAAA`, which
+  // folded to lower case would be found in every run of `a`.
+  prefixed('firebase_cloud_messaging_key', 'Firebase Cloud Messaging server key', ':APA91b', [['base64url', 134]], {
+    lead: ['base64url', 11],
+  }),
 
   // ── Payments and commerce ────────────────────────────────────────────────────────────────────
   prefixed(

@@ -144,17 +144,19 @@ function runLength(text: string, at: number, set: Membership, max: number): numb
 }
 
 /** Shannon entropy of `text[start, end)` in bits per character. */
+const characterCounts = new Uint16Array(65536);
+
 function entropyBits(text: string, start: number, end: number): number {
-  const counts = new Map<number, number>();
-  for (let index = start; index < end; index++) {
-    const code = text.charCodeAt(index);
-    counts.set(code, (counts.get(code) ?? 0) + 1);
-  }
+  for (let index = start; index < end; index++) characterCounts[text.charCodeAt(index)]!++;
   const length = end - start;
   let bits = 0;
-  for (const count of counts.values()) {
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    const count = characterCounts[code]!;
+    if (count === 0) continue;
     const p = count / length;
     bits -= p * Math.log2(p);
+    characterCounts[code] = 0;
   }
   return bits;
 }
@@ -288,6 +290,13 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
    * A high-entropy token among the first few words after a credential keyword at `at` (`the token
    * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
    */
+  // The maximal run of token characters last looked at, and whether it was judged not random: a
+  // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
+  // the run's length per keyword. Reset by every scan.
+  let runFrom = 0;
+  let runTo = 0;
+  let runRejected = false;
+
   function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
     // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
     // one (`tokens`, `monkey`, `…dKEY+…` in base64).
@@ -297,16 +306,24 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
       const code = text.charCodeAt(position);
       if (inSet(WINDOW_END, code)) return undefined;
-      const length = runLength(text, position, ENTROPY_TOKEN, ENTROPY_TOKEN_MAX);
-      if (length === 0) {
+      if (!inSet(ENTROPY_TOKEN, code)) {
         position++;
         continue;
       }
       words++;
-      const end = position + length;
-      if (length >= ENTROPY_TOKEN_MIN && looksRandom(text, position, end, ENTROPY_MIN_BITS)) {
+      if (position < runFrom || position >= runTo) {
+        runFrom = position;
+        runTo = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
+        runRejected = false;
+      }
+      const end = runTo;
+      const length = end - position;
+      if (!runRejected && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
         // base64 padding belongs to the token.
-        return [position, end + runLength(text, end, PADDING, 2)];
+        if (looksRandom(text, position, end, ENTROPY_MIN_BITS))
+          return [position, end + runLength(text, end, PADDING, 2)];
+        // A later keyword in the same run sees a suffix of it: no more random than the whole.
+        runRejected = true;
       }
       position = end;
     }
@@ -316,6 +333,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   return {
     scan(text, ranges = []) {
       let state = 0;
+      runFrom = runTo = 0;
       // Literals that start inside the last secret found are part of it. One that starts where it
       // does or before it (a format whose literal ends after a generic detector's keyword or
       // separator) is still tried: the format knows the token's true extent.
