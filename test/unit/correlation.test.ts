@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, uuidv7 } from '@apitrail/identity';
+import { createRedactor } from '@apitrail/redaction';
+import { randomFrom } from '../helpers/credential-samples.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -32,6 +34,40 @@ describe('correlation id', () => {
       expect(JSON.stringify(decision)).to.not.include(value === '' ? '""' : value);
     });
   }
+
+  describe('a credential sent as the id', () => {
+    const redactor = createRedactor();
+    const isCredential = (value: string): boolean => redactor.redactText(value) !== value;
+    const token = `ghp_${randomFrom('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 36)}`;
+
+    it('is replaced by a generated id, flagged as a credential, its length recorded and its value kept nowhere', () => {
+      const decision = decideCorrelationId({ 'x-request-id': token }, DEFAULT_CORRELATION_HEADERS, isCredential);
+      expect(decision.correlationId).to.match(UUID_V7);
+      expect(decision).to.deep.include({ rejectedLength: token.length, rejectedAsCredential: true });
+      expect(JSON.stringify(decision)).to.not.include(token.slice(4));
+    });
+
+    it('falls back to the next header when it holds an ordinary id', () => {
+      const decision = decideCorrelationId(
+        { 'x-request-id': token, 'x-correlation-id': 'ordinary-42' },
+        DEFAULT_CORRELATION_HEADERS,
+        isCredential,
+      );
+      expect(decision).to.deep.equal({ correlationId: 'ordinary-42' });
+    });
+
+    it('control: without the check the credential is taken as the id', () => {
+      expect(decideCorrelationId({ 'x-request-id': token }, DEFAULT_CORRELATION_HEADERS).correlationId).to.equal(token);
+    });
+
+    it('keeps ordinary ids that look random (UUIDs, hex trace ids) under the check', () => {
+      for (const id of [uuidv7(), 'b7ad6b7169203331b7ad6b7169203331', 'req-2026-000042']) {
+        expect(decideCorrelationId({ 'x-request-id': id }, DEFAULT_CORRELATION_HEADERS, isCredential)).to.deep.equal({
+          correlationId: id,
+        });
+      }
+    });
+  });
 
   it('generates a UUIDv7 when none is sent', () => {
     const decision = decideCorrelationId({}, DEFAULT_CORRELATION_HEADERS);

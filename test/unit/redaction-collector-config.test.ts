@@ -28,8 +28,8 @@ describe('redaction: collector-config/redaction.yaml', () => {
       return body.split('\n').filter((line) => line.startsWith('      - ')).length;
     };
     expect(listed('blocked_key_patterns')).to.equal(DEFAULT_RULES.keys.length);
-    // The value patterns, one per catalogue format, the two generic detectors and the key=value rule.
-    expect(listed('blocked_values')).to.equal(DEFAULT_RULES.patterns.length + DEFAULT_RULES.formats!.length + 3);
+    // The value patterns, one per catalogue format and the key=value rule.
+    expect(listed('blocked_values')).to.equal(DEFAULT_RULES.patterns.length + DEFAULT_RULES.formats!.length + 1);
     expect(listed('ignored_keys')).to.equal(DEFAULT_RULES.allow.filter((key) => !key.includes('*')).length);
   });
 

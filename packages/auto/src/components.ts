@@ -22,7 +22,7 @@ import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { enrichmentProcessors, readEnrichConfig } from '@apitrail/enrich';
 import { alertWebhookProcessors, readWebhookConfig } from '@apitrail/respond';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
-import { createRedaction, readRedactionConfig } from '@apitrail/redaction';
+import { createRedaction, readRedactionConfig, type Redaction } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { RecordIdLogRecordProcessor } from '@apitrail/spool';
 import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled } from './exporters.js';
@@ -62,11 +62,11 @@ export interface ApitrailComponents {
 export function apitrailProcessors(
   config: AutoConfig,
   env: Environment = process.env,
+  redaction: Redaction = createRedaction(readRedactionConfig(env)),
 ): {
   spanProcessors: SpanProcessor[];
   logRecordProcessors: LogRecordProcessor[];
 } {
-  const redaction = createRedaction(readRedactionConfig(env));
   // The redacting exporter is the backstop for anything the processor could not see.
   const exporting = exportingSpanProcessors(config, redaction.wrapSpanExporter);
   return {
@@ -121,6 +121,9 @@ function warnAboutUnknownVariables(env: Environment): void {
 export function buildComponents(config: AutoConfig, options: ComponentOptions): ApitrailComponents {
   const env = options.env ?? process.env;
   const identity = readIdentityConfig(env);
+  // One redactor for the processors and for the correlation-id check: a credential sent as
+  // X-Request-ID is refused by the same rules that would mask it in the records.
+  const redaction = createRedaction(readRedactionConfig(env));
   // Deferred: the SDK installs its diagnostic logger after the components are built.
   process.nextTick(() => {
     warnAboutEphemeralFingerprintKey(identity);
@@ -130,6 +133,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     createRequestContext: createRequestContextFactory({
       correlationHeaders: config.correlationHeaders,
       config: identity,
+      isCredential: (value) => redaction.redactor.redactText(value) !== value,
       ...(options.resolveApiKey === undefined ? {} : { resolveApiKey: options.resolveApiKey }),
     }),
     auditScope: identity.auditScope,
@@ -142,7 +146,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
   return {
     config,
     instrumentations,
-    ...apitrailProcessors(config, env),
+    ...apitrailProcessors(config, env, redaction),
     installRequestScope: () => {
       requestScope?.enable();
       // The registry file is read again when it changes: revoking a key takes effect without a restart.

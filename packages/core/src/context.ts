@@ -32,6 +32,8 @@ export interface RequestContext {
   readonly correlationId: string;
   /** Length of an incoming correlation id that was refused; the value itself is never kept. */
   readonly rejectedCorrelationIdLength?: number;
+  /** Set when the refused correlation id was a credential (an `input_validation_fail` reports it). */
+  readonly correlationIdWasCredential?: true;
   readonly clientAddress?: string;
   /** Tenant the client claimed in a header that is not trusted. */
   claimedTenantId?: string;

@@ -52,13 +52,32 @@ function auditMessage(method: string, path: string, apiKeyName: string | undefin
 
 const REDACTED = 'REDACTED';
 
-/** The query string with the API key parameter's value replaced, as instrumentation-http does on spans. */
+/**
+ * The query string with the API key parameter's value replaced, as instrumentation-http does on
+ * spans. Only that value changes: every other parameter stays byte-identical (its percent-encoding,
+ * a `+`, the order), which re-serialising through URLSearchParams would not keep.
+ */
 export function withoutKeyParameter(query: string, parameter: string | undefined): string {
   if (parameter === undefined || query === '') return query;
-  const params = new URLSearchParams(query);
-  if (!params.has(parameter)) return query;
-  params.set(parameter, REDACTED);
-  return params.toString();
+  let changed = false;
+  const parts = query.split('&').map((part) => {
+    const separator = part.indexOf('=');
+    const rawName = separator < 0 ? part : part.slice(0, separator);
+    if (formDecoded(rawName) !== parameter) return part;
+    changed = true;
+    return `${rawName}=${REDACTED}`;
+  });
+  return changed ? parts.join('&') : query;
+}
+
+/** A form-encoded name decoded as URLSearchParams does (`+` is a space; malformed escapes stay). */
+function formDecoded(name: string): string {
+  const spaced = name.replaceAll('+', ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
 }
 
 /** The finished request as the records about it see it. */

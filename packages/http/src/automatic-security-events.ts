@@ -50,7 +50,8 @@ function emitOutcomeEvent(
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
- * The security events a finished response implies: a claimed tenant that differs from the
+ * The security events a finished response implies: a correlation id header that held a credential
+ * → `input_validation_fail` (`correlation_id_credential`; the id was replaced); a claimed tenant that differs from the
  * resolved one → `authz_fail` (`tenant_mismatch`); 401 → `authn_login_fail` (with the identity
  * tried, and why when apitrail can tell); 403 → `authz_fail`; 429 → `excess_rate_limit_exceeded`;
  * 400 and 422 → `input_validation_fail`; 5xx → `apitrail.server_error` (unless an exception
@@ -63,6 +64,15 @@ export function emitOutcomeEvents(finished: FinishedRequest): void {
   const requestContext = state.context;
   const { path } = finished.target;
   const mismatch = tenantMismatch(requestContext);
+  if (requestContext.correlationIdWasCredential) {
+    emitOutcomeEvent(
+      finished,
+      OWASP_EVENTS.inputValidationFail,
+      'the correlation id header held a credential; a generated id replaced it',
+      NO_ATTRIBUTES,
+      'correlation_id_credential',
+    );
+  }
   if (mismatch) {
     emitOutcomeEvent(
       finished,

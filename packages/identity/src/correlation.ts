@@ -9,25 +9,43 @@ export interface CorrelationDecision {
   readonly correlationId: string;
   /** Set when the client sent an id that failed validation; the value itself is never kept. */
   readonly rejectedLength?: number;
+  /** Set when the refused id was well-formed but a credential (a token sent as `X-Request-ID`). */
+  readonly rejectedAsCredential?: true;
 }
+
+/** Whether a string holds a credential; given by whoever knows the credential formats (redaction). */
+export type CredentialCheck = (value: string) => boolean;
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 /**
- * Accepts the first well-formed correlation id among `headerNames` (lowercase); otherwise
- * generates a UUIDv7, which sorts by time, so ids of one incident cluster in a SIEM.
+ * Accepts the first well-formed correlation id among `headerNames` (lowercase) that is no
+ * credential; otherwise generates a UUIDv7, which sorts by time, so ids of one incident cluster in a
+ * SIEM. A credential sent as a correlation id would be exported in every record of the request and
+ * masked there, leaving the record impossible to correlate: it is refused like a malformed id.
  */
-export function decideCorrelationId(headers: Headers, headerNames: readonly string[]): CorrelationDecision {
+export function decideCorrelationId(
+  headers: Headers,
+  headerNames: readonly string[],
+  isCredential?: CredentialCheck,
+): CorrelationDecision {
   let rejectedLength: number | undefined;
+  let rejectedAsCredential = false;
   for (const name of headerNames) {
     const value = headers[name];
     if (value === undefined) continue;
     const candidate = Array.isArray(value) ? value.join(',') : value;
-    if (ACCEPTED_CORRELATION_ID.test(candidate)) return { correlationId: candidate };
+    if (ACCEPTED_CORRELATION_ID.test(candidate)) {
+      if (isCredential === undefined || !isCredential(candidate)) return { correlationId: candidate };
+      rejectedAsCredential ||= rejectedLength === undefined;
+    }
     rejectedLength ??= candidate.length;
   }
   const correlationId = uuidv7();
-  return rejectedLength === undefined ? { correlationId } : { correlationId, rejectedLength };
+  if (rejectedLength === undefined) return { correlationId };
+  return rejectedAsCredential
+    ? { correlationId, rejectedLength, rejectedAsCredential }
+    : { correlationId, rejectedLength };
 }
 
 const randomPool = Buffer.alloc(16 * 256);

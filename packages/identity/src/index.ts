@@ -1,4 +1,10 @@
-export { decideCorrelationId, uuidv7, DEFAULT_CORRELATION_HEADERS, type CorrelationDecision } from './correlation.js';
+export {
+  decideCorrelationId,
+  uuidv7,
+  DEFAULT_CORRELATION_HEADERS,
+  type CorrelationDecision,
+  type CredentialCheck,
+} from './correlation.js';
 export {
   createRequestContextFactory,
   type ApiKeyResolver,

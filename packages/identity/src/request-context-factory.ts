@@ -12,7 +12,7 @@ import {
   type RequestContext,
 } from '@apitrail/core';
 import { readIdentityConfig, type IdentityConfig } from './config.js';
-import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId } from './correlation.js';
+import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, type CredentialCheck } from './correlation.js';
 import { extractCredential, type PresentedCredential } from './credentials.js';
 import { fingerprintOf, keyedDigest } from './fingerprint.js';
 import { unverifiedJwtClaims } from './jwt-claims.js';
@@ -37,6 +37,11 @@ export interface IdentityOptions {
   resolveApiKey?: ApiKeyResolver;
   /** Resolver cache bounds: entries (default 10000) and time to live (default 60 s). */
   resolverCache?: { maxEntries?: number; ttlMs?: number };
+  /**
+   * Whether a correlation id is a credential (`@apitrail/auto` passes the redactor's verdict): such
+   * an id is replaced by a generated one.
+   */
+  isCredential?: CredentialCheck;
 }
 
 /** Builds the {@link RequestContext} of an incoming request. Called once, when the request arrives. */
@@ -210,11 +215,12 @@ export function createRequestContextFactory(options: IdentityOptions = {}): Requ
   }
 
   return (request) => {
-    const correlation = decideCorrelationId(request.headers, correlationHeaders);
+    const correlation = decideCorrelationId(request.headers, correlationHeaders, options.isCredential);
     const clientAddress = clientAddressOf(request, config.trustedProxies);
     const requestContext: RequestContext = {
       correlationId: correlation.correlationId,
       ...(correlation.rejectedLength === undefined ? {} : { rejectedCorrelationIdLength: correlation.rejectedLength }),
+      ...(correlation.rejectedAsCredential ? { correlationIdWasCredential: true } : {}),
       ...(clientAddress === undefined ? {} : { clientAddress }),
       identity: { ...UNAUTHENTICATED },
     };

@@ -376,7 +376,12 @@ export const CREDENTIAL_FORMATS: readonly CredentialFormat[] = [
 
   // ── Messaging and communication ──────────────────────────────────────────────────────────────
   prefixed('slack_bot_token', 'Slack bot token', 'xoxb-', [['digits', 8, 14], '-', ['base64url', 18, 80]]),
-  prefixed('slack_user_token', 'Slack user token', 'xoxp-', [['digits', 10, 13], '-', ['base64url', 20, 120]]),
+  prefixed(
+    'slack_user_token',
+    'Slack user token',
+    ['xoxp-', 'xoxe-'],
+    [['digits', 10, 13], '-', ['base64url', 20, 120]],
+  ),
   prefixed(
     'slack_legacy_token',
     'Slack workspace / legacy token',

@@ -2,7 +2,6 @@ import { KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOURCE } from './key-value.
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
-import { CREDENTIAL_KEYWORDS, ENTROPY_TOKEN_MAX, ENTROPY_TOKEN_MIN, PROVIDER_TOKEN_MIN } from './scanner.js';
 
 /** RE2 refuses repeat counts above 1000; it runs in linear time, so a larger bound can go. */
 const RE2_MAX_REPEAT = 1000;
@@ -64,15 +63,6 @@ export function formatRe2(format: CredentialFormat): string {
 }
 
 /**
- * The scanner's generic detectors as RE2, broader than the SDK's: RE2 cannot compute the entropy and
- * case mix the scanner requires of a token after a credential keyword or a provider prefix.
- */
-export const GENERIC_DETECTORS_RE2: readonly string[] = [
-  `(?i:${CREDENTIAL_KEYWORDS.map(escapeRegExp).join('|')})[\\s"'\x60:=]{1,8}[A-Za-z0-9+/_.~-]{${ENTROPY_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}={0,2}`,
-  `\\b[a-z][a-z0-9]{1,11}(?:[_-][a-z][a-z0-9]{1,11})?[_-][A-Za-z0-9]{${PROVIDER_TOKEN_MIN},256}\\b`,
-];
-
-/**
  * A YAML scalar as Prettier writes it (single quotes unless escapes are needed), with every `$`
  * doubled: Collector config interpolates `${...}` and unescapes `$$`.
  */
@@ -101,7 +91,6 @@ export function collectorRedactionConfig(rules: RedactionRules, processorName = 
   const blockedValues = [
     ...rules.patterns.map((pattern) => (pattern.caseInsensitive ? '(?i)' : '') + pattern.source),
     ...(rules.formats ?? []).map(formatRe2),
-    ...GENERIC_DETECTORS_RE2,
     keyValueRe2(rules.keys),
   ].map(re2Source);
   return `${HEADER}

@@ -5,6 +5,7 @@ import { createKeyMatcher } from './key-matcher.js';
 import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
+import { percentDecoded } from './percent.js';
 import { addRange, createCredentialScanner } from './scanner.js';
 
 type ValueMap = Record<string, AnyValue>;
@@ -72,38 +73,6 @@ function compile(pattern: ValuePattern): CompiledPattern {
     grouped: new RegExp(`${pattern.source}|`).exec('')!.length > 2,
     confirm: pattern.confirm,
   };
-}
-
-const PERCENT_ENCODED = /(?:%[0-9A-Fa-f]{2}){1,1024}/g;
-
-/** Levels of percent-encoding undone: a query value inside a URL inside a query is encoded twice. */
-const MAX_DECODING_LEVELS = 3;
-
-const NON_ASCII_BYTE = /%[89A-Fa-f]/;
-
-/**
- * A run of `%XX` decoded, or unchanged when its bytes are not UTF-8. Malformed runs are found by a
- * round trip, not by catching decodeURIComponent's URIError: a throw costs microseconds, so text
- * made of runs like `%aa` (a `%25` decoded once) cost milliseconds per string.
- */
-function decodedOrUnchanged(encoded: string): string {
-  // ASCII bytes always decode.
-  if (!NON_ASCII_BYTE.test(encoded)) return decodeURIComponent(encoded);
-  const bytes = Buffer.from(encoded.replaceAll('%', ''), 'hex');
-  // Decoding turns malformed sequences into U+FFFD, which does not encode back to the same bytes.
-  const text = bytes.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(bytes) ? text : encoded;
-}
-
-/** Percent-decoded text (sequences that are not valid UTF-8 stay as they are). */
-function percentDecoded(text: string): string {
-  let decoded = text;
-  for (let level = 0; level < MAX_DECODING_LEVELS && decoded.includes('%'); level++) {
-    const next = decoded.replace(PERCENT_ENCODED, decodedOrUnchanged);
-    if (next === decoded) break;
-    decoded = next;
-  }
-  return decoded;
 }
 
 /** Card numbers logged as numbers: only long integers can be one (no other secret is a number). */
@@ -212,8 +181,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
    * the original text; their union is masked in one pass, so no detector sees another's replacement
    * and a secret found by two is masked once, whole.
    */
-  function redactPlain(text: string): string {
-    const ranges: number[] = [];
+  function secretRanges(text: string, ranges: number[] = []): number[] {
     if (text.length >= MIN_FORMAT_LENGTH) {
       if (prefilter(text)) {
         for (const pattern of patterns) if (pattern.trigger.test(text)) addPatternRanges(pattern, text, ranges);
@@ -221,20 +189,24 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       scanner.scan(text, ranges);
     }
     if (hasKeyValueSeparator(text) && sensitivePair.test(text)) addKeyValueRanges(text, ranges);
-    const result = masked(text, ranges, censor);
-    return options.pii && mayHoldIpAddress(result) ? result.replace(ipCandidates, anonymizeIp) : result;
+    return ranges;
   }
 
   function redactText(text: string): string {
     if (text.length > maxLength) return REDACTED;
-    const result = redactPlain(text);
-    if (!text.includes('%')) return result;
+    const ranges = secretRanges(text);
     // Paths, queries and URLs carry secrets percent-encoded (`Bearer%20…`, `https%3A%2F%2Fuser%3Apw%40`),
-    // where no pattern sees them whole: scan the decoded text too, and keep it decoded if it had any.
-    const decoded = percentDecoded(text);
-    if (decoded === text) return result;
-    const redactedDecoded = redactPlain(decoded);
-    return redactedDecoded === decoded ? result : redactedDecoded;
+    // where no detector sees them whole: the decoded text is scanned too, and what is secret there is
+    // masked where it came from.
+    const decoded = text.includes('%') ? percentDecoded(text) : undefined;
+    if (decoded !== undefined) {
+      const decodedRanges = secretRanges(decoded.decoded);
+      for (let index = 0; index < decodedRanges.length; index += 2) {
+        addRange(ranges, decoded.origin[decodedRanges[index]!]!, decoded.origin[decodedRanges[index + 1]!]!);
+      }
+    }
+    const result = masked(text, ranges, censor);
+    return options.pii && mayHoldIpAddress(result) ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 
   /** The whole value under a secret key, shape kept where it carries no text. */

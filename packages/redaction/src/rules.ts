@@ -114,7 +114,7 @@ export const DEFAULT_PATTERNS: readonly ValuePattern[] = [
     // then the base64 body up to and including the END line, greedy with nothing after it;
     // backslashes for JSON-escaped line breaks. A key cut short loses its whole remaining body.
     source:
-      '-----BEGIN[A-Z0-9 +_-]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----\\s{0,4}(?:[A-Za-z-]{1,32}:[^\\n]{0,128}\\s{1,4}){0,6}[A-Za-z0-9+/=\\s\\\\]{0,16384}(?:-----END[A-Z0-9 +_-]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----)?',
+      '-----BEGIN[A-Z0-9 +]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----\\s{0,4}(?:[A-Za-z-]{1,32}:[^\\n]{0,128}\\s{1,4}){0,6}[A-Za-z0-9+/=\\s\\\\]{0,16384}(?:-----END[A-Z0-9 +]{0,40}PRIVATE[ +]KEY(?:[ +]BLOCK)?-----)?',
     trigger: 'PRIVATE[ +]KEY',
   },
   {

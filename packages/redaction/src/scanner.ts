@@ -53,7 +53,7 @@ export const ENTROPY_MIN_BITS = 3.5;
 /** How far after a keyword a token may start (`the token is …`, `"secret": "…"`). */
 const ENTROPY_WINDOW = 40;
 /** Generic detector: `provider_` / `provider-` (one or two words) then a random run at least this long. */
-export const PROVIDER_TOKEN_MIN = 24;
+export const PROVIDER_TOKEN_MIN = 32;
 const PROVIDER_TOKEN_MAX = 256;
 /** A random run after a provider prefix needs more entropy than one after a keyword: no keyword vouches for it. */
 const PROVIDER_MIN_BITS = 4;
@@ -306,6 +306,15 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
       const code = text.charCodeAt(position);
       if (inSet(WINDOW_END, code)) return undefined;
+      // A percent-escape (`token%3D…`) separates like the character it stands for.
+      if (
+        code === 37 /* % */ &&
+        inSet(SETS.anyHex, text.charCodeAt(position + 1)) &&
+        inSet(SETS.anyHex, text.charCodeAt(position + 2))
+      ) {
+        position += 3;
+        continue;
+      }
       if (!inSet(ENTROPY_TOKEN, code)) {
         position++;
         continue;
@@ -334,9 +343,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     scan(text, ranges = []) {
       let state = 0;
       runFrom = runTo = 0;
-      // Literals that start inside the last secret found are part of it. One that starts where it
-      // does or before it (a format whose literal ends after a generic detector's keyword or
-      // separator) is still tried: the format knows the token's true extent.
+      // The last secret found: a literal that starts where it does or before it (a format whose
+      // literal ends after a generic detector's keyword or separator) is tried as any other.
       let coveredFrom = 0;
       let coveredUntil = 0;
       for (let position = 0; position < text.length; position++) {
@@ -345,9 +353,12 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
         if (ends[state] !== 0) {
           for (const literal of endings[state]!) {
             const start = position - literals[literal]!.length + 1;
-            if (start > coveredFrom && start < coveredUntil) continue;
+            // Inside the last secret found, only a format can add to it (`ci_AIza…` found as a
+            // provider-prefixed run first, `AIza…` running on past it); a keyword there is part of it.
+            const covered = start > coveredFrom && start < coveredUntil;
             let matched: [number, number] | undefined;
             for (const entry of entriesOf[literal]!) {
+              if (covered && entry.kind === 'entropy') break;
               matched =
                 entry.kind === 'format'
                   ? matchFormat(text, start, entry)
@@ -356,7 +367,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
             }
             if (matched !== undefined) {
               addRange(ranges, matched[0], matched[1]);
-              [coveredFrom, coveredUntil] = matched;
+              if (!covered) [coveredFrom, coveredUntil] = matched;
+              else coveredUntil = Math.max(coveredUntil, matched[1]);
               break;
             }
           }
