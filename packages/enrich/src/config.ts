@@ -1,6 +1,7 @@
 import { readList, readNumber, type Environment } from '@apitrail/core';
 import { EMBEDDED } from './source-databases.js';
 
+/** The source enrichment settings (`APITRAIL_GEOIP_*`). */
 export interface EnrichConfig {
   /** MMDB files asked in order; `embedded` stands for apitrail's default; empty: enrichment off. */
   readonly databases: readonly string[];

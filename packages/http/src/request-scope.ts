@@ -19,6 +19,7 @@ interface ServerModule {
 
 type ServerPrototype = ServerModule['Server']['prototype'];
 
+/** The request scope instrumentation's settings: OTel's `enabled`, and the tracker it uses. */
 export interface RequestScopeInstrumentationConfig extends InstrumentationConfig {
   /**
    * Builds each request's context and records the request. Read when the instrumentation is

@@ -18,6 +18,7 @@ import {
 } from './request-state.js';
 import { splitRequestTarget } from './request-url.js';
 
+/** What a RequestTracker needs: the request context factory and how to record each request. */
 export interface RequestTrackerOptions {
   createRequestContext: RequestContextFactory;
   /** Response header that echoes the correlation id; `false` to not echo it. */

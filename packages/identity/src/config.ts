@@ -67,6 +67,7 @@ function headerName(name: string, value: string): string {
   return value.toLowerCase();
 }
 
+/** The identity settings of `env` (`APITRAIL_API_KEY_*`, tenant, proxies, JWT claims), validated. */
 export function readIdentityConfig(env: Environment): IdentityConfig {
   const apiKeyHeaders = readList(env, 'APITRAIL_API_KEY_HEADERS', DEFAULT_API_KEY_HEADERS).map((value) =>
     headerName('APITRAIL_API_KEY_HEADERS', value),

@@ -94,6 +94,10 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
   return first === undefined || first.trim() === '' ? undefined : truncate(first.trim(), MAX_IDENTITY_VALUE_LENGTH);
 }
 
+/**
+ * Builds a request's RequestContext: its correlation id, the presented credential resolved to an
+ * identity (app resolver, key registry, or keyed fingerprint), the claimed tenant and the client address.
+ */
 export function createRequestContextFactory(options: IdentityOptions = {}): RequestContextFactory {
   const correlationHeaders = (options.correlationHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   const config = options.config ?? readIdentityConfig({});

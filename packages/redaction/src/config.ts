@@ -12,6 +12,7 @@ import { patternProblem } from './pattern-safety.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, DEFAULT_MAX_NODES, type RedactorOptions } from './redactor.js';
 import { DEFAULT_RULES, type RedactionRules, type ValuePattern } from './rules.js';
 
+/** The redaction settings `readRedactionConfig(env)` reads from the `APITRAIL_REDACT_*` variables. */
 export interface RedactionConfig extends Required<Omit<RedactorOptions, 'hashKey'>> {
   readonly rules: RedactionRules;
   readonly mode: RedactionMode;

@@ -50,6 +50,7 @@ export interface Redaction {
   wrapSpanExporter(exporter: SpanExporter): SpanExporter;
 }
 
+/** The span processor, log record processor and exporter backstop of `config`, sharing one compiled redactor. */
 export function createRedaction(config: RedactionConfig): Redaction {
   const redactor = createRedactor(config);
   return {

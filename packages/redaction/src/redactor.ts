@@ -42,6 +42,7 @@ export function newTally(): RedactionTally {
   return { redactedKeys: new Set(), maskedKeys: new Set(), redacted: 0, masked: 0 };
 }
 
+/** Redacts text, attribute maps and structured values with one compiled rule set. */
 export interface Redactor {
   readonly mode: RedactionMode;
   /** `text` with every secret replaced; the same string when there was none. */
@@ -113,6 +114,7 @@ interface Walk {
   nodes: number;
 }
 
+/** A redactor for `options` (the default rule set, mode `redact` and the default bounds when omitted). */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   const rules = options.rules ?? DEFAULT_RULES;
   const mode = options.mode ?? 'redact';

@@ -12,6 +12,7 @@ export interface Bounds {
   readonly maxTotalLength: number;
 }
 
+/** The bounds a line is kept within unless a format or transport is given others. */
 export const DEFAULT_BOUNDS: Bounds = {
   maxDepth: 8,
   maxStringLength: 8192,

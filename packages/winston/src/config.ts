@@ -3,9 +3,12 @@ import type { Redactor } from '@apitrail/redaction';
 import { KNOWN_LEVELS } from './levels.js';
 import { redactorFromEnvironment } from './redaction.js';
 
+/** The values `APITRAIL_LOG_FORMAT` accepts. */
 export const LOG_FORMATS = ['ndjson', 'human_readable'] as const;
+/** A line format: NDJSON or human-readable. */
 export type LogFormatName = (typeof LOG_FORMATS)[number];
 
+/** What `@apitrail/winston` reads from the environment (`APITRAIL_LOG_FORMAT`, `APITRAIL_LOG_LEVEL`). */
 export interface WinstonConfig {
   /** `APITRAIL_LOG_FORMAT`: how `apitrailFormat()` renders lines. */
   readonly format: LogFormatName;

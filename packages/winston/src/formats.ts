@@ -17,6 +17,7 @@ function format(step: (info: LogInfo) => void): Logform.Format {
   };
 }
 
+/** Options of `apitrailContext()`: the redactor and the line bounds. */
 export interface ContextFormatOptions {
   /** Default: the rule set `APITRAIL_REDACT_*` configures (read when the format is created). */
   readonly redactor?: Redactor;
@@ -48,6 +49,7 @@ export function ndjsonFormat(options: LineOptions = {}): Logform.Format {
   });
 }
 
+/** Options of the human-readable format: those of every line, and colour. */
 export interface HumanReadableOptions extends LineOptions {
   /**
    * Colour the level of every line, whatever the transport; default: no colour. A format cannot see

@@ -12,6 +12,7 @@ import type { ApitrailLogTransportOptions } from './transport.js';
 
 const SUPPORTED = ['>=3 <4'];
 
+/** The winston instrumentation's settings: OTel's `enabled`, local redaction, the bridge transport's options. */
 export interface ApitrailWinstonInstrumentationConfig extends InstrumentationConfig, LocalRedactionOptions {
   bridge?: ApitrailLogTransportOptions;
 }

@@ -12,6 +12,7 @@ const HEAD_KEYS: ReadonlySet<string> = new Set([
   NDJSON_FIELDS.logger,
 ]);
 
+/** Options of every line format: the default logger name and the bounds. */
 export interface LineOptions {
   /** `logger` of lines whose metadata names none (default `app`). */
   readonly logger?: string;

@@ -9,6 +9,7 @@ import { levelName, loggerName, messageText } from './line.js';
 import { TRUNCATED, type LogInfo } from './record-keys.js';
 import { withoutForgedFields } from './reserved.js';
 
+/** Options of the OTel log bridge transport: winston's own, the default logger name, the line bounds. */
 export interface ApitrailLogTransportOptions extends TransportStream.TransportStreamOptions {
   /** Instrumentation scope of records whose metadata names no `logger` (default `app`). */
   loggerName?: string;
