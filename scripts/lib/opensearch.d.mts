@@ -26,3 +26,8 @@ export function startOpenSearch(options: {
   detached?: boolean;
 }): Promise<RunningOpenSearch>;
 export function stopOpenSearch(pid: number, home: string): Promise<void>;
+export function exportDocuments(
+  url: string,
+  index: string,
+  write: (document: Record<string, unknown>) => void,
+): Promise<number>;

@@ -207,3 +207,37 @@ export async function stopOpenSearch(pid, home) {
   }
   await rm(home, { recursive: true, force: true });
 }
+
+async function postJson(url, path, body) {
+  const response = await fetch(new URL(path, url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/**
+ * Every document of `index` (a name or pattern), as stored (_source), handed to `write` one at a
+ * time in index order, through the scroll API (no 10,000-hit limit). Returns how many there were.
+ */
+export async function exportDocuments(url, index, write) {
+  let page = await postJson(url, `/${index}/_search?scroll=1m`, { size: 1000, sort: ['_doc'] });
+  let count = 0;
+  try {
+    while (page.hits.hits.length > 0) {
+      for (const hit of page.hits.hits) write(hit._source);
+      count += page.hits.hits.length;
+      page = await postJson(url, '/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
+    }
+  } finally {
+    await fetch(new URL('/_search/scroll', url), {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scroll_id: page._scroll_id }),
+    });
+  }
+  return count;
+}

@@ -12,8 +12,14 @@ import {
   type ConvertedRule,
   type RuleResult,
 } from '../../scripts/lib/sigma-opensearch.mjs';
-import { startGateway } from '../helpers/apitrail-pipeline.ts';
-import { startApp } from '../helpers/app.ts';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
+import { startAppOnAgent, startGateway } from '../helpers/apitrail-pipeline.ts';
+import { repoRoot, startApp } from '../helpers/app.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import {
   authFailureBurst,
@@ -31,6 +37,7 @@ import {
   type ScriptedRequest,
 } from '../helpers/detect-scenarios.ts';
 import { replay } from '../helpers/detect-traffic.ts';
+import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { ecsField, startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -230,5 +237,97 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     expect(result(benign, 'apitrail_api_request_with_key').hits).to.equal(benignRequests.length);
     expect(result(attack, 'apitrail_api_request_unknown_key_refused').hits).to.equal(20);
     expect(result(benign, 'apitrail_api_request_unknown_key_refused').hits).to.equal(0);
+  });
+
+  describe('integrity survives the SIEM: records read back from OpenSearch verify, an edit made there is found', function () {
+    const rootKey = rootKeyFiles();
+    const index = 'apitrail-integrity';
+    const requests = 12;
+    let workDir: string;
+
+    /** `npm run siem:export -- <index>` against the test node, into a file; then `apitrail verify` on it. */
+    async function exportAndVerify(name: string) {
+      const file = join(workDir, name);
+      const { stdout } = await promisify(execFile)(process.execPath, ['scripts/siem-export.mjs', index], {
+        cwd: repoRoot,
+        env: { ...process.env, APITRAIL_SIEM_URL: siem.url },
+        maxBuffer: 64 * 2 ** 20,
+      });
+      await writeFile(file, stdout);
+      const result = await runApitrail(['verify', '--json', '--public-key', rootKey.publicFile, file]);
+      const report = JSON.parse(result.stdout) as { records: number; findings: { kind: string }[] };
+      return { ...result, report, kinds: report.findings.map((finding) => finding.kind) };
+    }
+
+    /** The ids of the audit record documents in the index. */
+    async function auditDocumentIds(): Promise<string[]> {
+      const response = await fetch(`${siem.url}/${index}/_search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...AUDIT_QUERY, size: requests }),
+      });
+      return ((await response.json()) as { hits: { hits: { _id: string }[] } }).hits.hits.map((hit) => hit._id);
+    }
+
+    /** A request to the index's REST API, as an attacker with write access to the SIEM would send it. */
+    async function tamper(method: 'POST' | 'DELETE', path: string, body?: object): Promise<string> {
+      const response = await fetch(`${siem.url}/${index}/${path}?refresh=true`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return ((await response.json()) as { result: string }).result;
+    }
+
+    before(async function () {
+      const binary = await requireCollector(this);
+      workDir = await mkdtemp(join(tmpdir(), 'apitrail-siem-integrity-'));
+      const gateway = await startGateway(binary, ['siem-audit-records.yaml', 'siem-elasticsearch.yaml'], {
+        ELASTICSEARCH_ENDPOINT: siem.url,
+        ELASTICSEARCH_LOGS_INDEX: index,
+        ELASTICSEARCH_FLUSH_TIMEOUT: '200ms',
+      });
+      try {
+        const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', {
+          ...rootKey.env,
+          APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS: '200',
+        });
+        for (let n = 0; n < requests; n++) {
+          const response = await fetch(`${app.baseUrl}/api/v1/scans?page=${n}`, {
+            headers: { 'x-request-id': `siem-integrity-${n}` },
+          });
+          await response.arrayBuffer();
+        }
+        await app.stop();
+        const closing = { query: { term: { 'apitrail.integrity.final': true } } };
+        await waitFor('the closing checkpoint in OpenSearch', async () =>
+          (await siem.count(index, closing)) === 1 ? true : undefined,
+        );
+      } finally {
+        await gateway.stop();
+      }
+    });
+
+    it('apitrail verify passes the records exported from the index', async () => {
+      expect(await siem.count(index, AUDIT_QUERY)).to.equal(requests);
+      const clean = await exportAndVerify('clean.jsonl');
+      expect(clean.kinds, JSON.stringify(clean.report.findings)).to.deep.equal([]);
+      expect(clean.code).to.equal(0);
+      expect(clean.report.records).to.be.at.least(requests + 1);
+    });
+
+    it('an audit record edited in OpenSearch is reported modified, one deleted there is reported deleted', async () => {
+      const [edited, removed] = await auditDocumentIds();
+      const edit = { script: { source: 'ctx._source.http.response.status_code = 500', lang: 'painless' } };
+      expect(await tamper('POST', `_update/${edited}`, edit)).to.equal('updated');
+      const afterEdit = await exportAndVerify('edited.jsonl');
+      expect(afterEdit.code).to.equal(1);
+      expect(afterEdit.kinds).to.include('modified');
+
+      expect(await tamper('DELETE', `_doc/${removed}`)).to.equal('deleted');
+      const deleted = await exportAndVerify('deleted.jsonl');
+      expect(deleted.code).to.equal(1);
+      expect(deleted.kinds).to.include('deleted');
+    });
   });
 });
