@@ -6,7 +6,6 @@
 // renamed to ECS fields, durations in integer nanoseconds, resource fields mixed in — and every
 // tampering is caught in each shape.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { APITRAIL_EVENTS } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
-import { startAppOnAgent, startGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
+import { startAppOnAgent, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
 import { rootKeyFiles } from '../helpers/integrity-keys.ts';
@@ -81,13 +80,7 @@ describe('integrity through the SIEM shapes: ECS documents and Splunk HEC events
     workDir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-siem-'));
     bulk = await startBulkEndpoint();
     hec = await startRawHec();
-    gateway = await startGateway(binary, ['siem-audit-records.yaml', 'siem-splunk.yaml', 'siem-elasticsearch.yaml'], {
-      SPLUNK_HEC_TOKEN: randomBytes(16).toString('hex'),
-      SPLUNK_HEC_ENDPOINT: hec.endpoint,
-      ELASTICSEARCH_ENDPOINT: bulk.url,
-      ELASTICSEARCH_USERNAME: `apitrail-${randomBytes(4).toString('hex')}`,
-      ELASTICSEARCH_PASSWORD: randomBytes(18).toString('base64url'),
-    });
+    gateway = await startAuditSiemGateway(binary, hec.endpoint, bulk.url);
     const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', {
       ...rootKey.env,
       APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS: '200',

@@ -4,10 +4,9 @@
 // only, and every field the Sigma rules select on is where that SIEM's processing pipeline
 // (rules/pipelines/) tells the converted query to look, with the value the record carried.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import * as core from '@apitrail/core';
 import { fieldMapping, TARGETS, type SigmaTarget } from '../../scripts/lib/sigma-pipelines.mjs';
-import { sendLogs, startGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
+import { sendLogs, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
 import { ecsField, startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
 import type { CraftedLogRecord, ExportedLogRecord } from '../helpers/otlp-json.ts';
@@ -81,13 +80,7 @@ describe('collector pipelines: siem-audit-records.yaml sends the audit records t
     const binary = await requireCollector(this);
     hec = await startSplunkHecPeer(binary);
     bulk = await startBulkEndpoint();
-    gateway = await startGateway(binary, ['siem-audit-records.yaml', 'siem-splunk.yaml', 'siem-elasticsearch.yaml'], {
-      SPLUNK_HEC_TOKEN: randomBytes(16).toString('hex'),
-      SPLUNK_HEC_ENDPOINT: hec.endpoint,
-      ELASTICSEARCH_ENDPOINT: bulk.url,
-      ELASTICSEARCH_USERNAME: `apitrail-${randomBytes(4).toString('hex')}`,
-      ELASTICSEARCH_PASSWORD: randomBytes(18).toString('base64url'),
-    });
+    gateway = await startAuditSiemGateway(binary, hec.endpoint, bulk.url);
     // One export: the application log passes the routing in the same call as the audit records.
     await sendLogs(gateway.otlpHttpEndpoint, RESOURCE, { name: 'api' }, RECORDS);
   });

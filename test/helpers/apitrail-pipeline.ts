@@ -1,6 +1,7 @@
 // The production pipeline of collector-config/ on loopback: an agent (agent.yaml + redaction.yaml)
 // forwarding to a gateway (gateway.yaml + the SIEM files a test picks), each on its own ports and
 // directories, so a test can kill and restart either one with its disk state intact.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   archiveText,
@@ -44,6 +45,21 @@ export async function startGateway(
     securityEvents: async () => decodeLogLines(await archiveText(archiveDir, 'security-events.otlp.jsonl')),
     authFailureCounts: async () => decodeSumPointLines(await archiveText(archiveDir, 'detection-metrics.otlp.jsonl')),
   };
+}
+
+/**
+ * A gateway sending audit records and security events to Splunk HEC at `hecEndpoint` and to the
+ * Elasticsearch bulk API at `bulkUrl` (siem-audit-records, siem-splunk and siem-elasticsearch.yaml),
+ * with credentials generated per run.
+ */
+export function startAuditSiemGateway(binary: string, hecEndpoint: string, bulkUrl: string): Promise<Gateway> {
+  return startGateway(binary, ['siem-audit-records.yaml', 'siem-splunk.yaml', 'siem-elasticsearch.yaml'], {
+    SPLUNK_HEC_TOKEN: randomBytes(16).toString('hex'),
+    SPLUNK_HEC_ENDPOINT: hecEndpoint,
+    ELASTICSEARCH_ENDPOINT: bulkUrl,
+    ELASTICSEARCH_USERNAME: `apitrail-${randomBytes(4).toString('hex')}`,
+    ELASTICSEARCH_PASSWORD: randomBytes(18).toString('base64url'),
+  });
 }
 
 /** Sends hand-made log records over OTLP/HTTP JSON, exactly as an SDK would; fails on refusal. */

@@ -84,6 +84,33 @@ function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
+/**
+ * The walk up the tree both RFC 9162 verifications share (2.1.3.2 and 2.1.4.2): from node `fn` of a
+ * tree whose last node is `sn`, each proof hash is the left or the right sibling on the way up.
+ * `visit(hash, isLeft)` combines it; false when the proof does not end exactly at the root.
+ */
+function walkUp(
+  fn: number,
+  sn: number,
+  proof: readonly Uint8Array[],
+  visit: (hash: Uint8Array, isLeft: boolean) => void,
+): boolean {
+  for (const hash of proof) {
+    if (sn === 0) return false;
+    const isLeft = fn % 2 === 1 || fn === sn;
+    visit(hash, isLeft);
+    if (isLeft) {
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0;
+}
+
 /** RFC 9162 2.1.3.2: whether `proof` shows the leaf with `hash` at `index` in the tree of `size` with `root`. */
 export function verifyInclusion(
   leaf: Uint8Array,
@@ -93,26 +120,11 @@ export function verifyInclusion(
   root: Uint8Array,
 ): boolean {
   if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) return false;
-  let fn = index;
-  let sn = size - 1;
   let r: Uint8Array = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && equalHashes(r, root);
+  const complete = walkUp(index, size - 1, proof, (hash, isLeft) => {
+    r = isLeft ? nodeHash(hash, r) : nodeHash(r, hash);
+  });
+  return complete && equalHashes(r, root);
 }
 
 /** RFC 9162 2.1.4.2: whether `proof` shows the tree of `size2` with `root2` extends the tree of `size1` with `root1`. */
@@ -136,24 +148,15 @@ export function verifyConsistency(
   }
   let fr: Uint8Array = path[0]!;
   let sr: Uint8Array = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
+  const complete = walkUp(fn, sn, path.slice(1), (hash, isLeft) => {
+    if (isLeft) {
+      fr = nodeHash(hash, fr);
+      sr = nodeHash(hash, sr);
     } else {
-      sr = nodeHash(sr, c);
+      sr = nodeHash(sr, hash);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && equalHashes(fr, root1) && equalHashes(sr, root2);
+  });
+  return complete && equalHashes(fr, root1) && equalHashes(sr, root2);
 }
 
 /**
