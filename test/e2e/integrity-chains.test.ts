@@ -177,11 +177,21 @@ describe('integrity logs through the real collector, verified by apitrail verify
     expect(result.kinds).to.deep.equal(['deleted']);
   });
 
-  it('catches an inserted record: a replayed copy and an unsigned one', async () => {
+  it('catches an inserted record: another record at a taken seq, and an unsigned one; counts an identical copy', async () => {
+    // An identical copy, as a collector retry or a spool replay delivers it: counted, not a finding.
+    const retried = await verify(await mutated(otlpFile, 'retried.jsonl', (lines) => [...lines, lines[0]!]));
+    expect(retried.kinds).to.deep.equal([]);
+    expect(retried.code).to.equal(0);
     const replayed = await mutated(
       otlpFile,
       'replayed.jsonl',
-      inOtlpLine(2, (records) => records.push(records[0]!)),
+      inOtlpLine(2, (records) => {
+        const copy = structuredClone(
+          records.find((record) => record.eventName !== APITRAIL_EVENTS.integrityCheckpoint)!,
+        );
+        copy.attributes!.push({ key: 'replayed', value: { boolValue: true } });
+        records.push(copy);
+      }),
     );
     expect((await verify(replayed)).kinds).to.include('inserted');
     const unsigned = await mutated(

@@ -326,6 +326,13 @@ describe('integrity log: sealing, checkpoints and verification with the public k
     expect(added.sort()).to.deep.equal([ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE].sort());
   });
 
+  it('counts an identical copy (a collector retry, a spool replay) without a finding', () => {
+    const copy = records.find((f) => f[ATTR_INTEGRITY_SEQUENCE] === 2)!;
+    const report = verify(rootPublic, [...records, copy, copy], (n) => (n < records.length ? 'a' : `retry-${n}`));
+    expect(report.kinds).to.deep.equal([]);
+    expect(report.logs[0]!.duplicates).to.equal(2);
+  });
+
   it('accepts records reordered across ordering units (collector batches), and whole batches shuffled', () => {
     const shuffled = [...records].reverse();
     expect(verify(rootPublic, shuffled, (n) => `batch-${n}`).kinds).to.deep.equal([]);
@@ -345,7 +352,11 @@ describe('integrity log: sealing, checkpoints and verification with the public k
       (list) => [...list.slice(0, 3), { ...list[2]!, [ATTR_INTEGRITY_LOG_ID]: undefined }, ...list.slice(3)],
       'inserted',
     ],
-    ['a replayed copy', (list) => [...list.slice(0, 3), list[2]!, ...list.slice(3)], 'inserted'],
+    [
+      'another record at a taken sequence number',
+      (list) => [...list, { ...list.find((f) => f[ATTR_INTEGRITY_SEQUENCE] === 2)!, api_key_id: 'other' }],
+      'inserted',
+    ],
     [
       'a forged record at a taken sequence number',
       (list) => list.map((f, n) => (n === 3 ? { ...f, api_key_id: 'other' } : f)),

@@ -60,10 +60,11 @@ export async function verifyFiles(
 
 export function verifyText({ report }: VerifyOutcome): string {
   const logs = table(
-    ['log', 'records', 'checkpoints', 'verified', 'epochs', 'closed'],
+    ['log', 'records', 'duplicates', 'checkpoints', 'verified', 'epochs', 'closed'],
     report.logs.map((log) => [
       log.logId,
       String(log.records),
+      String(log.duplicates),
       String(log.checkpoints),
       String(log.verifiedSize),
       String(log.epochs),

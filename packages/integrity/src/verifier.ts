@@ -35,6 +35,8 @@ export interface Finding {
 export interface LogSummary {
   readonly logId: string;
   readonly records: number;
+  /** Identical copies of records already seen (at-least-once delivery): counted, not findings. */
+  readonly duplicates: number;
   readonly checkpoints: number;
   /** The size of the largest valid checkpoint: the records verified. */
   readonly verifiedSize: number;
@@ -105,6 +107,7 @@ interface LogState {
   readonly leaves: LeafStore;
   readonly checkpoints: Map<string, VerifiedCheckpoint & { readonly location: string }>;
   records: number;
+  duplicates: number;
   unit: string;
   unitLast: number;
 }
@@ -150,8 +153,12 @@ export class LogVerifier {
       this.report('modified', logId, location, 'record with an invalid sequence number');
       return;
     }
-    if (!log.leaves.put(sequence, leafHash(canonicalEntry(fields)))) {
-      this.report('inserted', logId, location, `seq ${sequence} appears more than once`);
+    const leaf = leafHash(canonicalEntry(fields));
+    if (!log.leaves.put(sequence, leaf)) {
+      // At-least-once delivery (a collector retry, a spool replay) repeats records: an identical
+      // copy adds nothing and is counted; another record at a taken position is an insertion.
+      if (log.leaves.get(sequence)!.equals(leaf)) log.duplicates++;
+      else this.report('inserted', logId, location, `seq ${sequence} appears twice, with different content`);
       return;
     }
     if (log.unit === record.unit && sequence < log.unitLast) {
@@ -249,6 +256,7 @@ export class LogVerifier {
     const summary = (verifiedSize: number): LogSummary => ({
       logId,
       records: log.records,
+      duplicates: log.duplicates,
       checkpoints: checkpoints.length,
       verifiedSize,
       epochs: epochs.size,
@@ -334,7 +342,7 @@ export class LogVerifier {
   private logFor(logId: string): LogState {
     let log = this.logs.get(logId);
     if (log === undefined) {
-      log = { leaves: new LeafStore(), checkpoints: new Map(), records: 0, unit: '', unitLast: -1 };
+      log = { leaves: new LeafStore(), checkpoints: new Map(), records: 0, duplicates: 0, unit: '', unitLast: -1 };
       this.logs.set(logId, log);
     }
     return log;
