@@ -205,6 +205,28 @@ describe('reliability: crash safety', function () {
       });
     }
 
+    it('control: with APITRAIL_SPOOL_DIR=off the same run loses its records, and this harness sees it', async () => {
+      const spoolDir = freshSpoolDir();
+      const ids = Array.from({ length: N }, (_, index) => `control-${index}`);
+      await runAndEnd('exit-in-sigterm', { ...(await collectorDown(spoolDir)), APITRAIL_SPOOL_DIR: 'off' }, ids);
+      const app = await startApp({
+        script: SCRIPT,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      // A record of the restarted app proves the collector path works before the absence is read.
+      await request(app, '/api/after-control', 'control-after');
+      await waitFor('the restarted app at the collector', async () =>
+        auditIds(await collector.logs()).includes('control-after') ? true : undefined,
+      );
+      await app.stop();
+      const delivered = new Set(auditIds(await collector.logs()));
+      expect(ids.filter((id) => delivered.has(id))).to.deep.equal([]);
+    });
+
     it('apitrail spool status, export --ndjson and replay, for operators', async () => {
       const spoolDir = freshSpoolDir();
       const ids = Array.from({ length: N }, (_, index) => `cli-${index}`);
