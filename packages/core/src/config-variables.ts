@@ -80,7 +80,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     ],
     defaultValue: '`2048`, `512`, `1000`, `30000`',
     description:
-      'the log export queue; beyond the cap records are dropped (counted, reported), never blocking the app; validated like every variable',
+      'the log export queue of the `console` exporter and of OTLP with `APITRAIL_SPOOL_DIR=off`: beyond the cap records are dropped (counted, reported), never blocking the app; through the spool (OTLP by default) only the batch size applies, records per export; validated like every variable',
   },
   {
     names: [
