@@ -407,6 +407,29 @@ describe('reliability: crash safety', function () {
       expect(readdirSync(spoolDir)).to.deep.equal(['notes.txt']);
     });
 
+    it("the spool's exports are not traced (no span for the exporter's own HTTP request)", async () => {
+      const app = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_BSP_SCHEDULE_DELAY: '100',
+        },
+      });
+      try {
+        for (let index = 0; index < 5; index += 1) await request(app, `/api/traced/${index}`, `traced-${index}`);
+        await waitFor('the records at the collector', async () =>
+          auditIds(await collector.logs()).filter((id) => id.startsWith('traced-')).length === 5 ? true : undefined,
+        );
+      } finally {
+        await app.stop();
+      }
+      const spans = await collector.spans();
+      expect(spans.filter((span) => JSON.stringify(span.attributes).includes('/api/traced/'))).to.have.length(5);
+      expect(spans.filter((span) => JSON.stringify(span.attributes).includes('/v1/logs'))).to.deep.equal([]);
+    });
+
     it('a spool directory that cannot be created: reported once, the app serves, records still exported', async () => {
       const parent = mkdtempSync(join(tmpdir(), 'apitrail-unwritable-'));
       writeFileSync(join(parent, 'a-file'), '');

@@ -10,8 +10,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { diag } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { neutralizeControlCharacters, recordFault } from '@apitrail/core';
@@ -451,7 +451,9 @@ export class Spool implements RecordSink {
       this.exported(segment, batch.length, result);
     };
     try {
-      this.options.exporter.export(batch, done);
+      // As the SDK's processors export: with tracing suppressed, so the exporter's own HTTP request
+      // is not traced (a span per export, exported in turn).
+      context.with(suppressTracing(ROOT_CONTEXT), () => this.options.exporter.export(batch, done));
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
     }
