@@ -82,6 +82,12 @@ export const TARGETS: readonly Target[] = [
     target: 256,
   },
   {
+    what: 'spool on the request path, per record',
+    path: 'micro.spool.request_path_per_record',
+    comparison: '<=',
+    target: 1000,
+  },
+  {
     what: 'integrity on the request path, per record',
     path: 'micro.integrity.request_path',
     comparison: '<',
