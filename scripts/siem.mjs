@@ -3,10 +3,13 @@
 // http://127.0.0.1:9200, or the port in APITRAIL_SIEM_PORT. start returns once the node is ready and
 // leaves it running; stop stops it and removes its data. The node's state (pid, home directory) is
 // kept in a file named after the port in the temporary directory, so start and stop find each other.
+// start installs apitrail's index template (siem/apitrail-index-template.json) for `apitrail-*`.
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as core from '@apitrail/core';
 import { startOpenSearch, stopOpenSearch } from './lib/opensearch.mjs';
+import { putIndexTemplate } from './lib/siem-index-template.mjs';
 
 const DEFAULT_PORT = 9200;
 
@@ -34,6 +37,7 @@ async function readState(port) {
 async function start(port) {
   const node = await startOpenSearch({ port, homeDir: join(tmpdir(), `apitrail-siem-${port}-home`), detached: true });
   await writeFile(stateFile(port), JSON.stringify({ pid: node.pid, home: node.home, url: node.url }));
+  await putIndexTemplate(node.url, core);
   const rss = await node.residentBytes();
   process.stdout.write(
     `OpenSearch ready on ${node.url} in ${node.startSeconds.toFixed(1)} s` +
