@@ -68,6 +68,8 @@ function expectScenarioOutcomes(summary: DemoSummary): void {
   });
   expect(summary.alerts).to.deep.equal({
     apitrail_auth_failure_burst: 1,
+    // The burst of 401s tries twelve different unknown keys from one address.
+    apitrail_credential_stuffing: 1,
     apitrail_key_multiple_source_ips: 1,
     apitrail_tenant_mismatch_streak: 2,
   });

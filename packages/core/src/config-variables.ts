@@ -311,6 +311,24 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'LRU caps on tracked keys and IPs (bounded memory)',
   },
   {
+    names: ['APITRAIL_DETECT_GEO_BASELINE_REQUESTS', 'APITRAIL_DETECT_GEO_BASELINE_SECONDS'],
+    defaultValue: '`20`, `3600`',
+    description:
+      "a key's countries and AS numbers are learnt over its first requests (at least this many, over at least this long); after that a new one alerts (`apitrail_key_new_country`, `apitrail_key_new_asn`)",
+  },
+  {
+    names: ['APITRAIL_DETECT_MAX_TRAVEL_KMH'],
+    defaultValue: '`1000`',
+    description:
+      'impossible travel (`authn_impossible_travel`, CRITICAL): two countries of one key further apart (centroids; neighbours never) than this speed allows in the time between',
+  },
+  {
+    names: ['APITRAIL_DETECT_MAX_KEYS_PER_IP', 'APITRAIL_DETECT_MAX_TENANTS_PER_IP'],
+    defaultValue: '`10`, `5`',
+    description:
+      'credential stuffing: distinct refused or unregistered keys from one IP per burst window; tenant enumeration: distinct claimed tenants from one IP per burst window (1-63)',
+  },
+  {
     names: ['APITRAIL_ALERT_WEBHOOK_URL'],
     defaultValue: '(unset: no delivery)',
     description:

@@ -133,6 +133,9 @@ export const ATTR_ALERT_WINDOW_SECONDS = 'apitrail.alert.window_seconds';
 export const ATTR_ALERT_SAMPLE_IPS = 'apitrail.alert.sample_ips';
 /** The key's recent per-window baseline, for volume-above-baseline alerts. */
 export const ATTR_ALERT_BASELINE = 'apitrail.alert.baseline';
+/** Geo alerts: the country or AS number that was new, and for travel the one before it. */
+export const ATTR_ALERT_VALUE = 'apitrail.alert.value';
+export const ATTR_ALERT_PREVIOUS_VALUE = 'apitrail.alert.previous_value';
 
 // --- Redaction summary (same names as the Collector's redaction processor summary) -------------
 export const ATTR_REDACTION_REDACTED_KEYS = 'redaction.redacted.keys';
@@ -230,6 +233,14 @@ export const APITRAIL_EVENTS = {
   keyExcessVolume: 'apitrail.key_excess_volume',
   /** Repeated tenant-mismatch attempts by one key or IP. */
   tenantMismatchStreak: 'apitrail.tenant_mismatch_streak',
+  /** A key used from a country outside its learnt baseline. */
+  keyNewCountry: 'apitrail.key_new_country',
+  /** A key used from an autonomous system outside its learnt baseline. */
+  keyNewAsn: 'apitrail.key_new_asn',
+  /** Many distinct keys tried from one source IP. */
+  credentialStuffing: 'apitrail.credential_stuffing',
+  /** Many distinct tenants claimed from one source IP. */
+  tenantEnumeration: 'apitrail.tenant_enumeration',
   /** An integrity chain checkpoint (lets a verifier detect a truncated tail). */
   integrityCheckpoint: 'apitrail.integrity_checkpoint',
 } as const;

@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_ALERT_BASELINE,
+  ATTR_ALERT_PREVIOUS_VALUE,
+  ATTR_ALERT_VALUE,
   ATTR_ALERT_COUNT,
   ATTR_ALERT_SAMPLE_IPS,
   ATTR_ALERT_SUBJECT,
@@ -45,6 +47,8 @@ export function alertAttributes(alert: Alert): Attributes {
     [ATTR_ALERT_WINDOW_SECONDS]: alert.windowSeconds,
     [ATTR_ALERT_SAMPLE_IPS]: [...alert.sampleIps],
     ...(alert.baseline === undefined ? {} : { [ATTR_ALERT_BASELINE]: alert.baseline }),
+    ...(alert.value === undefined ? {} : { [ATTR_ALERT_VALUE]: alert.value }),
+    ...(alert.previousValue === undefined ? {} : { [ATTR_ALERT_PREVIOUS_VALUE]: alert.previousValue }),
     [ATTR_EVENT_KIND]: 'alert',
     [ATTR_EVENT_CATEGORY]: 'intrusion_detection',
     [ATTR_EVENT_ACTION]: rule.eventName,
@@ -58,6 +62,12 @@ export function alertAttributes(alert: Alert): Attributes {
  */
 export function alertMessage(alert: Alert): string {
   const subject = neutralizeControlCharacters(alert.subject);
+  if (alert.value !== undefined) {
+    const value = neutralizeControlCharacters(alert.value);
+    return alert.previousValue === undefined
+      ? `${alert.rule.name} (${alert.subjectKind} ${subject}): ${value} not in its baseline`
+      : `${alert.rule.name} (${alert.subjectKind} ${subject}): ${neutralizeControlCharacters(alert.previousValue)} then ${value} ${alert.count} s later`;
+  }
   const baseline = alert.baseline === undefined ? '' : ` (baseline ${alert.baseline})`;
   return `${alert.rule.name} (${alert.subjectKind} ${subject}): ${alert.count} > ${alert.threshold} in ${alert.windowSeconds} s${baseline}`;
 }

@@ -17,4 +17,8 @@ export interface Alert {
   readonly sampleIps: readonly string[];
   /** For volume-above-baseline alerts: the key's recent requests per window. */
   readonly baseline?: number;
+  /** For geo alerts: the new country or AS number. */
+  readonly value?: string;
+  /** For impossible travel: the country before. */
+  readonly previousValue?: string;
 }

@@ -18,6 +18,16 @@ export interface DetectConfig {
   readonly maxTenantMismatches: number;
   /** After a rule fires for a key or IP, it stays silent for that key or IP this long. */
   readonly cooldownSeconds: number;
+  /** A key's countries and AS numbers are learnt over its first this-many requests... */
+  readonly geoBaselineRequests: number;
+  /** ...and at least this many seconds; only then does a new one alert. */
+  readonly geoBaselineSeconds: number;
+  /** Impossible travel: faster than this between two countries' nearest plausible points. */
+  readonly maxTravelKmh: number;
+  /** Credential stuffing: distinct refused or unregistered keys from one IP per burst window. */
+  readonly maxKeysPerIp: number;
+  /** Tenant enumeration: distinct claimed tenants from one IP per burst window. */
+  readonly maxTenantsPerIp: number;
   /** LRU caps: beyond these, the least recently seen key or IP is forgotten. */
   readonly maxTrackedKeys: number;
   readonly maxTrackedIps: number;
@@ -36,6 +46,11 @@ export const DETECT_DEFAULTS: DetectConfig = {
   maxNotFound: 20,
   maxTenantMismatches: 3,
   cooldownSeconds: 3600,
+  geoBaselineRequests: 20,
+  geoBaselineSeconds: 3600,
+  maxTravelKmh: 1000,
+  maxKeysPerIp: 10,
+  maxTenantsPerIp: 5,
   maxTrackedKeys: 10000,
   maxTrackedIps: 10000,
 };
@@ -64,6 +79,16 @@ export function readDetectConfig(env: Environment): DetectConfig {
       max: 30 * DAY,
       integer: true,
     }),
+    geoBaselineRequests: count('APITRAIL_DETECT_GEO_BASELINE_REQUESTS', d.geoBaselineRequests),
+    geoBaselineSeconds: readNumber(env, 'APITRAIL_DETECT_GEO_BASELINE_SECONDS', d.geoBaselineSeconds, {
+      min: 0,
+      max: 90 * DAY,
+      integer: true,
+    }),
+    maxTravelKmh: count('APITRAIL_DETECT_MAX_TRAVEL_KMH', d.maxTravelKmh, 100_000),
+    // The distinct sketches keep threshold + 1 entries per IP, so these thresholds are capped too.
+    maxKeysPerIp: count('APITRAIL_DETECT_MAX_KEYS_PER_IP', d.maxKeysPerIp, 63),
+    maxTenantsPerIp: count('APITRAIL_DETECT_MAX_TENANTS_PER_IP', d.maxTenantsPerIp, 63),
     maxTrackedKeys: count('APITRAIL_DETECT_MAX_KEYS', d.maxTrackedKeys, 10_000_000),
     maxTrackedIps: count('APITRAIL_DETECT_MAX_IPS', d.maxTrackedIps, 10_000_000),
   };

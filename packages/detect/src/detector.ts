@@ -1,6 +1,7 @@
 import type { Alert } from './alert.js';
 import type { DetectConfig } from './config.js';
-import type { DetectionEvent } from './event.js';
+import { FINGERPRINT_PREFIX, type DetectionEvent } from './event.js';
+import { KeyGeography } from './key-geography.js';
 import { RecentDistinct, hashString } from './recent-distinct.js';
 import { RULES, type RuleDefinition } from './rules.js';
 import { SlotTable } from './slot-table.js';
@@ -55,6 +56,10 @@ export class Detector {
   private readonly ipHashes: Uint32Array;
   /** Uses of a revoked or expired key, per key, over the burst window. */
   private readonly endedKeyUses: WindowCounter;
+  private readonly geography: KeyGeography;
+  /** Per IP: distinct refused or unregistered keys, and distinct claimed tenants, over the burst window. */
+  private readonly keysTried: RecentDistinct;
+  private readonly tenantsClaimed: RecentDistinct;
 
   constructor(
     readonly config: DetectConfig,
@@ -71,18 +76,28 @@ export class Detector {
       RULES.authFailureBurst,
       RULES.notFoundScan,
       RULES.tenantMismatchStreak,
+      RULES.credentialStuffing,
+      RULES.tenantEnumeration,
     ]);
+    this.geography = new KeyGeography(keyCapacity, config);
+    this.keysTried = new RecentDistinct(ipCapacity, config.maxKeysPerIp + 1, config.burstWindowSeconds);
+    this.tenantsClaimed = new RecentDistinct(ipCapacity, config.maxTenantsPerIp + 1, config.burstWindowSeconds);
     this.ipHashes = new Uint32Array(ipCapacity);
     this.endedKeyUses = new WindowCounter(keyCapacity, config.burstWindowSeconds, BURST_BUCKETS, 16);
     this.keys = new SlotTable(keyCapacity, (slot) => {
       this.endedKeyUses.reset(slot);
+      this.geography.reset(slot);
       this.volume.reset(slot);
       this.baseline[slot] = 0;
       this.firstBucket[slot] = 0;
       this.sourceIps.reset(slot);
       this.keyBursts.reset(slot);
     });
-    this.ips = new SlotTable(ipCapacity, (slot) => this.ipBursts.reset(slot));
+    this.ips = new SlotTable(ipCapacity, (slot) => {
+      this.ipBursts.reset(slot);
+      this.keysTried.reset(slot);
+      this.tenantsClaimed.reset(slot);
+    });
   }
 
   observe(event: DetectionEvent): void {
@@ -93,9 +108,11 @@ export class Detector {
       const slot = this.ips.slotOf(ip);
       this.ipHashes[slot] = ipHash;
       this.bursts(this.ipBursts, 'source_ip', ip, slot, event);
+      this.observeSource(ip, slot, event, seconds);
     }
     if (event.apiKey === undefined) return;
     const slot = this.keys.slotOf(event.apiKey);
+    if (event.country !== undefined || event.asNumber !== undefined) this.observeGeography(slot, event, seconds);
     this.observeVolume(slot, event, seconds);
     if (ip !== undefined) {
       const distinct = this.sourceIps.add(slot, ipHash, seconds);
@@ -112,6 +129,67 @@ export class Detector {
     if (event.keyEnded) {
       // Any use of a key past its life is an incident: the threshold is zero.
       this.burst(this.keyBursts, RULES.revokedKeyReuse, this.endedKeyUses, 0, 'api_key', event.apiKey, slot, event);
+    }
+  }
+
+  /** Credential stuffing and tenant enumeration: many distinct keys or tenants from one source. */
+  private observeSource(ip: string, slot: number, event: DetectionEvent, seconds: number): void {
+    const { apiKey, statusCode, claimedTenant } = event;
+    const refused = statusCode === 401 || statusCode === 403 || apiKey?.startsWith(FINGERPRINT_PREFIX) === true;
+    if (apiKey !== undefined && refused) {
+      const tried = this.keysTried.add(slot, hashString(apiKey), seconds);
+      if (tried > this.config.maxKeysPerIp) {
+        this.fire(this.ipBursts, RULES.credentialStuffing, 'source_ip', ip, slot, event, {
+          count: tried,
+          threshold: this.config.maxKeysPerIp,
+          windowSeconds: this.config.burstWindowSeconds,
+          sampleIps: () => [ip],
+        });
+      }
+    }
+    if (claimedTenant !== undefined) {
+      const claimed = this.tenantsClaimed.add(slot, hashString(claimedTenant), seconds);
+      if (claimed > this.config.maxTenantsPerIp) {
+        this.fire(this.ipBursts, RULES.tenantEnumeration, 'source_ip', ip, slot, event, {
+          count: claimed,
+          threshold: this.config.maxTenantsPerIp,
+          windowSeconds: this.config.burstWindowSeconds,
+          sampleIps: () => [ip],
+        });
+      }
+    }
+  }
+
+  /** A new country or AS number after the key's baseline, and impossible travel. */
+  private observeGeography(slot: number, event: DetectionEvent, seconds: number): void {
+    const finding = this.geography.observe(slot, seconds, event.country, event.asNumber);
+    const sampleIps = () => (event.sourceIp === undefined ? [] : [event.sourceIp]);
+    const { geoBaselineRequests, geoBaselineSeconds } = this.config;
+    const baseline = { count: geoBaselineRequests, threshold: geoBaselineRequests, windowSeconds: geoBaselineSeconds };
+    if (finding.newCountry !== undefined) {
+      this.fire(this.keyBursts, RULES.keyNewCountry, 'api_key', event.apiKey!, slot, event, {
+        ...baseline,
+        sampleIps,
+        value: finding.newCountry,
+      });
+    }
+    if (finding.newAsn !== undefined) {
+      this.fire(this.keyBursts, RULES.keyNewAsn, 'api_key', event.apiKey!, slot, event, {
+        ...baseline,
+        sampleIps,
+        value: finding.newAsn,
+      });
+    }
+    if (finding.travel !== undefined) {
+      const { from, to, elapsedSeconds, km } = finding.travel;
+      this.fire(this.keyBursts, RULES.impossibleTravel, 'api_key', event.apiKey!, slot, event, {
+        count: elapsedSeconds,
+        threshold: km,
+        windowSeconds: elapsedSeconds,
+        sampleIps,
+        value: to,
+        previousValue: from,
+      });
     }
   }
 
@@ -218,6 +296,8 @@ export class Detector {
       windowSeconds: number;
       sampleIps: () => string[];
       baseline?: number;
+      value?: string;
+      previousValue?: string;
     },
   ): void {
     const cooldown = state.cooldowns.get(rule)!;

@@ -3,6 +3,8 @@ import {
   ATTR_API_KEY_ID,
   ATTR_API_KEY_STATUS,
   ATTR_CLIENT_ADDRESS,
+  ATTR_CLIENT_AS_NUMBER,
+  ATTR_GEO_COUNTRY_ISO_CODE,
   ATTR_EVENT_REASON,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_TENANT_CLAIMED_ID,
@@ -23,6 +25,11 @@ export interface DetectionEvent {
   readonly tenantMismatch: boolean;
   /** The key was revoked or expired when it was presented (`api_key.status`). */
   readonly keyEnded?: boolean;
+  /** Where the client address is (from @apitrail/enrich), when known. */
+  readonly country?: string;
+  readonly asNumber?: number;
+  /** The tenant the client claimed in a header, when any. */
+  readonly claimedTenant?: string;
 }
 
 export const FINGERPRINT_PREFIX = 'fingerprint:';
@@ -49,5 +56,8 @@ export function eventFromAttributes(timeMs: number, attributes: Readonly<Record<
       attributes[ATTR_EVENT_REASON] === TENANT_MISMATCH ||
       (claimed !== undefined && trusted !== undefined && claimed !== trusted),
     keyEnded: attributes[ATTR_API_KEY_STATUS] !== undefined,
+    country: text(attributes[ATTR_GEO_COUNTRY_ISO_CODE]),
+    asNumber: typeof attributes[ATTR_CLIENT_AS_NUMBER] === 'number' ? attributes[ATTR_CLIENT_AS_NUMBER] : undefined,
+    claimedTenant: claimed,
   };
 }

@@ -82,4 +82,59 @@ export const RULES = {
     severityNumber: SeverityNumber.FATAL,
     severityText: 'CRITICAL',
   },
+  keyNewCountry: {
+    name: 'apitrail_key_new_country',
+    uuid: '0fe67bab-f823-42dc-9365-2ad29c85d0ed',
+    version: '1',
+    description:
+      'An API key was used from a country (geo.country.iso_code) not in its baseline, after the baseline was learnt.',
+    reference: REFERENCE,
+    eventName: APITRAIL_EVENTS.keyNewCountry,
+    severityNumber: SeverityNumber.WARN,
+    severityText: 'WARN',
+  },
+  keyNewAsn: {
+    name: 'apitrail_key_new_asn',
+    uuid: 'affcd1be-6ff5-4205-a476-2e6d216010a5',
+    version: '1',
+    description:
+      'An API key was used from an autonomous system (apitrail.client.as.number) not in its baseline, after the baseline was learnt.',
+    reference: REFERENCE,
+    eventName: APITRAIL_EVENTS.keyNewAsn,
+    severityNumber: SeverityNumber.WARN,
+    severityText: 'WARN',
+  },
+  impossibleTravel: {
+    name: 'apitrail_impossible_travel',
+    uuid: '151406d9-2cc6-4bac-a473-2832531e0ce8',
+    version: '1',
+    description:
+      'An API key was used from two countries further apart than a traveller could cover in the time between the requests.',
+    reference: REFERENCE,
+    eventName: OWASP_EVENTS.authnImpossibleTravel,
+    severityNumber: SeverityNumber.FATAL,
+    severityText: 'CRITICAL',
+  },
+  credentialStuffing: {
+    name: 'apitrail_credential_stuffing',
+    uuid: '5ef1d46f-62cd-4926-92dc-80f7bd0bd813',
+    version: '1',
+    description:
+      'More distinct API keys than the threshold were tried from one source IP within the burst window (refused with 401/403, or unregistered).',
+    reference: REFERENCE,
+    eventName: APITRAIL_EVENTS.credentialStuffing,
+    severityNumber: SeverityNumber.ERROR,
+    severityText: 'ERROR',
+  },
+  tenantEnumeration: {
+    name: 'apitrail_tenant_enumeration',
+    uuid: '4613f9d8-9cb7-4d64-834d-fcd3696b91a9',
+    version: '1',
+    description:
+      'More distinct claimed tenants (tenant.claimed_id) than the threshold from one source IP within the burst window.',
+    reference: REFERENCE,
+    eventName: APITRAIL_EVENTS.tenantEnumeration,
+    severityNumber: SeverityNumber.ERROR,
+    severityText: 'ERROR',
+  },
 } as const satisfies Record<string, RuleDefinition>;
