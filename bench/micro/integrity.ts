@@ -9,6 +9,13 @@
 //   included), and one proof bundle's verification.
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type * as Integrity from '@apitrail/integrity';
+import {
+  APITRAIL_EVENTS,
+  ATTR_INTEGRITY_CHECKPOINT,
+  ATTR_INTEGRITY_LOG_ID,
+  ATTR_INTEGRITY_SEQUENCE,
+  NDJSON_FIELDS,
+} from '@apitrail/core';
 import { toNdjsonObject } from '@apitrail/export';
 import { nsPerOp, perSecond, report, withPackage } from './harness.ts';
 import { auditEmitter, processorOf, sdkLogRecord } from './records.ts';
@@ -49,6 +56,7 @@ function signedLog(
   const emit = auditEmitter(
     processorOf((record) => {
       log.append(record);
+      log.seal();
       const fields = toNdjsonObject(record);
       lines.push(JSON.stringify(fields));
       leaves.push(module.leafHash(module.canonicalEntry(fields)));
@@ -72,9 +80,9 @@ function checkpointLine(logId: string, note: string): string {
     level: 'INFO',
     message: 'integrity checkpoint',
     logger: 'apitrail.security',
-    event: 'apitrail.integrity_checkpoint',
-    'apitrail.integrity.log_id': logId,
-    'apitrail.integrity.checkpoint': note,
+    [NDJSON_FIELDS.event]: APITRAIL_EVENTS.integrityCheckpoint,
+    [ATTR_INTEGRITY_LOG_ID]: logId,
+    [ATTR_INTEGRITY_CHECKPOINT]: note,
   });
 }
 
@@ -121,19 +129,18 @@ report({
     const emptyRegion = timedRegion(() => undefined);
 
     // Sealing, per record, on a numbered record as the exporters receive it.
-    let numbered: ReadWriteLogRecord | undefined;
-    auditEmitter(
-      processorOf((record) => {
-        log.append(record);
-        numbered = record;
-      }),
-    )();
-    const readable = numbered ?? sdkLogRecord();
+    const readable = sdkLogRecord();
     const fields = toNdjsonObject(readable);
     const entry = module.canonicalEntry(fields);
     const tree = new module.CompactTree();
     const leaf = module.leafHash(entry);
-    const sealing = nsPerOp(() => tree.append(module.leafHash(module.canonicalEntry(toNdjsonObject(readable)))));
+    const attributes = readable.attributes as Record<string, string | number>;
+    let sequence = 0;
+    const sealing = nsPerOp(() => {
+      attributes[ATTR_INTEGRITY_LOG_ID] = log.logId;
+      attributes[ATTR_INTEGRITY_SEQUENCE] = sequence++;
+      tree.append(module.leafHash(module.canonicalEntry(toNdjsonObject(readable))));
+    });
     const keys = new module.EpochKeys(module.Signer.parse(root.skey), 'apitrail.log/bench', 3_600_000, Date.now());
 
     // Verification.

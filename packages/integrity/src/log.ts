@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ReadWriteLogRecord, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, recordFault } from '@apitrail/core';
 import { ndjsonProjection } from '@apitrail/export';
 import { canonicalEntry } from './canonical.js';
 import { EpochKeys } from './epochs.js';
@@ -23,8 +23,10 @@ export function logOrigin(logId: string): string {
 }
 
 /**
- * One process's log. `append(record)` is all the request path does: it numbers the record. Hashing
- * happens in `seal()`, batched, and signing in `checkpoint()`; both run off the request path.
+ * One process's log. `append(record)` is all the request path does: it queues the record, whose
+ * place in the queue is its sequence number. `seal()` — batched, off the request path — writes the
+ * log id and sequence number into each queued record and hashes it into the tree; `checkpoint()`
+ * signs.
  */
 export class MerkleLog {
   readonly logId = randomUUID();
@@ -32,7 +34,7 @@ export class MerkleLog {
   readonly keys: EpochKeys;
   private readonly tree = new CompactTree();
   private readonly now: () => number;
-  private pending: ReadableLogRecord[] = [];
+  private pending: ReadWriteLogRecord[] = [];
   private sequence = 0;
   private checkpointed = -1;
 
@@ -42,9 +44,9 @@ export class MerkleLog {
     options.rootKey.erase();
   }
 
-  /** Records numbered so far. */
+  /** Records appended so far. */
   get size(): number {
-    return this.sequence;
+    return this.sequence + this.pending.length;
   }
 
   /** Records waiting to be hashed. */
@@ -52,27 +54,37 @@ export class MerkleLog {
     return this.pending.length;
   }
 
-  /**
-   * Numbers the record. The two attributes are written into the record's attributes object
-   * directly: the SDK's setAttribute validates and size-checks every value, which costs more than
-   * the rest of this method, and these two values (a UUID, an integer) are valid by construction.
-   * They are therefore not counted against the SDK's attribute count limit.
-   */
+  /** Queues the record: its sequence number is its place in the queue, fixed now, in emit order. */
   append(record: ReadWriteLogRecord): void {
-    const attributes = record.attributes as Record<string, string | number>;
-    attributes[ATTR_INTEGRITY_LOG_ID] = this.logId;
-    attributes[ATTR_INTEGRITY_SEQUENCE] = this.sequence++;
     this.pending.push(record);
   }
 
   /**
-   * Hashes every numbered record into the tree, in sequence order. Runs after `onEmit` returned, on
-   * final records: their NDJSON projection is the one the NDJSON exporter writes, built once.
+   * Numbers every queued record and hashes it into the tree, in sequence order, and returns them
+   * (for the exporters). Runs after `onEmit` returned, on records no processor changes any more.
+   * The two attributes are written into the record's attributes object directly (the SDK's
+   * setters refuse a record once emitted); a UUID and an integer, valid by construction, and not
+   * counted against the SDK's attribute count limit. The leaf is hashed from the record's NDJSON
+   * projection, the one the NDJSON exporter then writes, built once.
    */
-  seal(): void {
+  seal(): ReadWriteLogRecord[] {
     const batch = this.pending;
     this.pending = [];
-    for (const record of batch) this.tree.append(leafHash(canonicalEntry(ndjsonProjection(record))));
+    for (const record of batch) {
+      const attributes = record.attributes as Record<string, string | number>;
+      attributes[ATTR_INTEGRITY_LOG_ID] = this.logId;
+      attributes[ATTR_INTEGRITY_SEQUENCE] = this.sequence;
+      try {
+        this.tree.append(leafHash(canonicalEntry(ndjsonProjection(record))));
+        this.sequence++;
+      } catch (error) {
+        // Exported unsigned rather than lost (verify reports it), and the log stays gapless.
+        Reflect.deleteProperty(attributes, ATTR_INTEGRITY_LOG_ID);
+        Reflect.deleteProperty(attributes, ATTR_INTEGRITY_SEQUENCE);
+        recordFault('integrity sealing', error);
+      }
+    }
+    return batch;
   }
 
   /**
@@ -81,7 +93,7 @@ export class MerkleLog {
    * tree grew (or `always`). Seals first.
    */
   checkpoint(always: boolean, closing = false): string[] {
-    this.seal();
+    if (this.pending.length > 0) throw new Error('seal (and export) the queued records before a checkpoint');
     const notes: string[] = [];
     const root = this.tree.root();
     const size = this.tree.size;

@@ -1,4 +1,3 @@
-import type { Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { guard, recordFault } from '@apitrail/core';
@@ -12,15 +11,13 @@ export interface IntegrityProcessorOptions extends MerkleLogOptions {
   readonly downstream: readonly LogRecordProcessor[];
 }
 
-/** Records numbered but not yet hashed beyond which hashing runs at the next turn of the event loop. */
-const SEAL_BATCH = 2048;
-
 /**
- * Numbers every record into the process's Merkle log and hands it on to the exporting processors
- * it wraps; that is all it does on the request path. Hashing happens in batches (at every
- * checkpoint interval, or sooner once {@link SEAL_BATCH} records wait), signing once per interval:
- * a checkpoint record goes to the same exporters whenever the log grew, at every epoch end, and
- * at shutdown. Wrapping the exporters makes "integrity is the last mutation" structural.
+ * Queues every record into the process's Merkle log — all it does on the request path — and, at
+ * the next turn of the event loop, numbers and hashes the queued records in one batch and hands
+ * them on to the exporting processors it wraps. A checkpoint is signed at most once per interval
+ * while the log grows, at every epoch end and at shutdown, and goes to the same exporters.
+ * Wrapping the exporters makes "integrity is the last mutation" structural. The exporting
+ * processors receive no Context (they export; the SDK's batch processors take none).
  */
 export class IntegrityLogRecordProcessor implements LogRecordProcessor {
   readonly log: MerkleLog;
@@ -37,24 +34,23 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
     this.timer.unref();
   }
 
-  onEmit(record: ReadWriteLogRecord, context?: Context): void {
+  onEmit(record: ReadWriteLogRecord): void {
     if (this.closed) return;
-    guard(
+    const queued = guard(
       'integrity processor',
       () => {
         this.resource ??= record.resource;
         this.log.append(record);
-        if (this.log.unsealed >= SEAL_BATCH && !this.sealScheduled) {
-          this.sealScheduled = true;
-          setImmediate(() => {
-            this.sealScheduled = false;
-            guard('integrity sealing', () => this.log.seal(), undefined);
-          });
-        }
+        return true;
       },
-      undefined,
+      false,
     );
-    this.forward(record, context);
+    // Never lost: a record the log could not take is exported as it is (verify reports it unsigned).
+    if (!queued) this.forward(record);
+    else if (!this.sealScheduled) {
+      this.sealScheduled = true;
+      setImmediate(() => this.seal());
+    }
   }
 
   async forceFlush(): Promise<void> {
@@ -70,8 +66,15 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
     await Promise.all(this.downstream.map((processor) => processor.shutdown()));
   }
 
-  /** Seals the waiting records and exports the checkpoints due (the final one when `final`). */
+  /** Numbers and hashes the queued records and exports them. */
+  private seal(): void {
+    this.sealScheduled = false;
+    for (const record of this.log.seal()) this.forward(record);
+  }
+
+  /** Seals, then exports the checkpoints due (the closing one when `final`). */
   private checkpoint(final: boolean): void {
+    this.seal();
     const resource = this.resource;
     if (resource === undefined || this.closed) return;
     guard(
@@ -79,18 +82,17 @@ export class IntegrityLogRecordProcessor implements LogRecordProcessor {
       () => {
         const notes = final ? this.log.close() : this.log.checkpoint(false);
         notes.forEach((note, index) => {
-          const record = new CheckpointRecord(resource, this.log.logId, note, final && index === notes.length - 1);
-          this.forward(record, undefined);
+          this.forward(new CheckpointRecord(resource, this.log.logId, note, final && index === notes.length - 1));
         });
       },
       undefined,
     );
   }
 
-  private forward(record: ReadWriteLogRecord, context: Context | undefined): void {
+  private forward(record: ReadWriteLogRecord): void {
     for (const processor of this.downstream) {
       try {
-        processor.onEmit(record, context);
+        processor.onEmit(record);
       } catch (error) {
         recordFault('integrity downstream processor', error);
       }
