@@ -3,7 +3,7 @@
 // (The crash-safety guarantees themselves are tested against real processes and the real
 // collector in test/e2e/reliability-crash-safety.test.ts.)
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
@@ -107,11 +107,24 @@ describe('@apitrail/spool', () => {
     const written = records(3, 'replay');
     first.write(written);
     first.exitSync();
+    const firstSegments = segmentsOf(directory);
+    // A live spool of this very process on the same directory: neither claims the other's segments.
+    const live = spoolIn(directory, down);
+    live.write(records(2, 'live'));
+    const liveSegments = segmentsOf(directory).filter((name) => !firstSegments.includes(name));
+    expect(liveSegments).to.have.length(1);
+    expect(segmentsOf(directory)).to.include.members(firstSegments);
+    // As if the first one's writer were another process, since ended (a pid beyond any pid_max).
+    for (const name of firstSegments) {
+      renameSync(join(directory, name), join(directory, name.replace(`-${process.pid}-`, '-999999999-')));
+    }
 
     const exporter = switchableExporter();
     const second = spoolIn(directory, exporter);
     await second.forceFlush();
     expect(exporter.taken).to.have.length(3);
+    expect(segmentsOf(directory)).to.deep.equal(liveSegments);
+    live.exitSync();
     const [original, replayed] = [written[1]!, exporter.taken[1]!];
     expect(replayed.attributes).to.deep.equal(original.attributes);
     expect(replayed.attributes['raw.bytes']).to.be.instanceOf(Uint8Array);
@@ -123,7 +136,6 @@ describe('@apitrail/spool', () => {
     expect(replayed.resource.attributes['service.name']).to.equal('spool-unit');
     // One scope object per scope, as exporters group by it.
     expect(exporter.taken[0]!.instrumentationScope).to.equal(replayed.instrumentationScope);
-    expect(segmentsOf(directory)).to.deep.equal([]);
     second.exitSync();
   });
 

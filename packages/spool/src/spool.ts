@@ -28,6 +28,8 @@ const SEGMENT_BYTES = 1024 * 1024;
 const MAX_RECORDS_IN_MEMORY = 8192;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
+/** How often the directory is looked at for segments of processes that ended after this one started. */
+const RESCAN_INTERVAL_MS = 30_000;
 const SEGMENT_SUFFIX = '.ndjson';
 /** `<start time, base 36>-<pid>-<sequence>.ndjson`: names sort in write order, and name their writer. */
 export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
@@ -58,6 +60,18 @@ export interface SpoolOptions {
   readonly resource: Resource;
   /** Where losses are counted in core's `droppedCounts()`, e.g. `logs/otlp`. */
   readonly channel: string;
+}
+
+/**
+ * Whether the process that wrote a segment has ended. Another pid: whether it still runs (a pid
+ * reused by an unrelated process delays the claim until that one ends). This pid: the segment is
+ * an earlier incarnation's (a container's pid 1 after a restart) when it started before this
+ * process did, and this process's own otherwise.
+ */
+function writerIsGone(name: RegExpExecArray): boolean {
+  const pid = Number(name[2]);
+  if (pid !== process.pid) return !isAlive(pid);
+  return parseInt(name[1]!, 36) < Math.floor(performance.timeOrigin);
 }
 
 let lastStartTime = 0;
@@ -106,6 +120,7 @@ export class Spool implements RecordSink {
   /** Whether the SDK's diagnostic logger is installed: it comes after the components are built. */
   private started = false;
   private readonly segmentBytes: number;
+  private readonly rescanTimer: NodeJS.Timeout;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -114,6 +129,9 @@ export class Spool implements RecordSink {
     this.openDirectory();
     this.claimEarlierSegments();
     if (this.queue.length > 0) setImmediate(() => this.exportNext());
+    this.rescanTimer = setInterval(() => {
+      if (this.claimEarlierSegments() > 0) this.exportNext();
+    }, RESCAN_INTERVAL_MS).unref();
   }
 
   get directory(): string {
@@ -178,6 +196,7 @@ export class Spool implements RecordSink {
     if (this.closed) return;
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    clearInterval(this.rescanTimer);
     this.seal();
     this.settleWaiters();
   }
@@ -201,25 +220,29 @@ export class Spool implements RecordSink {
     }
   }
 
-  /** Segments of processes that are gone: renamed to this process (so no other claims them too) and queued first. */
-  private claimEarlierSegments(): void {
-    if (!this.diskReady) return;
+  /**
+   * Segments of processes that are gone: renamed to this process (so no other claims them too) and
+   * queued. At start they come first; the periodic rescan adds those of a process that ended since
+   * (a rolling restart's old instance, a crashed sibling worker). Returns how many were claimed.
+   */
+  private claimEarlierSegments(): number {
+    if (!this.diskReady) return 0;
     let names: string[];
     try {
       names = readdirSync(this.options.directory).sort();
     } catch (error) {
       recordFault('spool', error);
-      return;
+      return 0;
     }
     let foreign = 0;
+    let claimedCount = 0;
     for (const name of names) {
       const match = SEGMENT_NAME.exec(name);
       if (match === null) {
-        if (!name.endsWith('.tmp')) foreign += 1;
+        foreign += 1;
         continue;
       }
-      const pid = Number(match[2]);
-      if (`${match[1]}-${match[2]}` === this.prefix || (pid !== process.pid && isAlive(pid))) continue;
+      if (!writerIsGone(match)) continue;
       const claimed = join(this.options.directory, this.nextName());
       try {
         renameSync(join(this.options.directory, name), claimed);
@@ -234,12 +257,14 @@ export class Spool implements RecordSink {
           records: undefined,
           replay: true,
         });
+        claimedCount += 1;
       } catch (error) {
         // Another process claimed it first, or the directory is read-only: either way not ours.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') recordFault('spool', error);
       }
     }
     if (foreign > 0) this.report('foreign', `${foreign} files that are not spool segments are left untouched`);
+    return claimedCount;
   }
 
   private nextName(): string {
