@@ -80,8 +80,10 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
     }
     return;
   }
-  if (isEcsDocument(parsed) || isHecEvent(parsed)) {
-    const rebuilt = siemRecord(parsed);
+  // A search hit (`{ "_index", "_id", "_source": { ... } }`, as an OpenSearch/Elasticsearch export holds it) is its document.
+  const document = isObject(parsed._source) && isEcsDocument(parsed._source) ? parsed._source : parsed;
+  if (isEcsDocument(document) || isHecEvent(document)) {
+    const rebuilt = siemRecord(document);
     if (Number.isNaN(rebuilt.timeMs)) {
       sink.malformed(file, lineNumber, 'a SIEM document without a valid time');
       return;
