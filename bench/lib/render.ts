@@ -9,6 +9,8 @@ export interface Target {
   readonly comparison: '>=' | '<=' | '<' | '>';
   /** A number, or the dotted path of the figure it is compared with. */
   readonly target: number | string;
+  /** The run must have been at least this long for the figure to judge the target (a shortened soak cannot). */
+  readonly requires?: { readonly path: string; readonly atLeast: number };
 }
 
 /** The issue's targets, unchanged: a missed target is reported, never relaxed. */
@@ -45,10 +47,11 @@ export const TARGETS: readonly Target[] = [
     target: 20,
   },
   {
-    what: 'soak: RSS slope over the second half',
+    what: 'soak: RSS slope over the second half of a 20-minute soak',
     path: 'soak.rss_growth_second_half',
     comparison: '<=',
     target: 0.1,
+    requires: { path: 'soak.duration', atLeast: 20 },
   },
   {
     what: 'redaction of a typical audit record',
@@ -158,6 +161,12 @@ export function evaluate(
       ? { value: target.target, unit: isMeasured(figure) ? figure.unit : '' }
       : figureAt(results, target.target);
   if (!isMeasured(figure) || !isMeasured(bound)) return { verdict: 'not measured', figure, bound };
+  if (target.requires !== undefined) {
+    const length = figureAt(results, target.requires.path);
+    if (!isMeasured(length) || length.value < target.requires.atLeast) {
+      return { verdict: 'not measured', figure, bound };
+    }
+  }
   return { verdict: compare(figure.value, target.comparison, bound.value) ? 'met' : 'missed', figure, bound };
 }
 
@@ -304,9 +313,13 @@ export function renderMarkdown(results: Record<string, unknown>, findings: strin
       typeof target.target === 'number'
         ? `${target.comparison} ${target.target}`
         : `${target.comparison} ${formatFigure(bound)} (${target.target})`;
+    const shortened =
+      target.requires !== undefined && verdict === 'not measured' && isMeasured(figure)
+        ? ` (from a run of ${formatFigure(lookup(results, target.requires.path))}, shorter than the ${target.requires.atLeast} the target is for)`
+        : '';
     return [
       target.what,
-      formatFigure(figure),
+      `${formatFigure(figure)}${shortened}`,
       boundText,
       verdict === 'met' ? 'met' : verdict === 'missed' ? '**missed**' : verdict,
     ];

@@ -77,6 +77,18 @@ describe('bench results renderer', () => {
     ).to.equal('met');
   });
 
+  it('judges the soak slope only from a soak as long as the target says (20 minutes)', () => {
+    const soak = (minutes: number) => ({
+      ...results(),
+      soak: { duration: measured(minutes, 'min'), rss_growth_second_half: measured(0.05, 'MiB/min') },
+    });
+    expect(verdict(soak(20), 'soak.rss_growth_second_half')).to.equal('met');
+    expect(verdict(soak(8), 'soak.rss_growth_second_half')).to.equal('not measured');
+    expect(renderMarkdown(soak(8), '')).to.include(
+      '| 0.05 MiB/min (from a run of 8 min, shorter than the 20 the target is for) |',
+    );
+  });
+
   it('compares key-path redaction with the @pinojs/redact figure of the same run', () => {
     expect(verdict(results(), 'micro.redaction.key_paths.apitrail')).to.equal('missed');
   });
