@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { CONFIGURATION_LABELS, VARIANTS, launch, requestHeaders, type Configuration } from './http/suite.ts';
 import { repoRoot, startListening } from './lib/child.ts';
-import { hottestFunctions, selfTimeByOwner, type CpuProfile } from './lib/profile-summary.ts';
+import { hottestFunctions, selfTimeByComponent, selfTimeByOwner, type CpuProfile } from './lib/profile-summary.ts';
 
 const WARMUP_SECONDS = 2;
 
@@ -52,6 +52,10 @@ try {
   process.stdout.write(
     [
       `${CONFIGURATION_LABELS[configuration]}, variant ${variant.name}: ${requests} requests`,
+      '',
+      '| component (self time) | µs/request |',
+      '| --- | --- |',
+      ...selfTimeByComponent(profile).map(row),
       '',
       '| owner (self time) | µs/request |',
       '| --- | --- |',

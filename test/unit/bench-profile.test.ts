@@ -1,6 +1,13 @@
 // The CPU-profile summary behind BENCHMARKS.md's findings: who owns each frame, and self time per owner.
 import { expect } from 'chai';
-import { hottestFunctions, ownerOf, selfTimeByOwner, type CpuProfile } from '../../bench/lib/profile-summary.ts';
+import {
+  componentOf,
+  hottestFunctions,
+  ownerOf,
+  selfTimeByComponent,
+  selfTimeByOwner,
+  type CpuProfile,
+} from '../../bench/lib/profile-summary.ts';
 
 const frame = (id: number, functionName: string, url: string) => ({ id, callFrame: { functionName, url } });
 
@@ -38,6 +45,38 @@ describe('bench CPU profile summary', () => {
     expect(hottestFunctions(profile, 2)).to.deep.equal([
       ['@apitrail/integrity canonicalJson canonical.js', 50],
       ['@apitrail/integrity sign chain-signer.js', 10],
+    ]);
+  });
+
+  it('attributes each frame to a component of the request path', () => {
+    const sdk = 'file:///r/node_modules/@opentelemetry/sdk-node/node_modules/@opentelemetry';
+    expect(componentOf('file:///r/packages/redaction/dist/redactor.js', 'redact')).to.equal('apitrail redaction');
+    expect(componentOf(`${sdk}/sdk-logs/dist/LogRecordImpl.cjs`, 'LogRecordImpl')).to.equal('OTel logs SDK');
+    expect(componentOf(`${sdk}/sdk-trace/dist/Tracer.cjs`, 'startSpan')).to.equal('OTel tracing SDK');
+    expect(componentOf(`${sdk}/sdk-logs/dist/utils/attributes.cjs`, 'isAnyValue')).to.equal('OTel attribute checks');
+    expect(componentOf(`${sdk}/context-async-hooks/dist/AsyncLocalStorageContextManager.cjs`, 'with')).to.equal(
+      'OTel context',
+    );
+    expect(componentOf('file:///r/node_modules/@opentelemetry/otlp-transformer/dist/w.cjs', 'writeString')).to.equal(
+      'OTLP export (serialisation, HTTP)',
+    );
+    expect(componentOf('file:///r/node_modules/@opentelemetry/instrumentation-http/dist/http.cjs', 'x')).to.equal(
+      'OTel instrumentation-http',
+    );
+    expect(componentOf('', '(writev)')).to.equal('node core and system calls (sockets, files)');
+    expect(componentOf('node:_http_server', 'writeHead')).to.equal('node core and system calls (sockets, files)');
+    expect(componentOf('', '(program)')).to.equal('V8 (compile, other)');
+    expect(componentOf('', '(garbage collector)')).to.equal('garbage collection');
+    expect(componentOf('', 'RegExp: (?:eyJ)')).to.equal('regular expressions (redaction)');
+    expect(componentOf('file:///r/node_modules/pino/pino.js', 'write')).to.equal('pino');
+    const profile: CpuProfile = {
+      nodes: [frame(1, '(idle)', ''), frame(2, '(writev)', ''), frame(3, 'writeHead', 'node:_http_server')],
+      samples: [1, 2, 3],
+      timeDeltas: [7, 2, 3],
+    };
+    expect(selfTimeByComponent(profile)).to.deep.equal([
+      ['(idle)', 7],
+      ['node core and system calls (sockets, files)', 5],
     ]);
   });
 });
