@@ -185,6 +185,29 @@ describe('NDJSON audit record format', () => {
     expect(ndjsonProjection(frozen)).to.deep.equal(toNdjsonObject(frozen));
   });
 
+  it('the exporter encodes each line straight into the batch, byte for byte what ndjsonLine gives', async () => {
+    const texts = ['plain', 'caf\u00e9 \u{1f600}', 'del\u007fin', 'line\u2028sep', 'c1\u0085', 'x'.repeat(70_000)];
+    const records = texts.map((text, index) => record({ attributes: { 'url.path': `/${index}`, note: text } }));
+    const bodyless = record({ body: { big: 10n } as unknown as string });
+    const stream = new PassThrough();
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const exporter = new StreamLogRecordExporter({ destination: stream });
+    for (const batch of [records, [...records].reverse(), [records[0]!, bodyless, records[1]!]]) {
+      chunks.length = 0;
+      await new Promise((resolve) => exporter.export(batch, resolve));
+      const expected = batch.filter((item) => item !== bodyless).map((item) => `${ndjsonLine(toNdjsonObject(item))}\n`);
+      expect(Buffer.concat(chunks).toString('utf8')).to.equal(expected.join(''));
+    }
+    // Raw UTF-8 stays raw; the characters ndjsonLine escapes were escaped, not written raw.
+    expect(Buffer.concat(chunks).toString('utf8')).to.include('caf\u00e9 \u{1f600}');
+    chunks.length = 0;
+    await new Promise((resolve) => exporter.export(records, resolve));
+    const written = Buffer.concat(chunks).toString('utf8');
+    expect(written).to.include('del\\u007fin').and.include('line\\u2028sep').and.include('c1\\u0085');
+    expect(written).to.not.match(/[\u007f\u0085\u2028]/);
+  });
+
   it('decodes query strings like a web framework does', () => {
     expect(queryParamsObject('a=1+2&b=%2F&c')).to.deep.equal({ a: '1 2', b: '/', c: '' });
   });

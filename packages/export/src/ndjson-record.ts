@@ -216,11 +216,66 @@ export function ndjsonProjection(record: ReadableLogRecord): Readonly<NdjsonObje
 // escaping them keeps the value and the one-record-per-line promise.
 const UNSAFE_IN_LINE = /[\u007f-\u009f\u2028\u2029]/g;
 
+function escapeUnsafe(line: string): string {
+  return line.replace(UNSAFE_IN_LINE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** One NDJSON line (without the newline) for `object`. */
 export function ndjsonLine(object: unknown): string {
   const line = JSON.stringify(object);
   // Each of them is DEL or beyond ASCII, and most lines are plain ASCII: a native UTF-8 length and
   // one search tell so faster than the expression's scan.
   if (Buffer.byteLength(line, 'utf8') === line.length && !line.includes('\u007f')) return line;
-  return line.replace(UNSAFE_IN_LINE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeUnsafe(line);
+}
+
+/** A UTF-16 code unit never takes more than three bytes of UTF-8 (a surrogate pair takes four for two). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
+const NEWLINE = 0x0a;
+const DEL = 0x7f;
+
+/**
+ * NDJSON lines (each as {@link ndjsonLine} writes it, and a newline) encoded straight into one
+ * buffer: a line's text is encoded once, and the byte count tells whether it was plain ASCII, the
+ * usual case, where the only character ndjsonLine escapes is DEL; any other line is written again,
+ * escaped. Saves building a batch string and encoding it afterwards.
+ */
+export class NdjsonWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  /** `expectedBytes`: about what the lines will take, so the buffer rarely has to grow. */
+  constructor(expectedBytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
+  }
+
+  /** Appends `object`'s line; if it cannot be serialised (a cycle, a BigInt), throws and appends nothing. */
+  append(object: unknown): void {
+    const text: unknown = JSON.stringify(object);
+    if (typeof text !== 'string') throw new TypeError('the value has no JSON form');
+    this.reserve(text.length);
+    const start = this.length;
+    let written = this.buffer.write(text, start, 'utf8');
+    if (written !== text.length || this.buffer.subarray(start, start + written).includes(DEL)) {
+      const escaped = escapeUnsafe(text);
+      this.reserve(escaped.length);
+      written = this.buffer.write(escaped, start, 'utf8');
+    }
+    this.length = start + written;
+    this.buffer[this.length++] = NEWLINE;
+  }
+
+  /** The lines appended so far. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** Room for `units` UTF-16 code units of text and a newline after what is written. */
+  private reserve(units: number): void {
+    const needed = this.length + units * MAX_UTF8_BYTES_PER_UNIT + 1;
+    if (needed <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+    this.buffer.copy(bigger, 0, 0, this.length);
+    this.buffer = bigger;
+  }
 }

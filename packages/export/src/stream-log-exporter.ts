@@ -4,7 +4,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { recordFault } from '@apitrail/core';
 import { formatHumanReadable } from './human-readable.js';
-import { ndjsonLine, ndjsonProjection } from './ndjson-record.js';
+import { NdjsonWriter, ndjsonProjection } from './ndjson-record.js';
 
 export type LocalLogFormat = 'ndjson' | 'human_readable';
 
@@ -18,7 +18,7 @@ export interface StreamLogRecordExporterOptions {
 
 /** Where the lines go: `write` calls back once the chunk is written (before returning, for a file). */
 interface Destination {
-  write(chunk: string, done: (error?: Error | null) => void): void;
+  write(chunk: string | Uint8Array, done: (error?: Error | null) => void): void;
   close(): Promise<void>;
   readonly isTTY: boolean;
 }
@@ -71,7 +71,10 @@ function openDestination(destination: StreamLogRecordExporterOptions['destinatio
  */
 export class StreamLogRecordExporter implements LogRecordExporter {
   private readonly destination: Destination | undefined;
-  private readonly format: (record: ReadableLogRecord) => string;
+  /** Human-readable lines; NDJSON lines go through an NdjsonWriter instead. */
+  private readonly humanReadable: ((record: ReadableLogRecord) => string) | undefined;
+  /** The size of the last NDJSON batch, so the next one's buffer is about right from the start. */
+  private lastBatchBytes = 64 * 1024;
   private shutDown = false;
   private destinationError: Error | undefined;
 
@@ -87,9 +90,7 @@ export class StreamLogRecordExporter implements LogRecordExporter {
     }
     if (options.format === 'human_readable') {
       const colour = options.colour ?? this.destination?.isTTY === true;
-      this.format = (record) => formatHumanReadable(record, colour);
-    } else {
-      this.format = (record) => ndjsonLine(ndjsonProjection(record));
+      this.humanReadable = (record) => formatHumanReadable(record, colour);
     }
   }
 
@@ -101,16 +102,7 @@ export class StreamLogRecordExporter implements LogRecordExporter {
       });
       return;
     }
-    let chunk = '';
-    for (const record of records) {
-      // One record that cannot be formatted (a circular or BigInt body) must not take its batch down.
-      try {
-        chunk += `${this.format(record)}\n`;
-      } catch (error) {
-        recordFault('ndjson exporter', error);
-      }
-    }
-    this.destination.write(chunk, (error) => {
+    this.destination.write(this.encode(records), (error) => {
       if (error) {
         // A full disk: reported once (counted every time), and this batch counted as lost by the caller.
         recordFault('ndjson exporter', error);
@@ -119,6 +111,33 @@ export class StreamLogRecordExporter implements LogRecordExporter {
         resultCallback({ code: ExportResultCode.SUCCESS });
       }
     });
+  }
+
+  /** The batch as one chunk; a record that cannot be formatted (a circular or BigInt body) is left out, counted. */
+  private encode(records: ReadableLogRecord[]): string | Uint8Array {
+    const humanReadable = this.humanReadable;
+    if (humanReadable !== undefined) {
+      let chunk = '';
+      for (const record of records) {
+        try {
+          chunk += `${humanReadable(record)}\n`;
+        } catch (error) {
+          recordFault('ndjson exporter', error);
+        }
+      }
+      return chunk;
+    }
+    const writer = new NdjsonWriter(this.lastBatchBytes);
+    for (const record of records) {
+      try {
+        writer.append(ndjsonProjection(record));
+      } catch (error) {
+        recordFault('ndjson exporter', error);
+      }
+    }
+    const bytes = writer.bytes();
+    this.lastBatchBytes = bytes.length;
+    return bytes;
   }
 
   forceFlush(): Promise<void> {
