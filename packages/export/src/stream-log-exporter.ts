@@ -42,7 +42,8 @@ function fileDestination(path: string): Destination {
   return {
     write: (chunk, done) => {
       try {
-        writeSync(fd, chunk);
+        if (typeof chunk === 'string') writeSync(fd, chunk);
+        else writeSync(fd, chunk);
       } catch (error) {
         done(error as Error);
         return;
