@@ -98,7 +98,12 @@ export class LeafStore {
 
   /** The first sequence number in [from, to) with no leaf, or `to`. */
   firstGap(from: number, to: number): number {
-    for (let sequence = from; sequence < to; sequence++) if (this.get(sequence) === undefined) return sequence;
+    for (let sequence = from; sequence < to;) {
+      const chunk = this.chunks.get(Math.floor(sequence / CHUNK_LEAVES));
+      const chunkEnd = Math.min(to, (Math.floor(sequence / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
+      if (chunk === undefined) return sequence;
+      for (; sequence < chunkEnd; sequence++) if (chunk.present[sequence % CHUNK_LEAVES] !== 1) return sequence;
+    }
     return to;
   }
 }
