@@ -1,6 +1,6 @@
 // The signed records as SIEMs hold them: an app under the register with integrity on sends its
 // audit records and checkpoints through the real gateway with siem-audit-records.yaml,
-// siem-elasticsearch.yaml (ECS mapping mode, to an Elasticsearch bulk endpoint) and
+// siem-elasticsearch.yaml (ECS mapping mode, into a real OpenSearch node, read back from its index) and
 // siem-splunk.yaml (to a raw HEC endpoint that records every event as the exporter sent it). The
 // ECS documents and the HEC events, one per line, verify with the public key only — re-serialised,
 // renamed to ECS fields, durations in integer nanoseconds, resource fields mixed in — and every
@@ -15,7 +15,7 @@ import { APITRAIL_EVENTS } from '@apitrail/core';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startAppOnAgent, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
-import { startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
+import { startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
 import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -70,7 +70,7 @@ describe('integrity through the SIEM shapes: ECS documents and Splunk HEC events
   this.timeout(180_000);
   const rootKey = rootKeyFiles();
   let gateway: Gateway;
-  let bulk: RunningBulkEndpoint;
+  let siem: TestOpenSearch;
   let hec: Awaited<ReturnType<typeof startRawHec>>;
   let workDir: string;
   const shapes: Record<'ecs' | 'hec', Record<string, unknown>[]> = { ecs: [], hec: [] };
@@ -78,9 +78,9 @@ describe('integrity through the SIEM shapes: ECS documents and Splunk HEC events
   before(async function () {
     const binary = await requireCollector(this);
     workDir = await mkdtemp(join(tmpdir(), 'apitrail-integrity-siem-'));
-    bulk = await startBulkEndpoint();
+    siem = await startTestOpenSearch();
     hec = await startRawHec();
-    gateway = await startAuditSiemGateway(binary, hec.endpoint, bulk.url);
+    gateway = await startAuditSiemGateway(binary, hec.endpoint, siem.url);
     const app = await startAppOnAgent(gateway, 'examples/node-http/server.js', {
       ...rootKey.env,
       APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS: '200',
@@ -94,8 +94,8 @@ describe('integrity through the SIEM shapes: ECS documents and Splunk HEC events
     await app.stop();
     const closed = (documents: Record<string, unknown>[], finalOf: (document: Record<string, unknown>) => unknown) =>
       documents.some((document) => finalOf(document) === true);
-    await waitFor('the closing checkpoint in both SIEMs', () => {
-      shapes.ecs = bulk.requests.flatMap((request) => request.items.map((item) => item.document));
+    await waitFor('the closing checkpoint in both SIEMs', async () => {
+      shapes.ecs = await siem.documents('apitrail-security');
       shapes.hec = [...hec.events];
       const ecsClosed = closed(
         shapes.ecs,
@@ -111,7 +111,7 @@ describe('integrity through the SIEM shapes: ECS documents and Splunk HEC events
 
   after(async () => {
     await gateway?.stop();
-    await bulk?.stop();
+    await siem?.stop();
     hec?.server.close();
   });
 

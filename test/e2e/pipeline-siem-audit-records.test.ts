@@ -1,5 +1,5 @@
 // The opt-in audit-record path to the SIEMs (collector-config/siem-audit-records.yaml) end to end: a
-// gateway with it, a real Splunk HEC peer and an Elasticsearch bulk endpoint. Audit records reach
+// gateway with it, a real Splunk HEC peer and a real OpenSearch node (test/helpers/opensearch.ts). Audit records reach
 // both SIEMs, application logs reach neither, the local security-events file stays security events
 // only, and every field the Sigma rules select on is where that SIEM's processing pipeline
 // (rules/pipelines/) tells the converted query to look, with the value the record carried.
@@ -8,7 +8,7 @@ import * as core from '@apitrail/core';
 import { fieldMapping, TARGETS, type SigmaTarget } from '../../scripts/lib/sigma-pipelines.mjs';
 import { sendLogs, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';
-import { ecsField, startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
+import { ecsField, startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
 import type { CraftedLogRecord, ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { startSplunkHecPeer, type RunningHecPeer } from '../helpers/splunk-hec-peer.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -73,21 +73,21 @@ const correlationId = (record: ExportedLogRecord): unknown => record.attributes[
 
 describe('collector pipelines: siem-audit-records.yaml sends the audit records to Splunk HEC and Elasticsearch', function () {
   let hec: RunningHecPeer;
-  let bulk: RunningBulkEndpoint;
+  let siem: TestOpenSearch;
   let gateway: Gateway;
 
   before(async function () {
     const binary = await requireCollector(this);
     hec = await startSplunkHecPeer(binary);
-    bulk = await startBulkEndpoint();
-    gateway = await startAuditSiemGateway(binary, hec.endpoint, bulk.url);
+    siem = await startTestOpenSearch();
+    gateway = await startAuditSiemGateway(binary, hec.endpoint, siem.url);
     // One export: the application log passes the routing in the same call as the audit records.
     await sendLogs(gateway.otlpHttpEndpoint, RESOURCE, { name: 'api' }, RECORDS);
   });
 
   after(async () => {
     await gateway?.stop();
-    await Promise.all([hec?.stop(), bulk?.stop()]);
+    await Promise.all([hec?.stop(), siem?.stop()]);
   });
 
   it('Splunk HEC receives the audit records and the security event, not the application log', async () => {
@@ -110,8 +110,8 @@ describe('collector pipelines: siem-audit-records.yaml sends the audit records t
   });
 
   it("Elasticsearch receives the same records, each rule field under the ECS pipeline's name", async () => {
-    const documents = await waitFor('the audit records at the bulk endpoint', () => {
-      const all = bulk.requests.flatMap((request) => request.items.map((item) => item.document));
+    const documents = await waitFor('the audit records in OpenSearch', async () => {
+      const all = await siem.documents('apitrail-security');
       return all.length >= SIEM_IDS.length ? all : undefined;
     });
     const requestId = (document: Record<string, unknown>) => ecsField(document, 'http.request.id');

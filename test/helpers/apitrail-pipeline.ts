@@ -49,14 +49,14 @@ export async function startGateway(
 
 /**
  * A gateway sending audit records and security events to Splunk HEC at `hecEndpoint` and to the
- * Elasticsearch bulk API at `bulkUrl` (siem-audit-records, siem-splunk and siem-elasticsearch.yaml),
- * with credentials generated per run.
+ * Elasticsearch API at `elasticsearchUrl` (OpenSearch in the tests) (siem-audit-records, siem-splunk
+ * and siem-elasticsearch.yaml), with credentials generated per run.
  */
-export function startAuditSiemGateway(binary: string, hecEndpoint: string, bulkUrl: string): Promise<Gateway> {
+export function startAuditSiemGateway(binary: string, hecEndpoint: string, elasticsearchUrl: string): Promise<Gateway> {
   return startGateway(binary, ['siem-audit-records.yaml', 'siem-splunk.yaml', 'siem-elasticsearch.yaml'], {
     SPLUNK_HEC_TOKEN: randomBytes(16).toString('hex'),
     SPLUNK_HEC_ENDPOINT: hecEndpoint,
-    ELASTICSEARCH_ENDPOINT: bulkUrl,
+    ELASTICSEARCH_ENDPOINT: elasticsearchUrl,
     ELASTICSEARCH_USERNAME: `apitrail-${randomBytes(4).toString('hex')}`,
     ELASTICSEARCH_PASSWORD: randomBytes(18).toString('base64url'),
   });
