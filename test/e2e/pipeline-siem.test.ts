@@ -2,7 +2,7 @@
 // audit records; Express, whose 401/403 responses apitrail turns into OWASP events) → agent
 // collector (agent.yaml + redaction.yaml) → gateway collector (gateway.yaml + every siem-*.yaml) →
 // the compressed NDJSON archive, a real rsyslog receiving CEF over RFC 5424, a real Splunk HEC
-// server (the collector's splunk_hec receiver), and an Elasticsearch bulk endpoint. Security events
+// server (the collector's splunk_hec receiver), and a real OpenSearch node. Security events
 // are also crafted by hand and sent over OTLP like an SDK would, with values chosen to break CEF
 // escaping and to spoof Splunk routing.
 import { expect } from 'chai';
@@ -21,7 +21,7 @@ import {
 } from '../helpers/apitrail-pipeline.ts';
 import { parseCef } from '../helpers/cef.ts';
 import { requireCollector } from '../helpers/collector.ts';
-import { ecsField, startBulkEndpoint, type RunningBulkEndpoint } from '../helpers/elasticsearch-bulk.ts';
+import { ecsField, startTestOpenSearch, type TestOpenSearch } from '../helpers/opensearch.ts';
 import type { CraftedLogRecord, ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { startRsyslog, type RunningRsyslog } from '../helpers/rsyslog.ts';
 import { startSplunkHecPeer, type RunningHecPeer } from '../helpers/splunk-hec-peer.ts';
@@ -131,7 +131,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   const wrongSecret = newSecret();
   let rsyslog: RunningRsyslog;
   let hec: RunningHecPeer;
-  let bulk: RunningBulkEndpoint;
+  let siem: TestOpenSearch;
   let gateway: Gateway;
   let agent: Tier;
 
@@ -139,11 +139,11 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     const binary = await requireCollector(this);
     rsyslog = await startRsyslog();
     hec = await startSplunkHecPeer(binary);
-    bulk = await startBulkEndpoint();
+    siem = await startTestOpenSearch();
     gateway = await startGateway(binary, ['siem-splunk.yaml', 'siem-elasticsearch.yaml', 'siem-cef-syslog.yaml'], {
       SPLUNK_HEC_TOKEN: hecToken,
       SPLUNK_HEC_ENDPOINT: hec.endpoint,
-      ELASTICSEARCH_ENDPOINT: bulk.url,
+      ELASTICSEARCH_ENDPOINT: siem.url,
       ELASTICSEARCH_USERNAME: esUser,
       ELASTICSEARCH_PASSWORD: esPassword,
       APITRAIL_SYSLOG_HOST: '127.0.0.1',
@@ -182,7 +182,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
   after(async () => {
     await agent?.stop();
     await gateway?.stop();
-    await Promise.all([hec?.stop(), bulk?.stop(), rsyslog?.stop()]);
+    await Promise.all([hec?.stop(), siem?.stop(), rsyslog?.stop()]);
   });
 
   it('archives every record, audit and security alike, zstd-compressed', async () => {
@@ -294,22 +294,15 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     expect(login.attributes).to.include({ 'event.name': 'authn_login_fail', 'api_key.id': 'key_acme_1' });
   });
 
-  it('indexes security events into Elasticsearch with ECS field names over the bulk API', async () => {
-    const items = await waitFor('documents at the bulk endpoint', () => {
-      const all = bulk.requests.flatMap((request) => request.items);
-      return all.length >= SECURITY_IDS.length ? all : undefined;
+  it('indexes security events into OpenSearch (the Elasticsearch API) with ECS field names', async () => {
+    const documents = await waitFor('the security events in OpenSearch', async () => {
+      const indexed = await siem.documents('apitrail-security');
+      return indexed.length >= SECURITY_IDS.length ? indexed : undefined;
     });
-    expect(items).to.have.length(SECURITY_IDS.length);
-    const basic = `Basic ${Buffer.from(`${esUser}:${esPassword}`).toString('base64')}`;
-    for (const request of bulk.requests) {
-      expect(request.authorization).to.equal(basic);
-      expect(request.body.endsWith('\n'), 'bulk bodies end with a newline').to.equal(true);
-    }
-    for (const { action } of items) {
-      expect(Object.keys(action)).to.deep.equal(['create']);
-      expect(action.create!._index).to.equal('apitrail-security');
-    }
-    const documents = items.map((item) => item.document);
+    // Exactly the security events, into siem-elasticsearch.yaml's default index: none twice, none else.
+    expect(documents.map((document) => ecsField(document, 'http.request.id')).sort()).to.deep.equal(
+      [...SECURITY_IDS].sort(),
+    );
     const login = documents.find((document) => ecsField(document, 'http.request.id') === 'sec-login-1')!;
     expect(login, 'the login failure document').to.not.equal(undefined);
     const expected: Record<string, unknown> = {
@@ -395,7 +388,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     expect(hecFor('app-other-tenant')?.resource['com.splunk.index']).to.equal('apitrail_acme');
     expect(hecFor('app-wrong-key')?.attributes['event.name']).to.equal('authn_login_fail');
 
-    const documents = bulk.requests.flatMap((request) => request.items.map((item) => item.document));
+    const documents = await siem.documents('apitrail-security');
     const esFor = (id: string) => documents.find((document) => ecsField(document, 'http.request.id') === id)!;
     expect(ecsField(esFor('app-wrong-key'), 'event.action')).to.equal('authn_login_fail');
     expect(ecsField(esFor('app-wrong-key'), 'event.category')).to.equal('authentication');
@@ -404,7 +397,7 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     const everything = [
       ...syslog,
       JSON.stringify(hecEvents),
-      ...bulk.requests.map((request) => request.body),
+      JSON.stringify(documents),
       JSON.stringify(await gateway.archivedLogs()),
       JSON.stringify(await gateway.securityEvents()),
     ].join('\n');
