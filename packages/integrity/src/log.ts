@@ -90,7 +90,8 @@ export class MerkleLog {
   /**
    * Signed checkpoint notes to publish now: one per epoch that ended since the last call (each
    * signed by that epoch's key before it is erased), then one under the current epoch when the
-   * tree grew (or `always`). Seals first.
+   * tree grew (or `always`). The queue must be sealed (and its records exported) first, so that
+   * no checkpoint reaches an exporter before the records it covers.
    */
   checkpoint(always: boolean, closing = false): string[] {
     if (this.pending.length > 0) throw new Error('seal (and export) the queued records before a checkpoint');
