@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectorRedactionConfig, DEFAULT_RULES } from '@apitrail/redaction';
+import { catalogueRe2, collectorRedactionConfig, DEFAULT_RULES } from '@apitrail/redaction';
 import { collectorConfigDir } from '../helpers/collector.ts';
 
 const committed = readFileSync(join(collectorConfigDir, 'redaction.yaml'), 'utf8');
@@ -28,8 +28,10 @@ describe('redaction: collector-config/redaction.yaml', () => {
       return body.split('\n').filter((line) => line.startsWith('      - ')).length;
     };
     expect(listed('blocked_key_patterns')).to.equal(DEFAULT_RULES.keys.length);
-    // The value patterns, one per catalogue format and the key=value rule.
-    expect(listed('blocked_values')).to.equal(DEFAULT_RULES.patterns.length + DEFAULT_RULES.formats!.length + 1);
+    // The value patterns, the catalogue's regexes and the key=value rule.
+    expect(listed('blocked_values')).to.equal(
+      DEFAULT_RULES.patterns.length + catalogueRe2(DEFAULT_RULES.formats!).length + 1,
+    );
     expect(listed('ignored_keys')).to.equal(DEFAULT_RULES.allow.filter((key) => !key.includes('*')).length);
   });
 

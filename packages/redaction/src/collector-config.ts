@@ -29,37 +29,60 @@ export function keyValueRe2(globs: readonly string[]): string {
 const run = ([charset, min, max]: Run, open = false): string =>
   `[${CHARSETS[charset]}]` + (open ? `{${min},}` : (max ?? min) === min ? `{${min}}` : `{${min},${max}}`);
 
-const alternatives = (literals: readonly string[]): string =>
-  literals.length === 1 ? escapeRegExp(literals[0]!) : `(?:${literals.map(escapeRegExp).join('|')})`;
-
-/**
- * A catalogue format as RE2, matching what the SDK's scanner masks: the prefix, the body, and for a
- * token longer than its format the rest of its last run. What the scanner checks around the token
- * becomes part of the match (the Collector masks the whole match): the character before a
- * `wordStart` token, the keyword and separator before a keyword format's value, and the text
- * between a required keyword and its token.
- */
-export function formatRe2(format: CredentialFormat): string {
+function bodyRe2(format: CredentialFormat): string {
   const last = format.body.length - 1;
-  const body = format.body
+  return format.body
     .map((segment, index) =>
       typeof segment === 'string'
         ? escapeRegExp(segment)
-        : run(segment, index === last && !format.wordEnd && format.prefixes.length > 0),
+        : segment[0] === 'digits'
+          ? // The Collector runs its regexes in no fixed order: the card rule may have masked a
+            // token's digit group (`xoxb-<digits>-…`) before this regex sees the token.
+            `(?:${run(segment)}|\\*{4})`
+          : run(segment, index === last && !format.wordEnd && format.prefixes.length > 0),
     )
     .join('');
-  const end = format.wordEnd ? '\\b' : '';
-  if (format.prefixes.length === 0) {
-    const keywords = (format.keywords ?? []).map(escapeRegExp).join('|');
-    const lastSegment = format.body[last];
-    // A value ending in a literal such as base64 padding has no word boundary after it.
-    const boundary = typeof lastSegment === 'string' && /\W$/.test(lastSegment) ? '' : '\\b';
-    return `(?i:${keywords})[ \\t\\w.-]{0,20}[\\s'"\x60\\\\]{0,8}(?:=>|:=|\\|\\||\\?=|[=>:,])[\\s'"\x60=\\\\]{0,10}${body}${boundary}`;
+}
+
+/** What separates a keyword (and the rest of its identifier) from its value. */
+const KEYWORD_SEPARATOR_RE2 = `[ \\t\\w.-]{0,20}[\\s'"\x60\\\\]{0,8}(?:=>|:=|\\|\\||\\?=|[=>:,])[\\s'"\x60=\\\\]{0,10}`;
+
+/**
+ * The catalogue as RE2, matching what the SDK's scanner masks: the prefix, the body, and for a
+ * token longer than its format the rest of its last run. What the scanner checks around the token
+ * becomes part of the match (the Collector masks the whole match): the character before a
+ * `wordStart` token, the keyword and separator before a keyword format's value, and the text
+ * between a required keyword and its token. Each regex starts with one literal wherever it can
+ * (RE2 then skips to it with a string search), and keyword formats with the same value shape share
+ * one regex: the Collector runs every regex over every string, so their number is its cost.
+ */
+export function catalogueRe2(formats: readonly CredentialFormat[]): string[] {
+  const regexes: string[] = [];
+  const keywordsByValue = new Map<string, string[]>();
+  for (const format of formats) {
+    const body = bodyRe2(format);
+    if (format.prefixes.length === 0) {
+      const last = format.body[format.body.length - 1]!;
+      // The value ends where the scanner ends it: before a letter or digit. A value that can end in
+      // `+`, `/`, `=` or `-` has no word boundary there (RE2 would settle for a shorter match and
+      // leave the rest), so the end is the next character instead (masked with it); a value ending
+      // in a literal such as base64 padding needs neither.
+      const endsInWordCharacter = typeof last === 'string' ? !/\W$/.test(last) : !/[+/=.@~]|-$/.test(CHARSETS[last[0]]);
+      const ending = endsInWordCharacter ? '\\b' : typeof last === 'string' ? '' : '(?:[^A-Za-z0-9]|$)';
+      const value = body + ending;
+      keywordsByValue.set(value, [...(keywordsByValue.get(value) ?? []), ...(format.keywords ?? [])]);
+      continue;
+    }
+    const end = format.wordEnd ? '\\b' : '';
+    const lead = format.lead === undefined ? '' : run(format.lead);
+    const start = format.wordStart ? '(?:^|[^A-Za-z0-9])' : '';
+    const near = format.keywords === undefined ? '' : `(?i:${format.keywords.map(escapeRegExp).join('|')})[^\\n]{0,80}`;
+    for (const prefix of format.prefixes) regexes.push(`${near}${start}${lead}${escapeRegExp(prefix)}${body}${end}`);
   }
-  const lead = format.lead === undefined ? '' : run(format.lead);
-  const start = format.wordStart ? '(?:^|[^A-Za-z0-9])' : '';
-  const near = format.keywords === undefined ? '' : `(?i:${format.keywords.map(escapeRegExp).join('|')})[^\\n]{0,80}`;
-  return `${near}${start}${lead}${alternatives(format.prefixes)}${body}${end}`;
+  for (const [value, keywords] of keywordsByValue) {
+    regexes.push(`(?i:${[...new Set(keywords)].map(escapeRegExp).join('|')})${KEYWORD_SEPARATOR_RE2}${value}`);
+  }
+  return [...new Set(regexes)];
 }
 
 /**
@@ -90,7 +113,7 @@ export function collectorRedactionConfig(rules: RedactionRules, processorName = 
   const ignored = rules.allow.filter((key) => !key.includes('*'));
   const blockedValues = [
     ...rules.patterns.map((pattern) => (pattern.caseInsensitive ? '(?i)' : '') + pattern.source),
-    ...(rules.formats ?? []).map(formatRe2),
+    ...catalogueRe2(rules.formats ?? []),
     keyValueRe2(rules.keys),
   ].map(re2Source);
   return `${HEADER}

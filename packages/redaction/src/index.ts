@@ -7,7 +7,7 @@ import { RedactingSpanProcessor } from './span-processor.js';
 
 export { REDACTED, REDACTION_MODES, type RedactionMode } from './censor.js';
 export { readRedactionConfig, type RedactionConfig } from './config.js';
-export { collectorRedactionConfig } from './collector-config.js';
+export { catalogueRe2, collectorRedactionConfig } from './collector-config.js';
 export {
   CHARSETS,
   CREDENTIAL_FORMATS,

@@ -1,0 +1,128 @@
+// Collector parity: the generated redaction.yaml carries the whole credential catalogue in RE2. With
+// the SDK's redaction out of the way (telemetry posted straight to the collector as OTLP, as an app
+// without apitrail's processors would send it), the real collector alone masks every generated
+// sample of every format, raw, percent-encoded and inside a JSON string, in log bodies, log
+// attributes, span names, span attributes and span events. The control: the same corpus through
+// local-file.yaml (no redaction processor) comes out whole, so the search can find what leaks.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { CREDENTIAL_FORMATS } from '@apitrail/redaction';
+import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const str = (value: string) => ({ stringValue: value });
+const attributes = (entries: Record<string, string>) =>
+  Object.entries(entries).map(([key, value]) => ({ key, value: str(value) }));
+const nowNanos = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
+
+/** How a sample is written into the telemetry. */
+const ENCODINGS: Record<string, (text: string) => string> = {
+  raw: (text) => text,
+  json_string: (text) => JSON.stringify({ detail: `ran with ${text}` }),
+};
+
+async function post(collector: RunningCollector, path: string, payload: unknown): Promise<void> {
+  const response = await fetch(`${collector.otlpHttpEndpoint}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  expect(response.status, await response.text()).to.equal(200);
+}
+
+/** Posts every sample in every encoding to `collector`, and returns what it wrote. */
+async function sendCorpus(collector: RunningCollector, samples: readonly CredentialSample[]): Promise<string> {
+  const cases = samples.flatMap((sample) => Object.values(ENCODINGS).map((encode) => encode(sample.text)));
+  const resource = { attributes: attributes({ 'service.name': 'catalogue-parity' }) };
+  await post(collector, '/v1/logs', {
+    resourceLogs: [
+      {
+        resource,
+        scopeLogs: [
+          {
+            scope: { name: 'raw-client' },
+            logRecords: cases.map((text, index) => ({
+              timeUnixNano: nowNanos(),
+              body: str(`request ${index} failed: ${text}`),
+              attributes: attributes({ 'app.note': `note ${text}`, 'app.query': `page=2&q=${text}&sort=asc` }),
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  const traceId = randomBytes(16).toString('hex');
+  await post(collector, '/v1/traces', {
+    resourceSpans: [
+      {
+        resource,
+        scopeSpans: [
+          {
+            scope: { name: 'raw-client' },
+            spans: cases.map((text) => ({
+              traceId,
+              spanId: randomBytes(8).toString('hex'),
+              name: `GET /api/v1/items`,
+              kind: 2,
+              startTimeUnixNano: nowNanos(),
+              endTimeUnixNano: nowNanos(),
+              attributes: attributes({ 'url.query': `note=${text}`, 'user_agent.original': `curl (${text})` }),
+              events: [
+                {
+                  name: 'exception',
+                  timeUnixNano: nowNanos(),
+                  attributes: attributes({ 'exception.message': `upstream rejected ${text}` }),
+                },
+              ],
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return waitFor('every log record and span written', async () => {
+    const [logs, spans] = [await collector.logs(), await collector.spans()];
+    return logs.length >= cases.length && spans.length >= cases.length ? collector.rawOutput() : undefined;
+  });
+}
+
+/** Formats with a sample of which an 8-character piece is in `output`, each with where one was. */
+function leakingFormats(output: string, samples: readonly CredentialSample[]): Map<string, string> {
+  const leaking = new Map<string, string>();
+  for (const sample of samples) {
+    for (let at = 0; at + 8 <= sample.secret.length && !leaking.has(sample.format); at++) {
+      const found = output.indexOf(sample.secret.slice(at, at + 8));
+      if (found >= 0) leaking.set(sample.format, output.slice(Math.max(0, found - 80), found + 40));
+    }
+  }
+  return leaking;
+}
+
+describe('redaction: the collector alone masks the whole credential catalogue (SDK redaction bypassed)', function () {
+  this.timeout(180_000);
+  // One sample per format in each encoding: the Collector runs every regex over every string, slowly.
+  const samples = catalogueSamples(1);
+  const collectors: RunningCollector[] = [];
+
+  after(async () => {
+    await Promise.all(collectors.map((collector) => collector.stop()));
+  });
+
+  it(`masks ${samples.length} samples of ${CREDENTIAL_FORMATS.length} formats in every encoding and position`, async function () {
+    const binary = await requireCollector(this);
+    const collector = await startCollector(binary, ['local-redacting.yaml', 'redaction.yaml']);
+    collectors.push(collector);
+    const output = await sendCorpus(collector, samples);
+    expect(output).to.include('catalogue-parity');
+    expect(Object.fromEntries(leakingFormats(output, samples))).to.deep.equal({});
+  });
+
+  it('control: without the redaction processor every format comes out, so the search finds leaks', async function () {
+    const binary = await requireCollector(this);
+    const collector = await startCollector(binary, 'local-file.yaml');
+    collectors.push(collector);
+    const output = await sendCorpus(collector, samples);
+    expect(leakingFormats(output, samples).size).to.equal(CREDENTIAL_FORMATS.length);
+  });
+});
