@@ -62,7 +62,7 @@ function switchableExporter(): LogRecordExporter & { failing: boolean; taken: Re
   return exporter;
 }
 
-function spoolIn(directory: string, exporter: LogRecordExporter, maxBytes = 1 << 30): Spool {
+function spoolIn(directory: string, exporter: LogRecordExporter, maxBytes = 1 << 30, writeBehindMs = 0): Spool {
   return new Spool({
     directory,
     maxBytes,
@@ -70,8 +70,30 @@ function spoolIn(directory: string, exporter: LogRecordExporter, maxBytes = 1 <<
     maxExportBatchSize: 7,
     resource: resourceFromAttributes({}),
     channel: 'logs/unit',
+    writeBehindMs,
   });
 }
+
+/** An exporter whose every export waits until the test answers it. */
+function heldExporter(): LogRecordExporter & { held: ((result: ExportResult) => void)[]; taken: ReadableLogRecord[] } {
+  const exporter = {
+    held: [] as ((result: ExportResult) => void)[],
+    taken: [] as ReadableLogRecord[],
+    export(batch: ReadableLogRecord[], done: (result: ExportResult) => void) {
+      exporter.held.push((result) => {
+        if (result.code === ExportResultCode.SUCCESS) exporter.taken.push(...batch);
+        done(result);
+      });
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  return exporter;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const SUCCESS: ExportResult = { code: ExportResultCode.SUCCESS };
+const FAILED: ExportResult = { code: ExportResultCode.FAILED, error: new Error('collector down') };
 
 const ids = (list: readonly ReadableLogRecord[]): unknown[] =>
   list.map((record) => record.attributes['correlation.id']);
@@ -202,5 +224,64 @@ describe('@apitrail/spool', () => {
       await provider.shutdown();
       metrics.disable();
     }
+  });
+
+  describe('write-behind (a healthy exporter)', () => {
+    it('exports straight from memory: no segment is written when the export is acknowledged in time', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const exporter = switchableExporter();
+      const spooledBefore = spoolCounts().spooled;
+      const spool = spoolIn(directory, exporter, 1 << 30, 50);
+      for (let batch = 0; batch < 5; batch += 1) spool.write(records(4, `fast${batch}`));
+      await spool.forceFlush();
+      expect(exporter.taken).to.have.length(20);
+      expect(spoolCounts().spooled).to.equal(spooledBefore);
+      expect(readdirSync(directory)).to.deep.equal([]);
+      spool.exitSync();
+    });
+
+    it('writes a batch not acknowledged within the grace, and removes it once the export succeeds', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const exporter = heldExporter();
+      const spool = spoolIn(directory, exporter, 1 << 30, 30);
+      spool.write(records(3, 'slow'));
+      expect(segmentsOf(directory)).to.deep.equal([]);
+      await sleep(80);
+      expect(segmentsOf(directory)).to.have.length(1);
+      expect(spool.recordsWaiting()).to.equal(3);
+      exporter.held.shift()!(SUCCESS);
+      expect(segmentsOf(directory)).to.deep.equal([]);
+      expect(ids(exporter.taken)).to.deep.equal(ids(records(3, 'slow')));
+      spool.exitSync();
+    });
+
+    it('a failed export keeps the batch on disk and queued; it is exported once the exporter is back', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const exporter = heldExporter();
+      const spool = spoolIn(directory, exporter, 1 << 30, 1000);
+      spool.write(records(3, 'fail'));
+      exporter.held.shift()!(FAILED);
+      expect(segmentsOf(directory)).to.have.length(1);
+      // Unhealthy now: the next batch is written ahead, not flown.
+      spool.write(records(2, 'after'));
+      expect(spool.recordsWaiting()).to.equal(5);
+      const flushed = spool.forceFlush();
+      while (exporter.held.length > 0) exporter.held.shift()!(SUCCESS);
+      await sleep(10);
+      while (exporter.held.length > 0) exporter.held.shift()!(SUCCESS);
+      await flushed;
+      expect(ids(exporter.taken)).to.deep.equal([...ids(records(3, 'fail')), ...ids(records(2, 'after'))]);
+      expect(segmentsOf(directory)).to.deep.equal([]);
+      spool.exitSync();
+    });
+
+    it('at exit, a batch still in flight is written to disk synchronously', () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const spool = spoolIn(directory, heldExporter(), 1 << 30, 10_000);
+      spool.write(records(4, 'exit'));
+      expect(segmentsOf(directory)).to.deep.equal([]);
+      spool.exitSync();
+      expect(ids([...spooledRecords(directory)])).to.deep.equal(ids(records(4, 'exit')));
+    });
   });
 });

@@ -104,8 +104,15 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
         maxExportBatchSize: config.logBatch.maxExportBatchSize,
         resource: resourceFromAttributes(config.resourceAttributes),
         channel,
+        // Half the interval to hand a batch over, half for its export to be acknowledged before it
+        // is written out: a record is exported or on disk within the flush interval either way.
+        writeBehindMs: Math.max(1, Math.floor(flushIntervalMs / 2)),
       });
-      return new DurableBatchLogRecordProcessor({ sink: spool, flushIntervalMs, channel });
+      return new DurableBatchLogRecordProcessor({
+        sink: spool,
+        flushIntervalMs: Math.max(1, Math.floor(flushIntervalMs / 2)),
+        channel,
+      });
     }
     if (name === 'ndjson') {
       return new DurableBatchLogRecordProcessor({

@@ -3,8 +3,8 @@ import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core';
 
 /**
  * What became of the records that reached a spool or a synchronous local sink, since the process
- * started. `spooled` counts records written to a spool segment (every record goes through the
- * spool); `exported` those the exporter acknowledged; `replayed` the exported ones that came from a
+ * started. `spooled` counts records written to a spool segment (during an outage, or when an export
+ * was slow; a healthy run writes none); `exported` those the exporter acknowledged; `replayed` the exported ones that came from a
  * segment an earlier process left; `dropped` those lost: at the spool's size cap, when the disk
  * refused them and the exporter could not take them either, a damaged line, or a value no format
  * can hold.

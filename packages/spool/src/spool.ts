@@ -60,6 +60,19 @@ export interface SpoolOptions {
   readonly resource: Resource;
   /** Where losses are counted in core's `droppedCounts()`, e.g. `logs/otlp`. */
   readonly channel: string;
+  /**
+   * Write-behind grace (ms): while the exporter is healthy and nothing waits in the spool, a batch
+   * is exported straight from memory and written to a segment only if it is not acknowledged within
+   * this time (or the export fails, or the process ends). 0: every batch is written first.
+   */
+  readonly writeBehindMs?: number;
+}
+
+/** A batch exported straight from memory; `segment` once it had to be written out. */
+interface Flight {
+  readonly records: ReadableLogRecord[];
+  segment: Segment | undefined;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -96,11 +109,14 @@ function reason(error: unknown): string {
 }
 
 /**
- * A write-ahead spool in front of an exporter. Every batch is appended to a segment file (mode
- * 0600) before it is exported; a segment is removed only once all its records were exported. While
- * the exporter fails, segments pile up (to `maxBytes`, oldest dropped first) and are retried with
- * backoff; segments an earlier process left are claimed at start and exported first. Export is
- * sequential and in order, so a segment's exported part is a prefix of it.
+ * A spool in front of an exporter. While the exporter is healthy and nothing waits, a batch is
+ * exported straight from memory and written to a segment of its own only if it is not acknowledged
+ * within `writeBehindMs` (or the export fails, or the process ends). Otherwise every batch is
+ * appended to a segment file (mode 0600) before it is exported. A segment is removed only once all
+ * its records were exported. While the exporter fails, segments pile up (to `maxBytes`, oldest
+ * dropped first) and are retried with backoff; segments an earlier process left are claimed at
+ * start and exported first. The queue is exported sequentially and in order, so a segment's
+ * exported part is a prefix of it.
  */
 export class Spool implements RecordSink {
   private readonly options: SpoolOptions;
@@ -112,9 +128,12 @@ export class Spool implements RecordSink {
   private recordsInMemory = 0;
   private diskReady = false;
   private exporting = false;
+  /** Whether the last export succeeded (or none was tried): the condition for write-behind. */
+  private healthy = true;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = RETRY_MIN_MS;
   private waiters: (() => void)[] = [];
+  private readonly flights = new Set<Flight>();
   private closed = false;
   private readonly reported = new Set<string>();
   /** Whether the SDK's diagnostic logger is installed: it comes after the components are built. */
@@ -141,6 +160,7 @@ export class Spool implements RecordSink {
   /** Records written to segments and not exported yet (what a restart would replay). */
   recordsWaiting(): number {
     let waiting = 0;
+    for (const flight of this.flights) if (flight.segment !== undefined) waiting += flight.records.length;
     for (const segment of this.queue) {
       if (segment.path === undefined) continue;
       waiting += (segment.lines ?? this.countLines(segment)) - segment.shipped;
@@ -150,6 +170,21 @@ export class Spool implements RecordSink {
 
   write(records: ReadableLogRecord[]): void {
     if (records.length === 0) return;
+    // Healthy and nothing queued: no disk I/O unless the export is slow, fails or the process ends.
+    if (
+      (this.options.writeBehindMs ?? 0) > 0 &&
+      this.healthy &&
+      this.queue.length === 0 &&
+      this.flights.size === 0 &&
+      !this.closed
+    ) {
+      this.fly(records);
+      return;
+    }
+    this.writeAhead(records);
+  }
+
+  private writeAhead(records: ReadableLogRecord[]): void {
     const { text, encoded } = this.encode(records);
     if (encoded.length === 0) return;
     const bytes = Buffer.byteLength(text);
@@ -169,7 +204,7 @@ export class Spool implements RecordSink {
   }
 
   forceFlush(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.flights.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       // A flush is a reason to try now rather than at the end of the backoff.
@@ -187,8 +222,9 @@ export class Spool implements RecordSink {
     await this.options.exporter.shutdown();
   }
 
-  /** Nothing to do at exit: every record written is on disk already; the open segment is closed. */
+  /** At exit: batches still in flight are written out; everything else is on disk already. */
   exitSync(): void {
+    for (const flight of this.flights) this.land(flight);
     this.close();
   }
 
@@ -425,6 +461,78 @@ export class Spool implements RecordSink {
     }
   }
 
+  /** Exports a batch straight from memory; it is written out if it is not acknowledged in time. */
+  private fly(records: ReadableLogRecord[]): void {
+    const flight: Flight = { records, segment: undefined, timer: undefined };
+    this.flights.add(flight);
+    flight.timer = setTimeout(() => this.land(flight), this.options.writeBehindMs).unref();
+    this.exportBatch(records, (result) => {
+      clearTimeout(flight.timer);
+      this.flights.delete(flight);
+      if (result.code === ExportResultCode.SUCCESS) {
+        this.healthy = true;
+        countExported(records.length, false);
+        // Written out meanwhile: exported after all, so the copy on disk goes.
+        if (flight.segment !== undefined) this.remove(flight.segment);
+      } else {
+        this.healthy = false;
+        this.land(flight);
+        // From now on it waits in the queue like any segment (in memory only if the disk refused
+        // it), retried with backoff.
+        if (flight.segment === undefined) {
+          this.recordsInMemory += records.length;
+          flight.segment = {
+            path: undefined,
+            fd: undefined,
+            bytes: 0,
+            lines: records.length,
+            shipped: 0,
+            records,
+            replay: false,
+          };
+        }
+        this.queue.unshift(flight.segment);
+        this.scheduleRetry();
+      }
+      if (this.queue.length === 0 && this.flights.size === 0) this.settleWaiters();
+      else if (result.code !== ExportResultCode.SUCCESS) this.settleWaiters();
+    });
+  }
+
+  /** Writes an in-flight batch to a segment of its own (once), so a crash or SIGKILL cannot take it. */
+  private land(flight: Flight): void {
+    if (flight.segment !== undefined) return;
+    clearTimeout(flight.timer);
+    const { text, encoded } = this.encode(flight.records);
+    const bytes = Buffer.byteLength(text);
+    if (!this.diskReady || encoded.length === 0) return;
+    this.makeRoom(bytes);
+    try {
+      const path = join(this.options.directory, this.nextName());
+      const fd = openSync(path, 'wx', 0o600);
+      try {
+        writeSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
+      this.bytesOnDisk += bytes;
+      countSpooled(encoded.length);
+      flight.segment = {
+        path,
+        fd: undefined,
+        bytes,
+        lines: encoded.length,
+        shipped: 0,
+        records: encoded,
+        replay: false,
+      };
+      this.recordsInMemory += encoded.length;
+    } catch (error) {
+      recordFault('spool', error);
+      this.report('disk', `refused a write (${reason(error)}); records are kept in memory until exported`);
+    }
+  }
+
   private settleWaiters(): void {
     const waiters = this.waiters;
     this.waiters = [];
@@ -436,7 +544,7 @@ export class Spool implements RecordSink {
     if (this.exporting || this.retryTimer !== undefined) return;
     const segment = this.queue[0];
     if (segment === undefined || this.closed) {
-      this.settleWaiters();
+      if (this.flights.size === 0 || this.closed) this.settleWaiters();
       return;
     }
     const records = this.load(segment);
@@ -468,34 +576,47 @@ export class Spool implements RecordSink {
   }
 
   private send(segment: Segment, batch: ReadableLogRecord[]): void {
-    let settled = false;
-    const done = (result: ExportResult): void => {
-      if (settled) return;
-      settled = true;
+    this.exportBatch(batch, (result) => {
       this.exporting = false;
       this.exported(segment, batch.length, result);
+    });
+  }
+
+  /** One export call; `done` runs once, whether the exporter answers or throws. */
+  private exportBatch(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    let settled = false;
+    const once = (result: ExportResult): void => {
+      if (settled) return;
+      settled = true;
+      done(result);
     };
     try {
       // As the SDK's processors export: with tracing suppressed, so the exporter's own HTTP request
       // is not traced (a span per export, exported in turn).
-      context.with(suppressTracing(ROOT_CONTEXT), () => this.options.exporter.export(batch, done));
+      context.with(suppressTracing(ROOT_CONTEXT), () => this.options.exporter.export(batch, once));
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+      once({ code: ExportResultCode.FAILED, error: error as Error });
     }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== undefined || this.exporting) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.exportNext();
+    }, this.retryDelayMs).unref();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 
   private exported(segment: Segment, count: number, result: ExportResult): void {
     if (result.code !== ExportResultCode.SUCCESS) {
       // Kept on disk; tried again after a backoff, or at the next flush.
+      this.healthy = false;
       this.settleWaiters();
-      if (this.closed) return;
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        this.exportNext();
-      }, this.retryDelayMs).unref();
-      this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+      this.scheduleRetry();
       return;
     }
+    this.healthy = true;
     this.retryDelayMs = RETRY_MIN_MS;
     segment.shipped += count;
     countExported(count, segment.replay);
