@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm run demo [-- --collector] [--json]`: the product in one command. Starts the Express example
+// `npm run demo [-- --collector | --siem] [--json]`: the product in one command. Starts the Express example
 // (and the winston one, for secrets in log messages) under `node --require @apitrail/auto/register`
 // with the embedded defaults, drives a scripted scenario at them, then shows what apitrail saw.
 //   --collector  also send everything through collector-config/'s agent and gateway (the built
-//                collector binary, with every siem-*.yaml, delivering to local stand-ins for a
-//                syslog/CEF receiver, Splunk HEC and Elasticsearch) and show what each sink received
+//                collector binary, with siem-cef-syslog.yaml and siem-splunk.yaml, delivering to
+//                local stand-ins for a syslog/CEF receiver and Splunk HEC) and show what each received
 //   --siem       send everything through the agent and gateway into a real OpenSearch (the node
 //                `npm run siem:start` left on APITRAIL_SIEM_PORT, 9200, or one started for the run)
 //                and print, per Sigma rule in rules/, its hits in the index
@@ -85,7 +85,7 @@ if (pipeline)
     `  collector pipeline: app -> agent ${pipeline.agentEndpoint} -> gateway (archive in ${pipeline.archiveDir})\n` +
       (options.siem
         ? '    -> OpenSearch (siem-audit-records.yaml + siem-elasticsearch.yaml)'
-        : '    -> local stand-ins for a syslog/CEF receiver, Splunk HEC and Elasticsearch (credentials generated per run)'),
+        : '    -> local stand-ins for a syslog/CEF receiver and Splunk HEC (credentials generated per run)'),
   );
 
 const apps = {};

@@ -1,7 +1,8 @@
 // `npm run demo -- --collector`: the demo's records through collector-config/'s real pipelines
-// (agent.yaml + redaction.yaml, then gateway.yaml with every siem-*.yaml) on loopback ports and
-// temporary directories, and what each of the gateway's sinks received. The SIEMs are local
-// stand-ins (scripts/lib/siem-stand-ins.mjs) with credentials generated per run.
+// (agent.yaml + redaction.yaml, then gateway.yaml with siem-cef-syslog.yaml and siem-splunk.yaml) on
+// loopback ports and temporary directories, and what each of the gateway's sinks received. The SIEMs
+// are local stand-ins (scripts/lib/siem-stand-ins.mjs) with credentials generated per run; the
+// Elasticsearch/ECS path runs against a real OpenSearch with --siem (scripts/lib/demo-siem.mjs).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,20 +13,19 @@ import {
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
   ATTR_CLIENT_ADDRESS,
-  ATTR_EVENT_ACTION,
   EVENT_API_REQUEST,
   OWASP_EVENTS,
 } from '@apitrail/core';
 import { buildCollector, collectorBinary } from './collector-dist.mjs';
 import { archiveText, startAgent, startGateway } from './collector-pipeline.mjs';
 import { readApitrailRecords, table } from './demo-report.mjs';
-import { ecsField, startBulkEndpoint, startSplunkHecPeer, startSyslogReceiver } from './siem-stand-ins.mjs';
+import { startSplunkHecPeer, startSyslogReceiver } from './siem-stand-ins.mjs';
 
 const DELIVERY_TIMEOUT_MS = 30000;
 const AUTH_FAILURE_EVENTS = new Set([OWASP_EVENTS.authnLoginFail, OWASP_EVENTS.authzFail]);
 // The event names gateway.yaml routes to the SIEM pipelines (its generated condition's names).
 const SECURITY_EVENT_NAMES = new Set([...Object.values(OWASP_EVENTS), ...Object.values(APITRAIL_EVENTS)]);
-const SIEM_FILES = ['siem-cef-syslog.yaml', 'siem-splunk.yaml', 'siem-elasticsearch.yaml'];
+const SIEM_FILES = ['siem-cef-syslog.yaml', 'siem-splunk.yaml'];
 // The event each sink's sample shows: the one every SIEM user looks for first.
 const SAMPLE_EVENT = OWASP_EVENTS.authnLoginFail;
 // Where siem-splunk.yaml copies the EventName: HEC events have none of their own.
@@ -146,30 +146,23 @@ async function readSinks(archiveDir, siem) {
   const counts = await archiveText(archiveDir, 'detection-metrics.otlp.jsonl');
   const syslog = siem.syslog.messages();
   const hec = await siem.hec.text();
-  const bulkBodies = siem.bulk.requests.map((request) => request.body);
   return {
-    rawText: [archive, spans, security, counts, ...syslog, hec, ...bulkBodies].join('\n'),
+    rawText: [archive, spans, security, counts, ...syslog, hec].join('\n'),
     archived: await recordsOf(archive),
     spans: spanCount(spans),
     securityEvents: await recordsOf(security),
     points: sumPoints(counts),
     syslog,
     hec: hecEvents(hec),
-    documents: siem.bulk.requests.flatMap((request) => request.items.map((item) => item.document)),
   };
 }
 
 /** The SIEM stand-ins, and the gateway environment that points siem-*.yaml at them. */
 async function startSiemStandIns(collector) {
-  const [syslog, hec, bulk] = await Promise.all([
-    startSyslogReceiver(),
-    startSplunkHecPeer(collector),
-    startBulkEndpoint(),
-  ]);
+  const [syslog, hec] = await Promise.all([startSyslogReceiver(), startSplunkHecPeer(collector)]);
   return {
     syslog,
     hec,
-    bulk,
     gatewayEnv: {
       APITRAIL_SYSLOG_HOST: syslog.host,
       APITRAIL_SYSLOG_PORT: String(syslog.port),
@@ -177,20 +170,14 @@ async function startSiemStandIns(collector) {
       APITRAIL_SYSLOG_TLS_INSECURE: 'true',
       SPLUNK_HEC_ENDPOINT: hec.endpoint,
       SPLUNK_HEC_TOKEN: randomBytes(16).toString('hex'),
-      ELASTICSEARCH_ENDPOINT: bulk.url,
-      ELASTICSEARCH_USERNAME: `apitrail-demo-${randomBytes(4).toString('hex')}`,
-      ELASTICSEARCH_PASSWORD: randomBytes(18).toString('base64url'),
-      // The demo waits for the last bulk request; the file's default (1s) would only slow it down.
-      ELASTICSEARCH_FLUSH_TIMEOUT: '100ms',
     },
-    stop: () => Promise.all([syslog.stop(), hec.stop(), bulk.stop()]),
+    stop: () => Promise.all([syslog.stop(), hec.stop()]),
   };
 }
 
 /** What each SIEM received, by event name, and one sample of the first login failure each. */
 function siemDeliveries(sinks) {
   const hecEventName = (event) => String(event.fields[HEC_EVENT_NAME]);
-  const documentEventName = (document) => String(ecsField(document, ATTR_EVENT_ACTION));
   return {
     syslogCef: {
       byEvent: tally(sinks.syslog, cefSignatureId),
@@ -199,10 +186,6 @@ function siemDeliveries(sinks) {
     splunkHec: {
       byEvent: tally(sinks.hec, hecEventName),
       sample: sinks.hec.find((event) => hecEventName(event) === SAMPLE_EVENT),
-    },
-    elasticsearch: {
-      byEvent: tally(sinks.documents, documentEventName),
-      sample: sinks.documents.find((document) => documentEventName(document) === SAMPLE_EVENT),
     },
   };
 }
@@ -248,9 +231,7 @@ export async function startPipeline(say) {
         return (
           sinks.archived.length >= localRecords.length &&
           counted >= authFailures &&
-          [sinks.securityEvents, sinks.syslog, sinks.hec, sinks.documents].every(
-            (received) => received.length >= securityEvents,
-          )
+          [sinks.securityEvents, sinks.syslog, sinks.hec].every((received) => received.length >= securityEvents)
         );
       };
       while (!complete() && Date.now() < deadline) {
@@ -291,10 +272,6 @@ function groupFingerprints(byKey) {
 const SIEM_SINKS = {
   syslogCef: { name: 'syslog, CEF (siem-cef-syslog.yaml)', sample: 'one CEF message, as the syslog receiver got it' },
   splunkHec: { name: 'Splunk HEC (siem-splunk.yaml)', sample: 'one HEC event, as the HEC server got it' },
-  elasticsearch: {
-    name: 'Elasticsearch (siem-elasticsearch.yaml)',
-    sample: 'one ECS document, as the _bulk API got it',
-  },
 };
 
 /** `object` without the host description, whether its keys are dotted (HEC) or nested (ECS). */
@@ -303,7 +280,8 @@ function withoutHostDescription(object) {
   return { kept: Object.fromEntries(kept), left: Object.keys(object).length - kept.length };
 }
 
-function renderSample(received) {
+/** One sink's sample as printed: a string as it is, an event or document without its host description. */
+export function renderSample(received) {
   if (typeof received === 'string') return received;
   // A HEC event carries the resource as dotted fields, an ECS document as nested objects.
   const hec = received.fields !== undefined;

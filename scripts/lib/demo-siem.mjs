@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as core from '@apitrail/core';
 import { buildCollector, collectorBinary } from './collector-dist.mjs';
 import { startAgent, startGateway } from './collector-pipeline.mjs';
+import { renderSample } from './demo-pipeline.mjs';
 import { table } from './demo-report.mjs';
 import { openSearchGet, startOpenSearch } from './opensearch.mjs';
 import { putIndexTemplate } from './siem-index-template.mjs';
@@ -60,6 +61,16 @@ async function countDocuments(url, index) {
   await fetch(new URL(`/${index}/_refresh`, url), { method: 'POST' });
   const response = await fetch(new URL(`/${index}/_count`, url));
   return response.ok ? (await response.json()).count : 0;
+}
+
+/** The first document of `index` whose event.action is `eventName`, as OpenSearch stores it. */
+async function sampleDocument(url, index, eventName) {
+  const response = await fetch(new URL(`/${index}/_search`, url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 1, query: { term: { 'event.action': eventName } }, sort: [{ '@timestamp': 'asc' }] }),
+  });
+  return response.ok ? (await response.json()).hits.hits[0]?._source : undefined;
 }
 
 async function allDocumentsText(url, index) {
@@ -124,16 +135,21 @@ export async function startSiemPipeline(say) {
         indexed = await countDocuments(node.url, index);
       }
       const results = await runRulesInOpenSearch(node.url, index, await convertRulesForOpenSearch());
+      const sample = await sampleDocument(node.url, index, core.OWASP_EVENTS.authnLoginFail);
       const summary = {
         complete: indexed >= expected,
         index,
         indexed,
         expected,
         rules: Object.fromEntries(results.map(({ rule, hits }) => [rule.name, hits ?? null])),
+        sample,
       };
       const report = [
         `${index}: ${indexed} documents (${expected} audit records and security events written by the apps)`,
         summary.complete ? '' : `INCOMPLETE: not all indexed after ${DELIVERY_TIMEOUT_MS / 1000} s`,
+        sample === undefined
+          ? `no ${core.OWASP_EVENTS.authnLoginFail} indexed`
+          : `one ${core.OWASP_EVENTS.authnLoginFail} document, as OpenSearch stores it:\n${renderSample(sample)}\n`,
         renderRules(results, index),
       ]
         .filter((line) => line !== '')

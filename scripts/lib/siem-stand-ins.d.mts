@@ -19,20 +19,3 @@ export interface RunningHecPeerProcess {
   stop(): Promise<void>;
 }
 export function startSplunkHecPeer(binary: string): Promise<RunningHecPeerProcess>;
-
-export interface BulkRequest {
-  readonly authorization: string | undefined;
-  readonly contentType: string | undefined;
-  /** The raw (decompressed) body, to check the NDJSON framing itself. */
-  readonly body: string;
-  readonly items: { action: Record<string, Record<string, unknown>>; document: Record<string, unknown> }[];
-}
-export interface RunningBulkEndpoint {
-  readonly url: string;
-  readonly requests: BulkRequest[];
-  stop(): Promise<void>;
-}
-export function startBulkEndpoint(): Promise<RunningBulkEndpoint>;
-
-/** An ECS field from an Elasticsearch document, whether the exporter nested it or kept it dotted. */
-export function ecsField(document: Record<string, unknown>, path: string): unknown;

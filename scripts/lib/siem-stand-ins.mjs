@@ -1,17 +1,14 @@
 // Local stand-ins for the SIEMs collector-config/siem-*.yaml deliver to, needing nothing installed
 // beyond the project's collector: a syslog receiver (RFC 6587 octet-counted TCP, no TLS), a Splunk
 // HTTP Event Collector (a second collector running the contrib `splunk_hec` receiver, the HEC
-// server side) and an Elasticsearch bulk endpoint. Used by `npm run demo -- --collector` and by the
-// end-to-end tests (which use a real rsyslog for syslog: test/helpers/rsyslog.ts).
+// server side). Used by `npm run demo -- --collector` and by the end-to-end tests (which use a real
+// rsyslog for syslog: test/helpers/rsyslog.ts). Elasticsearch has no stand-in: the tests and
+// `npm run demo -- --siem` index into a real OpenSearch (scripts/lib/opensearch.mjs).
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { freePort, spawnCollector } from './collector-pipeline.mjs';
-
-export { ecsField } from './ecs-document.mjs';
 
 const listen = (server) =>
   new Promise((resolveListen, reject) => {
@@ -141,78 +138,5 @@ service:
         throw error;
       }),
     stop: () => collector.stop(),
-  };
-}
-
-const ACTIONS_WITH_DOCUMENT = new Set(['index', 'create', 'update']);
-
-function parseBulk(body) {
-  const lines = body.split('\n').filter((line) => line !== '');
-  const items = [];
-  for (let index = 0; index < lines.length; index++) {
-    const action = JSON.parse(lines[index]);
-    const [name] = Object.keys(action);
-    if (Object.keys(action).length !== 1 || name === undefined) {
-      throw new Error(`bulk line ${index + 1} is not an action: ${lines[index]}`);
-    }
-    const document = ACTIONS_WITH_DOCUMENT.has(name) ? JSON.parse(lines[++index] ?? 'null') : {};
-    items.push({ action, document });
-  }
-  return items;
-}
-
-async function readBody(request) {
-  const chunks = [];
-  for await (const chunk of request) chunks.push(chunk);
-  const raw = Buffer.concat(chunks);
-  return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-}
-
-/**
- * A minimal HTTP endpoint speaking the part of the Elasticsearch REST API an exporter uses: it answers
- * as Elasticsearch (the `X-Elastic-Product` header the official Go client checks) and accepts
- * `POST /_bulk`, recording each request's credentials and its NDJSON body split into action/document
- * pairs, and acknowledging every item.
- */
-export async function startBulkEndpoint() {
-  const requests = [];
-  const server = createHttpServer((request, response) => {
-    response.setHeader('X-Elastic-Product', 'Elasticsearch');
-    response.setHeader('content-type', 'application/json');
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method === 'POST' && path === '/_bulk') {
-      readBody(request)
-        .then((body) => {
-          const items = parseBulk(body);
-          requests.push({
-            authorization: request.headers.authorization,
-            contentType: request.headers['content-type'],
-            body,
-            items,
-          });
-          const results = items.map(({ action }) => {
-            const [name, meta] = Object.entries(action)[0];
-            return { [name]: { _index: meta._index, status: 201, result: 'created' } };
-          });
-          response.end(JSON.stringify({ took: 1, errors: false, items: results }));
-        })
-        .catch((error) => {
-          response.statusCode = 400;
-          response.end(JSON.stringify({ error: { type: 'parse_exception', reason: error.message }, status: 400 }));
-        });
-      return;
-    }
-    if (path === '/') {
-      response.end(JSON.stringify({ version: { number: '8.17.0' }, tagline: 'You Know, for Search' }));
-      return;
-    }
-    response.statusCode = 404;
-    response.end(JSON.stringify({ error: 'not found', status: 404 }));
-  });
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    stop: () => close(server),
   };
 }
