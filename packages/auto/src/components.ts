@@ -20,7 +20,14 @@ import {
 import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { enrichmentProcessors, readEnrichConfig } from '@apitrail/enrich';
-import { alertWebhookProcessors, readWebhookConfig } from '@apitrail/respond';
+import {
+  Quarantine,
+  QuarantineLogRecordProcessor,
+  alertWebhookProcessors,
+  quarantineGate,
+  readResponseConfig,
+  readWebhookConfig,
+} from '@apitrail/respond';
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig, type Redaction } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
@@ -47,6 +54,8 @@ export interface ApitrailComponents {
   readonly instrumentations: Instrumentation[];
   readonly spanProcessors: SpanProcessor[];
   readonly logRecordProcessors: LogRecordProcessor[];
+  /** The quarantine list with `APITRAIL_RESPONSE=block` (`add`, `lift`, `list`), else undefined. */
+  readonly quarantine: Quarantine | undefined;
   /**
    * Enables the request scope instrumentation (if the SDK has not already) and watches the API key
    * registry file; returns a function that stops both.
@@ -63,6 +72,7 @@ export function apitrailProcessors(
   config: AutoConfig,
   env: Environment = process.env,
   redaction: Redaction = createRedaction(readRedactionConfig(env)),
+  quarantine?: Quarantine,
 ): {
   spanProcessors: SpanProcessor[];
   logRecordProcessors: LogRecordProcessor[];
@@ -78,6 +88,8 @@ export function apitrailProcessors(
       ...detectionProcessors(readDetectConfig(env)),
       // Sees the detector's alerts as they re-enter the chain, redacted.
       ...alertWebhookProcessors(readWebhookConfig(env)),
+      // Block mode: the keys of the configured rules' alerts are quarantined.
+      ...(quarantine === undefined ? [] : [new QuarantineLogRecordProcessor(quarantine, readResponseConfig(env))]),
       // A spooled record can be exported twice (after an outage or a restart): its id, signed with
       // it, lets the SIEM keep one.
       ...(config.logExporters.some((name) => isSpooled(config, name)) ? [new RecordIdLogRecordProcessor()] : []),
@@ -129,7 +141,10 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     warnAboutEphemeralFingerprintKey(identity);
     warnAboutUnknownVariables(env);
   });
+  const response = readResponseConfig(env);
+  const quarantine = response.mode === 'block' ? new Quarantine(response.file) : undefined;
   const tracker = new RequestTracker({
+    ...(quarantine === undefined ? {} : { gate: quarantineGate(quarantine, response.status) }),
     createRequestContext: createRequestContextFactory({
       correlationHeaders: config.correlationHeaders,
       config: identity,
@@ -146,14 +161,18 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
   return {
     config,
     instrumentations,
-    ...apitrailProcessors(config, env, redaction),
+    ...apitrailProcessors(config, env, redaction, quarantine),
+    quarantine,
     installRequestScope: () => {
       requestScope?.enable();
       // The registry file is read again when it changes: revoking a key takes effect without a restart.
       const stopWatching = identity.keyRegistry instanceof KeyRegistryFile ? identity.keyRegistry.watch() : () => {};
+      // So is the quarantine file: `apitrail quarantine add|lift` acts on a running process.
+      const stopWatchingQuarantine = quarantine?.watch() ?? (() => undefined);
       return () => {
         requestScope?.disable();
         stopWatching();
+        stopWatchingQuarantine();
       };
     },
   };

@@ -8,5 +8,5 @@ export {
 } from './components.js';
 export { readAutoConfig, type AutoConfig, TRACE_EXPORTERS, LOG_EXPORTERS } from './config.js';
 export { flushOnExit } from './shutdown.js';
-export { flushApitrail } from './running.js';
+export { flushApitrail, apitrailQuarantine } from './running.js';
 export { replaySpool, type ReplayOutcome } from './replay.js';

@@ -1,3 +1,4 @@
+import type { Quarantine } from '@apitrail/respond';
 import type { ApitrailHandle } from './start.js';
 
 declare global {
@@ -13,4 +14,12 @@ declare global {
  */
 export function flushApitrail(): Promise<void> {
   return globalThis.__apitrail?.flush() ?? Promise.resolve();
+}
+
+/**
+ * The quarantine list of the instance the register started, when `APITRAIL_RESPONSE=block`:
+ * `apitrailQuarantine()?.add(keyId, seconds, reason)`, `.lift(keyId)`, `.list()`.
+ */
+export function apitrailQuarantine(): Quarantine | undefined {
+  return globalThis.__apitrail?.quarantine;
 }

@@ -1,5 +1,6 @@
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { observeSpoolCounts } from '@apitrail/spool';
+import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
 import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
@@ -10,6 +11,8 @@ export interface ApitrailHandle {
   flush(): Promise<void>;
   /** Flushes and stops everything apitrail started. Safe to call more than once. */
   shutdown(): Promise<void>;
+  /** The quarantine list with `APITRAIL_RESPONSE=block` (`add`, `lift`, `list`), else undefined. */
+  readonly quarantine?: Quarantine;
 }
 
 export interface StartOptions extends ComponentOptions {
@@ -56,6 +59,7 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
       : flushOnExit({ flush, shutdown, recordsEmitted: () => emitted.count }, components.config.shutdownTimeoutMs);
   return {
     config: components.config,
+    ...(components.quarantine === undefined ? {} : { quarantine: components.quarantine }),
     flush,
     shutdown: () => {
       removeExitHooks();

@@ -15,6 +15,7 @@ import {
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
 import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';
+import { quarantineCommand } from './quarantine.js';
 import { UsageError } from './usage-error.js';
 import { writeKeyPair } from './keygen.js';
 import { UnreadableInput } from './logs.js';
@@ -29,6 +30,9 @@ const USAGE = `Usage:
                                            per API key: source IPs, ASNs, countries, first and
                                            last seen, status codes, alerts (--json: one object
                                            per key and line)
+  apitrail quarantine list|add <key>|lift <key> [--file <path>] [--seconds <n>] [--reason <text>]
+                                           the quarantine list a process with APITRAIL_RESPONSE=block
+                                           watches (file: --file or APITRAIL_QUARANTINE_FILE)
   apitrail keygen --out <dir> [--name <key name>] [--witness]
                                            write a root key pair (apitrail-root.key, mode 0600, and
                                            apitrail-root.pub), or a witness key pair
@@ -269,6 +273,8 @@ export async function main(
     switch (command) {
       case 'analyze':
         return await analyze(rest, env, output);
+      case 'quarantine':
+        return quarantineCommand(rest, env, output);
       case 'verify':
         return await verify(rest, output);
       case 'keygen':

@@ -362,6 +362,29 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'alerts waiting for delivery; beyond it the newest are dropped and counted',
   },
   {
+    names: ['APITRAIL_RESPONSE'],
+    defaultValue: '`observe`',
+    description:
+      '`observe` records only; `block` answers a quarantined key with 403 (or 401) and an RFC 9457 problem document before the app sees the request, each block a security event. A safety net, not authorization ([docs/response.md](docs/response.md))',
+  },
+  {
+    names: ['APITRAIL_QUARANTINE_SECONDS', 'APITRAIL_QUARANTINE_STATUS'],
+    defaultValue: '`3600`, `403`',
+    description:
+      'how long a flagged key stays quarantined; the status a quarantined key is answered with (`403` or `401`)',
+  },
+  {
+    names: ['APITRAIL_QUARANTINE_RULES'],
+    defaultValue: '`apitrail_revoked_key_reuse,apitrail_key_multiple_source_ips,apitrail_impossible_travel`',
+    description: 'the rules (`security_rule.name`) whose alerts about a key quarantine it in block mode',
+  },
+  {
+    names: ['APITRAIL_QUARANTINE_FILE'],
+    defaultValue: '(unset: in memory)',
+    description:
+      'JSON file holding the quarantine list, written on every change and re-read when `apitrail quarantine add` or `lift` (or anyone) changes it',
+  },
+  {
     names: ['APITRAIL_INTEGRITY_KEY_FILE'],
     defaultValue: '(unset: integrity off)',
     description:

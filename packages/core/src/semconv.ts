@@ -137,6 +137,10 @@ export const ATTR_ALERT_BASELINE = 'apitrail.alert.baseline';
 export const ATTR_ALERT_VALUE = 'apitrail.alert.value';
 export const ATTR_ALERT_PREVIOUS_VALUE = 'apitrail.alert.previous_value';
 
+/** On `apitrail.quarantine_block`: until when the key is quarantined, and who put it there. */
+export const ATTR_QUARANTINE_UNTIL = 'apitrail.quarantine.until';
+export const ATTR_QUARANTINE_BY = 'apitrail.quarantine.by';
+
 // --- Redaction summary (same names as the Collector's redaction processor summary) -------------
 export const ATTR_REDACTION_REDACTED_KEYS = 'redaction.redacted.keys';
 export const ATTR_REDACTION_REDACTED_COUNT = 'redaction.redacted.count';
@@ -241,6 +245,8 @@ export const APITRAIL_EVENTS = {
   credentialStuffing: 'apitrail.credential_stuffing',
   /** Many distinct tenants claimed from one source IP. */
   tenantEnumeration: 'apitrail.tenant_enumeration',
+  /** A request refused before the app saw it, because its key is quarantined (APITRAIL_RESPONSE=block). */
+  quarantineBlock: 'apitrail.quarantine_block',
   /** An integrity chain checkpoint (lets a verifier detect a truncated tail). */
   integrityCheckpoint: 'apitrail.integrity_checkpoint',
 } as const;

@@ -1,4 +1,4 @@
-export { RequestTracker, type RequestTrackerOptions } from './request-tracker.js';
+export { RequestTracker, type RequestTrackerOptions, type RequestGate, type Refusal } from './request-tracker.js';
 export { RequestScopeInstrumentation, type RequestScopeInstrumentationConfig } from './request-scope.js';
 export { apitrailHttpInstrumentationConfig } from './instrumentation-config.js';
 export { RequestContextLogRecordProcessor } from './request-context-log-processor.js';

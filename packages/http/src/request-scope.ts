@@ -76,6 +76,8 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
     let requestContext: RequestContext;
     try {
       requestContext = tracker.begin(request, response);
+      // A quarantined key is answered here: the app's listeners never run.
+      if (tracker.refuse(request, response)) return true;
     } catch (error) {
       recordFault('request scope', error);
       return original.call(this, event, ...args);

@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace, type Span } from '@opentelemetry/api';
-import { recordFault, type RequestContext } from '@apitrail/core';
+import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import {
+  APITRAIL_EVENTS,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  guard,
+  recordFault,
+  type RequestContext,
+} from '@apitrail/core';
+import {
+  emitSecurityEvent,
   resolvesAsynchronously,
   whenIdentityResolved,
   type AuditScope,
@@ -19,7 +26,25 @@ import {
 import { splitRequestTarget } from './request-url.js';
 
 /** What a RequestTracker needs: the request context factory and how to record each request. */
+/** Why a request is answered by apitrail instead of the app (quarantine, `APITRAIL_RESPONSE=block`). */
+export interface Refusal {
+  readonly status: number;
+  /** `application/problem+json` (RFC 9457). */
+  readonly body: string;
+  /** `event.reason` of the block's security event. */
+  readonly reason: string;
+  /** Attributes of the block's security event. */
+  readonly attributes: Attributes;
+}
+
+/** Decides, from the request's identity as known on arrival, whether the app may see a request. */
+export interface RequestGate {
+  refusal(requestContext: RequestContext): Refusal | undefined;
+}
+
 export interface RequestTrackerOptions {
+  /** Answers refused requests before the app sees them; absent: every request reaches the app. */
+  gate?: RequestGate;
   createRequestContext: RequestContextFactory;
   /** Response header that echoes the correlation id; `false` to not echo it. */
   correlationResponseHeader?: string | false;
@@ -43,8 +68,10 @@ export class RequestTracker {
   private readonly auditScope: AuditScope;
   private readonly apiKeyQueryParam: string | undefined;
   private readonly resolutionTimeoutMs: number;
+  private readonly gate: RequestGate | undefined;
 
   constructor(options: RequestTrackerOptions) {
+    this.gate = options.gate;
     this.createRequestContext = options.createRequestContext;
     this.correlationResponseHeader = options.correlationResponseHeader ?? 'x-request-id';
     this.auditScope = options.auditScope ?? 'all';
@@ -89,6 +116,30 @@ export class RequestTracker {
     setResponseState(response, state);
     response.on('close', finishOnClose);
     return state.context;
+  }
+
+  /**
+   * Answers the request itself when the gate refuses it (the app never sees it), and records the
+   * block as a security event; false when the app should handle the request.
+   */
+  refuse(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.gate === undefined) return false;
+    const state = this.stateFor(request);
+    const refusal = guard('request gate', () => this.gate!.refusal(state.context), undefined);
+    if (refusal === undefined || response.headersSent) return false;
+    response
+      .writeHead(refusal.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
+      .end(refusal.body);
+    emitSecurityEvent(
+      APITRAIL_EVENTS.quarantineBlock,
+      {
+        reason: refusal.reason,
+        description: `${state.method} ${splitRequestTarget(state.url).path} → ${refusal.status}: refused before the app, key quarantined`,
+        attributes: { [ATTR_HTTP_RESPONSE_STATUS_CODE]: refusal.status, ...refusal.attributes },
+      },
+      recordContext(state),
+    );
+    return true;
   }
 
   /** An exception escaped the app's `request` listener: reported at once, the process may not survive it. */

@@ -11,7 +11,10 @@ export interface SecurityEventKind {
 
 /** The OWASP vocabulary, plus apitrail's own names for what it has no word for. */
 export type SecurityEventName =
-  OwaspEventName | typeof APITRAIL_EVENTS.serverError | typeof APITRAIL_EVENTS.apiKeyInQuery;
+  | OwaspEventName
+  | typeof APITRAIL_EVENTS.serverError
+  | typeof APITRAIL_EVENTS.apiKeyInQuery
+  | typeof APITRAIL_EVENTS.quarantineBlock;
 
 function kind(severity: Severity, category: string, type: string, outcome: SecurityEventKind['outcome']) {
   return { severity, category, type, outcome };
@@ -57,6 +60,7 @@ const CATALOG: Readonly<Record<SecurityEventName, SecurityEventKind>> = {
   [E.sysMonitorEnabled]: kind(INFO, 'configuration', 'change', 'success'),
   [APITRAIL_EVENTS.serverError]: kind(ERROR, 'web', 'error', 'failure'),
   [APITRAIL_EVENTS.apiKeyInQuery]: kind(WARN, 'authentication', 'info', 'unknown'),
+  [APITRAIL_EVENTS.quarantineBlock]: kind(WARN, 'intrusion_detection', 'denied', 'failure'),
 };
 
 export function securityEventKind(name: SecurityEventName): SecurityEventKind {

@@ -1,0 +1,103 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import {
+  ATTR_ALERT_SUBJECT,
+  ATTR_API_KEY_FINGERPRINT,
+  ATTR_API_KEY_ID,
+  ATTR_EVENT_KIND,
+  ATTR_QUARANTINE_BY,
+  ATTR_QUARANTINE_UNTIL,
+  ATTR_SECURITY_RULE_NAME,
+  guard,
+  type RequestContext,
+} from '@apitrail/core';
+import type { Quarantine } from './quarantine.js';
+import type { ResponseConfig } from './response-config.js';
+
+const FINGERPRINT_PREFIX = 'fingerprint:';
+
+/** The quarantine key of a request's identity: its key id, or `fingerprint:<fp>` for an unregistered key. */
+export function quarantineKeyOf(requestContext: RequestContext): string | undefined {
+  const { identity } = requestContext;
+  if (identity.apiKeyId !== undefined) return identity.apiKeyId;
+  return identity.apiKeyFingerprint === undefined ? undefined : FINGERPRINT_PREFIX + identity.apiKeyFingerprint;
+}
+
+const TITLE: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden' };
+
+/**
+ * The RFC 9457 problem document of a refused request. It says the key is blocked and for how to get
+ * help, never why or until when: the caller may be the attacker the quarantine is for.
+ */
+export function problemDocument(status: number, correlationId: string): string {
+  return JSON.stringify({
+    type: 'tag:apitrail.dev,2026:problem:api-key-quarantined',
+    title: `${TITLE[status] ?? 'Refused'}: API key temporarily blocked`,
+    status,
+    detail:
+      'This API key is temporarily blocked after suspicious use. Contact the API operator, quoting the request id.',
+    request_id: correlationId,
+  });
+}
+
+/** The request gate `@apitrail/http`'s tracker asks on arrival (block mode only). */
+export function quarantineGate(
+  quarantine: Quarantine,
+  status: number,
+): {
+  refusal(
+    requestContext: RequestContext,
+  ): { status: number; body: string; reason: string; attributes: Attributes } | undefined;
+} {
+  return {
+    refusal(requestContext) {
+      const key = quarantineKeyOf(requestContext);
+      const entry = key === undefined ? undefined : quarantine.blocking(key);
+      if (entry === undefined) return undefined;
+      return {
+        status,
+        body: problemDocument(status, requestContext.correlationId),
+        reason: 'quarantined',
+        attributes: { [ATTR_QUARANTINE_UNTIL]: new Date(entry.untilMs).toISOString(), [ATTR_QUARANTINE_BY]: entry.by },
+      };
+    },
+  };
+}
+
+/** Quarantines the key of every alert from one of the configured rules (key subjects only). */
+export class QuarantineLogRecordProcessor implements LogRecordProcessor {
+  private readonly rules: ReadonlySet<string>;
+
+  constructor(
+    readonly quarantine: Quarantine,
+    private readonly config: ResponseConfig,
+  ) {
+    this.rules = new Set(config.rules);
+  }
+
+  onEmit(record: ReadWriteLogRecord): void {
+    const { attributes } = record;
+    if (attributes[ATTR_EVENT_KIND] !== 'alert' || attributes[ATTR_ALERT_SUBJECT] !== 'api_key') return;
+    const rule = attributes[ATTR_SECURITY_RULE_NAME];
+    if (typeof rule !== 'string' || !this.rules.has(rule)) return;
+    guard(
+      'quarantine',
+      () => {
+        const id = attributes[ATTR_API_KEY_ID];
+        const fingerprint = attributes[ATTR_API_KEY_FINGERPRINT];
+        const key =
+          typeof id === 'string' ? id : typeof fingerprint === 'string' ? FINGERPRINT_PREFIX + fingerprint : undefined;
+        if (key !== undefined) this.quarantine.add(key, this.config.quarantineSeconds, rule, 'detector');
+      },
+      undefined,
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
