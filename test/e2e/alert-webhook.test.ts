@@ -10,7 +10,8 @@ import { startWebhookReceiver, type ReceivedPost, type WebhookReceiver } from '.
 import { newSecret } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const ADDRESSES = ['8.8.8.8', '1.1.1.1', '9.9.9.9', '208.67.222.222', '4.2.2.2', '64.6.64.6', '77.88.8.8'];
+// Private addresses: no country, so only the distinct-IP rule fires (no travel between countries).
+const ADDRESSES = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.7'];
 
 function verifies(secret: string, post: ReceivedPost): boolean {
   const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(post.rawBody).digest('hex')}`);
@@ -88,7 +89,7 @@ describe('alert webhook end to end: register → real HTTP receiver', function (
     });
     expect(payload.alert.api_key_fingerprint).to.match(/^[0-9a-f]{24}$/);
     // More addresses after the alert: the detector's cooldown holds, no second POST.
-    await leak(app, key, ['5.5.5.5', '6.6.6.6']);
+    await leak(app, key, ['10.0.0.8', '10.0.0.9']);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.posts).to.have.length(1);
   });

@@ -39,7 +39,8 @@ describe('apitrail analyze --by-key over a real app’s NDJSON file', function (
     }
     await app.stop();
     const { code, stdout, stderr } = await runApitrail(['analyze', '--by-key', '--json', file]);
-    expect(code, stderr).to.equal(0);
+    // The key hopped from the US to Great Britain to Australia within a second: impossible travel.
+    expect(code, stderr).to.equal(1);
     const rows = stdout
       .trim()
       .split('\n')
@@ -55,6 +56,7 @@ describe('apitrail analyze --by-key over a real app’s NDJSON file', function (
       status_codes: { '200': 4 },
     });
     expect(rows[0]!.source_countries).to.include.members(['US', 'GB']);
+    expect(rows[0]!.alerts).to.deep.equal({ apitrail_impossible_travel: 1 });
     expect(rows[1]).to.deep.include({ requests: 1, source_ips: ['10.1.2.3'], source_countries: [] });
     expect(rows[1]!.api_key_fingerprint).to.match(/^[0-9a-f]{24}$/);
     expect(stdout, 'no key ever reaches the report').to.not.include(key.secret);
