@@ -55,12 +55,12 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
   const leaked = randomKeyId();
   const bruteForced = randomKeyId();
   const crossTenant = randomKeyId();
-  const enumerator = randomKeyId();
   const heavy = randomKeyId();
   const guesser = testIp(88);
   const scanner = testIp(77);
   const tenantHopper = testIp(99);
   const stuffer = testIp(66);
+  const enumerator = testIp(55);
   const revoked = randomKeyId();
   const travelling = randomKeyId();
   const hopping = randomKeyId();
@@ -77,7 +77,7 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     ...notFoundScan(scanner, 30),
     ...tenantMismatches(crossTenant, tenantHopper, 4),
     ...credentialStuffing(stuffer, 20),
-    ...tenantEnumeration(enumerator, testIp(55), 8),
+    ...tenantEnumeration(randomKeyId(), enumerator, 8),
     ...excessVolume(heavy, testIp(44), 1010),
     ...revokedKeyUse(revoked, testIp(33), 3),
     ...keyFromAddresses(travelling, [google[0]!, britishIsp!]),

@@ -102,7 +102,25 @@ describe('Sigma rules (rules/)', () => {
         window: DETECT_DEFAULTS.burstWindowSeconds,
         groupBy: ['api_key_id'],
       },
+      {
+        rule: RULES.credentialStuffing,
+        gt: DETECT_DEFAULTS.maxKeysPerIp,
+        window: DETECT_DEFAULTS.burstWindowSeconds,
+        field: 'api_key_fingerprint',
+        groupBy: ['source_ip'],
+      },
+      {
+        rule: RULES.tenantEnumeration,
+        gt: DETECT_DEFAULTS.maxTenantsPerIp,
+        window: DETECT_DEFAULTS.burstWindowSeconds,
+        field: 'tenant_claimed_id',
+        groupBy: ['source_ip'],
+      },
     ];
+    // The baseline rules have no Sigma form of their baseline: the same name and UUID, a distinct count per day.
+    for (const rule of [RULES.keyNewCountry, RULES.keyNewAsn, RULES.revokedKeyReuse]) {
+      expect(byName.get(rule.name)?.id, rule.name).to.equal(rule.uuid);
+    }
     for (const { rule, gt, window, field, groupBy } of expectations) {
       const document = byName.get(rule.name);
       expect(document, rule.name).to.not.equal(undefined);
