@@ -425,8 +425,12 @@ describe('reliability: crash safety', function () {
       } finally {
         await app.stop();
       }
-      const spans = await collector.spans();
-      expect(spans.filter((span) => JSON.stringify(span.attributes).includes('/api/traced/'))).to.have.length(5);
+      // The server spans arrive after the shutdown flush; an export's client span would come with them.
+      const spans = await waitFor('the five server spans at the collector', async () => {
+        const all = await collector.spans();
+        const served = all.filter((span) => JSON.stringify(span.attributes).includes('/api/traced/'));
+        return served.length === 5 ? all : undefined;
+      });
       expect(spans.filter((span) => JSON.stringify(span.attributes).includes('/v1/logs'))).to.deep.equal([]);
     });
 
