@@ -3,7 +3,7 @@ import { HttpInstrumentation, type HttpInstrumentationConfig } from '@openteleme
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { neutralizeControlCharacters, unknownApitrailVariables, type Environment } from '@apitrail/core';
+import { guard, neutralizeControlCharacters, unknownApitrailVariables, type Environment } from '@apitrail/core';
 import {
   KeyRegistryFile,
   createRequestContextFactory,
@@ -148,7 +148,10 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     createRequestContext: createRequestContextFactory({
       correlationHeaders: config.correlationHeaders,
       config: identity,
-      isCredential: (value) => redaction.redactor.redactText(value) !== value,
+      // Fails closed: an id the rules could not check is replaced like a credential, and the
+      // request is still audited.
+      isCredential: (value) =>
+        guard('correlation id credential check', () => redaction.redactor.redactText(value) !== value, true),
       ...(options.resolveApiKey === undefined ? {} : { resolveApiKey: options.resolveApiKey }),
     }),
     auditScope: identity.auditScope,
