@@ -22,6 +22,38 @@ import {
   type SyntheticSecret,
 } from '../helpers/secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { CREDENTIAL_FORMATS } from '@apitrail/redaction';
+import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
+
+/** Catalogue samples are searched for by 8-character pieces of their random part. */
+const PIECE_LENGTH = 8;
+const PREFIX_LENGTH = new Map(CREDENTIAL_FORMATS.map((format) => [format.id, format.prefixes[0]?.length ?? 0]));
+
+/**
+ * The pieces of a catalogue sample's random part (after its prefix) that must not come out: every
+ * 8-character window of its alphanumeric runs, and for hex or digit runs every 12-character one (an
+ * 8-digit hex window would coincide with one of the trace ids in the output).
+ */
+function samplePieces(sample: CredentialSample): { short: string[]; long: string[] } {
+  const random = sample.secret.slice(PREFIX_LENGTH.get(sample.format) ?? 0);
+  const short: string[] = [];
+  const long: string[] = [];
+  for (const [run] of random.matchAll(/[A-Za-z0-9]{8,}/g)) {
+    for (let start = 0; start + PIECE_LENGTH <= run.length; start++) {
+      const piece = run.slice(start, start + PIECE_LENGTH);
+      if (!/^[0-9a-fA-F]+$/.test(piece)) short.push(piece);
+      else if (start + CORE_LENGTH <= run.length) long.push(run.slice(start, start + CORE_LENGTH));
+    }
+  }
+  return { short, long };
+}
+
+/** How a catalogue sample is written where it is injected. */
+const CATALOGUE_ENCODINGS: Record<string, (text: string) => string> = {
+  raw: (text) => text,
+  url_encoded: (text) => encodeURIComponent(text),
+  json_string: (text) => JSON.stringify({ detail: `ran with ${text}` }),
+};
 
 const PER_FORMAT_AND_VARIANT = 20;
 const BENIGN_PER_KIND = 30;
@@ -144,12 +176,12 @@ const SECRET_POSITIONS = [
   'Set-Cookie response header',
 ];
 
-/** Every CORE_LENGTH window of every alphanumeric run of `text` that is one of `cores`. */
-function findCores(text: string, cores: ReadonlyMap<string, string>): Set<string> {
+/** Every `length` window of every alphanumeric run of `text` that is one of `cores`. */
+function findCores(text: string, cores: ReadonlyMap<string, string>, length = CORE_LENGTH): Set<string> {
   const found = new Set<string>();
-  for (const [run] of text.matchAll(/[A-Za-z0-9]{12,}/g)) {
-    for (let start = 0; start + CORE_LENGTH <= run.length; start++) {
-      const window = run.slice(start, start + CORE_LENGTH);
+  for (const [run] of text.matchAll(new RegExp(`[A-Za-z0-9]{${length},}`, 'g'))) {
+    for (let start = 0; start + length <= run.length; start++) {
+      const window = run.slice(start, start + length);
       if (cores.has(window)) found.add(window);
     }
   }
@@ -296,6 +328,49 @@ describe('hardening: secret-leak fuzzing through the full stack', function () {
         `bytes searched: ${raw.length + ndjson.length + local.length}\n`,
     );
     expect(leaks.size, `leaked fragments:\n${describeLeaks(leaks, views)}`).to.equal(0);
+  });
+
+  it('not one 8-character piece of 3 generated samples of every catalogue format, raw, URL-encoded or in a JSON string, gets out of any position', async () => {
+    const samples = catalogueSamples(3);
+    const cases = samples.flatMap((sample) =>
+      Object.keys(CATALOGUE_ENCODINGS).map((encoding) => ({ sample, encoding })),
+    );
+    const shortPieces = new Map<string, string>();
+    const longPieces = new Map<string, string>();
+    for (const { sample } of cases) {
+      const { short, long } = samplePieces(sample);
+      for (const piece of short) shortPieces.set(piece, sample.format);
+      for (const piece of long) longPieces.set(piece, sample.format);
+    }
+    const before = await outputFiles();
+    const ndjsonBefore = (await readFile(ndjsonFile)).length;
+    const localBefore = (await readFile(winstonFile)).length;
+    await boundedLoad(cases.length, 8, async (n) => {
+      const { sample, encoding } = cases[n]!;
+      const text = CATALOGUE_ENCODINGS[encoding]!(sample.text);
+      const query = new URLSearchParams({ q: text, note: sample.text, next: `https://example.com/?x=${text}` });
+      await send(`catalogue-${n}`, text, secretHeaders(text, false), query.toString());
+    });
+    await waitFor(
+      'every catalogue request audited at the collector',
+      async () => ((await exportedAuditIds('catalogue-')).size === cases.length ? true : undefined),
+      180_000,
+    );
+    const raw = await outputSince(before);
+    const ndjson = (await readFile(ndjsonFile)).subarray(ndjsonBefore).toString('utf8');
+    const local = (await readFile(winstonFile)).subarray(localBefore).toString('utf8');
+    const views = [raw, ndjson, local].flatMap((text) => [text, decodePercent(text)]);
+    const leaks = new Map<string, string>();
+    for (const view of views) {
+      for (const piece of findCores(view, shortPieces, PIECE_LENGTH)) leaks.set(piece, shortPieces.get(piece)!);
+      for (const piece of findCores(view, longPieces)) leaks.set(piece, longPieces.get(piece)!);
+    }
+    process.stdout.write(
+      `      catalogue: ${samples.length} samples of ${CREDENTIAL_FORMATS.length} formats x ${Object.keys(CATALOGUE_ENCODINGS).length} encodings = ${cases.length} requests, ` +
+        `positions: ${SECRET_POSITIONS.length}, pieces searched: ${shortPieces.size + longPieces.size}, formats leaked: ${new Set(leaks.values()).size}\n`,
+    );
+    expect(shortPieces.size + longPieces.size).to.be.above(cases.length);
+    expect(leaks.size, `leaked pieces:\n${describeLeaks(leaks, views)}`).to.equal(0);
   });
 
   it('benign look-alikes survive (false-positive rate reported, and zero)', async () => {

@@ -108,6 +108,11 @@ const SEEDS = [
   'hvs.',
   'AAAAAAAAAAAAAAAAAAAAA',
   '-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: x\n',
+  // Tokens cut short by a length limit: a body that ends at a truncation mark or half an escape.
+  'sntrys_eyJpYXQiO',
+  'aiven=+',
+  '%2\u2026',
+  '\u2026',
 ];
 
 /** Four payloads of `length` characters per seed. */

@@ -60,9 +60,15 @@ describe('redaction: credential catalogue', () => {
     expect(leaks(samples, (sample) => redactor.redactText(`note: ${sample.text} (request 42)`))).to.deep.equal([]);
   });
 
-  it('masks every sample in a query value percent-encoded under a harmless name, and inside a JSON string', () => {
+  it('masks every sample in a query value percent- or form-encoded under a harmless name, and inside a JSON string', () => {
     expect(
       leaks(samples, (sample) => redactor.redactText(`page=2&note=${encodeURIComponent(sample.text)}&sort=asc`)),
+    ).to.deep.equal([]);
+    // Form-encoded: spaces are `+`.
+    expect(
+      leaks(samples, (sample) =>
+        redactor.redactText(`page=2&${new URLSearchParams({ note: sample.text }).toString()}`),
+      ),
     ).to.deep.equal([]);
     expect(
       leaks(samples, (sample) =>

@@ -83,6 +83,7 @@ const WORD = SETS.word;
 /** Characters of a token after a keyword: base64, base64url and the `.`/`~` of some formats. */
 const ENTROPY_TOKEN = membership('A-Za-z0-9+/_.~-');
 const PADDING = membership('=');
+const PRINTABLE = membership('!-~');
 /** Where the window after a keyword ends: the next parameter, statement, line, or a replacement. */
 const WINDOW_END = membership('&;\r\n[]{}<>');
 /** Words after a keyword looked at (`the token is …`: the third). */
@@ -90,8 +91,9 @@ const ENTROPY_WORDS = 4;
 /** What may continue an identifier between a keyword and its separator (`DATADOG_API_KEY =`). */
 const IDENTIFIER = membership(' \tA-Za-z0-9_.-');
 // Backslashes: the quotes of JSON inside a JSON string are escaped (`\\"key\\": \\"value\\"`).
-const QUOTE_OR_SPACE = membership(' \t\r\n\'"`\\');
-const AFTER_SEPARATOR = membership(' \t\r\n\'"`=\\');
+// `+` is a space in form-encoded text (`q=%22key%22%3A+%22…`, decoded `"key":+"…`).
+const QUOTE_OR_SPACE = membership(' +\t\r\n\'"`\\');
+const AFTER_SEPARATOR = membership(' +\t\r\n\'"`=\\');
 
 const inSet = (set: Membership, code: number): boolean => code < 128 && set[code] === 1;
 
@@ -208,17 +210,40 @@ function valueAfterKeyword(text: string, at: number): number {
 }
 
 /** End of `body` matched at `at`, or -1. Runs are greedy and never give characters back. */
+/** A token cut short by a length limit (`…[truncated 120]` follows, or the text ends) still counts from this many characters. */
+export const TRUNCATED_TOKEN_MIN = 16;
+const ELLIPSIS = 0x2026;
+
+/** Whether the text is cut at `position`: it ends there, or a truncation mark follows (after half an escape, `%2…`). */
+function isCut(text: string, position: number): boolean {
+  let at = position;
+  if (text.charCodeAt(at) === 37 /* % */) {
+    at++;
+    if (inSet(SETS.anyHex, text.charCodeAt(at))) at++;
+  }
+  return at === text.length || text.charCodeAt(at) === ELLIPSIS;
+}
+
+/**
+ * End of `body` matched at `at`, or -1. Runs are greedy and never give characters back. A body that
+ * stops short where the text ends or a truncation mark (`…`) starts is a token cut short: it ends
+ * there if at least {@link TRUNCATED_TOKEN_MIN} of its characters are present.
+ */
 function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)[]): number {
   let position = at;
   for (const segment of body) {
+    let matched: boolean;
     if (typeof segment === 'string') {
-      if (!text.startsWith(segment, position)) return -1;
-      position += segment.length;
+      const present = runLength(text, position, PRINTABLE, segment.length);
+      matched = text.startsWith(segment, position);
+      if (!matched && !segment.startsWith(text.slice(position, position + present))) return -1;
+      position += matched ? segment.length : present;
     } else {
       const length = runLength(text, position, segment.set, segment.max);
-      if (length < segment.min) return -1;
+      matched = length >= segment.min;
       position += length;
     }
+    if (!matched) return isCut(text, position) && position - at >= TRUNCATED_TOKEN_MIN ? position : -1;
   }
   return position;
 }
@@ -268,6 +293,11 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       return undefined;
     }
     let end = bodyEnd(text, bodyStart, entry.body);
+    // A `+` before a keyword's value was read as a form-encoded space; base64 values can start with one.
+    if (end < 0 && entry.keyword && text.charCodeAt(bodyStart - 1) === 43 /* + */) {
+      end = bodyEnd(text, bodyStart - 1, entry.body);
+      if (end >= 0) start = bodyStart - 1;
+    }
     if (end < 0) return undefined;
     const last = entry.body[entry.body.length - 1];
     if (entry.keyword) {
