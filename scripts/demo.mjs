@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { ApitrailConfigError, readEnum } from '@apitrail/core';
 import { startExample } from './lib/demo-apps.mjs';
 import { createScenario, drive } from './lib/demo-scenario.mjs';
+import { renderDeliveries, startWebhookReceiver } from './lib/demo-webhook.mjs';
 import { leakedSecrets } from './lib/secret-search.mjs';
 import {
   readApitrailRecords,
@@ -60,7 +61,13 @@ const pipeline = options.siem
     ? await (await import('./lib/demo-pipeline.mjs')).startPipeline(say)
     : undefined;
 
+const webhook = await startWebhookReceiver();
 const appEnv = {
+  // Detector alerts are also POSTed, signed, to a local receiver standing in for a SIEM / SOAR webhook.
+  ...webhook.env,
+  // A short geography baseline, so that the key's country change shows within the demo.
+  APITRAIL_DETECT_GEO_BASELINE_REQUESTS: '3',
+  APITRAIL_DETECT_GEO_BASELINE_SECONDS: '0',
   OTEL_SERVICE_NAME: 'apitrail-demo',
   APITRAIL_LOG_FORMAT: 'ndjson',
   OTEL_TRACES_EXPORTER: pipeline ? 'otlp' : 'none',
@@ -93,6 +100,7 @@ try {
   await run();
 } finally {
   await pipeline?.stop();
+  await webhook.close();
 }
 
 async function run() {
@@ -119,6 +127,10 @@ async function run() {
   const ownTransportLeaks = leakedSecrets(apps.winston.ownOutput(), scenario.secrets).length;
   const summary = { mode, ...summarize(records, scenario.secrets, leaked) };
   if (sinks) summary.sinks = sinks.summary;
+  summary.webhook = {
+    delivered: webhook.deliveries.length,
+    verified: webhook.deliveries.filter((delivery) => delivery.verified).length,
+  };
 
   const humanReadable = streamFormat === 'human_readable';
   say(section(`What apitrail recorded: ${records.length} records (${humanReadable ? 'human-readable' : 'NDJSON'})`));
@@ -127,6 +139,8 @@ async function run() {
   say(renderSecurityEvents(records));
   say(section('Alerts from the in-process detector (@apitrail/detect)'));
   say(renderAlerts(records));
+  say(section('Alerts delivered to the webhook (APITRAIL_ALERT_WEBHOOK_URL, HMAC-SHA256 signed)'));
+  say(renderDeliveries(webhook.deliveries));
   say(section('Redactions'));
   say(renderRedactions(records, summary, ownTransportLeaks));
   if (sinks) {

@@ -4,6 +4,8 @@ import {
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
   ATTR_ALERT_COUNT,
+  ATTR_ALERT_PREVIOUS_VALUE,
+  ATTR_ALERT_VALUE,
   ATTR_ALERT_THRESHOLD,
   ATTR_CLIENT_ADDRESS,
   ATTR_EVENT_REASON,
@@ -116,11 +118,16 @@ export function renderAlerts(records) {
   const alerts = records.filter(isAlert);
   if (alerts.length === 0) return '(none)';
   return table(
-    ['rule', 'alert event', 'count > threshold', 'message'],
+    ['rule', 'alert event', 'evidence', 'message'],
     alerts.map((record) => [
       record.attributes[ATTR_SECURITY_RULE_NAME],
       record.eventName,
-      `${record.attributes[ATTR_ALERT_COUNT]} > ${record.attributes[ATTR_ALERT_THRESHOLD]}`,
+      // Geo alerts are about a value (a new country or AS), not a count over a threshold.
+      record.attributes[ATTR_ALERT_VALUE] === undefined
+        ? `${record.attributes[ATTR_ALERT_COUNT]} > ${record.attributes[ATTR_ALERT_THRESHOLD]}`
+        : [record.attributes[ATTR_ALERT_PREVIOUS_VALUE], record.attributes[ATTR_ALERT_VALUE]]
+            .filter((value) => value !== undefined)
+            .join(' → '),
       record.fields.message,
     ]),
   );

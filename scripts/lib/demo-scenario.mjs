@@ -20,6 +20,8 @@ function registeredKeys() {
     dashboard: key('key-dashboard', 'Dashboard', 'acme', '198.51.100.20'),
     billing: key('key-billing', 'Billing sync', 'globex', '198.51.100.30'),
     partner: key('key-partner', 'Partner export', 'globex', '198.51.100.40'),
+    // Public addresses the embedded database places: a network in Great Britain, then one in Brazil.
+    mobile: key('key-mobile', 'Mobile app', 'acme', '81.2.69.160'),
   };
 }
 
@@ -27,6 +29,8 @@ function registeredKeys() {
 export const STEP_NOTES = {
   'well-behaved': 'three keys of two tenants (acme, globex): each audit record names key and tenant',
   'leaked key': 'key-partner from 8 addresses: alert when a key is seen from more than 5 IPs in 1 h',
+  'country change':
+    'key-mobile from Great Britain (AS20712), then from Brazil (AS7162) seconds later: new country, new AS, impossible travel',
   'brute force': '12 unknown keys from one address: authn_login_fail each, an alert after 10 in 5 min',
   'tenant spoofing': 'key-dashboard (acme) sends X-Tenant-ID: globex: authz_fail tenant_mismatch, alert after 3',
   'secret in query': 'access_token= and api_key= in the URL: masked in query_params',
@@ -36,6 +40,7 @@ export const STEP_NOTES = {
 
 const LEAKED_KEY_IPS = Array.from({ length: 8 }, (_, index) => `203.0.113.${11 + index}`);
 const BRUTE_FORCE_IP = '192.0.2.66';
+const COUNTRY_CHANGE_IP = '200.147.67.142';
 const BRUTE_FORCE_ATTEMPTS = 12;
 
 /**
@@ -64,6 +69,8 @@ export function createScenario() {
     ...[1, 2, 3].map(() => get('well-behaved', '/api/v1/tenants/acme/scans', as(keys.dashboard))),
     ...[1, 2, 3].map(() => get('well-behaved', '/api/v1/scans', as(keys.billing))),
     ...LEAKED_KEY_IPS.map((ip) => get('leaked key', '/api/v1/scans', as(keys.partner, { 'x-forwarded-for': ip }))),
+    ...[1, 2, 3].map(() => get('country change', '/api/v1/tenants/acme/scans', as(keys.mobile))),
+    get('country change', '/api/v1/tenants/acme/scans', as(keys.mobile, { 'x-forwarded-for': COUNTRY_CHANGE_IP })),
     ...bruteForceKeys.map((secret) =>
       get('brute force', '/api/v1/scans', { 'x-api-key': secret, 'x-forwarded-for': BRUTE_FORCE_IP }),
     ),

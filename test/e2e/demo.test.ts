@@ -26,6 +26,8 @@ interface DemoSummary {
   securityEventReasons: Record<string, number>;
   alerts: Record<string, number>;
   secrets: { sent: number; leaked: number; leakedWhat: string[] };
+  /** What the demo's local alert receiver got, and how many signatures it verified. */
+  webhook: { delivered: number; verified: number };
   sinks?: {
     complete: boolean;
     archive: { logRecords: number; auditRecords: number; spans: number };
@@ -58,9 +60,10 @@ function expectScenarioOutcomes(summary: DemoSummary): void {
     'key-ci': 6,
     'key-dashboard': 7,
     'key-demo-1': 2,
+    'key-mobile': 4,
     'key-partner': 8,
   });
-  expect(summary.requestsByTenant).to.deep.equal({ '(none)': 12, acme: 13, globex: 13, 'tenant-demo-1': 2 });
+  expect(summary.requestsByTenant).to.deep.equal({ '(none)': 12, acme: 17, globex: 13, 'tenant-demo-1': 2 });
   expect(summary.securityEventReasons).to.deep.equal({
     'authn_login_fail (unknown_api_key)': 12,
     'authz_fail (tenant_mismatch)': 4,
@@ -72,8 +75,15 @@ function expectScenarioOutcomes(summary: DemoSummary): void {
     apitrail_credential_stuffing: 1,
     apitrail_key_multiple_source_ips: 1,
     apitrail_tenant_mismatch_streak: 2,
+    // key-mobile: three requests from Great Britain, then one from Brazil.
+    apitrail_key_new_country: 1,
+    apitrail_key_new_asn: 1,
+    apitrail_impossible_travel: 1,
   });
-  expect(summary.secrets).to.deep.equal({ sent: 19, leaked: 0, leakedWhat: [] });
+  // Every alert also reached the local webhook receiver, with a signature it verified.
+  const alertCount = Object.values(summary.alerts).reduce((sum, count) => sum + count, 0);
+  expect(summary.webhook).to.deep.equal({ delivered: alertCount, verified: alertCount });
+  expect(summary.secrets).to.deep.equal({ sent: 20, leaked: 0, leakedWhat: [] });
 }
 
 describe('npm run demo', function () {
@@ -97,7 +107,7 @@ describe('npm run demo', function () {
   it('shows the scenario with no collector: identities, events, alerts, zero leaked secrets', async function () {
     const summary = summaryOf(await demo(['--json']));
     expect(summary.mode).to.equal('local');
-    expect(summary.requests).to.equal(40);
+    expect(summary.requests).to.equal(44);
     expectScenarioOutcomes(summary);
   });
 
@@ -107,7 +117,7 @@ describe('npm run demo', function () {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records.filter((record) => record[NDJSON_FIELDS.event] === 'apitrail.api_request')).to.have.length(40);
+    expect(records.filter((record) => record[NDJSON_FIELDS.event] === 'apitrail.api_request')).to.have.length(44);
     // Independent of the demo's own search: every secret the scenario generates has one of these shapes.
     const shapes = [/sk_[A-Za-z0-9_-]{32}/, /ghp_[A-Za-z0-9]{36}/, /AKIA[A-Z2-7]{16}/, /pk_demo\.[0-9a-f]{32}/];
     const streamText = records.map((record) => JSON.stringify(record)).join('\n');
@@ -135,7 +145,7 @@ describe('npm run demo', function () {
     expectScenarioOutcomes(summary);
     const sinks = summary.sinks!;
     expect(sinks.complete).to.equal(true);
-    expect(sinks.archive).to.deep.equal({ logRecords: summary.records, auditRecords: 40, spans: 40 });
+    expect(sinks.archive).to.deep.equal({ logRecords: summary.records, auditRecords: 44, spans: 44 });
     const securityEvents = {
       authn_login_fail: 12,
       authz_fail: 4,
@@ -143,6 +153,9 @@ describe('npm run demo', function () {
       'apitrail.key_multiple_source_ips': 1,
       'apitrail.tenant_mismatch_streak': 2,
       'apitrail.credential_stuffing': 1,
+      'apitrail.key_new_country': 1,
+      'apitrail.key_new_asn': 1,
+      authn_impossible_travel: 1,
       input_validation_fail: 1,
     };
     expect(sinks.securityEvents).to.deep.equal(securityEvents);
@@ -173,10 +186,10 @@ describe('npm run demo', function () {
     expect(ecsField(siem.sample, ATTR_EVENT_ACTION)).to.equal('authn_login_fail');
     expect(ecsField(siem.sample, 'source.ip')).to.equal('192.0.2.66');
     expect(ecsField(siem.sample, ATTR_CLIENT_ADDRESS), 'renamed to its ECS field').to.equal(undefined);
-    // Every audit record (40), security event and detector alert the apps wrote, indexed.
+    // Every audit record (44), security event and detector alert the apps wrote, indexed.
     expect(siem.indexed).to.equal(siem.expected);
-    // At least the 40 audit records, the 17 security events and the 4 alerts the scenario is written for.
-    expect(siem.expected).to.be.at.least(40 + 17 + 4);
+    // At least the 44 audit records, the 17 security events and the 4 alerts the scenario is written for.
+    expect(siem.expected).to.be.at.least(44 + 17 + 4);
     expect(siem.rules).to.deep.include({
       // The leaked partner key from 8 addresses; 12 unregistered keys refused for 192.0.2.66.
       apitrail_key_multiple_source_ips: 1,
