@@ -374,31 +374,36 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       let state = 0;
       runFrom = runTo = 0;
       // The last secret found: a literal that starts where it does or before it (a format whose
-      // literal ends after a generic detector's keyword or separator) is tried as any other.
+      // literal ends after a generic detector's keyword or separator) is tried as any other. Inside
+      // a format's token, every literal is part of it (the format read its whole run); inside a
+      // generic detector's, only a format can add to it (`ci_AIza…` found as a provider-prefixed
+      // run up to the first `_` of the key, `AIza…` running on past it).
       let coveredFrom = 0;
       let coveredUntil = 0;
+      let coveredByFormat = false;
       for (let position = 0; position < text.length; position++) {
         const code = text.charCodeAt(position);
         state = next[state * classes + (code < 128 ? classOf[code]! : 0)]!;
         if (ends[state] !== 0) {
           for (const literal of endings[state]!) {
             const start = position - literals[literal]!.length + 1;
-            // Inside the last secret found, only a format can add to it (`ci_AIza…` found as a
-            // provider-prefixed run first, `AIza…` running on past it); a keyword there is part of it.
             const covered = start > coveredFrom && start < coveredUntil;
+            if (covered && coveredByFormat) continue;
             let matched: [number, number] | undefined;
+            let byFormat = false;
             for (const entry of entriesOf[literal]!) {
               if (covered && entry.kind === 'entropy') break;
-              matched =
-                entry.kind === 'format'
-                  ? matchFormat(text, start, entry)
-                  : matchAfterKeyword(text, start, entry.literal);
+              byFormat = entry.kind === 'format';
+              matched = byFormat
+                ? matchFormat(text, start, entry as Extract<Entry, { kind: 'format' }>)
+                : matchAfterKeyword(text, start, entry.literal);
               if (matched !== undefined) break;
             }
             if (matched !== undefined) {
               addRange(ranges, matched[0], matched[1]);
-              if (!covered) [coveredFrom, coveredUntil] = matched;
-              else coveredUntil = Math.max(coveredUntil, matched[1]);
+              if (!covered) coveredFrom = matched[0];
+              coveredUntil = Math.max(covered ? coveredUntil : 0, matched[1]);
+              coveredByFormat = byFormat;
               break;
             }
           }
@@ -408,6 +413,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
           if (found !== undefined) {
             addRange(ranges, found[0], found[1]);
             [coveredFrom, coveredUntil] = found;
+            coveredByFormat = false;
           }
         }
       }
