@@ -25,7 +25,7 @@ export interface AnalyzeReport {
 }
 
 /**
- * Audit records: apitrail's (EventName `apitrail.api_request`) and, in seed-format NDJSON with no
+ * Audit records: apitrail's (EventName `apitrail.api_request`) and, in Prowler-format NDJSON with no
  * event field, any record with a status code (Prowler's `api` logger lines).
  */
 function isAuditRecord(record: SourceRecord): boolean {

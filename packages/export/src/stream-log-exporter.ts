@@ -66,7 +66,7 @@ function openDestination(destination: StreamLogRecordExporterOptions['destinatio
 }
 
 /**
- * Writes log records to a stream or file, one line each: NDJSON with the seed's field names
+ * Writes log records to a stream or file, one line each: NDJSON with Prowler's field names
  * (default) or the human-readable format. A batch is written with a single `write`, so lines from
  * one process are never interleaved mid-line.
  */

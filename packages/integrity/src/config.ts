@@ -38,7 +38,7 @@ export function readSignerKeyFile(
   } catch (error) {
     throw new ApitrailConfigError(
       source,
-      `${path} is not an apitrail private key (${(error as Error).message}); make one with \`apitrail keygen\` (HMAC keys are no longer used)`,
+      `${path} is not an apitrail private key (${(error as Error).message}); make one with \`apitrail keygen\``,
     );
   }
 }
