@@ -31,6 +31,7 @@ import {
   notFoundScan,
   randomKeyId,
   revokedKeyUse,
+  secretsInQuery,
   tenantEnumeration,
   tenantMismatches,
   testIp,
@@ -61,6 +62,7 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
   const tenantHopper = testIp(99);
   const stuffer = testIp(66);
   const enumerator = testIp(55);
+  const leakyClient = testIp(22);
   const revoked = randomKeyId();
   const travelling = randomKeyId();
   const hopping = randomKeyId();
@@ -80,6 +82,7 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     ...tenantEnumeration(randomKeyId(), enumerator, 8),
     ...excessVolume(heavy, testIp(44), 1010),
     ...revokedKeyUse(revoked, testIp(33), 3),
+    ...secretsInQuery(randomKeyId(), leakyClient, 8),
     ...keyFromAddresses(travelling, [google[0]!, britishIsp!]),
     ...keyFromAddresses(hopping, [google[0]!, quad9!, openDns!, fastly!]),
   ];
@@ -109,6 +112,8 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
           OTEL_LOGS_EXPORTER: 'otlp',
           OTEL_BLRP_SCHEDULE_DELAY: '100',
           OTEL_BLRP_MAX_QUEUE_SIZE: '10000',
+          // The redaction-spike rule counts the summary; the secrets themselves never leave the app.
+          APITRAIL_REDACT_SUMMARY: 'true',
         },
       });
       await replay(app.baseUrl, requests);
@@ -184,6 +189,7 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
     apitrail_tenant_enumeration: [enumerator],
     apitrail_key_new_country: [travelling],
     apitrail_key_new_asn: [hopping],
+    apitrail_redaction_spike: [leakyClient],
   };
 
   it('every correlation rule is one the test expects (a new rule needs an attack here)', () => {
@@ -224,6 +230,17 @@ describe('SIEM: a real OpenSearch behind the gateway, and every Sigma rule run a
       ecsField(document, 'apitrail.api_key.id'),
     );
     expect(new Set(keys)).to.deep.equal(new Set([revoked]));
+  });
+
+  it('the secrets behind the redaction spike reached OpenSearch only as counts, never as values', async () => {
+    const tokens = attackRequests.flatMap((request) => /access_token=(ghp_\w+)/.exec(request.path)?.[1] ?? []);
+    expect(tokens).to.have.length(8);
+    const indexed = JSON.stringify(await siem.documents('apitrail-attack'));
+    for (const token of tokens) expect(indexed, 'a query-string token reached the SIEM').to.not.include(token);
+    const counted = { query: { range: { 'apitrail.redaction.masked.count': { gte: 1 } } } };
+    expect(
+      await siem.count('apitrail-attack', { query: { bool: { filter: [AUDIT_QUERY.query, counted.query] } } }),
+    ).to.equal(8);
   });
 
   it('the register enriched the public addresses: country and AS number are indexed as the rules read them', async () => {

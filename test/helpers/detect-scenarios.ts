@@ -142,6 +142,20 @@ export function keyFromAddresses(keyId: string, addresses: readonly string[]): S
 }
 
 /**
+ * `count` requests from one IP with a GitHub-shaped token in the query string (made at test time):
+ * apitrail masks it, and with APITRAIL_REDACT_SUMMARY=true counts it on the audit record.
+ */
+export function secretsInQuery(keyId: string, ip: string, count: number): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({
+    offsetSeconds: n,
+    apiKeyId: keyId,
+    sourceIp: ip,
+    statusCode: 200,
+    path: `/api/v1/scans?access_token=ghp_${randomBytes(18).toString('hex')}`,
+  }));
+}
+
+/**
  * Normal traffic: 50 keys, each from one or two fixed IPs, a handful of requests over an hour,
  * with the odd 404 and 401 a real client produces.
  */

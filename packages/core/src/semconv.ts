@@ -369,4 +369,17 @@ export const FIELD_MAPPINGS: readonly FieldMapping[] = [
   { attribute: ATTR_INPUT_VALIDATION_FIELD, ndjson: 'validation_field', ecs: 'apitrail.input_validation.field' },
   { attribute: ATTR_RATE_LIMIT_NAME, ndjson: 'rate_limit', ecs: 'apitrail.rate_limit.name' },
   { attribute: ATTR_AUTH_RESOLUTION, ndjson: 'identity_resolution', ecs: 'apitrail.auth.resolution' },
+  // The redaction summary (APITRAIL_REDACT_SUMMARY): counts only, for the redaction-spike Sigma rule.
+  {
+    attribute: ATTR_REDACTION_REDACTED_COUNT,
+    ndjson: ATTR_REDACTION_REDACTED_COUNT,
+    ecs: 'apitrail.redaction.redacted.count',
+    ecsType: 'long',
+  },
+  {
+    attribute: ATTR_REDACTION_MASKED_COUNT,
+    ndjson: ATTR_REDACTION_MASKED_COUNT,
+    ecs: 'apitrail.redaction.masked.count',
+    ecsType: 'long',
+  },
 ];
