@@ -214,6 +214,19 @@ function valueAfterKeyword(text: string, at: number): number {
 export const TRUNCATED_TOKEN_MIN = 16;
 const ELLIPSIS = 0x2026;
 
+// The last maximal run found per charset: a format whose literal recurs inside its own value's run
+// (`aiven=+aiven=+…`, every character base64) would otherwise read up to its bound at each one.
+const runCache = new Map<Membership, { text: string; from: number; to: number }>();
+
+/** Where the run of `set` characters that contains `position` ends (`position` itself if none). */
+function maximalRunEnd(text: string, position: number, set: Membership): number {
+  const cached = runCache.get(set);
+  if (cached !== undefined && cached.text === text && position >= cached.from && position < cached.to) return cached.to;
+  const to = position + runLength(text, position, set, text.length - position);
+  if (to > position) runCache.set(set, { text, from: position, to });
+  return to;
+}
+
 /** Whether the text is cut at `position`: it ends there, or a truncation mark follows (after half an escape, `%2…`). */
 function isCut(text: string, position: number): boolean {
   let at = position;
@@ -239,7 +252,7 @@ function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)
       if (!matched && !segment.startsWith(text.slice(position, position + present))) return -1;
       position += matched ? segment.length : present;
     } else {
-      const length = runLength(text, position, segment.set, segment.max);
+      const length = Math.min(maximalRunEnd(text, position, segment.set) - position, segment.max);
       matched = length >= segment.min;
       position += length;
     }
@@ -417,6 +430,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
           }
         }
       }
+      // The cache holds the text: nothing of it may outlive the scan.
+      runCache.clear();
       return ranges;
     },
   };
