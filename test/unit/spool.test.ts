@@ -23,6 +23,7 @@ import {
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
 import { Spool, observeSpoolCounts, spoolCounts, spoolStatus, spooledRecords } from '@apitrail/spool';
+import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 function records(count: number, tag: string): ReadableLogRecord[] {
   const exporter = new InMemoryLogRecordExporter();
@@ -282,6 +283,104 @@ describe('@apitrail/spool', () => {
       expect(segmentsOf(directory)).to.deep.equal([]);
       spool.exitSync();
       expect(ids([...spooledRecords(directory)])).to.deep.equal(ids(records(4, 'exit')));
+    });
+  });
+
+  // A real read-only / full tmpfs (root only; skipped loudly otherwise). The counts are asserted
+  // exactly: a spool that counted a refused or half-written batch as spooled fails here.
+  describe('a disk that refuses: a real read-only tmpfs (EROFS) and a full one (ENOSPC)', () => {
+    it('read-only: nothing is claimed as spooled; kept in memory, exported when the exporter is back', async function () {
+      const tmpfs = mountTmpfs(this, 64 * 1024);
+      try {
+        tmpfs.remount('ro');
+        const directory = join(tmpfs.directory, 'spool');
+        const before = { ...spoolCounts() };
+        const exporter = switchableExporter();
+        exporter.failing = true;
+        // The directory exists, the mount is read-only: mkdir succeeds, every open for write fails.
+        tmpfs.remount('rw');
+        const ready = spoolIn(tmpfs.directory, exporter);
+        tmpfs.remount('ro');
+        ready.write(records(10, 'ro-a'));
+        ready.write(records(5, 'ro-b'));
+        await ready.forceFlush();
+        expect(spoolCounts().spooled - before.spooled).to.equal(0);
+        expect(ready.recordsWaiting()).to.equal(0);
+        expect(readdirSync(tmpfs.directory)).to.deep.equal([]);
+        exporter.failing = false;
+        await ready.forceFlush();
+        expect(ids(exporter.taken)).to.deep.equal([...ids(records(10, 'ro-a')), ...ids(records(5, 'ro-b'))]);
+        expect(spoolCounts().dropped - before.dropped).to.equal(0);
+        ready.exitSync();
+
+        // A spool whose directory cannot even be made (EROFS on mkdir), ending during the outage:
+        // what it held in memory is counted as dropped, exactly.
+        exporter.failing = true;
+        const lost = spoolIn(directory, exporter);
+        lost.write(records(6, 'ro-lost'));
+        await lost.forceFlush();
+        lost.exitSync();
+        expect(spoolCounts().dropped - before.dropped).to.equal(6);
+        expect(spoolCounts().spooled - before.spooled).to.equal(0);
+      } finally {
+        tmpfs.unmount();
+      }
+    });
+
+    it('full mid-run: spooled counts exactly the whole records on disk; the rest kept in memory, then all exported', async function () {
+      const tmpfs = mountTmpfs(this, 64 * 1024);
+      try {
+        const before = { ...spoolCounts() };
+        const exporter = switchableExporter();
+        exporter.failing = true;
+        const spool = spoolIn(tmpfs.directory, exporter);
+        const written: ReadableLogRecord[] = [];
+        for (let batch = 0; batch < 40; batch += 1) {
+          const batchRecords = records(10, `full${batch}`);
+          written.push(...batchRecords);
+          spool.write(batchRecords);
+        }
+        await spool.forceFlush();
+        const onDisk = [...spooledRecords(tmpfs.directory)];
+        const status = spoolStatus(tmpfs.directory);
+        const spooled = spoolCounts().spooled - before.spooled;
+        // The disk filled up: some, not all, reached it, and no torn line was left behind.
+        expect(spooled).to.be.above(0).and.below(written.length);
+        expect(onDisk).to.have.length(spooled);
+        expect(spool.recordsWaiting()).to.equal(spooled);
+        expect(status.segments.reduce((sum, segment) => sum + segment.damagedLines, 0)).to.equal(0);
+        // One refused batch leaves no empty segment file behind.
+        expect(status.segments.every((segment) => segment.records > 0)).to.equal(true);
+        expect(ids(onDisk)).to.deep.equal(ids(written.slice(0, spooled)));
+
+        exporter.failing = false;
+        await spool.forceFlush();
+        expect(ids(exporter.taken)).to.deep.equal(ids(written));
+        expect(spoolCounts().dropped - before.dropped).to.equal(0);
+        expect(segmentsOf(tmpfs.directory)).to.deep.equal([]);
+        spool.exitSync();
+      } finally {
+        tmpfs.unmount();
+      }
+    });
+
+    it('full, and the process ends during the outage: what only memory held is counted as dropped, exactly', async function () {
+      const tmpfs = mountTmpfs(this, 64 * 1024);
+      try {
+        const before = { ...spoolCounts() };
+        const exporter = switchableExporter();
+        exporter.failing = true;
+        const spool = spoolIn(tmpfs.directory, exporter);
+        for (let batch = 0; batch < 40; batch += 1) spool.write(records(10, `end${batch}`));
+        await spool.forceFlush();
+        spool.exitSync();
+        const spooled = spoolCounts().spooled - before.spooled;
+        expect(spooled).to.be.above(0).and.below(400);
+        expect(spoolCounts().dropped - before.dropped).to.equal(400 - spooled);
+        expect([...spooledRecords(tmpfs.directory)]).to.have.length(spooled);
+      } finally {
+        tmpfs.unmount();
+      }
     });
   });
 });

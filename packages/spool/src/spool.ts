@@ -1,5 +1,6 @@
 import {
   closeSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -101,6 +102,34 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes all of `text` at offset `size` of `fd`, or none of it: a short write (a disk that fills up
+ * mid-batch) is cut back to `size` and thrown, so no torn line is left for a replay to count as
+ * damaged and the batch is never counted as spooled. Positional writes: a cut does not move the
+ * next write past a hole.
+ */
+function writeWhole(fd: number, text: string, size: number): void {
+  const buffer = Buffer.from(text);
+  let written = 0;
+  try {
+    while (written < buffer.length) {
+      const wrote = writeSync(fd, buffer, written, buffer.length - written, size + written);
+      if (wrote === 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+      written += wrote;
+    }
+  } catch (error) {
+    if (written > 0) {
+      try {
+        ftruncateSync(fd, size);
+      } catch (truncateError) {
+        // The torn line stays; a replay skips it and counts it as damaged.
+        recordFault('spool', truncateError);
+      }
+    }
+    throw error;
   }
 }
 
@@ -226,6 +255,20 @@ export class Spool implements RecordSink {
   exitSync(): void {
     for (const flight of this.flights) this.land(flight);
     this.close();
+    this.dropMemoryOnly();
+  }
+
+  /** What the disk refused and the exporter has not taken lives in memory only: it ends with the process. */
+  private dropMemoryOnly(): void {
+    for (const flight of this.flights) {
+      if (flight.segment === undefined) countDropped(this.options.channel, flight.records.length);
+    }
+    this.flights.clear();
+    for (const segment of this.queue.filter((candidate) => candidate.path === undefined)) {
+      countDropped(this.options.channel, (segment.lines ?? 0) - segment.shipped);
+      this.queue.splice(this.queue.indexOf(segment), 1);
+      this.remove(segment);
+    }
   }
 
   private close(): void {
@@ -351,7 +394,7 @@ export class Spool implements RecordSink {
       try {
         if (this.current === undefined || this.current.bytes >= this.segmentBytes) this.openSegment();
         const segment = this.current!;
-        writeSync(segment.fd!, text);
+        writeWhole(segment.fd!, text, segment.bytes);
         segment.bytes += bytes;
         this.bytesOnDisk += bytes;
         countSpooled(records);
@@ -359,7 +402,10 @@ export class Spool implements RecordSink {
       } catch (error) {
         recordFault('spool', error);
         this.report('disk', `refused a write (${reason(error)}); records are kept in memory until exported`);
+        const refused = this.current;
         this.seal();
+        // A segment opened for this batch holds nothing: no empty file per batch while the disk is full.
+        if (refused !== undefined && refused.lines === 0) this.finish(refused);
       }
     } else if (this.diskReady) {
       this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); newest batch dropped`);
@@ -511,7 +557,10 @@ export class Spool implements RecordSink {
       const path = join(this.options.directory, this.nextName());
       const fd = openSync(path, 'wx', 0o600);
       try {
-        writeSync(fd, text);
+        writeWhole(fd, text, 0);
+      } catch (error) {
+        unlinkSync(path);
+        throw error;
       } finally {
         closeSync(fd);
       }
