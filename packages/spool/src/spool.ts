@@ -261,9 +261,10 @@ export class Spool implements RecordSink {
   /** What the disk refused and the exporter has not taken lives in memory only: it ends with the process. */
   private dropMemoryOnly(): void {
     for (const flight of this.flights) {
-      if (flight.segment === undefined) countDropped(this.options.channel, flight.records.length);
+      if (flight.segment !== undefined) continue;
+      countDropped(this.options.channel, flight.records.length);
+      this.flights.delete(flight);
     }
-    this.flights.clear();
     for (const segment of this.queue.filter((candidate) => candidate.path === undefined)) {
       countDropped(this.options.channel, (segment.lines ?? 0) - segment.shipped);
       this.queue.splice(this.queue.indexOf(segment), 1);
