@@ -38,6 +38,18 @@ function summaryOf(stderr: string): { spooled: number; dropped: number } | undef
   return match === null ? undefined : { spooled: Number(match[1]), dropped: Number(match[2]) };
 }
 
+/** The app ended as its own SIGTERM listener says (exit 0), with the disk's refusal reported once. */
+async function expectFaultReportedOnce(
+  app: RunningApp,
+  exited: Promise<[number | null, NodeJS.Signals | null]>,
+  errorCode: string,
+): Promise<void> {
+  const [code, signal] = await exited;
+  expect({ code, signal }).to.deep.equal({ code: 0, signal: null });
+  expect(app.stderr().match(/refused a write/g)).to.have.length(1);
+  expect(app.stderr()).to.include(errorCode);
+}
+
 describe('reliability: a spool disk that refuses (real tmpfs)', function () {
   this.timeout(300_000);
   let collector: RunningCollector;
@@ -78,10 +90,7 @@ describe('reliability: a spool disk that refuses (real tmpfs)', function () {
       } finally {
         app.process.kill('SIGTERM');
       }
-      const [code, signal] = await exited;
-      expect({ code, signal }).to.deep.equal({ code: 0, signal: null });
-      expect(app.stderr().match(/refused a write/g)).to.have.length(1);
-      expect(app.stderr()).to.include('EROFS');
+      await expectFaultReportedOnce(app, exited, 'EROFS');
       expect(summaryOf(app.stderr())).to.deep.equal({ spooled: 0, dropped: lost.length });
       const seen = auditIds(await collector.logs());
       for (const id of delivered)
@@ -116,10 +125,7 @@ describe('reliability: a spool disk that refuses (real tmpfs)', function () {
       } finally {
         app.process.kill('SIGTERM');
       }
-      const [code, signal] = await exited;
-      expect({ code, signal }).to.deep.equal({ code: 0, signal: null });
-      expect(app.stderr().match(/refused a write/g)).to.have.length(1);
-      expect(app.stderr()).to.include('ENOSPC');
+      await expectFaultReportedOnce(app, exited, 'ENOSPC');
       const summary = summaryOf(app.stderr());
       expect(summary?.spooled).to.be.above(0);
       expect(summary?.dropped).to.be.above(0);

@@ -289,6 +289,22 @@ describe('@apitrail/spool', () => {
   // A real read-only / full tmpfs (root only; skipped loudly otherwise). The counts are asserted
   // exactly: a spool that counted a refused or half-written batch as spooled fails here.
   describe('a disk that refuses: a real read-only tmpfs (EROFS) and a full one (ENOSPC)', () => {
+    /** 400 records (about 400 KB) written, the exporter down, to a spool on `directory`. */
+    async function fillUp(directory: string, tag: string) {
+      const before = { ...spoolCounts() };
+      const exporter = switchableExporter();
+      exporter.failing = true;
+      const spool = spoolIn(directory, exporter);
+      const written: ReadableLogRecord[] = [];
+      for (let batch = 0; batch < 40; batch += 1) {
+        const batchRecords = records(10, `${tag}${batch}`);
+        written.push(...batchRecords);
+        spool.write(batchRecords);
+      }
+      await spool.forceFlush();
+      return { before, exporter, spool, written };
+    }
+
     it('read-only: nothing is claimed as spooled; kept in memory, exported when the exporter is back', async function () {
       const tmpfs = mountTmpfs(this, 64 * 1024);
       try {
@@ -330,17 +346,7 @@ describe('@apitrail/spool', () => {
     it('full mid-run: spooled counts exactly the whole records on disk; the rest kept in memory, then all exported', async function () {
       const tmpfs = mountTmpfs(this, 64 * 1024);
       try {
-        const before = { ...spoolCounts() };
-        const exporter = switchableExporter();
-        exporter.failing = true;
-        const spool = spoolIn(tmpfs.directory, exporter);
-        const written: ReadableLogRecord[] = [];
-        for (let batch = 0; batch < 40; batch += 1) {
-          const batchRecords = records(10, `full${batch}`);
-          written.push(...batchRecords);
-          spool.write(batchRecords);
-        }
-        await spool.forceFlush();
+        const { before, exporter, spool, written } = await fillUp(tmpfs.directory, 'full');
         const onDisk = [...spooledRecords(tmpfs.directory)];
         const status = spoolStatus(tmpfs.directory);
         const spooled = spoolCounts().spooled - before.spooled;
@@ -367,16 +373,11 @@ describe('@apitrail/spool', () => {
     it('full, and the process ends during the outage: what only memory held is counted as dropped, exactly', async function () {
       const tmpfs = mountTmpfs(this, 64 * 1024);
       try {
-        const before = { ...spoolCounts() };
-        const exporter = switchableExporter();
-        exporter.failing = true;
-        const spool = spoolIn(tmpfs.directory, exporter);
-        for (let batch = 0; batch < 40; batch += 1) spool.write(records(10, `end${batch}`));
-        await spool.forceFlush();
+        const { before, spool, written } = await fillUp(tmpfs.directory, 'end');
         spool.exitSync();
         const spooled = spoolCounts().spooled - before.spooled;
-        expect(spooled).to.be.above(0).and.below(400);
-        expect(spoolCounts().dropped - before.dropped).to.equal(400 - spooled);
+        expect(spooled).to.be.above(0).and.below(written.length);
+        expect(spoolCounts().dropped - before.dropped).to.equal(written.length - spooled);
         expect([...spooledRecords(tmpfs.directory)]).to.have.length(spooled);
       } finally {
         tmpfs.unmount();
