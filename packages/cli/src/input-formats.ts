@@ -35,9 +35,15 @@ const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
 const inflateZstd = promisify(zstdDecompress);
 
+/**
+ * Reads of 1 MiB rather than the default 64 KiB: a sixteenth of the system calls and stream turns
+ * per byte for verify and analyze, and still one bounded buffer.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /** Opens `file` (`-` is stdin) as a stream of byte chunks. */
 export function openInput(file: string): AsyncIterable<Buffer> {
-  return file === '-' ? process.stdin : createReadStream(file);
+  return file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
 }
 
 /** Reads `source` in exact byte counts, copying only when a read spans chunks. */
