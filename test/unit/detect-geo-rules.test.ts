@@ -171,6 +171,27 @@ describe('detection rules: geography and sources', () => {
     expect(names(alerts)).to.include('apitrail_impossible_travel');
   });
 
+  it("an evicted key's geography and cooldowns do not carry over to the key that takes its place", () => {
+    // One tracked key: b takes a's slot, geography state and cooldown entry. Carried over, a's last
+    // country (JP) would make b's first US request a travel alert, and a's cooldown would silence b's.
+    const travel = (apiKey: string, at: number) => [
+      { at, apiKey, country: 'US' },
+      { at: at + 60, apiKey, country: 'JP' },
+    ];
+    const travellers = (events: Replayed[]) =>
+      replay(events, { maxTrackedKeys: 1 })
+        .filter((alert) => alert.rule.name === 'apitrail_impossible_travel')
+        .map((alert) => alert.subject);
+    expect(travellers([...travel('a', 0), { at: 120, apiKey: 'b', country: 'US' }])).to.deep.equal(['a']);
+    expect(travellers([...travel('a', 0), ...travel('b', 120)])).to.deep.equal(['a', 'b']);
+    const placedOnce = replay([{ at: 0, apiKey: 'a', sourceIp: '127.0.0.1' }, ...travel('a', 60)], {
+      maxTrackedKeys: 1,
+    });
+    expect(names(placedOnce), 'a key first seen unplaced gets its state on its first placed request').to.include(
+      'apitrail_impossible_travel',
+    );
+  });
+
   it('reads the new thresholds, refusing out-of-range values', () => {
     expect(
       readDetectConfig({ APITRAIL_DETECT_MAX_TRAVEL_KMH: '900', APITRAIL_DETECT_GEO_BASELINE_SECONDS: '0' }),

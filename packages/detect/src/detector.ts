@@ -15,26 +15,42 @@ const SAMPLE_IPS = 10;
 
 export type AlertSink = (alert: Alert) => void;
 
-/** Burst counters and per-rule cooldowns shared by the key table and the IP table. */
+/**
+ * Burst counters and per-rule cooldowns shared by the key table and the IP table. Cooldowns exist
+ * only for the (slot, rule) pairs that have alerted, in one map: most keys never alert, and a
+ * preallocated stamp per rule per slot would cost 4 bytes × rules for every tracked key. An entry
+ * goes when its slot is reused (at most one per slot and rule).
+ */
 class BurstState {
   readonly failures: WindowCounter;
   readonly notFound: WindowCounter;
   readonly mismatches: WindowCounter;
-  /** Per rule: second (+1) until which the rule stays silent for the slot. */
-  readonly cooldowns = new Map<RuleDefinition, Uint32Array>();
+  private readonly ruleIndex = new Map<RuleDefinition, number>();
+  /** slot × rules + rule index → second (+1) until which the rule stays silent for the slot. */
+  private readonly silentUntil = new Map<number, number>();
 
   constructor(capacity: number, windowSeconds: number, rules: readonly RuleDefinition[]) {
     this.failures = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
     this.notFound = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
     this.mismatches = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
-    for (const rule of rules) this.cooldowns.set(rule, new Uint32Array(capacity));
+    for (const rule of rules) this.ruleIndex.set(rule, this.ruleIndex.size);
+  }
+
+  /** True when `rule` is still silent for `slot` at `stamp` (second + 1); else silences it until `until`. */
+  cooling(rule: RuleDefinition, slot: number, stamp: number, until: number): boolean {
+    const key = slot * this.ruleIndex.size + this.ruleIndex.get(rule)!;
+    if ((this.silentUntil.get(key) ?? 0) > stamp) return true;
+    this.silentUntil.set(key, until);
+    return false;
   }
 
   reset(slot: number): void {
     this.failures.reset(slot);
     this.notFound.reset(slot);
     this.mismatches.reset(slot);
-    for (const cooldown of this.cooldowns.values()) cooldown[slot] = 0;
+    if (this.silentUntil.size === 0) return;
+    const first = slot * this.ruleIndex.size;
+    for (let index = 0; index < this.ruleIndex.size; index++) this.silentUntil.delete(first + index);
   }
 }
 
@@ -300,10 +316,8 @@ export class Detector {
       previousValue?: string;
     },
   ): void {
-    const cooldown = state.cooldowns.get(rule)!;
     const stamp = Math.floor(event.timeMs / 1000) + 1;
-    if (cooldown[slot]! > stamp) return;
-    cooldown[slot] = stamp + this.config.cooldownSeconds;
+    if (state.cooling(rule, slot, stamp, stamp + this.config.cooldownSeconds)) return;
     const { sampleIps, ...counts } = evidence;
     this.onAlert({ rule, subjectKind, subject, timeMs: event.timeMs, ...counts, sampleIps: sampleIps() });
   }

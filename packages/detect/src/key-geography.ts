@@ -21,74 +21,108 @@ function decodeCountry(value: number): string {
   return String.fromCharCode((value >> 5) + 64, (value & 31) + 64);
 }
 
+/** Geography states allocated at first, then doubled as more keys are placed (up to the key capacity). */
+const INITIAL_STATES = 64;
+
 /**
- * Per key, in preallocated typed arrays: the countries and AS numbers seen while the baseline was
- * learnt (the first `geoBaselineRequests` placed requests and at least `geoBaselineSeconds`), and
- * the last country with its time, for the travel check. About 60 bytes per key.
+ * Per key seen from a placed (public) address, in typed arrays: the countries and AS numbers seen
+ * while the baseline was learnt (the first `geoBaselineRequests` placed requests and at least
+ * `geoBaselineSeconds`), and the last country with its time, for the travel check. About 62 bytes
+ * per placed key; a key only ever seen from loopback, private or unplaced addresses costs the
+ * 4-byte index alone. States are allocated on a key's first placed request, grown by doubling,
+ * and reused when the key's slot is.
  */
 export class KeyGeography {
-  private readonly countries: Uint16Array;
-  private readonly asns: Uint32Array;
-  private readonly placed: Uint32Array;
+  /** Per key slot: its state's index + 1 (0: none yet). */
+  private readonly stateOf: Int32Array;
+  /** Indices of states released by evicted keys, reused first. */
+  private readonly released: number[] = [];
+  private states = 0;
+  private countries = new Uint16Array(0);
+  private asns = new Uint32Array(0);
+  private placed = new Uint32Array(0);
   /** First placed request's second + 1 (0: none yet). */
-  private readonly firstSecond: Uint32Array;
-  private readonly lastCountry: Uint16Array;
-  private readonly lastCountrySecond: Uint32Array;
+  private firstSecond = new Uint32Array(0);
+  private lastCountry = new Uint16Array(0);
+  private lastCountrySecond = new Uint32Array(0);
 
   constructor(
-    capacity: number,
+    private readonly capacity: number,
     private readonly config: DetectConfig,
   ) {
-    this.countries = new Uint16Array(capacity * PLACES_PER_KEY);
-    this.asns = new Uint32Array(capacity * PLACES_PER_KEY);
-    this.placed = new Uint32Array(capacity);
-    this.firstSecond = new Uint32Array(capacity);
-    this.lastCountry = new Uint16Array(capacity);
-    this.lastCountrySecond = new Uint32Array(capacity);
+    this.stateOf = new Int32Array(capacity);
   }
 
   reset(slot: number): void {
-    this.countries.fill(0, slot * PLACES_PER_KEY, (slot + 1) * PLACES_PER_KEY);
-    this.asns.fill(0, slot * PLACES_PER_KEY, (slot + 1) * PLACES_PER_KEY);
-    this.placed[slot] = 0;
-    this.firstSecond[slot] = 0;
-    this.lastCountry[slot] = 0;
-    this.lastCountrySecond[slot] = 0;
+    const state = this.stateOf[slot]! - 1;
+    if (state < 0) return;
+    this.stateOf[slot] = 0;
+    this.countries.fill(0, state * PLACES_PER_KEY, (state + 1) * PLACES_PER_KEY);
+    this.asns.fill(0, state * PLACES_PER_KEY, (state + 1) * PLACES_PER_KEY);
+    this.placed[state] = 0;
+    this.firstSecond[state] = 0;
+    this.lastCountry[state] = 0;
+    this.lastCountrySecond[state] = 0;
+    this.released.push(state);
   }
 
   observe(slot: number, seconds: number, country: string | undefined, asNumber: number | undefined): GeographyFinding {
+    const state = this.stateFor(slot);
     const second = Math.floor(seconds);
-    if (this.firstSecond[slot] === 0) this.firstSecond[slot] = second + 1;
+    if (this.firstSecond[state] === 0) this.firstSecond[state] = second + 1;
     const learnt =
-      this.placed[slot]! >= this.config.geoBaselineRequests &&
-      second + 1 - this.firstSecond[slot]! >= this.config.geoBaselineSeconds;
-    this.placed[slot]!++;
+      this.placed[state]! >= this.config.geoBaselineRequests &&
+      second + 1 - this.firstSecond[state]! >= this.config.geoBaselineSeconds;
+    this.placed[state]!++;
     const finding: GeographyFinding = {};
     const code = country === undefined ? 0 : encodeCountry(country);
     if (code !== 0) {
-      if (this.remember(this.countries, slot, code) && learnt) finding.newCountry = country!;
-      const last = this.lastCountry[slot]!;
+      if (this.remember(this.countries, state, code) && learnt) finding.newCountry = country!;
+      const last = this.lastCountry[state]!;
       if (last !== 0 && last !== code) {
         const from = decodeCountry(last);
-        const elapsedSeconds = Math.max(0, second - this.lastCountrySecond[slot]!);
+        const elapsedSeconds = Math.max(0, second - this.lastCountrySecond[state]!);
         const km = minimumTravelKm(from, country!);
         // At least one second: two requests in the same second from far apart are impossible, not infinite.
         if (km !== undefined && km / (Math.max(1, elapsedSeconds) / 3600) > this.config.maxTravelKmh) {
           finding.travel = { from, to: country!, elapsedSeconds, km: Math.round(km) };
         }
       }
-      this.lastCountry[slot] = code;
-      this.lastCountrySecond[slot] = second;
+      this.lastCountry[state] = code;
+      this.lastCountrySecond[state] = second;
     }
     if (asNumber !== undefined && asNumber > 0 && asNumber <= 0xffffffff) {
-      if (this.remember(this.asns, slot, asNumber) && learnt) finding.newAsn = String(asNumber);
+      if (this.remember(this.asns, state, asNumber) && learnt) finding.newAsn = String(asNumber);
     }
     return finding;
   }
 
-  /** Adds `value` to the key's ring; true when it was not there. */
-  private remember(ring: Uint16Array | Uint32Array, slot: number, value: number): boolean {
-    const start = slot * PLACES_PER_KEY;
+  /** The key's state index, allocating one (a released one first) on its first placed request. */
+  private stateFor(slot: number): number {
+    const existing = this.stateOf[slot]! - 1;
+    if (existing >= 0) return existing;
+    let state = this.released.pop();
+    if (state === undefined) {
+      if (this.states === this.placed.length) this.grow();
+      state = this.states++;
+    }
+    this.stateOf[slot] = state + 1;
+    return state;
+  }
+
+  private grow(): void {
+    const size = Math.min(this.capacity, Math.max(INITIAL_STATES, this.placed.length * 2));
+    this.countries = grown(this.countries, new Uint16Array(size * PLACES_PER_KEY));
+    this.asns = grown(this.asns, new Uint32Array(size * PLACES_PER_KEY));
+    this.placed = grown(this.placed, new Uint32Array(size));
+    this.firstSecond = grown(this.firstSecond, new Uint32Array(size));
+    this.lastCountry = grown(this.lastCountry, new Uint16Array(size));
+    this.lastCountrySecond = grown(this.lastCountrySecond, new Uint32Array(size));
+  }
+
+  /** Adds `value` to the state's ring; true when it was not there. */
+  private remember(ring: Uint16Array | Uint32Array, state: number, value: number): boolean {
+    const start = state * PLACES_PER_KEY;
     for (let index = start; index < start + PLACES_PER_KEY; index++) {
       if (ring[index] === value) return false;
       if (ring[index] === 0) {
@@ -96,7 +130,12 @@ export class KeyGeography {
         return true;
       }
     }
-    ring[start + (this.placed[slot]! % PLACES_PER_KEY)] = value;
+    ring[start + (this.placed[state]! % PLACES_PER_KEY)] = value;
     return true;
   }
+}
+
+function grown<T extends Uint16Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
