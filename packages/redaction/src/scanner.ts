@@ -179,18 +179,6 @@ function startsWord(text: string, at: number, length: number): boolean {
   return true;
 }
 
-/** Upper case, lower case and digits all occur: random tokens have all three, words and hashes do not. */
-function mixesCases(text: string, start: number, end: number): boolean {
-  let classes = 0;
-  for (let index = start; index < end && classes !== 7; index++) {
-    const code = text.charCodeAt(index);
-    if (code >= 65 && code <= 90) classes |= 1;
-    else if (code >= 97 && code <= 122) classes |= 2;
-    else if (code >= 48 && code <= 57) classes |= 4;
-  }
-  return classes === 7;
-}
-
 /**
  * Where a keyword's value starts: after the rest of its identifier (at most {@link IDENTIFIER_TAIL}
  * characters), quotes or spaces, a separator (`=`, `:`, `:=`, `=>`, `>`, `,`, `||`, `?=`) and
@@ -276,7 +264,29 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   );
   const automaton = buildLiteralAutomaton(literals);
   const { next, classes, classOf, endings } = automaton;
-  const ends = Uint8Array.from(endings, (list) => (list.length > 0 ? 1 : 0));
+  // The automaton folds case, so a case-sensitive prefix "ends" wherever its letters do in any case:
+  // `AAAAAAAAAAAAAAAAAAAAA` (X bearer tokens) at every character of a run of `a`. A state where one
+  // literal ends keeps that literal's length and, when every entry spells it the same case-sensitive
+  // way, its first and last characters: compared exactly, they dismiss such an ending, and one inside
+  // a format's token is dismissed too, both before anything is looked up. 0: no literal ends there;
+  // 1: several do; 2: one does, in any case; 3: one does, spelled exactly.
+  const ends = new Uint8Array(endings.length);
+  const endLength = new Int32Array(endings.length);
+  const endFirst = new Int32Array(endings.length);
+  const endLast = new Int32Array(endings.length);
+  endings.forEach((list, state) => {
+    if (list.length !== 1) {
+      ends[state] = list.length === 0 ? 0 : 1;
+      return;
+    }
+    const entries = entriesOf[list[0]!]!;
+    const literal = entries[0]!.literal;
+    const exact = entries.every((entry) => entry.kind === 'format' && !entry.keyword && entry.literal === literal);
+    ends[state] = exact ? 3 : 2;
+    endLength[state] = literal.length;
+    endFirst[state] = literal.charCodeAt(0);
+    endLast[state] = literal.charCodeAt(literal.length - 1);
+  });
 
   /** Start and end of a format's token whose literal is at `at`, or undefined. */
   function matchFormat(
@@ -397,7 +407,15 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       for (let position = 0; position < text.length; position++) {
         const code = text.charCodeAt(position);
         state = next[state * classes + (code < 128 ? classOf[code]! : 0)]!;
-        if (ends[state] !== 0) {
+        let ending = ends[state]!;
+        if (ending >= 2) {
+          const start = position - endLength[state]! + 1;
+          const dismissed =
+            (ending === 3 && (code !== endLast[state] || text.charCodeAt(start) !== endFirst[state])) ||
+            (coveredByFormat && start > coveredFrom && start < coveredUntil);
+          if (dismissed) ending = 0;
+        }
+        if (ending !== 0) {
           for (const literal of endings[state]!) {
             const start = position - literals[literal]!.length + 1;
             const covered = start > coveredFrom && start < coveredUntil;
@@ -442,10 +460,17 @@ function looksRandom(text: string, start: number, end: number, minBits: number):
   const first = text.charCodeAt(start);
   // A path or a dotted name (`/api/v1/Users`, `.example.com`) mixes cases too.
   if (first === 47 /* / */ || first === 46 /* . */) return false;
+  // One pass for both: runs after keywords in hostile text are long and mostly neither.
   let slashes = 0;
-  for (let index = start; index < end; index++) if (text.charCodeAt(index) === 47) slashes++;
-  if (slashes > 2) return false;
-  return mixesCases(text, start, end) && entropyBits(text, start, end) >= minBits;
+  let classes = 0;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 47) slashes++;
+    else if (code >= 65 && code <= 90) classes |= 1;
+    else if (code >= 97 && code <= 122) classes |= 2;
+    else if (code >= 48 && code <= 57) classes |= 4;
+  }
+  return slashes <= 2 && classes === 7 && entropyBits(text, start, end) >= minBits;
 }
 
 /** One or two lower-case words before a token: `acme_`, `acme_live_`, `acme-prod-`. */
