@@ -339,17 +339,33 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     return [start, end];
   }
 
+  // The maximal runs of token characters last looked at, and whether each was judged not random: a
+  // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
+  // the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
+  // each window reaching three runs). Reset by every scan.
+  const RECENT_RUNS = 4;
+  const runFrom = new Int32Array(RECENT_RUNS);
+  const runTo = new Int32Array(RECENT_RUNS);
+  const runRejected = new Uint8Array(RECENT_RUNS);
+  let oldestRun = 0;
+
+  /** The slot of the recent run that holds `position`, read now if none does. */
+  function recentRun(text: string, position: number): number {
+    for (let slot = 0; slot < RECENT_RUNS; slot++) {
+      if (position >= runFrom[slot]! && position < runTo[slot]!) return slot;
+    }
+    const slot = oldestRun;
+    oldestRun = (oldestRun + 1) % RECENT_RUNS;
+    runFrom[slot] = position;
+    runTo[slot] = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
+    runRejected[slot] = 0;
+    return slot;
+  }
+
   /**
    * A high-entropy token among the first few words after a credential keyword at `at` (`the token
    * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
    */
-  // The maximal run of token characters last looked at, and whether it was judged not random: a
-  // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
-  // the run's length per keyword. Reset by every scan.
-  let runFrom = 0;
-  let runTo = 0;
-  let runRejected = false;
-
   function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
     // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
     // one (`tokens`, `monkey`, `…dKEY+…` in base64).
@@ -373,19 +389,15 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
         continue;
       }
       words++;
-      if (position < runFrom || position >= runTo) {
-        runFrom = position;
-        runTo = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
-        runRejected = false;
-      }
-      const end = runTo;
+      const run = recentRun(text, position);
+      const end = runTo[run]!;
       const length = end - position;
-      if (!runRejected && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
+      if (runRejected[run] === 0 && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
         // base64 padding belongs to the token.
         if (looksRandom(text, position, end, ENTROPY_MIN_BITS))
           return [position, end + runLength(text, end, PADDING, 2)];
         // A later keyword in the same run sees a suffix of it: no more random than the whole.
-        runRejected = true;
+        runRejected[run] = 1;
       }
       position = end;
     }
@@ -395,7 +407,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   return {
     scan(text, ranges = []) {
       let state = 0;
-      runFrom = runTo = 0;
+      runFrom.fill(0);
+      runTo.fill(0);
       // The last secret found: a literal that starts where it does or before it (a format whose
       // literal ends after a generic detector's keyword or separator) is tried as any other. Inside
       // a format's token, every literal is part of it (the format read its whole run); inside a
