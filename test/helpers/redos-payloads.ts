@@ -113,6 +113,22 @@ const SEEDS = [
   'aiven=+',
   '%2\u2026',
   '\u2026',
+  // The automaton folds case: a case-sensitive prefix in another case ends at every character of a
+  // run. Percent-encoding: runs decoded once, twice and three times, UTF-8 and not, escapes glued to
+  // keywords and separators (each one a match in the decoded text). Keywords and IPv6-shaped groups
+  // repeated back to back.
+  'AAAAAAAAAAAAAAAAAAAAa',
+  '%41',
+  '%2525',
+  '%252525',
+  '%E2%82%AC',
+  '%C3',
+  '%%3D',
+  'Bearer%20',
+  'token%3D',
+  'api_key%3D%22',
+  'key=',
+  '1:2:3:4:5:6:7:8 ',
 ];
 
 /** Four payloads of `length` characters per seed. */

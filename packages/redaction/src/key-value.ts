@@ -51,18 +51,13 @@ export function unquoted(value: string): { open: string; inner: string; close: s
     : { open: quoted[1]!, inner: quoted[2]!, close: quoted[3]! };
 }
 
-/** A table of the ASCII characters in `characters`: a lookup per character, where a regex test costs a call. */
-function characterTable(characters: string): Uint8Array {
-  const table = new Uint8Array(128);
-  for (let index = 0; index < characters.length; index++) table[characters.charCodeAt(index)] = 1;
-  return table;
-}
-
 // Only the separators people type end an unquoted value: a form feed, vertical tab or exotic space
 // inside a secret is more likely part of it than a delimiter, and cutting there leaked the rest.
-const UNQUOTED_END = characterTable(' \t\r\n&"\',;<>');
+// Sticky, read to their end: the regex engine's compiled loop reads a long value (hostile text has
+// one of 32 KB) several times faster than a loop over charCodeAt.
+const UNQUOTED_VALUE = /[^ \t\r\n&"',;<>]*/y;
 const AFTER_CLOSING_QUOTE = /[\s,;&}\])\\]/;
-const LINE_END = characterTable('&\r\n');
+const REST_OF_LINE = /[^&\r\n]*/y;
 
 /**
  * Where the value of a sensitive key really ends. The pattern stops an unquoted value at `=`
@@ -71,12 +66,11 @@ const LINE_END = characterTable('&\r\n');
  * (`token="client_secret": "…"`), so the secret runs to the end of the line or parameter.
  */
 export function secretValueEnd(text: string, valueStart: number, value: string): number {
-  let end = valueStart + value.length;
+  const end = valueStart + value.length;
   const quoted = /^\\{0,7}["']/.test(value);
   if (quoted && (end >= text.length || AFTER_CLOSING_QUOTE.test(text[end]!))) return end;
-  const stop = quoted ? LINE_END : UNQUOTED_END;
-  for (let code = text.charCodeAt(end); end < text.length && (code >= 128 || stop[code] !== 1); ) {
-    code = text.charCodeAt(++end);
-  }
-  return end;
+  const rest = quoted ? REST_OF_LINE : UNQUOTED_VALUE;
+  rest.lastIndex = end;
+  rest.test(text);
+  return rest.lastIndex;
 }

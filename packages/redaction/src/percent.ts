@@ -84,18 +84,22 @@ function decodeLevel(text: string): DecodedText | undefined {
   };
   let changed = false;
   for (let at = 0; at < text.length;) {
-    // Text up to the next `%` is copied in one native call, if long enough to be worth one.
-    const percent = text.indexOf('%', at);
-    const plainEnd = percent < 0 ? text.length : percent;
-    if (plainEnd - at >= MIN_BULK_COPY) {
-      units.write(text.slice(at, plainEnd), 2 * length, 'utf16le');
-      while (at < plainEnd) origin[length++] = at++;
+    // Text up to the next `%` is copied, in one native call if long enough to be worth one.
+    if (text.charCodeAt(at) !== PERCENT) {
+      const percent = text.indexOf('%', at);
+      const plainEnd = percent < 0 ? text.length : percent;
+      if (plainEnd - at >= MIN_BULK_COPY) {
+        units.write(text.slice(at, plainEnd), 2 * length, 'utf16le');
+        while (at < plainEnd) origin[length++] = at++;
+      } else {
+        for (; at < plainEnd; at++) append(text.charCodeAt(at), at);
+      }
       continue;
     }
     let end = at;
     for (let bytes = 0; bytes < MAX_RUN_BYTES && escapedByte(text, end) >= 0; bytes++) end += 3;
     if (end === at || !isUtf8(text, at, end)) {
-      // A character that starts no escape, or a run left as it is.
+      // A `%` that starts no escape, or a run left as it is.
       for (end = Math.max(end, at + 1); at < end; at++) append(text.charCodeAt(at), at);
       continue;
     }

@@ -11,10 +11,24 @@ export const IP_CANDIDATE_SOURCE =
  */
 export const mayHoldIpAddress = (text: string): boolean => /:[0-9A-Fa-f]{0,4}:|[0-9][.][0-9]/.test(text);
 
+/**
+ * Whether a candidate with colons has too few of them for IPv6 without `::` (eight groups, or six
+ * and an IPv4 tail): most candidates in hostile text (`b:a:`, `ff:ff:`) are dismissed here, before
+ * `net`'s validating pattern runs.
+ */
+function tooFewGroupsForIPv6(candidate: string): boolean {
+  if (candidate.includes('::')) return false;
+  let colons = 0;
+  for (let index = 0; index < candidate.length; index++) if (candidate.charCodeAt(index) === 58 /* : */) colons++;
+  return colons < 6;
+}
+
 /** IPv4 keeps its /24 (last octet zeroed), IPv6 its /48 (first three groups), as GA does. */
 export function anonymizeIp(candidate: string): string {
-  if (isIPv4(candidate)) return `${candidate.slice(0, candidate.lastIndexOf('.'))}.0`;
-  if (!isIPv6(candidate)) return candidate;
+  if (!candidate.includes(':')) {
+    return isIPv4(candidate) ? `${candidate.slice(0, candidate.lastIndexOf('.'))}.0` : candidate;
+  }
+  if (tooFewGroupsForIPv6(candidate) || !isIPv6(candidate)) return candidate;
   const [head = '', tail] = candidate.split('::');
   const groups = head === '' ? [] : head.split(':');
   if (tail !== undefined) {
