@@ -344,6 +344,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   // the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
   // each window reaching three runs). Reset by every scan.
   const RECENT_RUNS = 4;
+  /** Where the last window after a keyword started (a window that found a token ends the literal's search). */
+  let lastWindowStart = -1;
   const runFrom = new Int32Array(RECENT_RUNS);
   const runTo = new Int32Array(RECENT_RUNS);
   const runRejected = new Uint8Array(RECENT_RUNS);
@@ -370,8 +372,11 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
     // one (`tokens`, `monkey`, `…dKEY+…` in base64).
     if (inSet(ALNUM, text.charCodeAt(at + literal.length)) || !startsWord(text, at, literal.length)) return undefined;
-    const windowEnd = Math.min(text.length, at + literal.length + ENTROPY_WINDOW);
     let position = at + literal.length;
+    // A keyword that ends another (`key` in `api_key`) has the same window: read once.
+    if (position === lastWindowStart) return undefined;
+    lastWindowStart = position;
+    const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
     for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
       const code = text.charCodeAt(position);
       if (inSet(WINDOW_END, code)) return undefined;
@@ -408,6 +413,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     scan(text, ranges = []) {
       let state = 0;
       runFrom.fill(0);
+      lastWindowStart = -1;
       runTo.fill(0);
       // The last secret found: a literal that starts where it does or before it (a format whose
       // literal ends after a generic detector's keyword or separator) is tried as any other. Inside
