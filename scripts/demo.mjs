@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ApitrailConfigError, readEnum } from '@apitrail/core';
+import { ApitrailConfigError, readEnum } from '@apitrail/core/internal';
 import { startExample } from './lib/demo-apps.mjs';
 import { createScenario, drive } from './lib/demo-scenario.mjs';
 import { renderDeliveries, startWebhookReceiver } from './lib/demo-webhook.mjs';

@@ -3,7 +3,7 @@
 // Run through `npm run generate:redaction` (builds the package first).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_RULES, collectorRedactionConfig } from '@apitrail/redaction';
+import { DEFAULT_RULES, collectorRedactionConfig } from '@apitrail/redaction/internal';
 
 const target = resolve(import.meta.dirname, '..', 'collector-config', 'redaction.yaml');
 writeFileSync(target, collectorRedactionConfig(DEFAULT_RULES));

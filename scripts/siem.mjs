@@ -7,7 +7,7 @@
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { startOpenSearch, stopOpenSearch } from './lib/opensearch.mjs';
 import { putIndexTemplate } from './lib/siem-index-template.mjs';
 

@@ -6,7 +6,7 @@ import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
-import { ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core';
+import { ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core/internal';
 import { Signer } from '@apitrail/integrity';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

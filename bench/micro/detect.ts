@@ -8,7 +8,7 @@ import {
   ATTR_CLIENT_AS_NUMBER,
   ATTR_GEO_COUNTRY_ISO_CODE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 const TRACKED_KEYS = 100_000;
 

@@ -5,7 +5,7 @@
 import { nsPerOp, report, withPackage } from './harness.ts';
 import { auditAttributes, auditEmitter, processorOf } from './records.ts';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { ATTR_CLIENT_ADDRESS } from '@apitrail/core';
+import { ATTR_CLIENT_ADDRESS } from '@apitrail/core/internal';
 
 interface Enricher {
   attributesOf(address: string): readonly unknown[];

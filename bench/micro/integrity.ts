@@ -15,7 +15,7 @@ import {
   ATTR_INTEGRITY_LOG_ID,
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import { nsPerOp, perSecond, report, withPackage } from './harness.ts';
 import { auditEmitter, processorOf, sdkLogRecord } from './records.ts';

@@ -28,7 +28,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
   AUDIT_LOGGER_NAME,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -12,7 +12,7 @@ import {
   ATTR_CORRELATION_ID,
   ATTR_URL_PATH,
   ATTR_URL_QUERY,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { round, type Measured } from '../lib/stats.ts';
 import { nsPerOp, quick, report, withPackage } from './harness.ts';
 import { auditAttributes, generatedSecrets, logBody } from './records.ts';
@@ -135,7 +135,7 @@ function recordStream(base: Attributes, fresh: (n: number) => Attributes): (i: n
 }
 
 report({
-  redaction: await withPackage('@apitrail/redaction', async (module) => {
+  redaction: await withPackage('@apitrail/redaction/internal', async (module) => {
     const redactor = (module.createRedactor as (options?: object) => Redactor)();
     const clean = auditAttributes();
     const withSecret = { ...clean, [ATTR_URL_QUERY]: `provider=aws&api_key=${generatedSecrets()[3]}` };

@@ -15,7 +15,7 @@ import {
   ATTR_CLIENT_ADDRESS,
   EVENT_API_REQUEST,
   OWASP_EVENTS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { buildCollector, collectorBinary } from './collector-dist.mjs';
 import { archiveText, startAgent, startGateway } from './collector-pipeline.mjs';
 import { readApitrailRecords, table } from './demo-report.mjs';

@@ -12,7 +12,7 @@ import {
   ATTR_SECURITY_RULE_NAME,
   ATTR_TENANT_ID,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { readRecords } from '@apitrail/cli';
 import { formatHumanReadableFields } from '@apitrail/export';
 import { STEP_NOTES } from './demo-scenario.mjs';

@@ -4,7 +4,7 @@
 // node `npm run siem:start` left on APITRAIL_SIEM_PORT (9200), or starts one there for the run.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { buildCollector, collectorBinary } from './collector-dist.mjs';
 import { startAgent, startGateway } from './collector-pipeline.mjs';
 import { renderSample } from './demo-pipeline.mjs';

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiTable, apiTablePackages } from './api-tables.mjs';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -18,7 +19,7 @@ const RECORD_FIELDS = [
 ];
 
 export function mappingTable() {
-  const { FIELD_MAPPINGS } = createRequire(import.meta.url)('@apitrail/core');
+  const { FIELD_MAPPINGS } = createRequire(import.meta.url)('@apitrail/core/internal');
   const rows = FIELD_MAPPINGS.map((mapping) => {
     const unit = mapping.unit === 'seconds' ? ' (s)' : '';
     const ndjson = mapping.shape === 'query' ? `\`${mapping.ndjson}\` (object)` : `\`${mapping.ndjson}\`${unit}`;
@@ -29,7 +30,7 @@ export function mappingTable() {
 }
 
 export function configurationTable() {
-  const { CONFIG_VARIABLES } = createRequire(import.meta.url)('@apitrail/core');
+  const { CONFIG_VARIABLES } = createRequire(import.meta.url)('@apitrail/core/internal');
   // Descriptions link to documents by their path from the repository root; the table lives in docs/.
   const rows = CONFIG_VARIABLES.map(
     (row) =>
@@ -42,6 +43,13 @@ export function configurationTable() {
 export const GENERATED_DOCS = {
   'docs/attributes.md': { 'mapping-table': mappingTable },
   'docs/configuration.md': { 'configuration-table': configurationTable },
+  // Each package README's API table: what its public entry exports (build the packages first).
+  ...Object.fromEntries(
+    apiTablePackages(join(repoRoot, 'packages')).map((pkg) => [
+      `packages/${pkg}/README.md`,
+      { 'api-table': () => apiTable(join(repoRoot, 'packages'), pkg) },
+    ]),
+  ),
 };
 
 function block(name) {

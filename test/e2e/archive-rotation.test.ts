@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { APITRAIL_EVENTS, ATTR_CORRELATION_ID, EVENT_API_REQUEST } from '@apitrail/core';
+import { APITRAIL_EVENTS, ATTR_CORRELATION_ID, EVENT_API_REQUEST } from '@apitrail/core/internal';
 import { repoRoot } from '../helpers/app.ts';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { archiveEntry } from '../helpers/archive-input.ts';

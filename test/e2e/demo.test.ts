@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { ATTR_CLIENT_ADDRESS, ATTR_EVENT_ACTION, NDJSON_FIELDS } from '@apitrail/core';
+import { ATTR_CLIENT_ADDRESS, ATTR_EVENT_ACTION, NDJSON_FIELDS } from '@apitrail/core/internal';
 import { leakedSecrets } from '../../scripts/lib/secret-search.mjs';
 import { repoRoot } from '../helpers/app.ts';
 import { parseCef } from '../helpers/cef.ts';

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APITRAIL_EVENTS, EVENT_API_REQUEST, OWASP_EVENTS } from '@apitrail/core';
+import { APITRAIL_EVENTS, EVENT_API_REQUEST, OWASP_EVENTS } from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';

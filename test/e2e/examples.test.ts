@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { EVENT_API_REQUEST, NDJSON_FIELDS, OWASP_EVENTS } from '@apitrail/core';
+import { EVENT_API_REQUEST, NDJSON_FIELDS, OWASP_EVENTS } from '@apitrail/core/internal';
 import { repoRoot, startApp, type StartAppOptions } from '../helpers/app.ts';
 import { newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 

@@ -22,7 +22,7 @@ import {
   type SyntheticSecret,
 } from '../helpers/secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { CREDENTIAL_FORMATS } from '@apitrail/redaction';
+import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
 import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
 
 /** Catalogue samples are searched for by 8-character pieces of their random part. */

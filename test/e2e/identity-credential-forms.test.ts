@@ -18,7 +18,7 @@ import {
   ATTR_TENANT_ID,
   ATTR_USER_ID,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';

@@ -12,7 +12,7 @@ import {
   ATTR_TENANT_ID,
   EVENT_API_REQUEST,
   IDENTITY_ATTRIBUTE_NAMESPACES,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';

@@ -7,7 +7,12 @@ import { expect } from 'chai';
 import { copyFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL, ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
+import {
+  APITRAIL_EVENTS,
+  ATTR_INTEGRITY_FINAL,
+  ATTR_INTEGRITY_LOG_ID,
+  ATTR_INTEGRITY_SEQUENCE,
+} from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';

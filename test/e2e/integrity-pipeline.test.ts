@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ATTR_INTEGRITY_LOG_ID } from '@apitrail/core';
+import { ATTR_INTEGRITY_LOG_ID } from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import {
   archivedThroughClosingCheckpoint,

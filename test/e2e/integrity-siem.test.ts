@@ -11,7 +11,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { APITRAIL_EVENTS } from '@apitrail/core';
+import { APITRAIL_EVENTS } from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startAppOnAgent, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { ATTR_INTEGRITY_CHECKPOINT, ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST } from '@apitrail/core';
+import { ATTR_INTEGRITY_CHECKPOINT, ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST } from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import {
   CheckpointVerifier,

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ATTR_API_KEY_ID, ATTR_CORRELATION_ID, ATTR_TENANT_ID } from '@apitrail/core';
+import { ATTR_API_KEY_ID, ATTR_CORRELATION_ID, ATTR_TENANT_ID } from '@apitrail/core/internal';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { newKey, writeKeysFile } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';

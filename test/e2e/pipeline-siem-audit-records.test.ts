@@ -4,7 +4,7 @@
 // only, and every field the Sigma rules select on is where that SIEM's processing pipeline
 // (rules/pipelines/) tells the converted query to look, with the value the record carried.
 import { expect } from 'chai';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { fieldMapping, TARGETS, type SigmaTarget } from '../../scripts/lib/sigma-pipelines.mjs';
 import { sendLogs, startAuditSiemGateway, type Gateway } from '../helpers/apitrail-pipeline.ts';
 import { requireCollector } from '../helpers/collector.ts';

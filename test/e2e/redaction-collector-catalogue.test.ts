@@ -6,7 +6,7 @@
 // local-file.yaml (no redaction processor) comes out whole, so the search can find what leaks.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { CREDENTIAL_FORMATS } from '@apitrail/redaction';
+import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
 import { waitFor } from '../helpers/wait.ts';

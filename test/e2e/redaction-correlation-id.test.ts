@@ -4,8 +4,8 @@
 // exported. Through the zero-code register, a real server and the real collector; a well-formed
 // ordinary id is the control that shows ids are otherwise kept.
 import { expect } from 'chai';
-import { ATTR_CORRELATION_ID, ATTR_EVENT_REASON, ATTR_URL_PATH, EVENT_API_REQUEST } from '@apitrail/core';
-import { CREDENTIAL_FORMATS } from '@apitrail/redaction';
+import { ATTR_CORRELATION_ID, ATTR_EVENT_REASON, ATTR_URL_PATH, EVENT_API_REQUEST } from '@apitrail/core/internal';
+import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
 import { startApp, type RunningApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { samplesOf } from '../helpers/credential-samples.ts';

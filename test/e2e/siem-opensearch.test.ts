@@ -5,7 +5,7 @@
 // each correlation fires on its attack, for exactly the attacking key or address, and none fires on
 // a benign-only run of the same number of requests.
 import { expect } from 'chai';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import {
   convertRulesForOpenSearch,
   runRulesInOpenSearch,

@@ -14,7 +14,7 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
   ATTR_TENANT_ID,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp } from '../helpers/app.ts';
 import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';

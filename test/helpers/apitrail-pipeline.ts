@@ -10,7 +10,7 @@ import {
   type GatewayTier,
   type Tier,
 } from '../../scripts/lib/collector-pipeline.mjs';
-import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core';
+import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core/internal';
 import { startApp, type RunningApp } from './app.ts';
 import { waitFor } from './wait.ts';
 import {

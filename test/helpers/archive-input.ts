@@ -7,7 +7,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_PATH,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { ScriptedRequest } from './detect-scenarios.ts';
 import type { CraftedLogRecord } from './otlp-json.ts';
 

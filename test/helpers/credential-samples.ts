@@ -3,7 +3,13 @@
 // real-looking token is ever committed; a near miss per format; and a benign corpus of look-alikes.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { CHARSETS, CREDENTIAL_FORMATS, type CredentialFormat, type Run, type Segment } from '@apitrail/redaction';
+import {
+  CHARSETS,
+  CREDENTIAL_FORMATS,
+  type CredentialFormat,
+  type Run,
+  type Segment,
+} from '@apitrail/redaction/internal';
 
 /** The characters of a charset, expanded from its regex class. */
 function alphabet(charsetClass: string): string {

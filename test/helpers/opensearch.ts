@@ -3,7 +3,7 @@
 // installed before the first document.
 import { startOpenSearch, type RunningOpenSearch } from '../../scripts/lib/opensearch.mjs';
 import { putIndexTemplate } from '../../scripts/lib/siem-index-template.mjs';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { freePort } from './ports.ts';
 
 export { ecsField } from '../../scripts/lib/ecs-document.mjs';

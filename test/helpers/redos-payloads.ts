@@ -8,7 +8,7 @@ import {
   EMAIL_PATTERN,
   readRedactionConfig,
   type ValuePattern,
-} from '@apitrail/redaction';
+} from '@apitrail/redaction/internal';
 
 /** What a pattern is to the regex engine (no `confirm` function: this crosses to worker threads). */
 export type PatternSource = Pick<ValuePattern, 'name' | 'source' | 'caseInsensitive'>;

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import {
   GENERATED_FILES,
   collectorConfigDir,

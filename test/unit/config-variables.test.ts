@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { COLLECTOR_VARIABLES, CONFIG_VARIABLES, unknownApitrailVariables } from '@apitrail/core';
+import { COLLECTOR_VARIABLES, CONFIG_VARIABLES, unknownApitrailVariables } from '@apitrail/core/internal';
 import { configurationTable } from '../../scripts/lib/generated-docs.mjs';
 import { repoRoot, startApp } from '../helpers/app.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { logs } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { INSTRUMENTATION_VERSION, globalLogger } from '@apitrail/core';
+import { INSTRUMENTATION_VERSION, globalLogger } from '@apitrail/core/internal';
 
 describe('@apitrail/core exports', () => {
   describe('globalLogger', () => {

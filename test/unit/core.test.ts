@@ -18,7 +18,7 @@ import {
   readNumber,
   setRequestContext,
   truncate,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 describe('@apitrail/core', () => {
   describe('environment readers', () => {

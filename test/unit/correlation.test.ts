@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, uuidv7 } from '@apitrail/identity';
+import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, uuidv7 } from '@apitrail/identity/internal';
 import { createRedactor } from '@apitrail/redaction';
 import { randomFrom } from '../helpers/credential-samples.ts';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { logs } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { APITRAIL_EVENTS, EVENT_API_REQUEST, SECURITY_LOGGER_NAME, faultCounts } from '@apitrail/core';
+import { APITRAIL_EVENTS, EVENT_API_REQUEST, SECURITY_LOGGER_NAME, faultCounts } from '@apitrail/core/internal';
 import { DETECT_DEFAULTS, DetectionLogRecordProcessor, detectionProcessors } from '@apitrail/detect';
 import { createRedactor } from '@apitrail/redaction';
 import { randomKeyId, testIp } from '../helpers/detect-scenarios.ts';

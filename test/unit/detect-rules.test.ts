@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ApitrailConfigError, APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core';
+import { ApitrailConfigError, APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core/internal';
 import { DETECT_DEFAULTS, Detector, RULES, readDetectConfig, type Alert, type DetectConfig } from '@apitrail/detect';
 import {
   authFailureBurst,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { DETECT_DEFAULTS, RULES } from '@apitrail/detect';
 import { renderPipeline, sigmaPipelinesDir, TARGETS } from '../../scripts/lib/sigma-pipelines.mjs';
 import { repoRoot } from '../helpers/app.ts';

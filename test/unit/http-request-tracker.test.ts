@@ -7,7 +7,7 @@ import { Socket, type AddressInfo } from 'node:net';
 import { context, logs, ROOT_CONTEXT, type Attributes, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { setRequestContext } from '@apitrail/core';
+import { setRequestContext } from '@apitrail/core/internal';
 import { RequestTracker, apitrailHttpInstrumentationConfig, RequestScopeInstrumentation } from '@apitrail/http';
 import { createRequestContextFactory, setIdentity } from '@apitrail/identity';
 import { waitFor } from '../helpers/wait.ts';

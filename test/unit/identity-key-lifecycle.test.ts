@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { logs } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ApitrailConfigError } from '@apitrail/core';
-import { createKeyRegistry, emitRegistryChanges, keyLifecycle, keyStatusAt } from '@apitrail/identity';
+import { createKeyRegistry, emitRegistryChanges, keyLifecycle, keyStatusAt } from '@apitrail/identity/internal';
 
 const exporter = new InMemoryLogRecordExporter();
 const DIGEST = 'ab'.repeat(32);

@@ -18,7 +18,7 @@ import {
   type ApiKeyResolver,
   type IdentityConfig,
   type ResolvedApiKey,
-} from '@apitrail/identity';
+} from '@apitrail/identity/internal';
 
 const FINGERPRINT_KEY = { APITRAIL_FINGERPRINT_KEY: randomBytes(24).toString('hex') };
 

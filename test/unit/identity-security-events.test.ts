@@ -6,7 +6,7 @@ import { Socket } from 'node:net';
 import { context, logs, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { setRequestContext, type RequestContext } from '@apitrail/core';
+import { setRequestContext, type RequestContext } from '@apitrail/core/internal';
 import { RequestContextLogRecordProcessor, RequestTracker, RequestScopeInstrumentation } from '@apitrail/http';
 import { waitFor } from '../helpers/wait.ts';
 import {

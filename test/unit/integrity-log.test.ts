@@ -14,7 +14,7 @@ import {
   ATTR_INTEGRITY_LOG_ID,
   ATTR_INTEGRITY_SEQUENCE,
   EVENT_API_REQUEST,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import {
   CheckpointVerifier,

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { RequestScopeInstrumentation } from '@apitrail/http';
-import { INSTRUMENTATION_VERSION } from '@apitrail/core';
+import { INSTRUMENTATION_VERSION } from '@apitrail/core/internal';
 import { VERSIONED_PACKAGES, renderVersionFile, versionFilePath } from '../../scripts/lib/package-versions.mjs';
 
 describe('generated package versions', () => {

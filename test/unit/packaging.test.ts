@@ -1,4 +1,4 @@
-// Every package must load both with require() and with import, exposing the same names.
+// Every package entry point must load both with require() and with import, exposing the same names.
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,8 +7,17 @@ import { join, resolve } from 'node:path';
 const packagesDir = resolve(import.meta.dirname, '..', '..', 'packages');
 const require = createRequire(import.meta.url);
 
-const packageNames = readdirSync(packagesDir).map(
-  (dir) => (JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) as { name: string }).name,
+const manifests = readdirSync(packagesDir).map(
+  (dir) =>
+    JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) as {
+      name: string;
+      exports: Record<string, unknown>;
+    },
+);
+const packageNames = manifests.map((manifest) => manifest.name);
+// Every entry point: the public one, and `<name>/internal` where a package has one.
+const entryPoints = manifests.flatMap((manifest) =>
+  './internal' in manifest.exports ? [manifest.name, `${manifest.name}/internal`] : [manifest.name],
 );
 
 describe('packaging: CommonJS and ESM consumers', () => {
@@ -16,7 +25,7 @@ describe('packaging: CommonJS and ESM consumers', () => {
     expect(packageNames).to.include.members(['@apitrail/core', '@apitrail/auto']);
   });
 
-  for (const name of packageNames) {
+  for (const name of entryPoints) {
     it(`${name} works with require() and import, with the same exports`, async () => {
       const required = require(name) as Record<string, unknown>;
       const imported = (await import(name)) as Record<string, unknown>;

@@ -6,7 +6,7 @@
 // machine, however busy, and a runaway pattern fails the test by name instead of hanging it.
 import { expect } from 'chai';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_MAX_LENGTH, patternProblem } from '@apitrail/redaction';
+import { DEFAULT_MAX_LENGTH, patternProblem } from '@apitrail/redaction/internal';
 import { ADVERSARIAL_PATTERNS, adversarialWorkloads, type PatternSource } from '../helpers/redos-payloads.ts';
 import type { RedosWorkerData, RedosWorkerMessage } from '../helpers/redos-worker.ts';
 

@@ -3,7 +3,13 @@
 // percent-encoded, a JSON string), a near miss that must not be, and a benign corpus of look-alikes
 // that must come out byte-identical. Controls show that each assertion can fail.
 import { expect } from 'chai';
-import { createRedactor, CREDENTIAL_FORMATS, DEFAULT_RULES, REDACTED, type Redactor } from '@apitrail/redaction';
+import {
+  createRedactor,
+  CREDENTIAL_FORMATS,
+  DEFAULT_RULES,
+  REDACTED,
+  type Redactor,
+} from '@apitrail/redaction/internal';
 import {
   benignCorpus,
   catalogueSamples,

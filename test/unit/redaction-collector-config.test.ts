@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogueRe2, collectorRedactionConfig, DEFAULT_RULES } from '@apitrail/redaction';
+import { catalogueRe2, collectorRedactionConfig, DEFAULT_RULES } from '@apitrail/redaction/internal';
 import { collectorConfigDir } from '../helpers/collector.ts';
 
 const committed = readFileSync(join(collectorConfigDir, 'redaction.yaml'), 'utf8');

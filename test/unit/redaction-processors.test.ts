@@ -19,7 +19,7 @@ import {
   ATTR_REDACTION_REDACTED_KEYS,
   ATTR_URL_FULL,
   ATTR_URL_QUERY,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import {
   createRedactor,
   RedactingLogRecordProcessor,

@@ -15,7 +15,7 @@ import {
   ATTR_TENANT_ID,
   ATTR_URL_QUERY,
   FIELD_MAPPINGS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import {
   createRedactor,
   DEFAULT_SENSITIVE_KEYS,
@@ -23,7 +23,7 @@ import {
   readRedactionConfig,
   REDACTED,
   type Redactor,
-} from '@apitrail/redaction';
+} from '@apitrail/redaction/internal';
 import {
   generatedSecrets,
   gluedForms,

@@ -2,7 +2,7 @@
 // and every mapped ECS field must have the type its values need for queries and aggregations.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import * as core from '@apitrail/core';
+import * as core from '@apitrail/core/internal';
 import { indexTemplate, indexTemplatePath, renderIndexTemplate } from '../../scripts/lib/siem-index-template.mjs';
 
 type Properties = Record<string, { type: string; ignore_malformed?: boolean }>;

@@ -8,7 +8,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import winston from 'winston';
-import { setRequestContext } from '@apitrail/core';
+import { setRequestContext } from '@apitrail/core/internal';
 import { RequestContextLogRecordProcessor } from '@apitrail/http';
 import { ApitrailLogTransport, instrumentLogger } from '@apitrail/winston';
 

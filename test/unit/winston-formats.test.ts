@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { ROOT_CONTEXT, TraceFlags, context, trace, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import winston from 'winston';
-import { ApitrailConfigError, setRequestContext, type RequestContext } from '@apitrail/core';
+import { ApitrailConfigError, setRequestContext, type RequestContext } from '@apitrail/core/internal';
 import { apitrailFormat, apitrailLoggerOptions, colourOnTerminal, readWinstonConfig } from '@apitrail/winston';
 import { waitFor } from '../helpers/wait.ts';
 

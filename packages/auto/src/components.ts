@@ -3,14 +3,19 @@ import { HttpInstrumentation, type HttpInstrumentationConfig } from '@openteleme
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { guard, neutralizeControlCharacters, unknownApitrailVariables, type Environment } from '@apitrail/core';
+import {
+  guard,
+  neutralizeControlCharacters,
+  unknownApitrailVariables,
+  type Environment,
+} from '@apitrail/core/internal';
 import {
   KeyRegistryFile,
   createRequestContextFactory,
   readIdentityConfig,
   warnAboutEphemeralFingerprintKey,
   type ApiKeyResolver,
-} from '@apitrail/identity';
+} from '@apitrail/identity/internal';
 import {
   RequestContextLogRecordProcessor,
   RequestScopeInstrumentation,

@@ -8,7 +8,7 @@ import {
   readNumber,
   readString,
   type Environment,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { LocalLogFormat } from '@apitrail/export';
 import { readSpoolConfig, type SpoolConfig } from '@apitrail/spool';
 import type { Attributes } from '@opentelemetry/api';

@@ -6,7 +6,7 @@ import {
   type Meter,
   type MeterProvider,
 } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, recordDropped } from '@apitrail/core';
+import { ATTR_ERROR_TYPE, recordDropped } from '@apitrail/core/internal';
 
 // The SDK batch processors' self-observability counters: a data point carrying `error.type` is a
 // record that never reached the exporter's destination (queue full, or the export failed).

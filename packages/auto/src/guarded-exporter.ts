@@ -1,7 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { recordFault } from '@apitrail/core';
+import { recordFault } from '@apitrail/core/internal';
 import type { DropReporter } from './drop-reporter.js';
 
 interface Exporter<T> {

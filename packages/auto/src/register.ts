@@ -3,7 +3,7 @@
  * app loads. A configuration error stops the process at startup with one line naming the variable:
  * a security audit trail that silently runs half-configured is worse than none.
  */
-import { ApitrailConfigError, neutralizeControlCharacters } from '@apitrail/core';
+import { ApitrailConfigError, neutralizeControlCharacters } from '@apitrail/core/internal';
 import './running.js';
 import { startApitrail } from './start.js';
 

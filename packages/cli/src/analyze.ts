@@ -1,4 +1,4 @@
-import { EVENT_API_REQUEST, NDJSON_FIELDS, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@apitrail/core';
+import { EVENT_API_REQUEST, NDJSON_FIELDS, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@apitrail/core/internal';
 import {
   Detector,
   alertAttributes,

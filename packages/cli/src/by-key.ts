@@ -8,7 +8,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_TENANT_ID,
   NDJSON_FIELDS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { FINGERPRINT_PREFIX, type Alert } from '@apitrail/detect';
 import type { SourceEnricher } from '@apitrail/enrich';
 import { table } from './output.js';

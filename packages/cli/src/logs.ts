@@ -4,7 +4,7 @@ import {
   ATTR_INTEGRITY_LOG_ID,
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { LeafStore, canonicalEntry, leafHash } from '@apitrail/integrity';
 import { readRecords } from './records.js';
 

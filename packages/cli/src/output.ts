@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { neutralizeControlCharacters } from '@apitrail/core';
+import { neutralizeControlCharacters } from '@apitrail/core/internal';
 
 /** Where a command writes: its report, its diagnostics, and whether they are terminals. */
 export interface Output {

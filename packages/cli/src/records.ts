@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core';
+import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import { inputLines, openInput } from './input-formats.js';
 import { readableFromOtlp, type OtlpLogsPayload } from './otlp-json.js';

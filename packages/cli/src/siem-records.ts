@@ -1,6 +1,6 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { FIELD_MAPPINGS } from '@apitrail/core';
+import { FIELD_MAPPINGS } from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 
 // Records as two SIEM shapes hold them, rebuilt into the fields apitrail emitted, so that

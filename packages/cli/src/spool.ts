@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readString } from '@apitrail/core';
+import { readString } from '@apitrail/core/internal';
 import { replaySpool } from '@apitrail/auto';
 import { ndjsonLine, toNdjsonObject } from '@apitrail/export';
 import { readSpoolConfig, spoolStatus, spooledRecords } from '@apitrail/spool';

@@ -1,9 +1,4 @@
-/**
- * Every environment variable apitrail reads, the one source of truth: docs/configuration.md's
- * table is generated from it (`npm run generate:docs`), the register warns about an
- * unknown `APITRAIL_*` variable by it, and a unit test fails when a package reads a variable missing
- * here. A row may name several variables that share a meaning (a signal's own variant, a bound pair).
- */
+/** One row of the configuration reference: variables that share a meaning, their default and what they do. */
 export interface ConfigVariable {
   /** The variables of this row; the first is the main one. */
   readonly names: readonly string[];
@@ -13,6 +8,12 @@ export interface ConfigVariable {
   readonly description: string;
 }
 
+/**
+ * Every environment variable apitrail reads, the one source of truth: docs/configuration.md's
+ * table is generated from it (`npm run generate:docs`), the register warns about an
+ * unknown `APITRAIL_*` variable by it, and a unit test fails when a package reads a variable missing
+ * here. A row may name several variables that share a meaning (a signal's own variant, a bound pair).
+ */
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['OTEL_SDK_DISABLED'],

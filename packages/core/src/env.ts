@@ -1,9 +1,9 @@
 import { ApitrailConfigError } from './config-error.js';
 
-/**
- * Typed readers for environment variables. Each one throws {@link ApitrailConfigError} naming the
- * variable when the value is malformed, and returns the default when it is unset or blank.
- */
+// Typed readers for environment variables. Each one throws {@link ApitrailConfigError} naming the
+// variable when the value is malformed, and returns the default when it is unset or blank.
+
+/** Where configuration is read from: `process.env`, or the object given to `startApitrail({ env })`. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 function raw(env: Environment, name: string): string | undefined {

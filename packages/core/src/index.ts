@@ -1,14 +1,17 @@
-// Only `export *` here: for a named re-export tsc first writes the name, then redefines it as a
-// getter, and that redefinition drops the whole exports object into dictionary mode. Every read of
-// a core name from another package (dozens per request) then costs a hash lookup and a getter call
-// that V8 cannot inline: ~50 times a read from a fast-mode object (test/unit/core-exports.test.ts).
-export * from './semconv.js';
-export * from './context.js';
-export * from './config-error.js';
-export * from './env.js';
-export * from './sanitize.js';
-export * from './diagnostics.js';
-export * from './logger.js';
-export * from './hmac.js';
-export * from './layout.js';
-export * from './config-variables.js';
+// The public API of @apitrail/core: what users call or configure (listed in its README).
+/** Every attribute, event and NDJSON field name apitrail emits, and `FIELD_MAPPINGS` (OTel ↔ NDJSON ↔ ECS). */
+export * as semconv from './semconv.js';
+export {
+  getCorrelationId,
+  getRequestContext,
+  ApitrailConfigError,
+  faultCounts,
+  droppedCounts,
+  CONFIG_VARIABLES,
+  type RequestContext,
+  type RequestIdentity,
+  type AuthenticationMethod,
+  type ApiKeyStatus,
+  type Environment,
+  type ConfigVariable,
+} from './internal.js';

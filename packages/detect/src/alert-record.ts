@@ -20,7 +20,7 @@ import {
   ATTR_SECURITY_RULE_UUID,
   ATTR_SECURITY_RULE_VERSION,
   neutralizeControlCharacters,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { Alert } from './alert.js';
 import { FINGERPRINT_PREFIX } from './event.js';
 

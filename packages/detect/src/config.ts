@@ -1,4 +1,4 @@
-import { readBoolean, readNumber, type Environment } from '@apitrail/core';
+import { readBoolean, readNumber, type Environment } from '@apitrail/core/internal';
 
 /** Thresholds and windows of the detection rules. Every threshold means "fires when the count is above it". */
 export interface DetectConfig {

@@ -9,7 +9,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_TENANT_CLAIMED_ID,
   ATTR_TENANT_ID,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 /**
  * What the rules look at in one audit record. Both paths build it from attributes under their

@@ -1,6 +1,6 @@
 import { logs, type Logger } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { EVENT_API_REQUEST, INSTRUMENTATION_VERSION, SECURITY_LOGGER_NAME, guard } from '@apitrail/core';
+import { EVENT_API_REQUEST, INSTRUMENTATION_VERSION, SECURITY_LOGGER_NAME, guard } from '@apitrail/core/internal';
 import type { Alert } from './alert.js';
 import { alertAttributes, alertMessage } from './alert-record.js';
 import type { DetectConfig } from './config.js';

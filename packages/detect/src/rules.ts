@@ -1,5 +1,5 @@
 import { SeverityNumber } from '@opentelemetry/api';
-import { APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core';
+import { APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core/internal';
 
 /** One detection rule as alerts and the Sigma rules in `rules/` describe it (`security_rule.*`). */
 export interface RuleDefinition {

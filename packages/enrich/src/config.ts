@@ -1,4 +1,4 @@
-import { readList, readNumber, type Environment } from '@apitrail/core';
+import { readList, readNumber, type Environment } from '@apitrail/core/internal';
 import { EMBEDDED } from './source-databases.js';
 
 /** The source enrichment settings (`APITRAIL_GEOIP_*`). */

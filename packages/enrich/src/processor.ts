@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_CLIENT_ADDRESS, recordFault } from '@apitrail/core';
+import { ATTR_CLIENT_ADDRESS, recordFault } from '@apitrail/core/internal';
 import type { EnrichConfig } from './config.js';
 import { createSourceEnricher, type SourceEnricher } from './source-enricher.js';
 

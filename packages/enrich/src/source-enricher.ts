@@ -5,7 +5,7 @@ import {
   ATTR_CLIENT_AS_NUMBER,
   ATTR_CLIENT_AS_ORGANIZATION_NAME,
   ATTR_GEO_COUNTRY_ISO_CODE,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { addressScope, normalizeAddress } from './address-scope.js';
 import { EMBEDDED, SourceDatabases, embeddedDatabasePaths } from './source-databases.js';
 import type { EnrichConfig } from './config.js';

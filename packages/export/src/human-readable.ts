@@ -1,5 +1,5 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { NDJSON_FIELDS, neutralizeControlCharacters } from '@apitrail/core';
+import { NDJSON_FIELDS, neutralizeControlCharacters } from '@apitrail/core/internal';
 import { toNdjsonObject, type NdjsonObject } from './ndjson-record.js';
 
 const LEVEL_COLOURS: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core';
+import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core/internal';
 
 export type NdjsonObject = Record<string, unknown>;
 

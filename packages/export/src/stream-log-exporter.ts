@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { recordFault } from '@apitrail/core';
+import { recordFault } from '@apitrail/core/internal';
 import { formatHumanReadable } from './human-readable.js';
 import { NdjsonWriter, ndjsonProjection } from './ndjson-record.js';
 

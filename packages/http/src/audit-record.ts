@@ -19,7 +19,7 @@ import {
   globalLogger,
   neutralizeControlCharacters,
   setRequestContext,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { identityAttributes } from './identity-attributes.js';
 import type { RequestState } from './request-state.js';
 import { severityForStatus } from './severity.js';

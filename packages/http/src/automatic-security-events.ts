@@ -12,8 +12,8 @@ import {
   neutralizeControlCharacters,
   truncate,
   type RequestContext,
-} from '@apitrail/core';
-import { authFailureReason, emitSecurityEvent, type SecurityEventName } from '@apitrail/identity';
+} from '@apitrail/core/internal';
+import { authFailureReason, emitSecurityEvent, type SecurityEventName } from '@apitrail/identity/internal';
 import type { FinishedRequest } from './audit-record.js';
 import { splitRequestTarget } from './request-url.js';
 import type { RequestState } from './request-state.js';

@@ -16,7 +16,7 @@ import {
   ATTR_TENANT_ID,
   ATTR_USER_ID,
   type RequestContext,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 /**
  * Called with each attribute and the `target` handed to {@link visitIdentityAttributes}: visitors

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import { ATTR_EVENT_OUTCOME, ATTR_REQUEST_ABORTED, recordFault, type RequestContext } from '@apitrail/core';
+import { ATTR_EVENT_OUTCOME, ATTR_REQUEST_ABORTED, recordFault, type RequestContext } from '@apitrail/core/internal';
 import { eventOutcome, outcomeOf } from './audit-record.js';
 import { identityAttributes, visitIdentityAttributes } from './identity-attributes.js';
 import type { RequestTracker } from './request-tracker.js';

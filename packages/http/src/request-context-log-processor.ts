@@ -1,6 +1,6 @@
 import type { AttributeValue, Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, recordFault } from '@apitrail/core';
+import { ATTR_AUTH_IS_API_KEY_REQUEST, getRequestContext, recordFault } from '@apitrail/core/internal';
 import { visitIdentityAttributes } from './identity-attributes.js';
 
 /** What the emitter set explicitly (a security event about another user, say) wins. */

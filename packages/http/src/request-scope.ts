@@ -7,7 +7,7 @@ import {
   InstrumentationNodeModuleDefinition,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
-import { recordFault, setRequestContext, type RequestContext } from '@apitrail/core';
+import { recordFault, setRequestContext, type RequestContext } from '@apitrail/core/internal';
 import type { RequestTracker } from './request-tracker.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 

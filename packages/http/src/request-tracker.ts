@@ -6,14 +6,14 @@ import {
   guard,
   recordFault,
   type RequestContext,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import {
   emitSecurityEvent,
   resolvesAsynchronously,
   whenIdentityResolved,
   type AuditScope,
   type RequestContextFactory,
-} from '@apitrail/identity';
+} from '@apitrail/identity/internal';
 import { emitAuditRecord, outcomeOf, recordContext, type AuditOutcome, type FinishedRequest } from './audit-record.js';
 import { emitExceptionEvent, emitOutcomeEvents } from './automatic-security-events.js';
 import {

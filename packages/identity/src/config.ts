@@ -9,7 +9,7 @@ import {
   readList,
   readString,
   type Environment,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { KeyRegistry } from './key-registry.js';
 import { KeyRegistryFile } from './key-lifecycle.js';
 import { parseTrustedProxies, type TrustedProxies } from './trusted-proxies.js';

@@ -1,4 +1,4 @@
-import { HmacSha256 } from '@apitrail/core';
+import { HmacSha256 } from '@apitrail/core/internal';
 
 /** Hex characters of the HMAC kept as `api_key.fingerprint` (96 bits: no collisions in practice). */
 const FINGERPRINT_HEX_LENGTH = 24;

@@ -6,7 +6,7 @@ import {
   ATTR_AUTH_TOKEN_ID,
   ATTR_AUTH_TOKEN_REPLACED_BY,
   OWASP_EVENTS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { loadKeyRegistry, type KeyRegistry, type RegistryMatch, type ResolvedApiKey } from './key-registry.js';
 import type { SecurityEventName } from './security-event-catalog.js';
 import { emitSecurityEvent, type SecurityEventParams } from './security-events.js';

@@ -10,7 +10,7 @@ import {
   setRequestContext,
   truncate,
   type RequestContext,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { readIdentityConfig, type IdentityConfig } from './config.js';
 import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, type CredentialCheck } from './correlation.js';
 import { extractCredential, type PresentedCredential } from './credentials.js';

@@ -1,4 +1,4 @@
-import { APITRAIL_EVENTS, OWASP_EVENTS, type OwaspEventName } from '@apitrail/core';
+import { APITRAIL_EVENTS, OWASP_EVENTS, type OwaspEventName } from '@apitrail/core/internal';
 import { CRITICAL, ERROR, INFO, WARN, type Severity } from './severity.js';
 
 /** ECS classification and level of one security event. */

@@ -19,7 +19,7 @@ import {
   neutralizeControlCharacters,
   truncate,
   type AuthenticationMethod,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { securityEventKind, type SecurityEventName } from './security-event-catalog.js';
 
 /** Longest description kept; security events are alerts, not payload dumps. */

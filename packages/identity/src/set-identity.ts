@@ -1,4 +1,10 @@
-import { getRequestContext, guard, truncate, type AuthenticationMethod, type RequestIdentity } from '@apitrail/core';
+import {
+  getRequestContext,
+  guard,
+  truncate,
+  type AuthenticationMethod,
+  type RequestIdentity,
+} from '@apitrail/core/internal';
 
 /** What the app's own auth code knows about the caller. */
 export interface IdentityAnnotation {

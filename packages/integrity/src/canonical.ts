@@ -1,4 +1,4 @@
-import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys } from '@apitrail/core';
+import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys } from '@apitrail/core/internal';
 
 /** Builds the canonical text by hand: the general path, for objects whose keys cannot keep a sorted order. */
 function canonicalByHand(value: unknown): string {

@@ -8,7 +8,7 @@ import {
   ATTR_INTEGRITY_LOG_ID,
   INSTRUMENTATION_VERSION,
   SECURITY_LOGGER_NAME,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 function now(): HrTime {
   const ms = Date.now();

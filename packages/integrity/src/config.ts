@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core';
+import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core/internal';
 import { NoteError, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
 
 export interface IntegrityConfig {

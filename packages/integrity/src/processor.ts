@@ -1,6 +1,6 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { guard, recordFault } from '@apitrail/core';
+import { guard, recordFault } from '@apitrail/core/internal';
 import { CheckpointRecord } from './checkpoint-record.js';
 import type { IntegrityConfig } from './config.js';
 import { MerkleLog, type MerkleLogOptions } from './log.js';

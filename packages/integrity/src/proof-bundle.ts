@@ -1,4 +1,4 @@
-import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core';
+import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core/internal';
 import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';

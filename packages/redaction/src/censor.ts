@@ -1,4 +1,4 @@
-import { HmacSha256 } from '@apitrail/core';
+import { HmacSha256 } from '@apitrail/core/internal';
 
 export const REDACTION_MODES = ['redact', 'hash', 'last4', 'drop'] as const;
 export type RedactionMode = (typeof REDACTION_MODES)[number];

@@ -6,7 +6,7 @@ import {
   readNumber,
   readString,
   type Environment,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { REDACTION_MODES, type RedactionMode } from './censor.js';
 import { patternProblem } from './pattern-safety.js';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, DEFAULT_MAX_NODES, type RedactorOptions } from './redactor.js';

@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import { REDACTED } from './censor.js';
 import { newTally, type Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';

@@ -1,4 +1,4 @@
-import * as semconv from '@apitrail/core';
+import * as semconv from '@apitrail/core/internal';
 import { CREDENTIAL_FORMATS, type CredentialFormat } from './catalogue.js';
 import { luhnValid } from './luhn.js';
 

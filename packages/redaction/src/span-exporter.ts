@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import type { Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';
 import { redactSpanParts } from './span-parts.js';

@@ -1,5 +1,5 @@
 import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import { newTally, type RedactionTally, type Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';
 import { applyInPlace, redactSpanParts } from './span-parts.js';

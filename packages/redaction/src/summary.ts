@@ -4,7 +4,7 @@ import {
   ATTR_REDACTION_MASKED_KEYS,
   ATTR_REDACTION_REDACTED_COUNT,
   ATTR_REDACTION_REDACTED_KEYS,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { RedactionTally } from './redactor.js';
 
 /**

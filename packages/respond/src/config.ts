@@ -1,4 +1,4 @@
-import { ApitrailConfigError, readEnum, readNumber, readString, type Environment } from '@apitrail/core';
+import { ApitrailConfigError, readEnum, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
 export const WEBHOOK_FORMATS = ['generic', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

@@ -6,7 +6,7 @@ import {
   ATTR_ALERT_THRESHOLD,
   ATTR_SECURITY_RULE_NAME,
   ATTR_SERVICE_NAME,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import { toNdjsonObject, type NdjsonObject } from '@apitrail/export';
 import type { WebhookFormat } from './config.js';
 

@@ -7,7 +7,7 @@ import {
   ATTR_EVENT_KIND,
   ATTR_SECURITY_RULE_NAME,
   guard,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { WebhookConfig } from './config.js';
 import { WebhookDelivery } from './webhook.js';
 

@@ -10,7 +10,7 @@ import {
   ATTR_SECURITY_RULE_NAME,
   guard,
   type RequestContext,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 import type { Quarantine } from './quarantine.js';
 import type { ResponseConfig } from './response-config.js';
 

@@ -1,4 +1,4 @@
-import { readEnum, readList, readNumber, readString, type Environment } from '@apitrail/core';
+import { readEnum, readList, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
 export const RESPONSE_MODES = ['observe', 'block'] as const;
 export type ResponseMode = (typeof RESPONSE_MODES)[number];

@@ -1,6 +1,6 @@
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core';
+import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
 export interface SpoolConfig {
   /** Where segments are kept; undefined when the spool is off (`APITRAIL_SPOOL_DIR=off`). */

@@ -1,5 +1,5 @@
 import { metrics, type ObservableResult } from '@opentelemetry/api';
-import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core';
+import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core/internal';
 
 /**
  * What became of the records that reached a spool or a synchronous local sink, since the process

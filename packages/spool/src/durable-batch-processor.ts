@@ -1,5 +1,5 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { recordFault } from '@apitrail/core';
+import { recordFault } from '@apitrail/core/internal';
 import { countDropped } from './counters.js';
 import { registerExitDrain } from './exit-drain.js';
 import type { RecordSink } from './sink.js';

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { droppedCounts, neutralizeControlCharacters } from '@apitrail/core';
+import { droppedCounts, neutralizeControlCharacters } from '@apitrail/core/internal';
 import type { DurableBatchLogRecordProcessor } from './durable-batch-processor.js';
 
 const processors = new Set<DurableBatchLogRecordProcessor>();

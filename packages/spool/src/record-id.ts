@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ATTR_RECORD_ID } from '@apitrail/core';
+import { ATTR_RECORD_ID } from '@apitrail/core/internal';
 
 /**
  * Gives every log record a stable id (`apitrail.record.id`): random per process, then a sequence

@@ -15,7 +15,7 @@ import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { neutralizeControlCharacters, recordFault } from '@apitrail/core';
+import { neutralizeControlCharacters, recordFault } from '@apitrail/core/internal';
 import { countDropped, countExported, countSpooled } from './counters.js';
 import { decodeSegment, encodeRecord, encodeResource } from './record-codec.js';
 import type { RecordSink } from './sink.js';

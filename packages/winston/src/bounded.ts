@@ -1,4 +1,4 @@
-import { truncate } from '@apitrail/core';
+import { truncate } from '@apitrail/core/internal';
 
 /** Limits on what one log line may carry: a hostile or careless value cannot blow up the line. */
 export interface Bounds {

@@ -1,4 +1,4 @@
-import { readBoolean, readEnum, type Environment } from '@apitrail/core';
+import { readBoolean, readEnum, type Environment } from '@apitrail/core/internal';
 import type { Redactor } from '@apitrail/redaction';
 import { KNOWN_LEVELS } from './levels.js';
 import { redactorFromEnvironment } from './redaction.js';

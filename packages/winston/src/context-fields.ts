@@ -1,5 +1,5 @@
 import { context, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
-import { NDJSON_FIELDS, getRequestContext } from '@apitrail/core';
+import { NDJSON_FIELDS, getRequestContext } from '@apitrail/core/internal';
 import { EMIT_CONTEXT, INJECTED_FIELDS, type LogInfo } from './record-keys.js';
 
 /**

@@ -1,4 +1,4 @@
-import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@apitrail/core';
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@apitrail/core/internal';
 import type { Bounder } from './bounded.js';
 import { SPLAT, type LogInfo } from './record-keys.js';
 

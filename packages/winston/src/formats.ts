@@ -1,6 +1,6 @@
 import type { Logform } from 'winston';
 import type { Redactor } from '@apitrail/redaction';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import { formatHumanReadableFields } from '@apitrail/export';
 import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'winston';
 import type { Redactor } from '@apitrail/redaction';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import type { Bounds } from './bounded.js';
 import { localRedactor, type LocalRedactionOptions } from './config.js';
 import { attachContext } from './context-fields.js';

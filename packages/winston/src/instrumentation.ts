@@ -5,7 +5,7 @@ import {
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
 import type { Redactor } from '@apitrail/redaction';
-import { INSTRUMENTATION_VERSION, WINSTON_INSTRUMENTATION_NAME } from '@apitrail/core';
+import { INSTRUMENTATION_VERSION, WINSTON_INSTRUMENTATION_NAME } from '@apitrail/core/internal';
 import { localRedactor, type LocalRedactionOptions } from './config.js';
 import { restoringBridge, writeWithContext, type Method } from './instrument-logger.js';
 import type { ApitrailLogTransportOptions } from './transport.js';

@@ -1,4 +1,4 @@
-import { APP_LOGGER_NAME, NDJSON_FIELDS } from '@apitrail/core';
+import { APP_LOGGER_NAME, NDJSON_FIELDS } from '@apitrail/core/internal';
 import { Bounder, type Bounds, type Plain } from './bounded.js';
 import { injectedFields } from './context-fields.js';
 import { LEVEL, TRUNCATED, type LogInfo } from './record-keys.js';

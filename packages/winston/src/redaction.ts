@@ -1,6 +1,6 @@
 import { REDACTED, createRedactor, readRedactionConfig, type Redactor } from '@apitrail/redaction';
 import type { AnyValue } from '@opentelemetry/api';
-import { guard, type Environment } from '@apitrail/core';
+import { guard, type Environment } from '@apitrail/core/internal';
 import { Bounder, readSafely, type Bounds, type Plain } from './bounded.js';
 import { attachContext, injectedFields } from './context-fields.js';
 import { UNSERIALISABLE_MESSAGE, levelName, messageText } from './line.js';

@@ -6,7 +6,7 @@ import {
   FIELD_MAPPINGS,
   NDJSON_FIELDS,
   SECURITY_LOGGER_NAME,
-} from '@apitrail/core';
+} from '@apitrail/core/internal';
 
 /** NDJSON name of the truncation marker, from the one mapping list. */
 export const TRUNCATED_FIELD = FIELD_MAPPINGS.find((mapping) => mapping.attribute === ATTR_LOG_TRUNCATED)!.ndjson;

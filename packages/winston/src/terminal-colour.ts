@@ -1,6 +1,6 @@
 import type { Logform } from 'winston';
 import type TransportStream from 'winston-transport';
-import { guard } from '@apitrail/core';
+import { guard } from '@apitrail/core/internal';
 import { formatHumanReadableFields } from '@apitrail/export';
 import { HUMAN_READABLE_LINE, LEVEL, MESSAGE, type HumanReadableLine, type LogInfo } from './record-keys.js';
 

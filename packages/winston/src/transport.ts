@@ -1,6 +1,6 @@
 import { logs, type Attributes } from '@opentelemetry/api';
 import TransportStream from 'winston-transport';
-import { ATTR_LOG_TRUNCATED, INSTRUMENTATION_VERSION, NDJSON_FIELDS, guard } from '@apitrail/core';
+import { ATTR_LOG_TRUNCATED, INSTRUMENTATION_VERSION, NDJSON_FIELDS, guard } from '@apitrail/core/internal';
 import { Bounder, type Bounds } from './bounded.js';
 import { emitContextOf, injectedFields } from './context-fields.js';
 import { exceptionOf } from './exception.js';
