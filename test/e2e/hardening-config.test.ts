@@ -2,6 +2,7 @@
 // operator starts it (`node --require` / `--import @apitrail/auto/register app`), a bad variable
 // stops the process before the app runs, with exit code 78 (EX_CONFIG) and exactly one stderr line
 // naming the variable, whatever the value holds.
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
@@ -45,6 +46,8 @@ describe('hardening: the register refuses a bad configuration', function () {
       variable: 'APITRAIL_INTEGRITY_KEY_FILE',
       value: () => '/nonexistent-apitrail-dir/key\napitrail: configuration accepted\r\n\u2028',
     },
+    // The former HMAC chain's secret: refused, never ignored (integrity would silently be off).
+    { variable: 'APITRAIL_INTEGRITY_KEY', value: () => randomBytes(32).toString('hex') },
     { variable: 'APITRAIL_LOG_FORMAT', value: () => 'xml\napitrail: configuration accepted' },
     { variable: 'APITRAIL_GEOIP_DB', value: () => '/nonexistent-apitrail-dir/GeoLite2-ASN.mmdb\napitrail: ok' },
     // A file that exists but is no MMDB.

@@ -392,6 +392,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'the log root private key `npx apitrail keygen --out DIR` writes (`DIR/apitrail-root.key`); read once at start to certify the epoch keys, then erased from memory. Integrity is on only when it is set ([docs/integrity.md](docs/integrity.md))',
   },
   {
+    names: ['APITRAIL_INTEGRITY_KEY'],
+    defaultValue: '(unset)',
+    description:
+      'the shared secret of the former HMAC chains: refused at start (exit 78) with the steps to a root key, so an upgraded app never runs with integrity silently off',
+  },
+  {
     names: ['APITRAIL_INTEGRITY_CHECKPOINT_INTERVAL_MS'],
     defaultValue: '`1000`',
     description:

@@ -55,6 +55,14 @@ export function readVerifierKeyFile(source: string, path: string): Verifier {
 
 /** `APITRAIL_INTEGRITY_KEY_FILE` (the root key), the checkpoint interval and the epoch length. */
 export function readIntegrityConfig(env: Environment): IntegrityConfig {
+  // The HMAC chain's shared secret: an app upgraded with it still set expects integrity on, so it is
+  // refused at start rather than ignored (integrity would silently be off).
+  if (readString(env, 'APITRAIL_INTEGRITY_KEY') !== undefined) {
+    throw new ApitrailConfigError(
+      'APITRAIL_INTEGRITY_KEY',
+      'HMAC chains are no longer supported: make a root key with `npx apitrail keygen --out DIR` and set APITRAIL_INTEGRITY_KEY_FILE=DIR/apitrail-root.key instead (docs/integrity.md)',
+    );
+  }
   const file = readString(env, 'APITRAIL_INTEGRITY_KEY_FILE');
   return {
     rootKey: file === undefined ? undefined : readSignerKeyFile('APITRAIL_INTEGRITY_KEY_FILE', file),
