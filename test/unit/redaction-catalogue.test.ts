@@ -2,6 +2,7 @@
 // checksums) that must be masked whole wherever they are written (free text, a query value
 // percent-encoded, a JSON string), a near miss that must not be, and a benign corpus of look-alikes
 // that must come out byte-identical. Controls show that each assertion can fail.
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import {
   createRedactor,
@@ -121,5 +122,18 @@ describe('redaction: credential catalogue', () => {
       });
       expect(changed(broad).length).to.be.above(corpus.length / 4);
     });
+  });
+  it('finds a case-sensitive prefix next to letters of the other case, and not spelled in another case', () => {
+    // The automaton folds case; the exact spelling is checked from the letters inside the prefix only.
+    const prefix = 'A'.repeat(21);
+    const body = randomBytes(45).toString('base64').replace(/[+/=]/g, 'x');
+    for (const around of ['lower case words ', 'aaaa', 'a']) {
+      expect(redactor.redactText(`${around}${prefix}${body} tail`)).to.equal(`${around}${REDACTED} tail`);
+    }
+    // After a respelled one: the letter that ruled out the first rules out nothing after it.
+    const late = `${prefix.slice(0, 10)}a`;
+    expect(redactor.redactText(`${late}${prefix}${body} tail`)).to.equal(`${late}${REDACTED} tail`);
+    const respelled = `words ${prefix.slice(0, 10)}a${prefix.slice(11)}${body} tail`;
+    expect(redactor.redactText(respelled)).to.equal(respelled);
   });
 });

@@ -269,8 +269,12 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   // literal ends keeps that literal's length and, when every entry spells it the same case-sensitive
   // way, its first and last characters: compared exactly, they dismiss such an ending, and one inside
   // a format's token is dismissed too, both before anything is looked up. 0: no literal ends there;
-  // 1: several do; 2: one does, in any case; 3: one does, spelled exactly.
+  // 1: several do; 2: one does, in any case; 3: one does, spelled exactly. An exact literal whose
+  // letters are all one case (`endCase`: 1 upper, 2 lower, 0 mixed or none) is
+  // dismissed by the last letter of the other case in the text, found in one forward pass however
+  // many endings overlap (`AAAAAAAAAAAAAAAAAAAAa` repeated would compare 21 characters per position).
   const ends = new Uint8Array(endings.length);
+  const endCase = new Uint8Array(endings.length);
   const endLength = new Int32Array(endings.length);
   const endFirst = new Int32Array(endings.length);
   const endLast = new Int32Array(endings.length);
@@ -286,6 +290,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     endLength[state] = literal.length;
     endFirst[state] = literal.charCodeAt(0);
     endLast[state] = literal.charCodeAt(literal.length - 1);
+    const [lower, upper] = [/[a-z]/.test(literal), /[A-Z]/.test(literal)];
+    endCase[state] = lower === upper ? 0 : upper ? 1 : 2;
   });
 
   /** Start and end of a format's token whose literal is at `at`, or undefined. */
@@ -423,6 +429,10 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       let coveredFrom = 0;
       let coveredUntil = 0;
       let coveredByFormat = false;
+      // The last lower-case and upper-case letters before `caseReadUntil`, read only for exact endings.
+      let caseReadUntil = 0;
+      let lastLower = -1;
+      let lastUpper = -1;
       for (let position = 0; position < text.length; position++) {
         const code = text.charCodeAt(position);
         state = next[state * classes + (code < 128 ? classOf[code]! : 0)]!;
@@ -433,6 +443,16 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
             (ending === 3 && (code !== endLast[state] || text.charCodeAt(start) !== endFirst[state])) ||
             (coveredByFormat && start > coveredFrom && start < coveredUntil);
           if (dismissed) ending = 0;
+          else if (ending === 3 && endCase[state] !== 0) {
+            for (let index = Math.max(caseReadUntil, start); index <= position; index++) {
+              const letter = text.charCodeAt(index);
+              if (letter >= 97 && letter <= 122) lastLower = index;
+              else if (letter >= 65 && letter <= 90) lastUpper = index;
+            }
+            caseReadUntil = position + 1;
+            const wrongCase = endCase[state] === 1 ? lastLower : lastUpper;
+            if (wrongCase >= start) ending = 0;
+          }
         }
         if (ending !== 0) {
           for (const literal of endings[state]!) {
