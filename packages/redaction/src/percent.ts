@@ -40,22 +40,24 @@ function continuationsAfter(lead: number): number {
   return lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
 }
 
+/** The bytes of the run of escapes being decoded: each `%XX` is parsed once, then validated and decoded. */
+const runBytes = new Uint8Array(MAX_RUN_BYTES);
+
 /**
- * Whether the run of `%XX` in `text[from, end)` spells well-formed UTF-8 (no stray continuation
+ * Whether the first `count` bytes of {@link runBytes} are well-formed UTF-8 (no stray continuation
  * byte, truncated sequence, overlong form, surrogate or code point past U+10FFFF): the runs
  * decodeURIComponent decodes rather than throws on. A run that is not stays as it is.
  */
-function isUtf8(text: string, from: number, end: number): boolean {
-  for (let at = from; at < end;) {
-    const lead = escapedByte(text, at);
-    at += 3;
+function isUtf8(count: number): boolean {
+  for (let index = 0; index < count;) {
+    const lead = runBytes[index++]!;
     const continuations = continuationsAfter(lead);
     if (continuations < 0) return false;
     // The second byte's range rules out overlong forms, surrogates and code points past U+10FFFF.
     let low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
     let high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
-    for (let continuation = 0; continuation < continuations; continuation++, at += 3) {
-      const byte = at < end ? escapedByte(text, at) : -1;
+    for (let continuation = 0; continuation < continuations; continuation++, index++) {
+      const byte = index < count ? runBytes[index]! : -1;
       if (byte < low || byte > high) return false;
       low = 0x80;
       high = 0xbf;
@@ -96,22 +98,26 @@ function decodeLevel(text: string): DecodedText | undefined {
       }
       continue;
     }
-    let end = at;
-    for (let bytes = 0; bytes < MAX_RUN_BYTES && escapedByte(text, end) >= 0; bytes++) end += 3;
-    if (end === at || !isUtf8(text, at, end)) {
+    let count = 0;
+    while (count < MAX_RUN_BYTES) {
+      const byte = escapedByte(text, at + 3 * count);
+      if (byte < 0) break;
+      runBytes[count++] = byte;
+    }
+    if (count === 0 || !isUtf8(count)) {
       // A `%` that starts no escape, or a run left as it is.
-      for (end = Math.max(end, at + 1); at < end; at++) append(text.charCodeAt(at), at);
+      for (const end = at + Math.max(3 * count, 1); at < end; at++) append(text.charCodeAt(at), at);
       continue;
     }
     changed = true;
-    while (at < end) {
+    for (let index = 0; index < count;) {
       const start = at;
-      const lead = escapedByte(text, at);
+      const lead = runBytes[index++]!;
       const continuations = continuationsAfter(lead);
       let codePoint = continuations === 0 ? lead : lead & (0x3f >> continuations);
       at += 3;
       for (let continuation = 0; continuation < continuations; continuation++, at += 3) {
-        codePoint = (codePoint << 6) | (escapedByte(text, at) & 0x3f);
+        codePoint = (codePoint << 6) | (runBytes[index++]! & 0x3f);
       }
       // Both halves of a surrogate pair come from the same escape sequence.
       if (codePoint >= 0x10000) {
