@@ -443,6 +443,11 @@ describe('redaction: rules', () => {
         'client.address': '2001:db8:85a3::',
       });
       expect(pii.redactText('::1 and fe80::1ff:fe23:4567:890a')).to.equal('0:0:0:: and fe80:0:0::');
+      // Eight full groups (read without `net`), and shapes next to them that are not an address.
+      expect(pii.redactText('at ABCD:0db8:85A3:0000:0000:8a2e:0370:7334 then')).to.equal('at ABCD:0db8:85A3:: then');
+      for (const notAnAddress of [':1:2:3:4:5:6:7 x', 'x 1:2:3:4:5:6:7:', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7.8']) {
+        expect(pii.redactText(notAnAddress)).to.equal(notAnAddress);
+      }
     });
 
     it('is off by default, and leaves times and versions alone when on', () => {

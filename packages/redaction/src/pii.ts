@@ -11,24 +11,30 @@ export const IP_CANDIDATE_SOURCE =
  */
 export const mayHoldIpAddress = (text: string): boolean => /:[0-9A-Fa-f]{0,4}:|[0-9][.][0-9]/.test(text);
 
-/**
- * Whether a candidate with colons has too few of them for IPv6 without `::` (eight groups, or six
- * and an IPv4 tail): most candidates in hostile text (`b:a:`, `ff:ff:`) are dismissed here, before
- * `net`'s validating pattern runs.
- */
-function tooFewGroupsForIPv6(candidate: string): boolean {
-  if (candidate.includes('::')) return false;
-  let colons = 0;
-  for (let index = 0; index < candidate.length; index++) if (candidate.charCodeAt(index) === 58 /* : */) colons++;
-  return colons < 6;
-}
-
 /** IPv4 keeps its /24 (last octet zeroed), IPv6 its /48 (first three groups), as GA does. */
 export function anonymizeIp(candidate: string): string {
   if (!candidate.includes(':')) {
     return isIPv4(candidate) ? `${candidate.slice(0, candidate.lastIndexOf('.'))}.0` : candidate;
   }
-  if (tooFewGroupsForIPv6(candidate) || !isIPv6(candidate)) return candidate;
+  if (!candidate.includes('::')) {
+    // Without `::`, IPv6 has eight groups, or six and an IPv4 tail: most candidates in hostile text
+    // (`b:a:`, `ff:ff:`) have too few colons and are dismissed before `net`'s validating pattern runs.
+    let colons = 0;
+    let thirdColon = -1;
+    for (let index = 0; index < candidate.length; index++) {
+      if (candidate.charCodeAt(index) === 58 /* : */ && ++colons === 3) thirdColon = index;
+    }
+    if (colons < 6) return candidate;
+    // Eight non-empty groups, no dot: the candidate pattern allows only one to four hex digits in each,
+    // so this is an address without asking `net` (hostile text repeats thousands of them).
+    const eightGroups =
+      colons === 7 &&
+      candidate.charCodeAt(0) !== 58 &&
+      candidate.charCodeAt(candidate.length - 1) !== 58 &&
+      !candidate.includes('.');
+    if (eightGroups) return `${candidate.slice(0, thirdColon)}::`;
+  }
+  if (!isIPv6(candidate)) return candidate;
   const [head = '', tail] = candidate.split('::');
   const groups = head === '' ? [] : head.split(':');
   if (tail !== undefined) {
