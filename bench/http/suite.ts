@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST, NDJSON_FIELDS } from '@apitrail/core/internal';
-import { Signer } from '@apitrail/integrity';
+import { Signer } from '@apitrail/integrity/internal';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';

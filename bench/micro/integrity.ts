@@ -8,7 +8,7 @@
 // - verify: records per second of LogVerifier over NDJSON lines of a real signed log (JSON.parse
 //   included), and one proof bundle's verification.
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type * as Integrity from '@apitrail/integrity';
+import type * as Integrity from '@apitrail/integrity/internal';
 import {
   APITRAIL_EVENTS,
   ATTR_INTEGRITY_CHECKPOINT,
@@ -87,7 +87,7 @@ function checkpointLine(logId: string, note: string): string {
 }
 
 report({
-  integrity: await withPackage('@apitrail/integrity', (loaded) => {
+  integrity: await withPackage('@apitrail/integrity/internal', (loaded) => {
     const module = loaded as unknown as typeof Integrity;
     const root = module.Signer.generate('apitrail-bench-root');
 

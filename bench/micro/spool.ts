@@ -58,7 +58,7 @@ const acknowledging: LogRecordExporter = {
 };
 
 report({
-  spool: await withPackage('@apitrail/spool', (module) => {
+  spool: await withPackage('@apitrail/spool/internal', (module) => {
     const Processor = module.DurableBatchLogRecordProcessor as ProcessorClass;
     const Spool = module.Spool as SpoolClass;
     const RecordId = module.RecordIdLogRecordProcessor as RecordIdClass;

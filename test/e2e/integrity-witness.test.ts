@@ -25,7 +25,7 @@ import {
   leafHash,
   subtreeHash,
   verifyCosignature,
-} from '@apitrail/integrity';
+} from '@apitrail/integrity/internal';
 import { apitrailBin, runApitrail } from '../helpers/apitrail-cli.ts';
 import { repoRoot } from '../helpers/app.ts';
 import { freePort } from '../helpers/ports.ts';

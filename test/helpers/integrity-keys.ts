@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Signer } from '@apitrail/integrity';
+import { Signer } from '@apitrail/integrity/internal';
 
 export interface RootKeyFiles {
   readonly privateFile: string;

@@ -9,8 +9,8 @@ import {
   readDetectConfig,
   type Alert,
   type DetectConfig,
-} from '@apitrail/detect';
-import type { DetectionEvent } from '@apitrail/detect';
+  type DetectionEvent,
+} from '@apitrail/detect/internal';
 
 const START_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
 

@@ -46,7 +46,7 @@ import {
   LeafStore,
   type ExportedRecord,
   type FindingKind,
-} from '@apitrail/integrity';
+} from '@apitrail/integrity/internal';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Buffer => Buffer.from(text, 'hex');

@@ -12,7 +12,7 @@ import {
   signatureOf,
   slackPayload,
   type WebhookConfig,
-} from '@apitrail/respond';
+} from '@apitrail/respond/internal';
 import { freePort } from '../helpers/ports.ts';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { waitFor } from '../helpers/wait.ts';

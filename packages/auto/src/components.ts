@@ -22,7 +22,7 @@ import {
   RequestTracker,
   apitrailHttpInstrumentationConfig,
 } from '@apitrail/http';
-import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston';
+import { ApitrailWinstonInstrumentation, localRedactor } from '@apitrail/winston/internal';
 import { detectionProcessors, readDetectConfig } from '@apitrail/detect';
 import { enrichmentProcessors, readEnrichConfig } from '@apitrail/enrich';
 import {
@@ -36,9 +36,10 @@ import {
 import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig, type Redaction } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
-import { RecordIdLogRecordProcessor } from '@apitrail/spool';
+import { RecordIdLogRecordProcessor } from '@apitrail/spool/internal';
 import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled } from './exporters.js';
 
+/** Options of `apitrailComponents()` and `startApitrail()`: the environment, the app's own instrumentation-http settings, its API key lookup. */
 export interface ComponentOptions {
   /** Defaults to `process.env`. */
   env?: Environment;

@@ -14,7 +14,9 @@ import { readSpoolConfig, type SpoolConfig } from '@apitrail/spool';
 import type { Attributes } from '@opentelemetry/api';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 
+/** The values `OTEL_TRACES_EXPORTER` accepts. */
 export const TRACE_EXPORTERS = ['otlp', 'console', 'none'] as const;
+/** The values `OTEL_LOGS_EXPORTER` accepts; `ndjson` is apitrail's local file or stream exporter. */
 export const LOG_EXPORTERS = ['otlp', 'console', 'ndjson', 'none'] as const;
 export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 const OTLP_COMPRESSIONS = ['none', 'gzip'] as const;
@@ -156,6 +158,7 @@ function checkEndpoint(env: Environment, name: string): void {
   }
 }
 
+/** Every `OTEL_*` and `APITRAIL_*` variable the register reads, validated; throws ApitrailConfigError naming the first bad variable. */
 export function readAutoConfig(env: Environment): AutoConfig {
   for (const name of [
     'OTEL_EXPORTER_OTLP_ENDPOINT',

@@ -16,7 +16,7 @@ import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/expor
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { StreamLogRecordExporter } from '@apitrail/export';
-import { DurableBatchLogRecordProcessor, Spool, SynchronousExporterSink } from '@apitrail/spool';
+import { DurableBatchLogRecordProcessor, Spool, SynchronousExporterSink } from '@apitrail/spool/internal';
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';

@@ -4,6 +4,7 @@ import { Spool, spoolCounts } from '@apitrail/spool';
 import { readAutoConfig } from './config.js';
 import { logRecordExporter } from './exporters.js';
 
+/** What `replaySpool()` did with one spool directory: records exported, records still there. */
 export interface ReplayOutcome {
   readonly directory: string;
   readonly exported: number;

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { drainSpoolsSync } from '@apitrail/spool';
+import { drainSpoolsSync } from '@apitrail/spool/internal';
 
 /** Signals on which apitrail flushes (bounded) before the process ends. */
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;

@@ -5,6 +5,7 @@ import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
 import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
 
+/** What `startApitrail()` returns: the configuration in effect, `flush()`, `shutdown()` and the quarantine list. */
 export interface ApitrailHandle {
   readonly config: AutoConfig;
   /** Exports everything queued so far; apitrail keeps running. */
@@ -15,6 +16,7 @@ export interface ApitrailHandle {
   readonly quarantine?: Quarantine;
 }
 
+/** Options of `startApitrail()`: those of `apitrailComponents()`, and whether to flush on exit signals. */
 export interface StartOptions extends ComponentOptions {
   /** Flush on SIGTERM, SIGINT and beforeExit (default true). */
   flushOnExit?: boolean;

@@ -6,7 +6,7 @@ import {
   eventFromAttributes,
   type Alert,
   type DetectConfig,
-} from '@apitrail/detect';
+} from '@apitrail/detect/internal';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import { readRecords, type SourceRecord } from './records.js';
 import type { KeyUsageReport } from './by-key.js';
@@ -14,6 +14,7 @@ import type { KeyUsageReport } from './by-key.js';
 /** Alerts kept for the report; beyond this they are counted (cooldowns make that rare). */
 const MAX_ALERTS = 10_000;
 
+/** What `apitrail analyze` found: records and audit records read, lines and files it could not read, the alerts (and how many beyond the cap were dropped), the detector's table sizes. */
 export interface AnalyzeReport {
   readonly records: number;
   readonly auditRecords: number;

@@ -9,7 +9,7 @@ import {
   ATTR_TENANT_ID,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
-import { FINGERPRINT_PREFIX, type Alert } from '@apitrail/detect';
+import { FINGERPRINT_PREFIX, type Alert } from '@apitrail/detect/internal';
 import type { SourceEnricher } from '@apitrail/enrich';
 import { table } from './output.js';
 

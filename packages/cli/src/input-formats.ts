@@ -15,6 +15,7 @@ export class CorruptEntry {
   constructor(readonly reason: string) {}
 }
 
+/** One line of an input (NDJSON, gzip, zstd or the gateway's archive), or an archive entry that could not be decoded. */
 export type InputLine = string | CorruptEntry;
 
 const ZSTD_MAGIC = 0xfd2fb528;

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIGNATURE_TYPE, Signer } from '@apitrail/integrity';
+import { SIGNATURE_TYPE, Signer } from '@apitrail/integrity/internal';
 
 export interface KeygenResult {
   readonly privateFile: string;

@@ -5,7 +5,7 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
-import { LeafStore, canonicalEntry, leafHash } from '@apitrail/integrity';
+import { LeafStore, canonicalEntry, leafHash } from '@apitrail/integrity/internal';
 import { readRecords } from './records.js';
 
 /** One log as read from files: its leaf hashes by sequence number and its checkpoint notes. */

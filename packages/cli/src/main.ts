@@ -11,7 +11,7 @@ import {
   readSignerKeyFile,
   readVerifierKeyFile,
   verifyProofBundle,
-} from '@apitrail/integrity';
+} from '@apitrail/integrity/internal';
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
 import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';

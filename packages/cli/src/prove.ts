@@ -8,7 +8,7 @@ import {
   type Checkpoint,
   type ProofBundle,
   type Verifier,
-} from '@apitrail/integrity';
+} from '@apitrail/integrity/internal';
 import { readLogs } from './logs.js';
 
 export class ProveError extends Error {}

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readQuarantineFile, writeQuarantineFile, type QuarantineEntry } from '@apitrail/respond';
+import { readQuarantineFile, writeQuarantineFile, type QuarantineEntry } from '@apitrail/respond/internal';
 import { table, type Output } from './output.js';
 import { UsageError } from './usage-error.js';
 

@@ -18,6 +18,7 @@ export interface SourceRecord {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/** Receives what `readRecords()` reads: each record, each malformed line, each unreadable file, and progress. */
 export interface RecordSink {
   record(record: SourceRecord): void;
   malformed(file: string, line: number, reason: string): void;

@@ -3,6 +3,7 @@ import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integri
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import { readRecords } from './records.js';
 
+/** What `apitrail verify` found: the verifier's report and the number of files it could not read. */
 export interface VerifyOutcome {
   readonly report: VerifyReport;
   readonly unreadableFiles: number;

@@ -7,7 +7,7 @@ import {
   parseAddCheckpoint,
   type VerifiedCheckpoint,
   type WitnessAnswer,
-} from '@apitrail/integrity';
+} from '@apitrail/integrity/internal';
 import { readLogs } from './logs.js';
 
 /** The largest add-checkpoint body accepted: a checkpoint with its epoch lines and a 64-node proof. */

@@ -13,6 +13,7 @@ const BURST_BUCKETS = 5;
 const BASELINE_WARMUP_WINDOWS = 2;
 const SAMPLE_IPS = 10;
 
+/** Receives each alert a Detector raises (at most once per rule and subject per cooldown). */
 export type AlertSink = (alert: Alert) => void;
 
 /**

@@ -32,6 +32,7 @@ export interface DetectionEvent {
   readonly claimedTenant?: string;
 }
 
+/** Prefix of a detection subject that is an unknown key's fingerprint rather than a registered key id. */
 export const FINGERPRINT_PREFIX = 'fingerprint:';
 
 function text(value: unknown): string | undefined {
@@ -41,6 +42,7 @@ function text(value: unknown): string | undefined {
 /** The reason identity gives; an audit record whose claimed tenant differs from the trusted one counts too. */
 const TENANT_MISMATCH = 'tenant_mismatch';
 
+/** The DetectionEvent of one audit record at `timeMs`, from its attributes under their OTel names. */
 export function eventFromAttributes(timeMs: number, attributes: Readonly<Record<string, unknown>>): DetectionEvent {
   const keyId = text(attributes[ATTR_API_KEY_ID]);
   const fingerprint = keyId === undefined ? text(attributes[ATTR_API_KEY_FINGERPRINT]) : undefined;

@@ -2,6 +2,7 @@ import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core/internal';
 
+/** One record as apitrail's NDJSON object: timestamp, level, message, logger and the other members of the README's field table. */
 export type NdjsonObject = Record<string, unknown>;
 
 /** Date's range: ±8.64e15 ms around the epoch. */

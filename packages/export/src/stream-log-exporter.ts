@@ -6,8 +6,10 @@ import { recordFault } from '@apitrail/core/internal';
 import { formatHumanReadable } from './human-readable.js';
 import { NdjsonWriter, ndjsonProjection } from './ndjson-record.js';
 
+/** A local line format: `ndjson` (one JSON object per record, Prowler's field names) or `human_readable` (aligned, for development). */
 export type LocalLogFormat = 'ndjson' | 'human_readable';
 
+/** Options of a StreamLogRecordExporter: where the lines go, their format, colour. */
 export interface StreamLogRecordExporterOptions {
   /** `stdout` (default), `stderr`, a file path (appended to), or a writable stream. */
   destination?: 'stdout' | 'stderr' | string | Writable;

@@ -42,6 +42,7 @@ export interface RequestGate {
   refusal(requestContext: RequestContext): Refusal | undefined;
 }
 
+/** Options of a RequestTracker: the request gate, the request-context factory, the correlation response header, which requests get an audit record, the API key query parameter, the wait for an async key resolver. */
 export interface RequestTrackerOptions {
   /** Answers refused requests before the app sees them; absent: every request reaches the app. */
   gate?: RequestGate;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core/internal';
 import { NoteError, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
 
+/** What `@apitrail/integrity` reads from the environment (`readIntegrityConfig`): the root key, checkpoint interval, epoch length. */
 export interface IntegrityConfig {
   /** The root signing key; integrity is off when APITRAIL_INTEGRITY_KEY_FILE is not set. */
   readonly rootKey: Signer | undefined;

@@ -1,54 +1,20 @@
-export { readIntegrityConfig, readSignerKeyFile, readVerifierKeyFile, type IntegrityConfig } from './config.js';
-export { canonicalEntry, canonicalJson } from './canonical.js';
-export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
-export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
+// The public API of @apitrail/integrity: what users call or configure (listed in its README).
 export {
+  readIntegrityConfig,
+  readVerifierKeyFile,
+  withIntegrity,
+  IntegrityLogRecordProcessor,
   LogVerifier,
-  LeafStore,
+  Verifier,
+  proofBundle,
+  verifyProofBundle,
+  type IntegrityConfig,
+  type IntegrityProcessorOptions,
   type ExportedRecord,
   type Finding,
   type FindingKind,
   type LogSummary,
   type VerifyReport,
-} from './verifier.js';
-export { CheckpointVerifier, EpochKeys, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
-export {
-  leafHash,
-  nodeHash,
-  subtreeHash,
-  inclusionProof,
-  consistencyProof,
-  verifyInclusion,
-  verifyConsistency,
-  leafArray,
-  CompactTree,
-  type LeafHashes,
-} from './merkle.js';
-export {
-  Signer,
-  Verifier,
-  NoteError,
-  SIGNATURE_TYPE,
-  signNote,
-  openNote,
-  parseNote,
-  cosignatureLine,
-  verifyCosignature,
-} from './note.js';
-export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-export {
-  proofBundle,
-  verifyProofBundle,
-  PROOF_BUNDLE_VERSION,
   type ProofBundle,
   type BundleCheck,
-} from './proof-bundle.js';
-export {
-  Witness,
-  WitnessState,
-  parseAddCheckpoint,
-  formatAddCheckpoint,
-  type WitnessAnswer,
-  type WitnessedLog,
-  type AddCheckpoint,
-} from './witness.js';
+} from './internal.js';

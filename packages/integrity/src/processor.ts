@@ -5,6 +5,7 @@ import { CheckpointRecord } from './checkpoint-record.js';
 import type { IntegrityConfig } from './config.js';
 import { MerkleLog, type MerkleLogOptions } from './log.js';
 
+/** Options of an IntegrityLogRecordProcessor: the Merkle log's keys and epochs, the checkpoint interval, the exporters it wraps. */
 export interface IntegrityProcessorOptions extends MerkleLogOptions {
   readonly checkpointIntervalMs: number;
   /** The exporting processors the records go to. Nothing that mutates records may be among them. */

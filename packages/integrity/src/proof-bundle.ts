@@ -18,6 +18,7 @@ export interface ProofBundle {
   readonly checkpoint: string;
 }
 
+/** The proof bundle of one record (it must carry its integrity sequence number) against a checkpoint of `size` leaves: hand it to someone who holds only the root public key (`apitrail prove`). */
 export function proofBundle(
   record: Readonly<Record<string, unknown>>,
   leaves: LeafHashes,
@@ -32,6 +33,7 @@ export function proofBundle(
   };
 }
 
+/** What `verifyProofBundle` found: the log, sequence number, tree size and epoch the record is proved in, or why it is not. */
 export type BundleCheck =
   | {
       readonly ok: true;

@@ -23,8 +23,10 @@ export interface ExportedRecord {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/** What a verifier finding says happened to a log: a record modified, deleted, inserted or reordered, the log truncated, or (`wrong_key`) a log whose certificate the given root key did not sign. */
 export type FindingKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'wrong_key';
 
+/** One piece of tampering evidence: its kind, the log and position it is about, and a human-readable detail. */
 export interface Finding {
   readonly kind: FindingKind;
   readonly logId?: string;
@@ -32,6 +34,7 @@ export interface Finding {
   readonly detail: string;
 }
 
+/** One Merkle log (one process) as the verifier saw it: records, duplicates, checkpoints, the size verified, epochs, and whether it was closed at shutdown. */
 export interface LogSummary {
   readonly logId: string;
   readonly records: number;
@@ -44,6 +47,7 @@ export interface LogSummary {
   readonly closed: boolean;
 }
 
+/** The outcome of `LogVerifier`: the records read, a summary per log, and the findings; no findings means every record checked out. */
 export interface VerifyReport {
   readonly records: number;
   readonly logs: LogSummary[];

@@ -1,6 +1,7 @@
 import { ApitrailConfigError, readEnum, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
 export const WEBHOOK_FORMATS = ['generic', 'slack'] as const;
+/** The webhook payload shape `APITRAIL_ALERT_WEBHOOK_FORMAT` selects: `generic` (signed JSON) or `slack` (incoming-webhook message). */
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 /** Alert delivery to a webhook; absent when `APITRAIL_ALERT_WEBHOOK_URL` is unset. */
@@ -24,6 +25,7 @@ export interface WebhookConfig {
 /** Shortest accepted secret: a signature under a guessable key proves nothing. */
 const MIN_SECRET_BYTES = 16;
 
+/** `APITRAIL_ALERT_WEBHOOK_*`, validated; undefined when no URL is set. Throws ApitrailConfigError naming a bad variable (never echoing the URL, which may hold a token). */
 export function readWebhookConfig(env: Environment): WebhookConfig | undefined {
   const url = readString(env, 'APITRAIL_ALERT_WEBHOOK_URL');
   const secret = readString(env, 'APITRAIL_ALERT_WEBHOOK_SECRET');

@@ -1,13 +1,19 @@
-export { readWebhookConfig, WEBHOOK_FORMATS, type WebhookConfig, type WebhookFormat } from './config.js';
-export { WebhookDelivery, signatureOf, SIGNATURE_HEADER, DELIVERY_HEADER, type WebhookStats } from './webhook.js';
-export { genericPayload, slackPayload, PAYLOAD_VERSION, type GenericPayload } from './payload.js';
-export { AlertWebhookLogRecordProcessor, alertWebhookProcessors } from './processor.js';
-export { Quarantine, readQuarantineFile, writeQuarantineFile, type QuarantineEntry } from './quarantine.js';
+// The public API of @apitrail/respond: what users call or configure (listed in its README).
 export {
+  readWebhookConfig,
+  alertWebhookProcessors,
+  AlertWebhookLogRecordProcessor,
+  signatureOf,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
   readResponseConfig,
-  RESPONSE_MODES,
-  DEFAULT_QUARANTINE_RULES,
+  Quarantine,
+  quarantineGate,
+  QuarantineLogRecordProcessor,
+  type WebhookConfig,
+  type WebhookFormat,
+  type GenericPayload,
   type ResponseConfig,
   type ResponseMode,
-} from './response-config.js';
-export { quarantineGate, quarantineKeyOf, problemDocument, QuarantineLogRecordProcessor } from './quarantine-gate.js';
+  type QuarantineEntry,
+} from './internal.js';

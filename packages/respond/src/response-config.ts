@@ -1,6 +1,7 @@
 import { readEnum, readList, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
 export const RESPONSE_MODES = ['observe', 'block'] as const;
+/** What `APITRAIL_RESPONSE` asks of alerts: `observe` records only, `block` refuses quarantined keys. */
 export type ResponseMode = (typeof RESPONSE_MODES)[number];
 
 /** Rules whose alerts quarantine the key they are about, by default. */
@@ -10,6 +11,7 @@ export const DEFAULT_QUARANTINE_RULES: readonly string[] = [
   'apitrail_impossible_travel',
 ];
 
+/** What `@apitrail/respond` reads from `APITRAIL_RESPONSE` and `APITRAIL_QUARANTINE_*`. */
 export interface ResponseConfig {
   /** `observe` (default): record only. `block`: quarantined keys are refused before the app. */
   readonly mode: ResponseMode;
@@ -22,6 +24,7 @@ export interface ResponseConfig {
   readonly file?: string;
 }
 
+/** `APITRAIL_RESPONSE` and `APITRAIL_QUARANTINE_*`, validated; throws ApitrailConfigError naming a bad variable. */
 export function readResponseConfig(env: Environment): ResponseConfig {
   const file = readString(env, 'APITRAIL_QUARANTINE_FILE');
   return {

@@ -5,7 +5,9 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { WebhookConfig } from './config.js';
 import { payloadFor } from './payload.js';
 
+/** The header carrying `sha256=<hex>`, the HMAC-SHA256 of the body under the webhook secret (see `signatureOf`). */
 export const SIGNATURE_HEADER = 'x-apitrail-signature';
+/** The header carrying a delivery's id, the same on every retry: a receiver drops the copies it has seen. */
 export const DELIVERY_HEADER = 'x-apitrail-delivery';
 
 const MAX_BACKOFF_MS = 60_000;

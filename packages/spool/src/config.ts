@@ -2,6 +2,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core/internal';
 
+/** Where a service's spool lives and how large and how often it flushes (`readSpoolConfig`). */
 export interface SpoolConfig {
   /** Where segments are kept; undefined when the spool is off (`APITRAIL_SPOOL_DIR=off`). */
   readonly directory: string | undefined;
@@ -37,6 +38,7 @@ export function defaultSpoolDirectory(env: Environment, serviceName: string): st
   return join(base, 'apitrail', 'spool', directoryName(serviceName));
 }
 
+/** `APITRAIL_SPOOL_DIR`, `APITRAIL_SPOOL_MAX_BYTES` and `APITRAIL_SPOOL_FLUSH_INTERVAL_MS` for `serviceName`, validated; throws ApitrailConfigError naming a bad variable. */
 export function readSpoolConfig(env: Environment, serviceName: string): SpoolConfig {
   const configured = readString(env, 'APITRAIL_SPOOL_DIR');
   if (configured !== undefined && configured !== OFF && configured.includes('\u0000')) {

@@ -4,6 +4,7 @@ import { countDropped } from './counters.js';
 import { registerExitDrain } from './exit-drain.js';
 import type { RecordSink } from './sink.js';
 
+/** Options of a DurableBatchLogRecordProcessor: its sink, the flush interval, the channel losses are counted under. */
 export interface DurableBatchOptions {
   readonly sink: RecordSink;
   /** Longest time a record waits in memory before the sink has it (APITRAIL_SPOOL_FLUSH_INTERVAL_MS). */

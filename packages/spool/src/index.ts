@@ -1,9 +1,19 @@
-export { readSpoolConfig, defaultSpoolDirectory, type SpoolConfig } from './config.js';
-export { Spool, type SpoolOptions } from './spool.js';
-export { SynchronousExporterSink } from './exporter-sink.js';
-export { DurableBatchLogRecordProcessor, type DurableBatchOptions } from './durable-batch-processor.js';
-export { RecordIdLogRecordProcessor } from './record-id.js';
-export { spoolCounts, observeSpoolCounts, type SpoolCounts } from './counters.js';
-export { drainSpoolsSync, writeExitSummary } from './exit-drain.js';
-export type { RecordSink } from './sink.js';
-export { spoolStatus, spooledRecords, type SpoolStatus, type SegmentInfo } from './inspect.js';
+// The public API of @apitrail/spool: what users call or configure (listed in its README).
+export {
+  readSpoolConfig,
+  defaultSpoolDirectory,
+  Spool,
+  DurableBatchLogRecordProcessor,
+  spoolCounts,
+  observeSpoolCounts,
+  drainSpoolsSync,
+  spoolStatus,
+  spooledRecords,
+  type SpoolConfig,
+  type SpoolOptions,
+  type DurableBatchOptions,
+  type RecordSink,
+  type SpoolCounts,
+  type SpoolStatus,
+  type SegmentInfo,
+} from './internal.js';

@@ -5,6 +5,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { decodeSegment } from './record-codec.js';
 import { SEGMENT_NAME, isAlive } from './spool.js';
 
+/** One segment file of a spool directory, as `spoolStatus` reads it. */
 export interface SegmentInfo {
   readonly name: string;
   readonly bytes: number;
@@ -16,6 +17,7 @@ export interface SegmentInfo {
   readonly damagedLines: number;
 }
 
+/** What a spool directory holds: its segments, with their writers and record counts, and any other files (`apitrail spool status`). */
 export interface SpoolStatus {
   readonly directory: string;
   readonly segments: readonly SegmentInfo[];

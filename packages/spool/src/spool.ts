@@ -51,6 +51,7 @@ interface Segment {
   readonly replay: boolean;
 }
 
+/** Options of a Spool: its directory and size bound, the exporter it feeds, the write-behind grace. */
 export interface SpoolOptions {
   readonly directory: string;
   readonly maxBytes: number;

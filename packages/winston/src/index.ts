@@ -1,19 +1,22 @@
-export { readWinstonConfig, localRedactor, LOG_FORMATS, type WinstonConfig, type LogFormatName } from './config.js';
+// The public API of @apitrail/winston: what users call or configure (listed in its README).
 export {
+  instrumentLogger,
+  apitrailLoggerOptions,
+  apitrailFormat,
   apitrailContext,
   ndjsonFormat,
   humanReadableFormat,
-  apitrailFormat,
-  apitrailLoggerOptions,
+  colourOnTerminal,
+  readWinstonConfig,
+  ApitrailLogTransport,
+  ApitrailWinstonInstrumentation,
+  DEFAULT_BOUNDS,
+  type WinstonConfig,
+  type LogFormatName,
   type HumanReadableOptions,
   type ContextFormatOptions,
-} from './formats.js';
-export { colourOnTerminal } from './terminal-colour.js';
-export { ApitrailLogTransport, type ApitrailLogTransportOptions } from './transport.js';
-export { instrumentLogger } from './instrument-logger.js';
-export { ApitrailWinstonInstrumentation, type ApitrailWinstonInstrumentationConfig } from './instrumentation.js';
-export { contextFields } from './context-fields.js';
-export { redactorFromEnvironment } from './redaction.js';
-export { severityOf, KNOWN_LEVELS } from './levels.js';
-export { DEFAULT_BOUNDS, type Bounds } from './bounded.js';
-export type { LineOptions } from './line.js';
+  type ApitrailLogTransportOptions,
+  type ApitrailWinstonInstrumentationConfig,
+  type Bounds,
+  type LineOptions,
+} from './internal.js';

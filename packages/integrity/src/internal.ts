@@ -1,0 +1,56 @@
+// Every name the package's modules export, for apitrail's own packages and tests. Not a public API:
+// no semver promise; users import from '@apitrail/integrity' (src/index.ts).
+export { readIntegrityConfig, readSignerKeyFile, readVerifierKeyFile, type IntegrityConfig } from './config.js';
+export { canonicalEntry, canonicalJson } from './canonical.js';
+export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
+export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
+export {
+  LogVerifier,
+  LeafStore,
+  type ExportedRecord,
+  type Finding,
+  type FindingKind,
+  type LogSummary,
+  type VerifyReport,
+} from './verifier.js';
+export { CheckpointVerifier, EpochKeys, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
+export {
+  leafHash,
+  nodeHash,
+  subtreeHash,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+  leafArray,
+  CompactTree,
+  type LeafHashes,
+} from './merkle.js';
+export {
+  Signer,
+  Verifier,
+  NoteError,
+  SIGNATURE_TYPE,
+  signNote,
+  openNote,
+  parseNote,
+  cosignatureLine,
+  verifyCosignature,
+} from './note.js';
+export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
+export {
+  proofBundle,
+  verifyProofBundle,
+  PROOF_BUNDLE_VERSION,
+  type ProofBundle,
+  type BundleCheck,
+} from './proof-bundle.js';
+export {
+  Witness,
+  WitnessState,
+  parseAddCheckpoint,
+  formatAddCheckpoint,
+  type WitnessAnswer,
+  type WitnessedLog,
+  type AddCheckpoint,
+} from './witness.js';
