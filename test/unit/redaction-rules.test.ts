@@ -432,6 +432,21 @@ describe('redaction: rules', () => {
     });
   });
 
+  it('finds a random token after a credential keyword however many keyword windows came before it', () => {
+    // Windows after keywords overlap and skip what an earlier one found no long run in: the run that
+    // reaches a later window, starts inside one or goes on through the keyword is still read.
+    const token = `aA1${randomString(24)}`;
+    const cases = [
+      `${'api_key%3D%22'.repeat(5)}${token}`,
+      `token_${token} x`,
+      `token: a b c d e f g h i j k l m n o token: ${token}`,
+      `${'key='.repeat(12)}${token}&next=1`,
+    ];
+    for (const text of cases) {
+      expect(redactor.redactText(text), text).not.to.include(token.slice(3, 20));
+    }
+  });
+
   describe('PII mode', () => {
     const pii = createRedactor({ pii: true });
 

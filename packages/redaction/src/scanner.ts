@@ -370,6 +370,34 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     return slot;
   }
 
+  // The next run of token characters long enough to be a token, found by a search that has read up
+  // to `longRunSearchedTo`: windows start further on at every keyword, so the text between them is
+  // read once, and a window with no such run in reach is dismissed without being walked
+  // (`api_key%3D%22` repeated: a 40-character window every 13 characters, in the raw and decoded text).
+  let longRunFrom = 0;
+  let longRunTo = 0;
+  let longRunSearchedTo = 0;
+
+  /** Whether a run of at least {@link ENTROPY_TOKEN_MIN} token characters starts in `[from, to)` or goes on through `from`. */
+  function longRunWithin(text: string, from: number, to: number): boolean {
+    if (longRunTo - Math.max(longRunFrom, from) >= ENTROPY_TOKEN_MIN) return Math.max(longRunFrom, from) < to;
+    let position = Math.max(longRunSearchedTo, longRunTo, from);
+    while (position < to) {
+      if (!inSet(ENTROPY_TOKEN, text.charCodeAt(position))) {
+        position++;
+        continue;
+      }
+      const end = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
+      if (end - position >= ENTROPY_TOKEN_MIN) {
+        [longRunFrom, longRunTo, longRunSearchedTo] = [position, end, end];
+        return true;
+      }
+      position = end;
+    }
+    longRunSearchedTo = position;
+    return false;
+  }
+
   /**
    * A high-entropy token among the first few words after a credential keyword at `at` (`the token
    * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
@@ -383,6 +411,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     if (position === lastWindowStart) return undefined;
     lastWindowStart = position;
     const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
+    if (!longRunWithin(text, position, windowEnd)) return undefined;
     for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
       const code = text.charCodeAt(position);
       if (inSet(WINDOW_END, code)) return undefined;
@@ -421,6 +450,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       runFrom.fill(0);
       lastWindowStart = -1;
       runTo.fill(0);
+      longRunFrom = longRunTo = longRunSearchedTo = 0;
       // The last secret found: a literal that starts where it does or before it (a format whose
       // literal ends after a generic detector's keyword or separator) is tried as any other. Inside
       // a format's token, every literal is part of it (the format read its whole run); inside a
