@@ -44,7 +44,8 @@ export async function collectorBinary() {
   }
 }
 
-function run(command, args, options) {
+/** Runs a build step with its output on stderr; rejects naming the command when it fails. */
+export function run(command, args, options) {
   return new Promise((resolvePromise, reject) => {
     process.stderr.write(`$ ${command} ${args.join(' ')}\n`);
     const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });

@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot as collectorCacheRoot } from './collector-dist.mjs';
+import { cacheRoot as collectorCacheRoot, run } from './collector-dist.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const launcherProject = join(repoRoot, 'siem', 'opensearch');
@@ -65,17 +65,6 @@ async function exists(path) {
 export async function openSearchDist() {
   const dir = await distDir();
   return (await exists(join(dir, LAUNCHER_JAR))) ? dir : undefined;
-}
-
-function run(command, args, options) {
-  return new Promise((resolvePromise, reject) => {
-    process.stderr.write(`$ ${command} ${args.join(' ')}\n`);
-    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
-    child.on('error', (error) => reject(new Error(`cannot run ${command}: ${error.message}`)));
-    child.on('exit', (code, signal) =>
-      code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} exited with ${signal ?? code}`)),
-    );
-  });
 }
 
 /** Builds the launcher with Maven in a scratch copy (the repository stays clean) and caches it. */
