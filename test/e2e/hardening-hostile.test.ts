@@ -361,7 +361,8 @@ describe('hardening: hostile input', function () {
   });
 
   it('thousands of distinct fake keys past every cap leave the heap flat', async () => {
-    const stats = async (): Promise<Stats> => (await (await fetch(`${ndjsonApp.baseUrl}/__stats`)).json()) as Stats;
+    const stats = async (): Promise<Stats> =>
+      (await (await fetch(`${ndjsonApp.baseUrl}/__stats?settle=1`)).json()) as Stats;
     // Fill every bounded structure to its cap first; after that, more distinct keys must not grow the heap.
     await boundedLoad(DETECTOR_KEY_CAP * 2, 16, (n) =>
       fetch(`${ndjsonApp.baseUrl}/api/keys?n=${n}`, { headers: { 'x-api-key': `fk_${secret()}` } }),
@@ -377,6 +378,9 @@ describe('hardening: hostile input', function () {
     });
     expect(responses.every((status) => status === 200)).to.equal(true);
     const after = await stats();
+    process.stdout.write(
+      `      heap growth after ${count} more distinct keys: ${after.heapUsed - before.heapUsed} bytes\n`,
+    );
     // With the detector's key cap lifted, these keys leave about 160 bytes each behind (measured:
     // 0.8-1.4 MB per 5000 keys); with every structure bounded, the heap after a full GC stays flat.
     expect(after.heapUsed - before.heapUsed, `heap growth after ${count} more distinct keys, bytes`).to.be.below(
