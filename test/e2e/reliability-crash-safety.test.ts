@@ -309,9 +309,13 @@ describe('reliability: crash safety', function () {
       const old = ids.filter((id) => killedAt - answeredAt.get(id)! > 400);
       const delivered = await restartAndDeliver(collector, spoolDir, old);
       const survivors = ids.filter((id) => delivered.has(id));
+      const oldestLostMs = Math.max(
+        0,
+        ...ids.filter((id) => !delivered.has(id)).map((id) => killedAt - answeredAt.get(id)!),
+      );
       process.stdout.write(
         `      SIGKILL right after the last of ${ids.length} responses: ${survivors.length} records survived ` +
-          `(${ids.length - old.length} answered in the last 400 ms)\n`,
+          `(${ids.length - old.length} answered in the last 400 ms; the oldest record lost was answered ${oldestLostMs} ms before the kill)\n`,
       );
       expect(old.length, 'records answered more than 400 ms before the kill').to.be.at.least(300);
       for (const id of old) expect(delivered.get(id), id).to.equal(1);
