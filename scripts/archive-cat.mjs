@@ -5,7 +5,7 @@ if (process.argv.length < 3) {
   process.stderr.write('usage: node scripts/archive-cat.mjs <archive file>...\n');
   process.exit(64);
 }
-const { inputLines, openInput } = await import('@apitrail/cli').catch((error) => {
+const { inputLines, openInput } = await import('@apitrail/cli/internal').catch((error) => {
   process.stderr.write(`archive-cat: the CLI package is not built (npm run build): ${error.message}\n`);
   process.exit(70);
 });

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inputLines, openInput } from '@apitrail/cli';
+import { inputLines, openInput } from '@apitrail/cli/internal';
 
 export const collectorConfigDir = resolve(import.meta.dirname, '..', '..', 'collector-config');
 

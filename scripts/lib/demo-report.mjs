@@ -13,8 +13,8 @@ import {
   ATTR_TENANT_ID,
   EVENT_API_REQUEST,
 } from '@apitrail/core/internal';
-import { readRecords } from '@apitrail/cli';
-import { formatHumanReadableFields } from '@apitrail/export';
+import { readRecords } from '@apitrail/cli/internal';
+import { formatHumanReadableFields } from '@apitrail/export/internal';
 import { STEP_NOTES } from './demo-scenario.mjs';
 
 /** Every record in `files`, in file order; a malformed or unreadable file is an error, not a gap. */

@@ -10,7 +10,7 @@ import {
   normalizeAddress,
   readEnrichConfig,
   SourceDatabases,
-} from '@apitrail/enrich';
+} from '@apitrail/enrich/internal';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

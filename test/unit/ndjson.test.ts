@@ -10,7 +10,7 @@ import {
   ndjsonProjection,
   queryParamsObject,
   toNdjsonObject,
-} from '@apitrail/export';
+} from '@apitrail/export/internal';
 
 function record(overrides: Partial<ReadableLogRecord>): ReadableLogRecord {
   return {

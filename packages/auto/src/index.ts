@@ -1,3 +1,4 @@
+// The public API of @apitrail/auto: what users call or configure (listed in its README).
 export { startApitrail, type ApitrailHandle, type StartOptions } from './start.js';
 export {
   apitrailComponents,
@@ -6,7 +7,6 @@ export {
   type ApitrailComponents,
   type ComponentOptions,
 } from './components.js';
-export { readAutoConfig, type AutoConfig, TRACE_EXPORTERS, LOG_EXPORTERS } from './config.js';
+export { readAutoConfig, type AutoConfig } from './config.js';
 export { flushOnExit } from './shutdown.js';
 export { flushApitrail, apitrailQuarantine } from './running.js';
-export { replaySpool, type ReplayOutcome } from './replay.js';

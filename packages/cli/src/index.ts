@@ -1,5 +1,4 @@
+// The public API of @apitrail/cli: the `apitrail` command as functions (listed in its README).
 export { main, EXIT } from './main.js';
 export { analyzeFiles, type AnalyzeReport } from './analyze.js';
 export { verifyFiles, type VerifyOutcome } from './verify.js';
-export { readRecords, type SourceRecord, type RecordSink } from './records.js';
-export { inputLines, openInput, CorruptEntry, type InputLine } from './input-formats.js';

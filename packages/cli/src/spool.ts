@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readString } from '@apitrail/core/internal';
-import { replaySpool } from '@apitrail/auto';
-import { ndjsonLine, toNdjsonObject } from '@apitrail/export';
+import { replaySpool } from '@apitrail/auto/internal';
+import { ndjsonLine, toNdjsonObject } from '@apitrail/export/internal';
 import { readSpoolConfig, spoolStatus, spooledRecords } from '@apitrail/spool';
 import { table, type Output } from './output.js';
 import { UsageError } from './usage-error.js';

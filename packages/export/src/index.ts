@@ -1,14 +1,7 @@
+// The public API of @apitrail/export: what users call or configure (listed in its README).
 export {
   StreamLogRecordExporter,
   type StreamLogRecordExporterOptions,
   type LocalLogFormat,
 } from './stream-log-exporter.js';
-export {
-  toNdjsonObject,
-  ndjsonProjection,
-  ndjsonLine,
-  queryParamsObject,
-  isoTimestamp,
-  type NdjsonObject,
-} from './ndjson-record.js';
-export { formatHumanReadable, formatHumanReadableFields } from './human-readable.js';
+export { toNdjsonObject, type NdjsonObject } from './ndjson-record.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, recordFault } from '@apitrail/core/internal';
-import { ndjsonProjection } from '@apitrail/export';
+import { ndjsonProjection } from '@apitrail/export/internal';
 import { canonicalEntry } from './canonical.js';
 import { EpochKeys } from './epochs.js';
 import { CompactTree, leafHash } from './merkle.js';

@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type { Redactor } from '@apitrail/redaction';
 import { guard } from '@apitrail/core/internal';
-import { formatHumanReadableFields } from '@apitrail/export';
+import { formatHumanReadableFields } from '@apitrail/export/internal';
 import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';
 import { fallbackLineObject, lineObject, type LineOptions } from './line.js';

@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type TransportStream from 'winston-transport';
 import { guard } from '@apitrail/core/internal';
-import { formatHumanReadableFields } from '@apitrail/export';
+import { formatHumanReadableFields } from '@apitrail/export/internal';
 import { HUMAN_READABLE_LINE, LEVEL, MESSAGE, type HumanReadableLine, type LogInfo } from './record-keys.js';
 
 interface Destination {
