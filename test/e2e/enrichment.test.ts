@@ -7,8 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { MmdbWriter } from '../../scripts/lib/mmdb-writer.mjs';
 
@@ -54,16 +55,11 @@ describe('source enrichment end to end: register → real collector', function (
   let logs: ExportedLogRecord[];
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_SERVICE_NAME: 'enrichment-e2e',
-        ...exportingTo(collector, 'otlp,ndjson'),
-        APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32',
-      },
-    });
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'enrichment-e2e',
+      logsExporters: 'otlp,ndjson',
+      env: { APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32' },
+    }));
     await get(app, 'google', '8.8.8.8');
     await get(app, 'google-again', '8.8.8.8');
     await get(app, 'google-v6', '2001:4860:4860::8888');

@@ -19,10 +19,11 @@ import {
   ATTR_USER_ID,
   EVENT_API_REQUEST,
 } from '@apitrail/core/internal';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile, type TestKey } from '../helpers/identity-keys.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -141,18 +142,14 @@ describe('identity of each credential form, on the server span and the audit rec
   };
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
-      script: 'examples/node-http/server.js',
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'identity-credential-forms',
       env: {
-        OTEL_SERVICE_NAME: 'identity-credential-forms',
-        ...exportingTo(collector),
         APITRAIL_API_KEYS_FILE: writeRegistry([tokenKey, apiKeyKey], prefixEntries),
         APITRAIL_JWT_IDENTITY_CLAIMS: 'sub,iss',
         APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
       },
-    });
+    }));
     for (const [requestId, headers] of [...identified, ...unidentified]) {
       const response = await fetch(`${app.baseUrl}/api/v1/scans`, {
         headers: { 'x-request-id': requestId, ...headers },

@@ -1,10 +1,11 @@
 // Express 5 and Fastify 5 apps under the register: the app's own auth middleware / hook calls
 // setIdentity(), and error responses become OWASP security events at the real collector.
 import { expect } from 'chai';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -90,16 +91,11 @@ for (const framework of ['express', 'fastify'] as const) {
       logs.filter((log) => log.eventName === eventName && log.attributes['correlation.id'] === requestId);
 
     before(async function () {
-      const binary = await requireCollector(this);
-      collector = await startCollector(binary, 'local-file.yaml');
-      app = await startApp({
+      ({ collector, app } = await startAppBehindCollector(this, {
+        serviceName: `identity-${framework}`,
         script: `examples/${framework}/server.js`,
-        env: {
-          OTEL_SERVICE_NAME: `identity-${framework}`,
-          ...exportingTo(collector),
-          EXAMPLE_API_KEYS_FILE: writeKeysFile([key]),
-        },
-      });
+        env: { EXAMPLE_API_KEYS_FILE: writeKeysFile([key]) },
+      }));
       const json = { 'content-type': 'application/json' };
       expect(await call('ok', '/api/v1/scans')).to.equal(200);
       expect(await call('unauthenticated', '/api/v1/scans', { headers: { 'x-api-key': '' } })).to.equal(401);

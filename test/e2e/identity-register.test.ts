@@ -4,9 +4,10 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
 import { decodeSpanLines } from '../helpers/otlp-json.ts';
@@ -51,19 +52,16 @@ describe('identity end to end: register → real collector, and NDJSON', functio
     spans.find((span) => span.kind === SERVER_SPAN_KIND && span.attributes['correlation.id'] === requestId);
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
-      script: 'examples/node-http/server.js',
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'identity-e2e',
+      logsExporters: 'otlp,ndjson',
       env: {
-        OTEL_SERVICE_NAME: 'identity-e2e',
-        ...exportingTo(collector, 'otlp,ndjson'),
         APITRAIL_API_KEYS_FILE: writeKeysFile([registered]),
         APITRAIL_API_KEY_QUERY_PARAM: 'api_key',
         APITRAIL_JWT_IDENTITY_CLAIMS: 'sub',
         APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
       },
-    });
+    }));
     expect(await call('x-api-key', { 'x-api-key': registered.secret })).to.equal(200);
     expect(await call('bearer', { authorization: `Bearer ${registered.secret}` })).to.equal(200);
     expect(await call('unregistered', { authorization: `ApiKey ${unregistered}` })).to.equal(200);

@@ -13,10 +13,11 @@ import {
   EVENT_API_REQUEST,
   IDENTITY_ATTRIBUTE_NAMESPACES,
 } from '@apitrail/core/internal';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { newKey, writeKeysFile } from '../helpers/identity-keys.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -58,19 +59,16 @@ describe('identity at span start, under an app-supplied Sampler', function () {
       .filter((seen) => seen[ATTR_CORRELATION_ID] === requestId);
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'identity-sampler',
       script: 'test/fixtures/tenant-sampler-app.cjs',
       loader: 'none',
       env: {
-        OTEL_SERVICE_NAME: 'identity-sampler',
-        ...exportingTo(collector),
         APITRAIL_API_KEYS_FILE: writeKeysFile([kept, dropped]),
         APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
         SAMPLER_DROPPED_TENANT: dropped.tenantId,
       },
-    });
+    }));
     for (const [requestId, headers] of requests) {
       const response = await fetch(`${app.baseUrl}/api/v1/scans`, {
         headers: { 'x-request-id': requestId, ...headers },

@@ -5,10 +5,11 @@
 // it is read at the real collector.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
 import { newKey, writeKeysFile } from '../helpers/identity-keys.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('key lifecycle end to end: register → real collector', function () {
@@ -43,18 +44,12 @@ describe('key lifecycle end to end: register → real collector', function () {
     );
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
     const keysFile = writeKeysFile([active, revoked, expired, future]);
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_SERVICE_NAME: 'key-lifecycle-e2e',
-        ...exportingTo(collector, 'otlp,ndjson'),
-        APITRAIL_API_KEYS_FILE: keysFile,
-        APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
-      },
-    });
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'key-lifecycle-e2e',
+      logsExporters: 'otlp,ndjson',
+      env: { APITRAIL_API_KEYS_FILE: keysFile, APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex') },
+    }));
     expect(await call('active', active.secret)).to.equal(200);
     expect(await call('future', future.secret)).to.equal(200);
     expect(await call('revoked-1', revoked.secret)).to.equal(200);

@@ -5,16 +5,10 @@
 // attributes, span names, span attributes and span events. The control: the same corpus through
 // local-file.yaml (no redaction processor) comes out whole, so the search can find what leaks.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
-import { waitFor } from '../helpers/wait.ts';
-
-const str = (value: string) => ({ stringValue: value });
-const attributes = (entries: Record<string, string>) =>
-  Object.entries(entries).map(([key, value]) => ({ key, value: str(value) }));
-const nowNanos = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
+import { sendRawTelemetry } from '../helpers/raw-telemetry.ts';
 
 /** How a sample is written into the telemetry. */
 const ENCODINGS: Record<string, (text: string) => string> = {
@@ -22,69 +16,22 @@ const ENCODINGS: Record<string, (text: string) => string> = {
   json_string: (text) => JSON.stringify({ detail: `ran with ${text}` }),
 };
 
-async function post(collector: RunningCollector, path: string, payload: unknown): Promise<void> {
-  const response = await fetch(`${collector.otlpHttpEndpoint}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  expect(response.status, await response.text()).to.equal(200);
-}
-
 /** Posts every sample in every encoding to `collector`, and returns what it wrote. */
 async function sendCorpus(collector: RunningCollector, samples: readonly CredentialSample[]): Promise<string> {
   const cases = samples.flatMap((sample) => Object.values(ENCODINGS).map((encode) => encode(sample.text)));
-  const resource = { attributes: attributes({ 'service.name': 'catalogue-parity' }) };
-  await post(collector, '/v1/logs', {
-    resourceLogs: [
-      {
-        resource,
-        scopeLogs: [
-          {
-            scope: { name: 'raw-client' },
-            logRecords: cases.map((text, index) => ({
-              timeUnixNano: nowNanos(),
-              body: str(`request ${index} failed: ${text}`),
-              attributes: attributes({ 'app.note': `note ${text}`, 'app.query': `page=2&q=${text}&sort=asc` }),
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  const traceId = randomBytes(16).toString('hex');
-  await post(collector, '/v1/traces', {
-    resourceSpans: [
-      {
-        resource,
-        scopeSpans: [
-          {
-            scope: { name: 'raw-client' },
-            spans: cases.map((text) => ({
-              traceId,
-              spanId: randomBytes(8).toString('hex'),
-              name: `GET /api/v1/items`,
-              kind: 2,
-              startTimeUnixNano: nowNanos(),
-              endTimeUnixNano: nowNanos(),
-              attributes: attributes({ 'url.query': `note=${text}`, 'user_agent.original': `curl (${text})` }),
-              events: [
-                {
-                  name: 'exception',
-                  timeUnixNano: nowNanos(),
-                  attributes: attributes({ 'exception.message': `upstream rejected ${text}` }),
-                },
-              ],
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  return waitFor('every log record and span written', async () => {
-    const [logs, spans] = [await collector.logs(), await collector.spans()];
-    return logs.length >= cases.length && spans.length >= cases.length ? collector.rawOutput() : undefined;
-  });
+  return sendRawTelemetry(
+    collector,
+    'catalogue-parity',
+    cases.map((text, index) => ({
+      body: `request ${index} failed: ${text}`,
+      attributes: { 'app.note': `note ${text}`, 'app.query': `page=2&q=${text}&sort=asc` },
+    })),
+    cases.map((text) => ({
+      name: 'GET /api/v1/items',
+      attributes: { 'url.query': `note=${text}`, 'user_agent.original': `curl (${text})` },
+      events: [{ name: 'exception', attributes: { 'exception.message': `upstream rejected ${text}` } }],
+    })),
+  );
 }
 
 /** Formats with a sample of which an 8-character piece is in `output`, each with where one was. */

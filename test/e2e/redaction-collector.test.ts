@@ -2,8 +2,8 @@
 // to a real collector running local-redacting.yaml with the generated redaction.yaml, comes out
 // with its secrets masked by the collector's redaction processor.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import { sendRawTelemetry } from '../helpers/raw-telemetry.ts';
 import {
   generatedSecrets,
   gluedForms,
@@ -12,21 +12,6 @@ import {
   lookAlikes,
   randomString,
 } from '../helpers/redaction-secrets.ts';
-import { waitFor } from '../helpers/wait.ts';
-
-const str = (value: string) => ({ stringValue: value });
-const attributes = (entries: Record<string, string>) =>
-  Object.entries(entries).map(([key, value]) => ({ key, value: str(value) }));
-const nowNanos = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
-
-async function post(collector: RunningCollector, path: string, payload: unknown): Promise<void> {
-  const response = await fetch(`${collector.otlpHttpEndpoint}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  expect(response.status, await response.text()).to.equal(200);
-}
 
 describe('redaction: the collector masks secrets that bypassed the SDK (local-redacting.yaml)', function () {
   const secrets = generatedSecrets();
@@ -39,71 +24,33 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
   before(async function () {
     const binary = await requireCollector(this);
     collector = await startCollector(binary, ['local-redacting.yaml', 'redaction.yaml']);
-    const resource = { attributes: attributes({ 'service.name': 'bypass-sdk' }) };
-    const traceId = randomBytes(16).toString('hex');
-    await post(collector, '/v1/logs', {
-      resourceLogs: [
-        {
-          resource,
-          scopeLogs: [
-            {
-              scope: { name: 'raw-client' },
-              logRecords: secrets.map((secret, index) => ({
-                timeUnixNano: nowNanos(),
-                severityText: 'INFO',
-                body: str(`order ${orderNumber} request ${uuid} commit ${gitSha} used ${secret.text}`),
-                attributes: attributes({
-                  'app.note': `attempt ${index}: ${secret.text}`,
-                  password: keyed.password,
-                  'http.request.header.cookie': keyed.cookie,
-                  'app.order': orderNumber,
-                }),
-              })),
-            },
-          ],
+    output = await sendRawTelemetry(
+      collector,
+      'bypass-sdk',
+      secrets.map((secret, index) => ({
+        severityText: 'INFO',
+        body: `order ${orderNumber} request ${uuid} commit ${gitSha} used ${secret.text}`,
+        attributes: {
+          'app.note': `attempt ${index}: ${secret.text}`,
+          password: keyed.password,
+          'http.request.header.cookie': keyed.cookie,
+          'app.order': orderNumber,
         },
-      ],
-    });
-    await post(collector, '/v1/traces', {
-      resourceSpans: [
-        {
-          resource,
-          scopeSpans: [
-            {
-              scope: { name: 'raw-client' },
-              spans: secrets.map((secret) => ({
-                traceId,
-                spanId: randomBytes(8).toString('hex'),
-                name: 'GET /api/v1/scans',
-                kind: 2,
-                startTimeUnixNano: nowNanos(),
-                endTimeUnixNano: nowNanos(),
-                attributes: attributes({
-                  'url.query': `api_key=${keyed.apiKey}&q=${secret.text}`,
-                  'http.request.header.x-api-key': keyed.apiKey,
-                  'user_agent.original': `curl ${secret.text}`,
-                  'app.request_id': uuid,
-                  // A distinctive prefix is found glued to a word too (`tokenghp_…`); empty for other formats.
-                  'app.glued': gluedForms(secret).join(' '),
-                  'app.job_names': jobNames,
-                }),
-                events: [
-                  {
-                    name: 'exception',
-                    timeUnixNano: nowNanos(),
-                    attributes: attributes({ 'exception.message': `failed: ${secret.text}` }),
-                  },
-                ],
-              })),
-            },
-          ],
+      })),
+      secrets.map((secret) => ({
+        name: 'GET /api/v1/scans',
+        attributes: {
+          'url.query': `api_key=${keyed.apiKey}&q=${secret.text}`,
+          'http.request.header.x-api-key': keyed.apiKey,
+          'user_agent.original': `curl ${secret.text}`,
+          'app.request_id': uuid,
+          // A distinctive prefix is found glued to a word too (`tokenghp_…`); empty for other formats.
+          'app.glued': gluedForms(secret).join(' '),
+          'app.job_names': jobNames,
         },
-      ],
-    });
-    output = await waitFor('logs and spans written by the collector', async () => {
-      const [logs, spans] = [await collector.logs(), await collector.spans()];
-      return logs.length >= secrets.length && spans.length >= secrets.length ? collector.rawOutput() : undefined;
-    });
+        events: [{ name: 'exception', attributes: { 'exception.message': `failed: ${secret.text}` } }],
+      })),
+    );
   });
 
   after(async () => {

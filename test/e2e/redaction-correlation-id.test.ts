@@ -6,10 +6,11 @@
 import { expect } from 'chai';
 import { ATTR_CORRELATION_ID, ATTR_EVENT_REASON, ATTR_URL_PATH, EVENT_API_REQUEST } from '@apitrail/core/internal';
 import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import { samplesOf } from '../helpers/credential-samples.ts';
 import type { ExportedLogRecord } from '../helpers/otlp-json.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -28,12 +29,7 @@ describe('redaction: a credential sent as a correlation id', function () {
   const control = `req-${Date.now()}-ordinary`;
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: { OTEL_SERVICE_NAME: 'redaction-correlation-id', ...exportingTo(collector) },
-    });
+    ({ collector, app } = await startAppBehindCollector(this, { serviceName: 'redaction-correlation-id' }));
     const requests = [
       { path: '/api/v1/scans/control', id: control },
       ...CREDENTIALS.map((sample, index) => ({ path: `/api/v1/scans/credential-${index}`, id: sample.secret })),

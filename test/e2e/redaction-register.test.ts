@@ -5,8 +5,8 @@
 // redaction, so this is the SDK alone) nor the NDJSON output holds any of them, raw, URL-encoded or
 // base64, while non-secret look-alikes survive.
 import { expect } from 'chai';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningApp } from '../helpers/app.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
 import {
   generatedSecrets,
   leakedSecrets,
@@ -14,6 +14,7 @@ import {
   randomString,
   type GeneratedSecret,
 } from '../helpers/redaction-secrets.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -39,17 +40,13 @@ describe('redaction end to end: startApitrail → real collector and NDJSON', fu
   let app: RunningApp;
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'redaction-e2e',
+      logsExporters: 'otlp,ndjson',
       script: 'test/fixtures/redaction-app.cjs',
       loader: 'none',
-      env: {
-        OTEL_SERVICE_NAME: 'redaction-e2e',
-        ...exportingTo(collector, 'otlp,ndjson'),
-        APITRAIL_REDACT_SUMMARY: 'true',
-      },
-    });
+      env: { APITRAIL_REDACT_SUMMARY: 'true' },
+    }));
     for (const secret of secrets) {
       const encoded = encodeURIComponent(secret.text);
       const oneLine = secret.text.replace(/\n/g, ' ');

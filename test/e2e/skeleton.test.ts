@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { repoRoot, startApp, type RunningApp } from '../helpers/app.ts';
-import { exportingTo, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
+import type { RunningCollector } from '../helpers/collector.ts';
+import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
 import { decodeSpanLines } from '../helpers/otlp-json.ts';
@@ -17,15 +18,10 @@ describe('walking skeleton: register → OTLP → real collector, and NDJSON loc
   let app: RunningApp;
 
   before(async function () {
-    const binary = await requireCollector(this);
-    collector = await startCollector(binary, 'local-file.yaml');
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_SERVICE_NAME: 'skeleton-e2e',
-        ...exportingTo(collector, 'otlp,ndjson'),
-      },
-    });
+    ({ collector, app } = await startAppBehindCollector(this, {
+      serviceName: 'skeleton-e2e',
+      logsExporters: 'otlp,ndjson',
+    }));
     const scans = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws&limit=100`, {
       headers: { 'user-agent': 'ProwlerClient/1.0', 'x-request-id': 'skeleton-req-1' },
     });

@@ -17,6 +17,17 @@ export interface ScriptedRequest {
   readonly tenant?: string;
 }
 
+const SCANS = '/api/v1/scans';
+
+/** `count` requests `secondsApart` seconds apart, the nth as `request(n)` describes it. */
+function series(
+  count: number,
+  secondsApart: number,
+  request: (n: number) => Omit<ScriptedRequest, 'offsetSeconds'>,
+): ScriptedRequest[] {
+  return Array.from({ length: count }, (_, n) => ({ offsetSeconds: n * secondsApart, ...request(n) }));
+}
+
 /** Ids are random per run, so no test depends on a lucky hash. */
 export function randomKeyId(): string {
   return `key_${randomBytes(6).toString('hex')}`;
@@ -37,7 +48,7 @@ export function leakedKey(keyId: string, ips: number, perIp = 2): ScriptedReques
         apiKeyId: keyId,
         sourceIp: testIp(ip),
         statusCode: 200,
-        path: '/api/v1/scans',
+        path: SCANS,
       });
     }
   }
@@ -46,19 +57,17 @@ export function leakedKey(keyId: string, ips: number, perIp = 2): ScriptedReques
 
 /** `count` 401s for one key from one IP, a second apart. */
 export function authFailureBurst(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
+  return series(count, 1, () => ({
     apiKeyId: keyId,
     sourceIp: ip,
     statusCode: 401,
-    path: '/api/v1/scans',
+    path: SCANS,
   }));
 }
 
 /** `count` 404s from one unauthenticated IP probing paths. */
 export function notFoundScan(ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
+  return series(count, 1, (n) => ({
     sourceIp: ip,
     statusCode: 404,
     path: `/probe/${n}`,
@@ -67,61 +76,54 @@ export function notFoundScan(ip: string, count: number): ScriptedRequest[] {
 
 /** `count` requests by one key claiming a tenant it does not belong to. */
 export function tenantMismatches(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
+  return tenantRefusals(keyId, ip, count, () => 'tenant-b');
+}
+
+/** `count` 403s for a key of tenant-a claiming, each time, the tenant `claimed()` names. */
+function tenantRefusals(keyId: string, ip: string, count: number, claimed: () => string): ScriptedRequest[] {
+  return series(count, 1, () => ({
     apiKeyId: keyId,
     sourceIp: ip,
     statusCode: 403,
-    path: '/api/v1/scans',
+    path: SCANS,
     tenant: 'tenant-a',
-    claimedTenant: 'tenant-b',
+    claimedTenant: claimed(),
   }));
 }
 
 /** `count` different unregistered keys tried from one IP, each refused once (credential stuffing). */
 export function credentialStuffing(ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
+  return series(count, 1, () => ({
     apiKeyFingerprint: randomBytes(8).toString('hex'),
     sourceIp: ip,
     statusCode: 401,
-    path: '/api/v1/scans',
+    path: SCANS,
   }));
 }
 
 /** One key claiming `count` different tenants in turn, each refused (tenant enumeration). */
 export function tenantEnumeration(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
-    apiKeyId: keyId,
-    sourceIp: ip,
-    statusCode: 403,
-    path: '/api/v1/scans',
-    tenant: 'tenant-a',
-    claimedTenant: `tenant-${randomBytes(3).toString('hex')}`,
-  }));
+  return tenantRefusals(keyId, ip, count, () => `tenant-${randomBytes(3).toString('hex')}`);
 }
 
 /** `count` successful requests by one key from one IP (a scraper, or a leaked key in a script). */
 export function excessVolume(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n * 2,
+  return series(count, 2, () => ({
     apiKeyId: keyId,
     sourceIp: ip,
     statusCode: 200,
-    path: '/api/v1/scans',
+    path: SCANS,
   }));
 }
 
 /** `count` requests with a key that was revoked, each refused. */
 export function revokedKeyUse(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n * 30,
+  return series(count, 30, () => ({
     apiKeyId: keyId,
     apiKeyStatus: 'revoked' as const,
     sourceIp: ip,
     statusCode: 401,
-    path: '/api/v1/scans',
+    path: SCANS,
   }));
 }
 
@@ -136,7 +138,7 @@ export function keyFromAddresses(keyId: string, addresses: readonly string[]): S
       apiKeyId: keyId,
       sourceIp,
       statusCode: 200,
-      path: '/api/v1/scans',
+      path: SCANS,
     })),
   );
 }
@@ -146,8 +148,7 @@ export function keyFromAddresses(keyId: string, addresses: readonly string[]): S
  * apitrail masks it, and with APITRAIL_REDACT_SUMMARY=true counts it on the audit record.
  */
 export function secretsInQuery(keyId: string, ip: string, count: number): ScriptedRequest[] {
-  return Array.from({ length: count }, (_, n) => ({
-    offsetSeconds: n,
+  return series(count, 1, () => ({
     apiKeyId: keyId,
     sourceIp: ip,
     statusCode: 200,

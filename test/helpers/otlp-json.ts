@@ -1,4 +1,6 @@
-// Decodes the OTLP-JSON the collector's file exporter writes into flat, easily asserted records.
+// Decodes the OTLP-JSON the collector's file exporter writes into flat, easily asserted records, and
+// encodes OTLP/HTTP JSON requests for records and spans a test crafts by hand.
+import { randomBytes } from 'node:crypto';
 
 type OtlpAnyValue = {
   stringValue?: string;
@@ -209,3 +211,48 @@ export function encodeLogsRequest(
     ],
   });
 }
+
+export interface CraftedSpan {
+  name: string;
+  attributes?: Record<string, Scalar>;
+  events?: readonly { name: string; attributes?: Record<string, Scalar> }[];
+}
+
+/** An OTLP/HTTP JSON traces request: one trace of server spans a test crafts by hand. */
+export function encodeSpansRequest(
+  resource: Record<string, Scalar>,
+  scope: { name: string; version?: string },
+  spans: readonly CraftedSpan[],
+): string {
+  const traceId = randomBytes(16).toString('hex');
+  const now = () => `${BigInt(Date.now()) * 1_000_000n}`;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: encodeAttributes(resource) },
+        scopeSpans: [
+          {
+            scope,
+            spans: spans.map((span) => ({
+              traceId,
+              spanId: randomBytes(8).toString('hex'),
+              name: span.name,
+              kind: SPAN_KIND_SERVER,
+              startTimeUnixNano: now(),
+              endTimeUnixNano: now(),
+              attributes: encodeAttributes(span.attributes ?? {}),
+              events: (span.events ?? []).map((event) => ({
+                name: event.name,
+                timeUnixNano: now(),
+                attributes: encodeAttributes(event.attributes ?? {}),
+              })),
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** OTLP's `SPAN_KIND_SERVER`. */
+const SPAN_KIND_SERVER = 2;
