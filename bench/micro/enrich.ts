@@ -1,9 +1,10 @@
 // Source enrichment (client address → AS number, organisation, country): the lookup of an address
 // the enricher remembers (what almost every request pays), of a new address (a walk of both embedded
-// databases, once per address), and the whole processor on a real SDK audit record, as the emit
+// databases, once per address), and the whole processor on the audit record apitrail's register
+// emits (an AuditLogRecord) and on an SDK record (Logger.emit, an app's own SDK), each as the emit
 // cost with the processor minus the emit cost without it.
 import { nsPerOp, report, withPackage } from './harness.ts';
-import { auditAttributes, auditEmitter, processorOf } from './records.ts';
+import { auditAttributes, auditEmitter, auditPipelineEmitter, processorOf } from './records.ts';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ATTR_CLIENT_ADDRESS } from '@apitrail/core/internal';
 
@@ -28,21 +29,25 @@ report({
 
     // From a public address (8.8.8.8), so that the processor adds all three attributes.
     const attributes = { ...auditAttributes(), [ATTR_CLIENT_ADDRESS]: '8.8.8.8' };
-    const bare = auditEmitter(
-      processorOf(() => undefined),
-      attributes,
-    );
-    const enriched = auditEmitter(new Processor(remembering), attributes);
-    const emitBare = nsPerOp(() => bare());
-    const emitEnriched = nsPerOp(() => enriched());
-    return {
-      lookup_remembered: nsPerOp((i) => remembering.attributesOf(ADDRESSES[i & 4095]!)),
-      lookup_new_address: nsPerOp((i) => forgetting.attributesOf(ADDRESSES[i & 4095]!)),
-      processor_remembered: {
+    const processorCost = (emitter: typeof auditEmitter) => {
+      const bare = emitter(
+        processorOf(() => undefined),
+        attributes,
+      );
+      const enriched = emitter(new Processor(remembering), attributes);
+      const emitBare = nsPerOp(() => bare());
+      const emitEnriched = nsPerOp(() => enriched());
+      return {
         value: Math.max(0, emitEnriched.value - emitBare.value),
         unit: 'ns/op',
         note: `emit with the processor (${emitEnriched.value.toFixed(0)} ns) minus without (${emitBare.value.toFixed(0)} ns); ${placed} of ${ADDRESSES.length} addresses placed`,
-      },
+      };
+    };
+    return {
+      lookup_remembered: nsPerOp((i) => remembering.attributesOf(ADDRESSES[i & 4095]!)),
+      lookup_new_address: nsPerOp((i) => forgetting.attributesOf(ADDRESSES[i & 4095]!)),
+      processor_remembered: processorCost(auditPipelineEmitter),
+      processor_remembered_sdk_record: processorCost(auditEmitter),
     };
   }),
 });

@@ -2,7 +2,7 @@
 // emits for an API-key request), log bodies of 1 KB and 16 KB with and without secrets, and a real
 // SDK log record built from them. Secrets are generated per run, never committed.
 import { randomBytes } from 'node:crypto';
-import type { Attributes } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Attributes } from '@opentelemetry/api';
 import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_API_KEY_FINGERPRINT,
@@ -29,6 +29,7 @@ import {
   AUDIT_LOGGER_NAME,
   EVENT_API_REQUEST,
 } from '@apitrail/core/internal';
+import { AuditRecordPipeline } from '@apitrail/http/internal';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -103,6 +104,26 @@ export function auditEmitter(processor: LogRecordProcessor, attributes: Attribut
       body: AUDIT_BODY,
       attributes,
     });
+}
+
+/**
+ * As {@link auditEmitter}, the way apitrail's register emits its audit record: an AuditLogRecord
+ * handed to the processors of the LoggerProvider it built (AuditRecordPipeline), not Logger.emit.
+ */
+export function auditPipelineEmitter(
+  processor: LogRecordProcessor,
+  attributes: Attributes = auditAttributes(),
+): () => void {
+  const processors = [processor];
+  const pipeline = AuditRecordPipeline.of(new LoggerProvider({ processors }), processors);
+  if (pipeline === undefined) throw new Error('the SDK LoggerProvider was not recognised as apitrail-built');
+  const header = { eventName: EVENT_API_REQUEST, severityText: 'INFO', severityNumber: 9, body: AUDIT_BODY };
+  const keys = Object.keys(attributes);
+  return () => {
+    const record = pipeline.record(header, ROOT_CONTEXT)!;
+    for (let index = 0; index < keys.length; index++) record.add(keys[index]!, attributes[keys[index]!]!);
+    pipeline.emit(record, ROOT_CONTEXT);
+  };
 }
 
 /** A processor that hands each record, still writable, to `onEmit` (the code under test). */

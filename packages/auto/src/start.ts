@@ -1,4 +1,6 @@
+import { logs } from '@opentelemetry/api';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
+import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
@@ -32,20 +34,29 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
 
   const components = buildComponents(config, options);
   const emitted = new EmittedRecordCounter();
+  const logRecordProcessors = [...components.logRecordProcessors, emitted];
   const sdk = startNodeSdk({
     spanProcessors: components.spanProcessors,
-    logRecordProcessors: [...components.logRecordProcessors, emitted],
+    logRecordProcessors,
     instrumentations: components.instrumentations,
     // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
     resourceAttributes: components.config.resourceAttributes,
     ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
   });
+  // The LoggerProvider the SDK built around apitrail's processors: the audit record goes straight to
+  // them (not when OTEL_CONFIG_FILE made the SDK build another provider).
+  const pipeline = AuditRecordPipeline.of(logs.getLoggerProvider(), logRecordProcessors);
+  const stopPipeline = pipeline === undefined ? () => undefined : useAuditRecordPipeline(pipeline);
   const stopRequestScope = components.installRequestScope();
   // Only now is the global MeterProvider the SDK's (the metrics API has no proxy provider).
   if (components.config.metricsFromEnvironment) observeSpoolCounts();
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => (stopping ??= sdk.shutdown().finally(stopRequestScope));
+  const shutdown = (): Promise<void> =>
+    (stopping ??= sdk.shutdown().finally(() => {
+      stopRequestScope();
+      stopPipeline();
+    }));
   const processors = [...components.spanProcessors, ...components.logRecordProcessors];
   const flushAll = async (): Promise<void> => {
     await Promise.all(processors.map((processor) => processor.forceFlush()));

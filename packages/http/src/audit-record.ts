@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ROOT_CONTEXT, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { ROOT_CONTEXT, trace, type AttributeValue, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_AUTH_RESOLUTION,
   ATTR_EVENT_ACTION,
@@ -20,7 +20,9 @@ import {
   neutralizeControlCharacters,
   setRequestContext,
 } from '@apitrail/core/internal';
-import { identityAttributes } from './identity-attributes.js';
+import type { AuditLogRecord } from './audit-log-record.js';
+import { auditRecordPipeline } from './audit-record-pipeline.js';
+import { assignAttribute, visitIdentityAttributes, type AttributeVisitor } from './identity-attributes.js';
 import type { RequestState } from './request-state.js';
 import { severityForStatus } from './severity.js';
 
@@ -97,10 +99,43 @@ export function recordContext(state: RequestState): Context {
   return setRequestContext(withSpan, state.context);
 }
 
+function addToRecord(record: AuditLogRecord, name: string, value: AttributeValue): void {
+  record.add(name, value);
+}
+
+/** Hands each attribute of the audit record to `visit`, in the record's order (identity first). */
+function visitAuditAttributes<Target>(
+  finished: FinishedRequest,
+  apiKeyQueryParam: string | undefined,
+  resolutionTimedOut: boolean,
+  visit: AttributeVisitor<Target>,
+  target: Target,
+): void {
+  const { state, outcome, target: requestTarget } = finished;
+  const durationSeconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
+  visitIdentityAttributes(state.context, visit, target);
+  visit(target, ATTR_HTTP_REQUEST_METHOD, state.method);
+  visit(target, ATTR_URL_PATH, requestTarget.path);
+  visit(target, ATTR_URL_QUERY, withoutKeyParameter(requestTarget.query, apiKeyQueryParam));
+  visit(target, ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.statusCode);
+  visit(target, ATTR_REQUEST_DURATION, durationSeconds);
+  visit(target, ATTR_EVENT_KIND, 'event');
+  visit(target, ATTR_EVENT_CATEGORY, 'web');
+  visit(target, ATTR_EVENT_TYPE, 'access');
+  visit(target, ATTR_EVENT_ACTION, 'api_request');
+  visit(target, ATTR_EVENT_OUTCOME, eventOutcome(outcome));
+  const userAgent = finished.request.headers['user-agent'];
+  if (userAgent !== undefined) visit(target, ATTR_USER_AGENT_ORIGINAL, userAgent);
+  if (outcome.aborted) visit(target, ATTR_REQUEST_ABORTED, true);
+  if (resolutionTimedOut) visit(target, ATTR_AUTH_RESOLUTION, 'timeout');
+}
+
 /**
- * Emits the one audit record of a finished (or aborted) request through the OTel Logs API.
- * `apiKeyQueryParam` is the query parameter that carries API keys (its value is replaced by
- * `REDACTED`); `resolutionTimedOut`: an async key resolver had not answered when the record had to go out.
+ * Emits the one audit record of a finished (or aborted) request: through the LoggerProvider
+ * apitrail built when it built one (an {@link AuditLogRecord}, see {@link auditRecordPipeline}),
+ * else through the OTel Logs API of the app's own SDK. `apiKeyQueryParam` is the query parameter
+ * that carries API keys (its value is replaced by `REDACTED`); `resolutionTimedOut`: an async key
+ * resolver had not answered when the record had to go out.
  */
 export function emitAuditRecord(
   finished: FinishedRequest,
@@ -108,29 +143,25 @@ export function emitAuditRecord(
   resolutionTimedOut: boolean,
 ): void {
   const { state, outcome, target } = finished;
-  const durationSeconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
   const severity = severityForStatus(outcome.statusCode);
+  const body = auditMessage(state.method, target.path, state.context.identity.apiKeyName);
+  const pipeline = auditRecordPipeline();
+  if (pipeline !== undefined) {
+    const header = { eventName: EVENT_API_REQUEST, severityNumber: severity.number, severityText: severity.text, body };
+    const record = pipeline.record(header, finished.context);
+    if (record === undefined) return;
+    visitAuditAttributes(finished, apiKeyQueryParam, resolutionTimedOut, addToRecord, record);
+    pipeline.emit(record, finished.context);
+    return;
+  }
   // Built in its final form in one object: the SDK copies and validates it attribute by attribute.
-  const attributes: Attributes = identityAttributes(state.context);
-  attributes[ATTR_HTTP_REQUEST_METHOD] = state.method;
-  attributes[ATTR_URL_PATH] = target.path;
-  attributes[ATTR_URL_QUERY] = withoutKeyParameter(target.query, apiKeyQueryParam);
-  attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = outcome.statusCode;
-  attributes[ATTR_REQUEST_DURATION] = durationSeconds;
-  attributes[ATTR_EVENT_KIND] = 'event';
-  attributes[ATTR_EVENT_CATEGORY] = 'web';
-  attributes[ATTR_EVENT_TYPE] = 'access';
-  attributes[ATTR_EVENT_ACTION] = 'api_request';
-  attributes[ATTR_EVENT_OUTCOME] = eventOutcome(outcome);
-  const userAgent = finished.request.headers['user-agent'];
-  if (userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
-  if (outcome.aborted) attributes[ATTR_REQUEST_ABORTED] = true;
-  if (resolutionTimedOut) attributes[ATTR_AUTH_RESOLUTION] = 'timeout';
+  const attributes: Attributes = {};
+  visitAuditAttributes(finished, apiKeyQueryParam, resolutionTimedOut, assignAttribute, attributes);
   logger().emit({
     eventName: EVENT_API_REQUEST,
     severityNumber: severity.number,
     severityText: severity.text,
-    body: auditMessage(state.method, target.path, state.context.identity.apiKeyName),
+    body,
     attributes,
     context: finished.context,
   });

@@ -57,12 +57,13 @@ export function visitIdentityAttributes<Target>(
   }
 }
 
-function assign(target: Attributes, name: string, value: AttributeValue): void {
+/** The visitor that writes each attribute into an Attributes object. */
+export function assignAttribute(target: Attributes, name: string, value: AttributeValue): void {
   target[name] = value;
 }
 
 /** The identity and correlation attributes of a request, written into `target` (a new object by default). */
 export function identityAttributes(requestContext: RequestContext, target: Attributes = {}): Attributes {
-  visitIdentityAttributes(requestContext, assign, target);
+  visitIdentityAttributes(requestContext, assignAttribute, target);
   return target;
 }

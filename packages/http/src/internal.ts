@@ -7,6 +7,8 @@ export * from './instrumentation-config.js';
 export * from './request-context-log-processor.js';
 export * from './identity-attributes.js';
 export * from './audit-record.js';
+export * from './audit-log-record.js';
+export * from './audit-record-pipeline.js';
 export * from './automatic-security-events.js';
 export * from './record-request-exception.js';
 export * from './request-url.js';
