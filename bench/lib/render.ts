@@ -85,6 +85,12 @@ export const TARGETS: readonly Target[] = [
     target: 256,
   },
   {
+    what: 'detector memory per placed key (100k keys, geography included)',
+    path: 'micro.detect.bytes_per_placed_key',
+    comparison: '<',
+    target: 256,
+  },
+  {
     what: 'spool on the request path, per record',
     path: 'micro.spool.request_path_per_record',
     comparison: '<=',

@@ -41,12 +41,17 @@ report({
     const start = Date.now();
     const perRecord = nsPerOp((i) => detector.observe(eventFromAttributes(start + (i >> 6), attributes[i & 4095]!)));
 
-    // Each measured detector stays alive until both are measured: one freed during the other's
+    // Each measured structure stays alive until all are measured: one freed during another's
     // measurement (ArrayBuffers are released lazily) would be subtracted from it.
     const measured: unknown[] = [];
-    /** Retained bytes per key with 100k keys tracked, each from `place`'s attributes. */
-    const bytesPerKey = (place: Readonly<Record<string, unknown>>): number => {
+    /** Retained bytes per key of what `build` returns, around forced GCs. */
+    const perKey = (build: () => unknown): number => {
       const before = retainedBytes();
+      measured.push(build());
+      return Math.round((retainedBytes() - before) / TRACKED_KEYS);
+    };
+    /** A detector tracking 100k keys, each seen once from `place`'s attributes. */
+    const detectorOf = (place: Readonly<Record<string, unknown>>) => () => {
       const full = new Detector({ ...defaults, maxTrackedKeys: TRACKED_KEYS }, () => undefined);
       for (let i = 0; i < TRACKED_KEYS; i += 1) {
         full.observe(
@@ -57,19 +62,27 @@ report({
           }),
         );
       }
-      measured.push(full);
       const tracked = full.stats().trackedKeys;
       if (tracked !== TRACKED_KEYS)
         throw new Error(`expected ${TRACKED_KEYS} tracked keys, the detector reports ${tracked}`);
-      return Math.round((retainedBytes() - before) / TRACKED_KEYS);
+      return full;
     };
+    // Control: the same measurement of a known 256 B per key, 248 in an ArrayBuffer and 8 on the
+    // heap (an array of doubles), must read 256, or the detector figures cannot be trusted.
+    const control = perKey(() => [new Uint8Array(TRACKED_KEYS * 248), new Array<number>(TRACKED_KEYS).fill(0.5)]);
+    if (control !== 256) throw new Error(`the control's known 256 B per key measured ${control} B`);
+    // What the key id strings alone (and a reference to each) cost: inside every figure below.
+    const keyIds = perKey(() => Array.from({ length: TRACKED_KEYS }, (_, i) => `key_${i}`));
     // A documentation address (no place) and a placed one (what enrichment adds for a public address).
-    const unplaced = bytesPerKey({ [ATTR_CLIENT_ADDRESS]: '192.0.2.1' });
-    const placed = bytesPerKey({
-      [ATTR_CLIENT_ADDRESS]: '8.8.8.8',
-      [ATTR_GEO_COUNTRY_ISO_CODE]: 'US',
-      [ATTR_CLIENT_AS_NUMBER]: 15169,
-    });
+    const unplaced = perKey(detectorOf({ [ATTR_CLIENT_ADDRESS]: '192.0.2.1' }));
+    const placed = perKey(
+      detectorOf({
+        [ATTR_CLIENT_ADDRESS]: '8.8.8.8',
+        [ATTR_GEO_COUNTRY_ISO_CODE]: 'US',
+        [ATTR_CLIENT_AS_NUMBER]: 15169,
+      }),
+    );
+    if (placed <= unplaced) throw new Error(`placed keys measured ${placed} B, not above unplaced ${unplaced} B`);
     return {
       per_record: perRecord,
       throughput: perSecond(perRecord, 'records/s/core'),
@@ -83,6 +96,16 @@ report({
         value: placed,
         unit: 'B/key',
         note: 'the same with every key seen from a placed (public) address: its geography state included',
+      },
+      bytes_per_key_id: {
+        value: keyIds,
+        unit: 'B/key',
+        note: 'the key id strings alone (key_0 … key_99999) and a reference to each, part of both figures above',
+      },
+      memory_control: {
+        value: control,
+        unit: 'B/key',
+        note: 'the same measurement of a known 256 B per key (ArrayBuffer + array of doubles); the run fails unless it reads 256',
       },
     };
   }),

@@ -16,24 +16,32 @@ const SAMPLE_IPS = 10;
 /** Receives each alert a Detector raises (at most once per rule and subject per cooldown). */
 export type AlertSink = (alert: Alert) => void;
 
+/** The burst lanes of a key or IP: what each slot of a BurstState counts over the burst window. */
+const Lane = { AuthFailures: 0, NotFound: 1, TenantMismatches: 2 } as const;
+type Lane = (typeof Lane)[keyof typeof Lane];
+
 /**
- * Burst counters and per-rule cooldowns shared by the key table and the IP table. Cooldowns exist
- * only for the (slot, rule) pairs that have alerted, in one map: most keys never alert, and a
- * preallocated stamp per rule per slot would cost 4 bytes × rules for every tracked key. An entry
- * goes when its slot is reused (at most one per slot and rule).
+ * Burst counters and per-rule cooldowns shared by the key table and the IP table. The counters of
+ * a slot are lanes of one WindowCounter (one window head per slot), at the narrowest width that
+ * keeps every threshold exact. Cooldowns exist only for the (slot, rule) pairs that have alerted,
+ * in one map: most keys never alert, and a preallocated stamp per rule per slot would cost
+ * 4 bytes × rules for every tracked key. An entry goes when its slot is reused (at most one per
+ * slot and rule).
  */
 class BurstState {
-  readonly failures: WindowCounter;
-  readonly notFound: WindowCounter;
-  readonly mismatches: WindowCounter;
+  readonly counts: WindowCounter;
   private readonly ruleIndex = new Map<RuleDefinition, number>();
   /** slot × rules + rule index → second (+1) until which the rule stays silent for the slot. */
   private readonly silentUntil = new Map<number, number>();
 
-  constructor(capacity: number, windowSeconds: number, rules: readonly RuleDefinition[]) {
-    this.failures = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
-    this.notFound = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
-    this.mismatches = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, 16);
+  constructor(
+    capacity: number,
+    windowSeconds: number,
+    rules: readonly RuleDefinition[],
+    thresholds: readonly number[],
+  ) {
+    const width = WindowCounter.widthFor(thresholds);
+    this.counts = new WindowCounter(capacity, windowSeconds, BURST_BUCKETS, width, Object.keys(Lane).length);
     for (const rule of rules) this.ruleIndex.set(rule, this.ruleIndex.size);
   }
 
@@ -46,9 +54,7 @@ class BurstState {
   }
 
   reset(slot: number): void {
-    this.failures.reset(slot);
-    this.notFound.reset(slot);
-    this.mismatches.reset(slot);
+    this.counts.reset(slot);
     if (this.silentUntil.size === 0) return;
     const first = slot * this.ruleIndex.size;
     for (let index = 0; index < this.ruleIndex.size; index++) this.silentUntil.delete(first + index);
@@ -66,12 +72,20 @@ export class Detector {
   private readonly ips: SlotTable;
   private readonly volume: WindowCounter;
   private readonly baseline: Float32Array;
-  private readonly firstBucket: Uint32Array;
+  /**
+   * Volume buckets from the key's first request to its newest (the window head), saturating at
+   * 65 535 (455 days of 10-minute buckets): a key is warm once its baseline has run for
+   * BASELINE_WARMUP_WINDOWS, and a late record's own distance from the first one follows from it.
+   */
+  private readonly trackedBuckets: Uint16Array;
   private readonly sourceIps: RecentDistinct;
   private readonly keyBursts: BurstState;
   private readonly ipBursts: BurstState;
-  private readonly ipHashes: Uint32Array;
-  /** Uses of a revoked or expired key, per key, over the burst window. */
+  /**
+   * Uses of a revoked or expired key, per key, over the burst window. Not a lane of the key's
+   * bursts: with a threshold of zero every use is an incident, and a late record must not be
+   * dropped because the key's other burst counts moved their window on.
+   */
   private readonly endedKeyUses: WindowCounter;
   private readonly geography: KeyGeography;
   /** Per IP: distinct refused or unregistered keys, and distinct claimed tenants, over the burst window. */
@@ -86,35 +100,45 @@ export class Detector {
     const ipCapacity = config.maxTrackedIps;
     this.volume = new WindowCounter(keyCapacity, config.windowSeconds, VOLUME_BUCKETS);
     this.baseline = new Float32Array(keyCapacity);
-    this.firstBucket = new Uint32Array(keyCapacity);
+    this.trackedBuckets = new Uint16Array(keyCapacity);
     this.sourceIps = new RecentDistinct(keyCapacity, config.maxSourceIpsPerKey + 1, config.windowSeconds);
-    this.keyBursts = new BurstState(keyCapacity, config.burstWindowSeconds, Object.values(RULES));
-    this.ipBursts = new BurstState(ipCapacity, config.burstWindowSeconds, [
-      RULES.authFailureBurst,
-      RULES.notFoundScan,
-      RULES.tenantMismatchStreak,
-      RULES.credentialStuffing,
-      RULES.tenantEnumeration,
-    ]);
+    const burstThresholds = [config.maxAuthFailures, config.maxNotFound, config.maxTenantMismatches];
+    this.keyBursts = new BurstState(keyCapacity, config.burstWindowSeconds, Object.values(RULES), burstThresholds);
+    this.ipBursts = new BurstState(
+      ipCapacity,
+      config.burstWindowSeconds,
+      [
+        RULES.authFailureBurst,
+        RULES.notFoundScan,
+        RULES.tenantMismatchStreak,
+        RULES.credentialStuffing,
+        RULES.tenantEnumeration,
+      ],
+      burstThresholds,
+    );
     this.geography = new KeyGeography(keyCapacity, config);
     this.keysTried = new RecentDistinct(ipCapacity, config.maxKeysPerIp + 1, config.burstWindowSeconds);
     this.tenantsClaimed = new RecentDistinct(ipCapacity, config.maxTenantsPerIp + 1, config.burstWindowSeconds);
-    this.ipHashes = new Uint32Array(ipCapacity);
-    this.endedKeyUses = new WindowCounter(keyCapacity, config.burstWindowSeconds, BURST_BUCKETS, 16);
+    this.endedKeyUses = new WindowCounter(keyCapacity, config.burstWindowSeconds, BURST_BUCKETS, 8);
     this.keys = new SlotTable(keyCapacity, (slot) => {
       this.endedKeyUses.reset(slot);
       this.geography.reset(slot);
       this.volume.reset(slot);
       this.baseline[slot] = 0;
-      this.firstBucket[slot] = 0;
+      this.trackedBuckets[slot] = 0;
       this.sourceIps.reset(slot);
       this.keyBursts.reset(slot);
     });
-    this.ips = new SlotTable(ipCapacity, (slot) => {
-      this.ipBursts.reset(slot);
-      this.keysTried.reset(slot);
-      this.tenantsClaimed.reset(slot);
-    });
+    this.ips = new SlotTable(
+      ipCapacity,
+      (slot) => {
+        this.ipBursts.reset(slot);
+        this.keysTried.reset(slot);
+        this.tenantsClaimed.reset(slot);
+      },
+      // Sampling a key's source IPs matches the hashes its RecentDistinct keeps against these.
+      true,
+    );
   }
 
   observe(event: DetectionEvent): void {
@@ -122,8 +146,7 @@ export class Detector {
     const ip = event.sourceIp;
     const ipHash = ip === undefined ? 0 : hashString(ip);
     if (ip !== undefined) {
-      const slot = this.ips.slotOf(ip);
-      this.ipHashes[slot] = ipHash;
+      const slot = this.ips.slotOf(ip, ipHash);
       this.bursts(this.ipBursts, 'source_ip', ip, slot, event);
       this.observeSource(ip, slot, event, seconds);
     }
@@ -145,7 +168,7 @@ export class Detector {
     this.bursts(this.keyBursts, 'api_key', event.apiKey, slot, event);
     if (event.keyEnded) {
       // Any use of a key past its life is an incident: the threshold is zero.
-      this.burst(this.keyBursts, RULES.revokedKeyReuse, this.endedKeyUses, 0, 'api_key', event.apiKey, slot, event);
+      this.burst(this.keyBursts, RULES.revokedKeyReuse, this.endedKeyUses, 0, 0, 'api_key', event.apiKey, slot, event);
     }
   }
 
@@ -223,15 +246,17 @@ export class Detector {
   private observeVolume(slot: number, event: DetectionEvent, seconds: number): void {
     const bucket = this.volume.bucketOf(seconds);
     const head = this.volume.head(slot);
-    if (head === 0) this.firstBucket[slot] = bucket;
-    else if (bucket > head) {
+    if (bucket > head && head !== 0) {
+      this.trackedBuckets[slot] = Math.min(0xffff, this.trackedBuckets[slot]! + bucket - head);
       // Sample the window that is closing as the key's recent normal (an EWMA over windows).
       const closing = this.volume.total(slot);
       this.baseline[slot] = this.baseline[slot]! + (closing - this.baseline[slot]!) / VOLUME_BUCKETS;
     }
     const total = this.volume.add(slot, seconds);
     const { maxRequestsPerKey, baselineFactor, baselineMinRequests, windowSeconds } = this.config;
-    const warm = bucket - this.firstBucket[slot]! >= BASELINE_WARMUP_WINDOWS * VOLUME_BUCKETS;
+    // The record's bucket minus the key's first: the newest bucket's distance, less how late the record is.
+    const sinceFirst = this.trackedBuckets[slot]! - (this.volume.head(slot) - bucket);
+    const warm = sinceFirst >= BASELINE_WARMUP_WINDOWS * VOLUME_BUCKETS;
     const baseline = this.baseline[slot]!;
     const aboveBaseline = warm && total >= baselineMinRequests && total > baselineFactor * Math.max(baseline, 1);
     if (total <= maxRequestsPerKey && !aboveBaseline) return;
@@ -256,7 +281,8 @@ export class Detector {
       this.burst(
         state,
         RULES.authFailureBurst,
-        state.failures,
+        state.counts,
+        Lane.AuthFailures,
         this.config.maxAuthFailures,
         kind,
         subject,
@@ -264,13 +290,24 @@ export class Detector {
         event,
       );
     } else if (statusCode === 404) {
-      this.burst(state, RULES.notFoundScan, state.notFound, this.config.maxNotFound, kind, subject, slot, event);
+      this.burst(
+        state,
+        RULES.notFoundScan,
+        state.counts,
+        Lane.NotFound,
+        this.config.maxNotFound,
+        kind,
+        subject,
+        slot,
+        event,
+      );
     }
     if (event.tenantMismatch) {
       this.burst(
         state,
         RULES.tenantMismatchStreak,
-        state.mismatches,
+        state.counts,
+        Lane.TenantMismatches,
         this.config.maxTenantMismatches,
         kind,
         subject,
@@ -284,13 +321,14 @@ export class Detector {
     state: BurstState,
     rule: RuleDefinition,
     counter: WindowCounter,
+    lane: number,
     threshold: number,
     kind: Alert['subjectKind'],
     subject: string,
     slot: number,
     event: DetectionEvent,
   ): void {
-    const count = counter.add(slot, event.timeMs / 1000);
+    const count = counter.add(slot, event.timeMs / 1000, lane);
     if (count <= threshold) return;
     this.fire(state, rule, kind, subject, slot, event, {
       count,
@@ -327,7 +365,7 @@ export class Detector {
     const wanted = new Set(hashes);
     const sample: string[] = [];
     for (let slot = 0; slot < this.ips.size && sample.length < SAMPLE_IPS; slot++) {
-      if (wanted.has(this.ipHashes[slot]!)) sample.push(this.ips.idOf(slot)!);
+      if (wanted.has(this.ips.hashOf(slot))) sample.push(this.ips.idOf(slot)!);
     }
     return sample;
   }

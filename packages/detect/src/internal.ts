@@ -7,3 +7,7 @@ export type { Alert } from './alert.js';
 export { alertAttributes, alertMessage } from './alert-record.js';
 export { RULES, type RuleDefinition } from './rules.js';
 export { DetectionLogRecordProcessor, detectionProcessors } from './processor.js';
+export { SlotTable } from './slot-table.js';
+export { WindowCounter, type CounterWidth } from './window-counter.js';
+export { KeyGeography, type GeographyFinding } from './key-geography.js';
+export { RecentDistinct, hashString } from './recent-distinct.js';

@@ -27,8 +27,8 @@ const INITIAL_STATES = 64;
 /**
  * Per key seen from a placed (public) address, in typed arrays: the countries and AS numbers seen
  * while the baseline was learnt (the first `geoBaselineRequests` placed requests and at least
- * `geoBaselineSeconds`), and the last country with its time, for the travel check. About 62 bytes
- * per placed key; a key only ever seen from loopback, private or unplaced addresses costs the
+ * `geoBaselineSeconds`), and the last country with its time, for the travel check. 59 bytes per
+ * placed key (16 + 32 for the rings, 2 placed, 4 + 4 seconds, 1 for the last country's ring entry); a key only ever seen from loopback, private or unplaced addresses costs the
  * 4-byte index alone. States are allocated on a key's first placed request, grown by doubling,
  * and reused when the key's slot is.
  */
@@ -40,10 +40,18 @@ export class KeyGeography {
   private states = 0;
   private countries = new Uint16Array(0);
   private asns = new Uint32Array(0);
-  private placed = new Uint32Array(0);
+  /**
+   * Placed requests counted, 16-bit when the baseline's request count allows: all it answers is
+   * "at least geoBaselineRequests?" and, mod PLACES_PER_KEY, which ring entry a new place replaces,
+   * so at the width's top it steps back by a multiple of PLACES_PER_KEY, staying above the baseline.
+   */
+  private placed: Uint16Array | Uint32Array;
+  private readonly placedTop: number;
+  private readonly placedRestart: number;
   /** First placed request's second + 1 (0: none yet). */
   private firstSecond = new Uint32Array(0);
-  private lastCountry = new Uint16Array(0);
+  /** Ring position of the last country seen + 1 (0: none yet): the newest place is always in the ring. */
+  private lastCountryAt = new Uint8Array(0);
   private lastCountrySecond = new Uint32Array(0);
 
   constructor(
@@ -51,6 +59,11 @@ export class KeyGeography {
     private readonly config: DetectConfig,
   ) {
     this.stateOf = new Int32Array(capacity);
+    const roundUp = (count: number) => Math.ceil(count / PLACES_PER_KEY) * PLACES_PER_KEY;
+    const wide = roundUp(config.geoBaselineRequests) + PLACES_PER_KEY >= 0xffff;
+    this.placed = wide ? new Uint32Array(0) : new Uint16Array(0);
+    this.placedTop = (wide ? 0xffffffff : 0xffff) - PLACES_PER_KEY + 1;
+    this.placedRestart = roundUp(config.geoBaselineRequests);
   }
 
   reset(slot: number): void {
@@ -61,7 +74,7 @@ export class KeyGeography {
     this.asns.fill(0, state * PLACES_PER_KEY, (state + 1) * PLACES_PER_KEY);
     this.placed[state] = 0;
     this.firstSecond[state] = 0;
-    this.lastCountry[state] = 0;
+    this.lastCountryAt[state] = 0;
     this.lastCountrySecond[state] = 0;
     this.released.push(state);
   }
@@ -73,12 +86,16 @@ export class KeyGeography {
     const learnt =
       this.placed[state]! >= this.config.geoBaselineRequests &&
       second + 1 - this.firstSecond[state]! >= this.config.geoBaselineSeconds;
-    this.placed[state]!++;
+    const placed = this.placed[state]!;
+    this.placed[state] = placed === this.placedTop ? this.placedRestart + 1 : placed + 1;
     const finding: GeographyFinding = {};
     const code = country === undefined ? 0 : encodeCountry(country);
     if (code !== 0) {
-      if (this.remember(this.countries, state, code) && learnt) finding.newCountry = country!;
-      const last = this.lastCountry[state]!;
+      // Read before remembering: a new country may take the last one's ring entry.
+      const lastAt = this.lastCountryAt[state]!;
+      const last = lastAt === 0 ? 0 : this.countries[state * PLACES_PER_KEY + lastAt - 1]!;
+      const at = this.remember(this.countries, state, code);
+      if (at < 0 && learnt) finding.newCountry = country!;
       if (last !== 0 && last !== code) {
         const from = decodeCountry(last);
         const elapsedSeconds = Math.max(0, second - this.lastCountrySecond[state]!);
@@ -88,11 +105,11 @@ export class KeyGeography {
           finding.travel = { from, to: country!, elapsedSeconds, km: Math.round(km) };
         }
       }
-      this.lastCountry[state] = code;
+      this.lastCountryAt[state] = (at < 0 ? ~at : at) - state * PLACES_PER_KEY + 1;
       this.lastCountrySecond[state] = second;
     }
     if (asNumber !== undefined && asNumber > 0 && asNumber <= 0xffffffff) {
-      if (this.remember(this.asns, state, asNumber) && learnt) finding.newAsn = String(asNumber);
+      if (this.remember(this.asns, state, asNumber) < 0 && learnt) finding.newAsn = String(asNumber);
     }
     return finding;
   }
@@ -114,28 +131,35 @@ export class KeyGeography {
     const size = Math.min(this.capacity, Math.max(INITIAL_STATES, this.placed.length * 2));
     this.countries = grown(this.countries, new Uint16Array(size * PLACES_PER_KEY));
     this.asns = grown(this.asns, new Uint32Array(size * PLACES_PER_KEY));
-    this.placed = grown(this.placed, new Uint32Array(size));
+    this.placed = grown(
+      this.placed,
+      this.placed instanceof Uint16Array ? new Uint16Array(size) : new Uint32Array(size),
+    );
     this.firstSecond = grown(this.firstSecond, new Uint32Array(size));
-    this.lastCountry = grown(this.lastCountry, new Uint16Array(size));
+    this.lastCountryAt = grown(this.lastCountryAt, new Uint8Array(size));
     this.lastCountrySecond = grown(this.lastCountrySecond, new Uint32Array(size));
   }
 
-  /** Adds `value` to the state's ring; true when it was not there. */
-  private remember(ring: Uint16Array | Uint32Array, state: number, value: number): boolean {
+  /**
+   * Adds `value` to the state's ring. Returns its index in the ring array when it was there
+   * already, or the bitwise complement of the index it now has (negative) when it is new.
+   */
+  private remember(ring: Uint16Array | Uint32Array, state: number, value: number): number {
     const start = state * PLACES_PER_KEY;
     for (let index = start; index < start + PLACES_PER_KEY; index++) {
-      if (ring[index] === value) return false;
+      if (ring[index] === value) return index;
       if (ring[index] === 0) {
         ring[index] = value;
-        return true;
+        return ~index;
       }
     }
-    ring[start + (this.placed[state]! % PLACES_PER_KEY)] = value;
-    return true;
+    const index = start + (this.placed[state]! % PLACES_PER_KEY);
+    ring[index] = value;
+    return ~index;
   }
 }
 
-function grown<T extends Uint16Array | Uint32Array>(from: T, to: T): T {
+function grown<T extends Uint8Array | Uint16Array | Uint32Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
