@@ -21,6 +21,7 @@ import {
   randomString,
   type SyntheticSecret,
 } from '../helpers/secrets.ts';
+import { GLUED_AFTER_UNDERSCORE, GLUED_TO_ANY_WORD } from '../helpers/redaction-secrets.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { CREDENTIAL_FORMATS } from '@apitrail/redaction/internal';
 import { catalogueSamples, type CredentialSample } from '../helpers/credential-samples.ts';
@@ -81,25 +82,11 @@ const VARIANTS: Record<string, (secret: SyntheticSecret) => { text: string; extr
   glued_after_underscore: (secret) => ({ text: `ci_${secret.value}`, extraCores: [] }),
 };
 
-/** Formats whose prefix is distinctive enough to be found glued to any word (`tokenghp_…`, `abcAKIA…`). */
-const GLUED_TO_ANY_WORD = [
-  'aws_access_key_id',
-  'github_token',
-  'github_fine_grained_pat',
-  'slack_token',
-  'slack_webhook',
-  'google_api_key',
-  'npm_token',
-  'gitlab_token',
-  'sendgrid_key',
-  'pem_private_key',
-];
-
 /** Variants for some formats only: glued to a word, a secret is found by a distinctive prefix alone. */
 const VARIANT_FORMATS: Partial<Record<string, readonly string[]>> = {
-  glued_to_word: GLUED_TO_ANY_WORD,
+  glued_to_word: [...GLUED_TO_ANY_WORD],
   // `sk_`, `rk_` and `sk-` end common words (`task_test_…`): these are found after `_`, not after a letter.
-  glued_after_underscore: [...GLUED_TO_ANY_WORD, 'stripe_key', 'anthropic_key', 'openai_key'],
+  glued_after_underscore: [...GLUED_TO_ANY_WORD, ...GLUED_AFTER_UNDERSCORE],
 };
 
 interface FuzzBody {

@@ -78,7 +78,7 @@ export function generatedSecrets(): GeneratedSecret[] {
   return [
     token('aws_access_key_id', `AKIA${randomString(16, BASE32)}`),
     token('github_token', `ghp_${randomString(36)}`),
-    token('github_fine_grained', `github_pat_${randomString(82)}`),
+    token('github_fine_grained_pat', `github_pat_${randomString(82)}`),
     token('slack_token', `xoxb-${randomString(12, DIGITS)}-${randomString(24)}`),
     token('slack_webhook', `hooks.slack.com/services/T${randomString(8)}/B${randomString(8)}/${randomString(24)}`),
     token('stripe_key', `sk_live_${randomString(24)}`),
@@ -106,7 +106,7 @@ export function generatedSecrets(): GeneratedSecret[] {
 export const GLUED_TO_ANY_WORD: ReadonlySet<string> = new Set([
   'aws_access_key_id',
   'github_token',
-  'github_fine_grained',
+  'github_fine_grained_pat',
   'slack_token',
   'slack_webhook',
   'google_api_key',
