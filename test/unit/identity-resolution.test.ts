@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApitrailConfigError, type RequestContext } from '@apitrail/core';
 import {
+  CachedApiKeyResolver,
   LruCache,
   createKeyRegistry,
   createRequestContextFactory,
@@ -376,6 +377,45 @@ describe('identity: resolver cache', () => {
     expect(fileOnly.identity).to.include({ apiKeyId: 'k-file-2', tenantId: 't-file' });
     expect(fileOnly.identitySource).to.equal('registry');
     expect(authFailureReason(fileOnly)).to.equal(undefined);
+  });
+});
+
+describe('identity: CachedApiKeyResolver', () => {
+  const known: ResolvedApiKey = { id: 'k-cached' };
+
+  it('asks the resolver once per digest, for a known key and for an unknown one alike', () => {
+    const asked: string[] = [];
+    const resolver = new CachedApiKeyResolver((key) => {
+      asked.push(key);
+      return key === 'known' ? known : undefined;
+    });
+    for (let n = 0; n < 3; n++) {
+      expect(resolver.resolve('digest-known', 'known')).to.equal(known);
+      expect(resolver.resolve('digest-unknown', 'unknown')).to.equal(null);
+    }
+    expect(asked).to.deep.equal(['known', 'unknown']);
+  });
+
+  it('caches nothing for a resolver that threw, and forgets a rejected answer once it settles', async () => {
+    let calls = 0;
+    const throwing = new CachedApiKeyResolver(() => {
+      calls++;
+      throw new Error('lookup failed');
+    });
+    expect(throwing.resolve('d', 'key')).to.equal(undefined);
+    expect(throwing.resolve('d', 'key')).to.equal(undefined);
+    expect(calls, 'asked again after a throw').to.equal(2);
+
+    let rejections = 0;
+    const rejecting = new CachedApiKeyResolver(() => {
+      rejections++;
+      return Promise.reject(new Error('lookup failed'));
+    });
+    const pending = rejecting.resolve('d', 'key');
+    expect(rejecting.resolve('d', 'key'), 'the pending answer is shared').to.equal(pending);
+    expect(await pending).to.equal(null);
+    await rejecting.resolve('d', 'key');
+    expect(rejections, 'asked again once the rejection settled').to.equal(2);
   });
 });
 

@@ -9,10 +9,11 @@ export {
 } from './correlation.js';
 export {
   createRequestContextFactory,
-  type ApiKeyResolver,
   type IdentityOptions,
   type RequestContextFactory,
 } from './request-context-factory.js';
+export { CachedApiKeyResolver, type ApiKeyResolver, type CachedResolution } from './cached-api-key-resolver.js';
+export { applyResolution, applyResolvedKey } from './resolved-key.js';
 export {
   readIdentityConfig,
   warnAboutEphemeralFingerprintKey,

@@ -2,32 +2,23 @@ import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   APITRAIL_EVENTS,
-  ATTR_API_KEY_STATUS,
-  ATTR_AUTH_TOKEN_ID,
-  OWASP_EVENTS,
   UNAUTHENTICATED,
-  recordFault,
   setRequestContext,
   truncate,
   type RequestContext,
 } from '@apitrail/core/internal';
+import { CachedApiKeyResolver, type ApiKeyResolver } from './cached-api-key-resolver.js';
 import { readIdentityConfig, type IdentityConfig } from './config.js';
 import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, type CredentialCheck } from './correlation.js';
 import { extractCredential, type PresentedCredential } from './credentials.js';
 import { fingerprintOf, keyedDigest } from './fingerprint.js';
 import { unverifiedJwtClaims } from './jwt-claims.js';
-import { keyStatusAt, type ResolvedApiKey } from './key-registry.js';
 import { LruCache } from './lru-cache.js';
-import { setAuthFailureReason, setPendingResolution } from './resolution-state.js';
+import { applyResolution, applyResolvedKey } from './resolved-key.js';
+import { setAuthFailureReason } from './resolution-state.js';
 import { emitSecurityEvent } from './security-events.js';
 import { MAX_IDENTITY_VALUE_LENGTH } from './set-identity.js';
 import { clientAddressOf } from './trusted-proxies.js';
-
-/**
- * The app's own key lookup, sync or async. It receives the presented key and must not keep it;
- * `undefined` means "not a key I know". Its answers are cached under a keyed hash of the key.
- */
-export type ApiKeyResolver = (key: string) => ResolvedApiKey | undefined | Promise<ResolvedApiKey | undefined>;
 
 export interface IdentityOptions {
   /** Incoming headers that may carry a correlation id, in order of preference. */
@@ -47,46 +38,8 @@ export interface IdentityOptions {
 /** Builds the {@link RequestContext} of an incoming request. Called once, when the request arrives. */
 export type RequestContextFactory = (request: IncomingMessage) => RequestContext;
 
-/** A resolver answer; `null` caches "unknown key" so a flood of bad keys does not flood the resolver. */
-type CachedResolution = ResolvedApiKey | null | Promise<ResolvedApiKey | null>;
-
 const IN_QUERY_WARNINGS_REMEMBERED = 10_000;
 const DAY_MS = 86_400_000;
-
-function applyResolvedKey(
-  requestContext: RequestContext,
-  resolved: ResolvedApiKey,
-  source: 'resolver' | 'registry',
-): void {
-  // The app's own annotation wins, even over an answer that arrives after it.
-  if (requestContext.identitySource === 'app') return;
-  const identity = { ...requestContext.identity, apiKeyId: truncate(resolved.id, MAX_IDENTITY_VALUE_LENGTH) };
-  if (resolved.name !== undefined) identity.apiKeyName = truncate(resolved.name, MAX_IDENTITY_VALUE_LENGTH);
-  if (resolved.tenantId !== undefined) identity.tenantId = truncate(resolved.tenantId, MAX_IDENTITY_VALUE_LENGTH);
-  if (resolved.userId !== undefined) identity.userId = truncate(resolved.userId, MAX_IDENTITY_VALUE_LENGTH);
-  const status = keyStatusAt(resolved, Date.now());
-  if (status !== undefined) identity.apiKeyStatus = status;
-  requestContext.identity = identity;
-  requestContext.identitySource = source;
-  setAuthFailureReason(requestContext, status === undefined ? undefined : `${status}_api_key`);
-  if (status !== undefined) reportKeyReuse(requestContext, identity.apiKeyId!, status);
-}
-
-/**
- * A known key presented after it was revoked or expired: recognised as that key (not "unknown"),
- * and reported at once as `authn_token_reuse` (CRITICAL), whatever the app answers.
- */
-function reportKeyReuse(requestContext: RequestContext, keyId: string, status: 'revoked' | 'expired'): void {
-  emitSecurityEvent(
-    OWASP_EVENTS.authnTokenReuse,
-    {
-      reason: `${status}_api_key`,
-      description: `API key ${keyId} used after it was ${status}`,
-      attributes: { [ATTR_AUTH_TOKEN_ID]: keyId, [ATTR_API_KEY_STATUS]: status },
-    },
-    setRequestContext(ROOT_CONTEXT, requestContext),
-  );
-}
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
@@ -101,57 +54,16 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
 export function createRequestContextFactory(options: IdentityOptions = {}): RequestContextFactory {
   const correlationHeaders = (options.correlationHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   const config = options.config ?? readIdentityConfig({});
-  const { resolveApiKey } = options;
-  const resolverCache = new LruCache<CachedResolution>(
-    options.resolverCache?.maxEntries ?? 10_000,
-    options.resolverCache?.ttlMs ?? 60_000,
-  );
+  const appResolver =
+    options.resolveApiKey === undefined
+      ? undefined
+      : new CachedApiKeyResolver(
+          options.resolveApiKey,
+          options.resolverCache?.maxEntries,
+          options.resolverCache?.ttlMs,
+        );
   const inQueryWarned = new LruCache<true>(IN_QUERY_WARNINGS_REMEMBERED, DAY_MS);
-  const canTellUnknownKeys = resolveApiKey !== undefined || config.keyRegistry !== undefined;
-
-  function resolveWithApp(requestContext: RequestContext, digest: string, secret: string): boolean {
-    let cached = resolverCache.get(digest);
-    if (cached === undefined) {
-      let answer: ReturnType<ApiKeyResolver>;
-      try {
-        answer = resolveApiKey!(secret);
-      } catch (error) {
-        // Only the error's type is reported: an app's message may quote the key it was given.
-        recordFault('api key resolver', new Error(`resolver threw ${(error as Error)?.name ?? typeof error}`));
-        return false;
-      }
-      cached =
-        answer instanceof Promise
-          ? answer.then(
-              (value) => {
-                const settled = value ?? null;
-                resolverCache.set(digest, settled);
-                return settled;
-              },
-              (error: unknown) => {
-                resolverCache.delete(digest);
-                recordFault(
-                  'api key resolver',
-                  new Error(`resolver rejected ${(error as Error)?.name ?? typeof error}`),
-                );
-                return null;
-              },
-            )
-          : (answer ?? null);
-      resolverCache.set(digest, cached);
-    }
-    if (cached instanceof Promise) {
-      setPendingResolution(
-        requestContext,
-        cached.then((value) => {
-          if (value !== null) applyResolvedKey(requestContext, value, 'resolver');
-        }),
-      );
-      return true;
-    }
-    if (cached !== null) applyResolvedKey(requestContext, cached, 'resolver');
-    return cached !== null;
-  }
+  const canTellUnknownKeys = appResolver !== undefined || config.keyRegistry !== undefined;
 
   function warnKeyInQueryOnce(requestContext: RequestContext, digest: string): void {
     if (inQueryWarned.get(digest) !== undefined) return;
@@ -181,7 +93,8 @@ export function createRequestContextFactory(options: IdentityOptions = {}): Requ
       if (match.prefix !== undefined) requestContext.identity.apiKeyPrefix = match.prefix;
     }
     const known =
-      (resolveApiKey !== undefined && resolveWithApp(requestContext, digest, secret)) || match !== undefined;
+      (appResolver !== undefined && applyResolution(requestContext, appResolver.resolve(digest, secret))) ||
+      match !== undefined;
     if (!known && canTellUnknownKeys) setAuthFailureReason(requestContext, 'unknown_api_key');
     if (inQuery) warnKeyInQueryOnce(requestContext, digest);
   }
