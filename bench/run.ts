@@ -21,6 +21,7 @@ const MICROBENCHMARKS = [
   'export',
   'enrich',
   'request-path',
+  'respond',
 ] as const;
 
 function progress(line: string): void {
