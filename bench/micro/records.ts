@@ -131,6 +131,14 @@ export function processorOf(onEmit: (record: ReadWriteLogRecord) => void): LogRe
   return { onEmit, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 }
 
+/** One audit record as apitrail's register emits it (an AuditLogRecord), as exporters receive it. */
+export function pipelineLogRecord(): ReadWriteLogRecord {
+  let captured: ReadWriteLogRecord | undefined;
+  auditPipelineEmitter(processorOf((record) => (captured = record)))();
+  if (captured === undefined) throw new Error('the pipeline emitted no record');
+  return captured;
+}
+
 /** One real SDK log record, as exporters receive it. */
 export function sdkLogRecord(): ReadWriteLogRecord {
   let captured: ReadWriteLogRecord | undefined;

@@ -212,6 +212,35 @@ describe('NDJSON audit record format', () => {
     expect(queryParamsObject('a=1+2&b=%2F&c')).to.deep.equal({ a: '1 2', b: '/', c: '' });
   });
 
+  it('splits a query with nothing to decode exactly as URLSearchParams would (randomised against it)', () => {
+    const reference = (query: string): string => {
+      const params: Record<string, string[]> = {};
+      for (const [key, value] of new URLSearchParams(query)) {
+        if (!Object.hasOwn(params, key)) Object.defineProperty(params, key, { value: [], enumerable: true });
+        params[key]!.push(value);
+      }
+      return JSON.stringify(
+        Object.entries(params).map(([key, values]) => [key, values.length === 1 ? values[0] : values]),
+      );
+    };
+    const ours = (query: string): string => JSON.stringify(Object.entries(queryParamsObject(query)));
+    // Both the split and the URLSearchParams branch: '%', '+', '?', a surrogate half and non-ASCII letters.
+    const alphabet = ['a', 'b', '=', '&', '&', '%', '2', 'F', '+', '?', 'é', '\ud83d', '\ude00', '_', 'proto'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    let split = 0;
+    for (let round = 0; round < 5000; round++) {
+      const length = next() % 14;
+      const query = Array.from({ length }, () => alphabet[next() % alphabet.length]).join('');
+      if (!/^\?|[%+\ud800-\udfff]/.test(query)) split++;
+      expect(ours(query), JSON.stringify(query)).to.equal(reference(query));
+    }
+    expect(split).to.be.greaterThan(500);
+    for (const query of ['', '&', '&&a', 'a=1=2', '=x', 'a=&a', '__proto__=1&__proto__=2', 'é=ü&constructor=1']) {
+      expect(ours(query), query).to.equal(reference(query));
+    }
+  });
+
   it('the human-readable format neutralises control characters in every field', () => {
     const line = formatHumanReadable(
       record({ body: 'GET /x\r\nFAKE 200', attributes: { 'user_agent.original': 'evil\u001b[2J\nagent' } }),

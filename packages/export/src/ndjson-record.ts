@@ -34,27 +34,48 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   else object[key] = value;
 }
 
-/** `a=1&b=2&b=3` → `{ a: '1', b: ['2', '3'] }`, the shape Prowler's `query_params` has. */
+function addParam(params: Record<string, string | string[]>, key: string, value: string): void {
+  const previous = Object.hasOwn(params, key) ? params[key] : undefined;
+  if (previous === undefined) setOwn(params, key, value);
+  else if (Array.isArray(previous)) previous.push(value);
+  else setOwn(params, key, [previous, value]);
+}
+
+/**
+ * What makes URLSearchParams do more than split a query at `&` and `=`: escapes, `+`, UTF-16
+ * surrogates (it replaces lone ones), and a leading `?` (it drops it).
+ */
+const NEEDS_URL_SEARCH_PARAMS = /^\?|[%+\ud800-\udfff]/;
+
+/**
+ * `a=1&b=2&b=3` → `{ a: '1', b: ['2', '3'] }`, the shape Prowler's `query_params` has, decoded as
+ * URLSearchParams decodes it. A query with nothing to decode (most of them) is split directly: the
+ * same names and values without constructing URLSearchParams and its iterator, per audit record.
+ */
 export function queryParamsObject(query: string): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(query)) {
-    const previous = Object.hasOwn(params, key) ? params[key] : undefined;
-    if (previous === undefined) setOwn(params, key, value);
-    else if (Array.isArray(previous)) previous.push(value);
-    else setOwn(params, key, [previous, value]);
+  if (NEEDS_URL_SEARCH_PARAMS.test(query)) {
+    for (const [key, value] of new URLSearchParams(query)) addParam(params, key, value);
+    return params;
+  }
+  const sequences = query.split('&');
+  for (let index = 0; index < sequences.length; index++) {
+    const sequence = sequences[index]!;
+    if (sequence === '') continue;
+    const separator = sequence.indexOf('=');
+    if (separator < 0) addParam(params, sequence, '');
+    else addParam(params, sequence.slice(0, separator), sequence.slice(separator + 1));
   }
   return params;
 }
 
 function jsonValue(value: AnyValue): unknown {
+  if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(jsonValue);
-  if (value !== null && typeof value === 'object') {
-    const object: Record<string, unknown> = {};
-    for (const [key, nested] of Object.entries(value)) setOwn(object, key, jsonValue(nested as AnyValue));
-    return object;
-  }
-  return value;
+  const object: Record<string, unknown> = {};
+  for (const [key, nested] of Object.entries(value)) setOwn(object, key, jsonValue(nested as AnyValue));
+  return object;
 }
 
 function mappedValue(mapping: FieldMapping, value: AnyValue): unknown {
