@@ -8,6 +8,7 @@ export * from './byte-reader.js';
 export * from './zstd-frames.js';
 export * from './gateway-archive.js';
 export * from './records.js';
+export * from './ndjson-records.js';
 export * from './logs.js';
 export * from './verify.js';
 export * from './witness.js';

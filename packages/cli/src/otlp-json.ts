@@ -1,5 +1,7 @@
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { toNdjsonObject } from '@apitrail/export';
+import type { SourceRecord } from './records.js';
 
 /** The OTLP-JSON shapes the collector's file exporter writes (one ExportLogsServiceRequest per line). */
 interface OtlpAnyValue {
@@ -85,4 +87,34 @@ export function readableFromOtlp(record: OtlpLogRecord, scopeName: string): Read
       ? {}
       : { spanContext: { traceId, spanId: record.spanId ?? '', traceFlags: (record.flags ?? 0) & 0xff } }),
   } as ReadableLogRecord;
+}
+
+/**
+ * The records of one OTLP-JSON logs payload read from `file:lineNumber`, one at a time (a record
+ * that cannot be read throws after the ones before it were yielded). Each scope's records are one
+ * ordering unit.
+ */
+export function* otlpSourceRecords(
+  file: string,
+  lineNumber: number,
+  payload: OtlpLogsPayload,
+): Generator<SourceRecord> {
+  let index = 0;
+  for (const [resourceIndex, resourceLogs] of (payload.resourceLogs ?? []).entries()) {
+    for (const [scopeIndex, scopeLogs] of (resourceLogs.scopeLogs ?? []).entries()) {
+      const unit = `${file}:${lineNumber}#${resourceIndex}.${scopeIndex}`;
+      for (const otlpRecord of scopeLogs.logRecords ?? []) {
+        index++;
+        const readable = readableFromOtlp(otlpRecord, scopeLogs.scope?.name ?? '');
+        yield {
+          location: `${file}:${lineNumber}#${index}`,
+          unit,
+          timeMs: readable.hrTime[0] * 1000 + readable.hrTime[1] / 1e6,
+          eventName: readable.eventName,
+          attributes: readable.attributes,
+          fields: toNdjsonObject(readable),
+        };
+      }
+    }
+  }
 }

@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
-import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core/internal';
-import { toNdjsonObject } from '@apitrail/export';
 import { inputLines, openInput } from './input-formats.js';
-import { readableFromOtlp, type OtlpLogsPayload } from './otlp-json.js';
+import { ndjsonSourceRecord } from './ndjson-records.js';
+import { otlpSourceRecords, type OtlpLogsPayload } from './otlp-json.js';
 import { isEcsDocument, isHecEvent, siemRecord } from './siem-records.js';
 
 /** One log record read from a file, in both shapes the commands need. */
@@ -28,35 +27,6 @@ export interface RecordSink {
   progress?(bytes: number, total: number | undefined): void;
 }
 
-const ATTRIBUTE_BY_FIELD: ReadonlyMap<string, string> = new Map(FIELD_MAPPINGS.map((m) => [m.ndjson, m.attribute]));
-/** NDJSON fields that are parts of the record itself, not attributes. */
-const RECORD_FIELDS: ReadonlySet<string> = new Set([
-  NDJSON_FIELDS.timestamp,
-  NDJSON_FIELDS.level,
-  NDJSON_FIELDS.message,
-  NDJSON_FIELDS.logger,
-  NDJSON_FIELDS.event,
-  NDJSON_FIELDS.traceId,
-  NDJSON_FIELDS.spanId,
-  NDJSON_FIELDS.traceFlags,
-  'body',
-]);
-
-/** ISO 8601; a timestamp without a zone (Prowler's `2025-01-01 10:00:00,123`) is read as UTC. */
-function parseTimestamp(value: unknown): number {
-  if (typeof value !== 'string') return NaN;
-  const zoned = /(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value.replace(' ', 'T').replace(',', '.')}Z`;
-  return Date.parse(zoned);
-}
-
-function attributesOfNdjson(object: Record<string, unknown>): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(object)) {
-    if (!RECORD_FIELDS.has(field)) attributes[ATTRIBUTE_BY_FIELD.get(field) ?? field] = value;
-  }
-  return attributes;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -75,7 +45,7 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
   }
   if (Array.isArray(parsed.resourceLogs)) {
     try {
-      decodeOtlp(file, lineNumber, parsed as OtlpLogsPayload, sink);
+      for (const record of otlpSourceRecords(file, lineNumber, parsed as OtlpLogsPayload)) sink.record(record);
     } catch (error) {
       sink.malformed(file, lineNumber, `not an OTLP-JSON logs payload (${(error as Error).message})`);
     }
@@ -93,8 +63,8 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
     sink.record({ location: `${file}:${lineNumber}`, unit: `${file}:${lineNumber}`, ...rebuilt });
     return;
   }
-  const timeMs = parseTimestamp(parsed[NDJSON_FIELDS.timestamp]);
-  if (Number.isNaN(timeMs)) {
+  const record = ndjsonSourceRecord(file, lineNumber, parsed);
+  if (record === undefined) {
     sink.malformed(
       file,
       lineNumber,
@@ -102,41 +72,7 @@ function decodeLine(file: string, lineNumber: number, line: string, sink: Record
     );
     return;
   }
-  const event = parsed[NDJSON_FIELDS.event];
-  const fields = parsed;
-  let attributes: Record<string, unknown> | undefined;
-  sink.record({
-    location: `${file}:${lineNumber}`,
-    unit: file,
-    timeMs,
-    eventName: typeof event === 'string' ? event : undefined,
-    // Built when read: `verify` reads only the fields, and this map costs it as much as a hash.
-    get attributes() {
-      return (attributes ??= attributesOfNdjson(fields));
-    },
-    fields,
-  });
-}
-
-function decodeOtlp(file: string, lineNumber: number, payload: OtlpLogsPayload, sink: RecordSink): void {
-  let index = 0;
-  for (const [resourceIndex, resourceLogs] of (payload.resourceLogs ?? []).entries()) {
-    for (const [scopeIndex, scopeLogs] of (resourceLogs.scopeLogs ?? []).entries()) {
-      const unit = `${file}:${lineNumber}#${resourceIndex}.${scopeIndex}`;
-      for (const otlpRecord of scopeLogs.logRecords ?? []) {
-        index++;
-        const readable = readableFromOtlp(otlpRecord, scopeLogs.scope?.name ?? '');
-        sink.record({
-          location: `${file}:${lineNumber}#${index}`,
-          unit,
-          timeMs: readable.hrTime[0] * 1000 + readable.hrTime[1] / 1e6,
-          eventName: readable.eventName,
-          attributes: readable.attributes,
-          fields: toNdjsonObject(readable),
-        });
-      }
-    }
-  }
+  sink.record(record);
 }
 
 function sizeOf(file: string): number | undefined {

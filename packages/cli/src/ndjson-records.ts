@@ -1,0 +1,59 @@
+// apitrail's NDJSON records read back: Prowler's field names mapped to their OTel attributes.
+import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core/internal';
+import type { SourceRecord } from './records.js';
+
+const ATTRIBUTE_BY_FIELD: ReadonlyMap<string, string> = new Map(FIELD_MAPPINGS.map((m) => [m.ndjson, m.attribute]));
+/** NDJSON fields that are parts of the record itself, not attributes. */
+const RECORD_FIELDS: ReadonlySet<string> = new Set([
+  NDJSON_FIELDS.timestamp,
+  NDJSON_FIELDS.level,
+  NDJSON_FIELDS.message,
+  NDJSON_FIELDS.logger,
+  NDJSON_FIELDS.event,
+  NDJSON_FIELDS.traceId,
+  NDJSON_FIELDS.spanId,
+  NDJSON_FIELDS.traceFlags,
+  'body',
+]);
+
+/** ISO 8601; a timestamp without a zone (Prowler's `2025-01-01 10:00:00,123`) is read as UTC. */
+function parseTimestamp(value: unknown): number {
+  if (typeof value !== 'string') return NaN;
+  const zoned = /(?:[zZ]|[+-]\d\d:?\d\d)$/.test(value) ? value : `${value.replace(' ', 'T').replace(',', '.')}Z`;
+  return Date.parse(zoned);
+}
+
+function attributesOfNdjson(object: Record<string, unknown>): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(object)) {
+    if (!RECORD_FIELDS.has(field)) attributes[ATTRIBUTE_BY_FIELD.get(field) ?? field] = value;
+  }
+  return attributes;
+}
+
+/**
+ * The record an NDJSON object at `file:lineNumber` holds, or undefined when it has no valid
+ * timestamp (then it is no NDJSON record of apitrail's).
+ */
+export function ndjsonSourceRecord(
+  file: string,
+  lineNumber: number,
+  parsed: Record<string, unknown>,
+): SourceRecord | undefined {
+  const timeMs = parseTimestamp(parsed[NDJSON_FIELDS.timestamp]);
+  if (Number.isNaN(timeMs)) return undefined;
+  const event = parsed[NDJSON_FIELDS.event];
+  const fields = parsed;
+  let attributes: Record<string, unknown> | undefined;
+  return {
+    location: `${file}:${lineNumber}`,
+    unit: file,
+    timeMs,
+    eventName: typeof event === 'string' ? event : undefined,
+    // Built when read: `verify` reads only the fields, and this map costs it as much as a hash.
+    get attributes() {
+      return (attributes ??= attributesOfNdjson(fields));
+    },
+    fields,
+  };
+}
