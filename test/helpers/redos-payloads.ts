@@ -4,11 +4,14 @@
 // only if its work per start position stays bounded; these inputs are built to make it not so.
 import {
   createRedactor,
+  CREDENTIAL_FORMATS,
+  CREDENTIAL_KEYWORDS,
   DEFAULT_PATTERNS,
   EMAIL_PATTERN,
   readRedactionConfig,
   type ValuePattern,
 } from '@apitrail/redaction/internal';
+import { nearMiss } from './credential-samples.ts';
 
 /** What a pattern is to the regex engine (no `confirm` function: this crosses to worker threads). */
 export type PatternSource = Pick<ValuePattern, 'name' | 'source' | 'caseInsensitive'>;
@@ -131,15 +134,59 @@ const SEEDS = [
   '1:2:3:4:5:6:7:8 ',
 ];
 
+const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+
 /** Four payloads of `length` characters per seed. */
 export function adversarialPayloads(length: number): { name: string; text: string }[] {
-  const fill = (unit: string): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
   return SEEDS.flatMap((seed) => [
-    { name: `${JSON.stringify(seed)} repeated`, text: fill(seed) },
+    { name: `${JSON.stringify(seed)} repeated`, text: fill(seed, length) },
     { name: `${JSON.stringify(seed)} + long run + "!"`, text: `${seed}${'a'.repeat(length - seed.length - 1)}!` },
-    { name: `(${JSON.stringify(seed)} + 60 x "a") repeated`, text: fill(`${seed}${'a'.repeat(60)}`) },
-    { name: `(${JSON.stringify(seed)} + 60 x "0") repeated`, text: fill(`${seed}${'0'.repeat(60)}`) },
+    { name: `(${JSON.stringify(seed)} + 60 x "a") repeated`, text: fill(`${seed}${'a'.repeat(60)}`, length) },
+    { name: `(${JSON.stringify(seed)} + 60 x "0") repeated`, text: fill(`${seed}${'0'.repeat(60)}`, length) },
   ]);
+}
+
+/** Every character percent-encoded (`key=` → `%6B%65%79%3D`): an escape run that decodes to the literal. */
+const percentEncodedWhole = (text: string): string =>
+  [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/** Upper case, lower case and digits, yet little entropy: passes the cheap checks of a token after a keyword. */
+const MIXED_LOW_ENTROPY = 'aA0';
+
+/**
+ * The redactor's search space, built from the credential catalogue rather than hand-picked: for
+ * every literal the scanner looks for (each format's prefixes and keywords, and the generic
+ * credential keywords) the literal repeated back to back, as an assignment (`key=` repeated), as an
+ * assignment of a token-shaped value (mixed case and digits, too little entropy: each one costs an
+ * entropy check; short ones many times, a long one near the token bound), percent-encoded whole
+ * once and twice (long escape runs, decoded level by level and scanned again); and every format's
+ * near miss (its prefix and structure, its last run one character short) repeated. Each payload is
+ * `length` characters long.
+ */
+export function catalogueAdversarialPayloads(length: number): { name: string; text: string }[] {
+  const literals = [
+    ...new Set([
+      ...CREDENTIAL_FORMATS.flatMap((format) => [...format.prefixes, ...(format.keywords ?? [])]),
+      ...CREDENTIAL_KEYWORDS,
+    ]),
+  ];
+  const shapes = (literal: string): [string, string][] => [
+    [literal, literal],
+    [`${literal}=`, `${literal}=`],
+    [`${literal}=${MIXED_LOW_ENTROPY.repeat(6)} `, `${literal}= + 18 mixed + " "`],
+    [`${literal}=${MIXED_LOW_ENTROPY.repeat(170)} `, `${literal}= + 510 mixed + " "`],
+    [percentEncodedWhole(`${literal}=`), `${literal}= percent-encoded`],
+    [percentEncodedWhole(`${literal}=`).replaceAll('%', '%25'), `${literal}= percent-encoded twice`],
+  ];
+  return [
+    ...literals.flatMap((literal) =>
+      shapes(literal).map(([unit, name]) => ({ name: `(${JSON.stringify(name)}) repeated`, text: fill(unit, length) })),
+    ),
+    ...CREDENTIAL_FORMATS.map((format) => ({
+      name: `${format.id} near miss repeated`,
+      text: fill(`${nearMiss(format)} `, length),
+    })),
+  ];
 }
 
 /** One piece of work on one hostile input; `group` is the pattern (or redactor part) it exercises. */
@@ -160,12 +207,14 @@ function hostileBody(shape: 'deep' | 'wide'): Record<string, unknown> {
 
 /**
  * Every pattern on every payload of `length` characters, then the whole redactor (prefilter, every
- * pattern, key=value pairs, percent-decoding) on the same payloads with the default settings and in
+ * pattern, the credential scanner, key=value pairs, percent-decoding) on the same payloads and the
+ * catalogue's search space ({@link catalogueAdversarialPayloads}) with the default settings and in
  * PII mode (also e-mail addresses and IP addresses), hostile keys (long, many wildcards to match) and
  * hostile nested bodies (deep and wide).
  */
 export function adversarialWorkloads(patterns: readonly PatternSource[], length: number): Workload[] {
   const payloads = adversarialPayloads(length);
+  const redactorPayloads = [...payloads, ...catalogueAdversarialPayloads(length)];
   const redactor = createRedactor(readRedactionConfig({}));
   const piiRedactor = createRedactor({ ...readRedactionConfig({}), pii: true });
   const bodies = { '10 000 levels deep': hostileBody('deep'), '20 000 keys wide': hostileBody('wide') };
@@ -174,8 +223,12 @@ export function adversarialWorkloads(patterns: readonly PatternSource[], length:
       const regex = new RegExp(source, caseInsensitive ? 'gi' : 'g');
       return payloads.map(({ name: input, text }) => ({ group: name, input, run: () => text.replace(regex, '*') }));
     }),
-    ...payloads.map(({ name: input, text }) => ({ group: 'redactor', input, run: () => redactor.redactText(text) })),
-    ...payloads.map(({ name: input, text }) => ({
+    ...redactorPayloads.map(({ name: input, text }) => ({
+      group: 'redactor',
+      input,
+      run: () => redactor.redactText(text),
+    })),
+    ...redactorPayloads.map(({ name: input, text }) => ({
       group: 'redactor_pii',
       input,
       run: () => piiRedactor.redactText(text),

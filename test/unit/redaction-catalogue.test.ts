@@ -16,6 +16,7 @@ import {
   catalogueSamples,
   githubChecksumValid,
   nearMiss,
+  samplesOf,
   type CredentialSample,
 } from '../helpers/credential-samples.ts';
 
@@ -123,6 +124,45 @@ describe('redaction: credential catalogue', () => {
       expect(changed(broad).length).to.be.above(corpus.length / 4);
     });
   });
+  describe('what one scan remembers (hostile text must not be read again at every literal)', () => {
+    const formatOf = (id: string) => CREDENTIAL_FORMATS.find((format) => format.id === id)!;
+
+    it('a token that needs a keyword before it: the same token without one earlier in the text does not hide a later keyword', () => {
+      // Mandrill keys need "mandrill" or "mailchimp" within 80 characters before them.
+      const [first, second, third] = samplesOf(formatOf('mandrill_key'), 3).map(({ secret }) => secret);
+      const filler = ' '.repeat(100);
+      const text = `${first}${filler}${second}${filler}note for mailchimp: ${third} end`;
+      expect(redactor.redactText(text)).to.equal(
+        `${first}${filler}${second}${filler}note for mailchimp: ${REDACTED} end`,
+      );
+      // Control: the keyword is what makes the third one a secret.
+      const without = text.replace('mailchimp', 'the mailer');
+      expect(redactor.redactText(without)).to.equal(without);
+    });
+
+    it('a token with a lead: each occurrence reads its own lead, also after one read earlier in the same run', () => {
+      // MaxMind license keys are 36 `dotted` characters, then `_mmk`.
+      const [one = '', two = ''] = samplesOf(formatOf('maxmind_license_key'), 2).map(({ secret }) => secret);
+      expect(redactor.redactText(`a ${one} b ${two} c`)).to.equal(`a ${REDACTED} b ${REDACTED} c`);
+      const short = one.slice(2);
+      expect(redactor.redactText(`a ${short} b ${two} c`)).to.equal(`a ${short} b ${REDACTED} c`);
+    });
+
+    it('merges what several detectors find out of order: each secret masked whole, the rest byte-identical', () => {
+      const [token] = samplesOf(formatOf('github_pat'), 1).map(({ secret }) => secret);
+      // The scanner finds the tokens, the key=value pass then finds the passwords before and between them.
+      const text = `password=one ${token} secret: two ${token} pwd=three`;
+      expect(redactor.redactText(text)).to.equal(
+        `password=${REDACTED} ${REDACTED} secret: ${REDACTED} ${REDACTED} pwd=${REDACTED}`,
+      );
+    });
+
+    it('ordinary pairs back to back do not hide a sensitive one after them', () => {
+      const text = `${'oauth:'.repeat(50)}x password=hunter2-${randomBytes(4).toString('hex')} end`;
+      expect(redactor.redactText(text)).to.equal(`${'oauth:'.repeat(50)}x password=${REDACTED} end`);
+    });
+  });
+
   it('finds a case-sensitive prefix next to letters of the other case, and not spelled in another case', () => {
     // The automaton folds case; the exact spelling is checked from the letters inside the prefix only.
     const prefix = 'A'.repeat(21);

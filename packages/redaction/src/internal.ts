@@ -20,6 +20,7 @@ export {
   type Segment,
 } from './catalogue.js';
 export { patternProblem } from './pattern-safety.js';
+export { CREDENTIAL_KEYWORDS } from './scanner.js';
 export { MAX_KEY_LENGTH } from './key-matcher.js';
 export {
   createRedactor,

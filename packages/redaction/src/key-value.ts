@@ -13,9 +13,22 @@ export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{
 export const KEY_VALUE_VALUE_SOURCE =
   '(?:\\\\{0,7}"[^"\\n]{1,1024}"?|\\\\{0,7}\'[^\'\\n]{1,1024}\'?|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
 
-/** Groups: text before the key, the key, the separator, the value (with its quotes, if any). */
+/** What a value must start with for {@link KEY_VALUE_VALUE_SOURCE} to match at least one character of it. */
+const VALUE_START_SOURCE = '\\\\{0,7}"[^"\\n]|\\\\{0,7}\'[^\'\\n]|[^ \\t\\r\\n&"\',;<>=]';
+
+/**
+ * A pair in the SDK: groups are the text before the key, the key and the separator; of the value
+ * only its first character is looked at, and {@link keyValueValue} reads it where the key is
+ * sensitive. Text of ordinary pairs back to back (`oauth:oauth:…`, each value running on through
+ * the pairs after it) would otherwise be read up to the value's 1024-character bound at every pair.
+ */
 export function keyValuePattern(): RegExp {
-  return new RegExp(`(^|[^\\w.-])([\\w.-]{1,64})(${KEY_VALUE_SEPARATOR_SOURCE})(${KEY_VALUE_VALUE_SOURCE})`, 'g');
+  return new RegExp(`(^|[^\\w.-])([\\w.-]{1,64})(${KEY_VALUE_SEPARATOR_SOURCE})(?=${VALUE_START_SOURCE})`, 'g');
+}
+
+/** The value of a pair at `lastIndex` (with its quotes, if any), as the Collector's pattern reads it. */
+export function keyValueValue(): RegExp {
+  return new RegExp(KEY_VALUE_VALUE_SOURCE, 'y');
 }
 
 /**

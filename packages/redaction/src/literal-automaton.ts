@@ -3,21 +3,28 @@
  * character finds every occurrence of every literal, however many there are. The transition table
  * is complete (a DFA), indexed by state and by character class (each character that occurs in some
  * literal has its own class; every other character is class 0, which no literal contains).
+ *
+ * Laid out for the scan loop, which does per character only what it must: a state is its row's
+ * offset in the table (`next[state + classOf[code]]`, no multiplication), the class table covers
+ * every UTF-16 unit (no range check), and the states where some literal ends come last, so one
+ * comparison (`state >= firstEndingState`) tells the loop there is nothing to look up.
  */
 export interface LiteralAutomaton {
-  /** Transition table: `next[state * classes + classOf(code)]`. */
+  /** Transition table: `next[state + classOf[code]]` is the next state (a row offset); the start state is 0. */
   readonly next: Int32Array;
   readonly classes: number;
-  /** Class of each ASCII code (case-folded); codes >= 128 are class 0. */
+  /** Class of each UTF-16 unit (ASCII case-folded); units that no literal contains are class 0. */
   readonly classOf: Uint8Array;
-  /** For each state, the literals (by index) that end there, longest first; empty for most. */
+  /** Every state from this one on has at least one literal ending there. */
+  readonly firstEndingState: number;
+  /** For each state (by `state / classes`), the literals (by index) that end there, longest first; empty for most. */
   readonly endings: readonly (readonly number[])[];
 }
 
 const fold = (code: number): number => (code >= 65 && code <= 90 ? code | 32 : code);
 
 export function buildLiteralAutomaton(literals: readonly string[]): LiteralAutomaton {
-  const classOf = new Uint8Array(128);
+  const classOf = new Uint8Array(65536);
   let classes = 1;
   for (const literal of literals) {
     for (let index = 0; index < literal.length; index++) {
@@ -74,5 +81,26 @@ export function buildLiteralAutomaton(literals: readonly string[]): LiteralAutom
     }
   }
   const byLength = (a: number, b: number): number => literals[b]!.length - literals[a]!.length;
-  return { next, classes, classOf, endings: endings.map((list) => [...new Set(list)].sort(byLength)) };
+  const sortedEndings = endings.map((list) => [...new Set(list)].sort(byLength));
+
+  // States renumbered, those where a literal ends last, and each named by its row's offset.
+  const order = [...sortedEndings.keys()].sort(
+    (a, b) => Number(sortedEndings[a]!.length > 0) - Number(sortedEndings[b]!.length > 0) || a - b,
+  );
+  const renumbered = new Int32Array(order.length);
+  order.forEach((state, index) => (renumbered[state] = index));
+  const table = new Int32Array(next.length);
+  order.forEach((state, index) => {
+    for (let symbol = 0; symbol < classes; symbol++) {
+      table[index * classes + symbol] = renumbered[next[state * classes + symbol]!]! * classes;
+    }
+  });
+  const firstEnding = order.findIndex((state) => sortedEndings[state]!.length > 0);
+  return {
+    next: table,
+    classes,
+    classOf,
+    firstEndingState: (firstEnding < 0 ? order.length : firstEnding) * classes,
+    endings: order.map((state) => sortedEndings[state]!),
+  };
 }

@@ -73,40 +73,50 @@ export interface DecodedText {
   readonly origin: Int32Array;
 }
 
+/** Whether `text` has an escape to decode: text without one (`%=%=` after a level) costs no buffers. */
+const ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/**
+ * The decoded UTF-16 units of one level, as UTF-16LE bytes (whatever the machine's byte order), which
+ * one native call turns into a flat string. Reused: only the string made from it outlives a level.
+ */
+let unitBytes = Buffer.allocUnsafe(8192);
+
 function decodeLevel(text: string): DecodedText | undefined {
-  // Decoding never lengthens text: three characters per byte become at most one UTF-16 unit. The
-  // units are written as UTF-16LE bytes, which one native call turns into a flat string.
-  const units = Buffer.allocUnsafe(2 * text.length);
+  if (!ESCAPE.test(text)) return undefined;
+  // Decoding never lengthens text: three characters per byte become at most one UTF-16 unit.
+  if (unitBytes.length < 2 * text.length) unitBytes = Buffer.allocUnsafe(2 * text.length);
+  const units = unitBytes;
   const origin = new Int32Array(text.length + 1);
   let length = 0;
-  const append = (unit: number, from: number): void => {
-    units[2 * length] = unit & 0xff;
-    units[2 * length + 1] = unit >> 8;
-    origin[length++] = from;
-  };
   let changed = false;
   for (let at = 0; at < text.length;) {
-    // Text up to the next `%` is copied, in one native call if long enough to be worth one.
-    if (text.charCodeAt(at) !== PERCENT) {
-      const percent = text.indexOf('%', at);
-      const plainEnd = percent < 0 ? text.length : percent;
-      if (plainEnd - at >= MIN_BULK_COPY) {
-        units.write(text.slice(at, plainEnd), 2 * length, 'utf16le');
-        while (at < plainEnd) origin[length++] = at++;
-      } else {
-        for (; at < plainEnd; at++) append(text.charCodeAt(at), at);
+    // Text up to the next `%` is copied as it is; so is a `%` that starts no escape, and a run of
+    // escapes that is not UTF-8.
+    let copyEnd = text.indexOf('%', at);
+    let count = 0;
+    if (copyEnd === at) {
+      while (count < MAX_RUN_BYTES) {
+        const byte = escapedByte(text, at + 3 * count);
+        if (byte < 0) break;
+        runBytes[count++] = byte;
       }
+      copyEnd = count > 0 && isUtf8(count) ? at : at + Math.max(3 * count, 1);
+    } else if (copyEnd < 0) {
+      copyEnd = text.length;
+    }
+    if (copyEnd - at >= MIN_BULK_COPY) {
+      units.write(text.slice(at, copyEnd), 2 * length, 'utf16le');
+      while (at < copyEnd) origin[length++] = at++;
       continue;
     }
-    let count = 0;
-    while (count < MAX_RUN_BYTES) {
-      const byte = escapedByte(text, at + 3 * count);
-      if (byte < 0) break;
-      runBytes[count++] = byte;
-    }
-    if (count === 0 || !isUtf8(count)) {
-      // A `%` that starts no escape, or a run left as it is.
-      for (const end = at + Math.max(3 * count, 1); at < end; at++) append(text.charCodeAt(at), at);
+    if (copyEnd > at) {
+      for (; at < copyEnd; at++) {
+        const unit = text.charCodeAt(at);
+        units[2 * length] = unit & 0xff;
+        units[2 * length + 1] = unit >> 8;
+        origin[length++] = at;
+      }
       continue;
     }
     changed = true;
@@ -120,11 +130,16 @@ function decodeLevel(text: string): DecodedText | undefined {
         codePoint = (codePoint << 6) | (runBytes[index++]! & 0x3f);
       }
       // Both halves of a surrogate pair come from the same escape sequence.
-      if (codePoint >= 0x10000) {
-        append(0xd800 + ((codePoint - 0x10000) >> 10), start);
-        append(0xdc00 + ((codePoint - 0x10000) & 0x3ff), start);
-      } else {
-        append(codePoint, start);
+      const pair = codePoint >= 0x10000;
+      const first = pair ? 0xd800 + ((codePoint - 0x10000) >> 10) : codePoint;
+      units[2 * length] = first & 0xff;
+      units[2 * length + 1] = first >> 8;
+      origin[length++] = start;
+      if (pair) {
+        const second = 0xdc00 + ((codePoint - 0x10000) & 0x3ff);
+        units[2 * length] = second & 0xff;
+        units[2 * length + 1] = second >> 8;
+        origin[length++] = start;
       }
     }
   }

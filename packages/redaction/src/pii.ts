@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 /** Runs of hex digits, dots and colons that may be an IP address; `net` decides. */
 export const IP_CANDIDATE_SOURCE =
@@ -11,12 +11,39 @@ export const IP_CANDIDATE_SOURCE =
  */
 export const mayHoldIpAddress = (text: string): boolean => /:[0-9A-Fa-f]{0,4}:|[0-9][.][0-9]/.test(text);
 
+/**
+ * Whether a candidate without a colon (four dot-separated runs of one to three digits, as the
+ * candidate pattern matched it) is an IPv4 address: every octet at most 255, none with a leading
+ * zero (`net.isIPv4`'s rule). Checked here, not by `net`'s validating pattern: hostile text
+ * (`1.1.` repeated) holds thousands of candidates.
+ */
+function isIpv4Candidate(candidate: string): boolean {
+  let octet = 0;
+  let digits = 0;
+  for (let index = 0; index <= candidate.length; index++) {
+    const code = index < candidate.length ? candidate.charCodeAt(index) : 46; /* . */
+    if (code === 46) {
+      if (digits === 0 || octet > 255) return false;
+      octet = 0;
+      digits = 0;
+    } else {
+      if (code < 48 || code > 57 || (digits === 1 && octet === 0)) return false;
+      octet = octet * 10 + code - 48;
+      digits++;
+    }
+  }
+  return true;
+}
+
 /** IPv4 keeps its /24 (last octet zeroed), IPv6 its /48 (first three groups), as GA does. */
 export function anonymizeIp(candidate: string): string {
   if (!candidate.includes(':')) {
-    return isIPv4(candidate) ? `${candidate.slice(0, candidate.lastIndexOf('.'))}.0` : candidate;
+    return isIpv4Candidate(candidate) ? `${candidate.slice(0, candidate.lastIndexOf('.'))}.0` : candidate;
   }
-  if (!candidate.includes('::')) {
+  const doubleColon = candidate.indexOf('::');
+  // At most one `::` (and no `:::`): hostile text of colons is dismissed before `net` runs.
+  if (doubleColon !== candidate.lastIndexOf('::')) return candidate;
+  if (doubleColon < 0) {
     // Without `::`, IPv6 has eight groups, or six and an IPv4 tail: most candidates in hostile text
     // (`b:a:`, `ff:ff:`) have too few colons and are dismissed before `net`'s validating pattern runs.
     let colons = 0;

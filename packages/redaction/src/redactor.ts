@@ -2,11 +2,12 @@ import type { AnyValue, Attributes, AttributeValue } from '@opentelemetry/api';
 import { createCensor, isCensored, isWhollyCensored, REDACTED, type Censor, type RedactionMode } from './censor.js';
 import { createKeyMemo, rememberClean, type KeyMemo } from './key-memo.js';
 import { createKeyMatcher } from './key-matcher.js';
-import { keyValuePattern, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
+import { keyValuePattern, keyValueValue, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { DEFAULT_RULES, EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
 import { percentDecoded } from './percent.js';
-import { addRange, createCredentialScanner } from './scanner.js';
+import { addRange, normalizeRanges } from './ranges.js';
+import { createCredentialScanner } from './scanner.js';
 
 type ValueMap = Record<string, AnyValue>;
 
@@ -129,6 +130,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const prefilter = triggerUnion([...rules.patterns, ...(options.pii ? [EMAIL_PATTERN] : [])]);
   const ipCandidates = new RegExp(IP_CANDIDATE_SOURCE, 'g');
   const keyValue = keyValuePattern();
+  const pairValue = keyValueValue();
   const sensitivePair = sensitivePairTrigger(rules.keys);
   const keyMemo = createKeyMemo(isSecretKey);
   const scanner = createCredentialScanner(rules.formats ?? []);
@@ -158,13 +160,15 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   function addKeyValueRanges(text: string, ranges: number[]): void {
     keyValue.lastIndex = 0;
     for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
-      const [, before = '', key = '', separator = '', value = ''] = match;
+      const [, before = '', key = '', separator = ''] = match;
       const valueStart = match.index + before.length + key.length + separator.length;
       if (!isSecretKey(key)) {
         // From the separator's last character, which can serve as the boundary before a key.
         keyValue.lastIndex = valueStart - 1;
         continue;
       }
+      pairValue.lastIndex = valueStart;
+      const value = pairValue.exec(text)?.[0] ?? '';
       const end = secretValueEnd(text, valueStart, value);
       const { open, inner } = unquoted(value);
       keyValue.lastIndex = end;
@@ -191,7 +195,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       scanner.scan(text, ranges);
     }
     if (hasKeyValueSeparator(text) && sensitivePair.test(text)) addKeyValueRanges(text, ranges);
-    return ranges;
+    return normalizeRanges(ranges);
   }
 
   function redactText(text: string): string {
@@ -207,7 +211,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         addRange(ranges, decoded.origin[decodedRanges[index]!]!, decoded.origin[decodedRanges[index + 1]!]!);
       }
     }
-    const result = masked(text, ranges, censor);
+    const result = masked(text, normalizeRanges(ranges), censor);
     return options.pii && mayHoldIpAddress(result) ? result.replace(ipCandidates, anonymizeIp) : result;
   }
 

@@ -1,5 +1,7 @@
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import { buildLiteralAutomaton } from './literal-automaton.js';
+import { escapeRegExp } from './pattern-safety.js';
+import { addRange, normalizeRanges } from './ranges.js';
 
 /**
  * One pass over a string finds every credential of the catalogue, and the generic shapes (a
@@ -97,13 +99,29 @@ const AFTER_SEPARATOR = membership(' +\t\r\n\'"`=\\');
 
 const inSet = (set: Membership, code: number): boolean => code < 128 && set[code] === 1;
 
+/** Upper case 1, lower case 2, digits 4: a random token has all three ({@link MIXED_CLASSES}). */
+const CHARACTER_CLASS = new Uint8Array(128);
+CHARACTER_CLASS.fill(1, 65, 91);
+CHARACTER_CLASS.fill(2, 97, 123);
+CHARACTER_CLASS.fill(4, 48, 58);
+const MIXED_CLASSES = 7;
+
 interface CompiledRun {
   readonly set: Membership;
+  /** The charset's index, which names its slot in the run cache. */
+  readonly charset: number;
   readonly min: number;
   readonly max: number;
 }
 
-const compileRun = ([charset, min, max]: Run): CompiledRun => ({ set: SETS[charset], min, max: max ?? min });
+const CHARSET_NAMES = Object.keys(CHARSETS) as (keyof typeof CHARSETS)[];
+
+const compileRun = ([charset, min, max]: Run): CompiledRun => ({
+  set: SETS[charset],
+  charset: CHARSET_NAMES.indexOf(charset),
+  min,
+  max: max ?? min,
+});
 
 /** What a literal at a position can start. */
 type Entry =
@@ -115,9 +133,29 @@ type Entry =
       readonly format: CredentialFormat;
       readonly body: readonly (string | CompiledRun)[];
       readonly lead: CompiledRun | undefined;
-      readonly keywords: readonly string[] | undefined;
+      /** The keywords one of which must be shortly before a prefixed token, if its format has any. */
+      readonly keywords: KeywordSearch | undefined;
     }
   | { readonly kind: 'entropy'; readonly literal: string };
+
+/**
+ * A format's required keywords, and where the last search for them in the current scan found one:
+ * each search runs on from where the last one's window started, so a token repeated back to back
+ * (`md-…` repeated, every one well-formed and no keyword in the text) costs one search, not one
+ * look-behind per token.
+ */
+interface KeywordSearch {
+  /** Lower case. */
+  readonly keywords: readonly string[];
+  /** Any of them, case-insensitively (global: searched from `lastIndex`). */
+  readonly pattern: RegExp;
+  /** The scan the fields below belong to. */
+  scan: number;
+  /** Where the last search started, and the first keyword it found from there (`at` -1: none up to the end). */
+  from: number;
+  at: number;
+  end: number;
+}
 
 function formatEntries(format: CredentialFormat): Entry[] {
   const body = format.body.map((segment) => (typeof segment === 'string' ? segment : compileRun(segment)));
@@ -134,7 +172,35 @@ function formatEntries(format: CredentialFormat): Entry[] {
       keywords: undefined,
     }));
   }
-  return format.prefixes.map((literal) => ({ kind: 'format', literal, keyword: false, format, body, lead, keywords }));
+  const search: KeywordSearch | undefined = keywords && {
+    keywords,
+    pattern: new RegExp(keywords.map(escapeRegExp).join('|'), 'gi'),
+    scan: -1,
+    from: 0,
+    at: -1,
+    end: -1,
+  };
+  return format.prefixes.map((literal) => ({
+    kind: 'format',
+    literal,
+    keyword: false,
+    format,
+    body,
+    lead,
+    keywords: search,
+  }));
+}
+
+/**
+ * Whether `literal` is spelled exactly at `at`: compared here, a literal is a few characters, and
+ * hostile text (`ghp_` repeated) asks at every fourth one, where `startsWith`'s native call costs more.
+ */
+function spelledAt(text: string, at: number, literal: string): boolean {
+  if (at + literal.length > text.length) return false;
+  for (let index = 0; index < literal.length; index++) {
+    if (text.charCodeAt(at + index) !== literal.charCodeAt(index)) return false;
+  }
+  return true;
 }
 
 /** Characters of `set` from `at`, at most `max`. */
@@ -204,15 +270,54 @@ const ELLIPSIS = 0x2026;
 
 // The last maximal run found per charset: a format whose literal recurs inside its own value's run
 // (`aiven=+aiven=+…`, every character base64) would otherwise read up to its bound at each one.
-const runCache = new Map<Membership, { text: string; from: number; to: number }>();
+// Typed slots, not objects: hostile text finds a new run at every literal (`ghp_` repeated).
+const runCacheText: (string | undefined)[] = CHARSET_NAMES.map(() => undefined);
+const runCacheFrom = new Int32Array(CHARSET_NAMES.length);
+const runCacheTo = new Int32Array(CHARSET_NAMES.length);
 
-/** Where the run of `set` characters that contains `position` ends (`position` itself if none). */
-function maximalRunEnd(text: string, position: number, set: Membership): number {
-  const cached = runCache.get(set);
-  if (cached !== undefined && cached.text === text && position >= cached.from && position < cached.to) return cached.to;
-  const to = position + runLength(text, position, set, text.length - position);
-  if (to > position) runCache.set(set, { text, from: position, to });
+/** Where the run of `run`'s characters that contains `position` ends (`position` itself if none). */
+function maximalRunEnd(text: string, position: number, run: CompiledRun): number {
+  const slot = run.charset;
+  if (runCacheText[slot] === text && position >= runCacheFrom[slot]! && position < runCacheTo[slot]!) {
+    return runCacheTo[slot]!;
+  }
+  const to = position + runLength(text, position, run.set, text.length - position);
+  if (to > position) {
+    runCacheText[slot] = text;
+    runCacheFrom[slot] = position;
+    runCacheTo[slot] = to;
+  }
   return to;
+}
+
+// The last run of lead characters read backwards, per charset: `[leadFrom, leadTo)` is all of the
+// charset and starts where the run does. A prefix that recurs inside its own lead's run (`_mmk`
+// repeated, `_` being a lead character) would otherwise read the lead's bound back at each one.
+const leadCacheText: (string | undefined)[] = CHARSET_NAMES.map(() => undefined);
+const leadFrom = new Int32Array(CHARSET_NAMES.length);
+const leadTo = new Int32Array(CHARSET_NAMES.length);
+
+/** Where the run of `run`'s characters that ends at `position` starts (`position` itself if none). */
+function leadRunStart(text: string, position: number, run: CompiledRun): number {
+  const slot = run.charset;
+  let readFrom = 0;
+  if (leadCacheText[slot] === text && position >= leadFrom[slot]!) {
+    if (position <= leadTo[slot]!) return leadFrom[slot]!;
+    // The cached run goes on up to `position` if nothing between breaks it.
+    let at = leadTo[slot]!;
+    while (at < position && inSet(run.set, text.charCodeAt(at))) at++;
+    if (at === position) {
+      leadTo[slot] = position;
+      return leadFrom[slot]!;
+    }
+    readFrom = at;
+  }
+  let start = position;
+  while (start > readFrom && inSet(run.set, text.charCodeAt(start - 1))) start--;
+  leadCacheText[slot] = text;
+  leadFrom[slot] = start;
+  leadTo[slot] = position;
+  return start;
 }
 
 /** Whether the text is cut at `position`: it ends there, or a truncation mark follows (after half an escape, `%2…`). */
@@ -236,15 +341,16 @@ function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)
     let matched: boolean;
     if (typeof segment === 'string') {
       const present = runLength(text, position, PRINTABLE, segment.length);
-      matched = text.startsWith(segment, position);
-      if (!matched && !segment.startsWith(text.slice(position, position + present))) return -1;
+      matched = spelledAt(text, position, segment);
+      // What is there must begin the segment (a token cut short inside it).
+      if (!matched && !spelledAt(text, position, segment.slice(0, present))) return -1;
       position += matched ? segment.length : present;
     } else {
-      const length = Math.min(maximalRunEnd(text, position, segment.set) - position, segment.max);
+      const length = Math.min(maximalRunEnd(text, position, segment) - position, segment.max);
       matched = length >= segment.min;
       position += length;
     }
-    if (!matched) return isCut(text, position) && position - at >= TRUNCATED_TOKEN_MIN ? position : -1;
+    if (!matched) return position - at >= TRUNCATED_TOKEN_MIN && isCut(text, position) ? position : -1;
   }
   return position;
 }
@@ -263,7 +369,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'format' ? -1 : 1)),
   );
   const automaton = buildLiteralAutomaton(literals);
-  const { next, classes, classOf, endings } = automaton;
+  const { next, classes, classOf, firstEndingState, endings } = automaton;
   // The automaton folds case, so a case-sensitive prefix "ends" wherever its letters do in any case:
   // `AAAAAAAAAAAAAAAAAAAAA` (X bearer tokens) at every character of a run of `a`. A state where one
   // literal ends keeps that literal's length and, when every entry spells it the same case-sensitive
@@ -278,20 +384,20 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
   const endLength = new Int32Array(endings.length);
   const endFirst = new Int32Array(endings.length);
   const endLast = new Int32Array(endings.length);
-  endings.forEach((list, state) => {
+  endings.forEach((list, row) => {
     if (list.length !== 1) {
-      ends[state] = list.length === 0 ? 0 : 1;
+      ends[row] = list.length === 0 ? 0 : 1;
       return;
     }
     const entries = entriesOf[list[0]!]!;
     const literal = entries[0]!.literal;
     const exact = entries.every((entry) => entry.kind === 'format' && !entry.keyword && entry.literal === literal);
-    ends[state] = exact ? 3 : 2;
-    endLength[state] = literal.length;
-    endFirst[state] = literal.charCodeAt(0);
-    endLast[state] = literal.charCodeAt(literal.length - 1);
+    ends[row] = exact ? 3 : 2;
+    endLength[row] = literal.length;
+    endFirst[row] = literal.charCodeAt(0);
+    endLast[row] = literal.charCodeAt(literal.length - 1);
     const [lower, upper] = [/[a-z]/.test(literal), /[A-Z]/.test(literal)];
-    endCase[state] = lower === upper ? 0 : upper ? 1 : 2;
+    endCase[row] = lower === upper ? 0 : upper ? 1 : 2;
   });
 
   /** Start and end of a format's token whose literal is at `at`, or undefined. */
@@ -307,15 +413,12 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       if (bodyStart < 0) return undefined;
       start = bodyStart;
     } else {
-      if (!text.startsWith(entry.literal, at)) return undefined;
+      if (!spelledAt(text, at, entry.literal)) return undefined;
       bodyStart = at + entry.literal.length;
       if (entry.lead !== undefined) {
-        let length = 0;
-        while (length < entry.lead.max + 64 && start > 0 && inSet(entry.lead.set, text.charCodeAt(start - 1))) {
-          start--;
-          length++;
-        }
+        const length = Math.min(start - leadRunStart(text, start, entry.lead), entry.lead.max + 64);
         if (length < entry.lead.min) return undefined;
+        start -= length;
       }
     }
     if ((entry.format.wordStart || entry.keyword) && start > 0 && inSet(ALNUM, text.charCodeAt(start - 1))) {
@@ -335,26 +438,49 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     } else if (entry.format.wordEnd) {
       if (end < text.length && inSet(WORD, text.charCodeAt(end))) return undefined;
     } else if (last !== undefined && typeof last !== 'string') {
-      // Longer than the format allows: still one token, masked whole.
-      end += runLength(text, end, last.set, MAX_EXTENSION);
+      // Longer than the format allows: still one token, masked whole. The run was read to its end
+      // already (and is cached): a prefix that recurs inside it (`md-md-md-…`) reads nothing again.
+      end = Math.min(maximalRunEnd(text, end, last), end + MAX_EXTENSION);
     }
-    if (entry.keywords !== undefined) {
-      const before = text.slice(Math.max(0, start - KEYWORD_LOOKBEHIND), start).toLowerCase();
-      if (!entry.keywords.some((keyword) => before.includes(keyword))) return undefined;
-    }
+    if (entry.keywords !== undefined && !keywordBefore(text, start, entry.keywords)) return undefined;
     return [start, end];
+  }
+
+  /** Counts scans: a format's keyword search from an earlier one is stale. */
+  let scanNumber = 0;
+
+  /** Whether one of the search's keywords ends within {@link KEYWORD_LOOKBEHIND} characters before `start`. */
+  function keywordBefore(text: string, start: number, search: KeywordSearch): boolean {
+    const from = Math.max(0, start - KEYWORD_LOOKBEHIND);
+    if (search.scan !== scanNumber || from < search.from || (search.at >= 0 && search.at < from)) {
+      search.pattern.lastIndex = from;
+      const found = search.pattern.exec(text);
+      search.scan = scanNumber;
+      search.from = from;
+      search.at = found === null ? -1 : found.index;
+      search.end = found === null ? -1 : found.index + found[0].length;
+    }
+    // None from the window's start on, or the first one starts at or after `start`: none ends before it.
+    if (search.at < 0 || search.at >= start) return false;
+    if (search.end <= start) return true;
+    // The first one runs past `start`; a shorter keyword inside it may still end before.
+    const before = text.slice(from, start).toLowerCase();
+    return search.keywords.some((keyword) => before.includes(keyword));
   }
 
   // The maximal runs of token characters last looked at, and whether each was judged not random: a
   // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
   // the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
-  // each window reaching three runs). Reset by every scan.
+  // each window reaching three runs). Each run is read once, its letter cases and digits noted on
+  // the way (`runClasses`): a run without all three is no token, and neither is any suffix of it.
+  // Reset by every scan.
   const RECENT_RUNS = 4;
   /** Where the last window after a keyword started (a window that found a token ends the literal's search). */
   let lastWindowStart = -1;
   const runFrom = new Int32Array(RECENT_RUNS);
   const runTo = new Int32Array(RECENT_RUNS);
   const runRejected = new Uint8Array(RECENT_RUNS);
+  const runClasses = new Uint8Array(RECENT_RUNS);
   let oldestRun = 0;
 
   /** The slot of the recent run that holds `position`, read now if none does. */
@@ -364,8 +490,16 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     }
     const slot = oldestRun;
     oldestRun = (oldestRun + 1) % RECENT_RUNS;
+    let end = position;
+    let classes = 0;
+    for (; end < text.length; end++) {
+      const code = text.charCodeAt(end);
+      if (!inSet(ENTROPY_TOKEN, code)) break;
+      classes |= CHARACTER_CLASS[code]!;
+    }
     runFrom[slot] = position;
-    runTo[slot] = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
+    runTo[slot] = end;
+    runClasses[slot] = classes;
     runRejected[slot] = 0;
     return slot;
   }
@@ -389,7 +523,8 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       }
       const end = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
       if (end - position >= ENTROPY_TOKEN_MIN) {
-        [longRunFrom, longRunTo, longRunSearchedTo] = [position, end, end];
+        longRunFrom = position;
+        longRunTo = longRunSearchedTo = end;
         return true;
       }
       position = end;
@@ -434,7 +569,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       const length = end - position;
       if (runRejected[run] === 0 && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
         // base64 padding belongs to the token.
-        if (looksRandom(text, position, end, ENTROPY_MIN_BITS))
+        if (runClasses[run] === MIXED_CLASSES && looksRandom(text, position, end, ENTROPY_MIN_BITS))
           return [position, end + runLength(text, end, PADDING, 2)];
         // A later keyword in the same run sees a suffix of it: no more random than the whole.
         runRejected[run] = 1;
@@ -446,6 +581,7 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
 
   return {
     scan(text, ranges = []) {
+      scanNumber++;
       let state = 0;
       runFrom.fill(0);
       lastWindowStart = -1;
@@ -465,27 +601,32 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       let lastUpper = -1;
       for (let position = 0; position < text.length; position++) {
         const code = text.charCodeAt(position);
-        state = next[state * classes + (code < 128 ? classOf[code]! : 0)]!;
-        let ending = ends[state]!;
+        state = next[state + classOf[code]!]!;
+        let ending = 0;
+        let row = 0;
+        if (state >= firstEndingState) {
+          row = (state / classes) | 0;
+          ending = ends[row]!;
+        }
         if (ending >= 2) {
-          const start = position - endLength[state]! + 1;
+          const start = position - endLength[row]! + 1;
           const dismissed =
-            (ending === 3 && (code !== endLast[state] || text.charCodeAt(start) !== endFirst[state])) ||
+            (ending === 3 && (code !== endLast[row] || text.charCodeAt(start) !== endFirst[row])) ||
             (coveredByFormat && start > coveredFrom && start < coveredUntil);
           if (dismissed) ending = 0;
-          else if (ending === 3 && endCase[state] !== 0) {
+          else if (ending === 3 && endCase[row] !== 0) {
             for (let index = Math.max(caseReadUntil, start); index <= position; index++) {
               const letter = text.charCodeAt(index);
               if (letter >= 97 && letter <= 122) lastLower = index;
               else if (letter >= 65 && letter <= 90) lastUpper = index;
             }
             caseReadUntil = position + 1;
-            const wrongCase = endCase[state] === 1 ? lastLower : lastUpper;
+            const wrongCase = endCase[row] === 1 ? lastLower : lastUpper;
             if (wrongCase >= start) ending = 0;
           }
         }
         if (ending !== 0) {
-          for (const literal of endings[state]!) {
+          for (const literal of endings[row]!) {
             const start = position - literals[literal]!.length + 1;
             const covered = start > coveredFrom && start < coveredUntil;
             if (covered && coveredByFormat) continue;
@@ -517,9 +658,10 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
           }
         }
       }
-      // The cache holds the text: nothing of it may outlive the scan.
-      runCache.clear();
-      return ranges;
+      // The caches hold the text: nothing of it may outlive the scan.
+      runCacheText.fill(undefined);
+      leadCacheText.fill(undefined);
+      return normalizeRanges(ranges);
     },
   };
 }
@@ -535,11 +677,9 @@ function looksRandom(text: string, start: number, end: number, minBits: number):
   for (let index = start; index < end; index++) {
     const code = text.charCodeAt(index);
     if (code === 47) slashes++;
-    else if (code >= 65 && code <= 90) classes |= 1;
-    else if (code >= 97 && code <= 122) classes |= 2;
-    else if (code >= 48 && code <= 57) classes |= 4;
+    else if (code < 128) classes |= CHARACTER_CLASS[code]!;
   }
-  return slashes <= 2 && classes === 7 && entropyBits(text, start, end) >= minBits;
+  return slashes <= 2 && classes === MIXED_CLASSES && entropyBits(text, start, end) >= minBits;
 }
 
 /** One or two lower-case words before a token: `acme_`, `acme_live_`, `acme-prod-`. */
@@ -564,32 +704,4 @@ function providerToken(text: string, separator: number): [number, number] | unde
   if (start > 0 && inSet(WORD, text.charCodeAt(start - 1))) return undefined;
   if (!PROVIDER_PREFIX.test(text.slice(start, separator))) return undefined;
   return looksRandom(text, runStart, end, PROVIDER_MIN_BITS) ? [start, end] : undefined;
-}
-
-/**
- * Adds `[start, end)`, merged with the ranges it overlaps or touches. Ranges arrive in order but for
- * a token that starts before one found earlier (its lead, or a longer literal the automaton reports
- * later); then the list is sorted and merged again.
- */
-export function addRange(ranges: number[], start: number, end: number): void {
-  const last = ranges.length - 1;
-  if (last < 0 || start > ranges[last]!) {
-    ranges.push(start, end);
-    return;
-  }
-  if (start >= ranges[last - 1]!) {
-    ranges[last] = Math.max(ranges[last]!, end);
-    return;
-  }
-  const pairs: [number, number][] = [[start, end]];
-  for (let index = 0; index < ranges.length; index += 2) pairs.push([ranges[index]!, ranges[index + 1]!]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  ranges.length = 0;
-  for (const [pairStart, pairEnd] of pairs) {
-    if (ranges.length > 0 && pairStart <= ranges[ranges.length - 1]!) {
-      ranges[ranges.length - 1] = Math.max(ranges[ranges.length - 1]!, pairEnd);
-    } else {
-      ranges.push(pairStart, pairEnd);
-    }
-  }
 }
