@@ -22,6 +22,7 @@ const MICROBENCHMARKS = [
   'enrich',
   'request-path',
   'respond',
+  'identity',
 ] as const;
 
 function progress(line: string): void {
