@@ -164,6 +164,21 @@ describe('identity: key registry', () => {
     expect(registry.lookup('')).to.equal(undefined);
   });
 
+  it('finds a key among 1000 by its digest, whatever the digest’s case; of two entries with one digest, the first', () => {
+    const keys = Array.from({ length: 1000 }, () => newKey());
+    const registry = createKeyRegistry('TEST', [
+      ...keys.map((key, index) => ({
+        id: `k-${index}`,
+        sha256: index % 2 === 0 ? sha256Hex(key) : sha256Hex(key).toUpperCase(),
+      })),
+      { id: 'k-duplicate', sha256: sha256Hex(keys[7]!) },
+    ]);
+    for (const index of [0, 7, 500, 999]) expect(registry.lookup(keys[index]!)?.key.id).to.equal(`k-${index}`);
+    // Control: a key that is not registered, and one differing from a registered key in its last character.
+    expect(registry.lookup(newKey())).to.equal(undefined);
+    expect(registry.lookup(`${keys[0]!.slice(0, -1)}${keys[0]!.endsWith('a') ? 'b' : 'a'}`)).to.equal(undefined);
+  });
+
   it('refuses malformed registry files, naming the variable and never echoing a digest field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'apitrail-keys-'));
     const pastedKey = newKey();
