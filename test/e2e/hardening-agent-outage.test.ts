@@ -4,8 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { RunningApp } from '../helpers/app.ts';
-import { startAgent, startAppOnAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
-import { requireCollector } from '../helpers/collector.ts';
+import { startAppOnAgent, startGatewayAndAgent, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const OUTAGE_MS = 60_000;
@@ -19,9 +18,7 @@ describe('hardening: a 60 s gateway outage behind the agent loses nothing', func
   let app: RunningApp;
 
   before(async function () {
-    const binary = await requireCollector(this);
-    gateway = await startGateway(binary);
-    agent = await startAgent(binary, gateway);
+    ({ gateway, agent } = await startGatewayAndAgent(this));
     app = await startAppOnAgent(agent, 'examples/node-http/server.js', { OTEL_SERVICE_NAME: 'hardening-agent' });
   });
 

@@ -12,13 +12,11 @@ import { ATTR_INTEGRITY_LOG_ID } from '@apitrail/core/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import {
   archivedThroughClosingCheckpoint,
-  startAgent,
+  startGatewayAndAgent,
   startAppOnAgent,
-  startGateway,
   type Gateway,
   type Tier,
 } from '../helpers/apitrail-pipeline.ts';
-import { requireCollector } from '../helpers/collector.ts';
 import { rootKeyFiles } from '../helpers/integrity-keys.ts';
 import { archiveText } from '../../scripts/lib/collector-pipeline.mjs';
 
@@ -29,9 +27,7 @@ describe('integrity through the agent and gateway pipelines', function () {
   const rootKey = rootKeyFiles();
 
   before(async function () {
-    const binary = await requireCollector(this);
-    gateway = await startGateway(binary);
-    agent = await startAgent(binary, gateway);
+    ({ gateway, agent } = await startGatewayAndAgent(this));
   });
 
   after(async () => {

@@ -3,8 +3,7 @@
 // then the gateway comes back. Every audit record must reach the archive. Delivery is at-least-once,
 // so duplicates are allowed; a missing record is not.
 import { expect } from 'chai';
-import { sendRequests, startAgent, startGateway, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
-import { requireCollector } from '../helpers/collector.ts';
+import { sendRequests, startGatewayAndAgent, type Gateway, type Tier } from '../helpers/apitrail-pipeline.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const ids = (phase: string, count: number): string[] => Array.from({ length: count }, (_, n) => `${phase}-${n}`);
@@ -16,9 +15,7 @@ describe('collector pipelines: gateway and agent restarts lose nothing', functio
   let agent: Tier;
 
   before(async function () {
-    const binary = await requireCollector(this);
-    gateway = await startGateway(binary);
-    agent = await startAgent(binary, gateway);
+    ({ gateway, agent } = await startGatewayAndAgent(this));
   });
 
   after(async () => {

@@ -95,13 +95,9 @@ function occurrences(values: readonly string[]): Map<string, number> {
   return counts;
 }
 
-/** Restarts the app on `spoolDir` with the collector up, waits until `ids` arrived, then stops it. */
-async function restartAndDeliver(
-  collector: RunningCollector,
-  spoolDir: string,
-  ids: readonly string[],
-): Promise<Map<string, number>> {
-  const app = await startApp({
+/** The app started on `spoolDir`, exporting its log records to `collector` (which is up). */
+function startOnSpool(collector: RunningCollector, spoolDir: string): Promise<RunningApp> {
+  return startApp({
     script: SCRIPT,
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
@@ -110,6 +106,15 @@ async function restartAndDeliver(
       APITRAIL_SPOOL_DIR: spoolDir,
     },
   });
+}
+
+/** Restarts the app on `spoolDir` with the collector up, waits until `ids` arrived, then stops it. */
+async function restartAndDeliver(
+  collector: RunningCollector,
+  spoolDir: string,
+  ids: readonly string[],
+): Promise<Map<string, number>> {
+  const app = await startOnSpool(collector, spoolDir);
   try {
     await waitFor(`${ids.length} replayed records at the collector`, async () => {
       const seen = new Set(auditIds(await collector.logs()));
@@ -210,14 +215,7 @@ describe('reliability: crash safety', function () {
       const spoolDir = freshSpoolDir();
       const ids = Array.from({ length: N }, (_, index) => `control-${index}`);
       await runAndEnd('exit-in-sigterm', { ...(await collectorDown(spoolDir)), APITRAIL_SPOOL_DIR: 'off' }, ids);
-      const app = await startApp({
-        script: SCRIPT,
-        env: {
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
+      const app = await startOnSpool(collector, spoolDir);
       // A record of the restarted app proves the collector path works before the absence is read.
       await request(app, '/api/after-control', 'control-after');
       await waitFor('the restarted app at the collector', async () =>
@@ -394,14 +392,7 @@ describe('reliability: crash safety', function () {
       writeFileSync(join(spoolDir, '000000001-999999999-00000001.ndjson'), 'not json\n\u0000\u0001garbage\n{"a":1}\n');
       writeFileSync(join(spoolDir, 'notes.txt'), 'an operator left this here\n');
 
-      const app = await startApp({
-        script: SCRIPT,
-        env: {
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
+      const app = await startOnSpool(collector, spoolDir);
       try {
         await request(app, '/api/after-damage', 'damaged-after');
         await waitFor('the records at the collector', async () => {

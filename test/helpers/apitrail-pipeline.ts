@@ -12,6 +12,7 @@ import {
 } from '../../scripts/lib/collector-pipeline.mjs';
 import { APITRAIL_EVENTS, ATTR_INTEGRITY_FINAL } from '@apitrail/core/internal';
 import { startApp, type RunningApp } from './app.ts';
+import { requireCollector } from './collector.ts';
 import { waitFor } from './wait.ts';
 import {
   decodeLogLines,
@@ -45,6 +46,22 @@ export async function startGateway(
     securityEvents: async () => decodeLogLines(await archiveText(archiveDir, 'security-events.otlp.jsonl')),
     authFailureCounts: async () => decodeSumPointLines(await archiveText(archiveDir, 'detection-metrics.otlp.jsonl')),
   };
+}
+
+/**
+ * The pipeline most tests run: a gateway (no SIEM files) and an agent forwarding to it. The calling
+ * suite is skipped where the collector cannot be built; when the agent fails to start, the gateway
+ * is stopped before the error is thrown.
+ */
+export async function startGatewayAndAgent(context: Mocha.Context): Promise<{ gateway: Gateway; agent: Tier }> {
+  const binary = await requireCollector(context);
+  const gateway = await startGateway(binary);
+  try {
+    return { gateway, agent: await startAgent(binary, gateway) };
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
 }
 
 /**
