@@ -90,10 +90,23 @@ function decodeLevel(text: string): DecodedText | undefined {
   const origin = new Int32Array(text.length + 1);
   let length = 0;
   let changed = false;
+  // Characters copied one by one since the last `%`: the first MIN_BULK_COPY are copied as they are
+  // read, the rest up to the next `%` found and copied by native calls (text with an escape every few
+  // characters would otherwise pay a native call per escape).
+  let plain = 0;
   for (let at = 0; at < text.length;) {
+    const code = text.charCodeAt(at);
+    if (code !== PERCENT && plain < MIN_BULK_COPY) {
+      units[2 * length] = code & 0xff;
+      units[2 * length + 1] = code >> 8;
+      origin[length++] = at++;
+      plain++;
+      continue;
+    }
+    plain = 0;
     // Text up to the next `%` is copied as it is; so is a `%` that starts no escape, and a run of
     // escapes that is not UTF-8.
-    let copyEnd = text.indexOf('%', at);
+    let copyEnd = code === PERCENT ? at : text.indexOf('%', at);
     let count = 0;
     if (copyEnd === at) {
       while (count < MAX_RUN_BYTES) {
