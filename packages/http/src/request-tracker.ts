@@ -25,7 +25,6 @@ import {
 } from './request-state.js';
 import { splitRequestTarget } from './request-url.js';
 
-/** What a RequestTracker needs: the request context factory and how to record each request. */
 /** Why a request is answered by apitrail instead of the app (quarantine, `APITRAIL_RESPONSE=block`). */
 export interface Refusal {
   readonly status: number;
