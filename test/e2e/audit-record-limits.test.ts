@@ -17,6 +17,8 @@ const LENGTH_LIMIT = 9;
 interface Run {
   readonly atCollector: ExportedLogRecord;
   readonly line: Record<string, unknown>;
+  /** The register's debug line saying the audit record goes straight to its own LoggerProvider. */
+  readonly ownPipeline: boolean;
 }
 
 async function auditRecordOf(context: Mocha.Context, env: Record<string, string>): Promise<Run> {
@@ -26,7 +28,7 @@ async function auditRecordOf(context: Mocha.Context, env: Record<string, string>
     ({ collector, app } = await startAppBehindCollector(context, {
       serviceName: 'audit-record-limits-e2e',
       logsExporters: 'otlp,ndjson',
-      env: { OTEL_TRACES_EXPORTER: 'none', ...env },
+      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOG_LEVEL: 'debug', ...env },
     }));
     const response = await fetch(`${app.baseUrl}/api/v1/scans?provider=aws&region=eu-west-1`, {
       headers: { 'user-agent': USER_AGENT },
@@ -39,7 +41,11 @@ async function auditRecordOf(context: Mocha.Context, env: Record<string, string>
     );
     const line = app.jsonLines().find((object) => object.event === 'apitrail.api_request');
     if (line === undefined) throw new Error(`no NDJSON audit record; stderr: ${app.stderr()}`);
-    return { atCollector, line };
+    // OTel's diagnostic console logger writes debug lines to stdout.
+    const ownPipeline = app
+      .stdout()
+      .includes('audit records are emitted straight to the LoggerProvider apitrail built');
+    return { atCollector, line, ownPipeline };
   } finally {
     await app?.stop();
     await collector?.stop();
@@ -59,6 +65,7 @@ describe('the audit record under the OTel log-record limits (register, real coll
   });
 
   it('keeps at most the configured number of attributes, each string cut to the configured length', () => {
+    expect(bounded.ownPipeline, 'the register emitted through its own pipeline').to.equal(true);
     const attributes = bounded.atCollector.attributes;
     expect(Object.keys(attributes)).to.have.length(COUNT_LIMIT);
     for (const value of Object.values(attributes)) {
