@@ -254,7 +254,7 @@ export function ndjsonLine(object: unknown): string {
 /** A UTF-16 code unit never takes more than three bytes of UTF-8 (a surrogate pair takes four for two). */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
 const NEWLINE = 0x0a;
-const DEL = 0x7f;
+const DEL = '\u007f';
 
 /**
  * NDJSON lines (each as {@link ndjsonLine} writes it, and a newline) encoded straight into one
@@ -278,7 +278,8 @@ export class NdjsonWriter {
     this.reserve(text.length);
     const start = this.length;
     let written = this.buffer.write(text, start, 'utf8');
-    if (written !== text.length || this.buffer.subarray(start, start + written).includes(DEL)) {
+    // Searched in the text, not the bytes: a subarray of the buffer would be an object per line.
+    if (written !== text.length || text.includes(DEL)) {
       const escaped = escapeUnsafe(text);
       this.reserve(escaped.length);
       written = this.buffer.write(escaped, start, 'utf8');
