@@ -28,12 +28,15 @@ export function auditRecordLimits(limits: LogRecordLimits | undefined): AuditRec
   };
 }
 
-/** What the record's fields are built from; attributes are added with {@link AuditLogRecord.add}. */
-export interface AuditRecordFields {
+/** What every audit record of one LoggerProvider shares. */
+export interface AuditRecordSource {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly limits: AuditRecordLimits;
-  readonly spanContext: SpanContext | undefined;
+}
+
+/** The audit record's fields other than its attributes (added with {@link AuditLogRecord.add}). */
+export interface AuditRecordHeader {
   readonly eventName: string;
   readonly severityNumber: SeverityNumber;
   readonly severityText: string;
@@ -75,18 +78,18 @@ export class AuditLogRecord implements ReadWriteLogRecord {
   private readonly limits: AuditRecordLimits;
   private readonly: boolean = false;
 
-  constructor(fields: AuditRecordFields) {
-    this.resource = fields.resource;
-    this.instrumentationScope = fields.instrumentationScope;
-    this.limits = fields.limits;
+  constructor(source: AuditRecordSource, spanContext: SpanContext | undefined, header: AuditRecordHeader) {
+    this.resource = source.resource;
+    this.instrumentationScope = source.instrumentationScope;
+    this.limits = source.limits;
     // As the SDK stamps a record emitted without a timestamp: Date.now(), observed at the same time.
     this.hrTime = millisToHrTime(Date.now());
     this.hrTimeObserved = this.hrTime;
-    this.spanContext = fields.spanContext;
-    this.eventName = fields.eventName;
-    this.severityNumber = fields.severityNumber;
-    this.severityText = fields.severityText;
-    this.body = fields.body;
+    this.spanContext = spanContext;
+    this.eventName = header.eventName;
+    this.severityNumber = header.severityNumber;
+    this.severityText = header.severityText;
+    this.body = header.body;
   }
 
   /** Adds an attribute apitrail built under a key not yet set, under the limits. */

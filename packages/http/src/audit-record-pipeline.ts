@@ -6,11 +6,15 @@ import {
   type Context,
   type Logger,
   type LoggerProvider,
-  type SeverityNumber,
 } from '@opentelemetry/api';
 import type { LogRecordLimits, LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AUDIT_LOGGER_NAME, INSTRUMENTATION_VERSION } from '@apitrail/core/internal';
-import { AuditLogRecord, auditRecordLimits, type AuditRecordLimits } from './audit-log-record.js';
+import {
+  AuditLogRecord,
+  auditRecordLimits,
+  type AuditRecordHeader,
+  type AuditRecordSource,
+} from './audit-log-record.js';
 
 type Resource = ReadableLogRecord['resource'];
 type InstrumentationScope = ReadableLogRecord['instrumentationScope'];
@@ -24,14 +28,6 @@ interface ProviderState {
   readonly loggerMetrics: { emitLog(): void };
 }
 
-/** The audit record's fields other than its attributes. */
-export interface AuditRecordHeader {
-  readonly eventName: string;
-  readonly severityNumber: SeverityNumber;
-  readonly severityText: string;
-  readonly body: string;
-}
-
 /**
  * The LoggerProvider apitrail built (startApitrail, the register), seen from the audit record:
  * records are handed to the provider's processor chain as {@link AuditLogRecord}s instead of going
@@ -42,9 +38,8 @@ export class AuditRecordPipeline {
   private constructor(
     readonly provider: LoggerProvider,
     private readonly logger: Logger,
-    private readonly scope: InstrumentationScope,
     private readonly state: ProviderState,
-    private readonly limits: AuditRecordLimits,
+    private readonly source: AuditRecordSource,
   ) {}
 
   /**
@@ -61,13 +56,11 @@ export class AuditRecordPipeline {
     // The logger's own scope object: exporters group records by it, by identity.
     const scope = (logger as { _instrumentationScope?: InstrumentationScope })._instrumentationScope;
     if (scope?.name !== AUDIT_LOGGER_NAME || typeof logger.enabled !== 'function') return undefined;
-    return new AuditRecordPipeline(
-      provider,
-      logger,
-      scope,
-      state as ProviderState,
-      auditRecordLimits(state.logRecordLimits),
-    );
+    return new AuditRecordPipeline(provider, logger, state as ProviderState, {
+      resource: state.resource,
+      instrumentationScope: scope,
+      limits: auditRecordLimits(state.logRecordLimits),
+    });
   }
 
   /** A new record (attributes to be added), or undefined when the logger would not emit it (shut down, filtered). */
@@ -76,13 +69,11 @@ export class AuditRecordPipeline {
       return undefined;
     }
     const spanContext = trace.getSpanContext(context);
-    return new AuditLogRecord({
-      resource: this.state.resource,
-      instrumentationScope: this.scope,
-      limits: this.limits,
-      spanContext: spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined,
-      ...header,
-    });
+    return new AuditLogRecord(
+      this.source,
+      spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined,
+      header,
+    );
   }
 
   /** Hands `record` to the processors, then makes it read-only, as `Logger.emit` does. */
