@@ -431,7 +431,9 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
       if (end >= 0) start = bodyStart - 1;
     }
     if (end < 0) return undefined;
-    const last = entry.body[entry.body.length - 1];
+    // Not `body[length - 1]` on an empty body (a format that is all lead, `…_mmk`): index -1 is a
+    // property lookup through the prototype chain, slow at every occurrence.
+    const last = entry.body.length > 0 ? entry.body[entry.body.length - 1] : undefined;
     if (entry.keyword) {
       // A keyword's value is the whole of the next token, or not this format.
       if (end < text.length && inSet(ALNUM, text.charCodeAt(end))) return undefined;

@@ -108,10 +108,14 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
    */
   function addKeyValueRanges(text: string, ranges: number[]): void {
     keyValue.lastIndex = 0;
+    // The last key's verdict: text of one pair repeated asks about the same key thousands of times.
+    let lastKey = '';
+    let lastSecret = false;
     for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
       const [, before = '', key = '', separator = ''] = match;
       const valueStart = match.index + before.length + key.length + separator.length;
-      if (!isSecretKey(key)) {
+      if (key !== lastKey) [lastKey, lastSecret] = [key, isSecretKey(key)];
+      if (!lastSecret) {
         // From the separator's last character, which can serve as the boundary before a key.
         keyValue.lastIndex = valueStart - 1;
         continue;
