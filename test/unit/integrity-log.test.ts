@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -611,6 +612,58 @@ describe('canonical JSON (RFC 8785)', () => {
     // A __proto__ member parsed from a file is data: it must count, not vanish.
     const parsed = JSON.parse('{"a":1,"__proto__":{"x":1}}') as unknown;
     expect(canonicalJson(parsed)).to.equal('{"__proto__":{"x":1},"a":1}');
+  });
+
+  // A record with every kind of value an entry holds (nested objects, arrays, integer-like and
+  // non-ASCII keys and values, escapes, seconds), and its leaf hash as the first release computed
+  // it: records already written must keep their leaves whatever the canonicaliser's implementation.
+  const PINNED_RECORD = {
+    timestamp: '2026-01-15T09:00:00.123Z',
+    level: 'INFO',
+    message: 'API Request: GET /api/v1/scans [API Key: ci-scanner]',
+    logger: 'apitrail.audit',
+    event: 'apitrail.api_request',
+    request_id: '01936d3f-7c1e-7a2b-9c4d-5e6f7a8b9c0d',
+    authentication_method: 'api_key',
+    is_api_key_request: true,
+    api_key_id: 'key_7f3a9c',
+    tenant_id: 'tenant-\u00fcn\u00efcode "quoted" \\ \u2028',
+    method: 'GET',
+    path: '/api/v1/scans',
+    query_params: { page: '2', provider: ['aws', 'gcp'], '10': 'x' },
+    status_code: 200,
+    duration: 0.004213,
+    source_ip: '203.0.113.17',
+    'apitrail.integrity.log_id': '5b0a6d4e-2f61-4a55-9d1e-3c1b7f0e8a92',
+    'apitrail.integrity.seq': 41,
+    'custom.nested': { b: [1, 2.5, { z: null, a: false }], a: '\ud83d\ude00' },
+    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    span_id: '00f067aa0ba902b7',
+    trace_flags: 1,
+  };
+  const PINNED_LEAF = 'a3b264adc45946114196e73ff04095c27ee28cccac3d18ffeb48fbedf2d3ead6';
+
+  it('keeps the leaf of a record written by the first release', () => {
+    expect(hex(leafHash(canonicalEntry(PINNED_RECORD)))).to.equal(PINNED_LEAF);
+    expect(hex(leafHash(canonicalEntry({ ...PINNED_RECORD, status_code: 201 })))).not.to.equal(PINNED_LEAF);
+  });
+
+  it('writes the same entry where code generation from strings is disallowed', () => {
+    const script = `const { canonicalEntry, leafHash } = require('@apitrail/integrity/internal');
+      const record = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      process.stdout.write(leafHash(canonicalEntry(record)).toString('hex'));`;
+    const run = (flags: string[]): string =>
+      execFileSync(process.execPath, [...flags, '-e', script], {
+        input: JSON.stringify(PINNED_RECORD),
+        encoding: 'utf8',
+      });
+    expect(run(['--disallow-code-generation-from-strings'])).to.equal(PINNED_LEAF);
+    // Control: the flag does refuse code generation in that process.
+    expect(() =>
+      execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', 'new Function("")'], {
+        stdio: 'pipe',
+      }),
+    ).to.throw();
   });
 
   it('equals an independent RFC 8785 serialisation for random records, also as a signed entry', () => {

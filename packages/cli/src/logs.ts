@@ -5,7 +5,7 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
-import { LeafStore, canonicalEntry, leafHash } from '@apitrail/integrity/internal';
+import { LeafStore, canonicalEntry, leafDigest } from '@apitrail/integrity/internal';
 import { readRecords } from './records.js';
 
 /** One log as read from files: its leaf hashes by sequence number and its checkpoint notes. */
@@ -41,7 +41,7 @@ export async function readLogs(
       }
       const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
       if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) return;
-      log.leaves.put(sequence, leafHash(canonicalEntry(fields)));
+      log.leaves.put(sequence, leafDigest(canonicalEntry(fields)));
       if (keep(sequence)) log.kept.set(sequence, fields);
     },
     malformed() {},

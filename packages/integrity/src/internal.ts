@@ -6,6 +6,8 @@ export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export {
   LogVerifier,
+  prepareRecord,
+  type PreparedRecord,
   LeafStore,
   type ExportedRecord,
   type Finding,
@@ -16,6 +18,7 @@ export {
 export { CheckpointVerifier, EpochKeys, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
 export {
   leafHash,
+  leafDigest,
   nodeHash,
   subtreeHash,
   inclusionProof,

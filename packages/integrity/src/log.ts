@@ -4,7 +4,7 @@ import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, recordFault } from '@ap
 import { ndjsonProjection } from '@apitrail/export/internal';
 import { canonicalEntry } from './canonical.js';
 import { EpochKeys } from './epochs.js';
-import { CompactTree, leafHash } from './merkle.js';
+import { CompactTree, leafDigest } from './merkle.js';
 import type { Signer } from './note.js';
 
 export interface MerkleLogOptions {
@@ -75,7 +75,7 @@ export class MerkleLog {
       attributes[ATTR_INTEGRITY_LOG_ID] = this.logId;
       attributes[ATTR_INTEGRITY_SEQUENCE] = this.sequence;
       try {
-        this.tree.append(leafHash(canonicalEntry(ndjsonProjection(record))));
+        this.tree.append(leafDigest(canonicalEntry(ndjsonProjection(record))));
         this.sequence++;
       } catch (error) {
         // Exported unsigned rather than lost (verify reports it), and the log stays gapless.

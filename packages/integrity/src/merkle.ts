@@ -8,18 +8,28 @@ const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
 /**
- * SHA-256 of `input` (a string as UTF-8). Node's one-shot `crypto.hash` returns a Buffer about a
- * microsecond slower than a `binary` (latin1: one character per byte) string turned back into a Buffer —
- * slower than hashing a 65-byte node itself — so the digest takes that way round.
+ * SHA-256 of `input` (a string as UTF-8) as a binary string (latin1: one character per byte).
+ * Node's one-shot `crypto.hash` makes a string digest cheaper than a Buffer (each Buffer costs an
+ * allocation, more than hashing a 65-byte node): the sealer and the verifier keep their hashes so.
  */
+export function digest(input: Uint8Array | string): string {
+  return hash('sha256', input, 'binary');
+}
+
+/** SHA-256 of `input` (a string as UTF-8). */
 export function sha256(input: Uint8Array | string): Buffer {
-  return Buffer.from(hash('sha256', input, 'binary'), 'latin1');
+  return Buffer.from(digest(input), 'latin1');
+}
+
+/** SHA-256(0x00 ‖ entry) as a binary string (see `digest`); the entry is hashed as UTF-8. */
+export function leafDigest(entry: string): string {
+  // U+0000 is the one byte 0x00 in UTF-8: the prefix joins the string without copying bytes around.
+  return digest(`\u0000${entry}`);
 }
 
 /** SHA-256(0x00 ‖ entry); a string entry is hashed as UTF-8. */
 export function leafHash(entry: Uint8Array | string): Buffer {
-  // U+0000 is the one byte 0x00 in UTF-8: the prefix joins the string without copying bytes around.
-  if (typeof entry === 'string') return sha256(`\u0000${entry}`);
+  if (typeof entry === 'string') return Buffer.from(leafDigest(entry), 'latin1');
   const input = Buffer.allocUnsafe(1 + entry.length);
   input[0] = LEAF_PREFIX;
   input.set(entry, 1);
@@ -35,6 +45,13 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_BYTES);
   return sha256(nodeInput);
+}
+
+/** SHA-256(0x01 ‖ left ‖ right) of two binary-string digests, as one. */
+function nodeDigest(left: string, right: string): string {
+  nodeInput.write(left, 1, 'latin1');
+  nodeInput.write(right, 1 + HASH_BYTES, 'latin1');
+  return digest(nodeInput);
 }
 
 /** The largest power of two smaller than `n` (n > 1). */
@@ -175,17 +192,21 @@ export function verifyConsistency(
  * the verifier walk the leaves with.
  */
 export class CompactTree {
-  private readonly stack: Buffer[] = [];
+  /** Binary-string digests (see `digest`): no Buffer per node. */
+  private readonly stack: string[] = [];
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
-  append(leaf: Buffer): void {
-    let node = leaf;
+  /** Appends a leaf hash: 32 bytes, or their binary string (`leafDigest`). */
+  append(leaf: Uint8Array | string): void {
+    let node =
+      typeof leaf === 'string' ? leaf : Buffer.from(leaf.buffer, leaf.byteOffset, leaf.length).toString('latin1');
+    if (node.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes, not ${node.length}`);
     // Each trailing one bit of the old size is a perfect subtree the new leaf completes.
-    for (let bits = this.count; bits % 2 === 1; bits = Math.floor(bits / 2)) node = nodeHash(this.stack.pop()!, node);
+    for (let bits = this.count; bits % 2 === 1; bits = Math.floor(bits / 2)) node = nodeDigest(this.stack.pop()!, node);
     this.stack.push(node);
     this.count++;
   }
@@ -194,7 +215,7 @@ export class CompactTree {
   root(): Buffer {
     if (this.stack.length === 0) return sha256(EMPTY);
     let node = this.stack.at(-1)!;
-    for (let index = this.stack.length - 2; index >= 0; index--) node = nodeHash(this.stack[index]!, node);
-    return node;
+    for (let index = this.stack.length - 2; index >= 0; index--) node = nodeDigest(this.stack[index]!, node);
+    return Buffer.from(node, 'latin1');
   }
 }

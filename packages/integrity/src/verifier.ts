@@ -8,7 +8,7 @@ import {
 import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';
-import { CompactTree, HASH_BYTES, leafHash } from './merkle.js';
+import { CompactTree, HASH_BYTES, leafDigest } from './merkle.js';
 import { NoteError, verifyCosignature, type Verifier } from './note.js';
 
 /** A record as read back from a file: its NDJSON object (see the README for the other shapes). */
@@ -71,8 +71,8 @@ export class LeafStore {
     return this.highest;
   }
 
-  /** False when the sequence number was already taken (the first copy stays). */
-  put(sequence: number, hash: Buffer): boolean {
+  /** False when the sequence number was already taken (the first copy stays). `hash`: 32 bytes, or their binary string (`leafDigest`). */
+  put(sequence: number, hash: Uint8Array | string): boolean {
     const chunkIndex = Math.floor(sequence / CHUNK_LEAVES);
     let chunk = this.chunks.get(chunkIndex);
     if (chunk === undefined) {
@@ -82,7 +82,8 @@ export class LeafStore {
     const offset = sequence % CHUNK_LEAVES;
     if (chunk.present[offset] === 1) return false;
     chunk.present[offset] = 1;
-    hash.copy(chunk.hashes, offset * HASH_BYTES);
+    if (typeof hash === 'string') chunk.hashes.write(hash, offset * HASH_BYTES, HASH_BYTES, 'latin1');
+    else chunk.hashes.set(hash.subarray(0, HASH_BYTES), offset * HASH_BYTES);
     if (sequence > this.highest) this.highest = sequence;
     return true;
   }
@@ -129,6 +130,31 @@ function isCheckpointRecord(fields: Readonly<Record<string, unknown>>): boolean 
 }
 
 /**
+ * What the verifier takes of one record: which log it is in and its leaf hash, or its checkpoint
+ * note. Working it out (the canonical entry and its hash) is nearly all of a verification's work
+ * and needs nothing but the record, so it can run in other threads; plain data, it crosses them.
+ */
+export type PreparedRecord = Pick<ExportedRecord, 'location' | 'unit'> &
+  (
+    | { readonly kind: 'unlogged' }
+    | { readonly kind: 'checkpoint'; readonly logId: string; readonly note: unknown }
+    | { readonly kind: 'invalid_sequence'; readonly logId: string }
+    | { readonly kind: 'leaf'; readonly logId: string; readonly sequence: number; readonly leaf: string }
+  );
+
+/** The part of verifying a record that needs no other record: see `PreparedRecord`. */
+export function prepareRecord({ location, unit, fields }: ExportedRecord): PreparedRecord {
+  const logId = fields[ATTR_INTEGRITY_LOG_ID];
+  if (typeof logId !== 'string' || logId === '') return { location, unit, kind: 'unlogged' };
+  if (isCheckpointRecord(fields))
+    return { location, unit, kind: 'checkpoint', logId, note: fields[ATTR_INTEGRITY_CHECKPOINT] };
+  const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
+  if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0)
+    return { location, unit, kind: 'invalid_sequence', logId };
+  return { location, unit, kind: 'leaf', logId, sequence, leaf: leafDigest(canonicalEntry(fields)) };
+}
+
+/**
  * Verifies Merkle logs from records fed in any order across ordering units, with the root public
  * key only. Memory: 32 bytes per record (its leaf hash), plus the checkpoints.
  */
@@ -144,29 +170,33 @@ export class LogVerifier {
   }
 
   add(record: ExportedRecord): void {
+    this.addPrepared(prepareRecord(record));
+  }
+
+  /** A record `prepareRecord` read (maybe in another thread), in the order `add` would have taken it. */
+  addPrepared(record: PreparedRecord): void {
     this.records++;
-    const { fields, location } = record;
-    const logId = fields[ATTR_INTEGRITY_LOG_ID];
-    if (typeof logId !== 'string' || logId === '') {
+    const { location } = record;
+    if (record.kind === 'unlogged') {
       this.report('inserted', undefined, location, 'record without integrity fields (not in any log)');
       return;
     }
+    const { logId } = record;
     const log = this.logFor(logId);
     log.records++;
-    if (isCheckpointRecord(fields)) {
-      this.addCheckpoint(logId, log, fields, location);
+    if (record.kind === 'checkpoint') {
+      this.addCheckpoint(logId, log, record.note, location);
       return;
     }
-    const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
-    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) {
+    if (record.kind === 'invalid_sequence') {
       this.report('modified', logId, location, 'record with an invalid sequence number');
       return;
     }
-    const leaf = leafHash(canonicalEntry(fields));
+    const { sequence, leaf } = record;
     if (!log.leaves.put(sequence, leaf)) {
       // At-least-once delivery (a collector retry, a spool replay) repeats records: an identical
       // copy adds nothing and is counted; another record at a taken position is an insertion.
-      if (log.leaves.get(sequence)!.equals(leaf)) log.duplicates++;
+      if (log.leaves.get(sequence)!.toString('latin1') === leaf) log.duplicates++;
       else this.report('inserted', logId, location, `seq ${sequence} appears twice, with different content`);
       return;
     }
@@ -218,13 +248,7 @@ export class LogVerifier {
     return { records: this.records, logs, findings: this.findings };
   }
 
-  private addCheckpoint(
-    logId: string,
-    log: LogState,
-    fields: Readonly<Record<string, unknown>>,
-    location: string,
-  ): void {
-    const note = fields[ATTR_INTEGRITY_CHECKPOINT];
+  private addCheckpoint(logId: string, log: LogState, note: unknown, location: string): void {
     if (typeof note !== 'string') {
       this.report('modified', logId, location, 'checkpoint record without a checkpoint note');
       return;
