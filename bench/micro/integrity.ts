@@ -9,7 +9,9 @@
 //   NDJSON exporter reads it (OTLP export only); plus the cost of one signed checkpoint (made at
 //   most once a second, not per record);
 // - verify: records per second of LogVerifier over NDJSON lines of a real signed log (JSON.parse
-//   included), and one proof bundle's verification.
+//   included), and one proof bundle's verification; and `apitrail verify` end to end (verifyFiles
+//   over a file of a signed log: reading, decoding, verifying), in the main thread alone and with
+//   worker threads, with the main thread's CPU per record (what bounds it given enough processors).
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type * as Integrity from '@apitrail/integrity/internal';
 import {
@@ -19,13 +21,19 @@ import {
   ATTR_INTEGRITY_SEQUENCE,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyFiles } from '@apitrail/cli';
 import { ndjsonProjection, toNdjsonObject } from '@apitrail/export';
-import { nsPerOp, perSecond, report, withPackage } from './harness.ts';
+import { nsPerOp, perSecond, quick, report, withPackage } from './harness.ts';
 import { auditEmitter, processorOf, sdkLogRecord } from './records.ts';
 import { summarize, type Measured } from '../lib/stats.ts';
 
 /** Records in the verified log: enough for a deep tree and many checkpoints. */
 const VERIFIED_RECORDS = 20_000;
+/** Records in the file `apitrail verify` reads: enough batches to keep workers busy past their start. */
+const VERIFIED_FILE_RECORDS = quick ? 40_000 : 100_000;
 const CHECKPOINT_EVERY = 500;
 
 /** Per-repetition difference of two timings of the same emit, with and without the work measured. */
@@ -77,6 +85,36 @@ function signedLog(
   return { lines, bundle };
 }
 
+/** `apitrail verify` over `file` with `workers` threads: records per second (wall) and main-thread CPU per record, best of a few runs. */
+async function verifyFile(
+  file: string,
+  rootKey: Integrity.Verifier,
+  records: number,
+  workers: number,
+): Promise<{ perSecond: Measured; mainThreadPerRecord: Measured }> {
+  const discard = { write: () => true } as unknown as NodeJS.WritableStream;
+  const rates: number[] = [];
+  const mainThread: number[] = [];
+  for (let run = 0; run < (quick ? 3 : 5); run++) {
+    const cpu = process.threadCpuUsage();
+    const start = process.hrtime.bigint();
+    const { report } = await verifyFiles([file], rootKey, { out: discard, err: discard } as never, undefined, {
+      workers,
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.threadCpuUsage(cpu);
+    if (report.findings.length > 0)
+      throw new Error(`the benchmark file does not verify: ${report.findings[0]!.detail}`);
+    rates.push(records / seconds);
+    mainThread.push(((used.user + used.system) * 1000) / records);
+  }
+  const note = workers === 0 ? 'main thread only' : `${workers} worker threads and the main thread`;
+  return {
+    perSecond: { ...summarize(rates, 'records/s', 0), note },
+    mainThreadPerRecord: { ...summarize(mainThread, 'ns/op', 1), note },
+  };
+}
+
 function checkpointLine(logId: string, note: string): string {
   return JSON.stringify({
     timestamp: new Date().toISOString(),
@@ -90,7 +128,7 @@ function checkpointLine(logId: string, note: string): string {
 }
 
 report({
-  integrity: await withPackage('@apitrail/integrity/internal', (loaded) => {
+  integrity: await withPackage('@apitrail/integrity/internal', async (loaded) => {
     const module = loaded as unknown as typeof Integrity;
     const root = module.Signer.generate('apitrail-bench-root');
 
@@ -137,6 +175,7 @@ report({
     const entry = module.canonicalEntry(fields);
     const tree = new module.CompactTree();
     const leaf = module.leafDigest(entry);
+    const rootHash = module.leafHash(entry);
     const attributes = readable.attributes as Record<string, string | number>;
     attributes[ATTR_INTEGRITY_LOG_ID] = log.logId;
     attributes[ATTR_INTEGRITY_SEQUENCE] = 0;
@@ -167,6 +206,16 @@ report({
     );
     if (!module.verifyProofBundle(bundle, root.verifier).ok) throw new Error('the benchmark bundle does not verify');
 
+    // `apitrail verify` end to end, over a file.
+    const scratch = mkdtempSync(join(tmpdir(), 'apitrail-bench-verify-'));
+    const file = join(scratch, 'signed.ndjson');
+    const fileLines = signedLog(module, root, VERIFIED_FILE_RECORDS).lines;
+    writeFileSync(file, `${fileLines.join('\n')}\n`);
+    const workers = Math.max(1, availableParallelism() - 1);
+    const inMain = await verifyFile(file, root.verifier, fileLines.length, 0);
+    const inWorkers = await verifyFile(file, root.verifier, fileLines.length, workers);
+    rmSync(scratch, { recursive: true, force: true });
+
     return {
       request_path: difference(
         withAppend,
@@ -184,9 +233,17 @@ report({
         leaf_sha256: nsPerOp(() => module.leafDigest(entry)),
         tree_append: nsPerOp(() => tree.append(leaf)),
       },
-      checkpoint_signing: nsPerOp(() => keys.sign(1_000_000, leaf)),
+      checkpoint_signing: nsPerOp(() => keys.sign(1_000_000, rootHash)),
       verify_per_record: perRecord,
       verify_records_per_second: perSecond(perRecord, 'records/s'),
+      verify_cli_records_per_second: {
+        main_thread: inMain.perSecond,
+        [`workers_${workers}`]: inWorkers.perSecond,
+      },
+      verify_cli_main_thread_per_record: {
+        main_thread: inMain.mainThreadPerRecord,
+        [`workers_${workers}`]: inWorkers.mainThreadPerRecord,
+      },
       verify_proof_bundle: nsPerOp(() => module.verifyProofBundle(bundle, root.verifier)),
       proof_bundle_bytes: { value: Buffer.byteLength(JSON.stringify(bundle)), unit: 'bytes', spread: 0 },
       timed_append: withAppend,

@@ -20,3 +20,4 @@ export * from './otlp-json.js';
 export * from './siem-records.js';
 export * from './output.js';
 export * from './usage-error.js';
+export * from './verify-batches.js';

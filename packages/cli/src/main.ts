@@ -37,7 +37,11 @@ const USAGE = `Usage:
                                            write a root key pair (apitrail-root.key, mode 0600, and
                                            apitrail-root.pub), or a witness key pair
   apitrail verify [--json] --public-key <root.pub> [--witness-key <w.pub> --witnessed <state>]
-                  <files...|->             check the integrity logs with the public key only
+                  [--workers <n>] <files...|->
+                                           check the integrity logs with the public key only
+                                           (--workers: threads hashing records, 0 = none;
+                                           default one less than the processors, at most 8,
+                                           none on fewer than 3)
   apitrail prove --seq <n> [--log <id>] [--public-key <root.pub>] <files...>
                                            print an inclusion proof bundle for one record
   apitrail verify-proof --public-key <root.pub> <bundle.json>
@@ -108,10 +112,15 @@ async function verify(args: string[], output: Output): Promise<number> {
       'public-key': { type: 'string' },
       'witness-key': { type: 'string' },
       witnessed: { type: 'string' },
+      workers: { type: 'string' },
     },
     allowPositionals: true,
   });
   if (positionals.length === 0) throw new UsageError('verify needs at least one file (or - for stdin)');
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isSafeInteger(workers) && workers >= 0 && workers <= 64)) {
+    throw new UsageError(`--workers takes a whole number from 0 to 64, not ${values.workers}`);
+  }
   const rootKey = readVerifierKeyFile(
     '--public-key',
     required(values['public-key'], '--public-key <root.pub>', 'verify'),
@@ -123,7 +132,7 @@ async function verify(args: string[], output: Output): Promise<number> {
     values['witness-key'] === undefined
       ? undefined
       : { key: readVerifierKeyFile('--witness-key', values['witness-key']), stateFile: values.witnessed! };
-  const outcome = await verifyFiles(positionals, rootKey, output, witness);
+  const outcome = await verifyFiles(positionals, rootKey, output, witness, workers === undefined ? {} : { workers });
   output.out.write(values.json === true ? `${JSON.stringify(outcome.report)}\n` : verifyText(outcome));
   if (outcome.unreadableFiles > 0) return EXIT.error;
   return outcome.report.findings.length > 0 ? EXIT.found : EXIT.clean;
