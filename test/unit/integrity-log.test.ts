@@ -644,14 +644,17 @@ describe('canonical JSON (RFC 8785)', () => {
   const PINNED_LEAF = 'a3b264adc45946114196e73ff04095c27ee28cccac3d18ffeb48fbedf2d3ead6';
 
   it('keeps the leaf of a record written by the first release', () => {
-    expect(hex(leafHash(canonicalEntry(PINNED_RECORD)))).to.equal(PINNED_LEAF);
+    // A recurring layout's copy is compiled after a few dozen records: before and after, one leaf.
+    const leaves = new Set(Array.from({ length: 100 }, () => hex(leafHash(canonicalEntry(PINNED_RECORD)))));
+    expect([...leaves]).to.deep.equal([PINNED_LEAF]);
     expect(hex(leafHash(canonicalEntry({ ...PINNED_RECORD, status_code: 201 })))).not.to.equal(PINNED_LEAF);
   });
 
   it('writes the same entry where code generation from strings is disallowed', () => {
     const script = `const { canonicalEntry, leafHash } = require('@apitrail/integrity/internal');
       const record = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-      process.stdout.write(leafHash(canonicalEntry(record)).toString('hex'));`;
+      const leaves = new Set(Array.from({ length: 100 }, () => leafHash(canonicalEntry(record)).toString('hex')));
+      process.stdout.write([...leaves].join(','));`;
     const run = (flags: string[]): string =>
       execFileSync(process.execPath, [...flags, '-e', script], {
         input: JSON.stringify(PINNED_RECORD),

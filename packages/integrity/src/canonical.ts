@@ -54,20 +54,36 @@ function nanosecondsOf(value: unknown): unknown {
 /** Builds the sorted copy of a record of one layout from its `Object.values`. */
 type SortedBuilder = (values: readonly unknown[]) => Record<string, unknown>;
 
-/**
- * The layout's builder: an object literal with the sorted keys, each filled from its place in
- * `values`, compiled once per layout. V8 creates such an object from one boilerplate, in its fast
- * layout, for a fraction of what cloning a template and filling it key by key costs (keyed stores
- * with ever-changing keys), and JSON.stringify writes it faster. The keys enter the source as JSON
- * string literals, so no key can inject code; every key is placeable (`placeable`). Where code
- * generation from strings is disallowed (`node --disallow-code-generation-from-strings`), the
- * template is cloned and filled.
- */
-function sortedBuilder(
+/** The sorted copy by cloning a template object holding the keys in order and filling it key by key. */
+function templateBuilder(
   sortedKeys: readonly string[],
   sortedIndexes: readonly number[],
   nanoseconds: readonly boolean[],
 ): SortedBuilder {
+  const template = Object.fromEntries(sortedKeys.map((key) => [key, undefined]));
+  return (values) => {
+    const copy: Record<string, unknown> = { ...template };
+    for (let index = 0; index < sortedKeys.length; index++) {
+      const raw = values[sortedIndexes[index]!];
+      copy[sortedKeys[index]!] = sortedCopy(nanoseconds[index] === true ? nanosecondsOf(raw) : raw);
+    }
+    return copy;
+  };
+}
+
+/**
+ * The sorted copy as an object literal with the sorted keys, each filled from its place in
+ * `values`, compiled for one layout. V8 creates such an object from one boilerplate, in its fast
+ * layout, for a fraction of what the template's keyed stores with ever-changing keys cost, and
+ * JSON.stringify writes it faster. The keys enter the source as JSON string literals, so no key can
+ * inject code; every key is placeable (`placeable`). Undefined where code generation from strings
+ * is disallowed (`node --disallow-code-generation-from-strings`): the template stays in use.
+ */
+function compiledBuilder(
+  sortedKeys: readonly string[],
+  sortedIndexes: readonly number[],
+  nanoseconds: readonly boolean[],
+): SortedBuilder | undefined {
   const members = sortedKeys.map((key, index) => {
     const value = `values[${sortedIndexes[index]!}]`;
     return `${JSON.stringify(key)}: sortedCopy(${nanoseconds[index] === true ? `nanosecondsOf(${value})` : value})`;
@@ -79,24 +95,23 @@ function sortedBuilder(
     ) => SortedBuilder;
     return compiled(sortedCopy, nanosecondsOf);
   } catch {
-    const template = Object.fromEntries(sortedKeys.map((key) => [key, undefined]));
-    return (values) => {
-      const copy: Record<string, unknown> = { ...template };
-      for (let index = 0; index < sortedKeys.length; index++) {
-        const raw = values[sortedIndexes[index]!];
-        copy[sortedKeys[index]!] = sortedCopy(nanoseconds[index] === true ? nanosecondsOf(raw) : raw);
-      }
-      return copy;
-    };
+    return undefined;
   }
 }
 
 /**
+ * Records of one layout canonicalised before its builder is compiled: compiling costs tens of
+ * microseconds, worth it for a layout that recurs (audit records, checkpoints), not for one seen
+ * a few times (application logs whose attributes vary).
+ */
+const COMPILE_AFTER = 32;
+
+/**
  * The top-level keys of records seen before (audit records, application logs and checkpoints each
- * share one), with an object holding the keys to write in sorted order. Cloning that template and
- * filling it keeps V8's fast object layout, where a sorted copy built key by key turns into a
- * slow dictionary beyond a dozen keys: this is what makes canonicalisation cost about one
- * JSON.stringify.
+ * share one), with how to build their sorted copy: a template cloned and filled at first, an
+ * object literal compiled for the layout once it recurs. Either keeps V8's fast object layout,
+ * where a sorted copy built key by key turns into a slow dictionary beyond a dozen keys: this is
+ * what makes canonicalisation cost about one JSON.stringify.
  */
 interface Layout {
   readonly keys: readonly string[];
@@ -107,7 +122,8 @@ interface Layout {
   /** For each sorted key, whether its value is seconds to write as integer nanoseconds. */
   readonly nanoseconds: readonly boolean[];
   /** Undefined when a key cannot keep its place (integer-like, or `__proto__`, which is the prototype). */
-  readonly build: SortedBuilder | undefined;
+  build: SortedBuilder | undefined;
+  uses: number;
 }
 
 /** NDJSON fields outside the signed entry: what SIEM shapes do not all keep (see the README). */
@@ -126,8 +142,8 @@ function layoutOf(keys: readonly string[], entry: boolean): Layout {
   const sortedKeys = keys.filter((key) => !(entry && UNSIGNED_FIELDS.has(key))).sort();
   const sortedIndexes = sortedKeys.map((key) => keys.indexOf(key));
   const nanoseconds = sortedKeys.map((key) => entry && NANOSECOND_FIELDS.has(key));
-  const build = sortedKeys.every(placeable) ? sortedBuilder(sortedKeys, sortedIndexes, nanoseconds) : undefined;
-  const layout = { keys, entry, sortedKeys, sortedIndexes, nanoseconds, build };
+  const build = sortedKeys.every(placeable) ? templateBuilder(sortedKeys, sortedIndexes, nanoseconds) : undefined;
+  const layout = { keys, entry, sortedKeys, sortedIndexes, nanoseconds, build, uses: 0 };
   layouts.unshift(layout);
   if (layouts.length > MAX_LAYOUTS) layouts.pop();
   return layout;
@@ -139,7 +155,12 @@ function canonicalText(value: unknown, entry: boolean): string {
   needsHand = false;
   if (!Array.isArray(value)) {
     const object = value as Record<string, unknown>;
-    const { sortedKeys, sortedIndexes, nanoseconds, build } = layoutOf(Object.keys(object), entry);
+    const layout = layoutOf(Object.keys(object), entry);
+    const { sortedKeys, sortedIndexes, nanoseconds } = layout;
+    if (layout.build !== undefined && ++layout.uses === COMPILE_AFTER) {
+      layout.build = compiledBuilder(sortedKeys, sortedIndexes, nanoseconds) ?? layout.build;
+    }
+    const { build } = layout;
     // Reading the values at once (native) is cheaper than looking each key up.
     const values = Object.values(object);
     if (build !== undefined) {
