@@ -18,18 +18,21 @@ const PERCENT = 37;
 /** Shorter text between escapes is copied character by character: a native call costs more. */
 const MIN_BULK_COPY = 32;
 
-function hexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  const folded = code | 32;
-  return folded >= 97 && folded <= 102 ? folded - 87 : -1;
+/** The value of each ASCII hex digit, -1 for every other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(digit)] = digit;
 }
 
-/** The byte that the `%XX` at `at` spells, or -1 if there is none. */
+const hexDigit = (code: number): number => (code < 128 ? HEX_VALUE[code]! : -1);
+
+/** The byte that the `%XX` at `at` spells, or -1 if there is none (also past the end of `text`). */
 function escapedByte(text: string, at: number): number {
-  if (text.charCodeAt(at) !== PERCENT) return -1;
+  if (at + 2 >= text.length || text.charCodeAt(at) !== PERCENT) return -1;
   const high = hexDigit(text.charCodeAt(at + 1));
-  const low = high < 0 ? -1 : hexDigit(text.charCodeAt(at + 2));
-  return low < 0 ? -1 : (high << 4) | low;
+  const low = hexDigit(text.charCodeAt(at + 2));
+  return high < 0 || low < 0 ? -1 : (high << 4) | low;
 }
 
 /** How many continuation bytes follow `lead` in well-formed UTF-8; -1 if it cannot lead. */
