@@ -2,18 +2,29 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   APITRAIL_EVENTS,
   ATTR_INTEGRITY_CHECKPOINT,
   ATTR_INTEGRITY_LOG_ID,
+  ATTR_INTEGRITY_SEQUENCE,
   EVENT_API_REQUEST,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
-import { MerkleLog, Signer, type Verifier } from '@apitrail/integrity/internal';
+import { LogVerifier, MerkleLog, Signer, type Verifier } from '@apitrail/integrity/internal';
 import { verifyFiles } from '@apitrail/cli';
-import { CorruptEntry, pack, packPrepared, prepareBatch, unpack, unpackPrepared } from '@apitrail/cli/internal';
+import {
+  chunkLines,
+  packPrepared,
+  prepareBatch,
+  readRecords,
+  transferred,
+  unpackPrepared,
+  type PreparedBatch,
+} from '@apitrail/cli/internal';
+import { encodeLogsRequest } from '../helpers/otlp-json.ts';
 
 /** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed. */
 function signedLines(root: Signer, count: number): string[] {
@@ -62,6 +73,25 @@ async function verifyWith(files: string[], rootKey: Verifier, workers: number) {
   return verifyFiles(files, rootKey, output as never, undefined, { workers });
 }
 
+/**
+ * What `apitrail verify` must report, worked out another way: records read line by line with
+ * `readline` (as `apitrail analyze` reads them) and fed to the verifier one by one.
+ */
+async function lineByLine(files: string[], rootKey: Verifier) {
+  const verifier = new LogVerifier(rootKey);
+  const malformed: string[][] = [];
+  let unreadableFiles = 0;
+  await readRecords(files, {
+    record: (record) => verifier.add(record),
+    malformed: (file, line, reason) => malformed.push([`${file}:${line}`, reason]),
+    unreadable: () => unreadableFiles++,
+  });
+  const report = verifier.finish();
+  for (const [location, reason] of malformed)
+    report.findings.push({ kind: 'modified', location, detail: `unreadable line: ${reason}` });
+  return { report, unreadableFiles };
+}
+
 describe('apitrail verify in worker threads', () => {
   const root = Signer.generate('apitrail-root');
   // Many batches (4,096 lines or 1 MiB each), so the workers take part.
@@ -107,19 +137,93 @@ describe('apitrail verify in worker threads', () => {
     expect(report.records).to.equal(intact.length);
   });
 
-  it('hands batches across threads whole: lines, corrupt archive entries, and every kind of prepared record', () => {
-    const lines = [intact[0]!, '', new CorruptEntry('corrupt zstd frame'), 'not json', intact[1]!, 'ünïcode ✓'];
-    const batch = { file: 'a.ndjson', firstLine: 41, lines };
-    const crossed = structuredClone(pack(batch));
-    expect(unpack(crossed)).to.deep.equal(batch);
-    expect(unpack(crossed).lines[2]).to.be.instanceOf(CorruptEntry);
-
-    const prepared = prepareBatch(batch);
-    expect(prepared.map((item) => item.kind)).to.deep.equal(['leaf', 'malformed', 'malformed', 'leaf', 'malformed']);
+  it('hands prepared batches back whole: leaves in transferred buffers, every other kind of item as it is', () => {
+    const lines = [intact[0]!, '', 'not json', intact[1]!, 'ünïcode ✓'];
+    const prepared: PreparedBatch = prepareBatch({ file: 'a.ndjson', firstLine: 41, lines });
+    expect(prepared.map((item) => item.kind)).to.deep.equal(['leaf', 'malformed', 'leaf', 'malformed']);
     // A record whose location is not `file:line` (an OTLP payload's) travels whole.
     prepared.push({ ...(prepared[0] as object), location: 'a.ndjson:7#2', unit: 'a.ndjson:7#0.0' } as never);
+    const packed = packPrepared('a.ndjson', prepared);
+    const crossed = structuredClone(packed, { transfer: transferred(packed) });
+    expect(packed.leaves.byteLength, 'transferred, not copied').to.equal(0);
     const received: unknown[] = [];
-    unpackPrepared(structuredClone(packPrepared('a.ndjson', prepared)), (item) => received.push(item));
+    unpackPrepared(crossed, {
+      leaf: (logId, sequence, leaves, offset, unit, location) =>
+        received.push({
+          kind: 'leaf',
+          location: location(),
+          unit,
+          logId,
+          sequence,
+          leaf: Buffer.from(leaves.subarray(offset, offset + 32)).toString('latin1'),
+        }),
+      other: (item) => received.push(item),
+    });
     expect(received).to.deep.equal(prepared);
+  });
+
+  it('splits a chunk into lines as readline does: CRLF, LF, a lone CR, blank lines, a last line without a break', () => {
+    const text = 'a\r\nb\n\nc\rd\r\n\r\nü ✓\re';
+    expect(chunkLines(Buffer.from(text))).to.deep.equal(['a', 'b', '', 'c', 'd', '', 'ü ✓', 'e']);
+    expect(chunkLines(Buffer.from('x\r'))).to.deep.equal(['x']);
+    expect(chunkLines(Buffer.from('\n'))).to.deep.equal(['']);
+    expect(chunkLines(Buffer.alloc(0))).to.deep.equal([]);
+  });
+
+  describe('reports what a line-by-line reading reports, with 0, 1 and 2 workers', () => {
+    // About 9 MB: records cut across the 1 MiB chunks, and across reads of 64 KiB (and gzip's 16 KiB).
+    const tampered = [...intact];
+    // A line longer than a chunk; lines with multi-byte characters; a blank line; a lone CR in a line.
+    tampered.splice(3000, 0, `{"x":"${'ü'.repeat(700_000)}`);
+    tampered.splice(7000, 0, 'ünïcode ✓ not json', '', 'not json\ralso not json');
+    // OTLP-JSON payloads: records whose location is `file:line#index`; one repeats a sequence with other content.
+    const fifth = JSON.parse(intact[5]!) as Record<string, unknown>;
+    const logId = String(fifth[ATTR_INTEGRITY_LOG_ID]);
+    tampered.splice(
+      9000,
+      0,
+      encodeLogsRequest({ 'service.name': 'api' }, { name: 'apitrail.audit' }, [
+        { eventName: EVENT_API_REQUEST, body: 'forged', attributes: { [ATTR_INTEGRITY_LOG_ID]: logId } },
+        {
+          eventName: EVENT_API_REQUEST,
+          body: 'forged',
+          attributes: {
+            [ATTR_INTEGRITY_LOG_ID]: logId,
+            [ATTR_INTEGRITY_SEQUENCE]: Number(fifth[ATTR_INTEGRITY_SEQUENCE]),
+          },
+        },
+      ]),
+    );
+    const lf = `${tampered.join('\n')}\n`;
+    const inputs: [string, string | Buffer][] = [
+      ['lf.ndjson', lf],
+      ['crlf.ndjson', `${tampered.join('\r\n')}\r\n`],
+      ['no-final-break.ndjson', tampered.join('\n')],
+      ['lf.ndjson.gz', gzipSync(lf)],
+      ['lf.ndjson.zst', zstdCompressSync(lf)],
+      ['intact.ndjson', `${intact.join('\n')}\n`],
+    ];
+    for (const [name, content] of inputs) {
+      it(name, async () => {
+        const file = join(dir, name);
+        writeFileSync(file, content);
+        const expected = await lineByLine([file], root.verifier);
+        // Control: the damage is found where it is (an intact log: nothing found).
+        const locations = expected.report.findings.map((finding) => finding.location);
+        if (name === 'intact.ndjson') expect(expected.report.findings).to.deep.equal([]);
+        else
+          expect(locations).to.include.members([
+            `${file}:3001`,
+            `${file}:7001`,
+            `${file}:7003`,
+            `${file}:7004`,
+            `${file}:9002#1`,
+            `${file}:9002#2`,
+          ]);
+        for (const workers of [0, 1, 2]) {
+          expect(await verifyWith([file], root.verifier, workers), `${workers} workers`).to.deep.equal(expected);
+        }
+      });
+    }
   });
 });

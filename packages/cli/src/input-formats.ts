@@ -28,14 +28,14 @@ export function openInput(file: string): AsyncIterable<Buffer> {
   return file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
 }
 
-async function* textLines(source: Readable): AsyncGenerator<string> {
-  yield* createInterface({ input: source, crlfDelay: Infinity });
+async function* textLines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  yield* createInterface({ input: Readable.from(source, { objectMode: false }), crlfDelay: Infinity });
 }
 
-/** `decoded`'s text lines; a decoding failure is rethrown as `corrupt <format> stream (...)`. */
-async function* decodedLines(decoded: AsyncIterable<Buffer>, format: string): AsyncGenerator<string> {
+/** `decoded`'s bytes; a decoding failure is rethrown as `corrupt <format> stream (...)`. */
+async function* decodedBytes(decoded: AsyncIterable<Buffer>, format: string): AsyncGenerator<Buffer> {
   try {
-    yield* textLines(Readable.from(decoded, { objectMode: false }));
+    yield* decoded;
   } catch (error) {
     throw new Error(`corrupt ${format} stream (${(error as Error).message})`, { cause: error });
   }
@@ -50,23 +50,31 @@ async function* gunzipped(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer>
 }
 
 /**
- * The lines of `source`, told apart by their first bytes: the gateway archive (one line per entry,
- * so `file:N` is its Nth entry, as scripts/archive-cat.mjs prints them), gzip, zstd, else text. A
- * corrupt archive entry is yielded as a CorruptEntry; a corrupt gzip or zstd stream throws.
+ * An input's content: the bytes of its text (plain, or a gzip or zstd stream decompressed on the
+ * fly; a corrupt stream throws `corrupt <format> stream (...)`), or the gateway archive's entries,
+ * one line each (`file:N` is its Nth entry, as scripts/archive-cat.mjs prints them; a corrupt
+ * entry is a CorruptEntry). Told apart by the first bytes.
  */
-export async function* inputLines(source: AsyncIterable<Buffer>): AsyncGenerator<InputLine> {
+export type InputContent = { readonly text: AsyncIterable<Buffer> } | { readonly entries: AsyncIterable<InputLine> };
+
+export async function inputContent(source: AsyncIterable<Buffer>): Promise<InputContent> {
   const reader = new ByteReader(source);
   const head = await reader.read(SNIFF_BYTES);
   const whole = new ByteReader(prepended(head, reader));
   if (head.length === SNIFF_BYTES && head.readUInt32LE(LENGTH_PREFIX_BYTES) === ZSTD_MAGIC) {
-    yield* archiveEntries(whole);
+    return { entries: archiveEntries(whole) };
   } else if (head.length >= 4 && isZstdFrameStart(head.readUInt32LE(0))) {
-    yield* decodedLines(zstdStream(whole), 'zstd');
+    return { text: decodedBytes(zstdStream(whole), 'zstd') };
   } else if (head.length >= 2 && head.readUInt16BE(0) === GZIP_MAGIC) {
-    yield* decodedLines(gunzipped(whole.rest()), 'gzip');
-  } else {
-    yield* textLines(Readable.from(whole.rest(), { objectMode: false }));
+    return { text: decodedBytes(gunzipped(whole.rest()), 'gzip') };
   }
+  return { text: whole.rest() };
+}
+
+/** The lines of `source` (see `inputContent`): text split at line breaks, or the archive's entries. */
+export async function* inputLines(source: AsyncIterable<Buffer>): AsyncGenerator<InputLine> {
+  const content = await inputContent(source);
+  yield* 'entries' in content ? content.entries : textLines(content.text);
 }
 
 async function* prepended(head: Buffer, reader: ByteReader): AsyncGenerator<Buffer> {

@@ -20,4 +20,5 @@ export * from './otlp-json.js';
 export * from './siem-records.js';
 export * from './output.js';
 export * from './usage-error.js';
+export * from './text-chunks.js';
 export * from './verify-batches.js';

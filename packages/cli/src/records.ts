@@ -80,7 +80,8 @@ function decodeLine(
   sink.record(record);
 }
 
-function sizeOf(file: string): number | undefined {
+/** The size of `file` in bytes, if it can be read. */
+export function inputSize(file: string): number | undefined {
   try {
     return statSync(file).size;
   } catch {
@@ -110,6 +111,48 @@ export interface LineBatchSink {
   progress?(bytes: number, total: number | undefined): void;
 }
 
+/** Bytes read from `chunks`, counted as they pass into `count`. */
+export async function* countedBytes(
+  chunks: AsyncIterable<Buffer>,
+  count: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Hands the lines of one input to `batch` in batches, its first line numbered 1; what was read
+ * before a failure is handed on before the failure is thrown.
+ */
+export async function batchLines(
+  file: string,
+  source: AsyncIterable<InputLine>,
+  batch: (batch: LineBatch) => Promise<void>,
+): Promise<void> {
+  let lines: InputLine[] = [];
+  let chars = 0;
+  let firstLine = 1;
+  const flush = async (): Promise<void> => {
+    if (lines.length === 0) return;
+    const full = { file, firstLine, lines };
+    firstLine += lines.length;
+    lines = [];
+    chars = 0;
+    await batch(full);
+  };
+  try {
+    for await (const line of source) {
+      lines.push(line);
+      if (typeof line === 'string') chars += line.length;
+      if (lines.length === BATCH_LINES || chars >= BATCH_CHARS) await flush();
+    }
+  } finally {
+    await flush();
+  }
+}
+
 /**
  * Streams the lines of `files` (`-` is stdin) to `sink` in batches, one input at a time: memory
  * stays bounded by a batch whatever the file size. An input that cannot be read is reported
@@ -118,35 +161,15 @@ export interface LineBatchSink {
  */
 export async function readLineBatches(files: readonly string[], sink: LineBatchSink): Promise<void> {
   for (const file of files) {
-    const total = file === '-' ? undefined : sizeOf(file);
+    const total = file === '-' ? undefined : inputSize(file);
     let bytes = 0;
-    let lines: InputLine[] = [];
-    let chars = 0;
-    let firstLine = 1;
-    async function* counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-      for await (const chunk of chunks) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    }
-    const flush = async (): Promise<void> => {
-      if (lines.length === 0) return;
-      const batch = { file, firstLine, lines };
-      firstLine += lines.length;
-      lines = [];
-      chars = 0;
-      await sink.batch(batch);
-      sink.progress?.(bytes, total);
-    };
+    const source = inputLines(countedBytes(openInput(file), (count) => (bytes += count)));
     try {
-      for await (const line of inputLines(counted(openInput(file)))) {
-        lines.push(line);
-        if (typeof line === 'string') chars += line.length;
-        if (lines.length === BATCH_LINES || chars >= BATCH_CHARS) await flush();
-      }
-      await flush();
+      await batchLines(file, source, async (batch) => {
+        await sink.batch(batch);
+        sink.progress?.(bytes, total);
+      });
     } catch (error) {
-      await flush();
       await sink.unreadable(file, (error as Error).message);
     }
   }

@@ -2,49 +2,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { prepareRecord, type PreparedRecord } from '@apitrail/integrity/internal';
-import { CorruptEntry } from './gateway-archive.js';
-import type { InputLine } from './input-formats.js';
 import { decodeBatch, type LineBatch } from './records.js';
-
-/**
- * A batch as it crosses to a worker: its lines joined into one string with their lengths beside
- * (-1: an archive entry that could not be decoded, whose reason is in `corrupt`). Cloning one
- * string costs a copy; cloning thousands costs far more per line than preparing it.
- */
-export interface PackedBatch {
-  readonly file: string;
-  readonly firstLine: number;
-  readonly text: string;
-  readonly lengths: Int32Array;
-  readonly corrupt: string[];
-}
-
-export function pack({ file, firstLine, lines }: LineBatch): PackedBatch {
-  const lengths = new Int32Array(lines.length);
-  const corrupt: string[] = [];
-  const texts: string[] = [];
-  lines.forEach((line, index) => {
-    if (typeof line === 'string') {
-      lengths[index] = line.length;
-      texts.push(line);
-    } else {
-      lengths[index] = -1;
-      corrupt.push(line.reason);
-    }
-  });
-  return { file, firstLine, text: texts.join(''), lengths, corrupt };
-}
-
-export function unpack({ file, firstLine, text, lengths, corrupt }: PackedBatch): LineBatch {
-  const lines: InputLine[] = [];
-  let offset = 0;
-  let corruptIndex = 0;
-  for (const length of lengths) {
-    if (length < 0) lines.push(new CorruptEntry(corrupt[corruptIndex++]!));
-    else lines.push(text.slice(offset, (offset += length)));
-  }
-  return { file, firstLine, lines };
-}
+import { chunkLines, type TextChunk } from './text-chunks.js';
 
 /** A line of a batch that holds no record: why. */
 export interface MalformedLine {
@@ -73,9 +32,9 @@ export function prepareBatch(batch: LineBatch): PreparedBatch {
 
 /**
  * A prepared batch as it crosses back: the common item — a leaf of a record that is one line of
- * the batch's file (location `file:line`, ordering unit the file) — in typed arrays and one string
- * of digests; any other item whole, in `others`. Cloning thousands of small objects would cost
- * the main thread more per record than reading it.
+ * the batch's file (location `file:line`, ordering unit the file) — in typed arrays whose buffers
+ * are transferred, not copied; any other item (a checkpoint, a malformed line, an OTLP record)
+ * whole, in `others`. The main thread then makes no object and no string per leaf.
  */
 export interface PackedPrepared {
   readonly file: string;
@@ -84,21 +43,22 @@ export interface PackedPrepared {
   readonly logIndexes: Int32Array;
   readonly sequences: Float64Array;
   readonly logIds: string[];
-  /** The leaves' binary-string digests, HASH_BYTES characters each, in item order. */
-  readonly leaves: string;
+  /** The leaves' digests, HASH_BYTES each, in item order. */
+  readonly leaves: Uint8Array;
   readonly others: PreparedBatch;
 }
 
-const DIGEST_CHARS = 32;
+const DIGEST_BYTES = 32;
 
 export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepared {
   const lines = new Int32Array(prepared.length);
   const logIndexes = new Int32Array(prepared.length);
   const sequences = new Float64Array(prepared.length);
+  const leaves = Buffer.allocUnsafeSlow(prepared.length * DIGEST_BYTES);
   const logIds: string[] = [];
-  const leaves: string[] = [];
   const others: PreparedBatch = [];
   const prefix = `${file}:`;
+  let leafCount = 0;
   prepared.forEach((item, index) => {
     const line =
       item.kind === 'leaf' && item.unit === file && item.location.startsWith(prefix)
@@ -114,32 +74,52 @@ export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepa
     lines[index] = line;
     logIndexes[index] = logIndex;
     sequences[index] = item.sequence;
-    leaves.push(item.leaf);
+    leaves.write(item.leaf, leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
   });
-  return { file, lines, logIndexes, sequences, logIds, leaves: leaves.join(''), others };
+  return { file, lines, logIndexes, sequences, logIds, leaves: leaves.subarray(0, leafCount * DIGEST_BYTES), others };
 }
 
-/** The items of a packed batch, in order, to `add`. */
-export function unpackPrepared(packed: PackedPrepared, add: (item: PreparedBatch[number]) => void): void {
+/** The buffers of a packed batch, transferred rather than copied to the thread that applies it. */
+export function transferred({ lines, logIndexes, sequences, leaves }: PackedPrepared): ArrayBuffer[] {
+  return [lines.buffer, logIndexes.buffer, sequences.buffer, leaves.buffer] as ArrayBuffer[];
+}
+
+/** Receives the items of a packed batch, in order: each leaf of a `file:line` record, each other item. */
+export interface PreparedSink {
+  /** `leaves` holds the leaf's 32 bytes at `leafOffset`; `location()` makes its `file:line`. */
+  leaf(
+    logId: string,
+    sequence: number,
+    leaves: Uint8Array,
+    leafOffset: number,
+    unit: string,
+    location: () => string,
+  ): void;
+  other(item: PreparedBatch[number]): void;
+}
+
+/** The items of a packed batch, in order, to `sink`. */
+export function unpackPrepared(packed: PackedPrepared, sink: PreparedSink): void {
   const { file, lines, logIndexes, sequences, logIds, leaves, others } = packed;
   let leafOffset = 0;
   let otherIndex = 0;
+  let line = 0;
+  // One closure for the batch: a location string is made only for a record that is a finding.
+  const location = (): string => `${file}:${line}`;
   for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
+    line = lines[index]!;
     if (line < 0) {
-      add(others[otherIndex++]!);
+      sink.other(others[otherIndex++]!);
       continue;
     }
-    const leaf = leaves.slice(leafOffset, (leafOffset += DIGEST_CHARS));
-    add({
-      kind: 'leaf',
-      location: `${file}:${line}`,
-      unit: file,
-      logId: logIds[logIndexes[index]!]!,
-      sequence: sequences[index]!,
-      leaf,
-    });
+    sink.leaf(logIds[logIndexes[index]!]!, sequences[index]!, leaves, leafOffset, file, location);
+    leafOffset += DIGEST_BYTES;
   }
+}
+
+/** Splits a chunk into lines, decodes and prepares them, and packs the result (in a worker thread, or in the main one). */
+export function prepareChunk({ file, firstLine, bytes }: TextChunk): PackedPrepared {
+  return packPrepared(file, prepareBatch({ file, firstLine, lines: chunkLines(bytes) }));
 }
 
 /**
@@ -154,7 +134,7 @@ export function defaultVerifyWorkers(): number {
 }
 
 /**
- * Worker threads that prepare batches, each in its own turn: `prepare` returns the batches'
+ * Worker threads that prepare chunks, each in its own turn: `prepare` returns the chunks'
  * results in the order it was called, whichever worker finishes first. A worker that fails
  * fails the batches it holds.
  */
@@ -179,12 +159,13 @@ export class PreparePool {
     });
   }
 
-  prepare(batch: LineBatch): Promise<PackedPrepared> {
+  /** Prepares `chunk` in a worker; its bytes are transferred, so the caller must not use them again. */
+  prepare(chunk: TextChunk): Promise<PackedPrepared> {
     const entry = this.workers[this.next]!;
     this.next = (this.next + 1) % this.workers.length;
     const prepared = new Promise<PackedPrepared>((resolve, reject) => {
       entry.waiting.push({ resolve, reject });
-      entry.worker.postMessage(pack(batch));
+      entry.worker.postMessage(chunk, [chunk.bytes.buffer as ArrayBuffer]);
     });
     // Awaited in order by the caller; one failing after the caller gave up must not go unhandled.
     prepared.catch(() => undefined);

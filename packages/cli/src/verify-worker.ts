@@ -1,7 +1,9 @@
-// A worker thread of `apitrail verify`: prepares the batches of lines it is sent (verify-batches.ts).
+// A worker thread of `apitrail verify`: prepares the chunks of text it is sent (verify-batches.ts).
 import { parentPort } from 'node:worker_threads';
-import { packPrepared, prepareBatch, unpack, type PackedBatch } from './verify-batches.js';
+import type { TextChunk } from './text-chunks.js';
+import { prepareChunk, transferred } from './verify-batches.js';
 
-parentPort!.on('message', (batch: PackedBatch) =>
-  parentPort!.postMessage(packPrepared(batch.file, prepareBatch(unpack(batch)))),
-);
+parentPort!.on('message', (chunk: TextChunk) => {
+  const packed = prepareChunk(chunk);
+  parentPort!.postMessage(packed, transferred(packed));
+});

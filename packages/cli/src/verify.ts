@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integrity';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
-import { readLineBatches, type LineBatch } from './records.js';
+import { readTextChunks, type TextChunk } from './text-chunks.js';
 import {
   PreparePool,
   defaultVerifyWorkers,
   prepareBatch,
+  prepareChunk,
   unpackPrepared,
   type PackedPrepared,
   type PreparedBatch,
+  type PreparedSink,
 } from './verify-batches.js';
 
 /** What `apitrail verify` found: the verifier's report and the number of files it could not read. */
@@ -66,22 +68,25 @@ export async function verifyFiles(
     if (item.kind === 'malformed') malformed.push({ location: `${item.file}:${item.line}`, reason: item.reason });
     else verifier.addPrepared(item);
   };
-  const apply = (prepared: PreparedBatch): void => prepared.forEach(add);
-  const applyPacked = (packed: PackedPrepared): void => unpackPrepared(packed, add);
+  const sink: PreparedSink = { leaf: (...leaf) => verifier.addLeaf(...leaf), other: add };
+  const apply = (packed: PackedPrepared): void => unpackPrepared(packed, sink);
   const workers = options.workers ?? defaultVerifyWorkers();
   let pool: PreparePool | undefined;
-  let first: LineBatch | undefined;
+  let first: TextChunk | undefined;
   const inFlight: Promise<PackedPrepared>[] = [];
+  const drain = async (): Promise<void> => {
+    for (; inFlight.length > 0;) apply(await inFlight.shift()!);
+  };
   let unreadableFiles = 0;
   let problems = 0;
   const progress = progressReporter(output, 'verifying');
   try {
-    await readLineBatches(files, {
-      async batch(batch) {
-        if (workers < 1) return apply(prepareBatch(batch));
-        // The first batch waits: an input that fits in it is prepared here, without starting threads.
+    await readTextChunks(files, {
+      async chunk(chunk) {
+        if (workers < 1) return apply(prepareChunk(chunk));
+        // The first chunk waits: an input that fits in it is prepared here, without starting threads.
         if (first === undefined && pool === undefined) {
-          first = batch;
+          first = chunk;
           return;
         }
         pool ??= new PreparePool(workers);
@@ -89,19 +94,28 @@ export async function verifyFiles(
           inFlight.push(pool.prepare(first));
           first = undefined;
         }
-        inFlight.push(pool.prepare(batch));
-        while (inFlight.length >= workers * BATCHES_PER_WORKER) applyPacked(await inFlight.shift()!);
+        inFlight.push(pool.prepare(chunk));
+        while (inFlight.length >= workers * BATCHES_PER_WORKER) apply(await inFlight.shift()!);
+      },
+      async batch(batch) {
+        // The gateway archive's entries: prepared here, after everything read before them.
+        if (first !== undefined) apply(prepareChunk(first));
+        first = undefined;
+        await drain();
+        prepareBatch(batch).forEach(add);
       },
       async unreadable(file, reason) {
         // Reported after everything read before it, as in a single thread.
-        for (; inFlight.length > 0;) applyPacked(await inFlight.shift()!);
+        if (first !== undefined) apply(prepareChunk(first));
+        first = undefined;
+        await drain();
         reportProblem(output, problems++, `cannot read ${file}: ${reason}`);
         unreadableFiles++;
       },
       progress: progress.update,
     });
-    for (; inFlight.length > 0;) applyPacked(await inFlight.shift()!);
-    if (first !== undefined) apply(prepareBatch(first));
+    await drain();
+    if (first !== undefined) apply(prepareChunk(first));
   } finally {
     await pool?.close();
   }

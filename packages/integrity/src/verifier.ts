@@ -71,19 +71,22 @@ export class LeafStore {
     return this.highest;
   }
 
-  /** False when the sequence number was already taken (the first copy stays). `hash`: 32 bytes, or their binary string (`leafDigest`). */
-  put(sequence: number, hash: Uint8Array | string): boolean {
+  /**
+   * False when the sequence number was already taken (the first copy stays). `hash`: 32 bytes at
+   * `offset`, or their binary string (`leafDigest`).
+   */
+  put(sequence: number, hash: Uint8Array | string, offset = 0): boolean {
     const chunkIndex = Math.floor(sequence / CHUNK_LEAVES);
     let chunk = this.chunks.get(chunkIndex);
     if (chunk === undefined) {
       chunk = { hashes: Buffer.alloc(CHUNK_LEAVES * HASH_BYTES), present: new Uint8Array(CHUNK_LEAVES) };
       this.chunks.set(chunkIndex, chunk);
     }
-    const offset = sequence % CHUNK_LEAVES;
-    if (chunk.present[offset] === 1) return false;
-    chunk.present[offset] = 1;
-    if (typeof hash === 'string') chunk.hashes.write(hash, offset * HASH_BYTES, HASH_BYTES, 'latin1');
-    else chunk.hashes.set(hash.subarray(0, HASH_BYTES), offset * HASH_BYTES);
+    const position = sequence % CHUNK_LEAVES;
+    if (chunk.present[position] === 1) return false;
+    chunk.present[position] = 1;
+    if (typeof hash === 'string') chunk.hashes.write(hash, position * HASH_BYTES, HASH_BYTES, 'latin1');
+    else chunk.hashes.set(hash.subarray(offset, offset + HASH_BYTES), position * HASH_BYTES);
     if (sequence > this.highest) this.highest = sequence;
     return true;
   }
@@ -120,6 +123,13 @@ interface LogState {
   duplicates: number;
   unit: string;
   unitLast: number;
+}
+
+/** Whether `stored` is the leaf at `offset` of `leaf` (or the binary string `leaf`). */
+function sameLeaf(stored: Buffer, leaf: Uint8Array | string, offset: number): boolean {
+  return typeof leaf === 'string'
+    ? stored.toString('latin1') === leaf
+    : stored.equals(leaf.subarray(offset, offset + HASH_BYTES));
 }
 
 function isCheckpointRecord(fields: Readonly<Record<string, unknown>>): boolean {
@@ -192,18 +202,49 @@ export class LogVerifier {
       this.report('modified', logId, location, 'record with an invalid sequence number');
       return;
     }
-    const { sequence, leaf } = record;
-    if (!log.leaves.put(sequence, leaf)) {
+    this.addLeafOf(log, logId, record.sequence, record.leaf, 0, record.unit, location);
+  }
+
+  /**
+   * A record `prepareRecord` found to be a leaf, in the order `add` would have taken it: what
+   * `addPrepared` does with one, without the object. `leaf`: its 32 bytes at `leafOffset`;
+   * `location` is asked for only when the record is a finding.
+   */
+  addLeaf(
+    logId: string,
+    sequence: number,
+    leaf: Uint8Array,
+    leafOffset: number,
+    unit: string,
+    location: string | (() => string),
+  ): void {
+    this.records++;
+    const log = this.logFor(logId);
+    log.records++;
+    this.addLeafOf(log, logId, sequence, leaf, leafOffset, unit, location);
+  }
+
+  private addLeafOf(
+    log: LogState,
+    logId: string,
+    sequence: number,
+    leaf: Uint8Array | string,
+    leafOffset: number,
+    unit: string,
+    location: string | (() => string),
+  ): void {
+    const where = (): string => (typeof location === 'string' ? location : location());
+    if (!log.leaves.put(sequence, leaf, leafOffset)) {
       // At-least-once delivery (a collector retry, a spool replay) repeats records: an identical
       // copy adds nothing and is counted; another record at a taken position is an insertion.
-      if (log.leaves.get(sequence)!.toString('latin1') === leaf) log.duplicates++;
-      else this.report('inserted', logId, location, `seq ${sequence} appears twice, with different content`);
+      if (sameLeaf(log.leaves.get(sequence)!, leaf, leafOffset)) log.duplicates++;
+      else this.report('inserted', logId, where(), `seq ${sequence} appears twice, with different content`);
       return;
     }
-    if (log.unit === record.unit && sequence < log.unitLast) {
-      this.report('reordered', logId, location, `seq ${sequence} comes after seq ${log.unitLast} in the same batch`);
+    if (log.unit === unit && sequence < log.unitLast) {
+      this.report('reordered', logId, where(), `seq ${sequence} comes after seq ${log.unitLast} in the same batch`);
     }
-    log.unit = record.unit;
+    log.unit = unit;
     log.unitLast = sequence;
   }
 
