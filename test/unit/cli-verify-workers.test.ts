@@ -194,6 +194,8 @@ describe('apitrail verify in worker threads', () => {
         },
       ]),
     );
+    // A lone CR early on, so the line numbers of every later chunk depend on counting it.
+    tampered.splice(10, 0, 'cut\rin two');
     const lf = `${tampered.join('\n')}\n`;
     const inputs: [string, string | Buffer][] = [
       ['lf.ndjson', lf],
@@ -213,12 +215,14 @@ describe('apitrail verify in worker threads', () => {
         if (name === 'intact.ndjson') expect(expected.report.findings).to.deep.equal([]);
         else
           expect(locations).to.include.members([
-            `${file}:3001`,
-            `${file}:7001`,
+            `${file}:11`,
+            `${file}:12`,
+            `${file}:3003`,
             `${file}:7003`,
-            `${file}:7004`,
-            `${file}:9002#1`,
-            `${file}:9002#2`,
+            `${file}:7005`,
+            `${file}:7006`,
+            `${file}:9004#1`,
+            `${file}:9004#2`,
           ]);
         for (const workers of [0, 1, 2]) {
           expect(await verifyWith([file], root.verifier, workers), `${workers} workers`).to.deep.equal(expected);

@@ -124,9 +124,9 @@ export function prepareChunk({ file, firstLine, bytes }: TextChunk): PackedPrepa
 
 /**
  * Worker threads for `apitrail verify`: one less than the machine's processors (the main thread
- * reads the input and runs the verifier), at most 8, and none below three processors: the main
- * thread's share is about a third of a record's work, and the handing over costs more CPU than one
- * worker beside it saves on two processors.
+ * reads the input and walks the trees), at most 8, and none below three processors: there the
+ * workers share the processors with the main thread (about 1 µs a record of its own) and their
+ * start-up is not paid back (docs/integrity.md).
  */
 export function defaultVerifyWorkers(): number {
   const processors = availableParallelism();

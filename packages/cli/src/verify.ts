@@ -37,12 +37,12 @@ export interface VerifyOptions {
    * Worker threads preparing records (canonical entries and leaf hashes) in parallel; 0 prepares
    * them in the main thread. Default: one less than the machine's processors, at most 8, none
    * below three processors (`defaultVerifyWorkers`). An input
-   * of one batch (4,096 lines or 1 MiB) is prepared in the main thread whatever this says.
+   * of one chunk (about 1 MiB of lines) is prepared in the main thread whatever this says.
    */
   readonly workers?: number;
 }
 
-/** Batches in flight per worker: one being prepared, one waiting, so no worker idles while the main thread reads. */
+/** Chunks in flight per worker: one being prepared, one waiting, so no worker idles while the main thread reads. */
 const BATCHES_PER_WORKER = 2;
 
 /**
