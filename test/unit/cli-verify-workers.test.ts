@@ -165,6 +165,8 @@ describe('apitrail verify in worker threads', () => {
   it('splits a chunk into lines as readline does: CRLF, LF, a lone CR, blank lines, a last line without a break', () => {
     const text = 'a\r\nb\n\nc\rd\r\n\r\nü ✓\re';
     expect(chunkLines(Buffer.from(text))).to.deep.equal(['a', 'b', '', 'c', 'd', '', 'ü ✓', 'e']);
+    // Without a lone CR (each line decoded on its own).
+    expect(chunkLines(Buffer.from('a\r\nü ✓\r\n\r\nc\nd'))).to.deep.equal(['a', 'ü ✓', '', 'c', 'd']);
     expect(chunkLines(Buffer.from('x\r'))).to.deep.equal(['x']);
     expect(chunkLines(Buffer.from('\n'))).to.deep.equal(['']);
     expect(chunkLines(Buffer.alloc(0))).to.deep.equal([]);

@@ -22,11 +22,33 @@ const CARRIAGE_RETURN = 0x0d;
 /** Where a line ends, as `readline` (and so `apitrail analyze`) reads it: CRLF, LF or a lone CR. */
 const LINE_BREAK = /\r\n|\r|\n/;
 
-/** The lines of a chunk's text, as `readline` splits them (no empty line after a final line break). */
+/**
+ * The lines of a chunk's text, as `readline` splits them (no empty line after a final line break).
+ * Each line is decoded on its own: a line of ASCII stays a one-byte string, which JSON.parse reads
+ * faster, even when another line of the chunk is not ASCII.
+ */
 export function chunkLines(bytes: Uint8Array): string[] {
-  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split(LINE_BREAK);
-  if (lines.at(-1) === '') lines.pop();
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (hasLoneCarriageReturn(buffer)) {
+    const lines = buffer.toString('utf8').split(LINE_BREAK);
+    if (lines.at(-1) === '') lines.pop();
+    return lines;
+  }
+  const lines: string[] = [];
+  let start = 0;
+  for (let end = buffer.indexOf(LINE_FEED); end >= 0; end = buffer.indexOf(LINE_FEED, start)) {
+    lines.push(buffer.toString('utf8', start, buffer[end - 1] === CARRIAGE_RETURN && end > start ? end - 1 : end));
+    start = end + 1;
+  }
+  if (start < buffer.length) lines.push(buffer.toString('utf8', start));
   return lines;
+}
+
+function hasLoneCarriageReturn(bytes: Buffer): boolean {
+  for (let at = bytes.indexOf(CARRIAGE_RETURN); at >= 0; at = bytes.indexOf(CARRIAGE_RETURN, at + 1)) {
+    if (bytes[at + 1] !== LINE_FEED) return true;
+  }
+  return false;
 }
 
 /** The line breaks in `bytes` (see `LINE_BREAK`), found with a byte search: no string is made. */
