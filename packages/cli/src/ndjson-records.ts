@@ -32,6 +32,27 @@ function attributesOfNdjson(object: Record<string, unknown>): Record<string, unk
 }
 
 /**
+ * An NDJSON record read back. A class, so its getter is defined once, on the prototype: an object
+ * literal would define one (and a closure) on every record, about 0.4 µs a record for `verify`.
+ */
+class NdjsonSourceRecord implements SourceRecord {
+  private attributesOfFields: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly location: string,
+    readonly unit: string,
+    readonly timeMs: number,
+    readonly eventName: string | undefined,
+    readonly fields: Record<string, unknown>,
+  ) {}
+
+  // Built when read: `verify` reads only the fields, and this map costs it as much as a hash.
+  get attributes(): Record<string, unknown> {
+    return (this.attributesOfFields ??= attributesOfNdjson(this.fields));
+  }
+}
+
+/**
  * The record an NDJSON object at `file:lineNumber` holds, or undefined when it has no valid
  * timestamp (then it is no NDJSON record of apitrail's).
  */
@@ -43,17 +64,11 @@ export function ndjsonSourceRecord(
   const timeMs = parseTimestamp(parsed[NDJSON_FIELDS.timestamp]);
   if (Number.isNaN(timeMs)) return undefined;
   const event = parsed[NDJSON_FIELDS.event];
-  const fields = parsed;
-  let attributes: Record<string, unknown> | undefined;
-  return {
-    location: `${file}:${lineNumber}`,
-    unit: file,
+  return new NdjsonSourceRecord(
+    `${file}:${lineNumber}`,
+    file,
     timeMs,
-    eventName: typeof event === 'string' ? event : undefined,
-    // Built when read: `verify` reads only the fields, and this map costs it as much as a hash.
-    get attributes() {
-      return (attributes ??= attributesOfNdjson(fields));
-    },
-    fields,
-  };
+    typeof event === 'string' ? event : undefined,
+    parsed,
+  );
 }
