@@ -184,6 +184,9 @@ export interface CraftedLogRecord {
   timeUnixNano?: string;
 }
 
+/** The current time as OTLP JSON writes a timestamp: nanoseconds since the epoch, as a decimal string. */
+const unixNanoNow = (): string => `${BigInt(Date.now()) * 1_000_000n}`;
+
 /** An OTLP/HTTP JSON logs request, as an SDK would send it, for records a test crafts by hand. */
 export function encodeLogsRequest(
   resource: Record<string, Scalar>,
@@ -198,7 +201,7 @@ export function encodeLogsRequest(
           {
             scope,
             logRecords: records.map((record) => ({
-              timeUnixNano: record.timeUnixNano ?? `${BigInt(Date.now()) * 1_000_000n}`,
+              timeUnixNano: record.timeUnixNano ?? unixNanoNow(),
               eventName: record.eventName,
               severityNumber: record.severityNumber,
               severityText: record.severityText,
@@ -225,7 +228,6 @@ export function encodeSpansRequest(
   spans: readonly CraftedSpan[],
 ): string {
   const traceId = randomBytes(16).toString('hex');
-  const now = () => `${BigInt(Date.now()) * 1_000_000n}`;
   return JSON.stringify({
     resourceSpans: [
       {
@@ -238,12 +240,12 @@ export function encodeSpansRequest(
               spanId: randomBytes(8).toString('hex'),
               name: span.name,
               kind: SPAN_KIND_SERVER,
-              startTimeUnixNano: now(),
-              endTimeUnixNano: now(),
+              startTimeUnixNano: unixNanoNow(),
+              endTimeUnixNano: unixNanoNow(),
               attributes: encodeAttributes(span.attributes ?? {}),
               events: (span.events ?? []).map((event) => ({
                 name: event.name,
-                timeUnixNano: now(),
+                timeUnixNano: unixNanoNow(),
                 attributes: encodeAttributes(event.attributes ?? {}),
               })),
             })),
