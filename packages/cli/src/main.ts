@@ -39,9 +39,9 @@ const USAGE = `Usage:
   apitrail verify [--json] --public-key <root.pub> [--witness-key <w.pub> --witnessed <state>]
                   [--workers <n>] <files...|->
                                            check the integrity logs with the public key only
-                                           (--workers: threads hashing records, 0 = none;
-                                           default one less than the processors, at most 8,
-                                           none on fewer than 3)
+                                           (--workers: threads hashing records beside the
+                                           main thread, 0 = none; default one less than the
+                                           processors, at most 8)
   apitrail prove --seq <n> [--log <id>] [--public-key <root.pub>] <files...>
                                            print an inclusion proof bundle for one record
   apitrail verify-proof --public-key <root.pub> <bundle.json>

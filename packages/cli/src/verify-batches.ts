@@ -123,14 +123,13 @@ export function prepareChunk({ file, firstLine, bytes }: TextChunk): PackedPrepa
 }
 
 /**
- * Worker threads for `apitrail verify`: one less than the machine's processors (the main thread
- * reads the input and walks the trees), at most 8, and none below three processors: there the
- * workers share the processors with the main thread (about 1 µs a record of its own) and their
- * start-up is not paid back (docs/integrity.md).
+ * Worker threads for `apitrail verify`: one less than the machine's processors, at most 8. The
+ * main thread reads the input, walks the trees and prepares the chunks that find every worker
+ * busy, so on two processors one worker and the main thread share the preparing
+ * (docs/integrity.md).
  */
 export function defaultVerifyWorkers(): number {
-  const processors = availableParallelism();
-  return processors < 3 ? 0 : Math.min(8, processors - 1);
+  return Math.min(8, availableParallelism() - 1);
 }
 
 /**
@@ -143,7 +142,6 @@ export class PreparePool {
     worker: Worker;
     waiting: { resolve(batch: PackedPrepared): void; reject(error: Error): void }[];
   }[];
-  private next = 0;
 
   constructor(count: number) {
     this.workers = Array.from({ length: count }, () => {
@@ -159,10 +157,16 @@ export class PreparePool {
     });
   }
 
-  /** Prepares `chunk` in a worker; its bytes are transferred, so the caller must not use them again. */
+  /** Chunks sent to the least loaded worker and not yet back. */
+  queued(): number {
+    return Math.min(...this.workers.map(({ waiting }) => waiting.length));
+  }
+
+  /** Prepares `chunk` in the least loaded worker; its bytes are transferred, so the caller must not use them again. */
   prepare(chunk: TextChunk): Promise<PackedPrepared> {
-    const entry = this.workers[this.next]!;
-    this.next = (this.next + 1) % this.workers.length;
+    const entry = this.workers.reduce((least, worker) =>
+      worker.waiting.length < least.waiting.length ? worker : least,
+    );
     const prepared = new Promise<PackedPrepared>((resolve, reject) => {
       entry.waiting.push({ resolve, reject });
       entry.worker.postMessage(chunk, [chunk.bytes.buffer as ArrayBuffer]);

@@ -34,22 +34,34 @@ function witnessedCheckpoints(stateFile: string): string[] {
 /** How `verifyFiles` runs. */
 export interface VerifyOptions {
   /**
-   * Worker threads preparing records (canonical entries and leaf hashes) in parallel; 0 prepares
-   * them in the main thread. Default: one less than the machine's processors, at most 8, none
-   * below three processors (`defaultVerifyWorkers`). An input
+   * Worker threads preparing records (canonical entries and leaf hashes) beside the main thread,
+   * which prepares the chunks that find every worker busy; 0 prepares them all in the main thread.
+   * Default: one less than the machine's processors, at most 8 (`defaultVerifyWorkers`). An input
    * of one chunk (about 1 MiB of lines) is prepared in the main thread whatever this says.
    */
   readonly workers?: number;
 }
 
-/** Chunks in flight per worker: one being prepared, one waiting, so no worker idles while the main thread reads. */
+/** Chunks queued per worker: one being prepared, one waiting, so no worker idles while the main thread reads. */
 const BATCHES_PER_WORKER = 2;
+/**
+ * Chunks the main thread may prepare past one still in a worker before it waits for it: a worker
+ * slowed down (a processor shared with another process) then does not stall the main thread too.
+ * Their packed results are about 50 KB a chunk, so this holds little memory.
+ */
+const PREPARED_AHEAD = 16;
+
+/** A chunk being prepared, in a worker (`prepared` until it is back) or already by the main thread. */
+interface InFlight {
+  prepared: Promise<PackedPrepared> | undefined;
+  packed: PackedPrepared | undefined;
+}
 
 /**
  * Verifies every log in `files` with the root public key. A line that does not parse is itself a
  * finding (an edit or a cut mid-line); an unreadable file is an error. Records are prepared in
- * worker threads and handed to the verifier in file order, so the report does not depend on the
- * number of workers.
+ * worker threads and the main thread and handed to the verifier in file order, so the report does
+ * not depend on the number of workers nor on which thread prepared what.
  */
 export async function verifyFiles(
   files: readonly string[],
@@ -73,9 +85,18 @@ export async function verifyFiles(
   const workers = options.workers ?? defaultVerifyWorkers();
   let pool: PreparePool | undefined;
   let first: TextChunk | undefined;
-  const inFlight: Promise<PackedPrepared>[] = [];
+  const inFlight: InFlight[] = [];
+  const toPool = (chunk: TextChunk): InFlight => {
+    const item: InFlight = { prepared: pool!.prepare(chunk), packed: undefined };
+    item.prepared!.then((packed) => (item.packed = packed)).catch(() => undefined);
+    return item;
+  };
+  const applyHead = async (): Promise<void> => {
+    const { packed, prepared } = inFlight.shift()!;
+    apply(packed ?? (await prepared!));
+  };
   const drain = async (): Promise<void> => {
-    for (; inFlight.length > 0;) apply(await inFlight.shift()!);
+    while (inFlight.length > 0) await applyHead();
   };
   let unreadableFiles = 0;
   let problems = 0;
@@ -91,11 +112,17 @@ export async function verifyFiles(
         }
         pool ??= new PreparePool(workers);
         if (first !== undefined) {
-          inFlight.push(pool.prepare(first));
+          inFlight.push(toPool(first));
           first = undefined;
         }
-        inFlight.push(pool.prepare(chunk));
-        while (inFlight.length >= workers * BATCHES_PER_WORKER) apply(await inFlight.shift()!);
+        // Every worker busy (as while they start): the main thread prepares this chunk itself
+        // rather than wait, so on two processors both prepare.
+        inFlight.push(
+          pool.queued() < BATCHES_PER_WORKER ? toPool(chunk) : { prepared: undefined, packed: prepareChunk(chunk) },
+        );
+        // What is ready is applied now, in order; what follows a chunk still in a worker waits.
+        while (inFlight[0]?.packed !== undefined) await applyHead();
+        while (inFlight.length > workers * BATCHES_PER_WORKER + PREPARED_AHEAD) await applyHead();
       },
       async batch(batch) {
         // The gateway archive's entries: prepared here, after everything read before them.
