@@ -1,17 +1,25 @@
 // Export: sustained audit records per second into the real OpenTelemetry Collector over OTLP/HTTP
-// (protobuf, the register's default), with nothing dropped. The producer emits a batch, then waits
+// (protobuf, the register's default, with its exporter), with nothing dropped. The producer emits a batch, then waits
 // for the batch processor to flush it, so the rate is what the pipeline sustains rather than what a
 // queue absorbs; every record must arrive in the collector's output file.
+// Also, without the collector: the OTLP/protobuf serialisation of a 512-record batch of audit
+// records, the SDK's serializer and apitrail's encoder (same bytes) side by side.
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { randomBytes } from 'node:crypto';
+import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { OtlpProtoLogExporter } from '@apitrail/auto/internal';
+import { AUDIT_LOGGER_NAME, EVENT_API_REQUEST } from '@apitrail/core/internal';
+import { encodeLogsExportRequest } from '@apitrail/export/internal';
 import { collectorBinary } from '../../scripts/lib/collector-dist.mjs';
 import { startCollector } from '../../test/helpers/collector.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import { quick, report } from './harness.ts';
-import { auditEmitter } from './records.ts';
-import { round, unavailable, type Figure } from '../lib/stats.ts';
+import { AUDIT_BODY, auditAttributes, auditEmitter, processorOf } from './records.ts';
+import { round, summarize, unavailable, type Figure } from '../lib/stats.ts';
 
 const DURATION_MS = quick ? 3000 : 10_000;
 const BATCH = 2048;
@@ -54,7 +62,7 @@ async function measure(binary: string): Promise<Record<string, Figure>> {
   const collector = await startCollector(binary, 'local-file.yaml');
   try {
     const processor = new BatchLogRecordProcessor({
-      exporter: new OTLPLogExporter({ url: `${collector.otlpHttpEndpoint}/v1/logs` }),
+      exporter: new OtlpProtoLogExporter({ url: `${collector.otlpHttpEndpoint}/v1/logs` }),
       maxQueueSize: BATCH * 2,
       maxExportBatchSize: 512,
     });
@@ -105,8 +113,74 @@ async function measure(binary: string): Promise<Record<string, Figure>> {
   }
 }
 
+const ENCODED_BATCH = 512;
+
+/** A batch as the OTLP exporter receives it: audit records emitted inside a sampled span, one resource. */
+function auditBatch(): ReadableLogRecord[] {
+  const batch: ReadableLogRecord[] = [];
+  const logger = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench-api', 'service.version': '1.4.2', 'host.name': 'web-1' }),
+    processors: [processorOf((record) => batch.push(record))],
+  }).getLogger(AUDIT_LOGGER_NAME);
+  for (let i = 0; i < ENCODED_BATCH; i += 1) {
+    const spanContext = {
+      traceId: randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      traceFlags: TraceFlags.SAMPLED,
+    };
+    logger.emit({
+      eventName: EVENT_API_REQUEST,
+      severityText: 'INFO',
+      severityNumber: 9,
+      body: AUDIT_BODY,
+      attributes: auditAttributes(),
+      context: trace.setSpanContext(ROOT_CONTEXT, spanContext),
+    });
+  }
+  return batch;
+}
+
+/**
+ * µs per record of serialising the batch, each sample timing both serialisers one after the other
+ * (alternating which goes first), so a noisy neighbour weighs on both sides.
+ */
+function encodingFigures(): Record<string, Figure> {
+  const batch = auditBatch();
+  const sdk = (): Uint8Array => ProtobufLogsSerializer.serializeRequest(batch)!;
+  const apitrail = (): Uint8Array => encodeLogsExportRequest(batch)!;
+  if (!Buffer.from(sdk()).equals(Buffer.from(apitrail()))) throw new Error('the encodings differ');
+  const iterations = quick ? 20 : 60;
+  const time = (work: () => Uint8Array): number => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i += 1) work();
+    return Number(process.hrtime.bigint() - start) / 1000 / iterations / ENCODED_BATCH;
+  };
+  const warmupEnd = Date.now() + (quick ? 300 : 2000);
+  while (Date.now() < warmupEnd) {
+    time(sdk);
+    time(apitrail);
+  }
+  const sdkSamples: number[] = [];
+  const apitrailSamples: number[] = [];
+  for (let r = 0; r < (quick ? 7 : 21); r += 1) {
+    if (r % 2 === 0) sdkSamples.push(time(sdk));
+    apitrailSamples.push(time(apitrail));
+    if (r % 2 === 1) sdkSamples.push(time(sdk));
+  }
+  const sdkFigure = summarize(sdkSamples, 'µs/record');
+  const apitrailFigure = summarize(apitrailSamples, 'µs/record');
+  return {
+    sdk_serializer: sdkFigure,
+    apitrail_encoder: apitrailFigure,
+    ratio: { value: round(apitrailFigure.value / sdkFigure.value, 3), unit: 'ratio', note: 'apitrail / SDK' },
+    bytes_per_record: { value: Math.round(apitrail().length / ENCODED_BATCH), unit: 'bytes' },
+  };
+}
+
+const encoding = encodingFigures();
 const binary = await collectorBinary();
 report({
+  export_encoding: encoding,
   export:
     binary === undefined ? unavailable('the collector is not built (npm run collector:build)') : await measure(binary),
 });

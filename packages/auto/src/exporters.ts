@@ -11,7 +11,6 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OtlpProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -20,6 +19,7 @@ import { DurableBatchLogRecordProcessor, Spool, SynchronousExporterSink } from '
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
+import { OtlpProtoLogExporter } from './otlp-proto-log-exporter.js';
 import { unrefAgentFactory } from './unref-agent.js';
 
 type OtlpExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;

@@ -10,3 +10,4 @@ export * from './exporters.js';
 export * from './guarded-exporter.js';
 export * from './drop-reporter.js';
 export * from './unref-agent.js';
+export * from './otlp-proto-log-exporter.js';

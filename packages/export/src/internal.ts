@@ -5,3 +5,4 @@
 export * from './ndjson-record.js';
 export * from './stream-log-exporter.js';
 export * from './human-readable.js';
+export * from './otlp-logs-protobuf.js';
