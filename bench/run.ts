@@ -12,6 +12,9 @@ import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
 const quick = process.argv.includes('--quick');
 // Before anything is spawned: the sink and the microbenchmarks inherit the load generator's CPU.
 const cpuPinning = pinLoadGenerator();
+// Microbenchmarks get every CPU the run was given, not the load generator's one: `apitrail verify`
+// sizes its worker threads by the processors it may use.
+const microCpus = typeof cpuPinning === 'string' ? undefined : `${cpuPinning.servers},${cpuPinning.loadGenerator}`;
 const MICROBENCHMARKS = [
   'redaction',
   'detect',
@@ -53,7 +56,11 @@ async function micro(): Promise<Record<string, unknown>> {
     try {
       Object.assign(
         results,
-        await runJson(['--expose-gc', `bench/micro/${name}.ts`], quick ? { BENCH_QUICK: '1' } : { BENCH_QUICK: '0' }),
+        await runJson(
+          ['--expose-gc', `bench/micro/${name}.ts`],
+          quick ? { BENCH_QUICK: '1' } : { BENCH_QUICK: '0' },
+          microCpus,
+        ),
       );
     } catch (error) {
       results[name] = unavailable(`the benchmark failed: ${(error as Error).message.slice(0, 1000)}`);

@@ -101,9 +101,12 @@ export function startListening(
   });
 }
 
-/** Runs `node <args>` to completion and parses the last line it printed as JSON. */
-export function runJson(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<unknown> {
-  const child = spawnNode(args, env);
+/**
+ * Runs `node <args>` to completion and parses the last line it printed as JSON. `cpus`: the CPUs it
+ * may use (a child inherits this process's pinning otherwise).
+ */
+export function runJson(args: readonly string[], env: NodeJS.ProcessEnv = {}, cpus?: string): Promise<unknown> {
+  const child = spawnNode(args, env, cpus);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

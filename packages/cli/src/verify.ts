@@ -88,6 +88,7 @@ export async function verifyFiles(
   const inFlight: InFlight[] = [];
   const toPool = (chunk: TextChunk): InFlight => {
     const item: InFlight = { prepared: pool!.prepare(chunk), packed: undefined };
+    // Marks the chunk ready for the in-order apply loop; a failure surfaces where `prepared` is awaited.
     item.prepared!.then((packed) => (item.packed = packed)).catch(() => undefined);
     return item;
   };

@@ -129,24 +129,37 @@ function writeHrTime(time: HrTime): void {
   pos += 8;
 }
 
+/**
+ * Copies `value` to `at` code unit by code unit (faster than the native UTF-8 writer for
+ * attribute-sized strings) while every unit is ASCII, so its UTF-8 length is its length; false at
+ * the first other unit, and the caller writes it again with its real UTF-8 length.
+ */
+function copiedAsAscii(value: string, at: number): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0x7f) return false;
+    scratch[at + i] = code;
+  }
+  return true;
+}
+
+/** UTF-8 as TextEncoder makes it (a lone surrogate becomes U+FFFD), as the SDK's writer does. */
+function writeUtf8(value: string): void {
+  pos += scratch.write(value, pos, 'utf8');
+}
+
 /** A string's length and UTF-8 bytes, written once. */
 function writeString(value: string): void {
   const units = value.length;
   ensure(5 + 3 * units);
   const start = pos + lengthSize(units);
-  for (let i = 0; i < units; i++) {
-    const code = value.charCodeAt(i);
-    if (code > 0x7f) {
-      // UTF-8 as TextEncoder makes it (a lone surrogate becomes U+FFFD), as the SDK's writer does.
-      const bytes = Buffer.byteLength(value, 'utf8');
-      pos = putLength(scratch, pos, bytes);
-      pos += scratch.write(value, pos, 'utf8');
-      return;
-    }
-    scratch[start + i] = code;
+  if (copiedAsAscii(value, start)) {
+    putLength(scratch, pos, units);
+    pos = start + units;
+    return;
   }
-  putLength(scratch, pos, units);
-  pos = start + units;
+  pos = putLength(scratch, pos, Buffer.byteLength(value, 'utf8'));
+  writeUtf8(value);
 }
 
 /** Reserves `reserved` bytes for a length prefix; `finishLength` fills it in. */
@@ -260,28 +273,19 @@ function writeStringKeyValueHeader(tag: number, key: Uint8Array, byteLength: num
   pos = putLength(scratch, pos, byteLength);
 }
 
-/**
- * A string-valued KeyValue, written on the assumption that the value is ASCII (its UTF-8 length
- * is then its length, and the header is right) while copying it, code unit by code unit (faster
- * than the native UTF-8 writer for attribute-sized strings); at the first other code unit it is
- * written again with the value's real UTF-8 length.
- */
+/** A string-valued KeyValue, its header written for an ASCII value first (see copiedAsAscii). */
 function writeStringKeyValue(tag: number, key: Uint8Array, value: string): void {
   const units = value.length;
   ensure(18 + key.length + 3 * units);
   const start = pos;
   writeStringKeyValueHeader(tag, key, units);
-  for (let i = 0; i < units; i++) {
-    const code = value.charCodeAt(i);
-    if (code > 0x7f) {
-      pos = start;
-      writeStringKeyValueHeader(tag, key, Buffer.byteLength(value, 'utf8'));
-      pos += scratch.write(value, pos, 'utf8');
-      return;
-    }
-    scratch[pos + i] = code;
+  if (copiedAsAscii(value, pos)) {
+    pos += units;
+    return;
   }
-  pos += units;
+  pos = start;
+  writeStringKeyValueHeader(tag, key, Buffer.byteLength(value, 'utf8'));
+  writeUtf8(value);
 }
 
 /** Repeated KeyValue field `tag` (its tag byte) from an attributes object, in the SDK's key order. */
