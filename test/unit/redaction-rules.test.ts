@@ -394,6 +394,23 @@ describe('redaction: rules', () => {
       });
     });
 
+    it('masks the same secrets at the same places in a long string and in a substring of it as in short ones', () => {
+      // Long strings are scanned from a sequential copy: lone surrogates and astral characters around
+      // every secret, and a substring (a view of another string in V8), must come out as short strings do.
+      const filler = `x \uD800 y \uDC00 z \u{1F600} `;
+      const secrets = generatedSecrets();
+      const pieces = secrets.map((secret) => `${filler}${secret.text} ${filler}`);
+      const long = pieces.join('\n').repeat(8);
+      expect(long.length).to.be.above(8192);
+      const expected = pieces
+        .map((piece) => redactor.redactText(piece))
+        .join('\n')
+        .repeat(8);
+      expect(redactor.redactText(long)).to.equal(expected);
+      expect(redactor.redactText(long.slice(1)), 'a substring (a view of the string)').to.equal(expected.slice(1));
+      expect(leakedSecrets(expected, secrets)).to.deep.equal([]);
+    });
+
     it('treats an over-long key as sensitive rather than matching it', () => {
       expect(redactor.redactAttributes({ ['k'.repeat(300)]: 'value' })).to.deep.equal({ ['k'.repeat(300)]: REDACTED });
     });
@@ -458,6 +475,7 @@ describe('redaction: rules', () => {
         'client.address': '2001:db8:85a3::',
       });
       expect(pii.redactText('::1 and fe80::1ff:fe23:4567:890a')).to.equal('0:0:0:: and fe80:0:0::');
+      expect(pii.redactText('net 2001:db8:: and 2001:db8:85a3:1::')).to.equal('net 2001:db8:0:: and 2001:db8:85a3::');
       // Eight full groups (read without `net`), and shapes next to them that are not an address.
       expect(pii.redactText('at ABCD:0db8:85A3:0000:0000:8a2e:0370:7334 then')).to.equal('at ABCD:0db8:85A3:: then');
       for (const notAnAddress of [':1:2:3:4:5:6:7 x', 'x 1:2:3:4:5:6:7:', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7.8']) {

@@ -39,5 +39,6 @@ const WHOLLY_CENSORED = /^\[REDACTED(?::[0-9a-f]{12})?\](?:\S{4})?$/;
 
 /** A value that is one replacement and nothing else (`last4` keeps four characters after it). */
 export function isWhollyCensored(value: string): boolean {
-  return WHOLLY_CENSORED.test(value);
+  // Most values are not, and their first character says so before the pattern runs.
+  return value.charCodeAt(0) === 91 /* [ */ && WHOLLY_CENSORED.test(value);
 }

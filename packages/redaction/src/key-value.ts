@@ -58,7 +58,9 @@ const QUOTED = /^(\\{0,7}["'])([\s\S]*?)(\\{0,7}["'])$/;
 
 /** The value without its quotes (escaped or not), and the quotes to put back around its replacement. */
 export function unquoted(value: string): { open: string; inner: string; close: string } {
-  const quoted = QUOTED.exec(value);
+  const first = value.charCodeAt(0);
+  // Most values start with neither a quote nor a backslash: no pattern to run.
+  const quoted = first === 34 /* " */ || first === 39 /* ' */ || first === 92 /* \ */ ? QUOTED.exec(value) : null;
   return quoted === null
     ? { open: '', inner: value, close: '' }
     : { open: quoted[1]!, inner: quoted[2]!, close: quoted[3]! };

@@ -40,6 +40,13 @@ export function anonymizeIp(candidate: string): string {
   if (!candidate.includes(':')) {
     return isIpv4Candidate(candidate) ? `${candidate.slice(0, candidate.lastIndexOf('.'))}.0` : candidate;
   }
+  // A group is empty only inside `::`: a colon that starts or ends the candidate alone is no address
+  // (`:AA` repeated), dismissed before anything searches it.
+  const last = candidate.length - 1;
+  const colonAlone =
+    (candidate.charCodeAt(0) === 58 /* : */ && candidate.charCodeAt(1) !== 58) ||
+    (candidate.charCodeAt(last) === 58 && candidate.charCodeAt(last - 1) !== 58);
+  if (colonAlone) return candidate;
   const doubleColon = candidate.indexOf('::');
   // At most one `::` (and no `:::`): hostile text of colons is dismissed before `net` runs.
   if (doubleColon !== candidate.lastIndexOf('::')) return candidate;

@@ -28,7 +28,7 @@ const KEYWORD_LOOKBEHIND = 80;
 const MAX_EXTENSION = 4096;
 
 /** Generic detector: credential words after which a high-entropy token is a secret. */
-export const CREDENTIAL_KEYWORDS: readonly string[] = [
+const CREDENTIAL_KEYWORDS: readonly string[] = [
   'password',
   'passwd',
   'passphrase',
@@ -48,17 +48,28 @@ export const CREDENTIAL_KEYWORDS: readonly string[] = [
   'key',
 ];
 /** A token after a credential keyword: at least this long, with upper and lower case and digits. */
-export const ENTROPY_TOKEN_MIN = 16;
-export const ENTROPY_TOKEN_MAX = 512;
+const ENTROPY_TOKEN_MIN = 16;
+const ENTROPY_TOKEN_MAX = 512;
 /** Shannon entropy (bits per character) a token after a keyword needs: random text has 4.5 to 6. */
-export const ENTROPY_MIN_BITS = 3.5;
+const ENTROPY_MIN_BITS = 3.5;
 /** How far after a keyword a token may start (`the token is …`, `"secret": "…"`). */
 const ENTROPY_WINDOW = 40;
 /** Generic detector: `provider_` / `provider-` (one or two words) then a random run at least this long. */
-export const PROVIDER_TOKEN_MIN = 32;
+const PROVIDER_TOKEN_MIN = 32;
 const PROVIDER_TOKEN_MAX = 256;
 /** A random run after a provider prefix needs more entropy than one after a keyword: no keyword vouches for it. */
 const PROVIDER_MIN_BITS = 4;
+
+// Exported from locals: inside the module, an exported constant compiles to a property load from
+// `exports` at every use, and the scan's loops use these.
+export {
+  CREDENTIAL_KEYWORDS,
+  ENTROPY_MIN_BITS,
+  ENTROPY_TOKEN_MAX,
+  ENTROPY_TOKEN_MIN,
+  PROVIDER_TOKEN_MIN,
+  TRUNCATED_TOKEN_MIN,
+};
 
 type Membership = Uint8Array;
 
@@ -192,12 +203,13 @@ function formatEntries(format: CredentialFormat): Entry[] {
 }
 
 /**
- * Whether `literal` is spelled exactly at `at`: compared here, a literal is a few characters, and
+ * Whether the first `length` characters of `literal` (all of it by default) are spelled exactly at
+ * `at`: compared here, a literal is a few characters, and
  * hostile text (`ghp_` repeated) asks at every fourth one, where `startsWith`'s native call costs more.
  */
-function spelledAt(text: string, at: number, literal: string): boolean {
-  if (at + literal.length > text.length) return false;
-  for (let index = 0; index < literal.length; index++) {
+function spelledAt(text: string, at: number, literal: string, length = literal.length): boolean {
+  if (at + length > text.length) return false;
+  for (let index = 0; index < length; index++) {
     if (text.charCodeAt(at + index) !== literal.charCodeAt(index)) return false;
   }
   return true;
@@ -209,24 +221,6 @@ function runLength(text: string, at: number, set: Membership, max: number): numb
   let position = at;
   while (position < end && inSet(set, text.charCodeAt(position))) position++;
   return position - at;
-}
-
-/** Shannon entropy of `text[start, end)` in bits per character. */
-const characterCounts = new Uint16Array(65536);
-
-function entropyBits(text: string, start: number, end: number): number {
-  for (let index = start; index < end; index++) characterCounts[text.charCodeAt(index)]!++;
-  const length = end - start;
-  let bits = 0;
-  for (let index = start; index < end; index++) {
-    const code = text.charCodeAt(index);
-    const count = characterCounts[code]!;
-    if (count === 0) continue;
-    const p = count / length;
-    bits -= p * Math.log2(p);
-    characterCounts[code] = 0;
-  }
-  return bits;
 }
 
 const isLower = (code: number): boolean => code >= 97 && code <= 122;
@@ -265,7 +259,7 @@ function valueAfterKeyword(text: string, at: number): number {
 
 /** End of `body` matched at `at`, or -1. Runs are greedy and never give characters back. */
 /** A token cut short by a length limit (`…[truncated 120]` follows, or the text ends) still counts from this many characters. */
-export const TRUNCATED_TOKEN_MIN = 16;
+const TRUNCATED_TOKEN_MIN = 16;
 const ELLIPSIS = 0x2026;
 
 // The last maximal run found per charset: a format whose literal recurs inside its own value's run
@@ -337,14 +331,19 @@ function isCut(text: string, position: number): boolean {
  */
 function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)[]): number {
   let position = at;
-  for (const segment of body) {
+  for (let index = 0; index < body.length; index++) {
+    const segment = body[index]!;
     let matched: boolean;
     if (typeof segment === 'string') {
-      const present = runLength(text, position, PRINTABLE, segment.length);
       matched = spelledAt(text, position, segment);
-      // What is there must begin the segment (a token cut short inside it).
-      if (!matched && !spelledAt(text, position, segment.slice(0, present))) return -1;
-      position += matched ? segment.length : present;
+      if (matched) {
+        position += segment.length;
+      } else {
+        // What is there must begin the segment (a token cut short inside it).
+        const present = runLength(text, position, PRINTABLE, segment.length);
+        if (!spelledAt(text, position, segment, present)) return -1;
+        position += present;
+      }
     } else {
       const length = Math.min(maximalRunEnd(text, position, segment) - position, segment.max);
       matched = length >= segment.min;
@@ -353,6 +352,320 @@ function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)
     if (!matched) return position - at >= TRUNCATED_TOKEN_MIN && isCut(text, position) ? position : -1;
   }
   return position;
+}
+
+/** Start and end of a format's token whose literal is at `at`, or undefined. */
+function matchFormat(
+  text: string,
+  at: number,
+  entry: Extract<Entry, { kind: 'format' }>,
+): [number, number] | undefined {
+  let start = at;
+  let bodyStart: number;
+  if (entry.keyword) {
+    bodyStart = valueAfterKeyword(text, at + entry.literal.length);
+    if (bodyStart < 0) return undefined;
+    start = bodyStart;
+  } else {
+    if (!spelledAt(text, at, entry.literal)) return undefined;
+    bodyStart = at + entry.literal.length;
+    if (entry.lead !== undefined) {
+      // Most literals in hostile text (`:AA` repeated) have no lead character before them at all.
+      if (entry.lead.min > 0 && (at === 0 || !inSet(entry.lead.set, text.charCodeAt(at - 1)))) return undefined;
+      const length = Math.min(start - leadRunStart(text, start, entry.lead), entry.lead.max + 64);
+      if (length < entry.lead.min) return undefined;
+      start -= length;
+    }
+  }
+  if ((entry.format.wordStart || entry.keyword) && start > 0 && inSet(ALNUM, text.charCodeAt(start - 1))) {
+    return undefined;
+  }
+  let end = bodyEnd(text, bodyStart, entry.body);
+  // A `+` before a keyword's value was read as a form-encoded space; base64 values can start with one.
+  if (end < 0 && entry.keyword && text.charCodeAt(bodyStart - 1) === 43 /* + */) {
+    end = bodyEnd(text, bodyStart - 1, entry.body);
+    if (end >= 0) start = bodyStart - 1;
+  }
+  if (end < 0) return undefined;
+  // Not `body[length - 1]` on an empty body (a format that is all lead, `…_mmk`): index -1 is a
+  // property lookup through the prototype chain, slow at every occurrence.
+  const last = entry.body.length > 0 ? entry.body[entry.body.length - 1] : undefined;
+  if (entry.keyword) {
+    // A keyword's value is the whole of the next token, or not this format.
+    if (end < text.length && inSet(ALNUM, text.charCodeAt(end))) return undefined;
+  } else if (entry.format.wordEnd) {
+    if (end < text.length && inSet(WORD, text.charCodeAt(end))) return undefined;
+  } else if (last !== undefined && typeof last !== 'string') {
+    // Longer than the format allows: still one token, masked whole. The run was read to its end
+    // already (and is cached): a prefix that recurs inside it (`md-md-md-…`) reads nothing again.
+    end = Math.min(maximalRunEnd(text, end, last), end + MAX_EXTENSION);
+  }
+  if (entry.keywords !== undefined && !keywordBefore(text, start, entry.keywords)) return undefined;
+  return [start, end];
+}
+
+// What follows up to the scan itself is the state of the scan under way. It is the module's, like
+// the run caches: a scan runs to its end without calling out, so no two interleave, and the functions
+// are the module's too, compiled once for every scanner (a process has one per redactor: PII mode on
+// and off, the winston formatter's own rules).
+
+/** Counts scans: a format's keyword search from an earlier one is stale. */
+let scanNumber = 0;
+
+/** Whether one of the search's keywords ends within {@link KEYWORD_LOOKBEHIND} characters before `start`. */
+function keywordBefore(text: string, start: number, search: KeywordSearch): boolean {
+  const from = Math.max(0, start - KEYWORD_LOOKBEHIND);
+  if (search.scan !== scanNumber || from < search.from || (search.at >= 0 && search.at < from)) {
+    search.pattern.lastIndex = from;
+    const found = search.pattern.exec(text);
+    search.scan = scanNumber;
+    search.from = from;
+    search.at = found === null ? -1 : found.index;
+    search.end = found === null ? -1 : found.index + found[0].length;
+  }
+  // None from the window's start on, or the first one starts at or after `start`: none ends before it.
+  if (search.at < 0 || search.at >= start) return false;
+  if (search.end <= start) return true;
+  // The first one runs past `start`; a shorter keyword inside it may still end before.
+  const before = text.slice(from, start).toLowerCase();
+  return search.keywords.some((keyword) => before.includes(keyword));
+}
+
+// The maximal runs of token characters last looked at, and whether each was judged not random: a
+// keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
+// the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
+// each window reaching three runs). Each run is read once, its letter cases and digits noted on
+// the way (`runClasses`): a run without all three is no token, and neither is any suffix of it.
+// Reset by every scan.
+const RECENT_RUNS = 4;
+/** Where the last window after a keyword started (a window that found a token ends the literal's search). */
+let lastWindowStart = -1;
+const runFrom = new Int32Array(RECENT_RUNS);
+const runTo = new Int32Array(RECENT_RUNS);
+const runRejected = new Uint8Array(RECENT_RUNS);
+const runClasses = new Uint8Array(RECENT_RUNS);
+let oldestRun = 0;
+
+/** The slot of the recent run that holds `position`, read now if none does. */
+function recentRun(text: string, position: number): number {
+  for (let slot = 0; slot < RECENT_RUNS; slot++) {
+    if (position >= runFrom[slot]! && position < runTo[slot]!) return slot;
+  }
+  const slot = oldestRun;
+  oldestRun = (oldestRun + 1) % RECENT_RUNS;
+  let end = position;
+  let classes = 0;
+  for (; end < text.length; end++) {
+    const code = text.charCodeAt(end);
+    if (!inSet(ENTROPY_TOKEN, code)) break;
+    classes |= CHARACTER_CLASS[code]!;
+  }
+  runFrom[slot] = position;
+  runTo[slot] = end;
+  runClasses[slot] = classes;
+  runRejected[slot] = 0;
+  return slot;
+}
+
+// The next run of token characters long enough to be a token, found by a search that has read up
+// to `longRunSearchedTo`: windows start further on at every keyword, so the text between them is
+// read once, and a window with no such run in reach is dismissed without being walked
+// (`api_key%3D%22` repeated: a 40-character window every 13 characters, in the raw and decoded text).
+let longRunFrom = 0;
+let longRunTo = 0;
+let longRunSearchedTo = 0;
+
+/** Whether a run of at least {@link ENTROPY_TOKEN_MIN} token characters starts in `[from, to)` or goes on through `from`. */
+function longRunWithin(text: string, from: number, to: number): boolean {
+  if (longRunTo - Math.max(longRunFrom, from) >= ENTROPY_TOKEN_MIN) return Math.max(longRunFrom, from) < to;
+  let position = Math.max(longRunSearchedTo, longRunTo, from);
+  while (position < to) {
+    if (!inSet(ENTROPY_TOKEN, text.charCodeAt(position))) {
+      position++;
+      continue;
+    }
+    const end = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
+    if (end - position >= ENTROPY_TOKEN_MIN) {
+      longRunFrom = position;
+      longRunTo = longRunSearchedTo = end;
+      return true;
+    }
+    position = end;
+  }
+  longRunSearchedTo = position;
+  return false;
+}
+
+/**
+ * A high-entropy token among the first few words after a credential keyword at `at` (`the token
+ * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
+ */
+function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
+  // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
+  // one (`tokens`, `monkey`, `…dKEY+…` in base64).
+  if (inSet(ALNUM, text.charCodeAt(at + literal.length)) || !startsWord(text, at, literal.length)) return undefined;
+  let position = at + literal.length;
+  // A keyword that ends another (`key` in `api_key`) has the same window: read once.
+  if (position === lastWindowStart) return undefined;
+  lastWindowStart = position;
+  const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
+  if (!longRunWithin(text, position, windowEnd)) return undefined;
+  for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
+    const code = text.charCodeAt(position);
+    if (inSet(WINDOW_END, code)) return undefined;
+    // A percent-escape (`token%3D…`) separates like the character it stands for.
+    if (
+      code === 37 /* % */ &&
+      inSet(SETS.anyHex, text.charCodeAt(position + 1)) &&
+      inSet(SETS.anyHex, text.charCodeAt(position + 2))
+    ) {
+      position += 3;
+      continue;
+    }
+    if (!inSet(ENTROPY_TOKEN, code)) {
+      position++;
+      continue;
+    }
+    words++;
+    const run = recentRun(text, position);
+    const end = runTo[run]!;
+    const length = end - position;
+    if (runRejected[run] === 0 && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
+      // base64 padding belongs to the token.
+      if (runClasses[run] === MIXED_CLASSES && looksRandom(text, position, end, ENTROPY_MIN_BITS))
+        return [position, end + runLength(text, end, PADDING, 2)];
+      // A later keyword in the same run sees a suffix of it: no more random than the whole.
+      runRejected[run] = 1;
+    }
+    position = end;
+  }
+  return undefined;
+}
+
+/** What a scanner is made of: its literals, their entries and the automaton that finds them. */
+interface ScanTables {
+  readonly literals: readonly string[];
+  readonly entriesOf: readonly (readonly Entry[])[];
+  readonly next: Int32Array;
+  readonly classes: number;
+  readonly classOf: Uint8Array;
+  readonly firstEndingState: number;
+  readonly endings: readonly (readonly number[])[];
+  readonly ends: Uint8Array;
+  readonly endCase: Uint8Array;
+  readonly endLength: Int32Array;
+  readonly endFirst: Int32Array;
+  readonly endLast: Int32Array;
+}
+
+/**
+ * From this length a string is copied before the scan. V8 keeps substrings and concatenations as
+ * views of other strings, and reads a view a character at a time at about twice the cost of a
+ * sequential string; the scan reads hostile text several times per character, so a 32 KB view
+ * scanned 15% slower than the copy (which costs about 0.4 ns a character). Shorter strings, the
+ * attributes of every request, are scanned as they are.
+ */
+const SEQUENTIAL_COPY_MIN = 4096;
+
+// The last secret found: a literal that starts where it does or before it (a format whose literal
+// ends after a generic detector's keyword or separator) is tried as any other. Inside a format's
+// token, every literal is part of it (the format read its whole run); inside a generic detector's,
+// only a format can add to it (`ci_AIza…` found as a provider-prefixed run up to the first `_` of the
+// key, `AIza…` running on past it).
+let coveredFrom = 0;
+let coveredUntil = 0;
+let coveredByFormat = false;
+// The last lower-case and upper-case letters before `caseReadUntil`, read only for exact endings.
+let caseReadUntil = 0;
+let lastLower = -1;
+let lastUpper = -1;
+
+function scanText(tables: ScanTables, given: string, ranges: number[]): number[] {
+  // UTF-16 both ways: every code unit as it was, lone surrogates too, so offsets hold.
+  const text = given.length >= SEQUENTIAL_COPY_MIN ? Buffer.from(given, 'utf16le').toString('utf16le') : given;
+  scanNumber++;
+  runFrom.fill(0);
+  runTo.fill(0);
+  lastWindowStart = -1;
+  longRunFrom = longRunTo = longRunSearchedTo = 0;
+  coveredFrom = coveredUntil = caseReadUntil = 0;
+  coveredByFormat = false;
+  lastLower = lastUpper = -1;
+  // The loop over every character stays small; what a literal's ending asks is out of line.
+  const { next, classes, classOf, firstEndingState, ends } = tables;
+  let state = 0;
+  for (let position = 0; position < text.length; position++) {
+    const code = text.charCodeAt(position);
+    state = next[state + classOf[code]!]!;
+    if (state >= firstEndingState) {
+      const row = (state / classes) | 0;
+      if (ends[row] !== 0) tryEndingLiterals(tables, text, position, row, ranges);
+    }
+    if ((code === 95 /* _ */ || code === 45) /* - */ && (position < coveredFrom || position >= coveredUntil)) {
+      const found = providerToken(text, position);
+      if (found !== undefined) {
+        addRange(ranges, found[0], found[1]);
+        [coveredFrom, coveredUntil] = found;
+        coveredByFormat = false;
+      }
+    }
+  }
+  // The caches hold the text: nothing of it may outlive the scan.
+  runCacheText.fill(undefined);
+  leadCacheText.fill(undefined);
+  return normalizeRanges(ranges);
+}
+
+/** Tries the entries of the literals that end at `position` (automaton row `row`), adding what one finds. */
+function tryEndingLiterals(tables: ScanTables, text: string, position: number, row: number, ranges: number[]): void {
+  const ending = tables.ends[row]!;
+  if (ending >= 2) {
+    const start = position - tables.endLength[row]! + 1;
+    const dismissed =
+      (ending === 3 &&
+        (text.charCodeAt(position) !== tables.endLast[row] || text.charCodeAt(start) !== tables.endFirst[row])) ||
+      (coveredByFormat && start > coveredFrom && start < coveredUntil);
+    if (dismissed) return;
+    if (ending === 3 && tables.endCase[row] !== 0) {
+      // Locals in the loop: the module's variables are context slots, a load and a store each.
+      let lower = lastLower;
+      let upper = lastUpper;
+      for (let index = Math.max(caseReadUntil, start); index <= position; index++) {
+        const letter = text.charCodeAt(index);
+        if (letter >= 97 && letter <= 122) lower = index;
+        else if (letter >= 65 && letter <= 90) upper = index;
+      }
+      [lastLower, lastUpper, caseReadUntil] = [lower, upper, position + 1];
+      if ((tables.endCase[row] === 1 ? lastLower : lastUpper) >= start) return;
+    }
+  }
+  // Indexed loops: V8 does not inline the iterators of `for…of` in a function this size.
+  const rowLiterals = tables.endings[row]!;
+  for (let literalIndex = 0; literalIndex < rowLiterals.length; literalIndex++) {
+    const literal = rowLiterals[literalIndex]!;
+    const start = position - tables.literals[literal]!.length + 1;
+    const covered = start > coveredFrom && start < coveredUntil;
+    if (covered && coveredByFormat) continue;
+    let matched: [number, number] | undefined;
+    let byFormat = false;
+    const literalEntries = tables.entriesOf[literal]!;
+    for (let entryIndex = 0; entryIndex < literalEntries.length; entryIndex++) {
+      const entry = literalEntries[entryIndex]!;
+      if (covered && entry.kind === 'entropy') break;
+      byFormat = entry.kind === 'format';
+      matched = byFormat
+        ? matchFormat(text, start, entry as Extract<Entry, { kind: 'format' }>)
+        : matchAfterKeyword(text, start, entry.literal);
+      if (matched !== undefined) break;
+    }
+    if (matched !== undefined) {
+      addRange(ranges, matched[0], matched[1]);
+      if (!covered) coveredFrom = matched[0];
+      coveredUntil = Math.max(covered ? coveredUntil : 0, matched[1]);
+      coveredByFormat = byFormat;
+      return;
+    }
+  }
 }
 
 export function createCredentialScanner(formats: readonly CredentialFormat[]): CredentialScanner {
@@ -400,288 +713,59 @@ export function createCredentialScanner(formats: readonly CredentialFormat[]): C
     endCase[row] = lower === upper ? 0 : upper ? 1 : 2;
   });
 
-  /** Start and end of a format's token whose literal is at `at`, or undefined. */
-  function matchFormat(
-    text: string,
-    at: number,
-    entry: Extract<Entry, { kind: 'format' }>,
-  ): [number, number] | undefined {
-    let start = at;
-    let bodyStart: number;
-    if (entry.keyword) {
-      bodyStart = valueAfterKeyword(text, at + entry.literal.length);
-      if (bodyStart < 0) return undefined;
-      start = bodyStart;
-    } else {
-      if (!spelledAt(text, at, entry.literal)) return undefined;
-      bodyStart = at + entry.literal.length;
-      if (entry.lead !== undefined) {
-        const length = Math.min(start - leadRunStart(text, start, entry.lead), entry.lead.max + 64);
-        if (length < entry.lead.min) return undefined;
-        start -= length;
-      }
-    }
-    if ((entry.format.wordStart || entry.keyword) && start > 0 && inSet(ALNUM, text.charCodeAt(start - 1))) {
-      return undefined;
-    }
-    let end = bodyEnd(text, bodyStart, entry.body);
-    // A `+` before a keyword's value was read as a form-encoded space; base64 values can start with one.
-    if (end < 0 && entry.keyword && text.charCodeAt(bodyStart - 1) === 43 /* + */) {
-      end = bodyEnd(text, bodyStart - 1, entry.body);
-      if (end >= 0) start = bodyStart - 1;
-    }
-    if (end < 0) return undefined;
-    // Not `body[length - 1]` on an empty body (a format that is all lead, `…_mmk`): index -1 is a
-    // property lookup through the prototype chain, slow at every occurrence.
-    const last = entry.body.length > 0 ? entry.body[entry.body.length - 1] : undefined;
-    if (entry.keyword) {
-      // A keyword's value is the whole of the next token, or not this format.
-      if (end < text.length && inSet(ALNUM, text.charCodeAt(end))) return undefined;
-    } else if (entry.format.wordEnd) {
-      if (end < text.length && inSet(WORD, text.charCodeAt(end))) return undefined;
-    } else if (last !== undefined && typeof last !== 'string') {
-      // Longer than the format allows: still one token, masked whole. The run was read to its end
-      // already (and is cached): a prefix that recurs inside it (`md-md-md-…`) reads nothing again.
-      end = Math.min(maximalRunEnd(text, end, last), end + MAX_EXTENSION);
-    }
-    if (entry.keywords !== undefined && !keywordBefore(text, start, entry.keywords)) return undefined;
-    return [start, end];
-  }
-
-  /** Counts scans: a format's keyword search from an earlier one is stale. */
-  let scanNumber = 0;
-
-  /** Whether one of the search's keywords ends within {@link KEYWORD_LOOKBEHIND} characters before `start`. */
-  function keywordBefore(text: string, start: number, search: KeywordSearch): boolean {
-    const from = Math.max(0, start - KEYWORD_LOOKBEHIND);
-    if (search.scan !== scanNumber || from < search.from || (search.at >= 0 && search.at < from)) {
-      search.pattern.lastIndex = from;
-      const found = search.pattern.exec(text);
-      search.scan = scanNumber;
-      search.from = from;
-      search.at = found === null ? -1 : found.index;
-      search.end = found === null ? -1 : found.index + found[0].length;
-    }
-    // None from the window's start on, or the first one starts at or after `start`: none ends before it.
-    if (search.at < 0 || search.at >= start) return false;
-    if (search.end <= start) return true;
-    // The first one runs past `start`; a shorter keyword inside it may still end before.
-    const before = text.slice(from, start).toLowerCase();
-    return search.keywords.some((keyword) => before.includes(keyword));
-  }
-
-  // The maximal runs of token characters last looked at, and whether each was judged not random: a
-  // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
-  // the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
-  // each window reaching three runs). Each run is read once, its letter cases and digits noted on
-  // the way (`runClasses`): a run without all three is no token, and neither is any suffix of it.
-  // Reset by every scan.
-  const RECENT_RUNS = 4;
-  /** Where the last window after a keyword started (a window that found a token ends the literal's search). */
-  let lastWindowStart = -1;
-  const runFrom = new Int32Array(RECENT_RUNS);
-  const runTo = new Int32Array(RECENT_RUNS);
-  const runRejected = new Uint8Array(RECENT_RUNS);
-  const runClasses = new Uint8Array(RECENT_RUNS);
-  let oldestRun = 0;
-
-  /** The slot of the recent run that holds `position`, read now if none does. */
-  function recentRun(text: string, position: number): number {
-    for (let slot = 0; slot < RECENT_RUNS; slot++) {
-      if (position >= runFrom[slot]! && position < runTo[slot]!) return slot;
-    }
-    const slot = oldestRun;
-    oldestRun = (oldestRun + 1) % RECENT_RUNS;
-    let end = position;
-    let classes = 0;
-    for (; end < text.length; end++) {
-      const code = text.charCodeAt(end);
-      if (!inSet(ENTROPY_TOKEN, code)) break;
-      classes |= CHARACTER_CLASS[code]!;
-    }
-    runFrom[slot] = position;
-    runTo[slot] = end;
-    runClasses[slot] = classes;
-    runRejected[slot] = 0;
-    return slot;
-  }
-
-  // The next run of token characters long enough to be a token, found by a search that has read up
-  // to `longRunSearchedTo`: windows start further on at every keyword, so the text between them is
-  // read once, and a window with no such run in reach is dismissed without being walked
-  // (`api_key%3D%22` repeated: a 40-character window every 13 characters, in the raw and decoded text).
-  let longRunFrom = 0;
-  let longRunTo = 0;
-  let longRunSearchedTo = 0;
-
-  /** Whether a run of at least {@link ENTROPY_TOKEN_MIN} token characters starts in `[from, to)` or goes on through `from`. */
-  function longRunWithin(text: string, from: number, to: number): boolean {
-    if (longRunTo - Math.max(longRunFrom, from) >= ENTROPY_TOKEN_MIN) return Math.max(longRunFrom, from) < to;
-    let position = Math.max(longRunSearchedTo, longRunTo, from);
-    while (position < to) {
-      if (!inSet(ENTROPY_TOKEN, text.charCodeAt(position))) {
-        position++;
-        continue;
-      }
-      const end = position + runLength(text, position, ENTROPY_TOKEN, text.length - position);
-      if (end - position >= ENTROPY_TOKEN_MIN) {
-        longRunFrom = position;
-        longRunTo = longRunSearchedTo = end;
-        return true;
-      }
-      position = end;
-    }
-    longRunSearchedTo = position;
-    return false;
-  }
-
-  /**
-   * A high-entropy token among the first few words after a credential keyword at `at` (`the token
-   * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
-   */
-  function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
-    // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
-    // one (`tokens`, `monkey`, `…dKEY+…` in base64).
-    if (inSet(ALNUM, text.charCodeAt(at + literal.length)) || !startsWord(text, at, literal.length)) return undefined;
-    let position = at + literal.length;
-    // A keyword that ends another (`key` in `api_key`) has the same window: read once.
-    if (position === lastWindowStart) return undefined;
-    lastWindowStart = position;
-    const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
-    if (!longRunWithin(text, position, windowEnd)) return undefined;
-    for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
-      const code = text.charCodeAt(position);
-      if (inSet(WINDOW_END, code)) return undefined;
-      // A percent-escape (`token%3D…`) separates like the character it stands for.
-      if (
-        code === 37 /* % */ &&
-        inSet(SETS.anyHex, text.charCodeAt(position + 1)) &&
-        inSet(SETS.anyHex, text.charCodeAt(position + 2))
-      ) {
-        position += 3;
-        continue;
-      }
-      if (!inSet(ENTROPY_TOKEN, code)) {
-        position++;
-        continue;
-      }
-      words++;
-      const run = recentRun(text, position);
-      const end = runTo[run]!;
-      const length = end - position;
-      if (runRejected[run] === 0 && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
-        // base64 padding belongs to the token.
-        if (runClasses[run] === MIXED_CLASSES && looksRandom(text, position, end, ENTROPY_MIN_BITS))
-          return [position, end + runLength(text, end, PADDING, 2)];
-        // A later keyword in the same run sees a suffix of it: no more random than the whole.
-        runRejected[run] = 1;
-      }
-      position = end;
-    }
-    return undefined;
-  }
-
-  return {
-    scan(text, ranges = []) {
-      scanNumber++;
-      let state = 0;
-      runFrom.fill(0);
-      lastWindowStart = -1;
-      runTo.fill(0);
-      longRunFrom = longRunTo = longRunSearchedTo = 0;
-      // The last secret found: a literal that starts where it does or before it (a format whose
-      // literal ends after a generic detector's keyword or separator) is tried as any other. Inside
-      // a format's token, every literal is part of it (the format read its whole run); inside a
-      // generic detector's, only a format can add to it (`ci_AIza…` found as a provider-prefixed
-      // run up to the first `_` of the key, `AIza…` running on past it).
-      let coveredFrom = 0;
-      let coveredUntil = 0;
-      let coveredByFormat = false;
-      // The last lower-case and upper-case letters before `caseReadUntil`, read only for exact endings.
-      let caseReadUntil = 0;
-      let lastLower = -1;
-      let lastUpper = -1;
-      for (let position = 0; position < text.length; position++) {
-        const code = text.charCodeAt(position);
-        state = next[state + classOf[code]!]!;
-        let ending = 0;
-        let row = 0;
-        if (state >= firstEndingState) {
-          row = (state / classes) | 0;
-          ending = ends[row]!;
-        }
-        if (ending >= 2) {
-          const start = position - endLength[row]! + 1;
-          const dismissed =
-            (ending === 3 && (code !== endLast[row] || text.charCodeAt(start) !== endFirst[row])) ||
-            (coveredByFormat && start > coveredFrom && start < coveredUntil);
-          if (dismissed) ending = 0;
-          else if (ending === 3 && endCase[row] !== 0) {
-            for (let index = Math.max(caseReadUntil, start); index <= position; index++) {
-              const letter = text.charCodeAt(index);
-              if (letter >= 97 && letter <= 122) lastLower = index;
-              else if (letter >= 65 && letter <= 90) lastUpper = index;
-            }
-            caseReadUntil = position + 1;
-            const wrongCase = endCase[row] === 1 ? lastLower : lastUpper;
-            if (wrongCase >= start) ending = 0;
-          }
-        }
-        if (ending !== 0) {
-          for (const literal of endings[row]!) {
-            const start = position - literals[literal]!.length + 1;
-            const covered = start > coveredFrom && start < coveredUntil;
-            if (covered && coveredByFormat) continue;
-            let matched: [number, number] | undefined;
-            let byFormat = false;
-            for (const entry of entriesOf[literal]!) {
-              if (covered && entry.kind === 'entropy') break;
-              byFormat = entry.kind === 'format';
-              matched = byFormat
-                ? matchFormat(text, start, entry as Extract<Entry, { kind: 'format' }>)
-                : matchAfterKeyword(text, start, entry.literal);
-              if (matched !== undefined) break;
-            }
-            if (matched !== undefined) {
-              addRange(ranges, matched[0], matched[1]);
-              if (!covered) coveredFrom = matched[0];
-              coveredUntil = Math.max(covered ? coveredUntil : 0, matched[1]);
-              coveredByFormat = byFormat;
-              break;
-            }
-          }
-        }
-        if ((code === 95 /* _ */ || code === 45) /* - */ && (position < coveredFrom || position >= coveredUntil)) {
-          const found = providerToken(text, position);
-          if (found !== undefined) {
-            addRange(ranges, found[0], found[1]);
-            [coveredFrom, coveredUntil] = found;
-            coveredByFormat = false;
-          }
-        }
-      }
-      // The caches hold the text: nothing of it may outlive the scan.
-      runCacheText.fill(undefined);
-      leadCacheText.fill(undefined);
-      return normalizeRanges(ranges);
-    },
+  const tables: ScanTables = {
+    literals,
+    entriesOf,
+    next,
+    classes,
+    classOf,
+    firstEndingState,
+    endings,
+    ends,
+    endCase,
+    endLength,
+    endFirst,
+    endLast,
   };
+  return { scan: (text, ranges = []) => scanText(tables, text, ranges) };
 }
 
-/** Random-looking: mixed case and digits, and entropy of at least `minBits`; not a path. */
+/** How often each character occurs in the run {@link looksRandom} reads; zeroed again before it returns. */
+const characterCounts = new Uint16Array(65536);
+/**
+ * `count × log2(count)` for every count a run can have (runs after keywords and provider prefixes are
+ * bounded): the entropy sum takes a lookup per distinct character, not a logarithm.
+ */
+const COUNT_LOG2 = Float64Array.from({ length: Math.max(ENTROPY_TOKEN_MAX, PROVIDER_TOKEN_MAX) + 1 }, (_, count) =>
+  count === 0 ? 0 : count * Math.log2(count),
+);
+
+/**
+ * Random-looking: mixed case and digits, and a Shannon entropy of at least `minBits` bits per
+ * character, log2(n) − Σ count·log2(count) / n over a run of n; not a path. Two passes over the run,
+ * whatever it holds: hostile text has a run after every keyword.
+ */
 function looksRandom(text: string, start: number, end: number, minBits: number): boolean {
   const first = text.charCodeAt(start);
   // A path or a dotted name (`/api/v1/Users`, `.example.com`) mixes cases too.
   if (first === 47 /* / */ || first === 46 /* . */) return false;
-  // One pass for both: runs after keywords in hostile text are long and mostly neither.
   let slashes = 0;
   let classes = 0;
   for (let index = start; index < end; index++) {
     const code = text.charCodeAt(index);
     if (code === 47) slashes++;
     else if (code < 128) classes |= CHARACTER_CLASS[code]!;
+    characterCounts[code]!++;
   }
-  return slashes <= 2 && classes === MIXED_CLASSES && entropyBits(text, start, end) >= minBits;
+  // Each distinct character's term once: its count is zeroed when it is first added.
+  let weighted = 0;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index);
+    weighted += COUNT_LOG2[characterCounts[code]!]!;
+    characterCounts[code] = 0;
+  }
+  const length = end - start;
+  return slashes <= 2 && classes === MIXED_CLASSES && Math.log2(length) - weighted / length >= minBits;
 }
 
 /** One or two lower-case words before a token: `acme_`, `acme_live_`, `acme-prod-`. */
@@ -695,6 +779,11 @@ const PROVIDER_PREFIX_CHARACTERS = membership('a-z0-9_-');
  */
 function providerToken(text: string, separator: number): [number, number] | undefined {
   const runStart = separator + 1;
+  // The run's first and last required characters, read before the run: most `_` and `-` in text
+  // (and all of them in hostile text, `key-` repeated) start no long alphanumeric run.
+  if (!inSet(ALNUM, text.charCodeAt(runStart)) || !inSet(ALNUM, text.charCodeAt(separator + PROVIDER_TOKEN_MIN))) {
+    return undefined;
+  }
   const length = runLength(text, runStart, ALNUM, PROVIDER_TOKEN_MAX + 1);
   if (length < PROVIDER_TOKEN_MIN || length > PROVIDER_TOKEN_MAX) return undefined;
   const end = runStart + length;
