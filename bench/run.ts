@@ -10,6 +10,8 @@ import { unavailable } from './lib/stats.ts';
 import { resultsFile, writeBenchmarksMarkdown } from './render.ts';
 
 const quick = process.argv.includes('--quick');
+// The processors the run was given, read before pinning: afterwards this process may use one.
+const runCpus = availableParallelism();
 // Before anything is spawned: the sink and the microbenchmarks inherit the load generator's CPU.
 const cpuPinning = pinLoadGenerator();
 // Microbenchmarks get every CPU the run was given, not the load generator's one: `apitrail verify`
@@ -83,7 +85,7 @@ const results = {
   generated_at: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
   node: process.version,
-  cpus: availableParallelism(),
+  cpus: runCpus,
   cpu_model: cpus()[0]?.model ?? 'unknown',
   platform: `${platform()} ${release()}`,
   http: await http(),

@@ -2,7 +2,7 @@
 // autocannon (in this process) as the load generator and the server in a child process; then the
 // full stack (C) while its collector is down, stalled or pushing back, next to C with a healthy one.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
@@ -220,8 +220,9 @@ export function launch(
   const exporting = {
     OTEL_EXPORTER_OTLP_ENDPOINT: options.sinkEndpoint,
     OTEL_SERVICE_NAME: 'apitrail-bench',
-    // Per configuration: a run never replays what another left behind.
-    APITRAIL_SPOOL_DIR: join(scratch, `spool-${configuration}`),
+    // Per server: a segment never replays what another left behind (an outage segment's server is
+    // killed with its spool full, and C with a healthy collector after it would send that backlog).
+    APITRAIL_SPOOL_DIR: mkdtempSync(join(scratch, `spool-${configuration}-`)),
   };
   // Integrity is on whenever a root key is configured; a fresh key per run, never a fixed one.
   const apitrail = { ...exporting, APITRAIL_INTEGRITY_KEY_FILE: rootKeyFile(scratch) };
