@@ -635,7 +635,9 @@ function tryEndingLiterals(tables: ScanTables, text: string, position: number, r
         if (letter >= 97 && letter <= 122) lower = index;
         else if (letter >= 65 && letter <= 90) upper = index;
       }
-      [lastLower, lastUpper, caseReadUntil] = [lower, upper, position + 1];
+      lastLower = lower;
+      lastUpper = upper;
+      caseReadUntil = position + 1;
       if ((tables.endCase[row] === 1 ? lastLower : lastUpper) >= start) return;
     }
   }
