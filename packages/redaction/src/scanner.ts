@@ -204,8 +204,8 @@ function formatEntries(format: CredentialFormat): Entry[] {
 
 /**
  * Whether the first `length` characters of `literal` (all of it by default) are spelled exactly at
- * `at`: compared here, a literal is a few characters, and
- * hostile text (`ghp_` repeated) asks at every fourth one, where `startsWith`'s native call costs more.
+ * `at`: compared here, a literal is a few characters, and hostile text (`ghp_` repeated) asks at
+ * every fourth one, where `startsWith`'s native call costs more.
  */
 function spelledAt(text: string, at: number, literal: string, length = literal.length): boolean {
   if (at + length > text.length) return false;
