@@ -121,6 +121,18 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(`tenant ${pat}…`)).to.equal(`tenant ${REDACTED}…`);
     });
 
+    it('keeps a name whose end spells a short prefix and runs to the end of the text (cut short, glued to a word)', () => {
+      // PostHog's `phx_` then word characters to the end: cut short, it would be a token, but glued
+      // to the letters before it, it is the end of an identifier. A distinctive prefix still counts.
+      const rest = randomString(16, 'abcdefghijklmnopqrstuvwxyz');
+      const name = `task_kewyaphx_${rest}`;
+      expect(redactor.redactText(`identifier: ${name}`)).to.equal(`identifier: ${name}`);
+      // Control: the same cut-short token starting a word is still masked.
+      expect(redactor.redactText(`identifier: phx_${rest}`)).to.equal(`identifier: ${REDACTED}`);
+      const pat = `github_pat_${randomString(30)}`;
+      expect(redactor.redactText(`tenant x${pat}…`)).to.equal(`tenant x${REDACTED}…`);
+    });
+
     it('keeps non-secret look-alikes: a UUID, a git SHA, an order number, a Luhn-invalid card-like number', () => {
       const { uuid, gitSha, orderNumber } = lookAlikes();
       const card = luhnCardNumber();
