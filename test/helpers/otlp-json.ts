@@ -51,6 +51,8 @@ export interface ExportedSpan {
   kind?: number;
   traceId: string;
   spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
 }
@@ -109,6 +111,7 @@ export function decodeSpanLines(text: string): ExportedSpan[] {
             kind: span.kind as number | undefined,
             traceId: span.traceId as string,
             spanId: span.spanId as string,
+            parentSpanId: (span.parentSpanId as string | undefined) ?? '',
             attributes: decodeAttributes(span.attributes as OtlpKeyValue[] | undefined),
             events: ((span.events as { name: string; attributes?: OtlpKeyValue[] }[] | undefined) ?? []).map(
               (event) => ({

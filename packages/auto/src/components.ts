@@ -71,8 +71,8 @@ export interface ApitrailComponents {
 
 /**
  * The processor chains, in the order records flow: enrich → (redact → detect → record id →
- * integrity) → spool → export. With no trace exporter, spans are still created (and dropped) so that log records carry
- * trace and span ids and incoming trace context keeps propagating.
+ * integrity) → spool → export. With no trace exporter the span processor drops every span (the
+ * register then makes no server spans; outgoing calls' spans are still made, for propagation).
  */
 export function apitrailProcessors(
   config: AutoConfig,
@@ -113,10 +113,17 @@ export function apitrailInstrumentations(
   tracker: RequestTracker,
   options: ComponentOptions,
   apiKeyQueryParam?: string,
+  serverSpans = true,
 ): Instrumentation[] {
+  const http = apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation, apiKeyQueryParam);
+  if (!serverSpans) http.disableIncomingRequestInstrumentation = true;
   return [
-    new HttpInstrumentation(apitrailHttpInstrumentationConfig(tracker, options.httpInstrumentation, apiKeyQueryParam)),
-    new RequestScopeInstrumentation({ tracker, enabled: false }),
+    new HttpInstrumentation(http),
+    new RequestScopeInstrumentation({
+      tracker,
+      enabled: false,
+      continueTraceContext: http.disableIncomingRequestInstrumentation === true,
+    }),
     // From the components' environment, which need not be process.env (apitrailComponents({ env })).
     new ApitrailWinstonInstrumentation({
       localRedaction: localRedactor(undefined, options.env ?? process.env) ?? false,
@@ -136,7 +143,13 @@ function warnAboutUnknownVariables(env: Environment): void {
   }
 }
 
-export function buildComponents(config: AutoConfig, options: ComponentOptions): ApitrailComponents {
+/**
+ * Every part, from a configuration read. `serverSpans: false` (the register with no trace exporter)
+ * makes no server spans: they would be dropped, and making them is most of what an audit-only
+ * process spends in OpenTelemetry; requests continue their incoming trace context instead (see
+ * `RequestScopeInstrumentationConfig.continueTraceContext`). Outgoing calls are still instrumented.
+ */
+export function buildComponents(config: AutoConfig, options: ComponentOptions, serverSpans = true): ApitrailComponents {
   const env = options.env ?? process.env;
   const identity = readIdentityConfig(env);
   // One redactor for the processors and for the correlation-id check: a credential sent as
@@ -163,7 +176,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions): 
     auditScope: identity.auditScope,
     ...(identity.apiKeyQueryParam === undefined ? {} : { apiKeyQueryParam: identity.apiKeyQueryParam }),
   });
-  const instrumentations = apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam);
+  const instrumentations = apitrailInstrumentations(tracker, options, identity.apiKeyQueryParam, serverSpans);
   const requestScope = instrumentations.find(
     (instrumentation) => instrumentation instanceof RequestScopeInstrumentation,
   );

@@ -32,7 +32,10 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const config = readAutoConfig(options.env ?? process.env);
   if (config.disabled) return { config, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
-  const components = buildComponents(config, options);
+  // No trace exporter: nothing would export a server span. A file named by OTEL_CONFIG_FILE (which
+  // the SDK reads from process.env) may name one.
+  const serverSpans = config.traceExporters.length > 0 || (process.env.OTEL_CONFIG_FILE ?? '').trim() !== '';
+  const components = buildComponents(config, options, serverSpans);
   const emitted = new EmittedRecordCounter();
   const logRecordProcessors = [...components.logRecordProcessors, emitted];
   const sdk = startNodeSdk({

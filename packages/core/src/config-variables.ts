@@ -29,7 +29,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['OTEL_TRACES_EXPORTER'],
     defaultValue: '`otlp`',
     description:
-      'comma-separated: `otlp`, `console`, `none`. With `none`, spans are still created (not exported) so logs carry trace ids',
+      'comma-separated: `otlp`, `console`, `none`. With `none` the register makes no server spans: each request continues the W3C trace context it arrived with (or starts one), so audit records and logs carry trace ids and outgoing calls propagate them',
   },
   {
     names: ['OTEL_LOGS_EXPORTER'],

@@ -1,4 +1,4 @@
-import { logs, type Logger } from '@opentelemetry/api';
+import { ROOT_CONTEXT, logs, type Logger } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { EVENT_API_REQUEST, INSTRUMENTATION_VERSION, SECURITY_LOGGER_NAME, guard } from '@apitrail/core/internal';
 import type { Alert } from './alert.js';
@@ -44,6 +44,9 @@ export class DetectionLogRecordProcessor implements LogRecordProcessor {
     // Resolved on first use, so the logger comes from the provider this processor was installed in.
     this.logger ??= logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
     this.logger.emit({
+      // An alert is about its subject over many requests, not about whichever request's context
+      // happens to be active when the last one is observed: no request identity or trace ids from it.
+      context: ROOT_CONTEXT,
       eventName: alert.rule.eventName,
       severityNumber: alert.rule.severityNumber,
       severityText: alert.rule.severityText,

@@ -12,5 +12,6 @@ export * from './audit-record-pipeline.js';
 export * from './automatic-security-events.js';
 export * from './record-request-exception.js';
 export * from './request-url.js';
+export * from './trace-context.js';
 export * from './severity.js';
 export * from './version.js';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context } from '@opentelemetry/api';
+import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { recordFault, setRequestContext, type RequestContext } from '@apitrail/core/internal';
 import type { RequestTracker } from './request-tracker.js';
+import { requestTraceContext } from './trace-context.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -19,13 +20,21 @@ interface ServerModule {
 
 type ServerPrototype = ServerModule['Server']['prototype'];
 
-/** The request scope instrumentation's settings: OTel's `enabled`, and the tracker it uses. */
+/** The request scope instrumentation's settings: OTel's `enabled`, the tracker it uses, and whether requests continue their incoming trace context. */
 export interface RequestScopeInstrumentationConfig extends InstrumentationConfig {
   /**
    * Builds each request's context and records the request. Read when the instrumentation is
    * enabled; without one, the patched `emit` passes every event straight through.
    */
   tracker?: RequestTracker;
+  /**
+   * For a process that makes no server spans (instrumentation-http's incoming side off, as the
+   * register does with no trace exporter): each request runs in the trace context it arrived with
+   * (the registered propagator reads it from the headers), or in a new trace, so the audit record
+   * and the app's logs carry trace ids and outgoing calls propagate them. Default false: the
+   * server span is the request's trace context.
+   */
+  continueTraceContext?: boolean;
 }
 
 /**
@@ -40,6 +49,7 @@ interface Patch {
 /** An instance's state: the tracker its patches use while enabled, and what it patched. */
 interface Scope {
   tracker: RequestTracker | undefined;
+  continueTraceContext: boolean;
   readonly patches: Map<ServerPrototype, Patch>;
 }
 
@@ -73,24 +83,22 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
     const tracker = scope.tracker;
     if (event !== 'request' || tracker === undefined) return original.call(this, event, ...args);
     const [request, response] = args as [IncomingMessage, ServerResponse];
+    let active = context.active();
     let requestContext: RequestContext;
     try {
-      requestContext = tracker.begin(request, response);
+      let spanContext: SpanContext | undefined;
+      if (scope.continueTraceContext) {
+        active = requestTraceContext(active, request);
+        spanContext = trace.getSpanContext(active);
+      }
+      requestContext = tracker.begin(request, response, spanContext);
       // A quarantined key is answered here: the app's listeners never run.
       if (tracker.refuse(request, response)) return true;
     } catch (error) {
       recordFault('request scope', error);
       return original.call(this, event, ...args);
     }
-    return context.with(
-      setRequestContext(context.active(), requestContext),
-      dispatch,
-      this,
-      original,
-      tracker,
-      event,
-      args,
-    );
+    return context.with(setRequestContext(active, requestContext), dispatch, this, original, tracker, event, args);
   };
 }
 
@@ -132,7 +140,9 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
 
   override enable(): void {
     super.enable();
-    this.scope().tracker = this.getConfig().tracker;
+    const scope = this.scope();
+    scope.tracker = this.getConfig().tracker;
+    scope.continueTraceContext = this.getConfig().continueTraceContext ?? false;
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
   }
@@ -147,7 +157,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
   private scope(): Scope {
     let scope = scopes.get(this);
     if (scope === undefined) {
-      scope = { tracker: undefined, patches: new Map() };
+      scope = { tracker: undefined, continueTraceContext: false, patches: new Map() };
       scopes.set(this, scope);
     }
     return scope;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { trace, type Attributes, type Span } from '@opentelemetry/api';
+import { trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import {
   APITRAIL_EVENTS,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -102,9 +102,13 @@ export class RequestTracker {
     this.stateFor(request).spanContext = span.spanContext();
   }
 
-  /** Called once per request as it is dispatched to the app's `request` listeners. */
-  begin(request: IncomingMessage, response: ServerResponse): RequestContext {
+  /**
+   * Called once per request as it is dispatched to the app's `request` listeners, with the
+   * request's trace context when no server span carries it.
+   */
+  begin(request: IncomingMessage, response: ServerResponse, spanContext?: SpanContext): RequestContext {
     const state = this.stateFor(request);
+    if (spanContext !== undefined) state.spanContext = spanContext;
     if (this.correlationResponseHeader !== false && !response.headersSent) {
       response.setHeader(this.correlationResponseHeader, state.context.correlationId);
     }

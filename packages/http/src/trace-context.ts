@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { randomFillSync } from 'node:crypto';
+import {
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  TraceFlags,
+  isSpanContextValid,
+  propagation,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
+
+// A request's trace context when no server span is made (no trace exporter: spans would be
+// dropped). The request then continues the trace it arrived with, as a remote parent, so the audit
+// record names the caller's trace and span and the app's outgoing calls carry them on; a request
+// that arrived without one starts a trace. Either way the record and the app's logs carry trace
+// ids, and downstream spans join one trace, as they did with an unexported server span.
+
+/** Random bytes drawn in blocks: one system call serves many requests. */
+const POOL_BYTES = 4096;
+const TRACE_ID_BYTES = 16;
+const SPAN_ID_BYTES = 8;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** `bytes` random bytes as lowercase hex, never `invalid` (all zeros, which W3C Trace Context refuses). */
+function randomId(bytes: number, invalid: string): string {
+  for (;;) {
+    if (poolOffset + bytes > POOL_BYTES) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const id = pool.toString('hex', poolOffset, (poolOffset += bytes));
+    if (id !== invalid) return id;
+  }
+}
+
+/**
+ * `active` with the request's trace context: what the registered propagator extracts from its
+ * headers (W3C `traceparent` by default), or else a new trace, sampled as the default sampler
+ * (parent-based, always on) samples a root.
+ */
+export function requestTraceContext(active: Context, request: IncomingMessage): Context {
+  const extracted = propagation.extract(active, request.headers);
+  const incoming = trace.getSpanContext(extracted);
+  if (incoming !== undefined && isSpanContextValid(incoming)) return extracted;
+  return trace.setSpanContext(extracted, {
+    traceId: randomId(TRACE_ID_BYTES, INVALID_TRACEID),
+    spanId: randomId(SPAN_ID_BYTES, INVALID_SPANID),
+    traceFlags: TraceFlags.SAMPLED,
+  });
+}
