@@ -22,6 +22,7 @@ import {
 } from '@apitrail/core/internal';
 import {
   createRedactor,
+  readRedactionConfig,
   RedactingLogRecordProcessor,
   RedactingSpanExporter,
   RedactingSpanProcessor,
@@ -136,6 +137,84 @@ describe('redaction: RedactingSpanProcessor on the SDK', () => {
       .end();
     await provider.forceFlush();
     expect(exporter.getFinishedSpans()[0]!.attributes).to.deep.equal({ [ATTR_URL_QUERY]: 'limit=10' });
+  });
+});
+
+describe('redaction: each pass over a span sees what changed since the one before', () => {
+  /** Sets `key` on every span as it ends, after the redacting processor's last look at it. */
+  class LateWriter implements SpanProcessor {
+    private readonly key: string;
+    private readonly value: string;
+    constructor(key: string, value: string) {
+      this.key = key;
+      this.value = value;
+    }
+    onStart(): void {}
+    onEnd(span: ReadableSpan): void {
+      // Straight into the SDK's attributes object: an ended span refuses setAttribute.
+      (span.attributes as Attributes)[this.key] = this.value;
+    }
+    forceFlush(): Promise<void> {
+      return Promise.resolve();
+    }
+    shutdown(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+
+  it('redacts a secret written at the end under a key that was clean at the start', async () => {
+    const [secret] = generatedSecrets();
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [new RedactingSpanProcessor(createRedactor()), new SimpleSpanProcessor({ exporter })],
+    });
+    const span = provider.getTracer('t').startSpan('GET /', { attributes: { 'app.note': 'retrying upstream' } });
+    span.setAttribute('app.note', `retrying ${secret!.text}`);
+    span.end();
+    await provider.forceFlush();
+    expect(leakedSecrets(serialized(exporter.getFinishedSpans()), [secret!])).to.deep.equal([]);
+    expect(exporter.getFinishedSpans()[0]!.attributes['app.note']).to.equal(`retrying ${REDACTED}`);
+  });
+
+  it("the backstop redacts a value changed after the processor's last pass", async () => {
+    const [secret] = generatedSecrets();
+    const redactor = createRedactor();
+    const inner = new InMemorySpanExporter();
+    const raw = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new RedactingSpanProcessor(redactor),
+        new LateWriter('app.note', `late ${secret!.text}`),
+        new SimpleSpanProcessor({ exporter: raw }),
+        new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(inner, redactor) }),
+      ],
+    });
+    provider
+      .getTracer('t')
+      .startSpan('GET /', { attributes: { 'app.note': 'clean at the start' } })
+      .end();
+    await provider.forceFlush();
+    // Control: the span the SDK holds does carry the secret, written after the processor's pass.
+    expect(leakedSecrets(serialized(raw.getFinishedSpans()), [secret!])).to.have.length.above(0);
+    expect(leakedSecrets(serialized(inner.getFinishedSpans()), [secret!])).to.deep.equal([]);
+  });
+
+  it('the backstop applies its own rules to what the processor found clean', async () => {
+    const note = `ref ACME-${randomString(6, '0123456789')}`;
+    const inner = new InMemorySpanExporter();
+    const strict = createRedactor(readRedactionConfig({ APITRAIL_REDACT_PATTERNS: 'ACME-[0-9]{6}' }));
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new RedactingSpanProcessor(createRedactor()),
+        new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(inner, strict) }),
+      ],
+    });
+    provider
+      .getTracer('t')
+      .startSpan('GET /', { attributes: { 'app.note': note } })
+      .end();
+    await provider.forceFlush();
+    expect(inner.getFinishedSpans()[0]!.attributes['app.note']).to.equal(`ref ${REDACTED}`);
   });
 });
 
