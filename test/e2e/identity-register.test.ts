@@ -9,7 +9,8 @@ import type { ExportedLogRecord, ExportedSpan } from '../helpers/otlp-json.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { jsonTracesTo, startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { correlationSeenEverywhere } from '../helpers/request-scope-app.ts';
 import { decodeSpanLines } from '../helpers/otlp-json.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -262,9 +263,7 @@ describe('within and at the end of a request, under the register', function () {
     app = await startApp({
       script: 'test/fixtures/request-scope-app.cjs',
       env: {
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${recorder.endpoint}/v1/traces`,
-        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        ...jsonTracesTo(recorder),
         OTEL_LOGS_EXPORTER: 'ndjson',
       },
     });
@@ -311,12 +310,6 @@ describe('within and at the end of a request, under the register', function () {
   });
 
   it('keeps the correlation id across await, setTimeout, setImmediate and promise chains in a request', () => {
-    expect(seen).to.deep.equal({
-      sync: 'async-work',
-      afterAwait: 'async-work',
-      inTimeout: 'async-work',
-      inChain: 'async-work',
-      inImmediate: 'async-work',
-    });
+    expect(seen).to.deep.equal(correlationSeenEverywhere('async-work'));
   });
 });

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { jsonTracesTo, startOtlpRecorder, type OtlpRecorder } from '../helpers/otlp-recorder.ts';
+import { correlationSeenEverywhere } from '../helpers/request-scope-app.ts';
 import { decodeSpanLines } from '../helpers/otlp-json.ts';
 
 const SERVER_SPAN_KIND = 2;
@@ -114,13 +115,7 @@ describe('trace context of a request under the register', function () {
     });
 
     it('keeps the request context across async work', () => {
-      expect(correlation).to.deep.equal({
-        sync: 'async-work',
-        afterAwait: 'async-work',
-        inTimeout: 'async-work',
-        inChain: 'async-work',
-        inImmediate: 'async-work',
-      });
+      expect(correlation).to.deep.equal(correlationSeenEverywhere('async-work'));
     });
   });
 
@@ -130,9 +125,7 @@ describe('trace context of a request under the register', function () {
     const app = await startApp({
       script: 'test/fixtures/request-scope-app.cjs',
       env: {
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${recorder.endpoint}/v1/traces`,
-        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        ...jsonTracesTo(recorder),
         OTEL_LOGS_EXPORTER: 'ndjson',
         DOWNSTREAM_URL: downstream.url,
       },

@@ -38,3 +38,12 @@ export async function startOtlpRecorder(): Promise<OtlpRecorder> {
       }),
   };
 }
+
+/** The register's environment for sending spans to `recorder` as OTLP/JSON (what `decodeSpanLines` reads). */
+export function jsonTracesTo(recorder: OtlpRecorder): Record<string, string> {
+  return {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${recorder.endpoint}/v1/traces`,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+  };
+}
