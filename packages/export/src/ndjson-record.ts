@@ -1,6 +1,6 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core/internal';
+import { FIELD_MAPPINGS, LayoutCache, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core/internal';
 
 /** One record as apitrail's NDJSON object: timestamp, level, message, logger and the other members of the README's field table. */
 export type NdjsonObject = Record<string, unknown>;
@@ -127,9 +127,7 @@ const MAPPING_BY_ATTRIBUTE: ReadonlyMap<string, FieldMapping> = new Map(
   FIELD_MAPPINGS.map((mapping) => [mapping.attribute, mapping]),
 );
 
-/** Bounded: records with ever-new attribute sets must not grow memory. */
-const MAX_LAYOUTS = 32;
-const layouts: NdjsonLayout[] = [];
+const layouts = new LayoutCache<NdjsonLayout>(32);
 
 /** The audit fields in Prowler's order, then any other attribute under its OTel name. */
 function attributeFields(attributeKeys: readonly string[]): AttributeField[] {
@@ -149,7 +147,7 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
   const attributeKeys = Object.keys(record.attributes);
   const withEvent = record.eventName !== undefined;
   const withSpan = record.spanContext !== undefined;
-  for (const layout of layouts) {
+  for (const layout of layouts.layouts) {
     if (
       layout.withBody === withBody &&
       layout.withEvent === withEvent &&
@@ -171,10 +169,7 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
   ];
   // fromEntries defines every key as data, `__proto__` included; later duplicates keep the first place.
   const template = Object.fromEntries(keys.map((key) => [key, undefined]));
-  const layout = { attributeKeys, withBody, withEvent, withSpan, fields, template };
-  layouts.unshift(layout);
-  if (layouts.length > MAX_LAYOUTS) layouts.pop();
-  return layout;
+  return layouts.add({ attributeKeys, withBody, withEvent, withSpan, fields, template });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FIELD_MAPPINGS, NDJSON_FIELDS, sameKeys } from '@apitrail/core/internal';
+import { FIELD_MAPPINGS, LayoutCache, NDJSON_FIELDS, sameKeys } from '@apitrail/core/internal';
 
 /** Builds the canonical text by hand: the general path, for objects whose keys cannot keep a sorted order. */
 function canonicalByHand(value: unknown): string {
@@ -133,20 +133,15 @@ const NANOSECOND_FIELDS: ReadonlySet<string> = new Set(
   FIELD_MAPPINGS.filter((mapping) => mapping.unit === 'seconds').map((mapping) => mapping.ndjson),
 );
 
-/** Bounded: a file of records each shaped differently must not grow memory. */
-const MAX_LAYOUTS = 16;
-const layouts: Layout[] = [];
+const layouts = new LayoutCache<Layout>(16);
 
 function layoutOf(keys: readonly string[], entry: boolean): Layout {
-  for (const layout of layouts) if (layout.entry === entry && sameKeys(layout.keys, keys)) return layout;
+  for (const layout of layouts.layouts) if (layout.entry === entry && sameKeys(layout.keys, keys)) return layout;
   const sortedKeys = keys.filter((key) => !(entry && UNSIGNED_FIELDS.has(key))).sort();
   const sortedIndexes = sortedKeys.map((key) => keys.indexOf(key));
   const nanoseconds = sortedKeys.map((key) => entry && NANOSECOND_FIELDS.has(key));
   const build = sortedKeys.every(placeable) ? templateBuilder(sortedKeys, sortedIndexes, nanoseconds) : undefined;
-  const layout = { keys, entry, sortedKeys, sortedIndexes, nanoseconds, build, uses: 0 };
-  layouts.unshift(layout);
-  if (layouts.length > MAX_LAYOUTS) layouts.pop();
-  return layout;
+  return layouts.add({ keys, entry, sortedKeys, sortedIndexes, nanoseconds, build, uses: 0 });
 }
 
 /** The canonical text of `value`; as a signed entry, without the unsigned fields and with nanoseconds. */
