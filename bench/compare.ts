@@ -1,8 +1,8 @@
 // `node bench/compare.ts <configuration> <other checkout> [--rounds N] [--seconds N] [--variant name]`:
 // the same HTTP configuration from this checkout and from another one (built, e.g. a worktree of
 // main), interleaved A B A B … with a fresh server per segment and the load generator pinned as in
-// `npm run bench`. Prints server CPU per request of both, per round and as medians, with the ratio:
-// how a change is measured before it lands (figures in the commit message).
+// `npm run bench`. Prints server CPU per request (and p99 latency) of both, per round and as medians,
+// with the ratios: how a change is measured before it lands (figures in the commit message).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +37,7 @@ if (!(configuration in trees.this.CONFIGURATION_LABELS)) throw new Error(`unknow
 const scratch = await mkdtemp(join(tmpdir(), 'apitrail-compare-'));
 const sink = await startListening(['bench/http/sink.ts']);
 const cpu: Record<keyof typeof trees, number[]> = { this: [], other: [] };
+const p99: Record<keyof typeof trees, number[]> = { this: [], other: [] };
 try {
   for (let roundNumber = 1; roundNumber <= rounds; roundNumber++) {
     for (const tree of ['other', 'this'] as const) {
@@ -54,8 +55,9 @@ try {
         const result = await autocannon({ url, headers, connections: 64, duration: seconds });
         const perRequest = (((await cpuSeconds(server.process.pid!)) - before) * 1e6) / result.requests.total;
         cpu[tree].push(perRequest);
+        p99[tree].push(result.latency.p99);
         process.stderr.write(
-          `round ${roundNumber} ${tree}: ${perRequest.toFixed(1)} µs CPU/request, ${Math.round(result.requests.average)} req/s\n`,
+          `round ${roundNumber} ${tree}: ${perRequest.toFixed(1)} µs CPU/request, ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms\n`,
         );
       } finally {
         await server.stop();
@@ -68,6 +70,8 @@ try {
     cpu_per_request_this: round(median(cpu.this), 1),
     cpu_per_request_other: round(median(cpu.other), 1),
     ratio: round(median(cpu.this) / median(cpu.other), 3),
+    p99_ms_this: median(p99.this),
+    p99_ms_other: median(p99.other),
     samples: cpu,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -21,8 +21,17 @@ import {
   SimpleLogRecordProcessor,
   type LogRecordExporter,
   type ReadableLogRecord,
+  type ReadWriteLogRecord,
 } from '@opentelemetry/sdk-logs';
-import { Spool, observeSpoolCounts, spoolCounts, spoolStatus, spooledRecords } from '@apitrail/spool';
+import {
+  DurableBatchLogRecordProcessor,
+  Spool,
+  observeSpoolCounts,
+  spoolCounts,
+  spoolStatus,
+  spooledRecords,
+  type RecordSink,
+} from '@apitrail/spool';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 function records(count: number, tag: string): ReadableLogRecord[] {
@@ -383,5 +392,56 @@ describe('@apitrail/spool', () => {
         tmpfs.unmount();
       }
     });
+  });
+});
+
+describe('DurableBatchLogRecordProcessor', () => {
+  /** A sink that keeps the size of each batch it is handed. */
+  function countingSink(): RecordSink & { batches: number[] } {
+    const batches: number[] = [];
+    return {
+      batches,
+      write: (batch) => void batches.push(batch.length),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+      exitSync: () => undefined,
+      recordsWaiting: () => 0,
+    };
+  }
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('hands a full batch over at the next turn of the event loop, not inside the emit, and the rest at the interval', async () => {
+    const sink = countingSink();
+    const processor = new DurableBatchLogRecordProcessor({
+      sink,
+      flushIntervalMs: 60_000,
+      maxBatchSize: 4,
+      channel: 'logs/test',
+    });
+    const emitted = records(10, 'batch') as ReadWriteLogRecord[];
+    for (const record of emitted.slice(0, 4)) processor.onEmit(record);
+    expect(sink.batches, 'inside the emit that filled the batch').to.deep.equal([]);
+    await turn();
+    expect(sink.batches).to.deep.equal([4]);
+    for (const record of emitted.slice(4)) processor.onEmit(record);
+    await turn();
+    expect(sink.batches).to.deep.equal([4, 6]);
+    processor.onEmit(emitted[0]!);
+    await turn();
+    // Control: below the size, the record waits for the interval (here: for shutdown).
+    expect(sink.batches).to.deep.equal([4, 6]);
+    await processor.shutdown();
+    expect(sink.batches).to.deep.equal([4, 6, 1]);
+  });
+
+  it('without a size, waits for the interval whatever the count', async () => {
+    const sink = countingSink();
+    const processor = new DurableBatchLogRecordProcessor({ sink, flushIntervalMs: 20, channel: 'logs/test' });
+    for (const record of records(600, 'unsized') as ReadWriteLogRecord[]) processor.onEmit(record);
+    await turn();
+    expect(sink.batches).to.deep.equal([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sink.batches).to.deep.equal([600]);
+    await processor.shutdown();
   });
 });

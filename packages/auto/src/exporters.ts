@@ -87,7 +87,8 @@ export function isSpooled(config: AutoConfig, name: AutoConfig['logExporters'][n
 /**
  * One processor per exporter named in OTEL_LOGS_EXPORTER, with drop reporting. OTLP goes through
  * the write-ahead spool and the NDJSON exporter writes synchronously, both batched every
- * APITRAIL_SPOOL_FLUSH_INTERVAL_MS and drained at exit; the console exporter (and OTLP with the
+ * APITRAIL_SPOOL_FLUSH_INTERVAL_MS or every OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records, whichever
+ * comes first, and drained at exit; the console exporter (and OTLP with the
  * spool off) keep the SDK's batch processor with OTEL_BLRP_*.
  */
 export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProcessor[] {
@@ -111,6 +112,7 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
       return new DurableBatchLogRecordProcessor({
         sink: spool,
         flushIntervalMs: Math.max(1, Math.floor(flushIntervalMs / 2)),
+        maxBatchSize: config.logBatch.maxExportBatchSize,
         channel,
       });
     }
@@ -118,6 +120,7 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
       return new DurableBatchLogRecordProcessor({
         sink: new SynchronousExporterSink(exporter, channel),
         flushIntervalMs,
+        maxBatchSize: config.logBatch.maxExportBatchSize,
         channel,
       });
     }

@@ -81,7 +81,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     ],
     defaultValue: '`2048`, `512`, `1000`, `30000`',
     description:
-      'the log export queue of the `console` exporter and of OTLP with `APITRAIL_SPOOL_DIR=off`: beyond the cap records are dropped (counted, reported), never blocking the app; through the spool (OTLP by default) only the batch size applies, records per export; validated like every variable',
+      'the log export queue of the `console` exporter and of OTLP with `APITRAIL_SPOOL_DIR=off`: beyond the cap records are dropped (counted, reported), never blocking the app; through the spool (OTLP by default) and to the NDJSON file only the batch size applies: records per export, and records handed to the spool or the file at once (before `APITRAIL_SPOOL_FLUSH_INTERVAL_MS` is up when that many wait); validated like every variable',
   },
   {
     names: [

@@ -4,19 +4,27 @@ import { countDropped } from './counters.js';
 import { registerExitDrain } from './exit-drain.js';
 import type { RecordSink } from './sink.js';
 
-/** Options of a DurableBatchLogRecordProcessor: its sink, the flush interval, the channel losses are counted under. */
+/** Options of a DurableBatchLogRecordProcessor: its sink, the flush interval, the batch size, the channel losses are counted under. */
 export interface DurableBatchOptions {
   readonly sink: RecordSink;
   /** Longest time a record waits in memory before the sink has it (APITRAIL_SPOOL_FLUSH_INTERVAL_MS). */
   readonly flushIntervalMs: number;
   /** Where losses are counted in core's `droppedCounts()`, e.g. `logs/otlp`. */
   readonly channel: string;
+  /**
+   * A batch this large is handed over at the next turn of the event loop instead of at the flush
+   * interval (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE): the sink encodes a batch in one synchronous go, and
+   * at thousands of requests a second a whole interval's records stall the event loop for
+   * milliseconds, which every request waiting behind them pays. Default: no size limit.
+   */
+  readonly maxBatchSize?: number;
 }
 
 /**
  * The batching stage in front of a sink, in place of the SDK's BatchLogRecordProcessor. On the
  * request path it only appends the record to an array; a timer hands the batch to the sink at most
- * `flushIntervalMs` later, and when the process ends by `process.exit()`, an uncaught exception or
+ * `flushIntervalMs` later (sooner, at the next turn of the event loop, once it holds
+ * `maxBatchSize` records), and when the process ends by `process.exit()`, an uncaught exception or
  * an unhandled rejection, the exit drain hands over what is left, synchronously. It never drops a
  * record for lack of queue space: the sink (a disk spool) is the queue.
  */
@@ -24,6 +32,7 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
   private readonly options: DurableBatchOptions;
   private pending: ReadableLogRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private closed = false;
 
   constructor(options: DurableBatchOptions) {
@@ -38,6 +47,10 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
   onEmit(record: ReadWriteLogRecord): void {
     this.pending.push(record);
     this.timer ??= setTimeout(this.handOver, this.options.flushIntervalMs).unref();
+    // Not here: the record's emitter (the end of a request) would pay the whole batch.
+    if (this.pending.length >= (this.options.maxBatchSize ?? Infinity)) {
+      this.immediate ??= setImmediate(this.handOver).unref();
+    }
   }
 
   forceFlush(): Promise<void> {
@@ -62,6 +75,10 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     if (this.pending.length === 0) return;
     const batch = this.pending;
