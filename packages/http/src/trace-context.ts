@@ -14,7 +14,7 @@ import {
 // dropped). The request then continues the trace it arrived with, as a remote parent, so the audit
 // record names the caller's trace and span and the app's outgoing calls carry them on; a request
 // that arrived without one starts a trace. Either way the record and the app's logs carry trace
-// ids, and downstream spans join one trace, as they did with an unexported server span.
+// ids, and downstream spans join one trace.
 
 /** Random bytes drawn in blocks: one system call serves many requests. */
 const POOL_BYTES = 4096;
