@@ -119,6 +119,27 @@ describe('trace context of a request under the register', function () {
     });
   });
 
+  it('without a trace exporter, a trace a request starts is sampled as OTEL_TRACES_SAMPLER says', async () => {
+    const app = await startApp({
+      script: 'test/fixtures/request-scope-app.cjs',
+      env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        DOWNSTREAM_URL: downstream.url,
+      },
+    });
+    const traceId = hex(16);
+    const fresh = await callThrough(app, 'unsampled-root');
+    // Control: an incoming sampled trace still follows its parent's flag.
+    const incoming = await callThrough(app, 'sampled-parent', { traceparent: `00-${traceId}-${hex(8)}-01` });
+    await app.stop();
+    expect(fresh.audit()).to.include({ trace_flags: 0 });
+    expect(parsedTraceparent(fresh.seen.traceparent)).to.include({ traceId: fresh.audit().trace_id, flags: '00' });
+    expect(incoming.audit()).to.include({ trace_id: traceId, trace_flags: 1 });
+    expect(parsedTraceparent(incoming.seen.traceparent)).to.include({ traceId, flags: '01' });
+  });
+
   it('with a trace exporter, the server span is the context: a child of the caller, parent of the outgoing call', async () => {
     const traceId = hex(16);
     const parentId = hex(8);

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { readAutoConfig } from '@apitrail/auto';
+import { rootSampling } from '@apitrail/auto/internal';
 import { ApitrailConfigError } from '@apitrail/core';
 
 describe('exporter selection and OTLP settings from OTEL_*', () => {
@@ -89,4 +93,40 @@ describe('exporter selection and OTLP settings from OTEL_*', () => {
         .with.property('setting', variable);
     });
   }
+});
+
+describe('rootSampling: whether a trace a request starts is sampled, without a server span', () => {
+  const traceIds = Array.from({ length: 400 }, () => randomBytes(16).toString('hex'));
+  const sampledShare = (env: NodeJS.ProcessEnv): number =>
+    traceIds.filter((traceId) => rootSampling(env)(traceId)).length / traceIds.length;
+
+  it('samples every trace by default and with the always-on samplers', () => {
+    for (const sampler of [undefined, 'always_on', 'parentbased_always_on', 'not_a_sampler']) {
+      expect(sampledShare({ OTEL_TRACES_SAMPLER: sampler }), String(sampler)).to.equal(1);
+    }
+  });
+
+  it('samples none with the always-off samplers', () => {
+    for (const sampler of ['always_off', 'parentbased_always_off']) {
+      expect(sampledShare({ OTEL_TRACES_SAMPLER: sampler }), sampler).to.equal(0);
+    }
+  });
+
+  it('samples by trace id with the ratio samplers, as the SDK decides a root', () => {
+    for (const sampler of ['traceidratio', 'parentbased_traceidratio']) {
+      expect(sampledShare({ OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: '0' })).to.equal(0);
+      const half = sampledShare({ OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: '0.5' });
+      expect(half).to.be.within(0.35, 0.65);
+      // Out of range or blank: the SDK's ratio 1.
+      expect(sampledShare({ OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: '7' })).to.equal(1);
+      expect(sampledShare({ OTEL_TRACES_SAMPLER: sampler })).to.equal(1);
+    }
+    // The same id gets the same answer as the SDK's own sampler.
+    const sdk = new TraceIdRatioBasedSampler(0.5);
+    const decide = rootSampling({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.5' });
+    for (const traceId of traceIds) {
+      const expected = sdk.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+      expect(decide(traceId), traceId).to.equal(expected);
+    }
+  });
 });

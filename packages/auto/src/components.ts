@@ -38,6 +38,7 @@ import { createRedaction, readRedactionConfig, type Redaction } from '@apitrail/
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { RecordIdLogRecordProcessor } from '@apitrail/spool/internal';
 import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled } from './exporters.js';
+import { rootSampling } from './root-sampling.js';
 
 /** Options of `apitrailComponents()` and `startApitrail()`: the environment, the app's own instrumentation-http settings, its API key lookup. */
 export interface ComponentOptions {
@@ -123,6 +124,8 @@ export function apitrailInstrumentations(
       tracker,
       enabled: false,
       continueTraceContext: http.disableIncomingRequestInstrumentation === true,
+      // The SDK reads its sampler from process.env, whatever env the components were given.
+      sampleNewTrace: rootSampling(process.env),
     }),
     // From the components' environment, which need not be process.env (apitrailComponents({ env })).
     new ApitrailWinstonInstrumentation({

@@ -11,3 +11,4 @@ export * from './guarded-exporter.js';
 export * from './drop-reporter.js';
 export * from './unref-agent.js';
 export * from './otlp-proto-log-exporter.js';
+export * from './root-sampling.js';

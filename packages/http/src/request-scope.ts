@@ -35,6 +35,11 @@ export interface RequestScopeInstrumentationConfig extends InstrumentationConfig
    * server span is the request's trace context.
    */
   continueTraceContext?: boolean;
+  /**
+   * With `continueTraceContext`: whether a trace a request starts (none arrived) is sampled, given
+   * its id: the configured sampler's decision for a root. Default: every one is.
+   */
+  sampleNewTrace?: (traceId: string) => boolean;
 }
 
 /**
@@ -50,8 +55,11 @@ interface Patch {
 interface Scope {
   tracker: RequestTracker | undefined;
   continueTraceContext: boolean;
+  sampleNewTrace: (traceId: string) => boolean;
   readonly patches: Map<ServerPrototype, Patch>;
 }
+
+const sampleEvery = (): boolean => true;
 
 // Outside the class: InstrumentationBase's constructor calls enable() before a subclass's own
 // fields are initialised.
@@ -88,7 +96,7 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
     try {
       let spanContext: SpanContext | undefined;
       if (scope.continueTraceContext) {
-        active = requestTraceContext(active, request);
+        active = requestTraceContext(active, request, scope.sampleNewTrace);
         spanContext = trace.getSpanContext(active);
       }
       requestContext = tracker.begin(request, response, spanContext);
@@ -143,6 +151,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     const scope = this.scope();
     scope.tracker = this.getConfig().tracker;
     scope.continueTraceContext = this.getConfig().continueTraceContext ?? false;
+    scope.sampleNewTrace = this.getConfig().sampleNewTrace ?? sampleEvery;
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
   }
@@ -157,7 +166,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
   private scope(): Scope {
     let scope = scopes.get(this);
     if (scope === undefined) {
-      scope = { tracker: undefined, continueTraceContext: false, patches: new Map() };
+      scope = { tracker: undefined, continueTraceContext: false, sampleNewTrace: sampleEvery, patches: new Map() };
       scopes.set(this, scope);
     }
     return scope;

@@ -37,16 +37,21 @@ function randomId(bytes: number, invalid: string): string {
 
 /**
  * `active` with the request's trace context: what the registered propagator extracts from its
- * headers (W3C `traceparent` by default), or else a new trace, sampled as the default sampler
- * (parent-based, always on) samples a root.
+ * headers (W3C `traceparent` by default), or else a new trace, sampled when `sampled` says so of
+ * its id.
  */
-export function requestTraceContext(active: Context, request: IncomingMessage): Context {
+export function requestTraceContext(
+  active: Context,
+  request: IncomingMessage,
+  sampled: (traceId: string) => boolean,
+): Context {
   const extracted = propagation.extract(active, request.headers);
   const incoming = trace.getSpanContext(extracted);
   if (incoming !== undefined && isSpanContextValid(incoming)) return extracted;
+  const traceId = randomId(TRACE_ID_BYTES, INVALID_TRACEID);
   return trace.setSpanContext(extracted, {
-    traceId: randomId(TRACE_ID_BYTES, INVALID_TRACEID),
+    traceId,
     spanId: randomId(SPAN_ID_BYTES, INVALID_SPANID),
-    traceFlags: TraceFlags.SAMPLED,
+    traceFlags: sampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE,
   });
 }
