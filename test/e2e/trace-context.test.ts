@@ -44,6 +44,16 @@ function parsedTraceparent(value: unknown): { traceId: string; parentId: string;
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
+/** Request id → a traceparent W3C Trace Context refuses (its valid neighbour is accepted in the tests above). */
+const MALFORMED_TRACEPARENTS: readonly (readonly [string, string])[] = [
+  ['zero-trace', `00-${'0'.repeat(32)}-${hex(8)}-01`],
+  ['zero-span', `00-${hex(16)}-${'0'.repeat(16)}-01`],
+  ['not-hex', `00-${hex(15)}zz-${hex(8)}-01`],
+  ['upper-case', `00-${hex(16).toUpperCase()}-${hex(8).toUpperCase()}-01`],
+  ['version-ff', `ff-${hex(16)}-${hex(8)}-01`],
+  ['short', `00-${hex(8)}-${hex(8)}-01`],
+];
+
 describe('trace context of a request under the register', function () {
   let downstream: Downstream;
   let recorder: OtlpRecorder;
@@ -82,6 +92,7 @@ describe('trace context of a request under the register', function () {
       sampled = await callThrough(app, 'sampled', { traceparent: `00-${traceId}-${parentId}-01` });
       unsampled = await callThrough(app, 'unsampled', { traceparent: `00-${traceId}-${parentId}-00` });
       fresh = await callThrough(app, 'fresh');
+      for (const [requestId, traceparent] of MALFORMED_TRACEPARENTS) await callThrough(app, requestId, { traceparent });
       correlation = await (
         await fetch(`${app.baseUrl}/correlation`, {
           headers: { 'x-request-id': 'async-work', traceparent: `00-${traceId}-${parentId}-01` },
@@ -112,6 +123,16 @@ describe('trace context of a request under the register', function () {
       expect(record.trace_flags).to.equal(1);
       expect(parsedTraceparent(fresh.seen.traceparent)).to.include({ traceId: record.trace_id, flags: '01' });
       expect(record.trace_id).to.not.equal(traceId);
+    });
+
+    it("refuses a malformed caller's trace context: the record gets a new trace, none of the header", () => {
+      for (const [requestId, traceparent] of MALFORMED_TRACEPARENTS) {
+        const record = app.jsonLines().find((line) => line.request_id === requestId)!;
+        expect(record.trace_id, requestId).to.match(/^[0-9a-f]{32}$/);
+        expect(record.span_id, requestId).to.match(/^[0-9a-f]{16}$/);
+        expect(traceparent.includes(String(record.trace_id)), requestId).to.equal(false);
+        expect(traceparent.includes(String(record.span_id)), requestId).to.equal(false);
+      }
     });
 
     it('keeps the request context across async work', () => {
