@@ -121,6 +121,25 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(`tenant ${pat}…`)).to.equal(`tenant ${REDACTED}…`);
     });
 
+    it('masks a secret holding a percent-escape whole when the text is percent-encoded once or twice', () => {
+      // `%0A` inside the password itself: one level down it is the password, two levels down a newline.
+      const password = `${randomString(14)}%0A${randomString(12)}`;
+      const encode = (text: string): string =>
+        [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`).join('');
+      for (const text of [
+        `api_key: ${password}`,
+        encode(`api_key: ${password}`),
+        encodeURIComponent(encode(`api_key: ${password}`)),
+      ]) {
+        const redacted = redactor.redactText(text);
+        expect(redacted, text).to.include(REDACTED);
+        // Nothing of the password's tail gets out, in any encoding.
+        const tail = password.slice(-8);
+        for (const form of [tail, encode(tail), encodeURIComponent(encode(tail))])
+          expect(redacted.includes(form), `${text}: ${form}`).to.equal(false);
+      }
+    });
+
     it('keeps a name whose end spells a short prefix and runs to the end of the text (cut short, glued to a word)', () => {
       // PostHog's `phx_` then word characters to the end: cut short, it would be a token, but glued
       // to the letters before it, it is the end of an identifier. A distinctive prefix still counts.

@@ -164,19 +164,25 @@ function decodeLevel(text: string): DecodedText | undefined {
   return { decoded: units.toString('utf16le', 0, 2 * length), origin: origin.subarray(0, length + 1) };
 }
 
-/** `text` percent-decoded (up to three levels; runs that are not UTF-8 stay), or undefined if unchanged. */
-export function percentDecoded(text: string): DecodedText | undefined {
-  let result: DecodedText | undefined;
+/**
+ * `text` percent-decoded once, twice and three times (runs that are not UTF-8 stay), each level with
+ * its origins in `text`; empty if nothing decodes. Every level is its own reading: a secret holding
+ * `%0A` itself, percent-encoded once, reads whole one level down and cut at a newline two levels
+ * down.
+ */
+export function percentDecodedLevels(text: string): DecodedText[] {
+  const levels: DecodedText[] = [];
   for (let level = 0; level < MAX_DECODING_LEVELS; level++) {
-    const current = result?.decoded ?? text;
+    const previous = levels.at(-1);
+    const current = previous?.decoded ?? text;
     if (!current.includes('%')) break;
     const next = decodeLevel(current);
     if (next === undefined) break;
-    const outer = result?.origin;
-    if (outer !== undefined) {
-      for (let index = 0; index < next.origin.length; index++) next.origin[index] = outer[next.origin[index]!]!;
+    if (previous !== undefined) {
+      for (let index = 0; index < next.origin.length; index++)
+        next.origin[index] = previous.origin[next.origin[index]!]!;
     }
-    result = next;
+    levels.push(next);
   }
-  return result;
+  return levels;
 }

@@ -1,6 +1,6 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
 import { keyValuePattern, keyValueValue, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
-import { percentDecoded } from './percent.js';
+import { percentDecodedLevels } from './percent.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { addRange, normalizeRanges } from './ranges.js';
 import { EMAIL_PATTERN, type RedactionRules, type ValuePattern } from './rules.js';
@@ -155,13 +155,14 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
     if (text.length > maxLength) return REDACTED;
     const ranges = secretRanges(text);
     // Paths, queries and URLs carry secrets percent-encoded (`Bearer%20…`, `https%3A%2F%2Fuser%3Apw%40`),
-    // where no detector sees them whole: the decoded text is scanned too, and what is secret there is
-    // masked where it came from.
-    const decoded = text.includes('%') ? percentDecoded(text) : undefined;
-    if (decoded !== undefined) {
-      const decodedRanges = secretRanges(decoded.decoded);
-      for (let index = 0; index < decodedRanges.length; index += 2) {
-        addRange(ranges, decoded.origin[decodedRanges[index]!]!, decoded.origin[decodedRanges[index + 1]!]!);
+    // where no detector sees them whole: each decoded level is scanned too, and what is secret there
+    // is masked where it came from.
+    if (text.includes('%')) {
+      for (const decoded of percentDecodedLevels(text)) {
+        const decodedRanges = secretRanges(decoded.decoded);
+        for (let index = 0; index < decodedRanges.length; index += 2) {
+          addRange(ranges, decoded.origin[decodedRanges[index]!]!, decoded.origin[decodedRanges[index + 1]!]!);
+        }
       }
     }
     const result = masked(text, normalizeRanges(ranges), censor);
