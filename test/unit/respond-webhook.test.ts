@@ -3,6 +3,8 @@
 // built from a real SDK alert record.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { DiagLogLevel, diag, type DiagLogger } from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ApitrailConfigError } from '@apitrail/core';
 import {
@@ -17,21 +19,31 @@ import { freePort } from '../helpers/ports.ts';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-function alertRecord(attributes: Record<string, string | number | string[]>): ReadWriteLogRecord {
+function alertRecord(attributes: Record<string, string | number | string[]>, resource?: Resource): ReadWriteLogRecord {
   let captured: ReadWriteLogRecord | undefined;
   const processor: LogRecordProcessor = {
     onEmit: (record) => void (captured = record),
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
-  new LoggerProvider({ processors: [processor] }).getLogger('apitrail.security').emit({
-    eventName: 'authn_token_reuse',
-    severityText: 'CRITICAL',
-    body: 'apitrail_revoked_key_reuse (api_key k1): 1 > 0 in 300 s',
-    attributes: { 'event.kind': 'alert', 'security_rule.name': 'apitrail_revoked_key_reuse', ...attributes },
-  });
+  new LoggerProvider({ processors: [processor], ...(resource === undefined ? {} : { resource }) })
+    .getLogger('apitrail.security')
+    .emit({
+      eventName: 'authn_token_reuse',
+      severityText: 'CRITICAL',
+      body: 'apitrail_revoked_key_reuse (api_key k1): 1 > 0 in 300 s',
+      attributes: { 'event.kind': 'alert', 'security_rule.name': 'apitrail_revoked_key_reuse', ...attributes },
+    });
   return captured!;
 }
+
+const silentDiag: DiagLogger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  verbose: () => undefined,
+};
 
 function config(url: string, overrides: Partial<WebhookConfig> = {}): WebhookConfig {
   return {
@@ -104,6 +116,28 @@ describe('respond: alert webhook delivery', () => {
     expect(slack).to.include('&lt;!channel&gt; k1');
     expect(slack, 'no live mention').to.not.include('<!channel>');
     expect(slackPayload(record).text).to.match(/^:rotating_light: CRITICAL /);
+  });
+
+  it('names the service of an alert raised before a resource detector has answered, without reading its attributes early', () => {
+    const errors: unknown[][] = [];
+    diag.setLogger(
+      { ...silentDiag, error: (...args: unknown[]) => void errors.push(args) },
+      { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true },
+    );
+    try {
+      const pending = resourceFromAttributes({
+        'service.name': 'checkout',
+        'host.id': new Promise<string>(() => undefined),
+      });
+      const generic = genericPayload(alertRecord({ 'api_key.id': 'k1' }, pending), 'id-2');
+      expect(generic.service).to.equal('checkout');
+      expect(errors, 'OTel reported an early read of the resource').to.deep.equal([]);
+      // Control: reading the attributes themselves is reported.
+      void pending.attributes;
+      expect(errors).to.have.length(1);
+    } finally {
+      diag.disable();
+    }
   });
 
   it('reads its variables, refusing a short secret, a secret without URL and a non-http URL without echoing it', () => {

@@ -237,6 +237,47 @@ describe('@apitrail/spool', () => {
   });
 
   describe('write-behind (a healthy exporter)', () => {
+    it('exports a batch only once the asynchronous attributes of its resource have settled, as the SDK processors do', async () => {
+      // A detector still resolving (a cloud metadata lookup): the exporter reading the resource
+      // then would send it without that attribute, and OTel reports the early read on the app's stderr.
+      let settle: (value: string) => void = () => undefined;
+      const hostId = new Promise<string>((resolve) => (settle = resolve));
+      const resource = resourceFromAttributes({ 'service.name': 'spool-unit', 'host.id': hostId });
+      // Taken at emit, as the register's processors hand records on (an exporting SDK processor would wait).
+      const early: ReadableLogRecord[] = [];
+      const taking = {
+        onEmit: (record: ReadWriteLogRecord) => void early.push(record),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      const provider = new LoggerProvider({ resource, processors: [taking] });
+      provider.getLogger('api').emit({ body: 'early', attributes: { 'correlation.id': 'early-0' } });
+      expect(early[0]!.resource.asyncAttributesPending).to.equal(true);
+
+      const seen: { pending: boolean | undefined; hostId: unknown }[] = [];
+      const reading: LogRecordExporter = {
+        export(batch, done) {
+          const { resource: exported } = batch[0]!;
+          const pending = exported.asyncAttributesPending;
+          seen.push({ pending, hostId: pending === true ? undefined : exported.attributes['host.id'] });
+          done(SUCCESS);
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const spool = spoolIn(directory, reading, 1 << 30, 1_000);
+      spool.write(early);
+      await sleep(20);
+      // Control: the batch is in flight and the detector has not answered, so nothing was exported yet.
+      expect(seen).to.deep.equal([]);
+      settle('host-1');
+      await spool.forceFlush();
+      expect(seen).to.deep.equal([{ pending: false, hostId: 'host-1' }]);
+      spool.exitSync();
+      await provider.shutdown();
+    });
+
     it('exports straight from memory: no segment is written when the export is acknowledged in time', async () => {
       const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
       const exporter = switchableExporter();

@@ -25,8 +25,13 @@ export interface GenericPayload {
   readonly alert: NdjsonObject;
 }
 
-function serviceOf(record: ReadableLogRecord): string | undefined {
-  const name = record.resource.attributes[ATTR_SERVICE_NAME];
+function serviceOf({ resource }: ReadableLogRecord): string | undefined {
+  // An alert can come before a resource detector has answered: its attributes are not read then
+  // (OTel reports such a read on the app's stderr), only those already known.
+  const name =
+    resource.asyncAttributesPending === true
+      ? resource.getRawAttributes().find(([key]) => key === ATTR_SERVICE_NAME)?.[1]
+      : resource.attributes[ATTR_SERVICE_NAME];
   return typeof name === 'string' ? name : undefined;
 }
 

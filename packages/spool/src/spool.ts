@@ -613,28 +613,31 @@ export class Spool implements RecordSink {
     }
     const batch = records.slice(segment.shipped, segment.shipped + this.options.maxExportBatchSize);
     this.exporting = true;
-    // As the SDK's batch processor does: the exporter reads the resource's attributes, which a
-    // detector may still be resolving.
-    const pending = batch.find((record) => record.resource.asyncAttributesPending === true);
-    if (pending !== undefined) {
-      void pending.resource.waitForAsyncAttributes?.().then(
-        () => this.send(segment, batch),
-        () => this.send(segment, batch),
-      );
-      return;
-    }
-    this.send(segment, batch);
-  }
-
-  private send(segment: Segment, batch: ReadableLogRecord[]): void {
     this.exportBatch(batch, (result) => {
       this.exporting = false;
       this.exported(segment, batch.length, result);
     });
   }
 
-  /** One export call; `done` runs once, whether the exporter answers or throws. */
+  /**
+   * One export call, made once the batch's resources have settled (as the SDK's processors wait:
+   * the exporter reads the resource's attributes, which a detector may still be resolving, and an
+   * early read loses them and has OTel report it on the app's stderr); `done` runs once, whether the
+   * exporter answers or throws.
+   */
   private exportBatch(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    const pending = new Set<Resource>();
+    for (const { resource } of batch) if (resource.asyncAttributesPending === true) pending.add(resource);
+    if (pending.size === 0) {
+      this.exportSettled(batch, done);
+      return;
+    }
+    // Once: a detector that fails leaves its attributes out, and the batch goes all the same.
+    const go = (): void => this.exportSettled(batch, done);
+    Promise.all([...pending].map((resource) => resource.waitForAsyncAttributes?.())).then(go, go);
+  }
+
+  private exportSettled(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     let settled = false;
     const once = (result: ExportResult): void => {
       if (settled) return;
