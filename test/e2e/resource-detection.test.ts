@@ -3,8 +3,10 @@
 // without those attributes, and OTel reports the read on the app's stderr. The register's OTLP log
 // export (through the spool) waits as the SDK's processors do. No trace exporter here: the SDK's
 // span processor, which also waits, would settle the shared resource first and hide a log export
-// that does not.
+// that does not. Redaction must not wait for them either: the resource is redacted at the first
+// record, the values still being resolved included, so the first export carries no secret.
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { startApp } from '../helpers/app.ts';
 import { startOtlpRecorder } from '../helpers/otlp-recorder.ts';
@@ -14,8 +16,9 @@ const EARLY_READ = 'before async attributes settled';
 const MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'];
 
 describe('resource attributes a detector resolves asynchronously', function () {
-  it('are waited for by the OTLP log export: exported with every batch, no early read on the app stderr', async () => {
+  it('are waited for by the OTLP log export, redacted before it: in every batch, no secret, no early read', async () => {
     const recorder = await startOtlpRecorder();
+    const secret = randomBytes(18).toString('base64url');
     try {
       const app = await startApp({
         script: 'test/fixtures/request-scope-app.cjs',
@@ -23,6 +26,7 @@ describe('resource attributes a detector resolves asynchronously', function () {
           OTEL_TRACES_EXPORTER: 'none',
           OTEL_LOGS_EXPORTER: 'otlp',
           OTEL_EXPORTER_OTLP_ENDPOINT: recorder.endpoint,
+          OTEL_RESOURCE_ATTRIBUTES: `deployment.password=${secret}`,
         },
       });
       for (let request = 0; request < 5; request++) {
@@ -33,6 +37,10 @@ describe('resource attributes a detector resolves asynchronously', function () {
       const logExports = recorder.exports.filter(({ path }) => path === '/v1/logs');
       expect(logExports, 'the audit records were exported').to.not.have.length(0);
       expect(app.stderr()).to.not.include(EARLY_READ);
+      for (const { body } of logExports) {
+        expect(body.includes(secret), 'the resource secret in an export').to.equal(false);
+        expect(body.includes('deployment.password'), 'the attribute exported, masked').to.equal(true);
+      }
       // The synchronous attributes are there either way (the control for the asynchronous one).
       for (const { body } of logExports) expect(body.includes('host.name')).to.equal(true);
       if (MACHINE_ID_FILES.some((file) => existsSync(file))) {

@@ -4,7 +4,12 @@ import { expect } from 'chai';
 import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadWriteLogRecord,
+} from '@opentelemetry/sdk-logs';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -331,6 +336,64 @@ describe('redaction: resource attributes', () => {
       ]);
       expect(resource.attributes['service.name']).to.equal('resource-test');
     }
+  });
+
+  it('redacts a resource whose detectors have not answered yet, the attributes they resolve to included', async () => {
+    // No exporter has waited for the detectors when the first record is emitted; the first export
+    // waits for them (as the SDK's processors and the spool do), then reads the attributes.
+    const [known, resolved] = [randomString(32), randomString(32)];
+    let settle: (value: string) => void = () => undefined;
+    const resource = resourceFromAttributes({
+      'service.name': 'resource-test',
+      'process.command_args': ['node', 'app.js', `--api-key=${known}`],
+      'deployment.password': new Promise<string>((resolve) => (settle = resolve)),
+    });
+    const taken: ReadWriteLogRecord[] = [];
+    const logging = new LoggerProvider({
+      resource,
+      processors: [
+        new RedactingLogRecordProcessor(createRedactor()),
+        { onEmit: (record) => void taken.push(record), forceFlush: async () => {}, shutdown: async () => {} },
+      ],
+    });
+    logging.getLogger('t').emit({ body: 'early' });
+    expect(taken[0]!.resource.asyncAttributesPending).to.equal(true);
+    settle(resolved);
+    await taken[0]!.resource.waitForAsyncAttributes?.();
+    const exported = JSON.stringify(taken[0]!.resource.attributes);
+    expect(exported).to.not.include(known);
+    expect(exported).to.not.include(resolved);
+    expect(taken[0]!.resource.attributes).to.deep.include({
+      'service.name': 'resource-test',
+      'deployment.password': REDACTED,
+    });
+    // Control: the same resource without the processor keeps both secrets.
+    const [controlKnown, controlResolved] = [randomString(32), randomString(32)];
+    const control = resourceFromAttributes({
+      'process.command_args': [`--api-key=${controlKnown}`],
+      'deployment.password': Promise.resolve(controlResolved),
+    });
+    await control.waitForAsyncAttributes?.();
+    expect(JSON.stringify(control.attributes)).to.include(controlKnown).and.to.include(controlResolved);
+  });
+
+  it('redacts a detector value that a wait begun before the first record writes back', async () => {
+    // A span exporter already waiting for the detectors when the first log record is emitted: the
+    // SDK's wait then writes the value it awaited into the resource's list after the redaction.
+    const resolved = randomString(32);
+    let settle: (value: string) => void = () => undefined;
+    const resource = resourceFromAttributes({
+      'service.name': 'resource-test',
+      'deployment.password': new Promise<string>((resolve) => (settle = resolve)),
+    });
+    const waiting = resource.waitForAsyncAttributes?.();
+    const logging = new LoggerProvider({ resource, processors: [new RedactingLogRecordProcessor(createRedactor())] });
+    logging.getLogger('t').emit({ body: 'early' });
+    settle(resolved);
+    await waiting;
+    expect(resource.asyncAttributesPending).to.equal(false);
+    expect(resource.attributes['deployment.password']).to.equal(REDACTED);
+    expect(resource.attributes['service.name']).to.equal('resource-test');
   });
 
   it('the exporter backstop redacts the resource too', async () => {
