@@ -11,7 +11,7 @@ import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { OtlpProtoLogExporter } from '@apitrail/auto/internal';
+import { OtlpLogExporter } from '@apitrail/auto/internal';
 import { AUDIT_LOGGER_NAME, EVENT_API_REQUEST } from '@apitrail/core/internal';
 import { encodeLogsExportRequest } from '@apitrail/export/internal';
 import { collectorBinary } from '../../scripts/lib/collector-dist.mjs';
@@ -62,7 +62,7 @@ async function measure(binary: string): Promise<Record<string, Figure>> {
   const collector = await startCollector(binary, 'local-file.yaml');
   try {
     const processor = new BatchLogRecordProcessor({
-      exporter: new OtlpProtoLogExporter({ url: `${collector.otlpHttpEndpoint}/v1/logs` }),
+      exporter: new OtlpLogExporter({ url: `${collector.otlpHttpEndpoint}/v1/logs` }, 'http/protobuf', () => undefined),
       maxQueueSize: BATCH * 2,
       maxExportBatchSize: 512,
     });

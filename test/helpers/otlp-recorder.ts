@@ -15,14 +15,20 @@ export interface OtlpRecorder {
   stop(): Promise<void>;
 }
 
-export async function startOtlpRecorder(): Promise<OtlpRecorder> {
+/** The body of a 200 answer to an export; empty (a full success) unless a test says otherwise. */
+export type RecorderAnswer = (recorded: RecordedExport) => Buffer | string;
+
+export async function startOtlpRecorder(answer: RecorderAnswer = () => ''): Promise<OtlpRecorder> {
   const exports: RecordedExport[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      exports.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) });
-      response.writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' }).end();
+      const recorded = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) };
+      exports.push(recorded);
+      response
+        .writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' })
+        .end(answer(recorded));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

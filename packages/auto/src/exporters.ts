@@ -10,16 +10,20 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { OTLPLogExporter as OtlpJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { StreamLogRecordExporter } from '@apitrail/export';
-import { DurableBatchLogRecordProcessor, Spool, SynchronousExporterSink } from '@apitrail/spool/internal';
+import {
+  DurableBatchLogRecordProcessor,
+  Spool,
+  SynchronousExporterSink,
+  countRejected,
+} from '@apitrail/spool/internal';
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
-import { OtlpProtoLogExporter } from './otlp-proto-log-exporter.js';
+import { OtlpLogExporter } from './otlp-log-exporter.js';
 import { unrefAgentFactory } from './unref-agent.js';
 
 type OtlpExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
@@ -49,18 +53,22 @@ function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][num
   }
 }
 
-export function logRecordExporter(config: AutoConfig, name: AutoConfig['logExporters'][number]): LogRecordExporter {
+/**
+ * The exporter `name` stands for. `onRejected` takes the records an OTLP receiver refuses in an
+ * export it accepts (a partial success): lost, so the caller counts them as dropped.
+ */
+export function logRecordExporter(
+  config: AutoConfig,
+  name: AutoConfig['logExporters'][number],
+  onRejected: (records: number) => void,
+): LogRecordExporter {
   switch (name) {
     case 'console':
       return new ConsoleLogRecordExporter();
     case 'ndjson':
       return new StreamLogRecordExporter({ destination: config.localLogDestination, format: config.localLogFormat });
-    case 'otlp': {
-      const options = otlpExporterOptions(config.logsOtlp);
-      return config.logsOtlp.protocol === 'http/json'
-        ? new OtlpJsonLogExporter(options)
-        : new OtlpProtoLogExporter(options);
-    }
+    case 'otlp':
+      return new OtlpLogExporter(otlpExporterOptions(config.logsOtlp), config.logsOtlp.protocol, onRejected);
   }
 }
 
@@ -95,9 +103,14 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
   return config.logExporters.map((name) => {
     const channel = `logs/${name}`;
     const drops = new DropReporter(channel, config.dropReportIntervalMs);
-    const exporter = guardLogRecordExporter(logRecordExporter(config, name), drops);
+    const spooled = isSpooled(config, name);
+    // Through the spool, a refused record was counted as handed to the exporter: its counts correct that.
+    const onRejected = spooled
+      ? (records: number) => countRejected(channel, records)
+      : (records: number) => drops.add(records);
+    const exporter = guardLogRecordExporter(logRecordExporter(config, name, onRejected), drops);
     const { flushIntervalMs, directory, maxBytes } = config.spool;
-    if (isSpooled(config, name)) {
+    if (spooled) {
       const spool = new Spool({
         directory: directory!,
         maxBytes,

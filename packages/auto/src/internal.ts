@@ -10,5 +10,5 @@ export * from './exporters.js';
 export * from './guarded-exporter.js';
 export * from './drop-reporter.js';
 export * from './unref-agent.js';
-export * from './otlp-proto-log-exporter.js';
+export * from './otlp-log-exporter.js';
 export * from './root-sampling.js';

@@ -1,6 +1,7 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ApitrailConfigError, type Environment } from '@apitrail/core';
 import { Spool, spoolCounts } from '@apitrail/spool';
+import { countRejected } from '@apitrail/spool/internal';
 import { readAutoConfig } from './config.js';
 import { logRecordExporter } from './exporters.js';
 
@@ -26,7 +27,7 @@ export async function replaySpool(env: Environment = process.env): Promise<Repla
   const spool = new Spool({
     directory,
     maxBytes: config.spool.maxBytes,
-    exporter: logRecordExporter(config, 'otlp'),
+    exporter: logRecordExporter(config, 'otlp', (records) => countRejected('logs/otlp', records)),
     maxExportBatchSize: config.logBatch.maxExportBatchSize,
     resource: resourceFromAttributes(config.resourceAttributes),
     channel: 'logs/otlp',

@@ -6,8 +6,8 @@ import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core/internal'
  * started. `spooled` counts records written to a spool segment (during an outage, or when an export
  * was slow; a healthy run writes none); `exported` those the exporter acknowledged; `replayed` the exported ones that came from a
  * segment an earlier process left; `dropped` those lost: at the spool's size cap, when the disk
- * refused them and the exporter could not take them either, a damaged line, or a value no format
- * can hold.
+ * refused them and the exporter could not take them either, a damaged line, a value no format
+ * can hold, or refused by the receiver in an export it accepted (an OTLP partial success).
  */
 export interface SpoolCounts {
   spooled: number;
@@ -37,6 +37,16 @@ export function countDropped(channel: string, records: number): void {
   if (records <= 0) return;
   counts.dropped += records;
   recordDropped(channel, records);
+}
+
+/**
+ * Records a receiver refused in an export it accepted (an OTLP partial success, reported before the
+ * export's success is counted): lost, and so counted as dropped, not as exported.
+ */
+export function countRejected(channel: string, records: number): void {
+  if (records <= 0) return;
+  counts.exported -= records;
+  countDropped(channel, records);
 }
 
 let observing = false;
