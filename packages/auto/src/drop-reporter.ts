@@ -59,7 +59,7 @@ export class DropReporter {
     this.timer = undefined;
     if (this.pending === 0) return;
     diag.warn(
-      `apitrail: ${this.pending} ${this.channel} records dropped (export queue full or export failed); ` +
+      `apitrail: ${this.pending} ${this.channel} records dropped (export queue full, export failed or refused by the receiver); ` +
         `further drops are summed every ${this.intervalMs} ms`,
     );
     this.pending = 0;
