@@ -188,10 +188,13 @@ describe('apitrail verify (argument and key handling)', () => {
       const output = capture();
       expect(await main(['verify', '--public-key', keyFile, empty], {}, output)).to.equal(2);
       expect(output.err.text()).to.match(message);
+      // The cause alone: the usage text is for usage errors (below).
+      expect(output.err.text().split('\n').filter(Boolean)).to.have.length(1);
     }
     const missing = capture();
     expect(await main(['verify', empty], {}, missing)).to.equal(2);
     expect(missing.err.text()).to.match(/verify needs --public-key/);
+    expect(missing.err.text()).to.include('Usage:');
     const output = capture();
     // The key is accepted; the empty file is then a finding, not a pass.
     expect(await main(['verify', '--public-key', rootKeyFiles().publicFile, empty], {}, output)).to.equal(1);

@@ -308,12 +308,13 @@ export async function main(
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ApitrailConfigError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       output.err.write(`apitrail: ${(error as Error).message}\n\n${USAGE}`);
+      return EXIT.error;
+    }
+    // A key or setting that cannot be used: its cause alone, not buried above the usage text.
+    if (error instanceof ApitrailConfigError) {
+      output.err.write(`apitrail: ${error.message}\n`);
       return EXIT.error;
     }
     throw error;
