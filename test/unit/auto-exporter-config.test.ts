@@ -95,6 +95,30 @@ describe('exporter selection and OTLP settings from OTEL_*', () => {
   }
 });
 
+describe('a refused OTLP endpoint', () => {
+  it('is named, never echoed: an endpoint can carry credentials', () => {
+    for (const endpoint of [
+      (secret: string) => `ftp://user:${secret}@collector:4318`,
+      (secret: string) => `http://user:${secret}@collector:99999`,
+      (secret: string) => `collector/v1/logs?api_key=${secret}`,
+    ]) {
+      const secret = randomBytes(18).toString('base64url');
+      const error = (() => {
+        try {
+          readAutoConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(secret) });
+        } catch (thrown) {
+          return thrown as ApitrailConfigError;
+        }
+        throw new Error('accepted');
+      })();
+      expect(error).to.be.instanceOf(ApitrailConfigError);
+      expect(error.message).to.include('OTEL_EXPORTER_OTLP_ENDPOINT');
+      expect(error.message, 'control: the message is about this endpoint').to.match(/not a URL|ftp:/);
+      expect(error.message).to.not.include(secret);
+    }
+  });
+});
+
 describe('rootSampling: whether a trace a request starts is sampled, without a server span', () => {
   const traceIds = Array.from({ length: 400 }, () => randomBytes(16).toString('hex'));
   const sampledShare = (env: NodeJS.ProcessEnv): number =>

@@ -151,10 +151,11 @@ function checkEndpoint(env: Environment, name: string): void {
   try {
     url = new URL(value);
   } catch {
-    throw new ApitrailConfigError(name, `not a URL: ${JSON.stringify(value)}`);
+    // An endpoint can carry credentials (`https://user:token@…`, `?api_key=…`): never echoed.
+    throw new ApitrailConfigError(name, 'not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ApitrailConfigError(name, `expected an http:// or https:// URL, got ${JSON.stringify(value)}`);
+    throw new ApitrailConfigError(name, `expected an http:// or https:// URL, got ${url.protocol}`);
   }
 }
 
