@@ -17,7 +17,14 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
   const secrets = generatedSecrets();
   const { uuid, gitSha, orderNumber } = lookAlikes();
   const jobNames = gluedLookAlikes().join(' ');
-  const keyed = { password: randomString(20), cookie: `sid=${randomString(24)}`, apiKey: randomString(32) };
+  const keyed = {
+    password: randomString(20),
+    cookie: `sid=${randomString(24)}`,
+    apiKey: randomString(32),
+    // Form encodings of nested and repeated fields, as attribute keys and in a query.
+    nested: randomString(24),
+    repeated: randomString(24),
+  };
   let collector: RunningCollector;
   let output: string;
 
@@ -35,12 +42,14 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
           password: keyed.password,
           'http.request.header.cookie': keyed.cookie,
           'app.order': orderNumber,
+          'user[password]': keyed.nested,
+          'password[]': keyed.repeated,
         },
       })),
       secrets.map((secret) => ({
         name: 'GET /api/v1/scans',
         attributes: {
-          'url.query': `api_key=${keyed.apiKey}&q=${secret.text}`,
+          'url.query': `api_key=${keyed.apiKey}&q=${secret.text}&user[password]=${keyed.nested}&password[]=${keyed.repeated}`,
           'http.request.header.x-api-key': keyed.apiKey,
           'user_agent.original': `curl ${secret.text}`,
           'app.request_id': uuid,

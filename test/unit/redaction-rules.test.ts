@@ -230,6 +230,25 @@ describe('redaction: rules', () => {
       );
     });
 
+    it('reads the form encodings of nested and repeated fields as their parts: user[password]=, password[]=', () => {
+      const [nested, repeated, deep] = [randomString(24), randomString(24), randomString(24)];
+      const query = `q[name]=bob&user[password]=${nested}&password[]=${repeated}&items[0]=7&a[0][token]=${deep}`;
+      const redacted = `q[name]=bob&user[password]=${REDACTED}&password[]=${REDACTED}&items[0]=7&a[0][token]=${REDACTED}`;
+      expect(redactor.redactText(query)).to.equal(redacted);
+      // Percent-encoded brackets, as a URL carries them.
+      expect(redactor.redactText(query.replaceAll('[', '%5B').replaceAll(']', '%5D'))).to.equal(
+        redacted.replaceAll('[', '%5B').replaceAll(']', '%5D').replaceAll('%5BREDACTED%5D', REDACTED),
+      );
+      expect(
+        redactor.redactAttributes({
+          'user[password]': nested,
+          'password[]': repeated,
+          'tags[]': 'blue',
+          'q[name]': 'bob',
+        }),
+      ).to.deep.equal({ 'user[password]': REDACTED, 'password[]': REDACTED, 'tags[]': 'blue', 'q[name]': 'bob' });
+    });
+
     it('finds a pair under every default key, in any case and in escaped JSON, wherever a path mentions `/api/`', () => {
       for (const glob of DEFAULT_SENSITIVE_KEYS) {
         const key = glob.replaceAll('*', 'x');

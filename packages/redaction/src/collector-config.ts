@@ -1,4 +1,4 @@
-import { KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOURCE } from './key-value.js';
+import { KEY_CHARACTERS_SOURCE, KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOURCE } from './key-value.js';
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
@@ -12,9 +12,12 @@ export function re2Source(source: string): string {
   );
 }
 
-/** A key glob as RE2, with the same meaning as in the SDK: the whole key or the part after a dot. */
+/**
+ * A key glob as RE2, with the same meaning as in the SDK: the whole key or the part after a dot or
+ * an opening bracket, a closing bracket or `[]` after it (`user[password]`, `password[]`).
+ */
 export function keyGlobRe2(glob: string): string {
-  return `(?i)^(?:.*\\.)?${glob.split('*').map(escapeRegExp).join('.*')}$`;
+  return `(?i)^(?:.*[.\\[])?${glob.split('*').map(escapeRegExp).join('.*')}(?:\\]|\\[\\])?$`;
 }
 
 /**
@@ -23,7 +26,8 @@ export function keyGlobRe2(glob: string): string {
  */
 export function keyValueRe2(globs: readonly string[]): string {
   const keys = globs.map((glob) => glob.split('*').map(escapeRegExp).join('[\\w.-]{0,64}')).join('|');
-  return `(?i)(?:^|[^\\w.-])(?:[\\w.-]{0,64}\\.)?(?:${keys})${KEY_VALUE_SEPARATOR_SOURCE}${KEY_VALUE_VALUE_SOURCE}`;
+  const key = KEY_CHARACTERS_SOURCE;
+  return `(?i)(?:^|[^${key}])(?:[${key}]{0,64}[.\\[])?(?:${keys})(?:\\]|\\[\\])?${KEY_VALUE_SEPARATOR_SOURCE}${KEY_VALUE_VALUE_SOURCE}`;
 }
 
 const run = ([charset, min, max]: Run, open = false): string =>

@@ -1,7 +1,9 @@
 /**
  * Key rules. A glob (`*` = any run of characters, case-insensitive) matches a key when it matches
  * the whole key or the part after any `.` (so `password` covers `db.password`, and `authorization`
- * covers `http.request.header.authorization`). Matching uses indexOf, never a regex, so it is
+ * covers `http.request.header.authorization`). Brackets separate parts as dots do: the form
+ * encodings of nested and repeated fields (`user[password]`, `password[]`, `a[0][token]`) are
+ * `user.password`, `password` and `a.0.token`. Matching uses indexOf, never a regex, so it is
  * linear in the key length; verdicts are cached because the same few keys recur on every record.
  */
 /** Keys longer than this are not matched but treated as secret: safe, and bounds the work. */
@@ -44,6 +46,14 @@ function anyGlob(globs: readonly string[]): Matcher {
   };
 }
 
+const BRACKET = /[[\]]/;
+
+/** `user[password]` as `user.password`, `password[]` as `password` (see the rules above). */
+function dotted(key: string): string {
+  if (!BRACKET.test(key)) return key;
+  return key.replaceAll('[', '.').replaceAll(']', '').replace(/\.+$/, '');
+}
+
 /** Whether the whole value under a key is secret. Allow-listed keys (whole-key match) never are. */
 export function createKeyMatcher(
   secretGlobs: readonly string[],
@@ -55,7 +65,7 @@ export function createKeyMatcher(
   return (key) => {
     const cached = cache.get(key);
     if (cached !== undefined) return cached;
-    const lower = key.toLowerCase();
+    const lower = dotted(key.toLowerCase());
     const verdict =
       !allowMatchers.some((matches) => matches(lower)) && (key.length > MAX_KEY_LENGTH || isSecret(lower));
     // Unbounded key variety (hostile nested maps) must not grow memory: start over when full.

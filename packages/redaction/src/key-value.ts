@@ -8,6 +8,11 @@ import { escapeRegExp } from './pattern-safety.js';
  * an unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=` pair and
  * the value of an ordinary key is short to rescan for a pair inside it (`code=token=…`).
  */
+/**
+ * The characters of a key in a pair: brackets too, for the form encodings of nested and repeated
+ * fields (`user[password]=…`, `password[]=…`), whose parts the key rules read as dotted ones.
+ */
+export const KEY_CHARACTERS_SOURCE = '\\w.\\[\\]-';
 // `+` is a space in form-encoded text.
 export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{0,3}';
 export const KEY_VALUE_VALUE_SOURCE =
@@ -23,7 +28,10 @@ const VALUE_START_SOURCE = '\\\\{0,7}"[^"\\n]|\\\\{0,7}\'[^\'\\n]|[^ \\t\\r\\n&"
  * the pairs after it) would otherwise be read up to the value's 1024-character bound at every pair.
  */
 export function keyValuePattern(): RegExp {
-  return new RegExp(`(^|[^\\w.-])([\\w.-]{1,64})(${KEY_VALUE_SEPARATOR_SOURCE})(?=${VALUE_START_SOURCE})`, 'g');
+  return new RegExp(
+    `(^|[^${KEY_CHARACTERS_SOURCE}])([${KEY_CHARACTERS_SOURCE}]{1,64})(${KEY_VALUE_SEPARATOR_SOURCE})(?=${VALUE_START_SOURCE})`,
+    'g',
+  );
 }
 
 /** The value of a pair at `lastIndex` (with its quotes, if any), as the Collector's pattern reads it. */
@@ -51,7 +59,10 @@ export function sensitivePairTrigger(globs: readonly string[]): RegExp {
   const necessary = literals.filter(
     (literal) => !literals.some((other) => other !== literal && literal.includes(other)),
   );
-  return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[\\w.-]{0,64}${KEY_VALUE_SEPARATOR_SOURCE}`, 'i');
+  return new RegExp(
+    `(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}${KEY_VALUE_SEPARATOR_SOURCE}`,
+    'i',
+  );
 }
 
 const QUOTED = /^(\\{0,7}["'])([\s\S]*?)(\\{0,7}["'])$/;
