@@ -1,8 +1,8 @@
 // The processors and the exporter backstop on the real OpenTelemetry SDK: every place a span or a
 // log record carries text is redacted before an exporter sees it.
 import { expect } from 'chai';
-import { SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { ExportResultCode, TraceState, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   InMemoryLogRecordExporter,
@@ -406,5 +406,109 @@ describe('redaction: resource attributes', () => {
     provider.getTracer('t').startSpan('s').end();
     await provider.forceFlush();
     expect(JSON.stringify(inner.getFinishedSpans()[0]!.resource.attributes)).to.not.include(secret);
+  });
+});
+
+describe('redaction: the positions around the values (keys, scope, event name, severity, trace state)', () => {
+  /** Everything an exporter could write of a span: its context's trace state and its scope too. */
+  const exportedSpan = (span: ReadableSpan): string =>
+    JSON.stringify({
+      name: span.name,
+      attributes: span.attributes,
+      events: span.events,
+      links: span.links.map((link) => ({
+        attributes: link.attributes,
+        traceState: link.context.traceState?.serialize(),
+      })),
+      traceState: span.spanContext().traceState?.serialize(),
+      scope: span.instrumentationScope,
+    });
+  const exportedRecord = (record: ReadWriteLogRecord): string =>
+    JSON.stringify({
+      eventName: record.eventName,
+      severityText: record.severityText,
+      attributes: record.attributes,
+      body: record.body,
+      scope: record.instrumentationScope,
+    });
+
+  it('log records: a secret as an attribute or map key, in the scope, the event name or the severity text', () => {
+    const secrets = generatedSecrets();
+    const text = (index: number): string => secrets[index % secrets.length]!.text;
+    const taken: ReadWriteLogRecord[] = [];
+    const take = {
+      onEmit: (record: ReadWriteLogRecord) => void taken.push(record),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const emitAll = (
+      processors: {
+        onEmit(record: ReadWriteLogRecord): void;
+        forceFlush(): Promise<void>;
+        shutdown(): Promise<void>;
+      }[],
+    ) => {
+      const provider = new LoggerProvider({ processors });
+      provider.getLogger(`lib ${text(0)}`, text(1), { schemaUrl: `https://schemas.example.test/${text(2)}` }).emit({
+        eventName: `app.${text(3)}`,
+        severityText: `WARN ${text(4)}`,
+        body: { nested: { [text(5)]: 'value', clean: 'kept' } },
+        attributes: { [text(6)]: 'under a secret key', [`flag ${text(7)}`]: true, 'app.clean': 'kept' },
+      });
+    };
+    // Control: without the processor every one of them reaches the exporter.
+    emitAll([take]);
+    expect(leakedSecrets(exportedRecord(taken[0]!), secrets.slice(0, 8))).to.have.length(8);
+    taken.length = 0;
+    emitAll([new RedactingLogRecordProcessor(createRedactor()), take]);
+    const [record] = taken;
+    expect(leakedSecrets(exportedRecord(record!), secrets)).to.deep.equal([]);
+    expect(record!.attributes['app.clean']).to.equal('kept');
+    expect(record!.attributes[REDACTED]).to.equal(REDACTED);
+    expect((record!.body as { nested: Record<string, unknown> }).nested.clean).to.equal('kept');
+  });
+
+  it('spans: a secret as a key (span, event and link attributes), in the scope and in a trace state', async () => {
+    const secrets = generatedSecrets();
+    const text = (index: number): string => secrets[index % secrets.length]!.text;
+    // A vendor entry as a caller's tracestate header can carry it: a format whose text a trace state can hold.
+    const vendor = secrets.find((secret) => /^[\x21-\x2b\x2d-\x3c\x3e-\x7e]{1,200}$/.test(secret.text))!;
+    const run = async (redact: boolean): Promise<ReadableSpan[]> => {
+      const exporter = new InMemorySpanExporter();
+      const redactor = createRedactor();
+      const provider = new TracerProvider({
+        spanProcessors: redact
+          ? [
+              new RedactingSpanProcessor(redactor),
+              new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(exporter, redactor) }),
+            ]
+          : [new SimpleSpanProcessor({ exporter })],
+      });
+      const tracer = provider.getTracer(`lib ${text(0)}`, text(1));
+      const caller = {
+        ...tracer.startSpan('caller').spanContext(),
+        isRemote: true,
+        traceState: new TraceState(`vendor=${vendor.text}`),
+      };
+      const span = tracer.startSpan(
+        'GET /',
+        {
+          attributes: { [text(3)]: 'x', 'app.clean': 'kept' },
+          links: [{ context: caller, attributes: { [text(4)]: 1 } }],
+        },
+        trace.setSpanContext(ROOT_CONTEXT, caller),
+      );
+      span.addEvent('step', { [text(5)]: 'y' });
+      span.end();
+      await provider.forceFlush();
+      return exporter.getFinishedSpans();
+    };
+    const checked = [...secrets.slice(0, 6).filter((_, index) => index !== 2), vendor];
+    // Control: unredacted, the span carries every one of them.
+    expect(leakedSecrets(exportedSpan((await run(false))[0]!), checked)).to.have.length(checked.length);
+    const [span] = await run(true);
+    expect(leakedSecrets(exportedSpan(span!), secrets)).to.deep.equal([]);
+    expect(span!.spanContext().traceState, 'the trace state with a secret is dropped').to.equal(undefined);
+    expect(span!.attributes['app.clean']).to.equal('kept');
   });
 });

@@ -3,6 +3,7 @@ import { guard } from '@apitrail/core/internal';
 import { REDACTED } from './censor.js';
 import { newTally, type Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';
+import { recurringNameRedactor, scopeRedactor } from './scope.js';
 import { applyInPlace } from './span-parts.js';
 import { summaryAttributes } from './summary.js';
 
@@ -12,8 +13,8 @@ export interface RedactingLogRecordProcessorOptions {
 }
 
 /**
- * Redacts each log record's attributes and body (strings, nested maps and arrays, within the
- * redactor's depth and size bounds) in place, before any exporting processor sees it. Place it
+ * Redacts each log record's attributes (keys too) and body (strings, nested maps and arrays, within
+ * the redactor's depth and size bounds), its event name, severity text, resource and scope in place, before any exporting processor sees it. Place it
  * after the enrichment processors and before integrity and export. Fails closed: if redaction
  * itself fails, the body and every string attribute are replaced.
  */
@@ -21,10 +22,16 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
   readonly #redactor: Redactor;
   readonly #summary: boolean;
   readonly #redactResource: ReturnType<typeof resourceRedactor>;
+  readonly #redactScope: ReturnType<typeof scopeRedactor>;
+  readonly #redactEventName: ReturnType<typeof recurringNameRedactor>;
+  readonly #redactSeverityText: ReturnType<typeof recurringNameRedactor>;
 
   constructor(redactor: Redactor, options: RedactingLogRecordProcessorOptions = {}) {
     this.#redactor = redactor;
     this.#redactResource = resourceRedactor(redactor);
+    this.#redactScope = scopeRedactor(redactor);
+    this.#redactEventName = recurringNameRedactor(redactor);
+    this.#redactSeverityText = recurringNameRedactor(redactor);
     this.#summary = options.summary ?? false;
   }
 
@@ -33,6 +40,14 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
       'redaction log record processor',
       () => {
         this.#redactResource(logRecord.resource);
+        this.#redactScope(logRecord.instrumentationScope);
+        const { eventName, severityText } = logRecord;
+        if (eventName !== undefined && this.#redactEventName(eventName) !== eventName) {
+          logRecord.setEventName(this.#redactEventName(eventName));
+        }
+        if (severityText !== undefined && this.#redactSeverityText(severityText) !== severityText) {
+          logRecord.setSeverityText(this.#redactSeverityText(severityText));
+        }
         const tally = this.#summary ? newTally() : undefined;
         applyInPlace(logRecord.attributes, this.#redactor.redactAttributes(logRecord.attributes, tally));
         if (logRecord.body !== undefined) {

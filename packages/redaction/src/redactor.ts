@@ -76,8 +76,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
   const censor = createCensor(mode, options.hashKey);
   const isSecretKey = createKeyMatcher(rules.keys, rules.allow);
-  const keyMemo = createKeyMemo(isSecretKey);
   const redactText = createTextRedactor({ rules, censor, isSecretKey, pii: options.pii ?? false, maxLength });
+  const keyMemo = createKeyMemo(isSecretKey, redactText);
 
   /** The whole value under a secret key, shape kept where it carries no text. */
   function censorWhole(value: AnyValue): AnyValue {
@@ -111,6 +111,15 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     const redacted = redactString(text, tally, rootKey);
     if (redacted === text) rememberClean(known, text);
     return redacted;
+  }
+
+  /**
+   * A key that itself holds a secret (a token used as a map key) goes out masked, and its value,
+   * filed under a secret, goes whole with it; in drop mode, neither goes.
+   */
+  function maskKey(copy: Record<string, unknown>, key: string, maskedKey: string, value: AnyValue): void {
+    Reflect.deleteProperty(copy, key);
+    if (mode !== 'drop') copy[maskedKey] = censorWhole(value);
   }
 
   /** Counts `size` more values against the budget; false when the value must go whole. */
@@ -154,6 +163,11 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     for (const key of keys) {
       const item = map[key];
       const known = keyMemo(key);
+      if (known.maskedKey !== undefined) {
+        maskKey((copy ??= { ...map }), key, known.maskedKey, item);
+        note(walk.tally, walk.rootKey, true);
+        continue;
+      }
       let redacted: AnyValue;
       if (known.secret && item !== undefined && item !== null && typeof item !== 'boolean') {
         redacted = mode === 'drop' ? undefined : censorWhole(item);
@@ -177,8 +191,14 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     // of the loop's cost. An inherited key (a polluted prototype) is at worst redacted onto the copy.
     for (const key in attributes) {
       const value = attributes[key];
-      if (value === undefined || typeof value === 'boolean') continue;
+      if (value === undefined) continue;
       const known = keyMemo(key);
+      if (known.maskedKey !== undefined) {
+        maskKey((copy ??= { ...attributes }), key, known.maskedKey, value);
+        note(tally, known.maskedKey, true);
+        continue;
+      }
+      if (typeof value === 'boolean') continue;
       let redacted: AnyValue;
       if (known.secret) {
         redacted = mode === 'drop' ? undefined : censorWhole(value);

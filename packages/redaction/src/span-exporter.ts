@@ -3,6 +3,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { guard } from '@apitrail/core/internal';
 import type { Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';
+import { scopeRedactor } from './scope.js';
 import { redactSpanParts } from './span-parts.js';
 
 function redactedView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
@@ -11,7 +12,7 @@ function redactedView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
   return {
     name: parts.name,
     kind: span.kind,
-    spanContext: () => span.spanContext(),
+    spanContext: () => parts.spanContext,
     parentSpanContext: span.parentSpanContext,
     startTime: span.startTime,
     endTime: span.endTime,
@@ -38,11 +39,13 @@ export class RedactingSpanExporter implements SpanExporter {
   readonly #exporter: SpanExporter;
   readonly #redactor: Redactor;
   readonly #redactResource: ReturnType<typeof resourceRedactor>;
+  readonly #redactScope: ReturnType<typeof scopeRedactor>;
 
   constructor(exporter: SpanExporter, redactor: Redactor) {
     this.#exporter = exporter;
     this.#redactor = redactor;
     this.#redactResource = resourceRedactor(redactor);
+    this.#redactScope = scopeRedactor(redactor);
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -51,6 +54,7 @@ export class RedactingSpanExporter implements SpanExporter {
       () =>
         spans.map((span) => {
           this.#redactResource(span.resource);
+          this.#redactScope(span.instrumentationScope);
           return redactedView(span, this.#redactor);
         }),
       undefined,

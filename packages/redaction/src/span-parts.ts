@@ -1,4 +1,4 @@
-import type { Attributes, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { RedactionTally, Redactor } from './redactor.js';
 
@@ -9,7 +9,21 @@ export interface RedactedSpanParts {
   readonly events: TimedEvent[];
   readonly links: Link[];
   readonly status: SpanStatus;
+  /** Without its trace state when that holds a secret (see {@link withoutSecretTraceState}); the exporter's view only. */
+  readonly spanContext: SpanContext;
   readonly changed: boolean;
+}
+
+/**
+ * A span context whose W3C trace state (vendor `key=value` entries, also as a caller sent them)
+ * holds a secret loses it whole: its entries have formats of their own, so there is no masking one
+ * in place. Only what is exported changes; propagation to downstream services is the app's.
+ */
+function withoutSecretTraceState(context: SpanContext, redactor: Redactor): SpanContext {
+  const { traceState } = context;
+  if (traceState === undefined) return context;
+  const serialized = traceState.serialize();
+  return redactor.redactText(serialized) === serialized ? context : { ...context, traceState: undefined };
 }
 
 function redactList<T extends { attributes?: Attributes }>(items: T[], redact: (item: T) => T): T[] {
@@ -35,17 +49,22 @@ export function redactSpanParts(span: ReadableSpan, redactor: Redactor, tally?: 
   });
   const links = redactList(span.links, (link) => {
     const linkAttributes = link.attributes && redactor.redactAttributes(link.attributes, tally);
-    return linkAttributes === link.attributes ? link : { ...link, attributes: linkAttributes };
+    const context = withoutSecretTraceState(link.context, redactor);
+    return linkAttributes === link.attributes && context === link.context
+      ? link
+      : { ...link, context, attributes: linkAttributes };
   });
+  const spanContext = withoutSecretTraceState(span.spanContext(), redactor);
   const message = span.status.message && redactor.redactText(span.status.message);
   const status = message === span.status.message ? span.status : { ...span.status, message };
   const changed =
+    spanContext !== span.spanContext() ||
     name !== span.name ||
     attributes !== span.attributes ||
     events !== span.events ||
     links !== span.links ||
     status !== span.status;
-  return { name, attributes, events, links, status, changed };
+  return { name, attributes, events, links, status, spanContext, changed };
 }
 
 /** Makes `target` equal to its redacted copy without replacing the object the SDK holds. */
@@ -55,4 +74,6 @@ export function applyInPlace(target: Attributes, redacted: Attributes): void {
     if (!(key in redacted)) Reflect.deleteProperty(target, key);
     else if (target[key] !== redacted[key]) target[key] = redacted[key];
   }
+  // A key that held a secret comes back masked, under a name the target does not have yet.
+  for (const key of Object.keys(redacted)) if (!(key in target)) target[key] = redacted[key];
 }

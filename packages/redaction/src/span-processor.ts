@@ -2,6 +2,7 @@ import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { guard } from '@apitrail/core/internal';
 import { newTally, type RedactionTally, type Redactor } from './redactor.js';
 import { resourceRedactor } from './resource.js';
+import { scopeRedactor } from './scope.js';
 import { applyInPlace, redactSpanParts } from './span-parts.js';
 import { summaryAttributes } from './summary.js';
 
@@ -21,10 +22,12 @@ export class RedactingSpanProcessor implements SpanProcessor {
   readonly #redactor: Redactor;
   readonly #tallies: WeakMap<Span, RedactionTally> | undefined;
   readonly #redactResource: ReturnType<typeof resourceRedactor>;
+  readonly #redactScope: ReturnType<typeof scopeRedactor>;
 
   constructor(redactor: Redactor, options: RedactingSpanProcessorOptions = {}) {
     this.#redactor = redactor;
     this.#redactResource = resourceRedactor(redactor);
+    this.#redactScope = scopeRedactor(redactor);
     this.#tallies = options.summary ? new WeakMap() : undefined;
   }
 
@@ -63,6 +66,7 @@ export class RedactingSpanProcessor implements SpanProcessor {
 
   #redact(span: Span, tally: RedactionTally | undefined): void {
     this.#redactResource(span.resource);
+    this.#redactScope(span.instrumentationScope);
     const parts = redactSpanParts(span, this.#redactor, tally);
     if (!parts.changed) return;
     if (parts.name !== span.name) span.updateName(parts.name);
