@@ -342,9 +342,11 @@ describe('redaction: resource attributes', () => {
     // No exporter has waited for the detectors when the first record is emitted; the first export
     // waits for them (as the SDK's processors and the spool do), then reads the attributes.
     const [known, resolved] = [randomString(32), randomString(32)];
+    const asKey = generatedSecrets()[0]!.text;
     let settle: (value: string) => void = () => undefined;
     const resource = resourceFromAttributes({
       'service.name': 'resource-test',
+      [asKey]: 'filed under a token',
       'process.command_args': ['node', 'app.js', `--api-key=${known}`],
       'deployment.password': new Promise<string>((resolve) => (settle = resolve)),
     });
@@ -363,6 +365,8 @@ describe('redaction: resource attributes', () => {
     const exported = JSON.stringify(taken[0]!.resource.attributes);
     expect(exported).to.not.include(known);
     expect(exported).to.not.include(resolved);
+    expect(exported).to.not.include(asKey);
+    expect(taken[0]!.resource.attributes[REDACTED], 'the key masked, not dropped').to.equal(REDACTED);
     expect(taken[0]!.resource.attributes).to.deep.include({
       'service.name': 'resource-test',
       'deployment.password': REDACTED,

@@ -39,9 +39,9 @@ export function resourceRedactor(redactor: Redactor): (resource: ResourceLike) =
     if (raw === undefined || resource.getRawAttributes?.() !== raw) return false;
     const known = raw.flatMap(([key, value]): RawAttribute[] => {
       if (value === undefined || isPromiseLike(value)) return [[key, value]];
-      const redacted = redactOne(key, value);
-      // A value redaction drops (APITRAIL_REDACTION_MODE=drop) leaves the list.
-      return redacted === undefined ? [] : [[key, redacted]];
+      // As the attributes map would go: a value redaction drops (APITRAIL_REDACTION_MODE=drop) leaves
+      // the list, a key holding a secret comes back masked.
+      return Object.entries(redactor.redactAttributes({ [key]: value }));
     });
     raw.splice(0, raw.length, ...known);
     raw.forEach(([key, value], index) => {
