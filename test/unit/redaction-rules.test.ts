@@ -300,6 +300,42 @@ describe('redaction: rules', () => {
   });
 
   describe('attributes', () => {
+    it('redacts the value after an option naming a secret in a command line split in arguments', () => {
+      const [password, token] = [randomString(24), randomString(32)];
+      const args = [
+        'node',
+        'app.js',
+        '--password',
+        password,
+        '--db-token',
+        token,
+        '--port',
+        '3000',
+        '-v',
+        '-',
+        '--pass',
+      ];
+      expect(redactor.redactAttributes({ 'process.command_args': args })).to.deep.equal({
+        'process.command_args': [
+          'node',
+          'app.js',
+          '--password',
+          REDACTED,
+          '--db-token',
+          REDACTED,
+          '--port',
+          '3000',
+          '-v',
+          '-',
+          '--pass',
+        ],
+      });
+      // An option after a secret one is an option, not its value.
+      expect(redactor.redactAttributes({ args: ['--token', '--verbose', 'file.txt'] })).to.deep.equal({
+        args: ['--token', '--verbose', 'file.txt'],
+      });
+    });
+
     it('redacts whole values under sensitive keys, including captured header arrays and namespaced keys', () => {
       const secret = randomString(32);
       const redacted = redactor.redactAttributes({

@@ -122,6 +122,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (mode !== 'drop') copy[maskedKey] = censorWhole(value);
   }
 
+  /** A command-line option (`-v`, `--port`); `-` alone (stdin) and negative numbers are not. */
+  const isFlag = (text: string): boolean => text.charCodeAt(0) === 45 /* - */ && /^--?[A-Za-z]/.test(text);
+
+  /** An option naming a secret with its value in the next argument (`--password`, `--db-token`), not `--token=…`. */
+  const isSecretFlag = (text: string): boolean =>
+    isFlag(text) && !text.includes('=') && text.length <= 66 && isSecretKey(text.replace(/^--?/, ''));
+
   /** Counts `size` more values against the budget; false when the value must go whole. */
   function withinBounds(size: number, depth: number, walk: Walk): boolean {
     walk.nodes += size;
@@ -145,9 +152,15 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (Array.isArray(value)) {
       if (!withinBounds(value.length, depth, walk)) return REDACTED;
       let copy: AnyValue[] | undefined;
+      let afterSecretFlag = false;
       for (let index = 0; index < value.length; index++) {
         const item = value[index] as AnyValue;
-        const redacted = walkValue(item, depth + 1, walk);
+        // A command line's `--password <value>`, split in two elements (`process.command_args`).
+        const redacted =
+          afterSecretFlag && typeof item === 'string' && !isFlag(item)
+            ? censorWhole(item)
+            : walkValue(item, depth + 1, walk);
+        afterSecretFlag = typeof item === 'string' && isSecretFlag(item);
         if (redacted !== item) (copy ??= [...value])[index] = redacted;
       }
       return copy ?? value;
