@@ -121,6 +121,23 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(`tenant ${pat}…`)).to.equal(`tenant ${REDACTED}…`);
     });
 
+    it('redacts a token cut without a mark (an attribute length limit) from 8 characters after a prefix like `ghp_`', () => {
+      const token = generatedSecrets().find((secret) => secret.text.startsWith('ghp_'))!.text;
+      // No 8-character piece of the token goes out, however short the limit cut it.
+      for (let kept = 8; kept < token.length - 4; kept++) {
+        const text = `calling upstream with ${token.slice(0, 4 + kept)}`;
+        expect(redactor.redactText(text), text).to.equal(`calling upstream with ${REDACTED}`);
+      }
+      // Control: seven characters are no evidence of a token, and stay.
+      const seven = `calling upstream with ${token.slice(0, 4 + 7)}`;
+      expect(redactor.redactText(seven)).to.equal(seven);
+      // A letters-only prefix keeps the longer minimum: `00D` ends upper-case UUIDs.
+      const uuid = `765DD416-EB10-49A2-A9F1-00D${randomString(9)
+        .toUpperCase()
+        .replace(/[^0-9A-F]/g, 'A')}`;
+      expect(redactor.redactText(uuid)).to.equal(uuid);
+    });
+
     it('masks a secret holding a percent-escape whole when the text is percent-encoded once or twice', () => {
       // `%0A` inside the password itself: one level down it is the password, two levels down a newline.
       const password = `${randomString(14)}%0A${randomString(12)}`;

@@ -146,6 +146,8 @@ type Entry =
       readonly lead: CompiledRun | undefined;
       /** The keywords one of which must be shortly before a prefixed token, if its format has any. */
       readonly keywords: KeywordSearch | undefined;
+      /** Characters of the body a token cut short must have to count ({@link cutShortMinimum}). */
+      readonly cutShortMin: number;
     }
   | { readonly kind: 'entropy'; readonly literal: string };
 
@@ -181,6 +183,7 @@ function formatEntries(format: CredentialFormat): Entry[] {
       body,
       lead,
       keywords: undefined,
+      cutShortMin: TRUNCATED_TOKEN_MIN,
     }));
   }
   const search: KeywordSearch | undefined = keywords && {
@@ -199,6 +202,7 @@ function formatEntries(format: CredentialFormat): Entry[] {
     body,
     lead,
     keywords: search,
+    cutShortMin: cutShortMinimum(literal),
   }));
 }
 
@@ -261,6 +265,18 @@ function valueAfterKeyword(text: string, at: number): number {
 const TRUNCATED_TOKEN_MIN = 16;
 /** A prefix this long (`github_pat_`, `glpat-`) names its format even glued to a word and cut short. */
 const DISTINCTIVE_PREFIX = 5;
+/**
+ * After a prefix with a separator in it (`ghp_`, `xoxb-`, `glpat-`), a token cut short counts from
+ * this many characters: an attribute length limit (OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) cuts without a
+ * mark, and no 8-character piece of a token may go out. Letters-only prefixes keep
+ * {@link TRUNCATED_TOKEN_MIN}: `00D` (Salesforce) and `EAAA` (Meta) end upper-case UUIDs
+ * (`…-00DAB61DA3C4`) a few times in a hundred thousand.
+ */
+const SEPARATED_PREFIX_CUT_SHORT_MIN = 8;
+
+function cutShortMinimum(prefix: string): number {
+  return prefix.length >= 4 && /[_-]/.test(prefix) ? SEPARATED_PREFIX_CUT_SHORT_MIN : TRUNCATED_TOKEN_MIN;
+}
 const ELLIPSIS = 0x2026;
 
 // The last maximal run found per charset: a format whose literal recurs inside its own value's run
@@ -331,9 +347,9 @@ let bodyCutShort = false;
 /**
  * End of `body` matched at `at`, or -1. Runs are greedy and never give characters back. A body that
  * stops short where the text ends or a truncation mark (`…`) starts is a token cut short: it ends
- * there if at least {@link TRUNCATED_TOKEN_MIN} of its characters are present.
+ * there if at least `cutShortMin` of its characters are present.
  */
-function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)[]): number {
+function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)[], cutShortMin: number): number {
   bodyCutShort = false;
   let position = at;
   for (let index = 0; index < body.length; index++) {
@@ -355,7 +371,7 @@ function bodyEnd(text: string, at: number, body: readonly (string | CompiledRun)
       position += length;
     }
     if (!matched) {
-      bodyCutShort = position - at >= TRUNCATED_TOKEN_MIN && isCut(text, position);
+      bodyCutShort = position - at >= cutShortMin && isCut(text, position);
       return bodyCutShort ? position : -1;
     }
   }
@@ -388,10 +404,10 @@ function matchFormat(
   if ((entry.format.wordStart || entry.keyword) && start > 0 && inSet(ALNUM, text.charCodeAt(start - 1))) {
     return undefined;
   }
-  let end = bodyEnd(text, bodyStart, entry.body);
+  let end = bodyEnd(text, bodyStart, entry.body, entry.cutShortMin);
   // A `+` before a keyword's value was read as a form-encoded space; base64 values can start with one.
   if (end < 0 && entry.keyword && text.charCodeAt(bodyStart - 1) === 43 /* + */) {
-    end = bodyEnd(text, bodyStart - 1, entry.body);
+    end = bodyEnd(text, bodyStart - 1, entry.body, entry.cutShortMin);
     if (end >= 0) start = bodyStart - 1;
   }
   if (end < 0) return undefined;
