@@ -1,4 +1,4 @@
-import { logs } from '@opentelemetry/api';
+import { diag, logs, type DiagLogger } from '@opentelemetry/api';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
@@ -25,6 +25,37 @@ export interface StartOptions extends ComponentOptions {
 }
 
 /**
+ * OTel's diagnostics, all on stderr. The SDK's DiagConsoleLogger writes its info, debug and verbose
+ * messages with console.info and console.log, to stdout: the app's own output, which a CLI or a
+ * service writing NDJSON to stdout must keep to itself (an export retry during an outage is an
+ * info message).
+ */
+const stderrDiagLogger: DiagLogger = {
+  error: (...args) => console.error(...args),
+  warn: (...args) => console.error(...args),
+  info: (...args) => console.error(...args),
+  debug: (...args) => console.error(...args),
+  verbose: (...args) => console.error(...args),
+};
+
+/**
+ * Runs `start` (the SDK's start, synchronous) with the diagnostic logger it installs (a
+ * DiagConsoleLogger, at the level OTEL_LOG_LEVEL or its configuration file sets) replaced by
+ * {@link stderrDiagLogger} at that level, from the first message on.
+ */
+function withDiagnosticsOnStderr<T>(start: () => T): T {
+  const { setLogger } = diag;
+  const onStderr: typeof setLogger = (_logger, options) =>
+    Reflect.apply(setLogger, diag, [stderrDiagLogger, options]) as boolean;
+  Reflect.set(diag, 'setLogger', onStderr);
+  try {
+    return start();
+  } finally {
+    Reflect.set(diag, 'setLogger', setLogger);
+  }
+}
+
+/**
  * Starts the OpenTelemetry SDK with apitrail's processors, hooks and exporters as the `OTEL_*`
  * and `APITRAIL_*` variables say. Throws ApitrailConfigError, naming the variable, on bad input.
  */
@@ -38,14 +69,16 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const components = buildComponents(config, options, serverSpans);
   const emitted = new EmittedRecordCounter();
   const logRecordProcessors = [...components.logRecordProcessors, emitted];
-  const sdk = startNodeSdk({
-    spanProcessors: components.spanProcessors,
-    logRecordProcessors,
-    instrumentations: components.instrumentations,
-    // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
-    resourceAttributes: components.config.resourceAttributes,
-    ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
-  });
+  const sdk = withDiagnosticsOnStderr(() =>
+    startNodeSdk({
+      spanProcessors: components.spanProcessors,
+      logRecordProcessors,
+      instrumentations: components.instrumentations,
+      // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
+      resourceAttributes: components.config.resourceAttributes,
+      ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
+    }),
+  );
   // The LoggerProvider the SDK built around apitrail's processors: the audit record goes straight to
   // them (not when OTEL_CONFIG_FILE made the SDK build another provider).
   const pipeline = AuditRecordPipeline.of(logs.getLoggerProvider(), logRecordProcessors);

@@ -1,0 +1,51 @@
+// The app's stdout is its own: a CLI or a service that writes NDJSON there must find nothing of
+// apitrail's in it. OTel's diagnostics (an export retry during a collector outage is an info
+// message) go to stderr, at the level OTEL_LOG_LEVEL sets.
+import { spawn } from 'node:child_process';
+import { expect } from 'chai';
+import { repoRoot } from '../helpers/app.ts';
+
+/** Runs a script that writes one line of its own and an OTel diagnostic at every level. */
+function run(register: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  const script = `
+    const { diag } = require('@opentelemetry/api');
+    for (const level of ['error', 'warn', 'info', 'debug', 'verbose']) diag[level]('diagnostic-' + level);
+    process.stdout.write('the app line\\n');`;
+  const child = spawn(process.execPath, [...(register ? ['--require', '@apitrail/auto/register'] : []), '-e', script], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      APITRAIL_SPOOL_DIR: 'off',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('close', () => resolve({ stdout, stderr })));
+}
+
+describe("the app's stdout under the register", function () {
+  it('holds only what the app wrote: OTel diagnostics go to stderr, at the default level info', async () => {
+    const { stdout, stderr } = await run(true);
+    expect(stdout).to.equal('the app line\n');
+    for (const level of ['error', 'warn', 'info']) expect(stderr).to.include(`diagnostic-${level}`);
+    expect(stderr).to.not.include('diagnostic-debug');
+  });
+
+  it('OTEL_LOG_LEVEL=debug: more on stderr, still nothing on stdout', async () => {
+    const { stdout, stderr } = await run(true, { OTEL_LOG_LEVEL: 'debug' });
+    expect(stdout).to.equal('the app line\n');
+    expect(stderr).to.include('diagnostic-debug');
+  });
+
+  it('control: without the register no diagnostic logger is installed at all', async () => {
+    const { stdout, stderr } = await run(false);
+    expect(stdout).to.equal('the app line\n');
+    expect(stderr).to.equal('');
+  });
+});
