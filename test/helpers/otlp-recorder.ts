@@ -18,17 +18,22 @@ export interface OtlpRecorder {
 /** The body of a 200 answer to an export; empty (a full success) unless a test says otherwise. */
 export type RecorderAnswer = (recorded: RecordedExport) => Buffer | string;
 
-export async function startOtlpRecorder(answer: RecorderAnswer = () => ''): Promise<OtlpRecorder> {
+/** `delayMs`: how long each answer takes (a collector some way off). */
+export async function startOtlpRecorder(answer: RecorderAnswer = () => '', delayMs = 0): Promise<OtlpRecorder> {
   const exports: RecordedExport[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const recorded = { path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) };
-      exports.push(recorded);
-      response
-        .writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' })
-        .end(answer(recorded));
+      const reply = (): void => {
+        exports.push(recorded);
+        response
+          .writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' })
+          .end(answer(recorded));
+      };
+      if (delayMs > 0) setTimeout(reply, delayMs);
+      else reply();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { drainSpoolsSync } from '@apitrail/spool/internal';
+import { drainSpoolsSync, persistSpoolsSync } from '@apitrail/spool/internal';
 
 /** Signals on which apitrail flushes (bounded) before the process ends. */
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -82,14 +82,17 @@ async function drain(pipeline: ExitPipeline): Promise<void> {
 /**
  * Flushes queued telemetry when the process is about to end: on `beforeExit`, and on SIGTERM and
  * SIGINT. apitrail never takes over the app's signal handling: when the app has its own listener
- * for the signal, apitrail only flushes, keeps the pipeline open for the requests the app still
- * finishes, and leaves the exit to the app (closing the pipeline at `beforeExit`); when it has
- * none, apitrail flushes, closes the pipeline and then re-raises the signal so the default action
- * (termination) still happens. Each is bounded by `timeoutMs`.
+ * for the signal (or the process is pid 1, which such a signal does not end), apitrail only
+ * flushes, keeps the pipeline open for the requests the app still finishes, and leaves the exit to
+ * the app (closing the pipeline at `beforeExit`); when it has none, apitrail flushes, closes the
+ * pipeline and then re-raises the signal so the default action (termination) still happens. Each
+ * is bounded by `timeoutMs`. SIGHUP and SIGQUIT the app handles put what is in memory in the spool,
+ * which goes on exporting.
  *
  * Returns a function that removes the listeners.
  */
 export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => void {
+  // The process's end: the signal's flush and the `beforeExit` one after it share one bound.
   let deadlineMs: number | undefined;
   const deadline = (): number => (deadlineMs ??= Date.now() + timeoutMs);
   let finishing: Promise<boolean> | undefined;
@@ -116,10 +119,19 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
     process.kill(process.pid, signal);
   };
 
+  /**
+   * Whether the process goes on after `signal`: the app handles it itself, or the process is pid 1
+   * (a container without an init), to which the kernel does not apply a signal's default action:
+   * without apitrail's listener it would keep running, and so it does with it, pipeline open.
+   */
+  const goesOn = (signal: NodeJS.Signals): boolean => process.listenerCount(signal) > 1 || process.pid === 1;
+
   const signalHandlers = SIGNALS.map((signal) => {
     const handler = (): void => {
-      if (process.listenerCount(signal) > 1) {
-        void withTimeout(drain(pipeline), deadline, timeoutMs);
+      if (goesOn(signal)) {
+        // A bound of its own: the process may live on long after, and end another way.
+        const until = Date.now() + timeoutMs;
+        void withTimeout(drain(pipeline), () => until, timeoutMs);
         return;
       }
       void finishOnce().then(() => reRaise(signal, handler));
@@ -129,7 +141,8 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
   });
   const fatalHandlers = FATAL_SIGNALS.map((signal) => {
     const handler = (): void => {
-      if (process.listenerCount(signal) > 1) drainSpoolsSync();
+      // Records in memory go to the spool now, in case the end comes soon; the spool goes on exporting.
+      if (goesOn(signal)) persistSpoolsSync();
       else reRaise(signal, handler);
     };
     process.on(signal, handler);

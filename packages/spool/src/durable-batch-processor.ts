@@ -71,6 +71,12 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
     this.options.sink.exitSync();
   }
 
+  /** What is pending to the sink and made durable there, synchronously; the processor goes on working. */
+  persistSync(): void {
+    this.handOver();
+    this.options.sink.persistSync();
+  }
+
   private readonly handOver = (): void => {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);

@@ -45,6 +45,16 @@ export function drainSpoolsSync(): void {
   writeExitSummary();
 }
 
+/**
+ * When the process may end at any moment but goes on for now (a signal the app handles itself, a
+ * signal to pid 1 that the kernel does not act on): what is in memory goes to the spool (or the
+ * NDJSON file) synchronously, and every spool stays open, exporting. No summary: the process is
+ * not ending.
+ */
+export function persistSpoolsSync(): void {
+  for (const processor of processors) processor.persistSync();
+}
+
 export function registerExitDrain(processor: DurableBatchLogRecordProcessor): void {
   processors.add(processor);
   if (!listening) {

@@ -35,6 +35,10 @@ export class SynchronousExporterSink implements RecordSink {
     // Every batch was written when `write` returned.
   }
 
+  persistSync(): void {
+    // Every batch was written when `write` returned.
+  }
+
   recordsWaiting(): number {
     return 0;
   }

@@ -13,6 +13,11 @@ export interface RecordSink {
   shutdown(): Promise<void>;
   /** At process exit, after the last `write`: finish synchronously; nothing asynchronous runs any more. */
   exitSync(): void;
+  /**
+   * The process may end at any moment but goes on for now (a signal the app handles itself): make
+   * durable synchronously what `write` took, and go on working.
+   */
+  persistSync(): void;
   /** Records written and not exported yet, left for a later process to replay. */
   recordsWaiting(): number;
   /** Where the waiting records are, for the exit summary. */

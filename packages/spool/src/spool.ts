@@ -254,9 +254,14 @@ export class Spool implements RecordSink {
 
   /** At exit: batches still in flight are written out; everything else is on disk already. */
   exitSync(): void {
-    for (const flight of this.flights) this.land(flight);
+    this.persistSync();
     this.close();
     this.dropMemoryOnly();
+  }
+
+  /** Batches still in flight are written out and their exports go on; the spool stays open. */
+  persistSync(): void {
+    for (const flight of this.flights) this.land(flight);
   }
 
   /** What the disk refused and the exporter has not taken lives in memory only: it ends with the process. */
