@@ -21,7 +21,21 @@ import { waitFor } from '../helpers/wait.ts';
 const SCRIPT = 'test/fixtures/crash-app.cjs';
 const N = 25;
 
-type EndMode = 'exit-in-sigterm' | 'exit-after-response' | 'timer-throw' | 'unhandled-rejection' | 'sigint' | 'sighup';
+type EndMode =
+  | 'exit-in-sigterm'
+  | 'exit-after-response'
+  | 'exit-in-handler'
+  | 'timer-throw'
+  | 'unhandled-rejection'
+  | 'sigint'
+  | 'sighup';
+
+/** The ids whose records must be kept: those served, and the request that ended the process, if one did. */
+function keptIds(mode: EndMode, ids: readonly string[]): string[] {
+  return mode === 'exit-after-response' || mode === 'exit-in-handler' ? [...ids, exitRequestId(ids)] : [...ids];
+}
+
+const exitRequestId = (ids: readonly string[]): string => `${ids[0]}-exit`;
 
 interface Ended extends AppExit {
   stderr: string;
@@ -55,7 +69,9 @@ async function runAndEnd(mode: EndMode, env: Record<string, string>, ids: readon
       app.process.kill('SIGTERM');
       break;
     case 'exit-after-response':
-      await request(app, '/exit');
+    case 'exit-in-handler':
+      // Its own record too: the process ends before the response's 'close'.
+      await request(app, '/exit', exitRequestId(ids));
       break;
     case 'timer-throw':
     case 'unhandled-rejection':
@@ -76,6 +92,7 @@ async function runAndEnd(mode: EndMode, env: Record<string, string>, ids: readon
 const EXPECTED_END: Record<EndMode, { code: number | null; signal: NodeJS.Signals | null; stderr?: string }> = {
   'exit-in-sigterm': { code: 0, signal: null },
   'exit-after-response': { code: 0, signal: null },
+  'exit-in-handler': { code: 0, signal: null },
   'timer-throw': { code: 1, signal: null, stderr: 'Error: crash-app: thrown from a timer' },
   'unhandled-rejection': { code: 1, signal: null, stderr: 'Error: crash-app: rejected, unhandled' },
   sigint: { code: null, signal: 'SIGINT' },
@@ -178,7 +195,7 @@ describe('reliability: crash safety', function () {
           .split('\n')
           .filter((line) => line.includes('"apitrail.api_request"'))
           .map((line) => (JSON.parse(line) as { request_id: string }).request_id);
-        expect(written.filter((id) => id.startsWith('ndjson-'))).to.deep.equal(ids);
+        expect(written.filter((id) => id.startsWith('ndjson-'))).to.deep.equal(keptIds(mode, ids));
       });
     }
   });
@@ -205,8 +222,9 @@ describe('reliability: crash safety', function () {
         expect(segments(spoolDir)).to.have.length.above(0);
         for (const name of segments(spoolDir)) expect(statSync(join(spoolDir, name)).mode & 0o777).to.equal(0o600);
 
-        const delivered = await restartAndDeliver(collector, spoolDir, ids);
-        for (const id of ids) expect(delivered.get(id), id).to.equal(1);
+        const kept = keptIds(mode, ids);
+        const delivered = await restartAndDeliver(collector, spoolDir, kept);
+        for (const id of kept) expect(delivered.get(id), id).to.equal(1);
         expect(segments(spoolDir)).to.deep.equal([]);
       });
     }

@@ -42,6 +42,15 @@ export function outcomeOf(response: ServerResponse): AuditOutcome {
   return { statusCode, aborted };
 }
 
+/**
+ * The outcome of a request whose process is ending (`exit`, as by `process.exit()` right after the
+ * response): a response the app ended is complete, though Node has not reported it written yet.
+ */
+export function outcomeAtExit(response: ServerResponse): AuditOutcome {
+  const aborted = !response.writableEnded;
+  return { statusCode: aborted && !response.headersSent ? CLIENT_CLOSED_REQUEST : response.statusCode, aborted };
+}
+
 /** ECS `event.outcome` of a request: a response below 400 succeeded, even if the client left before its end. */
 export function eventOutcome(outcome: AuditOutcome): 'success' | 'failure' {
   return outcome.statusCode < 400 ? 'success' : 'failure';

@@ -21,6 +21,10 @@ export interface RequestState {
   /** Set once the response is tracked: what its 'close' listener finishes. */
   tracker?: RequestTracker;
   request?: IncomingMessage;
+  response?: ServerResponse;
+  /** Neighbours in the tracker's list of requests not finished yet (what an exit finishes). */
+  previousOpen?: RequestState;
+  nextOpen?: RequestState;
 }
 
 const STATE = Symbol('apitrail.request_state');

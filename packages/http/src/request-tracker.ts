@@ -14,7 +14,14 @@ import {
   type AuditScope,
   type RequestContextFactory,
 } from '@apitrail/identity/internal';
-import { emitAuditRecord, outcomeOf, recordContext, type AuditOutcome, type FinishedRequest } from './audit-record.js';
+import {
+  emitAuditRecord,
+  outcomeAtExit,
+  outcomeOf,
+  recordContext,
+  type AuditOutcome,
+  type FinishedRequest,
+} from './audit-record.js';
 import { emitExceptionEvent, emitOutcomeEvents } from './automatic-security-events.js';
 import {
   getRequestState,
@@ -69,8 +76,14 @@ export class RequestTracker {
   private readonly apiKeyQueryParam: string | undefined;
   private readonly resolutionTimeoutMs: number;
   private readonly gate: RequestGate | undefined;
+  /** Requests begun and not finished, newest first: an exit finishes them (see finishOpenAtExit). */
+  private open: RequestState | undefined;
 
   constructor(options: RequestTrackerOptions) {
+    if (!finishingAtExit) {
+      finishingAtExit = true;
+      process.prependListener('exit', finishOpenRequestsAtExit);
+    }
     this.gate = options.gate;
     this.createRequestContext = options.createRequestContext;
     this.correlationResponseHeader = options.correlationResponseHeader ?? 'x-request-id';
@@ -117,9 +130,47 @@ export class RequestTracker {
     // request's state on the response.
     state.tracker = this;
     state.request = request;
+    state.response = response;
     setResponseState(response, state);
     response.on('close', finishOnClose);
+    this.addOpen(state);
     return state.context;
+  }
+
+  private addOpen(state: RequestState): void {
+    if (this.open === undefined) trackersWithOpenRequests.add(this);
+    else this.open.previousOpen = state;
+    state.nextOpen = this.open;
+    this.open = state;
+  }
+
+  private removeOpen(state: RequestState): void {
+    const { previousOpen, nextOpen } = state;
+    if (previousOpen === undefined) {
+      if (this.open !== state) return;
+      this.open = nextOpen;
+      if (nextOpen === undefined) trackersWithOpenRequests.delete(this);
+    } else {
+      previousOpen.nextOpen = nextOpen;
+    }
+    if (nextOpen !== undefined) nextOpen.previousOpen = previousOpen;
+    state.previousOpen = state.nextOpen = undefined;
+  }
+
+  /**
+   * The process is ending (its `exit` event, before the spools' exit drain): a request whose
+   * response has not closed yet gets its records now, synchronously, or never. `process.exit()`
+   * right after `response.end()` leaves that response's 'close' (and 'finish') to a turn that never
+   * comes; a request still in progress is recorded as cut short. An identity still resolving goes
+   * with what is known, marked so.
+   */
+  finishOpenAtExit(): void {
+    for (let state = this.open; state !== undefined; state = this.open) {
+      this.removeOpen(state);
+      if (state.finished || state.request === undefined || state.response === undefined) continue;
+      state.finished = true;
+      this.emitRecords(state.request, state, outcomeAtExit(state.response), !resolvesAsynchronously(state.context));
+    }
   }
 
   /**
@@ -156,6 +207,7 @@ export class RequestTracker {
   finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
     if (state.finished) return;
     state.finished = true;
+    this.removeOpen(state);
     const outcome = outcomeOf(response);
     if (!resolvesAsynchronously(state.context)) {
       this.emitRecords(request, state, outcome, true);
@@ -185,6 +237,19 @@ export class RequestTracker {
       recordFault('audit record', error);
     }
   }
+}
+
+/** Trackers with a request not finished: few (one per register or `apitrailComponents()`). */
+const trackersWithOpenRequests = new Set<RequestTracker>();
+
+/**
+ * Before every other `exit` listener (the spools' exit drain is one): records emitted later would
+ * find the drain done. Installed once, when the first tracker is made.
+ */
+let finishingAtExit = false;
+function finishOpenRequestsAtExit(): void {
+  for (const tracker of trackersWithOpenRequests)
+    guard('audit record at exit', () => tracker.finishOpenAtExit(), undefined);
 }
 
 /** The 'close' listener of every tracked response (`this`). */
