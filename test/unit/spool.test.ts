@@ -3,7 +3,7 @@
 // (The crash-safety guarantees themselves are tested against real processes and the real
 // collector in test/e2e/reliability-crash-safety.test.ts.)
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
@@ -169,6 +169,46 @@ describe('@apitrail/spool', () => {
     // One scope object per scope, as exporters group by it.
     expect(exporter.taken[0]!.instrumentationScope).to.equal(replayed.instrumentationScope);
     second.exitSync();
+  });
+
+  it('goes on when its directory is deleted under it: made again for new records, the open segment kept in memory', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const exporter = switchableExporter();
+    exporter.failing = true;
+    const spool = spoolIn(directory, exporter);
+    spool.write(records(4, 'before'));
+    await spool.forceFlush();
+    expect(segmentsOf(directory)).to.have.length(1);
+    rmSync(directory, { recursive: true, force: true });
+    spool.write(records(3, 'after'));
+    await spool.forceFlush();
+    // The directory is back with a segment holding the new records, nothing else.
+    expect(segmentsOf(directory)).to.have.length(1);
+    expect(readFileSync(join(directory, segmentsOf(directory)[0]!), 'utf8'))
+      .to.include('after-0')
+      .and.not.include('before-0');
+    // What a restart would find: the new segment's (the removed one's are in memory only).
+    expect(spool.recordsWaiting()).to.equal(3);
+    // The removed segment's records were in memory: exported with the rest, in order, once the exporter is back.
+    exporter.failing = false;
+    await spool.forceFlush();
+    expect(ids(exporter.taken)).to.deep.equal([...ids(records(4, 'before')), ...ids(records(3, 'after'))]);
+    expect(segmentsOf(directory)).to.deep.equal([]);
+    spool.exitSync();
+  });
+
+  it('counts the records of a segment removed under it as dropped when the process ends before their export', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const exporter = switchableExporter();
+    exporter.failing = true;
+    const spool = spoolIn(directory, exporter);
+    spool.write(records(4, 'lost'));
+    rmSync(directory, { recursive: true, force: true });
+    spool.write(records(2, 'kept'));
+    const dropped = spoolCounts().dropped;
+    spool.exitSync();
+    expect(spoolCounts().dropped - dropped, 'the removed segment: in memory only, lost at exit, counted').to.equal(4);
+    expect(segmentsOf(directory)).to.have.length(1);
   });
 
   it('drops the oldest segments at the cap, and counts what it dropped', async () => {

@@ -1,5 +1,7 @@
 import {
   closeSync,
+  existsSync,
+  fstatSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -36,8 +38,8 @@ const SEGMENT_SUFFIX = '.ndjson';
 export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
 
 interface Segment {
-  /** Undefined: the disk refused it, so it lives in memory only. */
-  readonly path: string | undefined;
+  /** Undefined: it lives in memory only (the disk refused it, or its file was removed under it). */
+  path: string | undefined;
   /** Open while the segment takes appends. */
   fd: number | undefined;
   bytes: number;
@@ -148,6 +150,16 @@ function reason(error: unknown): string {
  * start and exported first. The queue is exported sequentially and in order, so a segment's
  * exported part is a prefix of it.
  */
+/** Whether a segment's file is still in its directory: a file removed while open has no links left. */
+function isLinked(segment: Segment): boolean {
+  if (segment.fd === undefined) return true;
+  try {
+    return fstatSync(segment.fd).nlink > 0;
+  } catch {
+    return true;
+  }
+}
+
 export class Spool implements RecordSink {
   private readonly options: SpoolOptions;
   private readonly prefix = `${uniqueStartTime().toString(36).padStart(9, '0')}-${process.pid}`;
@@ -256,7 +268,18 @@ export class Spool implements RecordSink {
   exitSync(): void {
     this.persistSync();
     this.close();
+    this.forgetRemovedFiles();
     this.dropMemoryOnly();
+  }
+
+  /**
+   * Segments whose file was removed under the spool (the directory deleted) are in memory only: the
+   * exit summary must not promise them to the next start.
+   */
+  private forgetRemovedFiles(): void {
+    const removed = (segment: Segment | undefined): boolean => segment?.path !== undefined && !existsSync(segment.path);
+    for (const segment of this.queue) if (removed(segment)) this.orphan(segment);
+    for (const flight of this.flights) if (removed(flight.segment)) flight.segment = undefined;
   }
 
   /** Batches still in flight are written out and their exports go on; the spool stays open. */
@@ -399,6 +422,7 @@ export class Spool implements RecordSink {
   private append(text: string, bytes: number, records: number): Segment | undefined {
     if (this.diskReady && this.bytesOnDisk + bytes <= this.options.maxBytes) {
       try {
+        if (this.current !== undefined && !isLinked(this.current)) this.orphan(this.current);
         if (this.current === undefined || this.current.bytes >= this.segmentBytes) this.openSegment();
         const segment = this.current!;
         writeWhole(segment.fd!, text, segment.bytes);
@@ -431,11 +455,39 @@ export class Spool implements RecordSink {
     return inMemory;
   }
 
+  /**
+   * The open segment's file was removed under it (the spool directory deleted by hand or by a
+   * temporary-file cleaner): what it holds is still in memory (an open segment keeps its records),
+   * and from now on lives there alone, exported when it can be, counted as dropped if the process
+   * ends first. The next batch opens a new segment, in the directory made again.
+   */
+  private orphan(segment: Segment): void {
+    if (segment === this.current) this.seal();
+    this.bytesOnDisk -= segment.bytes;
+    segment.path = undefined;
+    segment.bytes = 0;
+    this.report(
+      'removed',
+      'a segment was removed while in use (the directory deleted?); its records are kept in memory until exported, new ones spooled again',
+    );
+  }
+
+  /** A new segment file: `wx`, never someone else's; 0600, audit records are for this user only. */
+  private newSegmentFile(): { path: string; fd: number } {
+    const path = join(this.options.directory, this.nextName());
+    try {
+      return { path, fd: openSync(path, 'wx', 0o600) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The directory went away since the start (deleted by hand, a temporary-file cleaner): made again, once.
+      mkdirSync(this.options.directory, { recursive: true, mode: 0o700 });
+      return { path, fd: openSync(path, 'wx', 0o600) };
+    }
+  }
+
   private openSegment(): void {
     this.seal();
-    const path = join(this.options.directory, this.nextName());
-    // `wx`: a new file, never someone else's; 0600: audit records are for this user only.
-    const fd = openSync(path, 'wx', 0o600);
+    const { path, fd } = this.newSegmentFile();
     this.current = { path, fd, bytes: 0, lines: 0, shipped: 0, records: [], replay: false };
     this.queue.push(this.current);
   }
@@ -561,8 +613,7 @@ export class Spool implements RecordSink {
     if (!this.diskReady || encoded.length === 0) return;
     this.makeRoom(bytes);
     try {
-      const path = join(this.options.directory, this.nextName());
-      const fd = openSync(path, 'wx', 0o600);
+      const { path, fd } = this.newSegmentFile();
       try {
         writeWhole(fd, text, 0);
       } catch (error) {
