@@ -26,13 +26,16 @@ type EndMode =
   | 'exit-after-response'
   | 'exit-in-handler'
   | 'timer-throw'
+  | 'throw-in-handler'
   | 'unhandled-rejection'
   | 'sigint'
   | 'sighup';
 
 /** The ids whose records must be kept: those served, and the request that ended the process, if one did. */
 function keptIds(mode: EndMode, ids: readonly string[]): string[] {
-  return mode === 'exit-after-response' || mode === 'exit-in-handler' ? [...ids, exitRequestId(ids)] : [...ids];
+  return mode === 'exit-after-response' || mode === 'exit-in-handler' || mode === 'throw-in-handler'
+    ? [...ids, exitRequestId(ids)]
+    : [...ids];
 }
 
 const exitRequestId = (ids: readonly string[]): string => `${ids[0]}-exit`;
@@ -77,6 +80,9 @@ async function runAndEnd(mode: EndMode, env: Record<string, string>, ids: readon
     case 'unhandled-rejection':
       await request(app, '/crash');
       break;
+    case 'throw-in-handler':
+      await request(app, '/crash', exitRequestId(ids));
+      break;
     case 'sigint':
       app.process.kill('SIGINT');
       break;
@@ -94,6 +100,7 @@ const EXPECTED_END: Record<EndMode, { code: number | null; signal: NodeJS.Signal
   'exit-after-response': { code: 0, signal: null },
   'exit-in-handler': { code: 0, signal: null },
   'timer-throw': { code: 1, signal: null, stderr: 'Error: crash-app: thrown from a timer' },
+  'throw-in-handler': { code: 1, signal: null, stderr: 'Error: crash-app: thrown in the handler' },
   'unhandled-rejection': { code: 1, signal: null, stderr: 'Error: crash-app: rejected, unhandled' },
   sigint: { code: null, signal: 'SIGINT' },
   sighup: { code: null, signal: 'SIGHUP' },
@@ -156,7 +163,7 @@ describe('reliability: crash safety', function () {
   this.timeout(300_000);
 
   describe('the app ends as it would without apitrail (control: the same app without the register)', () => {
-    for (const mode of ['timer-throw', 'unhandled-rejection', 'exit-in-sigterm'] as const) {
+    for (const mode of ['timer-throw', 'throw-in-handler', 'unhandled-rejection', 'exit-in-sigterm'] as const) {
       it(mode, async () => {
         const child = spawn(process.execPath, [join(repoRoot, SCRIPT)], {
           env: { ...process.env, CRASH_FIXTURE_MODE: mode },
@@ -196,6 +203,17 @@ describe('reliability: crash safety', function () {
           .filter((line) => line.includes('"apitrail.api_request"'))
           .map((line) => (JSON.parse(line) as { request_id: string }).request_id);
         expect(written.filter((id) => id.startsWith('ndjson-'))).to.deep.equal(keptIds(mode, ids));
+        if (mode === 'throw-in-handler') {
+          // Node prints where the app threw, as without apitrail, not a line of apitrail's that rethrew it.
+          const header = end.stderr.split('\n').find((line) => line !== '' && !line.startsWith('apitrail:'));
+          expect(header).to.match(/test\/fixtures\/crash-app\.cjs:\d+$/);
+          // And the exception is a security event of that request.
+          const events = readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('unhandled_exception'))
+            .map((line) => JSON.parse(line) as { request_id?: string });
+          expect(events.map((event) => event.request_id)).to.deep.equal([exitRequestId(ids)]);
+        }
       });
     }
   });

@@ -65,7 +65,30 @@ const sampleEvery = (): boolean => true;
 // fields are initialised.
 const scopes = new WeakMap<RequestScopeInstrumentation, Scope>();
 
-/** The original emit, inside the request's Context (a module-level function: no closure per request). */
+/**
+ * The request whose listener an exception is escaping, until `uncaughtExceptionMonitor` sees the
+ * exception (or the next tick, when something above caught it).
+ */
+let escaping: { readonly tracker: RequestTracker; readonly request: IncomingMessage } | undefined;
+let monitoring = false;
+
+function reportEscapedException(error: unknown): void {
+  const escaped = escaping;
+  escaping = undefined;
+  if (escaped === undefined) return;
+  try {
+    escaped.tracker.reportException(escaped.request, error);
+  } catch (reportError) {
+    recordFault('request scope', reportError);
+  }
+}
+
+/**
+ * The original emit, inside the request's Context (a module-level function: no closure per
+ * request). An exception from the app's listener is not caught here: rethrown, Node would print
+ * this line as where it was thrown, above the app's stack. It is reported from
+ * `uncaughtExceptionMonitor`, with the error, before the process goes.
+ */
 function dispatch(
   this: unknown,
   original: Emit,
@@ -73,15 +96,20 @@ function dispatch(
   event: string | symbol,
   args: unknown[],
 ): boolean {
+  let returned = false;
   try {
-    return original.call(this, event, ...args);
-  } catch (error) {
-    try {
-      tracker.reportException(args[0] as IncomingMessage, error);
-    } catch (reportError) {
-      recordFault('request scope', reportError);
+    const result = original.call(this, event, ...args);
+    returned = true;
+    return result;
+  } finally {
+    if (!returned) {
+      escaping = { tracker, request: args[0] as IncomingMessage };
+      if (!monitoring) {
+        monitoring = true;
+        process.on('uncaughtExceptionMonitor', reportEscapedException);
+      }
+      process.nextTick(() => (escaping = undefined));
     }
-    throw error;
   }
 }
 
