@@ -111,7 +111,7 @@ describe('winston: redaction of the app’s own transports (zero-code write wrap
     expect(JSON.parse(lines[1]!)).to.include({ message: 'payload', password: '[REDACTED]' });
   });
 
-  it('censors a splat argument by its place in the template, keeping the others in theirs', () => {
+  it('censors a splat argument by its place in the message, keeping the others in theirs', () => {
     const lines: string[] = [];
     const format = winston.format.combine(winston.format.splat(), winston.format.simple());
     const logger = instrumentLogger(winston.createLogger({ format, transports: [capture(lines)] }));
@@ -121,8 +121,29 @@ describe('winston: redaction of the app’s own transports (zero-code write wrap
     logger.info('%d%% done for %s, password: %s', 50, 'alice', password);
     expect(lines).to.deep.equal([
       'info: calling upstream with Bearer [REDACTED]',
-      'info: connecting to https://admin:[REDACTED]@db.internal',
+      // The user of URL credentials goes with the password, as the redactor masks `admin:<password>@` in the message.
+      'info: connecting to https://[REDACTED]:[REDACTED]@db.internal',
       'info: 50% done for alice, password: [REDACTED]',
+    ]);
+  });
+
+  it('censors a splat argument whose context is prose or another argument (`token is %s`, `%s=%s`)', () => {
+    const lines: string[] = [];
+    const format = winston.format.combine(winston.format.splat(), winston.format.simple());
+    const logger = instrumentLogger(winston.createLogger({ format, transports: [capture(lines)] }));
+    const [token, password] = [secret(), secret()];
+    logger.info('the api token is %s', token);
+    logger.info('%s=%s', 'password', password);
+    logger.info('%s %s', 'Bearer', token);
+    logger.info('header %s: %s', 'authorization', token);
+    // Control: an argument in a neutral place stays.
+    logger.info('user %s logged in from %s', 'alice', '203.0.113.7');
+    expect(lines).to.deep.equal([
+      'info: the api token is [REDACTED]',
+      'info: password=[REDACTED]',
+      'info: Bearer [REDACTED]',
+      'info: header authorization: [REDACTED]',
+      'info: user alice logged in from 203.0.113.7',
     ]);
   });
 

@@ -91,22 +91,37 @@ const NOT_METADATA: ReadonlySet<string> = new Set([...LEVEL_ONLY, ...ERROR_KEYS]
 /** The placeholders `util.format` fills, which `format.splat()` counts; `%%` is a literal `%`. */
 const PLACEHOLDERS = /(%[scdjifoO%])/;
 /**
- * Stands for an argument in the template: long enough for the rules that censor a token after its
- * context (`Bearer `, `https://user:`), shaped like no secret format, so it is censored only there.
+ * Stands for an argument in the template: random-looking, as the rules that censor a token after
+ * its context want one (`Bearer `, `https://user:`, `the api token is `), and shaped like no secret
+ * format, so it is censored only there (`hello <probe> world` keeps it).
  */
-const PROBE = 'zprobe0zprobe1zprobe2';
+const PROBE = 'ProbeXq7Lm2Wv9Kt4Nz8Hy3';
+
+/** An argument as `format.splat()` writes it into the message, where that is text; '' for the rest. */
+const asText = (argument: unknown): string =>
+  typeof argument === 'string' || typeof argument === 'number' || typeof argument === 'bigint' ? String(argument) : '';
 
 /**
  * A message with extra arguments (`logger.info('password=%s', pw)`) is a template `format.splat()`
  * may fill in later, behind apitrail's redaction. Its text is redacted between the placeholders
  * (a key rule would take `%s` itself for the secret, and every argument would shift), and an
- * argument whose place in the template a rule censors is censored whole.
+ * argument whose place in the message a rule censors is censored whole: its place is read with the
+ * other arguments filled in, since they can be the context (`logger.info('%s=%s', 'password', pw)`).
  */
 function redactedTemplate(template: string, args: unknown[], redaction: Redaction): string {
   const parts = template.split(PLACEHOLDERS);
   const filled = parts.flatMap((part, index) => (index % 2 === 1 && part !== '%%' ? [index] : []));
-  filled.slice(0, args.length).forEach((placeholder, argument) => {
-    const probe = parts.map((part, index) => (index === placeholder ? PROBE : index % 2 === 1 ? '' : part)).join('');
+  const placed = filled.slice(0, args.length);
+  const texts = placed.map((_, argument) => asText(args[argument]));
+  placed.forEach((placeholder, argument) => {
+    const probe = parts
+      .map((part, index) => {
+        if (index === placeholder) return PROBE;
+        if (index % 2 === 0) return part;
+        const other = placed.indexOf(index);
+        return other < 0 ? (part === '%%' ? '%' : '') : texts[other]!;
+      })
+      .join('');
     if (!redaction.redactor.redactText(probe).includes(PROBE)) args[argument] = REDACTED;
   });
   return parts.map((part, index) => (index % 2 === 0 ? redaction.text(part) : part)).join('');
