@@ -1,7 +1,7 @@
 // The redactor's rules: every secret format, key rules, the allow-list, replacement modes, PII mode,
 // bounds and the copy-only-what-changes contract.
 import { expect } from 'chai';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +245,18 @@ describe('redaction: rules', () => {
       expect(redactor.redactText(`login failed for bob password=${token}`)).to.equal(
         `login failed for bob password=${REDACTED}`,
       );
+    });
+
+    it('redacts a token in the path segment after a keyword (a password reset link), keeping ordinary segments', () => {
+      const token = randomString(32);
+      for (const path of [`/reset-password/${token}`, `/api/token/${token}`]) {
+        expect(redactor.redactText(path), path).to.equal(path.replace(token, REDACTED));
+      }
+      // A slash is a base64 character: the segments after the token go with it.
+      expect(redactor.redactText(`/users/password/${token}/confirm`)).to.equal(`/users/password/${REDACTED}`);
+      for (const path of ['/api/token/refresh', '/password/reset', `/api/tokens/${randomUUID()}`]) {
+        expect(redactor.redactText(path), path).to.equal(path);
+      }
     });
 
     it('reads the form encodings of nested and repeated fields as their parts: user[password]=, password[]=', () => {

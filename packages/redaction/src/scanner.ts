@@ -537,6 +537,9 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
   // A keyword that ends another (`key` in `api_key`) has the same window: read once.
   if (position === lastWindowStart) return undefined;
   lastWindowStart = position;
+  // A path segment after a keyword (`/reset-password/<token>`, `/api/token/<token>`): the slash
+  // separates, though base64 makes it a token character everywhere else.
+  if (text.charCodeAt(position) === 47 /* / */) position++;
   const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
   if (!longRunWithin(text, position, windowEnd)) return undefined;
   for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
