@@ -3,7 +3,16 @@
 // (The crash-safety guarantees themselves are tested against real processes and the real
 // collector in test/e2e/reliability-crash-safety.test.ts.)
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metrics } from '@opentelemetry/api';
@@ -32,6 +41,7 @@ import {
   spooledRecords,
   type RecordSink,
 } from '@apitrail/spool';
+import { STALE_AFTER_MS } from '@apitrail/spool/internal';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 function records(count: number, tag: string): ReadableLogRecord[] {
@@ -209,6 +219,40 @@ describe('@apitrail/spool', () => {
     spool.exitSync();
     expect(spoolCounts().dropped - dropped, 'the removed segment: in memory only, lost at exit, counted').to.equal(4);
     expect(segmentsOf(directory)).to.have.length(1);
+  });
+
+  it("leaves another host's segments to their writer while it touches them, and claims them once it stopped", async () => {
+    // Containers sharing a volume, each its own pid 1: pids say nothing across hosts, the segments' mtimes do.
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const down = switchableExporter();
+    down.failing = true;
+    const writer = spoolIn(directory, down);
+    writer.write(records(3, 'other-host'));
+    writer.exitSync();
+    for (const name of segmentsOf(directory)) {
+      // Same pid as this process, another host: the collision a pid-only name could not tell apart.
+      renameSync(
+        join(directory, name),
+        join(directory, name.replace(/-h[a-z0-9-]+-(\d{8})\.ndjson$/, '-hanother-container-$1.ndjson')),
+      );
+    }
+    const [foreign] = segmentsOf(directory);
+    expect(foreign).to.match(new RegExp(`-${process.pid}-hanother-container-`));
+
+    const exporter = switchableExporter();
+    const fresh = spoolIn(directory, exporter);
+    await fresh.forceFlush();
+    expect(exporter.taken, 'touched lately: its writer may be alive').to.have.length(0);
+    expect(segmentsOf(directory)).to.deep.equal([foreign]);
+    fresh.exitSync();
+
+    const untouched = new Date(Date.now() - 2 * STALE_AFTER_MS);
+    utimesSync(join(directory, foreign!), untouched, untouched);
+    const later = spoolIn(directory, exporter);
+    await later.forceFlush();
+    expect(ids(exporter.taken)).to.deep.equal(ids(records(3, 'other-host')));
+    expect(segmentsOf(directory)).to.deep.equal([]);
+    later.exitSync();
   });
 
   it('drops the oldest segments at the cap, and counts what it dropped', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { emptyResource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { decodeSegment } from './record-codec.js';
-import { SEGMENT_NAME, isAlive } from './spool.js';
+import { SEGMENT_NAME, writerIsGone } from './spool.js';
 
 /** One segment file of a spool directory, as `spoolStatus` reads it. */
 export interface SegmentInfo {
@@ -43,13 +43,14 @@ export function spoolStatus(directory: string): SpoolStatus {
   return {
     directory,
     segments: segments.map((name) => {
-      const pid = Number(SEGMENT_NAME.exec(name)![2]);
+      const match = SEGMENT_NAME.exec(name)!;
       const { records, damagedLines } = readSegment(directory, name);
+      const stat = statSync(join(directory, name));
       return {
         name,
-        bytes: statSync(join(directory, name)).size,
-        pid,
-        writerAlive: pid === process.pid || isAlive(pid),
+        bytes: stat.size,
+        pid: Number(match[2]),
+        writerAlive: !writerIsGone(match, () => stat.mtimeMs),
         records: records.length,
         damagedLines,
       };

@@ -1,7 +1,7 @@
 // Every name the package's modules export, for apitrail's own packages and tests. Not a public API:
 // no semver promise; users import from '@apitrail/spool' (src/index.ts).
 export { readSpoolConfig, defaultSpoolDirectory, type SpoolConfig } from './config.js';
-export { Spool, type SpoolOptions } from './spool.js';
+export { Spool, STALE_AFTER_MS, type SpoolOptions } from './spool.js';
 export { SynchronousExporterSink } from './exporter-sink.js';
 export { DurableBatchLogRecordProcessor, type DurableBatchOptions } from './durable-batch-processor.js';
 export { RecordIdLogRecordProcessor } from './record-id.js';

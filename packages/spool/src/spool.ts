@@ -10,8 +10,10 @@ import {
   renameSync,
   statSync,
   unlinkSync,
+  utimesSync,
   writeSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
@@ -34,8 +36,25 @@ const RETRY_MAX_MS = 5_000;
 /** How often the directory is looked at for segments of processes that ended after this one started. */
 const RESCAN_INTERVAL_MS = 30_000;
 const SEGMENT_SUFFIX = '.ndjson';
-/** `<start time, base 36>-<pid>-<sequence>.ndjson`: names sort in write order, and name their writer. */
-export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)-(\d{8})\.ndjson$/;
+/**
+ * `<start time, base 36>-<pid>-h<host>-<sequence>.ndjson`: names sort in write order, and name their
+ * writer. The host tells processes whose pids are not comparable apart (containers sharing a
+ * volume, each its own pid 1). Without `-h<host>`: a segment of an earlier version.
+ */
+export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)(?:-h([a-z0-9-]{1,32}))?-(\d{8})\.ndjson$/;
+
+/** This host's name as a segment name holds it. */
+const HOST =
+  hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 32) || 'unknown';
+
+/**
+ * A live spool touches its segments at every rescan; a segment of another host untouched this long
+ * has no live writer. Its pid says nothing here: another host's pids are not this one's.
+ */
+export const STALE_AFTER_MS = 3 * RESCAN_INTERVAL_MS;
 
 interface Segment {
   /** Undefined: it lives in memory only (the disk refused it, or its file was removed under it). */
@@ -80,12 +99,16 @@ interface Flight {
 }
 
 /**
- * Whether the process that wrote a segment has ended. Another pid: whether it still runs (a pid
- * reused by an unrelated process delays the claim until that one ends). This pid: the segment is
- * an earlier incarnation's (a container's pid 1 after a restart) when it started before this
- * process did, and this process's own otherwise.
+ * Whether the process that wrote a segment (`name`, a {@link SEGMENT_NAME} match; `modifiedMs`, its
+ * file's mtime) has ended. Another host's: when the segment was not touched for
+ * {@link STALE_AFTER_MS}. This host's, another pid: whether it still runs (a pid reused by an
+ * unrelated process delays the claim until that one ends). This pid: the segment is an earlier
+ * incarnation's (a container's pid 1 after a restart) when it started before this process did, and
+ * this process's own otherwise.
  */
-function writerIsGone(name: RegExpExecArray): boolean {
+export function writerIsGone(name: RegExpExecArray, modifiedMs: () => number): boolean {
+  const host = name[3];
+  if (host !== undefined && host !== HOST) return Date.now() - modifiedMs() > STALE_AFTER_MS;
   const pid = Number(name[2]);
   if (pid !== process.pid) return !isAlive(pid);
   return parseInt(name[1]!, 36) < Math.floor(performance.timeOrigin);
@@ -99,7 +122,7 @@ function uniqueStartTime(): number {
   return lastStartTime;
 }
 
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -162,7 +185,7 @@ function isLinked(segment: Segment): boolean {
 
 export class Spool implements RecordSink {
   private readonly options: SpoolOptions;
-  private readonly prefix = `${uniqueStartTime().toString(36).padStart(9, '0')}-${process.pid}`;
+  private readonly prefix = `${uniqueStartTime().toString(36).padStart(9, '0')}-${process.pid}-h${HOST}`;
   private sequence = 0;
   private readonly queue: Segment[] = [];
   private current: Segment | undefined;
@@ -191,6 +214,7 @@ export class Spool implements RecordSink {
     this.claimEarlierSegments();
     if (this.queue.length > 0) setImmediate(() => this.exportNext());
     this.rescanTimer = setInterval(() => {
+      this.touchOwnSegments();
       if (this.claimEarlierSegments() > 0) this.exportNext();
     }, RESCAN_INTERVAL_MS).unref();
   }
@@ -351,7 +375,8 @@ export class Spool implements RecordSink {
         foreign += 1;
         continue;
       }
-      if (!writerIsGone(match)) continue;
+      const path = join(this.options.directory, name);
+      if (!writerIsGone(match, () => statSync(path).mtimeMs)) continue;
       const claimed = join(this.options.directory, this.nextName());
       try {
         renameSync(join(this.options.directory, name), claimed);
@@ -374,6 +399,20 @@ export class Spool implements RecordSink {
     }
     if (foreign > 0) this.report('foreign', `${foreign} files that are not spool segments are left untouched`);
     return claimedCount;
+  }
+
+  /** This spool's segments are alive: their mtime says so to spools on other hosts ({@link writerIsGone}). */
+  private touchOwnSegments(): void {
+    const now = new Date();
+    const segments = [...this.queue, ...[...this.flights].map((flight) => flight.segment)];
+    for (const segment of segments) {
+      if (segment?.path === undefined) continue;
+      try {
+        utimesSync(segment.path, now, now);
+      } catch {
+        // Removed under the spool: found at the next append or at exit.
+      }
+    }
   }
 
   private nextName(): string {
