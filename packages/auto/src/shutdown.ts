@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { neutralizeControlCharacters } from '@apitrail/core/internal';
 import { drainSpoolsSync, persistSpoolsSync } from '@apitrail/spool/internal';
 
 /** Signals on which apitrail flushes (bounded) before the process ends. */
@@ -59,7 +60,8 @@ function withTimeout(work: Promise<void>, deadline: () => number, timeoutMs: num
   const finished = work.then(
     () => true,
     (error: unknown) => {
-      diag.error('apitrail: flush failed', error);
+      // One line: the records are in the spool, and the app's stderr is the app's (no stack dump).
+      diag.error(`apitrail: flush failed (${neutralizeControlCharacters(error instanceof Error ? error.message : String(error))})`);
       return true;
     },
   );
@@ -128,6 +130,12 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
 
   const signalHandlers = SIGNALS.map((signal) => {
     const handler = (): void => {
+      // A second signal while the first one's flush runs (Ctrl-C twice): no more waiting; what is
+      // in memory goes to the spool, and the signal ends the process at once, as it would without apitrail.
+      if (finishing !== undefined && !goesOn(signal)) {
+        reRaise(signal, handler);
+        return;
+      }
       if (goesOn(signal)) {
         // A bound of its own: the process may live on long after, and end another way.
         const until = Date.now() + timeoutMs;
