@@ -2,14 +2,19 @@
 // apitrail's in it. OTel's diagnostics (an export retry during a collector outage is an info
 // message) go to stderr, at the level OTEL_LOG_LEVEL sets.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { repoRoot } from '../helpers/app.ts';
+
+/** A credential a diagnostic quotes (an error holding a URL with a password), made for this run. */
+const password = randomBytes(18).toString('base64url');
 
 /** Runs a script that writes one line of its own and an OTel diagnostic at every level. */
 function run(register: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
   const script = `
     const { diag } = require('@opentelemetry/api');
     for (const level of ['error', 'warn', 'info', 'debug', 'verbose']) diag[level]('diagnostic-' + level);
+    diag.warn('export failed', new Error('connect ECONNREFUSED https://collector:${password}@otel.internal:4318'));
     process.stdout.write('the app line\\n');`;
   const child = spawn(process.execPath, [...(register ? ['--require', '@apitrail/auto/register'] : []), '-e', script], {
     cwd: repoRoot,
@@ -35,6 +40,12 @@ describe("the app's stdout under the register", function () {
     expect(stdout).to.equal('the app line\n');
     for (const level of ['error', 'warn', 'info']) expect(stderr).to.include(`diagnostic-${level}`);
     expect(stderr).to.not.include('diagnostic-debug');
+  });
+
+  it('redacts what a diagnostic quotes: the message is there, the credential in it is not', async () => {
+    const { stderr } = await run(true);
+    expect(stderr).to.include('export failed').and.include('ECONNREFUSED');
+    expect(stderr).to.not.include(password);
   });
 
   it('OTEL_LOG_LEVEL=debug: more on stderr, still nothing on stdout', async () => {

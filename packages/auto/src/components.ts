@@ -152,7 +152,12 @@ function warnAboutUnknownVariables(env: Environment): void {
  * process spends in OpenTelemetry; requests continue their incoming trace context instead (see
  * `RequestScopeInstrumentationConfig.continueTraceContext`). Outgoing calls are still instrumented.
  */
-export function buildComponents(config: AutoConfig, options: ComponentOptions, serverSpans = true): ApitrailComponents {
+/** What the register builds: the components, and its redactor's text half for what it writes on stderr. */
+export interface BuiltComponents extends ApitrailComponents {
+  readonly redactText: (text: string) => string;
+}
+
+export function buildComponents(config: AutoConfig, options: ComponentOptions, serverSpans = true): BuiltComponents {
   const env = options.env ?? process.env;
   const identity = readIdentityConfig(env);
   // One redactor for the processors and for the correlation-id check: a credential sent as
@@ -188,6 +193,7 @@ export function buildComponents(config: AutoConfig, options: ComponentOptions, s
     instrumentations,
     ...apitrailProcessors(config, env, redaction, quarantine),
     quarantine,
+    redactText: (text) => redaction.redactor.redactText(text),
     installRequestScope: () => {
       requestScope?.enable();
       // The registry file is read again when it changes: revoking a key takes effect without a restart.

@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { diag, logs, type DiagLogger } from '@opentelemetry/api';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
@@ -25,28 +26,33 @@ export interface StartOptions extends ComponentOptions {
 }
 
 /**
- * OTel's diagnostics, all on stderr. The SDK's DiagConsoleLogger writes its info, debug and verbose
- * messages with console.info and console.log, to stdout: the app's own output, which a CLI or a
- * service writing NDJSON to stdout must keep to itself (an export retry during an outage is an
- * info message).
+ * OTel's diagnostics, all on stderr, redacted. The SDK's DiagConsoleLogger writes its info, debug
+ * and verbose messages with console.info and console.log, to stdout: the app's own output, which a
+ * CLI or a service writing NDJSON to stdout must keep to itself (an export retry during an outage is
+ * an info message). And a diagnostic can quote what apitrail keeps from the telemetry: the resource
+ * at debug level (OTEL_RESOURCE_ATTRIBUTES, the command line), an error holding a URL.
  */
-const stderrDiagLogger: DiagLogger = {
-  error: (...args) => console.error(...args),
-  warn: (...args) => console.error(...args),
-  info: (...args) => console.error(...args),
-  debug: (...args) => console.error(...args),
-  verbose: (...args) => console.error(...args),
-};
+function diagnosticsOnStderr(redactText: (text: string) => string): DiagLogger {
+  const write = (...args: unknown[]): void => {
+    let text: string;
+    try {
+      text = redactText(format(...args));
+    } catch {
+      text = 'apitrail: a diagnostic message is withheld (it could not be redacted)';
+    }
+    console.error(text);
+  };
+  return { error: write, warn: write, info: write, debug: write, verbose: write };
+}
 
 /**
  * Runs `start` (the SDK's start, synchronous) with the diagnostic logger it installs (a
  * DiagConsoleLogger, at the level OTEL_LOG_LEVEL or its configuration file sets) replaced by
- * {@link stderrDiagLogger} at that level, from the first message on.
+ * `logger` at that level, from the first message on.
  */
-function withDiagnosticsOnStderr<T>(start: () => T): T {
+function withDiagnostics<T>(logger: DiagLogger, start: () => T): T {
   const { setLogger } = diag;
-  const onStderr: typeof setLogger = (_logger, options) =>
-    Reflect.apply(setLogger, diag, [stderrDiagLogger, options]) as boolean;
+  const onStderr: typeof setLogger = (_logger, options) => Reflect.apply(setLogger, diag, [logger, options]) as boolean;
   Reflect.set(diag, 'setLogger', onStderr);
   try {
     return start();
@@ -69,7 +75,7 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const components = buildComponents(config, options, serverSpans);
   const emitted = new EmittedRecordCounter();
   const logRecordProcessors = [...components.logRecordProcessors, emitted];
-  const sdk = withDiagnosticsOnStderr(() =>
+  const sdk = withDiagnostics(diagnosticsOnStderr(components.redactText), () =>
     startNodeSdk({
       spanProcessors: components.spanProcessors,
       logRecordProcessors,
