@@ -41,9 +41,9 @@ async function auditRecordOf(context: Mocha.Context, env: Record<string, string>
     );
     const line = app.jsonLines().find((object) => object.event === 'apitrail.api_request');
     if (line === undefined) throw new Error(`no NDJSON audit record; stderr: ${app.stderr()}`);
-    // OTel's diagnostic console logger writes debug lines to stdout.
+    // The register writes OTel's diagnostics (debug lines included) to stderr.
     const ownPipeline = app
-      .stdout()
+      .stderr()
       .includes('audit records are emitted straight to the LoggerProvider apitrail built');
     return { atCollector, line, ownPipeline };
   } finally {

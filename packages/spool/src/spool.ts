@@ -163,16 +163,6 @@ function reason(error: unknown): string {
   return neutralizeControlCharacters(error instanceof Error ? error.message : String(error));
 }
 
-/**
- * A spool in front of an exporter. While the exporter is healthy and nothing waits, a batch is
- * exported straight from memory and written to a segment of its own only if it is not acknowledged
- * within `writeBehindMs` (or the export fails, or the process ends). Otherwise every batch is
- * appended to a segment file (mode 0600) before it is exported. A segment is removed only once all
- * its records were exported. While the exporter fails, segments pile up (to `maxBytes`, oldest
- * dropped first) and are retried with backoff; segments an earlier process left are claimed at
- * start and exported first. The queue is exported sequentially and in order, so a segment's
- * exported part is a prefix of it.
- */
 /** Whether a segment's file is still in its directory: a file removed while open has no links left. */
 function isLinked(segment: Segment): boolean {
   if (segment.fd === undefined) return true;
@@ -183,6 +173,16 @@ function isLinked(segment: Segment): boolean {
   }
 }
 
+/**
+ * A spool in front of an exporter. While the exporter is healthy and nothing waits, a batch is
+ * exported straight from memory and written to a segment of its own only if it is not acknowledged
+ * within `writeBehindMs` (or the export fails, or the process ends). Otherwise every batch is
+ * appended to a segment file (mode 0600) before it is exported. A segment is removed only once all
+ * its records were exported. While the exporter fails, segments pile up (to `maxBytes`, oldest
+ * dropped first) and are retried with backoff; segments an earlier process left are claimed at
+ * start and exported first. The queue is exported sequentially and in order, so a segment's
+ * exported part is a prefix of it.
+ */
 export class Spool implements RecordSink {
   private readonly options: SpoolOptions;
   private readonly prefix = `${uniqueStartTime().toString(36).padStart(9, '0')}-${process.pid}-h${HOST}`;
