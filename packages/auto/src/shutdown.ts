@@ -61,7 +61,9 @@ function withTimeout(work: Promise<void>, deadline: () => number, timeoutMs: num
     () => true,
     (error: unknown) => {
       // One line: the records are in the spool, and the app's stderr is the app's (no stack dump).
-      diag.error(`apitrail: flush failed (${neutralizeControlCharacters(error instanceof Error ? error.message : String(error))})`);
+      diag.error(
+        `apitrail: flush failed (${neutralizeControlCharacters(error instanceof Error ? error.message : String(error))})`,
+      );
       return true;
     },
   );
