@@ -187,7 +187,7 @@ describe('identity: events through a real LoggerProvider', () => {
         expect(
           exporter.getFinishedLogRecords().filter((log) => log.eventName === 'apitrail.server_error'),
         ).to.deep.equal([]);
-        process.emit('uncaughtExceptionMonitor', failure, 'uncaughtException');
+        for (const listener of process.listeners('uncaughtExceptionMonitor')) listener(failure, 'uncaughtException');
       } finally {
         scope.disable();
       }

@@ -530,6 +530,7 @@ describe('DurableBatchLogRecordProcessor', () => {
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
       exitSync: () => undefined,
+      persistSync: () => undefined,
       recordsWaiting: () => 0,
     };
   }
