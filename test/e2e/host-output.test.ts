@@ -44,7 +44,8 @@ describe("the app's stdout under the register", function () {
 
   it('redacts what a diagnostic quotes: the message is there, the credential in it is not', async () => {
     const { stderr } = await run(true);
-    expect(stderr).to.include('export failed').and.include('ECONNREFUSED');
+    // The error with its URL was printed (its host is there), the credential in it is not.
+    expect(stderr).to.include('export failed').and.include('ECONNREFUSED').and.include('otel.internal');
     expect(stderr).to.not.include(password);
   });
 

@@ -30,7 +30,7 @@ const protobufLogs: ISerializer<ReadableLogRecord[], IExportLogsServiceResponse>
  * Records the receiver refused in an accepted export (OTLP partial success), 0 for none. They
  * must not be sent again (the specification forbids retrying a partial success), so they are lost.
  */
-export function rejectedLogRecords(response: IExportLogsServiceResponse | undefined): number {
+function rejectedLogRecords(response: IExportLogsServiceResponse | undefined): number {
   const rejected = Number(response?.partialSuccess?.rejectedLogRecords ?? 0);
   return Number.isSafeInteger(rejected) && rejected > 0 ? rejected : 0;
 }

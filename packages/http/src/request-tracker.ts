@@ -80,10 +80,8 @@ export class RequestTracker {
   private open: RequestState | undefined;
 
   constructor(options: RequestTrackerOptions) {
-    if (!finishingAtExit) {
-      finishingAtExit = true;
-      process.prependListener('exit', finishOpenRequestsAtExit);
-    }
+    if (trackers.size === 0) process.prependListener('exit', finishOpenRequestsAtExit);
+    trackers.add(this);
     this.gate = options.gate;
     this.createRequestContext = options.createRequestContext;
     this.correlationResponseHeader = options.correlationResponseHeader ?? 'x-request-id';
@@ -138,8 +136,7 @@ export class RequestTracker {
   }
 
   private addOpen(state: RequestState): void {
-    if (this.open === undefined) trackersWithOpenRequests.add(this);
-    else this.open.previousOpen = state;
+    if (this.open !== undefined) this.open.previousOpen = state;
     state.nextOpen = this.open;
     this.open = state;
   }
@@ -149,7 +146,6 @@ export class RequestTracker {
     if (previousOpen === undefined) {
       if (this.open !== state) return;
       this.open = nextOpen;
-      if (nextOpen === undefined) trackersWithOpenRequests.delete(this);
     } else {
       previousOpen.nextOpen = nextOpen;
     }
@@ -239,17 +235,15 @@ export class RequestTracker {
   }
 }
 
-/** Trackers with a request not finished: few (one per register or `apitrailComponents()`). */
-const trackersWithOpenRequests = new Set<RequestTracker>();
+/** Every tracker made: few (one per register or `apitrailComponents()`). */
+const trackers = new Set<RequestTracker>();
 
 /**
  * Before every other `exit` listener (the spools' exit drain is one): records emitted later would
  * find the drain done. Installed once, when the first tracker is made.
  */
-let finishingAtExit = false;
 function finishOpenRequestsAtExit(): void {
-  for (const tracker of trackersWithOpenRequests)
-    guard('audit record at exit', () => tracker.finishOpenAtExit(), undefined);
+  for (const tracker of trackers) guard('audit record at exit', () => tracker.finishOpenAtExit(), undefined);
 }
 
 /** The 'close' listener of every tracked response (`this`). */

@@ -42,12 +42,10 @@ export class RedactingLogRecordProcessor implements LogRecordProcessor {
         this.#redactResource(logRecord.resource);
         this.#redactScope(logRecord.instrumentationScope);
         const { eventName, severityText } = logRecord;
-        if (eventName !== undefined && this.#redactEventName(eventName) !== eventName) {
-          logRecord.setEventName(this.#redactEventName(eventName));
-        }
-        if (severityText !== undefined && this.#redactSeverityText(severityText) !== severityText) {
-          logRecord.setSeverityText(this.#redactSeverityText(severityText));
-        }
+        const redactedEventName = eventName === undefined ? undefined : this.#redactEventName(eventName);
+        if (redactedEventName !== eventName) logRecord.setEventName(redactedEventName!);
+        const redactedSeverityText = severityText === undefined ? undefined : this.#redactSeverityText(severityText);
+        if (redactedSeverityText !== severityText) logRecord.setSeverityText(redactedSeverityText!);
         const tally = this.#summary ? newTally() : undefined;
         applyInPlace(logRecord.attributes, this.#redactor.redactAttributes(logRecord.attributes, tally));
         if (logRecord.body !== undefined) {

@@ -22,39 +22,34 @@ const isPromiseLike = (value: unknown): value is PromiseLike<AttributeValue | un
  * Settled, it memoizes its attributes, and those are redacted. Still waiting for a detector (no
  * exporter has waited for it yet), it builds its attributes afresh on every read from its raw list,
  * and so that list is redacted, in place: each value known now, and each value a detector is still
- * resolving as it arrives. The SDK writes a settled value back into the list
- * (`waitForAsyncAttributes`, also one begun before this redaction), so those places keep an
- * accessor that redacts what is written. The first export, which waits for the detectors before it
+ * resolving as the SDK writes it back into the list (`waitForAsyncAttributes`, also a wait begun
+ * before this redaction): those places keep an accessor that redacts what is written. The first export, which waits for the detectors before it
  * reads them, then sees only redacted values. A resource whose raw list is not its own (a copy) is
  * left for a record after it has settled.
  */
 export function resourceRedactor(redactor: Redactor): (resource: ResourceLike) => void {
   const done = new WeakSet<ResourceLike>();
-  const redactOne = (key: string, value: AttributeValue | undefined): AttributeValue | undefined =>
-    value === undefined ? undefined : redactor.redactAttributes({ [key]: value })[key];
+  /** An attribute as the attributes map would go: a key holding a secret masked, a value dropped (mode `drop`) gone. */
+  const redactedEntries = (key: string, value: AttributeValue | undefined): RawAttribute[] =>
+    value === undefined ? [[key, value]] : Object.entries(redactor.redactAttributes({ [key]: value }));
 
   function redactRaw(resource: ResourceLike): boolean {
     const raw = resource.getRawAttributes?.();
     // A resource that hands out a copy of its list would not take the redacted values.
     if (raw === undefined || resource.getRawAttributes?.() !== raw) return false;
-    const known = raw.flatMap(([key, value]): RawAttribute[] => {
-      if (value === undefined || isPromiseLike(value)) return [[key, value]];
-      // As the attributes map would go: a value redaction drops (APITRAIL_REDACTION_MODE=drop) leaves
-      // the list, a key holding a secret comes back masked.
-      return Object.entries(redactor.redactAttributes({ [key]: value }));
-    });
+    const known = raw.flatMap(([key, value]) =>
+      isPromiseLike(value) ? [[key, value] as RawAttribute] : redactedEntries(key, value),
+    );
     raw.splice(0, raw.length, ...known);
-    raw.forEach(([key, value], index) => {
-      if (!isPromiseLike(value)) return;
-      const arriving = (promise: PromiseLike<AttributeValue | undefined>): RawAttribute => [
-        key,
-        Promise.resolve(promise).then((settled) => redactOne(key, settled)),
-      ];
-      let current = arriving(value);
+    raw.forEach((entry, index) => {
+      if (!isPromiseLike(entry[1])) return;
+      // The SDK writes the settled value here (`waitForAsyncAttributes`), also from a wait begun
+      // before this redaction: redacted as it is written.
+      let current = entry;
       Object.defineProperty(raw, index, {
         get: () => current,
-        set: ([, written]: RawAttribute) => {
-          current = isPromiseLike(written) ? arriving(written) : [key, redactOne(key, written)];
+        set: ([key, written]: RawAttribute) => {
+          current = isPromiseLike(written) ? [key, written] : (redactedEntries(key, written)[0] ?? [key, undefined]);
         },
         enumerable: true,
         configurable: true,

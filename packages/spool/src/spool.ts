@@ -343,9 +343,14 @@ export class Spool implements RecordSink {
     else process.nextTick(warn);
   }
 
+  /** The spool's directory, made if missing: only this user may read the audit records in it. */
+  private makeDirectory(): void {
+    mkdirSync(this.options.directory, { recursive: true, mode: 0o700 });
+  }
+
   private openDirectory(): void {
     try {
-      mkdirSync(this.options.directory, { recursive: true, mode: 0o700 });
+      this.makeDirectory();
       this.diskReady = true;
     } catch (error) {
       recordFault('spool', error);
@@ -519,7 +524,7 @@ export class Spool implements RecordSink {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // The directory went away since the start (deleted by hand, a temporary-file cleaner): made again, once.
-      mkdirSync(this.options.directory, { recursive: true, mode: 0o700 });
+      this.makeDirectory();
       return { path, fd: openSync(path, 'wx', 0o600) };
     }
   }
@@ -721,9 +726,15 @@ export class Spool implements RecordSink {
    * exporter answers or throws.
    */
   private exportBatch(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    const pending = new Set<Resource>();
-    for (const { resource } of batch) if (resource.asyncAttributesPending === true) pending.add(resource);
-    if (pending.size === 0) {
+    // A batch's records share a resource or two: each is looked at once.
+    let pending: Set<Resource> | undefined;
+    let last: Resource | undefined;
+    for (const { resource } of batch) {
+      if (resource === last) continue;
+      last = resource;
+      if (resource.asyncAttributesPending === true) (pending ??= new Set()).add(resource);
+    }
+    if (pending === undefined) {
       this.exportSettled(batch, done);
       return;
     }
