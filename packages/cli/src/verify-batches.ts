@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { prepareRecord, type PreparedRecord } from '@apitrail/integrity/internal';
+import { leafDigest, lineLeaf, prepareRecord, type PreparedRecord } from '@apitrail/integrity/internal';
 import { decodeBatch, type LineBatch } from './records.js';
 import { chunkLines, type TextChunk } from './text-chunks.js';
 
@@ -50,33 +50,72 @@ export interface PackedPrepared {
 
 const DIGEST_BYTES = 32;
 
-export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepared {
-  const lines = new Int32Array(prepared.length);
-  const logIndexes = new Int32Array(prepared.length);
-  const sequences = new Float64Array(prepared.length);
-  const leaves = Buffer.allocUnsafeSlow(prepared.length * DIGEST_BYTES);
-  const logIds: string[] = [];
-  const others: PreparedBatch = [];
-  const prefix = `${file}:`;
-  let leafCount = 0;
-  prepared.forEach((item, index) => {
+/** Builds a PackedPrepared item by item. */
+class Packer {
+  private readonly lines: Int32Array;
+  private readonly logIndexes: Int32Array;
+  private readonly sequences: Float64Array;
+  private readonly leaves: Buffer;
+  private readonly logIds: string[] = [];
+  private readonly others: PreparedBatch = [];
+  private readonly prefix: string;
+  private items = 0;
+  private leafCount = 0;
+
+  /** `capacity`: items at most (one per line, unless a line holds several records). */
+  constructor(
+    private readonly file: string,
+    capacity: number,
+  ) {
+    this.lines = new Int32Array(capacity);
+    this.logIndexes = new Int32Array(capacity);
+    this.sequences = new Float64Array(capacity);
+    this.leaves = Buffer.allocUnsafeSlow(capacity * DIGEST_BYTES);
+    this.prefix = `${file}:`;
+  }
+
+  /** A leaf of the record that is line `line` of the file; `leaf` its digest (`leafDigest`). */
+  leaf(line: number, logId: string, sequence: number, leaf: string): void {
+    let logIndex = this.logIds.indexOf(logId);
+    if (logIndex < 0) logIndex = this.logIds.push(logId) - 1;
+    this.lines[this.items] = line;
+    this.logIndexes[this.items] = logIndex;
+    this.sequences[this.items++] = sequence;
+    this.leaves.write(leaf, this.leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
+  }
+
+  item(item: PreparedBatch[number]): void {
+    const { prefix, file } = this;
     const line =
       item.kind === 'leaf' && item.unit === file && item.location.startsWith(prefix)
         ? Number(item.location.slice(prefix.length))
         : NaN;
     if (item.kind !== 'leaf' || !Number.isSafeInteger(line) || `${prefix}${line}` !== item.location) {
-      lines[index] = -1;
-      others.push(item);
+      this.lines[this.items++] = -1;
+      this.others.push(item);
       return;
     }
-    let logIndex = logIds.indexOf(item.logId);
-    if (logIndex < 0) logIndex = logIds.push(item.logId) - 1;
-    lines[index] = line;
-    logIndexes[index] = logIndex;
-    sequences[index] = item.sequence;
-    leaves.write(item.leaf, leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
-  });
-  return { file, lines, logIndexes, sequences, logIds, leaves: leaves.subarray(0, leafCount * DIGEST_BYTES), others };
+    this.leaf(line, item.logId, item.sequence, item.leaf);
+  }
+
+  packed(): PackedPrepared {
+    const { file, items, logIds, others } = this;
+    return {
+      file,
+      lines: this.lines.slice(0, items),
+      logIndexes: this.logIndexes.slice(0, items),
+      sequences: this.sequences.slice(0, items),
+      logIds,
+      leaves: this.leaves.subarray(0, this.leafCount * DIGEST_BYTES),
+      others,
+    };
+  }
+}
+
+export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepared {
+  const packer = new Packer(file, prepared.length);
+  for (const item of prepared) packer.item(item);
+  return packer.packed();
 }
 
 /** The buffers of a packed batch, transferred rather than copied to the thread that applies it. */
@@ -117,9 +156,37 @@ export function unpackPrepared(packed: PackedPrepared, sink: PreparedSink): void
   }
 }
 
-/** Splits a chunk into lines, decodes and prepares them, and packs the result (in a worker thread, or in the main one). */
-export function prepareChunk({ file, firstLine, bytes }: TextChunk): PackedPrepared {
-  return packPrepared(file, prepareBatch({ file, firstLine, lines: chunkLines(bytes) }));
+/**
+ * Splits a chunk into lines, prepares them, and packs the result (in a worker thread, or in the
+ * main one). With `fromLineText`, the leaf of a line apitrail's NDJSON exporter wrote is taken from
+ * its text without parsing it (`lineLeaf`), and every other line is decoded; that is sound only
+ * because `verifyFiles` decides any finding by preparing every line again without it.
+ */
+export function prepareChunk({ file, firstLine, bytes }: TextChunk, fromLineText: boolean): PackedPrepared {
+  const lines = chunkLines(bytes);
+  if (!fromLineText) return packPrepared(file, prepareBatch({ file, firstLine, lines }));
+  const packer = new Packer(file, lines.length);
+  const others: PreparedBatch = [];
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const leaf = lineLeaf(line);
+    if (leaf !== undefined) {
+      packer.leaf(firstLine + index, leaf.logId, leaf.sequence, leafDigest(leaf.entry));
+      continue;
+    }
+    others.length = 0;
+    decodeBatch(
+      { file, firstLine: firstLine + index, lines: [line] },
+      {
+        record: (record) => others.push(prepareRecord(record)),
+        malformed: (_, number, reason) => others.push({ kind: 'malformed', file, line: number, reason }),
+      },
+    );
+    // A line of an OTLP-JSON payload holds many records; the packer makes room for at most one.
+    if (others.length > 1) return packPrepared(file, prepareBatch({ file, firstLine, lines }));
+    for (const item of others) packer.item(item);
+  }
+  return packer.packed();
 }
 
 /**
@@ -143,9 +210,10 @@ export class PreparePool {
     waiting: { resolve(batch: PackedPrepared): void; reject(error: Error): void }[];
   }[];
 
-  constructor(count: number) {
+  /** `fromLineText`: see `prepareChunk`. */
+  constructor(count: number, fromLineText: boolean) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(join(__dirname, 'verify-worker.js'));
+      const worker = new Worker(join(__dirname, 'verify-worker.js'), { workerData: { fromLineText } });
       const entry = { worker, waiting: [] as PreparePool['workers'][number]['waiting'] };
       worker.on('message', (prepared: PackedPrepared) => entry.waiting.shift()?.resolve(prepared));
       const fail = (error: Error): void => {

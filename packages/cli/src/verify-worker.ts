@@ -1,9 +1,11 @@
 // A worker thread of `apitrail verify`: prepares the chunks of text it is sent (verify-batches.ts).
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { TextChunk } from './text-chunks.js';
 import { prepareChunk, transferred } from './verify-batches.js';
 
+const { fromLineText } = workerData as { fromLineText: boolean };
+
 parentPort!.on('message', (chunk: TextChunk) => {
-  const packed = prepareChunk(chunk);
+  const packed = prepareChunk(chunk, fromLineText);
   parentPort!.postMessage(packed, transferred(packed));
 });

@@ -42,8 +42,12 @@ export interface VerifyOptions {
   readonly workers?: number;
 }
 
-/** Chunks queued per worker: one being prepared, one waiting, so no worker idles while the main thread reads. */
-const BATCHES_PER_WORKER = 2;
+/**
+ * Chunks queued per worker before the main thread prepares one itself: enough that no worker idles
+ * while the main thread reads, applies and walks the trees (about half of a record's work once
+ * leaves come from the lines' text).
+ */
+const BATCHES_PER_WORKER = 4;
 /**
  * Chunks the main thread may prepare past one still in a worker before it waits for it: a worker
  * slowed down (a processor shared with another process) then does not stall the main thread too.
@@ -62,6 +66,12 @@ interface InFlight {
  * finding (an edit or a cut mid-line); an unreadable file is an error. Records are prepared in
  * worker threads and the main thread and handed to the verifier in file order, so the report does
  * not depend on the number of workers nor on which thread prepared what.
+ *
+ * The leaves of the lines apitrail's NDJSON exporter wrote are first taken from their text,
+ * without parsing them (`lineLeaf`): when every root then matches its signed checkpoint, that is
+ * proof the records are the signed ones. Any finding is decided by a second pass that parses every
+ * record, so the report is the same as if every line had been parsed. Standard input cannot be read
+ * twice: it is parsed in one pass.
  */
 export async function verifyFiles(
   files: readonly string[],
@@ -69,6 +79,31 @@ export async function verifyFiles(
   output: Output,
   witness?: WitnessCheck,
   options: VerifyOptions = {},
+): Promise<VerifyOutcome> {
+  const workers = options.workers ?? defaultVerifyWorkers();
+  const problems: string[] = [];
+  if (!files.includes('-')) {
+    const outcome = await verifyPass(files, rootKey, output, witness, workers, true, problems);
+    if (outcome.report.findings.length === 0) {
+      problems.forEach((problem, index) => reportProblem(output, index, problem));
+      return outcome;
+    }
+    problems.length = 0;
+  }
+  const outcome = await verifyPass(files, rootKey, output, witness, workers, false, problems);
+  problems.forEach((problem, index) => reportProblem(output, index, problem));
+  return outcome;
+}
+
+/** One pass over the files (see `verifyFiles`); what it cannot read goes to `problems`. */
+async function verifyPass(
+  files: readonly string[],
+  rootKey: Verifier,
+  output: Output,
+  witness: WitnessCheck | undefined,
+  workers: number,
+  fromLineText: boolean,
+  problems: string[],
 ): Promise<VerifyOutcome> {
   const verifier = new LogVerifier(rootKey);
   if (witness !== undefined) {
@@ -82,7 +117,7 @@ export async function verifyFiles(
   };
   const sink: PreparedSink = { leaf: (...leaf) => verifier.addLeaf(...leaf), other: add };
   const apply = (packed: PackedPrepared): void => unpackPrepared(packed, sink);
-  const workers = options.workers ?? defaultVerifyWorkers();
+  const prepareHere = (chunk: TextChunk): PackedPrepared => prepareChunk(chunk, fromLineText);
   let pool: PreparePool | undefined;
   let first: TextChunk | undefined;
   const inFlight: InFlight[] = [];
@@ -100,18 +135,17 @@ export async function verifyFiles(
     while (inFlight.length > 0) await applyHead();
   };
   let unreadableFiles = 0;
-  let problems = 0;
-  const progress = progressReporter(output, 'verifying');
+  const progress = progressReporter(output, fromLineText ? 'verifying' : 'verifying, parsing every record');
   try {
     await readTextChunks(files, {
       async chunk(chunk) {
-        if (workers < 1) return apply(prepareChunk(chunk));
+        if (workers < 1) return apply(prepareHere(chunk));
         // The first chunk waits: an input that fits in it is prepared here, without starting threads.
         if (first === undefined && pool === undefined) {
           first = chunk;
           return;
         }
-        pool ??= new PreparePool(workers);
+        pool ??= new PreparePool(workers, fromLineText);
         if (first !== undefined) {
           inFlight.push(toPool(first));
           first = undefined;
@@ -119,7 +153,7 @@ export async function verifyFiles(
         // Every worker busy (as while they start): the main thread prepares this chunk itself
         // rather than wait, so on two processors both prepare.
         inFlight.push(
-          pool.queued() < BATCHES_PER_WORKER ? toPool(chunk) : { prepared: undefined, packed: prepareChunk(chunk) },
+          pool.queued() < BATCHES_PER_WORKER ? toPool(chunk) : { prepared: undefined, packed: prepareHere(chunk) },
         );
         // What is ready is applied now, in order; what follows a chunk still in a worker waits.
         while (inFlight[0]?.packed !== undefined) await applyHead();
@@ -127,23 +161,23 @@ export async function verifyFiles(
       },
       async batch(batch) {
         // The gateway archive's entries: prepared here, after everything read before them.
-        if (first !== undefined) apply(prepareChunk(first));
+        if (first !== undefined) apply(prepareHere(first));
         first = undefined;
         await drain();
         prepareBatch(batch).forEach(add);
       },
       async unreadable(file, reason) {
         // Reported after everything read before it, as in a single thread.
-        if (first !== undefined) apply(prepareChunk(first));
+        if (first !== undefined) apply(prepareHere(first));
         first = undefined;
         await drain();
-        reportProblem(output, problems++, `cannot read ${file}: ${reason}`);
+        problems.push(`cannot read ${file}: ${reason}`);
         unreadableFiles++;
       },
       progress: progress.update,
     });
     await drain();
-    if (first !== undefined) apply(prepareChunk(first));
+    if (first !== undefined) apply(prepareHere(first));
   } finally {
     await pool?.close();
   }

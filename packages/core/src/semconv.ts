@@ -276,6 +276,13 @@ export const NDJSON_FIELDS = {
   requestId: 'request_id',
 } as const;
 
+/**
+ * NDJSON fields outside a record's signed canonical entry (packages/integrity/README.md), because
+ * not every SIEM shape keeps them. The NDJSON line writes them last, after the signed fields in
+ * canonical order.
+ */
+export const UNSIGNED_NDJSON_FIELDS: readonly string[] = [NDJSON_FIELDS.logger, NDJSON_FIELDS.traceFlags];
+
 /** How one attribute appears in each output. `ecs` is the Elastic Common Schema field. */
 export interface FieldMapping {
   readonly attribute: string;

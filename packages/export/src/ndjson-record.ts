@@ -1,6 +1,13 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { FIELD_MAPPINGS, LayoutCache, NDJSON_FIELDS, sameKeys, type FieldMapping } from '@apitrail/core/internal';
+import {
+  FIELD_MAPPINGS,
+  LayoutCache,
+  NDJSON_FIELDS,
+  UNSIGNED_NDJSON_FIELDS,
+  sameKeys,
+  type FieldMapping,
+} from '@apitrail/core/internal';
 
 /** One record as apitrail's NDJSON object: timestamp, level, message, logger and the other members of the README's field table. */
 export type NdjsonObject = Record<string, unknown>;
@@ -49,14 +56,15 @@ const NEEDS_URL_SEARCH_PARAMS = /^\?|[%+\ud800-\udfff]/;
 
 /**
  * `a=1&b=2&b=3` → `{ a: '1', b: ['2', '3'] }`, the shape Prowler's `query_params` has, decoded as
- * URLSearchParams decodes it. A query with nothing to decode (most of them) is split directly: the
- * same names and values without constructing URLSearchParams and its iterator, per audit record.
+ * URLSearchParams decodes it, the names in sorted order (the canonical order, see
+ * `toNdjsonObject`). A query with nothing to decode (most of them) is split directly: the same
+ * names and values without constructing URLSearchParams and its iterator, per audit record.
  */
 export function queryParamsObject(query: string): Record<string, string | string[]> {
   const params: Record<string, string | string[]> = {};
   if (NEEDS_URL_SEARCH_PARAMS.test(query)) {
     for (const [key, value] of new URLSearchParams(query)) addParam(params, key, value);
-    return params;
+    return inSortedOrder(params);
   }
   const sequences = query.split('&');
   for (let index = 0; index < sequences.length; index++) {
@@ -66,15 +74,48 @@ export function queryParamsObject(query: string): Record<string, string | string
     if (separator < 0) addParam(params, sequence, '');
     else addParam(params, sequence.slice(0, separator), sequence.slice(separator + 1));
   }
-  return params;
+  return inSortedOrder(params);
+}
+
+/**
+ * Whether an object written key by key keeps `key` where it was written: V8 enumerates integer-like
+ * keys first, in numeric order, whatever the order of writing.
+ */
+function keepsItsPlace(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return !(first >= 48 && first <= 57);
+}
+
+/**
+ * Set by the projection's builders when a value's keys cannot be enumerated in sorted order (an
+ * integer-like key, which JavaScript enumerates first); reset per projection.
+ */
+let outOfOrder = false;
+
+function inSortedOrder<Value>(object: Record<string, Value>): Record<string, Value> {
+  const keys = Object.keys(object);
+  let sorted = true;
+  for (let index = 0; index < keys.length; index++) {
+    if (!keepsItsPlace(keys[index]!)) outOfOrder = true;
+    if (index > 0 && keys[index - 1]! > keys[index]!) sorted = false;
+  }
+  if (sorted) return object;
+  const copy: Record<string, Value> = {};
+  for (const key of keys.sort()) setOwn(copy, key, object[key]!);
+  return copy;
 }
 
 function jsonValue(value: AnyValue): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(jsonValue);
+  // A map (a structured body or attribute) is written with its keys sorted too, so its line is its
+  // canonical entry as well.
   const object: Record<string, unknown> = {};
-  for (const [key, nested] of Object.entries(value)) setOwn(object, key, jsonValue(nested as AnyValue));
+  for (const key of Object.keys(value).sort()) {
+    if (!keepsItsPlace(key)) outOfOrder = true;
+    setOwn(object, key, jsonValue((value as Record<string, AnyValue>)[key]!));
+  }
   return object;
 }
 
@@ -118,6 +159,8 @@ interface NdjsonLayout {
   readonly withSpan: boolean;
   readonly fields: readonly AttributeField[];
   readonly template: Readonly<NdjsonObject>;
+  /** Whether the template's keys enumerate in the canonical order (none integer-like). */
+  readonly canonicalOrder: boolean;
 }
 
 /** A body that is not a string: its JSON value, beside an empty `message`. */
@@ -157,31 +200,46 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
       return layout;
   }
   const fields = attributeFields(attributeKeys);
-  const keys = [
+  const names = [
     NDJSON_FIELDS.timestamp,
     NDJSON_FIELDS.level,
     NDJSON_FIELDS.message,
-    NDJSON_FIELDS.logger,
     ...(withBody ? [BODY_FIELD] : []),
     ...(withEvent ? [NDJSON_FIELDS.event] : []),
     ...fields.map((field) => field.name),
     ...(withSpan ? [NDJSON_FIELDS.traceId, NDJSON_FIELDS.spanId, NDJSON_FIELDS.traceFlags] : []),
   ];
+  // The signed fields in canonical (sorted) order, then the unsigned ones: the line up to them is
+  // the record's canonical entry, so it is serialised once for the file and the Merkle leaf.
+  const keys = [...new Set(names.filter((name) => !UNSIGNED_NDJSON_FIELDS.includes(name)))]
+    .sort()
+    .concat(UNSIGNED_NDJSON_FIELDS.filter((name) => name === NDJSON_FIELDS.logger || names.includes(name)));
   // fromEntries defines every key as data, `__proto__` included; later duplicates keep the first place.
   const template = Object.fromEntries(keys.map((key) => [key, undefined]));
-  return layouts.add({ attributeKeys, withBody, withEvent, withSpan, fields, template });
+  return layouts.add({
+    attributeKeys,
+    withBody,
+    withEvent,
+    withSpan,
+    fields,
+    template,
+    canonicalOrder: keys.every(keepsItsPlace),
+  });
 }
 
 /**
  * One log record as the object of an NDJSON line, with the field names of Prowler's API key
- * activity log: `timestamp` (ISO 8601 UTC), `level`, `message`, `logger`, then the audit fields in
- * Prowler's order, then any other attribute under its OTel name, then `trace_id`, `span_id` and
- * `trace_flags`. Attributes whose value is null are left out.
+ * activity log: `timestamp` (ISO 8601 UTC), `level`, `message`, the audit fields, any other
+ * attribute under its OTel name, `trace_id` and `span_id`, in sorted order (query parameters too),
+ * then `logger` and `trace_flags`, which the integrity entry does not sign: the line up to them is
+ * the record's canonical entry but for the duration's unit, serialised once for both
+ * (packages/integrity/README.md). Attributes whose value is null are left out.
  */
 export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   const { body, attributes, spanContext } = record;
   const withBody = body !== undefined && body !== null && typeof body !== 'string';
   const layout = layoutOf(record, withBody);
+  outOfOrder = !layout.canonicalOrder;
   // Every key of the template exists on the clone, so plain assignment sets data, even `__proto__`.
   const object: NdjsonObject = { ...layout.template };
   object[NDJSON_FIELDS.timestamp] = isoTimestamp(record.hrTime);
@@ -203,7 +261,23 @@ export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   }
   // Only a null attribute without another value under its name leaves its key undefined (rare:
   // the SDK drops null attributes); fromEntries keeps a `__proto__` key as data.
-  return leftOut ? Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) : object;
+  const projection = leftOut
+    ? Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined))
+    : object;
+  if (outOfOrder) OUT_OF_CANONICAL_ORDER.add(projection);
+  return projection;
+}
+
+/** Projections whose JSON text does not list the signed fields in canonical order (see `toNdjsonObject`). */
+const OUT_OF_CANONICAL_ORDER = new WeakSet<object>();
+
+/**
+ * Whether `JSON.stringify(projection)` lists its keys in the canonical entry's order (RFC 8785 JCS:
+ * sorted at every level), its unsigned fields last: false when a key is integer-like, which
+ * JavaScript enumerates first whatever the order it was written in.
+ */
+export function inCanonicalOrder(projection: Readonly<NdjsonObject>): boolean {
+  return !OUT_OF_CANONICAL_ORDER.has(projection);
 }
 
 const PROJECTION = Symbol('apitrail.ndjson_projection');
@@ -225,6 +299,24 @@ export function ndjsonProjection(record: ReadableLogRecord): Readonly<NdjsonObje
   // A record object that cannot take the property (frozen) still gets its projection, unshared.
   if (Object.isExtensible(record)) tagged[PROJECTION] = projection;
   return projection;
+}
+
+const TEXT = Symbol('apitrail.ndjson_text');
+
+type WithText = ReadableLogRecord & { [TEXT]?: string };
+
+/**
+ * `JSON.stringify` of the record's projection, made once and shared like the projection (same
+ * rules): integrity's leaf takes its canonical entry from it, the NDJSON exporter writes it.
+ */
+export function ndjsonText(record: ReadableLogRecord): string {
+  const tagged = record as WithText;
+  const cached = tagged[TEXT];
+  if (cached !== undefined) return cached;
+  const text: unknown = JSON.stringify(ndjsonProjection(record));
+  if (typeof text !== 'string') throw new TypeError('the record has no JSON form');
+  if (Object.isExtensible(record)) tagged[TEXT] = text;
+  return text;
 }
 
 // JSON.stringify leaves DEL, the C1 controls and U+2028/U+2029 raw. They are valid JSON, but
@@ -266,10 +358,8 @@ export class NdjsonWriter {
     this.buffer = Buffer.allocUnsafe(Math.max(1024, expectedBytes));
   }
 
-  /** Appends `object`'s line; if it cannot be serialised (a cycle, a BigInt), throws and appends nothing. */
-  append(object: unknown): void {
-    const text: unknown = JSON.stringify(object);
-    if (typeof text !== 'string') throw new TypeError('the value has no JSON form');
+  /** Appends the line of a JSON text (`JSON.stringify`'s). */
+  append(text: string): void {
     this.reserve(text.length);
     const start = this.length;
     let written = this.buffer.write(text, start, 'utf8');

@@ -4,7 +4,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { recordFault } from '@apitrail/core/internal';
 import { formatHumanReadable } from './human-readable.js';
-import { NdjsonWriter, ndjsonProjection } from './ndjson-record.js';
+import { NdjsonWriter, ndjsonText } from './ndjson-record.js';
 
 /** A local line format: `ndjson` (one JSON object per record, Prowler's field names) or `human_readable` (aligned, for development). */
 export type LocalLogFormat = 'ndjson' | 'human_readable';
@@ -133,7 +133,7 @@ export class StreamLogRecordExporter implements LogRecordExporter {
     const writer = new NdjsonWriter(this.lastBatchBytes);
     for (const record of records) {
       try {
-        writer.append(ndjsonProjection(record));
+        writer.append(ndjsonText(record));
       } catch (error) {
         recordFault('ndjson exporter', error);
       }

@@ -174,6 +174,7 @@ export interface VerifiedCheckpoint extends Checkpoint {
  */
 export class CheckpointVerifier {
   private readonly certificates = new Map<string, EpochCertificate>();
+  private readonly epochKeys = new Map<string, { epoch: number; epochKey: Verifier }>();
 
   constructor(readonly root: Verifier) {}
 
@@ -193,19 +194,7 @@ export class CheckpointVerifier {
       Buffer.from(certificateLine.slice(CERTIFICATE_LINE.length + 1), 'base64').toString(),
     );
     if (certificate.origin !== checkpoint.origin) throw new NoteError('the certificate is for another log');
-    const [, epochText, vkey, ...proofText] = epochLine.split(' ');
-    const epoch = Number(epochText);
-    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch >= certificate.epochs || vkey === undefined) {
-      throw new NoteError('invalid epoch line');
-    }
-    const epochKey = Verifier.parse(vkey);
-    if (epochKey.name !== epochKeyName(checkpoint.origin, epoch) || epochKey.type !== SIGNATURE_TYPE.ed25519) {
-      throw new NoteError(`the epoch key is not named for epoch ${epoch} of this log`);
-    }
-    const proof = proofText.map((node) => Buffer.from(node, 'base64'));
-    if (!verifyInclusion(leafHash(epochKey.publicKey), epoch, certificate.epochs, proof, certificate.keysRoot)) {
-      throw new NoteError(`the epoch key is not the certified key of epoch ${epoch}`);
-    }
+    const { epoch, epochKey } = this.epochKey(certificate, certificateLine, checkpoint.origin, epochLine);
     openNote(parsed, epochKey);
     return {
       ...checkpoint,
@@ -215,6 +204,37 @@ export class CheckpointVerifier {
       note,
       text: parsed.text,
     };
+  }
+
+  /**
+   * The epoch and key an epoch line names, checked against the certificate: once per epoch line
+   * and certificate, as every checkpoint of an epoch repeats them.
+   */
+  private epochKey(
+    certificate: EpochCertificate,
+    certificateLine: string,
+    origin: string,
+    epochLine: string,
+  ): { epoch: number; epochKey: Verifier } {
+    const cacheKey = `${certificateLine}\n${epochLine}`;
+    const known = this.epochKeys.get(cacheKey);
+    if (known !== undefined) return known;
+    const [, epochText, vkey, ...proofText] = epochLine.split(' ');
+    const epoch = Number(epochText);
+    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch >= certificate.epochs || vkey === undefined) {
+      throw new NoteError('invalid epoch line');
+    }
+    const epochKey = Verifier.parse(vkey);
+    if (epochKey.name !== epochKeyName(origin, epoch) || epochKey.type !== SIGNATURE_TYPE.ed25519) {
+      throw new NoteError(`the epoch key is not named for epoch ${epoch} of this log`);
+    }
+    const proof = proofText.map((node) => Buffer.from(node, 'base64'));
+    if (!verifyInclusion(leafHash(epochKey.publicKey), epoch, certificate.epochs, proof, certificate.keysRoot)) {
+      throw new NoteError(`the epoch key is not the certified key of epoch ${epoch}`);
+    }
+    const checked = { epoch, epochKey };
+    this.epochKeys.set(cacheKey, checked);
+    return checked;
   }
 
   private certificate(note: string): EpochCertificate {

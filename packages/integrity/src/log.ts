@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, recordFault } from '@apitrail/core/internal';
-import { ndjsonProjection } from '@apitrail/export/internal';
-import { canonicalEntry } from './canonical.js';
+import { recordEntry } from './canonical.js';
 import { EpochKeys } from './epochs.js';
 import { CompactTree, leafDigest } from './merkle.js';
 import type { Signer } from './note.js';
@@ -65,7 +64,7 @@ export class MerkleLog {
    * The two attributes are written into the record's attributes object directly (the SDK's
    * setters refuse a record once emitted); a UUID and an integer, valid by construction, and not
    * counted against the SDK's attribute count limit. The leaf is hashed from the record's NDJSON
-   * projection, the one the NDJSON exporter then writes, built once.
+   * text, the one the NDJSON exporter then writes, serialised once (`recordEntry`).
    */
   seal(): ReadWriteLogRecord[] {
     const batch = this.pending;
@@ -75,7 +74,7 @@ export class MerkleLog {
       attributes[ATTR_INTEGRITY_LOG_ID] = this.logId;
       attributes[ATTR_INTEGRITY_SEQUENCE] = this.sequence;
       try {
-        this.tree.append(leafDigest(canonicalEntry(ndjsonProjection(record))));
+        this.tree.append(leafDigest(recordEntry(record)));
         this.sequence++;
       } catch (error) {
         // Exported unsigned rather than lost (verify reports it), and the log stays gapless.

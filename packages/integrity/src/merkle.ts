@@ -206,16 +206,76 @@ export class CompactTree {
       typeof leaf === 'string' ? leaf : Buffer.from(leaf.buffer, leaf.byteOffset, leaf.length).toString('latin1');
     if (node.length !== HASH_BYTES) throw new RangeError(`a leaf hash has ${HASH_BYTES} bytes, not ${node.length}`);
     // Each trailing one bit of the old size is a perfect subtree the new leaf completes.
-    for (let bits = this.count; bits % 2 === 1; bits = Math.floor(bits / 2)) node = nodeDigest(this.stack.pop()!, node);
+    let height = 0;
+    for (let bits = this.count; bits % 2 === 1; bits = Math.floor(bits / 2)) {
+      node = nodeDigest(this.stack.pop()!, node);
+      this.completed(++height, node);
+    }
     this.stack.push(node);
     this.count++;
   }
 
   /** MTH of the leaves appended so far. */
   root(): Buffer {
-    if (this.stack.length === 0) return sha256(EMPTY);
-    let node = this.stack.at(-1)!;
-    for (let index = this.stack.length - 2; index >= 0; index--) node = nodeDigest(this.stack[index]!, node);
-    return Buffer.from(node, 'latin1');
+    return Buffer.from(this.rootDigest(), 'latin1');
+  }
+
+  /** MTH of the leaves appended so far, as a binary string. */
+  rootDigest(): string {
+    if (this.stack.length === 0) return digest(EMPTY);
+    return foldRight(this.stack);
+  }
+
+  /** A perfect subtree of `height` (≥ 1) was completed, the next of its height from the left: `node` is its hash. */
+  protected completed(height: number, node: string): void {
+    void height;
+    void node;
+  }
+}
+
+/** The root of perfect subtrees side by side, largest first (a compact tree's stack). */
+function foldRight(subtrees: readonly string[]): string {
+  let node = subtrees.at(-1)!;
+  for (let index = subtrees.length - 2; index >= 0; index--) node = nodeDigest(subtrees[index]!, node);
+  return node;
+}
+
+/** Perfect subtrees of 2^KEPT_HEIGHT leaves and more are kept; smaller ones are hashed again from the leaves. */
+const KEPT_HEIGHT = 5;
+
+/**
+ * A compact tree that also keeps the hash of every perfect subtree of 32 leaves or more (about one
+ * hash per 16 leaves): the root at any size it has passed is then O(log n) kept hashes plus at most
+ * 31 leaves hashed again. The verifier walks each log's leaves with one as they arrive, and checks
+ * the checkpoints, whichever order they came in, at the end.
+ */
+export class PrefixTree extends CompactTree {
+  /** By height, the kept subtrees' hashes from the left. */
+  private readonly kept: string[][] = [];
+
+  /** MTH of the first `size` leaves (at most `this.size`); `leaf(i)` gives leaf i's hash. */
+  prefixRoot(size: number, leaf: (index: number) => Uint8Array): Buffer {
+    if (!(size >= 0 && size <= this.size)) throw new RangeError(`the tree has ${this.size} leaves, not ${size}`);
+    if (size === 0) return sha256(EMPTY);
+    const subtrees: string[] = [];
+    let start = 0;
+    for (let height = Math.floor(Math.log2(size)) + 1; height >= 0; height--) {
+      const width = 2 ** height;
+      if (size - start < width) continue;
+      subtrees.push(this.subtree(height, start, leaf));
+      start += width;
+    }
+    return Buffer.from(foldRight(subtrees), 'latin1');
+  }
+
+  protected override completed(height: number, node: string): void {
+    if (height >= KEPT_HEIGHT) (this.kept[height] ??= []).push(node);
+  }
+
+  private subtree(height: number, start: number, leaf: (index: number) => Uint8Array): string {
+    if (height >= KEPT_HEIGHT) return this.kept[height]![start / 2 ** height]!;
+    const small = new CompactTree();
+    for (let index = start; index < start + 2 ** height; index++) small.append(leaf(index));
+    return small.rootDigest();
   }
 }

@@ -8,7 +8,7 @@ import {
 import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';
-import { CompactTree, HASH_BYTES, leafDigest } from './merkle.js';
+import { HASH_BYTES, PrefixTree, leafDigest } from './merkle.js';
 import { NoteError, verifyCosignature, type Verifier } from './note.js';
 
 /** A record as read back from a file: its NDJSON object (see the README for the other shapes). */
@@ -118,6 +118,11 @@ export class LeafStore {
 
 interface LogState {
   readonly leaves: LeafStore;
+  /**
+   * The leaves from seq 0 up to the first one missing, walked as they arrive: the tree hashing is
+   * done while records are still being read (and prepared in other threads), not all at the end.
+   */
+  readonly tree: PrefixTree;
   readonly checkpoints: Map<string, VerifiedCheckpoint & { readonly location: string }>;
   records: number;
   duplicates: number;
@@ -156,9 +161,11 @@ export type PreparedRecord = Pick<ExportedRecord, 'location' | 'unit'> &
 export function prepareRecord({ location, unit, fields }: ExportedRecord): PreparedRecord {
   const logId = fields[ATTR_INTEGRITY_LOG_ID];
   if (typeof logId !== 'string' || logId === '') return { location, unit, kind: 'unlogged' };
-  if (isCheckpointRecord(fields))
-    return { location, unit, kind: 'checkpoint', logId, note: fields[ATTR_INTEGRITY_CHECKPOINT] };
   const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
+  // A checkpoint record is never numbered: a record with a sequence number is a leaf, whatever its
+  // event (an application's record may carry any), and must be in the tree.
+  if (sequence === undefined && isCheckpointRecord(fields))
+    return { location, unit, kind: 'checkpoint', logId, note: fields[ATTR_INTEGRITY_CHECKPOINT] };
   if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0)
     return { location, unit, kind: 'invalid_sequence', logId };
   return { location, unit, kind: 'leaf', logId, sequence, leaf: leafDigest(canonicalEntry(fields)) };
@@ -166,7 +173,8 @@ export function prepareRecord({ location, unit, fields }: ExportedRecord): Prepa
 
 /**
  * Verifies Merkle logs from records fed in any order across ordering units, with the root public
- * key only. Memory: 32 bytes per record (its leaf hash), plus the checkpoints.
+ * key only. Memory: 32 bytes per record (its leaf hash) and about 4 more for the tree walked as
+ * they come, plus the checkpoints.
  */
 export class LogVerifier {
   private readonly checkpoints: CheckpointVerifier;
@@ -240,6 +248,13 @@ export class LogVerifier {
       if (sameLeaf(log.leaves.get(sequence)!, leaf, leafOffset)) log.duplicates++;
       else this.report('inserted', logId, where(), `seq ${sequence} appears twice, with different content`);
       return;
+    }
+    if (sequence === log.tree.size) {
+      log.tree.append(typeof leaf === 'string' ? leaf : leaf.subarray(leafOffset, leafOffset + HASH_BYTES));
+      // Leaves that came early (another ordering unit ahead) join once the gap before them closes.
+      for (let next = log.leaves.get(log.tree.size); next !== undefined; next = log.leaves.get(log.tree.size)) {
+        log.tree.append(next);
+      }
     }
     if (log.unit === unit && sequence < log.unitLast) {
       this.report('reordered', logId, where(), `seq ${sequence} comes after seq ${log.unitLast} in the same batch`);
@@ -354,7 +369,7 @@ export class LogVerifier {
         `no checkpoint signed in epoch ${missingEpochs.join(', ')} (checkpoints deleted, or the log re-signed after its keys were lost)`,
       );
     }
-    const verifiedSize = this.checkRoots(logId, log.leaves, checkpoints);
+    const verifiedSize = this.checkRoots(logId, log, checkpoints);
     const tail = log.leaves.maxSequence + 1;
     if (final !== undefined && final !== largest && final.size < largest.size) {
       this.report('inserted', logId, final.location, `checkpoints beyond the closing checkpoint (size ${final.size})`);
@@ -381,13 +396,14 @@ export class LogVerifier {
     return summary(verifiedSize);
   }
 
-  /** Walks the leaves once, comparing the tree at each checkpoint's size; returns the size verified. */
-  private checkRoots(logId: string, leaves: LeafStore, checkpoints: readonly VerifiedCheckpoint[]): number {
-    const tree = new CompactTree();
+  /** Compares the tree at each checkpoint's size, smallest first; returns the size verified. */
+  private checkRoots(logId: string, log: LogState, checkpoints: readonly VerifiedCheckpoint[]): number {
+    const { leaves, tree } = log;
     let verified = 0;
     for (const checkpoint of checkpoints) {
-      const gap = leaves.firstGap(tree.size, checkpoint.size);
-      if (gap < checkpoint.size) {
+      // The tree holds every leaf up to the first missing one.
+      if (checkpoint.size > tree.size) {
+        const gap = tree.size;
         let end = gap;
         while (end < checkpoint.size && leaves.get(end) === undefined) end++;
         this.report(
@@ -398,8 +414,7 @@ export class LogVerifier {
         );
         return verified;
       }
-      while (tree.size < checkpoint.size) tree.append(leaves.at(tree.size));
-      if (!tree.root().equals(checkpoint.root)) {
+      if (!tree.prefixRoot(checkpoint.size, (index) => leaves.at(index)).equals(checkpoint.root)) {
         this.report(
           'modified',
           logId,
@@ -416,7 +431,15 @@ export class LogVerifier {
   private logFor(logId: string): LogState {
     let log = this.logs.get(logId);
     if (log === undefined) {
-      log = { leaves: new LeafStore(), checkpoints: new Map(), records: 0, duplicates: 0, unit: '', unitLast: -1 };
+      log = {
+        leaves: new LeafStore(),
+        tree: new PrefixTree(),
+        checkpoints: new Map(),
+        records: 0,
+        duplicates: 0,
+        unit: '',
+        unitLast: -1,
+      };
       this.logs.set(logId, log);
     }
     return log;
