@@ -275,6 +275,57 @@ describe('the canonical entry taken from the NDJSON line', () => {
     expect(report.records).to.equal(51);
   });
 
+  it('parses the lines no checkpoint checked again when a log has no closing checkpoint', async () => {
+    const root = Signer.generate('apitrail-test-root');
+    const { log, sealed, logger, checkpointLine } = sealingLogger(root);
+    const emitMany = (count: number) => {
+      for (let n = 0; n < count; n++) logger.emit({ body: `API Request ${n}`, attributes: auditAttributes(n) });
+    };
+    emitMany(40);
+    const checkpoint = log.checkpoint(false).map(checkpointLine);
+    // The process goes on (no closing checkpoint): a tail no checkpoint covers, one record of which
+    // (an application's, no duration) carries, in a map sorting first, what reads as another log
+    // position from its text.
+    emitMany(5);
+    logger.emit({
+      body: 'app event',
+      attributes: { 'api_key.id': 'key_1', a: { [ATTR_INTEGRITY_LOG_ID]: log.logId, [ATTR_INTEGRITY_SEQUENCE]: 500 } },
+    });
+    emitMany(3);
+    const lines = sealed.map(({ record }) => ndjsonText(record));
+    const text = [...lines.slice(0, 40), ...checkpoint, ...lines.slice(40)].join('\n') + '\n';
+    expect(lineLeaf(lines[45]!)?.sequence, 'the text path misreads that record').to.equal(500);
+    const reportOf = (fromLineText: boolean) => {
+      const verifier = new LogVerifier(root.verifier);
+      const packed = prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, fromLineText);
+      unpackPrepared(packed, {
+        leaf: (...leaf) => verifier.addLeaf(...leaf),
+        other: (item) => (item.kind === 'malformed' ? undefined : verifier.addPrepared(item)),
+      });
+      return verifier.finish();
+    };
+    const parsed = reportOf(false);
+    expect(parsed.findings.map((finding) => finding.kind)).to.deep.equal(['truncated']);
+    // Control: from the text alone the tail reads otherwise (up to seq 500).
+    expect(reportOf(true).findings[0]!.detail).not.to.equal(parsed.findings[0]!.detail);
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-live-'));
+    const file = join(directory, 'audit.ndjson');
+    writeFileSync(file, text);
+    const quiet = { write: () => true };
+    for (const workers of [0, 1]) {
+      const { report } = await verifyFiles([file], root.verifier, { out: quiet, err: quiet } as never, undefined, {
+        workers,
+      });
+      expect(report.findings).to.deep.equal(parsed.findings);
+      expect(report.logs).to.deep.equal(parsed.logs);
+    }
+    // Without that record, the tail reads the same either way, and the text path's report stands.
+    const honest = [...lines.slice(0, 40), ...checkpoint, ...lines.slice(40, 45), ...lines.slice(46)].join('\n') + '\n';
+    writeFileSync(file, honest);
+    const { report } = await verifyFiles([file], root.verifier, { out: quiet, err: quiet } as never);
+    expect(report.findings.map((finding) => finding.kind)).to.deep.equal(['truncated']);
+  });
+
   it('reads a record with a sequence number as a leaf, whatever its event', () => {
     const fields = {
       event: APITRAIL_EVENTS.integrityCheckpoint,

@@ -189,6 +189,41 @@ export function prepareChunk({ file, firstLine, bytes }: TextChunk, fromLineText
   return packer.packed();
 }
 
+/** Per log id, the sequence number from which its leaves were not checked against a checkpoint. */
+export type UncheckedFrom = ReadonlyMap<string, number>;
+
+/**
+ * Whether every line of the chunk whose leaf `prepareChunk` took from its text, and which no
+ * checkpoint then checked (its sequence number at or past its log's in `unchecked`), gives the same
+ * record when parsed: its log, sequence number and leaf. Every other line was parsed already, or
+ * its leaf is the signed one.
+ */
+export function sameWhenParsed({ file, firstLine, bytes }: TextChunk, unchecked: UncheckedFrom): boolean {
+  const lines = chunkLines(bytes);
+  const parsed: PreparedBatch = [];
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const leaf = lineLeaf(line);
+    if (leaf === undefined || !(leaf.sequence >= (unchecked.get(leaf.logId) ?? 0))) continue;
+    parsed.length = 0;
+    decodeBatch(
+      { file, firstLine: firstLine + index, lines: [line] },
+      {
+        record: (record) => parsed.push(prepareRecord(record)),
+        malformed: (_, number, reason) => parsed.push({ kind: 'malformed', file, line: number, reason }),
+      },
+    );
+    const item = parsed.length === 1 ? parsed[0] : undefined;
+    const same =
+      item?.kind === 'leaf' &&
+      item.logId === leaf.logId &&
+      item.sequence === leaf.sequence &&
+      item.leaf === leafDigest(leaf.entry);
+    if (!same) return false;
+  }
+  return true;
+}
+
 /**
  * Worker threads for `apitrail verify`: one less than the machine's processors, at most 8. The
  * main thread reads the input, walks the trees and prepares the chunks that find every worker

@@ -7,10 +7,12 @@ import {
   defaultVerifyWorkers,
   prepareBatch,
   prepareChunk,
+  sameWhenParsed,
   unpackPrepared,
   type PackedPrepared,
   type PreparedBatch,
   type PreparedSink,
+  type UncheckedFrom,
 } from './verify-batches.js';
 
 /** What `apitrail verify` found: the verifier's report and the number of files it could not read. */
@@ -70,8 +72,9 @@ interface InFlight {
  * The leaves of the lines apitrail's NDJSON exporter wrote are first taken from their text,
  * without parsing them (`lineLeaf`): when every root then matches its signed checkpoint, that is
  * proof the records are the signed ones. Any finding is decided by a second pass that parses every
- * record, so the report is the same as if every line had been parsed. Standard input cannot be read
- * twice: it is parsed in one pass.
+ * record, so the report is the same as if every line had been parsed; when the only findings are
+ * logs without their closing checkpoint, parsing just the lines no checkpoint checked tells whether
+ * they read the same. Standard input cannot be read twice: it is parsed in one pass.
  */
 export async function verifyFiles(
   files: readonly string[],
@@ -84,7 +87,14 @@ export async function verifyFiles(
   const problems: string[] = [];
   if (!files.includes('-')) {
     const outcome = await verifyPass(files, rootKey, output, witness, workers, true, problems);
-    if (outcome.report.findings.length === 0) {
+    const { findings, logs } = outcome.report;
+    // A log without its closing checkpoint (its process still running) is the usual finding, and
+    // only its unchecked tail can read otherwise when parsed: those lines alone are parsed again.
+    const asParsed =
+      findings.length === 0 ||
+      (findings.every((finding) => finding.kind === 'truncated') &&
+        (await uncheckedSameWhenParsed(files, new Map(logs.map((log) => [log.logId, log.verifiedSize])))));
+    if (asParsed) {
       problems.forEach((problem, index) => reportProblem(output, index, problem));
       return outcome;
     }
@@ -93,6 +103,21 @@ export async function verifyFiles(
   const outcome = await verifyPass(files, rootKey, output, witness, workers, false, problems);
   problems.forEach((problem, index) => reportProblem(output, index, problem));
   return outcome;
+}
+
+/** Whether the lines whose leaves no checkpoint checked give the same records parsed (`sameWhenParsed`). */
+async function uncheckedSameWhenParsed(files: readonly string[], unchecked: UncheckedFrom): Promise<boolean> {
+  let same = true;
+  await readTextChunks(files, {
+    chunk: async (chunk) => {
+      same &&= sameWhenParsed(chunk, unchecked);
+    },
+    batch: async () => undefined,
+    unreadable: async () => {
+      same = false;
+    },
+  });
+  return same;
 }
 
 /** One pass over the files (see `verifyFiles`); what it cannot read goes to `problems`. */
