@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { LoggerProvider, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import {
-  APITRAIL_EVENTS,
-  ATTR_INTEGRITY_CHECKPOINT,
-  ATTR_INTEGRITY_LOG_ID,
-  ATTR_INTEGRITY_SEQUENCE,
-  EVENT_API_REQUEST,
-  NDJSON_FIELDS,
-} from '@apitrail/core/internal';
+import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, EVENT_API_REQUEST } from '@apitrail/core/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import { LogVerifier, MerkleLog, Signer, type Verifier } from '@apitrail/integrity/internal';
 import { verifyFiles } from '@apitrail/cli';
@@ -25,21 +18,13 @@ import {
   type PreparedBatch,
 } from '@apitrail/cli/internal';
 import { encodeLogsRequest } from '../helpers/otlp-json.ts';
+import { checkpointLine as checkpointOf } from '../helpers/integrity-lines.ts';
 
 /** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed. */
 function signedLines(root: Signer, count: number): string[] {
   const log = new MerkleLog({ rootKey: Signer.parse(root.skey), epochMs: 3_600_000 });
   const lines: string[] = [];
-  const checkpointLine = (note: string): string =>
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'INFO',
-      message: 'integrity checkpoint',
-      logger: 'apitrail.security',
-      [NDJSON_FIELDS.event]: APITRAIL_EVENTS.integrityCheckpoint,
-      [ATTR_INTEGRITY_LOG_ID]: log.logId,
-      [ATTR_INTEGRITY_CHECKPOINT]: note,
-    });
+  const checkpointLine = (note: string): string => checkpointOf(log.logId, note);
   const provider = new LoggerProvider({
     processors: [
       {

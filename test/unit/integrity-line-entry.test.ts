@@ -13,7 +13,6 @@ import {
   ATTR_INTEGRITY_CHECKPOINT,
   ATTR_INTEGRITY_LOG_ID,
   ATTR_INTEGRITY_SEQUENCE,
-  NDJSON_FIELDS,
 } from '@apitrail/core/internal';
 import { inCanonicalOrder, ndjsonProjection, ndjsonText } from '@apitrail/export/internal';
 import {
@@ -31,6 +30,7 @@ import {
 } from '@apitrail/integrity/internal';
 import { verifyFiles } from '@apitrail/cli';
 import { prepareChunk, unpackPrepared } from '@apitrail/cli/internal';
+import { checkpointLine as checkpointOf } from '../helpers/integrity-lines.ts';
 
 /** A log attribute or body value (the logs API's AnyValue, written out: it is not a dependency here). */
 type AnyValue = string | number | boolean | AnyValue[] | AnyValueMap | undefined;
@@ -66,16 +66,7 @@ function sealingLogger(root: Signer) {
       },
     ],
   });
-  const checkpointLine = (note: string): string =>
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: 'INFO',
-      message: 'integrity checkpoint',
-      logger: 'apitrail.security',
-      [NDJSON_FIELDS.event]: APITRAIL_EVENTS.integrityCheckpoint,
-      [ATTR_INTEGRITY_LOG_ID]: log.logId,
-      [ATTR_INTEGRITY_CHECKPOINT]: note,
-    });
+  const checkpointLine = (note: string): string => checkpointOf(log.logId, note);
   return { log, sealed, logger: provider.getLogger('api'), checkpointLine };
 }
 
