@@ -22,6 +22,7 @@ import {
 } from '@apitrail/spool/internal';
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
+import { endpointForDisplay, ExportFailureReporter } from './export-failures.js';
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
 import { OtlpLogExporter } from './otlp-log-exporter.js';
 import { unrefAgentFactory } from './unref-agent.js';
@@ -72,16 +73,33 @@ export function logRecordExporter(
   }
 }
 
-/** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_* and drop reporting. */
+/** Where an exporter sends, for its failure reports: an OTLP URL without credentials, `the console`, the NDJSON destination. */
+function exportTarget(name: 'otlp' | 'console' | 'ndjson', otlp: OtlpExporterSettings, config: AutoConfig): string {
+  switch (name) {
+    case 'otlp':
+      return endpointForDisplay(otlp.url);
+    case 'console':
+      return 'the console';
+    case 'ndjson':
+      return config.localLogDestination;
+  }
+}
+
+/** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_*, drop and failure reporting. */
 export function exportingSpanProcessors(
   config: AutoConfig,
   wrapExporter: (exporter: SpanExporter) => SpanExporter = (exporter) => exporter,
 ): SpanProcessor[] {
   return config.traceExporters.map((name) => {
     const drops = new DropReporter(`spans/${name}`, config.dropReportIntervalMs);
+    const failures = new ExportFailureReporter(
+      'span export',
+      exportTarget(name, config.tracesOtlp, config),
+      config.dropReportIntervalMs,
+    );
     return new BatchSpanProcessor({
       ...config.spanBatch,
-      exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops),
+      exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops, failures),
       selfObsMeterProvider: drops.meterProvider(),
     });
   });
@@ -93,7 +111,7 @@ export function isSpooled(config: AutoConfig, name: AutoConfig['logExporters'][n
 }
 
 /**
- * One processor per exporter named in OTEL_LOGS_EXPORTER, with drop reporting. OTLP goes through
+ * One processor per exporter named in OTEL_LOGS_EXPORTER, with drop and failure reporting. OTLP goes through
  * the write-ahead spool and the NDJSON exporter writes synchronously, both batched every
  * APITRAIL_SPOOL_FLUSH_INTERVAL_MS or every OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records, whichever
  * comes first, and drained at exit; the console exporter (and OTLP with the
@@ -108,7 +126,12 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
     const onRejected = spooled
       ? (records: number) => countRejected(channel, records)
       : (records: number) => drops.add(records);
-    const exporter = guardLogRecordExporter(logRecordExporter(config, name, onRejected), drops);
+    const failures = new ExportFailureReporter(
+      'log export',
+      exportTarget(name, config.logsOtlp, config),
+      config.dropReportIntervalMs,
+    );
+    const exporter = guardLogRecordExporter(logRecordExporter(config, name, onRejected), drops, failures);
     const { flushIntervalMs, directory, maxBytes } = config.spool;
     if (spooled) {
       const spool = new Spool({

@@ -3,6 +3,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { recordFault } from '@apitrail/core/internal';
 import type { DropReporter } from './drop-reporter.js';
+import type { ExportFailureReporter } from './export-failures.js';
 
 interface Exporter<T> {
   export(items: T[], resultCallback: (result: ExportResult) => void): void;
@@ -20,22 +21,39 @@ const FAILED_ONE_BY_ONE = 'some items could not be exported';
  * unhandled rejection and takes the host process down; from the log processor it silently costs
  * the whole batch, audit records included. This wrapper reports the fault once, then exports the
  * batch item by item, so only the items that cannot be exported are lost, and counted as dropped.
+ * It also tells `failures` how each export ended, before the caller hears of it (the result is
+ * passed on unchanged).
  */
 class GuardedExporter<T> implements Exporter<T> {
   private readonly inner: Exporter<T>;
   private readonly drops: DropReporter;
+  private readonly failures: ExportFailureReporter | undefined;
 
-  constructor(inner: Exporter<T>, drops: DropReporter) {
+  constructor(inner: Exporter<T>, drops: DropReporter, failures: ExportFailureReporter | undefined) {
     this.inner = inner;
     this.drops = drops;
+    this.failures = failures;
   }
 
   export(items: T[], resultCallback: Callback): void {
+    const failures = this.failures;
+    const done: Callback =
+      failures === undefined
+        ? resultCallback
+        : (result) => {
+            try {
+              if (result.code === ExportResultCode.SUCCESS) failures.succeeded();
+              else failures.failed(result.error);
+            } catch {
+              // Reporting must not cost the result.
+            }
+            resultCallback(result);
+          };
     try {
-      this.inner.export(items, resultCallback);
+      this.inner.export(items, done);
     } catch (error) {
       recordFault(`${this.drops.channel} exporter`, error);
-      this.exportOneByOne(items, resultCallback);
+      this.exportOneByOne(items, done);
     }
   }
 
@@ -73,10 +91,18 @@ class GuardedExporter<T> implements Exporter<T> {
   }
 }
 
-export function guardSpanExporter(exporter: SpanExporter, drops: DropReporter): SpanExporter {
-  return new GuardedExporter<ReadableSpan>(exporter, drops);
+export function guardSpanExporter(
+  exporter: SpanExporter,
+  drops: DropReporter,
+  failures?: ExportFailureReporter,
+): SpanExporter {
+  return new GuardedExporter<ReadableSpan>(exporter, drops, failures);
 }
 
-export function guardLogRecordExporter(exporter: LogRecordExporter, drops: DropReporter): LogRecordExporter {
-  return new GuardedExporter<ReadableLogRecord>(exporter, drops);
+export function guardLogRecordExporter(
+  exporter: LogRecordExporter,
+  drops: DropReporter,
+  failures?: ExportFailureReporter,
+): LogRecordExporter {
+  return new GuardedExporter<ReadableLogRecord>(exporter, drops, failures);
 }

@@ -9,6 +9,7 @@ export * from './replay.js';
 export * from './exporters.js';
 export * from './guarded-exporter.js';
 export * from './drop-reporter.js';
+export * from './export-failures.js';
 export * from './unref-agent.js';
 export * from './otlp-log-exporter.js';
 export * from './root-sampling.js';

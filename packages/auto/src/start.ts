@@ -1,11 +1,12 @@
 import { format } from 'node:util';
-import { diag, logs, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, logs, type DiagLogger, type DiagLoggerOptions } from '@opentelemetry/api';
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
+import { condenseExportDiagnostics } from './export-failures.js';
 import { EmittedRecordCounter, flushOnExit } from './shutdown.js';
 
 /** What `startApitrail()` returns: the configuration in effect, `flush()`, `shutdown()` and the quarantine list. */
@@ -46,13 +47,26 @@ function diagnosticsOnStderr(redactText: (text: string) => string): DiagLogger {
 }
 
 /**
+ * The logger for the level the SDK sets. Below debug (the default, info), the SDK's own lines
+ * about export failures are left out: apitrail's exporters report those failures themselves, one
+ * line per exporter and interval (export-failures.ts). At debug and verbose, asked for explicitly
+ * with OTEL_LOG_LEVEL, everything is printed.
+ */
+function diagnosticsFor(redactText: (text: string) => string, options?: DiagLoggerOptions | DiagLogLevel): DiagLogger {
+  const level = (typeof options === 'number' ? options : options?.logLevel) ?? DiagLogLevel.INFO;
+  const logger = diagnosticsOnStderr(redactText);
+  return level >= DiagLogLevel.DEBUG ? logger : condenseExportDiagnostics(logger);
+}
+
+/**
  * Runs `start` (the SDK's start, synchronous) with the diagnostic logger it installs (a
  * DiagConsoleLogger, at the level OTEL_LOG_LEVEL or its configuration file sets) replaced by
- * `logger` at that level, from the first message on.
+ * the one `logger` makes for that level, from the first message on.
  */
-function withDiagnostics<T>(logger: DiagLogger, start: () => T): T {
+function withDiagnostics<T>(logger: (options?: DiagLoggerOptions | DiagLogLevel) => DiagLogger, start: () => T): T {
   const { setLogger } = diag;
-  const onStderr: typeof setLogger = (_logger, options) => Reflect.apply(setLogger, diag, [logger, options]) as boolean;
+  const onStderr: typeof setLogger = (_logger, options) =>
+    Reflect.apply(setLogger, diag, [logger(options), options]) as boolean;
   Reflect.set(diag, 'setLogger', onStderr);
   try {
     return start();
@@ -75,15 +89,17 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const components = buildComponents(config, options, serverSpans);
   const emitted = new EmittedRecordCounter();
   const logRecordProcessors = [...components.logRecordProcessors, emitted];
-  const sdk = withDiagnostics(diagnosticsOnStderr(components.redactText), () =>
-    startNodeSdk({
-      spanProcessors: components.spanProcessors,
-      logRecordProcessors,
-      instrumentations: components.instrumentations,
-      // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
-      resourceAttributes: components.config.resourceAttributes,
-      ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
-    }),
+  const sdk = withDiagnostics(
+    (options) => diagnosticsFor(components.redactText, options),
+    () =>
+      startNodeSdk({
+        spanProcessors: components.spanProcessors,
+        logRecordProcessors,
+        instrumentations: components.instrumentations,
+        // Above the SDK's detectors, which read OTEL_SERVICE_NAME from process.env, not `env`.
+        resourceAttributes: components.config.resourceAttributes,
+        ...(components.config.metricsFromEnvironment ? {} : { metricReaders: [] }),
+      }),
   );
   // The LoggerProvider the SDK built around apitrail's processors: the audit record goes straight to
   // them (not when OTEL_CONFIG_FILE made the SDK build another provider).

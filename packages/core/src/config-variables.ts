@@ -141,7 +141,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_DROP_REPORT_INTERVAL_MS'],
     defaultValue: '`10000`',
     description:
-      'records lost on the way out (export queue full, export failed, refused by the receiver) are counted per `signal/exporter` (`droppedCounts()`) and reported by one diagnostic warning per interval',
+      'records lost on the way out (export queue full, export failed, refused by the receiver) are counted per `signal/exporter` (`droppedCounts()`) and reported by one diagnostic warning per interval; failed exports likewise, per exporter',
   },
   {
     names: ['APITRAIL_CORRELATION_HEADERS'],
