@@ -15,10 +15,11 @@ describe('redaction: collector-config/redaction.yaml', () => {
     );
   });
 
-  it('is a fragment defining only the redaction/apitrail processor', () => {
+  it('is a fragment defining only the redaction/apitrail and transform/apitrail processors', () => {
     const topLevel = committed.split('\n').filter((line) => /^[a-z]/.test(line));
     expect(topLevel).to.deep.equal(['processors:']);
-    expect(committed).to.match(/^ {2}redaction\/apitrail:$/m);
+    const processors = committed.split('\n').filter((line) => /^ {2}[a-z]/.test(line));
+    expect(processors).to.deep.equal(['  redaction/apitrail:', '  transform/apitrail:']);
   });
 
   it('carries every sensitive key, every value pattern and the key=value rule', () => {

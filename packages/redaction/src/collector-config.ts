@@ -2,6 +2,7 @@ import { KEY_CHARACTERS_SOURCE, KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOUR
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
+import { CREDENTIAL_KEYWORDS, ENTROPY_TOKEN_CHARACTERS, ENTROPY_TOKEN_MAX, ENTROPY_TOKEN_MIN } from './scanner.js';
 
 /** RE2 refuses repeat counts above 1000; it runs in linear time, so a larger bound can go. */
 const RE2_MAX_REPEAT = 1000;
@@ -90,6 +91,83 @@ export function catalogueRe2(formats: readonly CredentialFormat[]): string[] {
 }
 
 /**
+ * The SDK scanner's path-segment rule (`/reset-password/<token>`, `/api/token/<token>`) as two RE2
+ * regexes for the transform processor, which, unlike the redaction processor, can keep part of a
+ * match (`${1}`): the keyword's segment stays, the token's segment becomes `****`.
+ *
+ * Built from the scanner's own keyword list, token characters and length bounds. The keyword starts
+ * a word (nothing alphanumeric before it, or a camelCase boundary: `resetPassword/`) and a `/`
+ * follows it. The token is the whole segment after that slash: a maximal run of the scanner's token
+ * characters (without `/`, which ends a segment) of {@link ENTROPY_TOKEN_MIN} to
+ * {@link ENTROPY_TOKEN_MAX} characters, not starting with `.`, with an upper-case letter, a
+ * lower-case letter and a digit, and up to two `=` of base64 padding. RE2 has no lookahead, so "at
+ * least 16 characters and all three classes" cannot be one regex; `mark` puts `****` before every
+ * segment of the right length and `settle` takes it away again where the segment lacks a class or
+ * starts with `.` (the leftmost-first alternation tries those shapes first) and otherwise drops the
+ * segment, leaving `****`. Each regex consumes the character before the keyword and the one after
+ * the token (RE2 has no `\b` for `-`, `.`, `~` or `+`), and puts both back.
+ */
+export function pathTokenRe2(): { readonly mark: string; readonly settle: string } {
+  const token = ENTROPY_TOKEN_CHARACTERS.replace('/', '');
+  const tokenClass = (without = ''): string => `[${token.replace(without, '')}]`;
+  const words = CREDENTIAL_KEYWORDS.map(escapeRegExp).join('|');
+  const camel = CREDENTIAL_KEYWORDS.filter((keyword) => /^[a-z]+$/.test(keyword))
+    .map((keyword) => keyword[0]!.toUpperCase() + keyword.slice(1))
+    .join('|');
+  const keyword = `((?:^|[^A-Za-z0-9])(?i:${words})/|[a-z](?:${camel})/)`;
+  const length = `{${ENTROPY_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}`;
+  const end = `={0,2}(?:[^${token}]|$)`;
+  const notRandom = [
+    `\\.${tokenClass()}{${ENTROPY_TOKEN_MIN - 1},${ENTROPY_TOKEN_MAX - 1}}`,
+    ...['A-Z', 'a-z', '0-9'].map((missing) => tokenClass(missing) + length),
+  ].join('|');
+  return {
+    mark: `${keyword}(${tokenClass()}${length}${end})`,
+    settle: `${keyword}(?:\\*{4}((?:${notRandom})${end})|(\\*{4})${tokenClass()}${length}={0,2}((?:[^${token}]|$)))`,
+  };
+}
+
+/** What `mark` and `settle` are replaced with (Go's regexp expansion; groups that did not take part are empty). */
+export const PATH_TOKEN_MARK_REPLACEMENT = '${1}****${2}';
+export const PATH_TOKEN_SETTLE_REPLACEMENT = '${1}${2}${3}${4}';
+
+/** An OTTL string literal (Go's strconv.Unquote reads it: backslashes and quotes escaped). */
+const ottlString = (value: string): string => `"${value.replace(/[\\"]/g, '\\$&')}"`;
+
+/** The transform processor's statements applying {@link pathTokenRe2} to every string the redaction processor covers. */
+function pathTokenStatements(): { readonly traces: string; readonly logs: string } {
+  const { mark, settle } = pathTokenRe2();
+  const steps: [string, string][] = [
+    [mark, PATH_TOKEN_MARK_REPLACEMENT],
+    [settle, PATH_TOKEN_SETTLE_REPLACEMENT],
+  ];
+  const onMap = (target: string, condition = ''): string[] =>
+    steps.map(
+      ([regex, replacement]) =>
+        `replace_all_patterns(${target}, "value", ${ottlString(regex)}, ${ottlString(replacement)})${condition}`,
+    );
+  const onString = (target: string): string[] =>
+    steps.map(([regex, replacement]) => `replace_pattern(${target}, ${ottlString(regex)}, ${ottlString(replacement)})`);
+  const group = (context: string, statements: readonly string[]): string =>
+    `\n      - context: ${context}\n        statements:${statements.map((statement) => `\n          - ${yamlString(statement)}`).join('')}`;
+  return {
+    traces:
+      group('resource', onMap('resource.attributes')) +
+      group('span', onMap('span.attributes')) +
+      group('spanevent', onMap('spanevent.attributes')),
+    logs:
+      group('resource', onMap('resource.attributes')) +
+      group('log', [
+        ...onMap('log.attributes'),
+        // replace_pattern leaves a body that is not a string as it is; a map body's values are
+        // reached by replace_all_patterns (its top level: nested maps are not walked).
+        ...onString('log.body'),
+        ...onMap('log.body', ' where IsMap(log.body)'),
+      ]),
+  };
+}
+
+/**
  * A YAML scalar as Prettier writes it (single quotes unless escapes are needed), with every `$`
  * doubled: Collector config interpolates `${...}` and unescapes `$$`.
  */
@@ -100,7 +178,8 @@ function yamlString(value: string): string {
 
 const HEADER = `# GENERATED by \`npm run generate:redaction\` from @apitrail/redaction's rule set. Do not edit by hand:
 # a unit test fails when this file differs from what the rule set generates.
-# A config fragment: load it beside a pipeline config that uses the \`redaction/apitrail\` processor:
+# A config fragment: load it beside a pipeline config that runs the \`redaction/apitrail\` processor
+# and then the \`transform/apitrail\` processor (both defined here):
 #   otelcol-apitrail --config local-redacting.yaml --config redaction.yaml
 # Differences from the SDK processors, which RE2 and the processor's options cannot express:
 # card numbers are masked by issuer prefix without the Luhn check; allow-listed keys are skipped
@@ -111,10 +190,23 @@ const HEADER = `# GENERATED by \`npm run generate:redaction\` from @apitrail/red
 # summary is silent: the processor's count attributes would be added to every record with an
 # allow-listed key, changing signed records so that \`apitrail verify\` rejects all of them. A
 # record this processor does mask is reported as modified by \`apitrail verify\`: the SDK let a
-# secret through, which is worth investigating.`;
+# secret through, which is worth investigating.
+# transform/apitrail masks a token in the URL path segment after a credential keyword
+# (/reset-password/<token> -> /reset-password/****), keeping the keyword's segment, which the
+# redaction processor cannot (it masks a whole match). The token is the whole segment, 16 to 512 of
+# the SDK's token characters, with upper and lower case and digits; the SDK also needs 3.5 bits of
+# entropy per character, reads past the next slash, and looks a few words further, which RE2 cannot.
+# Its two statements per target run in order: the first puts **** before every segment of the right
+# length, the second removes it again where the segment lacks a class (and takes away the segment
+# where not). It covers attributes of resources, spans, span events and log records and string log
+# bodies and a map body's top-level values, allow-listed keys included.`;
 
 /** The Collector's `redaction` processor config for `rules`, as a YAML fragment. */
-export function collectorRedactionConfig(rules: RedactionRules, processorName = 'redaction/apitrail'): string {
+export function collectorRedactionConfig(
+  rules: RedactionRules,
+  processorName = 'redaction/apitrail',
+  transformName = 'transform/apitrail',
+): string {
   const list = (items: readonly string[]): string => items.map((item) => `\n      - ${yamlString(item)}`).join('');
   const ignored = rules.allow.filter((key) => !key.includes('*'));
   const blockedValues = [
@@ -122,6 +214,7 @@ export function collectorRedactionConfig(rules: RedactionRules, processorName = 
     ...catalogueRe2(rules.formats ?? []),
     keyValueRe2(rules.keys),
   ].map(re2Source);
+  const statements = pathTokenStatements();
   return `${HEADER}
 processors:
   ${processorName}:
@@ -130,5 +223,9 @@ processors:
     blocked_key_patterns:${list(rules.keys.map(keyGlobRe2))}
     blocked_values:${list(blockedValues)}
     summary: silent
+  ${transformName}:
+    error_mode: ignore
+    trace_statements:${statements.traces}
+    log_statements:${statements.logs}
 `;
 }

@@ -9,7 +9,13 @@ import { RedactingSpanProcessor } from './span-processor.js';
 
 export { REDACTED, REDACTION_MODES, type RedactionMode } from './censor.js';
 export { readRedactionConfig, type RedactionConfig } from './config.js';
-export { catalogueRe2, collectorRedactionConfig } from './collector-config.js';
+export {
+  catalogueRe2,
+  collectorRedactionConfig,
+  pathTokenRe2,
+  PATH_TOKEN_MARK_REPLACEMENT,
+  PATH_TOKEN_SETTLE_REPLACEMENT,
+} from './collector-config.js';
 export {
   CHARSETS,
   CREDENTIAL_FORMATS,

@@ -64,6 +64,7 @@ const PROVIDER_MIN_BITS = 4;
 // `exports` at every use, and the scan's loops use these.
 export {
   CREDENTIAL_KEYWORDS,
+  ENTROPY_TOKEN_CHARACTERS,
   ENTROPY_MIN_BITS,
   ENTROPY_TOKEN_MAX,
   ENTROPY_TOKEN_MIN,
@@ -93,8 +94,12 @@ const SETS = Object.fromEntries(
 ) as Record<keyof typeof CHARSETS, Membership>;
 const ALNUM = SETS.alnum;
 const WORD = SETS.word;
-/** Characters of a token after a keyword: base64, base64url and the `.`/`~` of some formats. */
-const ENTROPY_TOKEN = membership('A-Za-z0-9+/_.~-');
+/**
+ * Characters of a token after a keyword: base64, base64url and the `.`/`~` of some formats (a regex
+ * character class's contents, shared with the Collector's copy of the path-segment rule).
+ */
+const ENTROPY_TOKEN_CHARACTERS = 'A-Za-z0-9+/_.~-';
+const ENTROPY_TOKEN = membership(ENTROPY_TOKEN_CHARACTERS);
 const PADDING = membership('=');
 const PRINTABLE = membership('!-~');
 /** Where the window after a keyword ends: the next parameter, statement, line, or a replacement. */
