@@ -3,20 +3,16 @@
 // (`/reset-password/<token>`, `/api/token/<token>`) in url.path, a log body, a span event and a
 // JSON string, sent straight to a real collector. With the generated redaction.yaml (its
 // transform/apitrail processor) the token segment comes out as `****` and the keyword's segment
-// stays. The controls: the same telemetry through the redaction.yaml and local-redacting.yaml of the
-// commit before the rule, and through today's files without transform/apitrail in the pipeline,
-// comes out with every token, so the search below can see a leak.
+// stays. The control: the same telemetry through today's files without transform/apitrail in the
+// pipeline (the redaction processor alone, as before the rule) comes out with every token, so the
+// search below can see a leak. (It reads no git history: CI may test a shallow clone.)
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorConfigDir, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { sendRawTelemetry } from '../helpers/raw-telemetry.ts';
 import { randomString } from '../helpers/redaction-secrets.ts';
-
-/** The last commit whose collector-config/redaction.yaml has no path-segment rule. */
-const BEFORE_THE_RULE = '6c857d5f62d54b99fdf771b786a211ae60a1462a';
 
 /** A random token with upper and lower case and digits, 24 base64url characters (the SDK's rule takes it). */
 function pathToken(): string {
@@ -93,22 +89,6 @@ describe('redaction: the collector masks a token in the path segment after a cre
     expect(span!.attributes['url.path']).to.equal('/api/token/****');
     expect(span!.attributes['http.route']).to.equal('/api/token/:token');
     expect(output).to.include('no user for /resetPassword/****');
-  });
-
-  it(`control: the redaction.yaml and local-redacting.yaml of ${BEFORE_THE_RULE.slice(0, 7)} (before the rule) let every token through`, async function () {
-    const directory = await mkdtemp(join(tmpdir(), 'apitrail-old-redaction-'));
-    const configs: string[] = [];
-    for (const file of ['local-redacting.yaml', 'redaction.yaml']) {
-      const text = execFileSync('git', ['show', `${BEFORE_THE_RULE}:collector-config/${file}`], {
-        cwd: collectorConfigDir,
-        encoding: 'utf8',
-      });
-      expect(text, `${file} of ${BEFORE_THE_RULE}`).to.not.include('transform/apitrail');
-      await writeFile(join(directory, file), text);
-      configs.push(join(directory, file));
-    }
-    const [output] = await run(this, configs);
-    expect(leaked(output)).to.deep.equal(Object.keys(tokens));
   });
 
   it("control: today's redaction.yaml with transform/apitrail left out of the pipeline lets every token through", async function () {
