@@ -1,7 +1,8 @@
 // Every name the package's modules export, for apitrail's own packages and tests. Not a public API:
 // no semver promise; users import from '@apitrail/integrity' (src/index.ts).
 export { readIntegrityConfig, readSignerKeyFile, readVerifierKeyFile, type IntegrityConfig } from './config.js';
-export { canonicalEntry, canonicalJson, lineLeaf, recordEntry, type LineLeaf } from './canonical.js';
+export { canonicalEntry, canonicalJson } from './canonical.js';
+export { lineLeaf, recordEntry, type LineLeaf } from './line-entry.js';
 export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export {

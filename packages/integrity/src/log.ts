@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE, recordFault } from '@apitrail/core/internal';
-import { recordEntry } from './canonical.js';
+import { recordEntry } from './line-entry.js';
 import { EpochKeys } from './epochs.js';
 import { CompactTree, leafDigest } from './merkle.js';
 import type { Signer } from './note.js';
