@@ -239,6 +239,47 @@ describe('the canonical entry taken from the NDJSON line', () => {
     expect(report.findings).to.deep.equal([]);
   });
 
+  it('does not take a line whose tail JSON.parse reads as more fields (a member after it, a duplicate key)', async () => {
+    const root = Signer.generate('apitrail-test-root');
+    const { log, sealed, logger, checkpointLine } = sealingLogger(root);
+    logger.emit({
+      body: 'API Request',
+      attributes: auditAttributes(1),
+      context: trace.setSpanContext(ROOT_CONTEXT, SPAN),
+    });
+    const closing = log.close().map(checkpointLine);
+    const honest = ndjsonText(sealed[0]!.record);
+    expect(honest.endsWith(',"logger":"api","trace_flags":1}')).to.equal(true);
+    expect(lineLeaf(honest)).not.to.equal(undefined);
+    // JSON.parse keeps the last of repeated keys: each forgery reads as another API key or status.
+    const forgeries = [
+      honest.replace(/}$/, ',"api_key_id":"key_evil"}'),
+      honest.replace(',"trace_flags":1}', ',"trace_flags":1,"status_code":500}'),
+      honest.replace(',"logger":"api"', ',"logger":"api","api_key_id":"key_evil","logger":"api"'),
+    ];
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-tail-'));
+    const file = join(directory, 'audit.ndjson');
+    const quiet = { write: () => true };
+    for (const forged of forgeries) {
+      expect(lineLeaf(forged)?.entry, forged).not.to.equal(lineLeaf(honest)!.entry);
+      writeFileSync(file, [forged, ...closing].join('\n') + '\n');
+      const { report } = await verifyFiles([file], root.verifier, { out: quiet, err: quiet } as never);
+      expect(
+        report.findings.map((finding) => finding.kind),
+        forged,
+      ).to.deep.equal(['modified']);
+    }
+    // Control: the honest line verifies, and so does one whose logger name (not signed) changed, escapes
+    // and all: it reads as one string, not as more fields.
+    const renamed = honest.replace(',"logger":"api"', ',"logger":"api\\u0022,\\u0022api_key_id\\u0022:\\u0022x"');
+    expect((JSON.parse(renamed) as { api_key_id: string }).api_key_id).to.equal('key_1');
+    for (const line of [honest, renamed]) {
+      writeFileSync(file, [line, ...closing].join('\n') + '\n');
+      const { report } = await verifyFiles([file], root.verifier, { out: quiet, err: quiet } as never);
+      expect(report.findings, line).to.deep.equal([]);
+    }
+  });
+
   it('verifies lines written another way by parsing them again, where their text alone would be a finding', async () => {
     const root = Signer.generate('apitrail-test-root');
     const { log, sealed, logger, checkpointLine } = sealingLogger(root);
