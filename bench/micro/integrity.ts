@@ -13,15 +13,10 @@
 //   main thread alone, with the main thread's CPU per record; records per second of LogVerifier in
 //   one thread over NDJSON lines of a real signed log (JSON.parse included); and one proof
 //   bundle's verification.
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type * as Integrity from '@apitrail/integrity/internal';
-import {
-  APITRAIL_EVENTS,
-  ATTR_INTEGRITY_CHECKPOINT,
-  ATTR_INTEGRITY_LOG_ID,
-  ATTR_INTEGRITY_SEQUENCE,
-  NDJSON_FIELDS,
-} from '@apitrail/core/internal';
+import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core/internal';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,10 +79,10 @@ function signedLog(
   for (let n = 0; n < count; n++) {
     emit();
     if ((n + 1) % CHECKPOINT_EVERY === 0) {
-      for (const note of log.checkpoint(false)) lines.push(checkpointLine(log.logId, note));
+      for (const note of log.checkpoint(false)) lines.push(checkpointLine(module, log.logId, note));
     }
   }
-  for (const note of log.close()) lines.push(checkpointLine(log.logId, (lastCheckpoint = note)));
+  for (const note of log.close()) lines.push(checkpointLine(module, log.logId, (lastCheckpoint = note)));
   const bundle = module.proofBundle(proved!, module.leafArray(leaves), { size: count, note: lastCheckpoint });
   return { lines, bundle };
 }
@@ -125,16 +120,9 @@ async function verifyFile(
   };
 }
 
-function checkpointLine(logId: string, note: string): string {
-  return JSON.stringify({
-    timestamp: new Date().toISOString(),
-    level: 'INFO',
-    message: 'integrity checkpoint',
-    logger: 'apitrail.security',
-    [NDJSON_FIELDS.event]: APITRAIL_EVENTS.integrityCheckpoint,
-    [ATTR_INTEGRITY_LOG_ID]: logId,
-    [ATTR_INTEGRITY_CHECKPOINT]: note,
-  });
+/** A checkpoint record's line, as the integrity processor emits it and the NDJSON exporter writes it. */
+function checkpointLine(module: typeof Integrity, logId: string, note: string): string {
+  return ndjsonText(new module.CheckpointRecord(resourceFromAttributes({}), logId, note, false));
 }
 
 report({

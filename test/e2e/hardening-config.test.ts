@@ -3,32 +3,20 @@
 // stops the process before the app runs, with exit code 78 (EX_CONFIG) and exactly one stderr line
 // naming the variable, whatever the value holds.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
-import { repoRoot } from '../helpers/app.ts';
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { repoRoot, runToEnd, type FinishedRun } from '../helpers/app.ts';
 
 function runUnderRegister(
   loader: '--require' | '--import',
   script: string,
   env: Record<string, string>,
-): Promise<Outcome> {
-  const child = spawn(process.execPath, [loader, '@apitrail/auto/register', resolve(repoRoot, script)], {
-    cwd: repoRoot,
-    env: { ...process.env, OTEL_METRICS_EXPORTER: undefined, OTEL_LOG_LEVEL: undefined, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<FinishedRun> {
+  return runToEnd([loader, '@apitrail/auto/register', resolve(repoRoot, script)], {
+    OTEL_METRICS_EXPORTER: undefined,
+    OTEL_LOG_LEVEL: undefined,
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolveOutcome) => child.once('close', (code) => resolveOutcome({ code, stdout, stderr })));
 }
 
 const EX_CONFIG = 78;

@@ -5,48 +5,30 @@
 // and its stderr is counted line by line. The same app without the register is the control for
 // stdout and the exit code; the same run at OTEL_LOG_LEVEL=debug is the control showing the test
 // sees the SDK's lines when they are there.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { freshSpoolDir, repoRoot } from '../helpers/app.ts';
+import { freshSpoolDir, runToEnd, type FinishedRun } from '../helpers/app.ts';
 
 const SCRIPT = 'test/fixtures/steady-requests-app.cjs';
 const REQUESTS = 50; // one every 50 ms: about 3 s of traffic
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function run(register: boolean, env: NodeJS.ProcessEnv): Promise<Run> {
-  const child = spawn(process.execPath, [...(register ? ['--require', '@apitrail/auto/register'] : []), SCRIPT], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      OTEL_LOG_LEVEL: undefined,
-      OTEL_METRICS_EXPORTER: undefined,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
-      APITRAIL_SHUTDOWN_TIMEOUT_MS: '1500',
-      APITRAIL_FINGERPRINT_KEY: 'steady-requests-fingerprint-key',
-      APITRAIL_SPOOL_DIR: freshSpoolDir(),
-      STEADY_REQUESTS: String(REQUESTS),
-      STEADY_OWN_ERROR: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function run(register: boolean, env: NodeJS.ProcessEnv): Promise<FinishedRun> {
+  return runToEnd([...(register ? ['--require', '@apitrail/auto/register'] : []), SCRIPT], {
+    OTEL_LOG_LEVEL: undefined,
+    OTEL_METRICS_EXPORTER: undefined,
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+    APITRAIL_SHUTDOWN_TIMEOUT_MS: '1500',
+    APITRAIL_FINGERPRINT_KEY: 'steady-requests-fingerprint-key',
+    APITRAIL_SPOOL_DIR: freshSpoolDir(),
+    STEADY_REQUESTS: String(REQUESTS),
+    STEADY_OWN_ERROR: '1',
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ stdout, stderr, code, signal })));
 }
 
 const lines = (text: string): string[] => text.split('\n').filter((line) => line !== '');
@@ -62,7 +44,7 @@ const sdkFailureLines = (stderr: string): string[] =>
   );
 
 /** What must hold of every default-level run: the app's own output as without the register, a few lines of apitrail's. */
-function expectCondensed(result: Run, control: Run): void {
+function expectCondensed(result: FinishedRun, control: FinishedRun): void {
   expect(result.code, 'exit code as without the register').to.equal(7).and.equal(control.code);
   expect(result.signal).to.equal(null);
   expect(result.stdout, 'stdout as without the register').to.equal(control.stdout);
@@ -84,7 +66,7 @@ function expectCondensed(result: Run, control: Run): void {
 
 describe('export failures on the host app stderr', function () {
   this.timeout(60_000);
-  let control: Run;
+  let control: FinishedRun;
 
   before(async () => {
     control = await run(false, {});

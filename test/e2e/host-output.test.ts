@@ -1,37 +1,26 @@
 // The app's stdout is its own: a CLI or a service that writes NDJSON there must find nothing of
 // apitrail's in it. OTel's diagnostics (an export retry during a collector outage is an info
 // message) go to stderr, at the level OTEL_LOG_LEVEL sets.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { repoRoot } from '../helpers/app.ts';
+import { runToEnd, type FinishedRun } from '../helpers/app.ts';
 
 /** A credential a diagnostic quotes (an error holding a URL with a password), made for this run. */
 const password = randomBytes(18).toString('base64url');
 
 /** Runs a script that writes one line of its own and an OTel diagnostic at every level. */
-function run(register: boolean, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+function run(register: boolean, env: NodeJS.ProcessEnv = {}): Promise<FinishedRun> {
   const script = `
     const { diag } = require('@opentelemetry/api');
     for (const level of ['error', 'warn', 'info', 'debug', 'verbose']) diag[level]('diagnostic-' + level);
     diag.warn('export failed', new Error('connect ECONNREFUSED https://collector:${password}@otel.internal:4318'));
     process.stdout.write('the app line\\n');`;
-  const child = spawn(process.execPath, [...(register ? ['--require', '@apitrail/auto/register'] : []), '-e', script], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      APITRAIL_SPOOL_DIR: 'off',
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runToEnd([...(register ? ['--require', '@apitrail/auto/register'] : []), '-e', script], {
+    APITRAIL_SPOOL_DIR: 'off',
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', () => resolve({ stdout, stderr })));
 }
 
 describe("the app's stdout under the register", function () {

@@ -33,6 +33,31 @@ export interface StartAppOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** What a process run to its end printed, and how it ended. */
+export interface FinishedRun extends AppExit {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `node <args>` from the repository root, stdin closed, until it ends; `env` over the test's
+ * environment (undefined removes a variable).
+ */
+export function runToEnd(args: readonly string[], env: Record<string, string | undefined>): Promise<FinishedRun> {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolveRun) =>
+    child.once('close', (code, signal) => resolveRun({ stdout, stderr, code, signal })),
+  );
+}
+
 /** A spool of the app's own, so that no test replays records another one left behind. */
 export function freshSpoolDir(): string {
   return mkdtempSync(join(tmpdir(), 'apitrail-spool-'));

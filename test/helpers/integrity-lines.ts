@@ -1,20 +1,12 @@
 // The NDJSON line of an integrity checkpoint record, for tests that write signed logs by hand
-// (`MerkleLog.checkpoint` / `close` give the notes).
-import {
-  APITRAIL_EVENTS,
-  ATTR_INTEGRITY_CHECKPOINT,
-  ATTR_INTEGRITY_LOG_ID,
-  NDJSON_FIELDS,
-} from '@apitrail/core/internal';
+// (`MerkleLog.checkpoint` / `close` give the notes): the record the integrity processor emits, as
+// the NDJSON exporter writes it.
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ndjsonText } from '@apitrail/export/internal';
+import { CheckpointRecord } from '@apitrail/integrity/internal';
+
+const RESOURCE = resourceFromAttributes({});
 
 export function checkpointLine(logId: string, note: string): string {
-  return JSON.stringify({
-    timestamp: new Date().toISOString(),
-    level: 'INFO',
-    message: 'integrity checkpoint',
-    logger: 'apitrail.security',
-    [NDJSON_FIELDS.event]: APITRAIL_EVENTS.integrityCheckpoint,
-    [ATTR_INTEGRITY_LOG_ID]: logId,
-    [ATTR_INTEGRITY_CHECKPOINT]: note,
-  });
+  return ndjsonText(new CheckpointRecord(RESOURCE, logId, note, false));
 }

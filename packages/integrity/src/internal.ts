@@ -5,6 +5,7 @@ export { canonicalEntry, canonicalJson } from './canonical.js';
 export { lineLeaf, recordEntry, type LineLeaf } from './line-entry.js';
 export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
+export { CheckpointRecord } from './checkpoint-record.js';
 export {
   LogVerifier,
   prepareRecord,
