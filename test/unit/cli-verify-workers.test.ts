@@ -133,15 +133,19 @@ describe('apitrail verify in worker threads', () => {
     expect(packed.leaves.byteLength, 'transferred, not copied').to.equal(0);
     const received: unknown[] = [];
     unpackPrepared(crossed, {
-      leaf: (logId, sequence, leaves, offset, unit, location) =>
-        received.push({
-          kind: 'leaf',
-          location: location(),
-          unit,
-          logId,
-          sequence,
-          leaf: Buffer.from(leaves.subarray(offset, offset + 32)).toString('latin1'),
-        }),
+      run: (logId, first, count, leaves, offset, _blocks, _blockOffset, unit, location) => {
+        for (let index = 0; index < count; index++) {
+          const from = offset + index * 32;
+          received.push({
+            kind: 'leaf',
+            location: location(index),
+            unit,
+            logId,
+            sequence: first + index,
+            leaf: Buffer.from(leaves.subarray(from, from + 32)).toString('latin1'),
+          });
+        }
+      },
       other: (item) => received.push(item),
     });
     expect(received).to.deep.equal(prepared);

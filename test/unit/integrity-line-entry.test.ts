@@ -294,7 +294,7 @@ describe('the canonical entry taken from the NDJSON line', () => {
     const fromText = new LogVerifier(root.verifier);
     const packed = prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, true);
     unpackPrepared(packed, {
-      leaf: (...leaf) => fromText.addLeaf(...leaf),
+      run: (...run) => fromText.addLeafRun(...run),
       other: (item) => (item.kind === 'malformed' ? undefined : fromText.addPrepared(item)),
     });
     expect(fromText.finish().findings.map((finding) => finding.kind)).to.deep.equal(['modified']);
@@ -331,7 +331,7 @@ describe('the canonical entry taken from the NDJSON line', () => {
       const verifier = new LogVerifier(root.verifier);
       const packed = prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, fromLineText);
       unpackPrepared(packed, {
-        leaf: (...leaf) => verifier.addLeaf(...leaf),
+        run: (...run) => verifier.addLeafRun(...run),
         other: (item) => (item.kind === 'malformed' ? undefined : verifier.addPrepared(item)),
       });
       return verifier.finish();

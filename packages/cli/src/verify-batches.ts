@@ -1,7 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { leafDigest, lineLeaf, prepareRecord, type PreparedRecord } from '@apitrail/integrity/internal';
+import {
+  BLOCK_HEIGHT,
+  BLOCK_LEAVES,
+  leafDigest,
+  lineLeaf,
+  perfectSubtreeDigest,
+  prepareRecord,
+  type PreparedRecord,
+} from '@apitrail/integrity/internal';
 import { decodeBatch, type LineBatch } from './records.js';
 import { chunkLines, type TextChunk } from './text-chunks.js';
 
@@ -31,28 +39,43 @@ export function prepareBatch(batch: LineBatch): PreparedBatch {
 }
 
 /**
- * A prepared batch as it crosses back: the common item — a leaf of a record that is one line of
- * the batch's file (location `file:line`, ordering unit the file) — in typed arrays whose buffers
- * are transferred, not copied; any other item (a checkpoint, a malformed line, an OTLP record)
- * whole, in `others`. The main thread then makes no object and no string per leaf.
+ * A prepared batch as it crosses back. The common item is a run: records on consecutive lines of
+ * the batch's file that are leaves of one log with consecutive sequence numbers (location
+ * `file:line`, ordering unit the file), with their leaves and the hashes of the aligned blocks
+ * among them (`LogVerifier.addLeafRun`), all in typed arrays whose buffers are transferred, not
+ * copied. Any other item (a checkpoint, a malformed line, an OTLP record) crosses whole, in
+ * `others`. The thread applying it then makes no object or string per record, and hashes about
+ * one node in BLOCK_LEAVES records.
  */
 export interface PackedPrepared {
   readonly file: string;
-  /** Per item: its line, or -1 for the next of `others`. */
+  /** Per item: the line of a run's first record; unused for an item of `others`. */
   readonly lines: Int32Array;
+  /** Per item: the records of a run, or 0 for the next of `others`. */
+  readonly counts: Int32Array;
   readonly logIndexes: Int32Array;
+  /** Per item: the sequence number of a run's first record. */
   readonly sequences: Float64Array;
   readonly logIds: string[];
-  /** The leaves' digests, HASH_BYTES each, in item order. */
+  /** The runs' leaves, HASH_BYTES each, in item order. */
   readonly leaves: Uint8Array;
+  /** The runs' block hashes, HASH_BYTES each, in item order. */
+  readonly blocks: Uint8Array;
   readonly others: PreparedBatch;
 }
 
 const DIGEST_BYTES = 32;
 
-/** Builds a PackedPrepared item by item. */
+/** The blocks of BLOCK_LEAVES a run of `count` leaves from sequence number `first` holds whole, aligned. */
+function alignedBlocks(first: number, count: number): { readonly from: number; readonly count: number } {
+  const from = Math.ceil(first / BLOCK_LEAVES) * BLOCK_LEAVES;
+  return { from, count: Math.max(0, Math.floor((first + count - from) / BLOCK_LEAVES)) };
+}
+
+/** Builds a PackedPrepared item by item, runs growing while leaves follow on. */
 class Packer {
   private readonly lines: Int32Array;
+  private readonly counts: Int32Array;
   private readonly logIndexes: Int32Array;
   private readonly sequences: Float64Array;
   private readonly leaves: Buffer;
@@ -61,13 +84,16 @@ class Packer {
   private readonly prefix: string;
   private items = 0;
   private leafCount = 0;
+  /** The item of the run leaves may still join, or -1. */
+  private run = -1;
 
-  /** `capacity`: items at most (one per line, unless a line holds several records). */
+  /** `capacity`: records at most (one per line, unless a line holds several). */
   constructor(
     private readonly file: string,
     capacity: number,
   ) {
     this.lines = new Int32Array(capacity);
+    this.counts = new Int32Array(capacity);
     this.logIndexes = new Int32Array(capacity);
     this.sequences = new Float64Array(capacity);
     this.leaves = Buffer.allocUnsafeSlow(capacity * DIGEST_BYTES);
@@ -76,12 +102,24 @@ class Packer {
 
   /** A leaf of the record that is line `line` of the file; `leaf` its digest (`leafDigest`). */
   leaf(line: number, logId: string, sequence: number, leaf: string): void {
+    this.leaves.write(leaf, this.leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
+    const { run } = this;
+    if (
+      run >= 0 &&
+      this.lines[run]! + this.counts[run]! === line &&
+      this.sequences[run]! + this.counts[run]! === sequence &&
+      this.logIds[this.logIndexes[run]!] === logId
+    ) {
+      this.counts[run]!++;
+      return;
+    }
     let logIndex = this.logIds.indexOf(logId);
     if (logIndex < 0) logIndex = this.logIds.push(logId) - 1;
-    this.lines[this.items] = line;
-    this.logIndexes[this.items] = logIndex;
-    this.sequences[this.items++] = sequence;
-    this.leaves.write(leaf, this.leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
+    this.run = this.items++;
+    this.lines[this.run] = line;
+    this.counts[this.run] = 1;
+    this.logIndexes[this.run] = logIndex;
+    this.sequences[this.run] = sequence;
   }
 
   item(item: PreparedBatch[number]): void {
@@ -91,7 +129,8 @@ class Packer {
         ? Number(item.location.slice(prefix.length))
         : NaN;
     if (item.kind !== 'leaf' || !Number.isSafeInteger(line) || `${prefix}${line}` !== item.location) {
-      this.lines[this.items++] = -1;
+      this.run = -1;
+      this.counts[this.items++] = 0;
       this.others.push(item);
       return;
     }
@@ -99,14 +138,31 @@ class Packer {
   }
 
   packed(): PackedPrepared {
-    const { file, items, logIds, others } = this;
+    const { file, items, logIds, others, counts, sequences } = this;
+    let blockCount = 0;
+    for (let item = 0; item < items; item++) blockCount += alignedBlocks(sequences[item]!, counts[item]!).count;
+    const blocks = Buffer.allocUnsafeSlow(blockCount * DIGEST_BYTES);
+    let leafOffset = 0;
+    let blockOffset = 0;
+    for (let item = 0; item < items; item++) {
+      const first = sequences[item]!;
+      const aligned = alignedBlocks(first, counts[item]!);
+      for (let block = 0; block < aligned.count; block++) {
+        const from = leafOffset + (aligned.from - first + block * BLOCK_LEAVES) * DIGEST_BYTES;
+        blocks.write(perfectSubtreeDigest(this.leaves, from, BLOCK_HEIGHT), blockOffset, DIGEST_BYTES, 'latin1');
+        blockOffset += DIGEST_BYTES;
+      }
+      leafOffset += counts[item]! * DIGEST_BYTES;
+    }
     return {
       file,
       lines: this.lines.slice(0, items),
+      counts: counts.slice(0, items),
       logIndexes: this.logIndexes.slice(0, items),
-      sequences: this.sequences.slice(0, items),
+      sequences: sequences.slice(0, items),
       logIds,
       leaves: this.leaves.subarray(0, this.leafCount * DIGEST_BYTES),
+      blocks,
       others,
     };
   }
@@ -119,40 +175,53 @@ export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepa
 }
 
 /** The buffers of a packed batch, transferred rather than copied to the thread that applies it. */
-export function transferred({ lines, logIndexes, sequences, leaves }: PackedPrepared): ArrayBuffer[] {
-  return [lines.buffer, logIndexes.buffer, sequences.buffer, leaves.buffer] as ArrayBuffer[];
+export function transferred({ lines, counts, logIndexes, sequences, leaves, blocks }: PackedPrepared): ArrayBuffer[] {
+  return [
+    lines.buffer,
+    counts.buffer,
+    logIndexes.buffer,
+    sequences.buffer,
+    leaves.buffer,
+    blocks.buffer,
+  ] as ArrayBuffer[];
 }
 
-/** Receives the items of a packed batch, in order: each leaf of a `file:line` record, each other item. */
+/** Receives the items of a packed batch, in order: each run of leaves (see PackedPrepared), each other item. */
 export interface PreparedSink {
-  /** `leaves` holds the leaf's 32 bytes at `leafOffset`; `location()` makes its `file:line`. */
-  leaf(
+  /** The arguments of `LogVerifier.addLeafRun`. */
+  run(
     logId: string,
-    sequence: number,
+    first: number,
+    count: number,
     leaves: Uint8Array,
     leafOffset: number,
+    blocks: Uint8Array,
+    blockOffset: number,
     unit: string,
-    location: () => string,
+    location: (index: number) => string,
   ): void;
   other(item: PreparedBatch[number]): void;
 }
 
 /** The items of a packed batch, in order, to `sink`. */
 export function unpackPrepared(packed: PackedPrepared, sink: PreparedSink): void {
-  const { file, lines, logIndexes, sequences, logIds, leaves, others } = packed;
+  const { file, lines, counts, logIndexes, sequences, logIds, leaves, blocks, others } = packed;
   let leafOffset = 0;
+  let blockOffset = 0;
   let otherIndex = 0;
-  let line = 0;
-  // One closure for the batch: a location string is made only for a record that is a finding.
-  const location = (): string => `${file}:${line}`;
-  for (let index = 0; index < lines.length; index++) {
-    line = lines[index]!;
-    if (line < 0) {
+  for (let item = 0; item < counts.length; item++) {
+    const count = counts[item]!;
+    if (count === 0) {
       sink.other(others[otherIndex++]!);
       continue;
     }
-    sink.leaf(logIds[logIndexes[index]!]!, sequences[index]!, leaves, leafOffset, file, location);
-    leafOffset += DIGEST_BYTES;
+    const line = lines[item]!;
+    const first = sequences[item]!;
+    // A location string is made only for a record that is a finding.
+    const location = (index: number): string => `${file}:${line + index}`;
+    sink.run(logIds[logIndexes[item]!]!, first, count, leaves, leafOffset, blocks, blockOffset, file, location);
+    leafOffset += count * DIGEST_BYTES;
+    blockOffset += alignedBlocks(first, count).count * DIGEST_BYTES;
   }
 }
 

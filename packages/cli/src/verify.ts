@@ -140,7 +140,7 @@ async function verifyPass(
     if (item.kind === 'malformed') malformed.push({ location: `${item.file}:${item.line}`, reason: item.reason });
     else verifier.addPrepared(item);
   };
-  const sink: PreparedSink = { leaf: (...leaf) => verifier.addLeaf(...leaf), other: add };
+  const sink: PreparedSink = { run: (...run) => verifier.addLeafRun(...run), other: add };
   const apply = (packed: PackedPrepared): void => unpackPrepared(packed, sink);
   const prepareHere = (chunk: TextChunk): PackedPrepared => prepareChunk(chunk, fromLineText);
   let pool: PreparePool | undefined;

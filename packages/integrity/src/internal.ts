@@ -11,6 +11,8 @@ export {
   prepareRecord,
   type PreparedRecord,
   LeafStore,
+  BLOCK_HEIGHT,
+  BLOCK_LEAVES,
   type ExportedRecord,
   type Finding,
   type FindingKind,
@@ -23,6 +25,7 @@ export {
   leafDigest,
   nodeHash,
   subtreeHash,
+  perfectSubtreeDigest,
   inclusionProof,
   consistencyProof,
   verifyInclusion,
@@ -30,6 +33,7 @@ export {
   leafArray,
   CompactTree,
   PrefixTree,
+  KEPT_HEIGHT,
   type LeafHashes,
 } from './merkle.js';
 export {

@@ -54,6 +54,26 @@ function nodeDigest(left: string, right: string): string {
   return digest(nodeInput);
 }
 
+/**
+ * MTH of the 2^height leaf hashes packed side by side in `leaves` from `offset`, as a binary-string
+ * digest: each level's pairs are adjacent, so a node's input is one copy. What the verify command's
+ * threads hash whole blocks of a log with, so that the thread walking the log appends a block at once.
+ */
+export function perfectSubtreeDigest(leaves: Uint8Array, offset: number, height: number): string {
+  let level = Buffer.from(leaves.buffer, leaves.byteOffset + offset, 2 ** height * HASH_BYTES);
+  if (height === 0) return level.toString('latin1');
+  const nodes = Buffer.allocUnsafe(2 ** (height - 1) * HASH_BYTES);
+  for (let width = 2 ** height; width > 1; width /= 2) {
+    // Node k of the next level lands in bytes of pairs up to k/2, all read already (pair k is read from 2k).
+    for (let pair = 0; pair < width / 2; pair++) {
+      level.copy(nodeInput, 1, pair * 2 * HASH_BYTES, (pair + 1) * 2 * HASH_BYTES);
+      nodes.write(digest(nodeInput), pair * HASH_BYTES, HASH_BYTES, 'latin1');
+    }
+    level = nodes;
+  }
+  return nodes.toString('latin1', 0, HASH_BYTES);
+}
+
 /** The largest power of two smaller than `n` (n > 1). */
 function splitPoint(n: number): number {
   let k = 1;
@@ -215,6 +235,22 @@ export class CompactTree {
     this.count++;
   }
 
+  /**
+   * Appends a perfect subtree of 2^height leaves whose hash is `node` (a binary-string digest), as
+   * if its leaves were appended one by one: the tree's size must be a multiple of 2^height.
+   */
+  appendSubtree(height: number, node: string): void {
+    const width = 2 ** height;
+    if (this.count % width !== 0) throw new RangeError(`a subtree of ${width} leaves cannot follow ${this.count}`);
+    if (height > 0) this.completed(height, node);
+    for (let bits = this.count / width; bits % 2 === 1; bits = Math.floor(bits / 2)) {
+      node = nodeDigest(this.stack.pop()!, node);
+      this.completed(++height, node);
+    }
+    this.stack.push(node);
+    this.count += width;
+  }
+
   /** MTH of the leaves appended so far. */
   root(): Buffer {
     return Buffer.from(this.rootDigest(), 'latin1');
@@ -241,7 +277,7 @@ function foldRight(subtrees: readonly string[]): string {
 }
 
 /** Perfect subtrees of 2^KEPT_HEIGHT leaves and more are kept; smaller ones are hashed again from the leaves. */
-const KEPT_HEIGHT = 5;
+export const KEPT_HEIGHT = 5;
 
 /**
  * A compact tree that also keeps the hash of every perfect subtree of 32 leaves or more (about one
@@ -266,6 +302,13 @@ export class PrefixTree extends CompactTree {
       start += width;
     }
     return Buffer.from(foldRight(subtrees), 'latin1');
+  }
+
+  /** A subtree of at most 2^KEPT_HEIGHT leaves: a larger one would lack the kept subtrees inside it. */
+  override appendSubtree(height: number, node: string): void {
+    if (height > KEPT_HEIGHT)
+      throw new RangeError(`a prefix tree appends subtrees of at most ${2 ** KEPT_HEIGHT} leaves`);
+    super.appendSubtree(height, node);
   }
 
   protected override completed(height: number, node: string): void {

@@ -8,7 +8,7 @@ import {
 import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';
-import { HASH_BYTES, PrefixTree, leafDigest } from './merkle.js';
+import { HASH_BYTES, KEPT_HEIGHT, PrefixTree, leafDigest } from './merkle.js';
 import { NoteError, verifyCosignature, type Verifier } from './note.js';
 
 /** A record as read back from a file: its NDJSON object (see the README for the other shapes). */
@@ -54,6 +54,10 @@ export interface VerifyReport {
   readonly findings: Finding[];
 }
 
+/** Leaves per block of `addLeafRun` (2^BLOCK_HEIGHT): the largest subtree a PrefixTree appends whole. */
+export const BLOCK_HEIGHT = KEPT_HEIGHT;
+export const BLOCK_LEAVES = 2 ** BLOCK_HEIGHT;
+
 /** Leaf hashes in chunks, so a forged huge sequence number costs one chunk, not a huge array. */
 const CHUNK_LEAVES = 4096;
 
@@ -76,18 +80,38 @@ export class LeafStore {
    * `offset`, or their binary string (`leafDigest`).
    */
   put(sequence: number, hash: Uint8Array | string, offset = 0): boolean {
-    const chunkIndex = Math.floor(sequence / CHUNK_LEAVES);
-    let chunk = this.chunks.get(chunkIndex);
-    if (chunk === undefined) {
-      chunk = { hashes: Buffer.alloc(CHUNK_LEAVES * HASH_BYTES), present: new Uint8Array(CHUNK_LEAVES) };
-      this.chunks.set(chunkIndex, chunk);
-    }
+    const chunk = this.chunkFor(sequence);
     const position = sequence % CHUNK_LEAVES;
     if (chunk.present[position] === 1) return false;
     chunk.present[position] = 1;
     if (typeof hash === 'string') chunk.hashes.write(hash, position * HASH_BYTES, HASH_BYTES, 'latin1');
     else chunk.hashes.set(hash.subarray(offset, offset + HASH_BYTES), position * HASH_BYTES);
     if (sequence > this.highest) this.highest = sequence;
+    return true;
+  }
+
+  /**
+   * The leaves of sequence numbers `first` to `first + count - 1`, 32 bytes each from `offset`: false,
+   * and nothing stored, when any of those numbers was already taken.
+   */
+  putRun(first: number, count: number, hashes: Uint8Array, offset: number): boolean {
+    for (let sequence = first; sequence < first + count;) {
+      const chunkEnd = Math.min(first + count, (Math.floor(sequence / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
+      const position = sequence % CHUNK_LEAVES;
+      const taken = this.chunks.get(Math.floor(sequence / CHUNK_LEAVES))?.present.indexOf(1, position) ?? -1;
+      if (taken >= 0 && taken < position + (chunkEnd - sequence)) return false;
+      sequence = chunkEnd;
+    }
+    for (let sequence = first; sequence < first + count;) {
+      const chunkEnd = Math.min(first + count, (Math.floor(sequence / CHUNK_LEAVES) + 1) * CHUNK_LEAVES);
+      const chunk = this.chunkFor(sequence);
+      const position = sequence % CHUNK_LEAVES;
+      const from = offset + (sequence - first) * HASH_BYTES;
+      chunk.present.fill(1, position, position + (chunkEnd - sequence));
+      chunk.hashes.set(hashes.subarray(from, from + (chunkEnd - sequence) * HASH_BYTES), position * HASH_BYTES);
+      sequence = chunkEnd;
+    }
+    if (first + count - 1 > this.highest) this.highest = first + count - 1;
     return true;
   }
 
@@ -102,6 +126,16 @@ export class LeafStore {
     const hash = this.get(sequence);
     if (hash === undefined) throw new RangeError(`leaf ${sequence} missing`);
     return hash;
+  }
+
+  private chunkFor(sequence: number): Chunk {
+    const chunkIndex = Math.floor(sequence / CHUNK_LEAVES);
+    let chunk = this.chunks.get(chunkIndex);
+    if (chunk === undefined) {
+      chunk = { hashes: Buffer.alloc(CHUNK_LEAVES * HASH_BYTES), present: new Uint8Array(CHUNK_LEAVES) };
+      this.chunks.set(chunkIndex, chunk);
+    }
+    return chunk;
   }
 
   /** The first sequence number in [from, to) with no leaf, or `to`. */
@@ -214,22 +248,59 @@ export class LogVerifier {
   }
 
   /**
-   * A record `prepareRecord` found to be a leaf, in the order `add` would have taken it: what
-   * `addPrepared` does with one, without the object. `leaf`: its 32 bytes at `leafOffset`;
-   * `location` is asked for only when the record is a finding.
+   * Records `prepareRecord` found to be leaves of one log with consecutive sequence numbers from
+   * `first`, one unit's, in the order `add` would have taken them: what `addPrepared` does with each,
+   * without an object per record. `leaves`: their 32-byte hashes side by side from `leafOffset`;
+   * `blocks`: the hash (`perfectSubtreeDigest`) of each aligned block of BLOCK_LEAVES among them (the
+   * first starting at the first multiple of BLOCK_LEAVES from `first`), side by side from
+   * `blockOffset`. `location(index)` is asked for only when a record is a finding.
    */
-  addLeaf(
+  addLeafRun(
     logId: string,
-    sequence: number,
-    leaf: Uint8Array,
+    first: number,
+    count: number,
+    leaves: Uint8Array,
     leafOffset: number,
+    blocks: Uint8Array,
+    blockOffset: number,
     unit: string,
-    location: string | (() => string),
+    location: (index: number) => string,
   ): void {
-    this.records++;
+    this.records += count;
     const log = this.logFor(logId);
-    log.records++;
-    this.addLeafOf(log, logId, sequence, leaf, leafOffset, unit, location);
+    log.records += count;
+    if (!log.leaves.putRun(first, count, leaves, leafOffset)) {
+      // Some of them repeat records already seen: each on its own.
+      for (let index = 0; index < count; index++) {
+        const offset = leafOffset + index * HASH_BYTES;
+        this.addLeafOf(log, logId, first + index, leaves, offset, unit, () => location(index));
+      }
+      return;
+    }
+    if (first === log.tree.size) {
+      const leaf = (index: number): string =>
+        Buffer.from(leaves.buffer, leaves.byteOffset + leafOffset + index * HASH_BYTES, HASH_BYTES).toString('latin1');
+      let block = blockOffset;
+      for (let index = 0; index < count;) {
+        if (log.tree.size % BLOCK_LEAVES === 0 && count - index >= BLOCK_LEAVES) {
+          log.tree.appendSubtree(
+            BLOCK_HEIGHT,
+            Buffer.from(blocks.buffer, blocks.byteOffset + block, HASH_BYTES).toString('latin1'),
+          );
+          block += HASH_BYTES;
+          index += BLOCK_LEAVES;
+        } else {
+          log.tree.append(leaf(index++));
+        }
+      }
+      this.appendEarlyLeaves(log);
+    }
+    // In sequence among themselves: only the first can come after a later one of the same unit.
+    if (log.unit === unit && first < log.unitLast) {
+      this.report('reordered', logId, location(0), `seq ${first} comes after seq ${log.unitLast} in the same batch`);
+    }
+    log.unit = unit;
+    log.unitLast = first + count - 1;
   }
 
   private addLeafOf(
@@ -251,16 +322,20 @@ export class LogVerifier {
     }
     if (sequence === log.tree.size) {
       log.tree.append(typeof leaf === 'string' ? leaf : leaf.subarray(leafOffset, leafOffset + HASH_BYTES));
-      // Leaves that came early (another ordering unit ahead) join once the gap before them closes.
-      for (let next = log.leaves.get(log.tree.size); next !== undefined; next = log.leaves.get(log.tree.size)) {
-        log.tree.append(next);
-      }
+      this.appendEarlyLeaves(log);
     }
     if (log.unit === unit && sequence < log.unitLast) {
       this.report('reordered', logId, where(), `seq ${sequence} comes after seq ${log.unitLast} in the same batch`);
     }
     log.unit = unit;
     log.unitLast = sequence;
+  }
+
+  /** Leaves that came early (another ordering unit ahead) join the tree once the gap before them closes. */
+  private appendEarlyLeaves(log: LogState): void {
+    for (let next = log.leaves.get(log.tree.size); next !== undefined; next = log.leaves.get(log.tree.size)) {
+      log.tree.append(next);
+    }
   }
 
   /**
