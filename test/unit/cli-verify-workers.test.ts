@@ -220,5 +220,28 @@ describe('apitrail verify in worker threads', () => {
         }
       });
     }
+
+    it('long-lines.ndjson: lines longer than the buffers a file is read into, one after another', async () => {
+      const file = join(dir, 'long-lines.ndjson');
+      const lines = [...intact];
+      lines.splice(
+        100,
+        0,
+        `{"x":"${'a'.repeat(1_500_000)}`,
+        `{"y":"${'ü'.repeat(1_200_000)}`,
+        `{"z":"${'b'.repeat(2_500_000)}`,
+      );
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const expected = await lineByLine([file], root.verifier);
+      // Control: each long line is found where it is.
+      expect(expected.report.findings.map((finding) => finding.location)).to.include.members([
+        `${file}:101`,
+        `${file}:102`,
+        `${file}:103`,
+      ]);
+      for (const workers of [0, 1, 2]) {
+        expect(await verifyWith([file], root.verifier, workers), `${workers} workers`).to.deep.equal(expected);
+      }
+    });
   });
 });

@@ -15,7 +15,7 @@ export type InputLine = string | CorruptEntry;
 
 const GZIP_MAGIC = 0x1f8b;
 /** Enough bytes to tell the formats apart: a length prefix and a zstd magic number. */
-const SNIFF_BYTES = LENGTH_PREFIX_BYTES + 4;
+export const SNIFF_BYTES = LENGTH_PREFIX_BYTES + 4;
 
 /**
  * Reads of 1 MiB rather than the default 64 KiB: a sixteenth of the system calls and stream turns
@@ -61,14 +61,24 @@ export async function inputContent(source: AsyncIterable<Buffer>): Promise<Input
   const reader = new ByteReader(source);
   const head = await reader.read(SNIFF_BYTES);
   const whole = new ByteReader(prepended(head, reader));
-  if (head.length === SNIFF_BYTES && head.readUInt32LE(LENGTH_PREFIX_BYTES) === ZSTD_MAGIC) {
-    return { entries: archiveEntries(whole) };
-  } else if (head.length >= 4 && isZstdFrameStart(head.readUInt32LE(0))) {
-    return { text: decodedBytes(zstdStream(whole), 'zstd') };
-  } else if (head.length >= 2 && head.readUInt16BE(0) === GZIP_MAGIC) {
-    return { text: decodedBytes(gunzipped(whole.rest()), 'gzip') };
+  switch (containerOf(head)) {
+    case 'archive':
+      return { entries: archiveEntries(whole) };
+    case 'zstd':
+      return { text: decodedBytes(zstdStream(whole), 'zstd') };
+    case 'gzip':
+      return { text: decodedBytes(gunzipped(whole.rest()), 'gzip') };
+    case 'text':
+      return { text: whole.rest() };
   }
-  return { text: whole.rest() };
+}
+
+/** What holds an input's content, told by its first bytes (at least SNIFF_BYTES, unless it is shorter). */
+export function containerOf(head: Buffer): 'archive' | 'zstd' | 'gzip' | 'text' {
+  if (head.length >= SNIFF_BYTES && head.readUInt32LE(LENGTH_PREFIX_BYTES) === ZSTD_MAGIC) return 'archive';
+  if (head.length >= 4 && isZstdFrameStart(head.readUInt32LE(0))) return 'zstd';
+  if (head.length >= 2 && head.readUInt16BE(0) === GZIP_MAGIC) return 'gzip';
+  return 'text';
 }
 
 /** The lines of `source` (see `inputContent`): text split at line breaks, or the archive's entries. */

@@ -314,12 +314,15 @@ export class PreparePool {
     waiting: { resolve(batch: PackedPrepared): void; reject(error: Error): void }[];
   }[];
 
-  /** `fromLineText`: see `prepareChunk`. */
-  constructor(count: number, fromLineText: boolean) {
+  /** `fromLineText`: see `prepareChunk`. `recycle` takes each chunk's bytes back once prepared. */
+  constructor(count: number, fromLineText: boolean, recycle: (bytes: Uint8Array) => void) {
     this.workers = Array.from({ length: count }, () => {
       const worker = new Worker(join(__dirname, 'verify-worker.js'), { workerData: { fromLineText } });
       const entry = { worker, waiting: [] as PreparePool['workers'][number]['waiting'] };
-      worker.on('message', (prepared: PackedPrepared) => entry.waiting.shift()?.resolve(prepared));
+      worker.on('message', ({ packed, bytes }: { packed: PackedPrepared; bytes: Uint8Array }) => {
+        recycle(bytes);
+        entry.waiting.shift()?.resolve(packed);
+      });
       const fail = (error: Error): void => {
         for (const waiting of entry.waiting.splice(0)) waiting.reject(error);
       };

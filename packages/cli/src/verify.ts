@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integrity';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
-import { readTextChunks, type TextChunk } from './text-chunks.js';
+import { ChunkBuffers, readTextChunks, type TextChunk } from './text-chunks.js';
 import {
   PreparePool,
   defaultVerifyWorkers,
@@ -108,15 +108,21 @@ export async function verifyFiles(
 /** Whether the lines whose leaves no checkpoint checked give the same records parsed (`sameWhenParsed`). */
 async function uncheckedSameWhenParsed(files: readonly string[], unchecked: UncheckedFrom): Promise<boolean> {
   let same = true;
-  await readTextChunks(files, {
-    chunk: async (chunk) => {
-      same &&= sameWhenParsed(chunk, unchecked);
+  const buffers = new ChunkBuffers();
+  await readTextChunks(
+    files,
+    {
+      chunk: async (chunk) => {
+        same &&= sameWhenParsed(chunk, unchecked);
+        buffers.recycle(chunk.bytes);
+      },
+      batch: async () => undefined,
+      unreadable: async () => {
+        same = false;
+      },
     },
-    batch: async () => undefined,
-    unreadable: async () => {
-      same = false;
-    },
-  });
+    buffers,
+  );
   return same;
 }
 
@@ -142,7 +148,12 @@ async function verifyPass(
   };
   const sink: PreparedSink = { run: (...run) => verifier.addLeafRun(...run), other: add };
   const apply = (packed: PackedPrepared): void => unpackPrepared(packed, sink);
-  const prepareHere = (chunk: TextChunk): PackedPrepared => prepareChunk(chunk, fromLineText);
+  const buffers = new ChunkBuffers();
+  const prepareHere = (chunk: TextChunk): PackedPrepared => {
+    const packed = prepareChunk(chunk, fromLineText);
+    buffers.recycle(chunk.bytes);
+    return packed;
+  };
   let pool: PreparePool | undefined;
   let first: TextChunk | undefined;
   const inFlight: InFlight[] = [];
@@ -162,45 +173,49 @@ async function verifyPass(
   let unreadableFiles = 0;
   const progress = progressReporter(output, fromLineText ? 'verifying' : 'verifying, parsing every record');
   try {
-    await readTextChunks(files, {
-      async chunk(chunk) {
-        if (workers < 1) return apply(prepareHere(chunk));
-        // The first chunk waits: an input that fits in it is prepared here, without starting threads.
-        if (first === undefined && pool === undefined) {
-          first = chunk;
-          return;
-        }
-        pool ??= new PreparePool(workers, fromLineText);
-        if (first !== undefined) {
-          inFlight.push(toPool(first));
+    await readTextChunks(
+      files,
+      {
+        async chunk(chunk) {
+          if (workers < 1) return apply(prepareHere(chunk));
+          // The first chunk waits: an input that fits in it is prepared here, without starting threads.
+          if (first === undefined && pool === undefined) {
+            first = chunk;
+            return;
+          }
+          pool ??= new PreparePool(workers, fromLineText, (bytes) => buffers.recycle(bytes));
+          if (first !== undefined) {
+            inFlight.push(toPool(first));
+            first = undefined;
+          }
+          // Every worker busy (as while they start): the main thread prepares this chunk itself
+          // rather than wait, so on two processors both prepare.
+          inFlight.push(
+            pool.queued() < BATCHES_PER_WORKER ? toPool(chunk) : { prepared: undefined, packed: prepareHere(chunk) },
+          );
+          // What is ready is applied now, in order; what follows a chunk still in a worker waits.
+          while (inFlight[0]?.packed !== undefined) await applyHead();
+          while (inFlight.length > workers * BATCHES_PER_WORKER + PREPARED_AHEAD) await applyHead();
+        },
+        async batch(batch) {
+          // The gateway archive's entries: prepared here, after everything read before them.
+          if (first !== undefined) apply(prepareHere(first));
           first = undefined;
-        }
-        // Every worker busy (as while they start): the main thread prepares this chunk itself
-        // rather than wait, so on two processors both prepare.
-        inFlight.push(
-          pool.queued() < BATCHES_PER_WORKER ? toPool(chunk) : { prepared: undefined, packed: prepareHere(chunk) },
-        );
-        // What is ready is applied now, in order; what follows a chunk still in a worker waits.
-        while (inFlight[0]?.packed !== undefined) await applyHead();
-        while (inFlight.length > workers * BATCHES_PER_WORKER + PREPARED_AHEAD) await applyHead();
+          await drain();
+          prepareBatch(batch).forEach(add);
+        },
+        async unreadable(file, reason) {
+          // Reported after everything read before it, as in a single thread.
+          if (first !== undefined) apply(prepareHere(first));
+          first = undefined;
+          await drain();
+          problems.push(`cannot read ${file}: ${reason}`);
+          unreadableFiles++;
+        },
+        progress: progress.update,
       },
-      async batch(batch) {
-        // The gateway archive's entries: prepared here, after everything read before them.
-        if (first !== undefined) apply(prepareHere(first));
-        first = undefined;
-        await drain();
-        prepareBatch(batch).forEach(add);
-      },
-      async unreadable(file, reason) {
-        // Reported after everything read before it, as in a single thread.
-        if (first !== undefined) apply(prepareHere(first));
-        first = undefined;
-        await drain();
-        problems.push(`cannot read ${file}: ${reason}`);
-        unreadableFiles++;
-      },
-      progress: progress.update,
-    });
+      buffers,
+    );
     await drain();
     if (first !== undefined) apply(prepareHere(first));
   } finally {
