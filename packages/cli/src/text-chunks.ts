@@ -143,9 +143,16 @@ async function readPlainFile(file: string, sink: TextChunkSink, buffers: ChunkBu
     await sink.chunk({ file, firstLine: lines, bytes: chunk });
     sink.progress?.(bytes, total);
   };
+  /** Reads into `target` after its first `from` bytes; awaited later, so a failure meanwhile is not left unhandled. */
+  const readInto = (target: Buffer, from: number): Promise<{ bytesRead: number }> => {
+    const read = handle.read(target, from, target.length - from, null);
+    read.catch(() => undefined);
+    return read;
+  };
   try {
+    let pending = readInto(buffer, 0);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      const { bytesRead } = await pending;
       if (
         bytes === 0 &&
         bytesRead > 0 &&
@@ -156,11 +163,14 @@ async function readPlainFile(file: string, sink: TextChunkSink, buffers: ChunkBu
       }
       bytes += bytesRead;
       filled += bytesRead;
-      if (bytesRead > 0 && filled < buffer.length) continue;
       if (bytesRead === 0) {
         // The last line, without a line break.
         if (filled > 0) await send(buffer.subarray(0, filled));
         return true;
+      }
+      if (filled < buffer.length) {
+        pending = readInto(buffer, filled);
+        continue;
       }
       const end = buffer.lastIndexOf(LINE_FEED) + 1;
       if (end === 0) {
@@ -169,13 +179,16 @@ async function readPlainFile(file: string, sink: TextChunkSink, buffers: ChunkBu
         buffer.copy(larger);
         buffers.recycle(buffer);
         buffer = larger;
+        pending = readInto(buffer, filled);
         continue;
       }
-      // The line cut at the end goes first in the next buffer (one that holds it, past a long line).
+      // The line cut at the end goes first in the next buffer (one that holds it, past a long line),
+      // which is read into while the chunk is handled.
       const next = filled - end < CHUNK_BYTES ? buffers.take() : Buffer.allocUnsafeSlow(2 * (filled - end));
       filled = buffer.copy(next, 0, end);
       const chunk = buffer.subarray(0, end);
       buffer = next;
+      pending = readInto(buffer, filled);
       await send(chunk);
     }
   } catch (error) {
