@@ -52,10 +52,12 @@ export interface VerifyOptions {
 const BATCHES_PER_WORKER = 4;
 /**
  * Chunks the main thread may prepare past one still in a worker before it waits for it: a worker
- * slowed down (a processor shared with another process) then does not stall the main thread too.
- * Their packed results are about 50 KB a chunk, so this holds little memory.
+ * slowed down (a processor shared with another process, or one still starting: loading its modules
+ * and compiling its code takes it a few hundred milliseconds, in which the main thread prepares
+ * dozens of chunks) then does not stall the main thread too. Their packed results are about 40 KB
+ * a chunk (their buffers are read into again), so this holds a few megabytes at most.
  */
-const PREPARED_AHEAD = 16;
+const PREPARED_AHEAD = 64;
 
 /** A chunk being prepared, in a worker (`prepared` until it is back) or already by the main thread. */
 interface InFlight {
