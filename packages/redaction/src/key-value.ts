@@ -13,13 +13,17 @@ import { escapeRegExp } from './pattern-safety.js';
  * fields (`user[password]=…`, `password[]=…`), whose parts the key rules read as dotted ones.
  */
 export const KEY_CHARACTERS_SOURCE = '\\w.\\[\\]-';
-// `+` is a space in form-encoded text.
-export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}[=:][\\s+]{0,3}';
+// `+` is a space in form-encoded text. `=>` assigns in Ruby and PHP hashes and their dumps
+// (`{"password"=>"…"}`, `[password] => …`).
+export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}(?:=>|[=:])[\\s+]{0,3}';
+// An unquoted value may start with `=` (a password such as `==x…`), though not with `=` and a
+// character that ends base64 text: padding (`…/pw==`, `(…+pw==)`, `…pw==.`) is still no `pw=` pair.
 export const KEY_VALUE_VALUE_SOURCE =
-  '(?:\\\\{0,7}"[^"\\n]{1,1024}"?|\\\\{0,7}\'[^\'\\n]{1,1024}\'?|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
+  '(?:\\\\{0,7}"[^"\\n]{1,1024}"?|\\\\{0,7}\'[^\'\\n]{1,1024}\'?|={1,8}[^ \\t\\r\\n&"\',;<>=)\\]}.\\\\][^ \\t\\r\\n&"\',;<>=]{0,1023}|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
 
 /** What a value must start with for {@link KEY_VALUE_VALUE_SOURCE} to match at least one character of it. */
-const VALUE_START_SOURCE = '\\\\{0,7}"[^"\\n]|\\\\{0,7}\'[^\'\\n]|[^ \\t\\r\\n&"\',;<>=]';
+const VALUE_START_SOURCE =
+  '\\\\{0,7}"[^"\\n]|\\\\{0,7}\'[^\'\\n]|={1,8}[^ \\t\\r\\n&"\',;<>=)\\]}.\\\\]|[^ \\t\\r\\n&"\',;<>=]';
 
 /**
  * A pair in the SDK: groups are the text before the key, the key and the separator; of the value
@@ -65,7 +69,9 @@ export function sensitivePairTrigger(globs: readonly string[]): RegExp {
   );
 }
 
-const QUOTED = /^(\\{0,7}["'])([\s\S]*?)(\\{0,7}["'])$/;
+// The closing quote is escaped as the opening one is, and ends the value: a value ending in a
+// backslash (`"…\\"`, an escaped backslash before the quote) keeps it.
+const QUOTED = /^(\\{0,7}["'])([\s\S]*)\1$/;
 
 /** The value without its quotes (escaped or not), and the quotes to put back around its replacement. */
 export function unquoted(value: string): { open: string; inner: string; close: string } {
@@ -74,7 +80,7 @@ export function unquoted(value: string): { open: string; inner: string; close: s
   const quoted = first === 34 /* " */ || first === 39 /* ' */ || first === 92 /* \ */ ? QUOTED.exec(value) : null;
   return quoted === null
     ? { open: '', inner: value, close: '' }
-    : { open: quoted[1]!, inner: quoted[2]!, close: quoted[3]! };
+    : { open: quoted[1]!, inner: quoted[2]!, close: quoted[1]! };
 }
 
 // Only the separators people type end an unquoted value: a form feed, vertical tab or exotic space
@@ -85,15 +91,54 @@ const UNQUOTED_VALUE = /[^ \t\r\n&"',;<>]*/y;
 const AFTER_CLOSING_QUOTE = /[\s,;&}\])\\]/;
 const REST_OF_LINE = /[^&\r\n]*/y;
 
+/** How far a quoted value is read for its closing quote: the pattern's bound on a quoted value. */
+const QUOTED_VALUE_MAX = 1024;
+const QUOTE_OPENING = /^\\{0,7}["']/;
+
+/**
+ * Where a quoted value that opens with `open` (a quote, escaped for its nesting level) at
+ * `valueStart` ends: after the first quote on its line escaped as the opening one is, after any
+ * number of the value's own backslashes (`"a\\"`: one backslash, then the closing quote). A quote
+ * escaped once more is inside the value (`"a\"b"`; `\"a\\\"b\"` one level down), where the pattern
+ * stopped; `end` when there is none within the bound.
+ */
+function closingQuoteEnd(text: string, valueStart: number, open: string, end: number): number {
+  const quote = open.charCodeAt(open.length - 1);
+  const escapes = open.length - 1;
+  const from = valueStart + open.length;
+  const limit = Math.min(text.length, from + QUOTED_VALUE_MAX + 1);
+  for (let at = from; at < limit; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 10 /* \n */ || code === 13 /* \r */) break;
+    if (code !== quote) continue;
+    let backslashes = 0;
+    while (at - backslashes > from && text.charCodeAt(at - 1 - backslashes) === 92 /* \ */) backslashes++;
+    // A backslash of the value takes 2 × (escapes + 1) of them: `\\` at the top level, `\\\\` one down.
+    if (backslashes % (2 * escapes + 2) === escapes) return at + 1;
+  }
+  return end;
+}
+
+/**
+ * The value of a sensitive key at `valueStart` as the pattern read it (`value`), a quoted one run on
+ * through escaped quotes to its closing quote (`"p\"w,d"`), where the pattern stops at the first.
+ */
+export function quotedValue(text: string, valueStart: number, value: string): string {
+  const open = QUOTE_OPENING.exec(value)?.[0];
+  if (open === undefined) return value;
+  const end = closingQuoteEnd(text, valueStart, open, valueStart + value.length);
+  return end === valueStart + value.length ? value : text.slice(valueStart, end);
+}
+
 /**
  * Where the value of a sensitive key really ends. The pattern stops an unquoted value at `=`
  * (cheap rescans for ordinary keys); a secret runs on through it (`token=api_key=…`, base64
- * padding). A quoted value that is not followed by a delimiter was not JSON
+ * padding). A quoted value ({@link quotedValue}) that is not followed by a delimiter was not JSON
  * (`token="client_secret": "…"`), so the secret runs to the end of the line or parameter.
  */
 export function secretValueEnd(text: string, valueStart: number, value: string): number {
   const end = valueStart + value.length;
-  const quoted = /^\\{0,7}["']/.test(value);
+  const quoted = QUOTE_OPENING.test(value);
   if (quoted && (end >= text.length || AFTER_CLOSING_QUOTE.test(text[end]!))) return end;
   const rest = quoted ? REST_OF_LINE : UNQUOTED_VALUE;
   rest.lastIndex = end;

@@ -40,6 +40,7 @@ export interface RedactionRules {
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   '*password*',
   '*passwd*',
+  '*passphrase*',
   'pwd',
   'pw',
   'pass',

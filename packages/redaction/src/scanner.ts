@@ -52,8 +52,11 @@ const ENTROPY_TOKEN_MIN = 16;
 const ENTROPY_TOKEN_MAX = 512;
 /** Shannon entropy (bits per character) a token after a keyword needs: random text has 4.5 to 6. */
 const ENTROPY_MIN_BITS = 3.5;
-/** How far after a keyword a token may start (`the token is …`, `"secret": "…"`). */
-const ENTROPY_WINDOW = 40;
+/**
+ * How far after a keyword a token may start (`the token is …`, `"secret": "…"`, `the api key for
+ * tenant acme-7 in region eu-west-1 is …`).
+ */
+const ENTROPY_WINDOW = 64;
 /** Generic detector: `provider_` / `provider-` (one or two words) then a random run at least this long. */
 const PROVIDER_TOKEN_MIN = 32;
 const PROVIDER_TOKEN_MAX = 256;
@@ -102,16 +105,25 @@ const ENTROPY_TOKEN_CHARACTERS = 'A-Za-z0-9+/_.~-';
 const ENTROPY_TOKEN = membership(ENTROPY_TOKEN_CHARACTERS);
 const PADDING = membership('=');
 const PRINTABLE = membership('!-~');
-/** Where the window after a keyword ends: the next parameter, statement, line, or a replacement. */
-const WINDOW_END = membership('&;\r\n[]{}<>');
-/** Words after a keyword looked at (`the token is …`: the third). */
-const ENTROPY_WORDS = 4;
+/**
+ * Where the window after a keyword ends: the next parameter, statement or line, or the end of the
+ * object or list it is in; a replacement (`[REDACTED`) ends it too ({@link isReplacementAt}).
+ * Opening brackets and `<`, `>` do not: a value is often in them (`token <…>`, `key: {…}`,
+ * `<token>…</token>`, `secret => …`).
+ */
+const WINDOW_END = membership('&;\r\n]}');
+/** Words after a keyword looked at (`the password of the admin account was set to …`: the eighth). */
+const ENTROPY_WORDS = 8;
 /** What may continue an identifier between a keyword and its separator (`DATADOG_API_KEY =`). */
 const IDENTIFIER = membership(' \tA-Za-z0-9_.-');
 // Backslashes: the quotes of JSON inside a JSON string are escaped (`\\"key\\": \\"value\\"`).
 // `+` is a space in form-encoded text (`q=%22key%22%3A+%22…`, decoded `"key":+"…`).
 const QUOTE_OR_SPACE = membership(' +\t\r\n\'"`\\');
 const AFTER_SEPARATOR = membership(' +\t\r\n\'"`=\\');
+/** What may continue a keyword's identifier up to its separator in free text (`_key`, `.secret`; no spaces). */
+const KEY_TAIL = membership('A-Za-z0-9_.-');
+const SPACE = membership(' \t');
+const BACKSLASH = membership('\\');
 
 const inSet = (set: Membership, code: number): boolean => code < 128 && set[code] === 1;
 
@@ -476,7 +488,12 @@ const RECENT_RUNS = 4;
 let lastWindowStart = -1;
 const runFrom = new Int32Array(RECENT_RUNS);
 const runTo = new Int32Array(RECENT_RUNS);
+/** 0: not judged; {@link REJECTED}; {@link REJECTED_AT_START}. */
 const runRejected = new Uint8Array(RECENT_RUNS);
+/** Judged not random: so is every suffix of it a later window sees. */
+const REJECTED = 1;
+/** Turned down for its first character (`/`, `.`): a suffix is judged on its own. */
+const REJECTED_AT_START = 2;
 const runClasses = new Uint8Array(RECENT_RUNS);
 let oldestRun = 0;
 
@@ -530,9 +547,35 @@ function longRunWithin(text: string, from: number, to: number): boolean {
   return false;
 }
 
+/** Whether our own replacement (`[REDACTED`, `[REDACTED:…]`) starts at `at`: text redacted once already. */
+function isReplacementAt(text: string, at: number): boolean {
+  return spelledAt(text, at, REPLACEMENT_START);
+}
+const REPLACEMENT_START = '[REDACTED';
+
+/**
+ * Where the value assigned to a keyword starts when a separator follows the keyword's identifier
+ * (`=`, `:`, `:=`, `==`, `=>`, `->`, and `>` of `<token>…`, with quotes and spaces around it), or -1
+ * (`the token is …`).
+ */
+function assignedValueAt(text: string, at: number): number {
+  let position = at + runLength(text, at, KEY_TAIL, IDENTIFIER_TAIL);
+  position += runLength(text, position, QUOTE_OR_SPACE, 8);
+  const code = text.charCodeAt(position);
+  const next = text.charCodeAt(position + 1);
+  if (code === 61 /* = */ || code === 58 /* : */) position += next === 61 || next === 62 ? 2 : 1;
+  else if (code === 62 /* > */) position++;
+  else if (code === 45 /* - */ && next === 62) position += 2;
+  else return -1;
+  return position + runLength(text, position, SPACE, 8);
+}
+
 /**
  * A high-entropy token among the first few words after a credential keyword at `at` (`the token
  * is …`, `secret: "…"`), within a short window that ends at the next parameter, statement or line.
+ * After an assignment (`password=…`, `"secret": "…"`), a value at least as long as a token ends the
+ * window where it ends, random or not (a password without a digit): the next word is not its value
+ * (`password=%s for %s`, the user name in the second place).
  */
 function matchAfterKeyword(text: string, at: number, literal: string): [number, number] | undefined {
   // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
@@ -543,13 +586,30 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
   if (position === lastWindowStart) return undefined;
   lastWindowStart = position;
   // A path segment after a keyword (`/reset-password/<token>`, `/api/token/<token>`): the slash
-  // separates, though base64 makes it a token character everywhere else.
-  if (text.charCodeAt(position) === 47 /* / */) position++;
+  // separates, though base64 makes it a token character everywhere else. The bracket of a form
+  // field's key (`data[key]=…`) is no end of the window.
+  const first = text.charCodeAt(position);
+  if (first === 47 /* / */ || first === 93 /* ] */) position++;
   const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
   if (!longRunWithin(text, position, windowEnd)) return undefined;
+  // Where the value assigned to the keyword starts, if any (inside its quotes, escaped JSON quotes
+  // too: `\"secret\": \"…\"`), and the quote that ends it (0: unquoted, a space ends it).
+  let valueFrom = assignedValueAt(text, position);
+  let quote = 0;
+  if (valueFrom >= 0) {
+    const open = valueFrom + runLength(text, valueFrom, BACKSLASH, 8);
+    const code = text.charCodeAt(open);
+    if (code === 34 /* " */ || code === 39 /* ' */ || code === 96 /* ` */) [quote, valueFrom] = [code, open + 1];
+  }
   for (let words = 0; position < windowEnd && words < ENTROPY_WORDS;) {
     const code = text.charCodeAt(position);
-    if (inSet(WINDOW_END, code)) return undefined;
+    if (inSet(WINDOW_END, code) || (code === 91 /* [ */ && isReplacementAt(text, position))) return undefined;
+    // The end of the assigned value: one as long as a token is the value, and the words after it
+    // are not (`password=%s for %s`); after a shorter one they are read on (`token: Bearer …`).
+    if (valueFrom >= 0 && position >= valueFrom && (quote === 0 ? inSet(SPACE, code) : code === quote)) {
+      if (position - valueFrom >= ENTROPY_TOKEN_MIN) return undefined;
+      valueFrom = -1;
+    }
     // A percent-escape (`token%3D…`) separates like the character it stands for.
     if (
       code === 37 /* % */ &&
@@ -567,12 +627,19 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     const run = recentRun(text, position);
     const end = runTo[run]!;
     const length = end - position;
-    if (runRejected[run] === 0 && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
+    const rejected = runRejected[run]!;
+    // A run judged from where it starts is judged again from a window that starts inside it, if it
+    // was turned down for its first character: the rest of `/reset-password/<token>` is no path.
+    const judge = rejected === 0 || (rejected === REJECTED_AT_START && position > runFrom[run]!);
+    if (judge && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
       // base64 padding belongs to the token.
-      if (runClasses[run] === MIXED_CLASSES && looksRandom(text, position, end, ENTROPY_MIN_BITS))
+      if ((rejected !== 0 || runClasses[run] === MIXED_CLASSES) && looksRandom(text, position, end, ENTROPY_MIN_BITS))
         return [position, end + runLength(text, end, PADDING, 2)];
-      // A later keyword in the same run sees a suffix of it: no more random than the whole.
-      runRejected[run] = 1;
+      // A later keyword in the same run sees a suffix of it: no more random than the whole, unless
+      // the whole was turned down for its first character (a path, a dotted name).
+      const start = text.charCodeAt(position);
+      runRejected[run] = start === 47 /* / */ || start === 46 /* . */ ? REJECTED_AT_START : REJECTED;
+      runFrom[run] = position;
     }
     position = end;
   }

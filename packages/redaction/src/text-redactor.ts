@@ -1,5 +1,12 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
-import { keyValuePattern, keyValueValue, secretValueEnd, sensitivePairTrigger, unquoted } from './key-value.js';
+import {
+  keyValuePattern,
+  keyValueValue,
+  quotedValue,
+  secretValueEnd,
+  sensitivePairTrigger,
+  unquoted,
+} from './key-value.js';
 import { percentDecodedLevels } from './percent.js';
 import { anonymizeIp, IP_CANDIDATE_SOURCE, mayHoldIpAddress } from './pii.js';
 import { addRange, normalizeRanges } from './ranges.js';
@@ -121,16 +128,20 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
         continue;
       }
       pairValue.lastIndex = valueStart;
-      const value = pairValue.exec(text)?.[0] ?? '';
+      const value = quotedValue(text, valueStart, pairValue.exec(text)?.[0] ?? '');
       const end = secretValueEnd(text, valueStart, value);
       const { open, inner } = unquoted(value);
       keyValue.lastIndex = end;
       // A value that is a replacement already (a second pass) stays.
       if (isWhollyCensored(inner) || isWhollyCensored(text.slice(valueStart, end))) continue;
-      if (end === valueStart + value.length) {
+      // A `+` the separator took for a form-encoded space is the start of an unquoted value
+      // (`password=+x…`: a space or a plus, either way the password's).
+      let start = valueStart;
+      while (open === '' && start > valueStart - separator.length && text.charCodeAt(start - 1) === 43 /* + */) start--;
+      if (open !== '' && end === valueStart + value.length) {
         addRange(ranges, valueStart + open.length, valueStart + open.length + inner.length);
       } else {
-        addRange(ranges, valueStart, end);
+        addRange(ranges, open === '' ? start : valueStart, end);
       }
     }
   }
