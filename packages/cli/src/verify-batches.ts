@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { LogVerifier } from '@apitrail/integrity';
 import {
   BLOCK_HEIGHT,
   BLOCK_LEAVES,
@@ -188,18 +189,7 @@ export function transferred({ lines, counts, logIndexes, sequences, leaves, bloc
 
 /** Receives the items of a packed batch, in order: each run of leaves (see PackedPrepared), each other item. */
 export interface PreparedSink {
-  /** The arguments of `LogVerifier.addLeafRun`. */
-  run(
-    logId: string,
-    first: number,
-    count: number,
-    leaves: Uint8Array,
-    leafOffset: number,
-    blocks: Uint8Array,
-    blockOffset: number,
-    unit: string,
-    location: (index: number) => string,
-  ): void;
+  run(...run: Parameters<LogVerifier['addLeafRun']>): void;
   other(item: PreparedBatch[number]): void;
 }
 
