@@ -274,6 +274,38 @@ describe('@apitrail/spool', () => {
     spool.exitSync();
   });
 
+  it('keeps a batch larger than the cap in memory and exports it, dropping nothing while the exporter takes it', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const exporter = switchableExporter();
+    const maxBytes = 64 * 1024;
+    const spool = spoolIn(directory, exporter, maxBytes);
+    const droppedBefore = spoolCounts().dropped;
+    // About 150 KB of records in one batch: more than the whole cap, so no segment can take it.
+    const big = records(400, 'big');
+    spool.write(big);
+    spool.write(records(5, 'after'));
+    await spool.forceFlush();
+    expect(ids(exporter.taken)).to.deep.equal([...ids(big), ...ids(records(5, 'after'))]);
+    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    spool.exitSync();
+  });
+
+  it('counts a batch larger than the cap as dropped when the process ends before the exporter takes it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const exporter = switchableExporter();
+    exporter.failing = true;
+    const spool = spoolIn(directory, exporter, 64 * 1024);
+    const droppedBefore = spoolCounts().dropped;
+    spool.write(records(400, 'big'));
+    spool.write(records(5, 'small'));
+    spool.exitSync();
+    // The small batch is on disk for the next start; only memory held the big one.
+    expect([...spooledRecords(directory)].map((record) => record.attributes['correlation.id'])).to.deep.equal(
+      ids(records(5, 'small')),
+    );
+    expect(spoolCounts().dropped - droppedBefore).to.equal(400);
+  });
+
   it('skips and counts damaged lines; status reports them and leaves other files alone', () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const down = switchableExporter();

@@ -129,7 +129,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['APITRAIL_SPOOL_MAX_BYTES'],
     defaultValue: '`268435456` (256 MiB)',
-    description: 'cap of the spool; beyond it the oldest records are dropped, counted and reported',
+    description:
+      'cap of the spool; beyond it the oldest records are dropped, counted and reported; a batch larger than the cap is kept in memory until exported',
   },
   {
     names: ['APITRAIL_SPOOL_FLUSH_INTERVAL_MS'],

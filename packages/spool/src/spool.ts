@@ -256,10 +256,6 @@ export class Spool implements RecordSink {
     const bytes = Buffer.byteLength(text);
     this.makeRoom(bytes);
     const segment = this.append(text, bytes, encoded.length);
-    if (segment === undefined) {
-      countDropped(this.options.channel, encoded.length);
-      return;
-    }
     if (segment.records !== undefined) {
       segment.records.push(...encoded);
       this.recordsInMemory += encoded.length;
@@ -462,8 +458,13 @@ export class Spool implements RecordSink {
     }
   }
 
-  /** Appends to the open segment (or a new one); on a disk error the batch goes to a memory-only segment. */
-  private append(text: string, bytes: number, records: number): Segment | undefined {
+  /**
+   * Appends to the open segment (or a new one). A batch the disk refuses, or that does not fit under
+   * the cap once the oldest segments are gone (larger than the cap, or beside the segment being
+   * exported), goes to a memory-only segment: exported in its turn like the others, lost only if the
+   * process ends first or the memory bound pushes it out, and then counted as dropped.
+   */
+  private append(text: string, bytes: number, records: number): Segment {
     if (this.diskReady && this.bytesOnDisk + bytes <= this.options.maxBytes) {
       try {
         if (this.current !== undefined && !isLinked(this.current)) this.orphan(this.current);
@@ -483,8 +484,12 @@ export class Spool implements RecordSink {
         if (refused !== undefined && refused.lines === 0) this.finish(refused);
       }
     } else if (this.diskReady) {
-      this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); newest batch dropped`);
-      return undefined;
+      this.report(
+        'cap-memory',
+        `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); a batch that does not fit is kept in memory until exported`,
+      );
+      // The next batch opens a segment after this one, so the queue keeps the batches in order.
+      this.seal();
     }
     const inMemory: Segment = {
       path: undefined,
