@@ -31,8 +31,11 @@ export function createCensor(mode: RedactionMode, hashKey: string | undefined): 
   }
 }
 
+/** How every replacement starts (`[REDACTED]`, `[REDACTED:<hash>]`, `[REDACTED]<last 4>`). */
+export const CENSORED_PREFIX = '[REDACTED';
+
 export function isCensored(value: string): boolean {
-  return value.startsWith('[REDACTED');
+  return value.startsWith(CENSORED_PREFIX);
 }
 
 const WHOLLY_CENSORED = /^\[REDACTED(?::[0-9a-f]{12})?\](?:\S{4})?$/;

@@ -1,4 +1,5 @@
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
+import { CENSORED_PREFIX } from './censor.js';
 import { buildLiteralAutomaton } from './literal-automaton.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { addRange, normalizeRanges } from './ranges.js';
@@ -549,9 +550,8 @@ function longRunWithin(text: string, from: number, to: number): boolean {
 
 /** Whether our own replacement (`[REDACTED`, `[REDACTED:…]`) starts at `at`: text redacted once already. */
 function isReplacementAt(text: string, at: number): boolean {
-  return spelledAt(text, at, REPLACEMENT_START);
+  return spelledAt(text, at, CENSORED_PREFIX);
 }
-const REPLACEMENT_START = '[REDACTED';
 
 /**
  * Where the value assigned to a keyword starts when a separator follows the keyword's identifier

@@ -141,7 +141,7 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
       if (open !== '' && end === valueStart + value.length) {
         addRange(ranges, valueStart + open.length, valueStart + open.length + inner.length);
       } else {
-        addRange(ranges, open === '' ? start : valueStart, end);
+        addRange(ranges, start, end);
       }
     }
   }
