@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { ApitrailConfigError } from '@apitrail/core';
-import { createRedactor, type Redactor } from '@apitrail/redaction';
+import { createRedaction, createRedactor, readRedactionConfig, type Redactor } from '@apitrail/redaction';
 import { apitrailContext, instrumentLogger } from '@apitrail/winston';
 
 const secret = (): string => randomBytes(18).toString('base64url');
@@ -175,6 +175,23 @@ describe('winston: redaction of the app’s own transports (zero-code write wrap
     const password = secret();
     logger.info('login', { password });
     expect(JSON.parse(lines[0]!)).to.include({ password });
+  });
+
+  it('leaves to a format what it adds after redaction: redacted there with the same rules, its line is clean', () => {
+    // A format reading the request's headers from outside the record (as from an AsyncLocalStorage)
+    // adds them after the write wrapper redacted the record (packages/winston/README.md).
+    const headers = { authorization: `Bearer ${secret()}`, accept: 'application/json' };
+    const { redactor } = createRedaction(readRedactionConfig({}));
+    const lineWith = (addHeaders: winston.Logform.TransformFunction): Record<string, unknown> => {
+      const lines: string[] = [];
+      const format = winston.format.combine(winston.format(addHeaders)(), winston.format.json());
+      instrumentLogger(winston.createLogger({ format, transports: [capture(lines)] })).info('order created');
+      return JSON.parse(lines[0]!) as Record<string, unknown>;
+    };
+    // Control: added as they are, the headers reach the app's own line whole.
+    expect(lineWith((info) => ({ ...info, headers })).headers).to.deep.equal(headers);
+    const redacted = lineWith((info) => ({ ...info, headers: redactor.redactValue(headers) }));
+    expect(redacted.headers).to.deep.equal({ authorization: '[REDACTED]', accept: 'application/json' });
   });
 
   it('refuses APITRAIL_REDACT_LOCAL_LOGS=maybe, naming the variable', () => {
