@@ -31,6 +31,12 @@ export function nsPerOp(work: (i: number) => unknown): Measured {
   return summarize(samples, 'ns/op', 1);
 }
 
+/** Per-repetition difference of two timings of the same work, with and without the part measured. */
+export function difference(withWork: Measured, without: Measured, note: string): Measured {
+  const samples = withWork.samples!.map((ns, i) => ns - (without.samples![i] ?? without.value));
+  return { ...summarize(samples, 'ns/op', 1), note };
+}
+
 /** Converts an ns/op figure into operations per second. */
 export function perSecond(figure: Measured, unit: string): Measured {
   return summarize(

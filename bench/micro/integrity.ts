@@ -24,8 +24,8 @@ import { verifyFiles } from '@apitrail/cli';
 import { defaultVerifyWorkers } from '@apitrail/cli/internal';
 import { toNdjsonObject } from '@apitrail/export';
 import { ndjsonText } from '@apitrail/export/internal';
-import { nsPerOp, perSecond, quick, report, withPackage } from './harness.ts';
-import { auditEmitter, processorOf, sdkLogRecord } from './records.ts';
+import { difference, nsPerOp, perSecond, quick, report, withPackage } from './harness.ts';
+import { auditEmitter, processorOf, sdkLogRecord, timedInsideEmit } from './records.ts';
 import { summarize, type Measured } from '../lib/stats.ts';
 
 /** Records in the verified log: enough for a deep tree and many checkpoints. */
@@ -37,12 +37,6 @@ const VERIFIED_RECORDS = 20_000;
  */
 const VERIFIED_FILE_RECORDS = 200_000;
 const CHECKPOINT_EVERY = 500;
-
-/** Per-repetition difference of two timings of the same emit, with and without the work measured. */
-function difference(withWork: Measured, emitOnly: Measured, note: string): Measured {
-  const samples = withWork.samples!.map((ns, i) => ns - (emitOnly.samples![i] ?? emitOnly.value));
-  return { ...summarize(samples, 'ns/op', 1), note };
-}
 
 function scaled(figure: Measured, divisor: number, note: string): Measured {
   return {
@@ -137,26 +131,15 @@ report({
     // record until its export whether integrity is on or not: the log's own queue holds the same
     // records no longer, so the garbage collector's extra work is not integrity's.
     let exportQueue: ReadWriteLogRecord[] = [];
-    const timedRegion = (work: (record: ReadWriteLogRecord) => void): Measured => {
-      const samples: number[] = [];
-      for (let repetition = 0; repetition < 11; repetition++) {
-        let elapsed = 0n;
-        let count = 0;
-        const emit = auditEmitter(
-          processorOf((record) => {
-            exportQueue.push(record);
-            if (exportQueue.length === 2048) exportQueue = [];
-            const start = process.hrtime.bigint();
-            work(record);
-            elapsed += process.hrtime.bigint() - start;
-            count++;
-          }),
-        );
-        for (let n = 0; n < 50_000; n++) emit();
-        samples.push(Number(elapsed) / count);
-      }
-      return summarize(samples, 'ns/op', 1);
-    };
+    const timedRegion = (work: (record: ReadWriteLogRecord) => void): Measured =>
+      timedInsideEmit(
+        (processor) => auditEmitter(processor),
+        work,
+        (record) => {
+          exportQueue.push(record);
+          if (exportQueue.length === 2048) exportQueue = [];
+        },
+      );
     const append = (record: ReadWriteLogRecord): void => {
       log.append(record);
       if (++appended % 2048 === 0) Reflect.set(log, 'pending', []);
