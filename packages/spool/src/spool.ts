@@ -192,7 +192,11 @@ export class Spool implements RecordSink {
   private bytesOnDisk = 0;
   private recordsInMemory = 0;
   private diskReady = false;
-  private exporting = false;
+  /**
+   * The segment an export call holds, if any. Not always the queue's first: a batch exported straight
+   * from memory that fails goes to the front while another export runs.
+   */
+  private exportingSegment: Segment | undefined;
   /** Whether the last export succeeded (or none was tried): the condition for write-behind. */
   private healthy = true;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -254,8 +258,7 @@ export class Spool implements RecordSink {
     const { text, encoded } = this.encode(records);
     if (encoded.length === 0) return;
     const bytes = Buffer.byteLength(text);
-    this.makeRoom(bytes);
-    const segment = this.append(text, bytes, encoded.length);
+    const segment = this.append(text, bytes, encoded.length, this.makeRoom(bytes));
     if (segment.records !== undefined) {
       segment.records.push(...encoded);
       this.recordsInMemory += encoded.length;
@@ -443,29 +446,45 @@ export class Spool implements RecordSink {
     return { text, encoded };
   }
 
-  /** Drops the oldest segments (not the one being exported) until `bytes` more fit under the cap. */
-  private makeRoom(bytes: number): void {
+  /**
+   * Drops the oldest segments until `bytes` more fit under the cap, and says whether they fit. Only
+   * a queued segment on disk can go, not the one being exported (nor a batch in flight written out:
+   * it is not queued). When dropping all of those would still leave no room, none is dropped: the
+   * batch then goes to memory, and the records on disk stay.
+   */
+  private makeRoom(bytes: number): boolean {
+    if (this.bytesOnDisk + bytes <= this.options.maxBytes) return true;
+    const droppable = (segment: Segment): boolean => segment.path !== undefined && segment !== this.exportingSegment;
+    let freeable = 0;
+    for (const segment of this.queue) if (droppable(segment)) freeable += segment.bytes;
+    if (this.bytesOnDisk - freeable + bytes > this.options.maxBytes) return false;
     while (this.bytesOnDisk + bytes > this.options.maxBytes) {
-      const oldest = this.queue.findIndex(
-        (segment, index) => segment.path !== undefined && !(index === 0 && this.exporting),
-      );
-      if (oldest === -1) return;
+      const oldest = this.queue.findIndex(droppable);
+      if (oldest === -1) return false;
       const [segment] = this.queue.splice(oldest, 1) as [Segment];
       const lost = (segment.lines ?? this.countLines(segment)) - segment.shipped;
       this.remove(segment);
       countDropped(this.options.channel, lost);
       this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); oldest records dropped`);
     }
+    return true;
+  }
+
+  private reportKeptInMemory(): void {
+    this.report(
+      'cap-memory',
+      `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); a batch that does not fit is kept in memory until exported`,
+    );
   }
 
   /**
    * Appends to the open segment (or a new one). A batch the disk refuses, or that does not fit under
-   * the cap once the oldest segments are gone (larger than the cap, or beside the segment being
-   * exported), goes to a memory-only segment: exported in its turn like the others, lost only if the
-   * process ends first or the memory bound pushes it out, and then counted as dropped.
+   * the cap (`fits`, from `makeRoom`: larger than the cap, or beside the segment being exported),
+   * goes to a memory-only segment: exported in its turn like the others, lost only if the process
+   * ends first or the memory bound pushes it out, and then counted as dropped.
    */
-  private append(text: string, bytes: number, records: number): Segment {
-    if (this.diskReady && this.bytesOnDisk + bytes <= this.options.maxBytes) {
+  private append(text: string, bytes: number, records: number, fits: boolean): Segment {
+    if (this.diskReady && fits) {
       try {
         if (this.current !== undefined && !isLinked(this.current)) this.orphan(this.current);
         if (this.current === undefined || this.current.bytes >= this.segmentBytes) this.openSegment();
@@ -484,10 +503,7 @@ export class Spool implements RecordSink {
         if (refused !== undefined && refused.lines === 0) this.finish(refused);
       }
     } else if (this.diskReady) {
-      this.report(
-        'cap-memory',
-        `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); a batch that does not fit is kept in memory until exported`,
-      );
+      this.reportKeptInMemory();
       // The next batch opens a segment after this one, so the queue keeps the batches in order.
       this.seal();
     }
@@ -556,16 +572,26 @@ export class Spool implements RecordSink {
   }
 
   /**
-   * Holds at most MAX_RECORDS_IN_MEMORY records beyond the open segment: older on-disk segments
-   * give theirs up and are read back when their turn comes; memory-only ones beyond it are lost.
+   * Holds at most MAX_RECORDS_IN_MEMORY records beyond the open segment, the next one to export and
+   * the one being exported: older on-disk segments give theirs up and are read back when their turn
+   * comes; memory-only ones beyond it are lost, the oldest first.
    */
   private keepMemoryBounded(): void {
     for (const segment of this.queue) {
       if (this.recordsInMemory <= MAX_RECORDS_IN_MEMORY) return;
-      if (segment === this.current || segment.records === undefined || (segment === this.queue[0] && this.exporting))
+      if (
+        segment === this.current ||
+        segment === this.queue[0] ||
+        segment === this.exportingSegment ||
+        segment.records === undefined
+      )
         continue;
       this.recordsInMemory -= segment.records.length;
       if (segment.path === undefined) {
+        this.report(
+          'memory',
+          `more than ${MAX_RECORDS_IN_MEMORY} records wait in memory only (the disk refused them, or the cap left no room); the oldest are dropped`,
+        );
         countDropped(this.options.channel, segment.records.length - segment.shipped);
         segment.records = [];
         segment.lines = segment.shipped = 0;
@@ -660,7 +686,11 @@ export class Spool implements RecordSink {
     const { text, encoded } = this.encode(flight.records);
     const bytes = Buffer.byteLength(text);
     if (!this.diskReady || encoded.length === 0) return;
-    this.makeRoom(bytes);
+    // Too large for the cap: it stays in memory (a memory-only segment if its export fails).
+    if (!this.makeRoom(bytes)) {
+      this.reportKeptInMemory();
+      return;
+    }
     try {
       const { path, fd } = this.newSegmentFile();
       try {
@@ -697,7 +727,7 @@ export class Spool implements RecordSink {
 
   /** Exports the next part of the oldest segment, one export at a time. */
   private exportNext(): void {
-    if (this.exporting || this.retryTimer !== undefined) return;
+    if (this.exportingSegment !== undefined || this.retryTimer !== undefined) return;
     const segment = this.queue[0];
     if (segment === undefined || this.closed) {
       if (this.flights.size === 0 || this.closed) this.settleWaiters();
@@ -717,9 +747,9 @@ export class Spool implements RecordSink {
       return;
     }
     const batch = records.slice(segment.shipped, segment.shipped + this.options.maxExportBatchSize);
-    this.exporting = true;
+    this.exportingSegment = segment;
     this.exportBatch(batch, (result) => {
-      this.exporting = false;
+      this.exportingSegment = undefined;
       this.exported(segment, batch.length, result);
     });
   }
@@ -765,7 +795,7 @@ export class Spool implements RecordSink {
   }
 
   private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined || this.exporting) return;
+    if (this.closed || this.retryTimer !== undefined || this.exportingSegment !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.exportNext();
@@ -792,7 +822,10 @@ export class Spool implements RecordSink {
   /** A fully exported segment is removed, the open one included: the next batch opens a new one. */
   private finish(segment: Segment): void {
     if (segment.shipped < (segment.lines ?? 0)) return;
-    this.queue.splice(this.queue.indexOf(segment), 1);
+    const index = this.queue.indexOf(segment);
+    // Gone from the queue already (dropped at exit while its export ran): nothing else to take out.
+    if (index < 0) return;
+    this.queue.splice(index, 1);
     this.remove(segment);
   }
 }
