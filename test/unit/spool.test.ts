@@ -330,14 +330,7 @@ describe('@apitrail/spool', () => {
   it('keeps the queued segments beside the one being exported when a batch cannot fit beside that one', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = heldExporter();
-    const spool = new Spool({
-      directory,
-      maxBytes: 64 * 1024,
-      exporter,
-      maxExportBatchSize: 1000,
-      resource: resourceFromAttributes({}),
-      channel: 'logs/unit',
-    });
+    const spool = spoolIn(directory, exporter, 64 * 1024);
     const droppedBefore = spoolCounts().dropped;
     // About 42 KB, held in its export; 11 KB queued behind it; then 25 KB, which would fit beside the
     // first only if the queued ones went, and then still does not.
