@@ -241,6 +241,14 @@ describe('redaction: the window after a credential keyword in free text', () => 
       'a reset link after the keyword in prose': (value) =>
         phrase`password reset requested, link: https://app.example.test/account/reset-password/${value}`,
       'a path after the keyword in prose': (value) => phrase`password reset link /reset-password/${value}`,
+      'a reset link without a scheme after the keyword in prose': (value) =>
+        phrase`password reset requested, link: app.example.test/account/reset-password/${value}`,
+      'a request path without a scheme after the keyword in prose': (value) =>
+        phrase`auth failed for GET api/v1/users/token/${value}`,
+      "a subscript's key: $config['password'] = '…'": (value) => phrase`$config['password'] = '${value}';`,
+      'a subscript\'s key: os.environ["API_KEY"] = "…"': (value) => phrase`os.environ["API_KEY"] = "${value}"`,
+      "a subscript's key: $_POST['password'] => '…'": (value) => phrase`$_POST['password'] => '${value}'`,
+      "a subscript's key in escaped JSON": (value) => phrase`{"line":"settings[\\"SECRET_KEY\\"] = \\"${value}\\""}`,
     };
     for (const [form, make] of Object.entries(forms)) {
       it(form, () => {

@@ -585,6 +585,12 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
   // A keyword that ends another (`key` in `api_key`) has the same window: read once.
   if (position === lastWindowStart) return undefined;
   lastWindowStart = position;
+  // The key of a subscript (`$config['password'] = …`, `os.environ["API_KEY"] = …`) ends at its
+  // closing quote and bracket: what is assigned after them is the keyword's.
+  const keyQuoteAt = position + runLength(text, position, BACKSLASH, 8);
+  const keyQuote = text.charCodeAt(keyQuoteAt);
+  if ((keyQuote === 34 /* " */ || keyQuote === 39) /* ' */ && text.charCodeAt(keyQuoteAt + 1) === 93 /* ] */)
+    position = keyQuoteAt + 1;
   // A path segment after a keyword (`/reset-password/<token>`, `/api/token/<token>`): the slash
   // separates, though base64 makes it a token character everywhere else. The bracket of a form
   // field's key (`data[key]=…`) is no end of the window.
@@ -592,6 +598,24 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
   if (first === 47 /* / */ || first === 93 /* ] */) position++;
   const windowEnd = Math.min(text.length, position + ENTROPY_WINDOW);
   if (!longRunWithin(text, position, windowEnd)) return undefined;
+  if (first === 47 /* / */) {
+    // The segment is judged on its own, whatever its run was found to be: a path without a scheme
+    // (`app.example.test/account/reset-password/<token>`) is no token as a whole, and an earlier
+    // keyword's window (`password reset link: app.…`) may have turned the run down already. Only
+    // the one keyword that ends at its slash reads a segment: each is read once. A random segment
+    // takes the rest of its run with it, as a token judged whole does: a slash is a base64 character.
+    const segmentEnd = pathSegmentEnd(text, position);
+    const length = segmentEnd - position;
+    if (
+      length >= ENTROPY_TOKEN_MIN &&
+      length <= ENTROPY_TOKEN_MAX &&
+      looksRandom(text, position, segmentEnd, ENTROPY_MIN_BITS)
+    ) {
+      const runEnd = runTo[recentRun(text, position)]!;
+      const end = runEnd - position <= ENTROPY_TOKEN_MAX ? runEnd : segmentEnd;
+      return [position, end + runLength(text, end, PADDING, 2)];
+    }
+  }
   // Where the value assigned to the keyword starts, if any (inside its quotes, escaped JSON quotes
   // too: `\"secret\": \"…\"`), and the quote that ends it (0: unquoted, a space ends it).
   let valueFrom = assignedValueAt(text, position);
@@ -644,6 +668,18 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     position = end;
   }
   return undefined;
+}
+
+/** Where the path segment from `start` ends: at a slash or past its token characters, read up to one past the longest token. */
+function pathSegmentEnd(text: string, start: number): number {
+  const limit = Math.min(text.length, start + ENTROPY_TOKEN_MAX + 1);
+  let end = start;
+  while (end < limit) {
+    const code = text.charCodeAt(end);
+    if (code === 47 /* / */ || !inSet(ENTROPY_TOKEN, code)) break;
+    end++;
+  }
+  return end;
 }
 
 /** What a scanner is made of: its literals, their entries and the automaton that finds them. */
