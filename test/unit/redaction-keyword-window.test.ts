@@ -260,6 +260,30 @@ describe('redaction: the window after a credential keyword in free text', () => 
       });
     }
 
+    it('standard base64 with three slashes or more, or one first, is a token when no segment is a word', () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        // Segments of 4 to 16 base64 characters, each with a digit (so none is a word).
+        const segments = Array.from(
+          { length: randomInt(3, 7) },
+          () => randomFrom(`${UPPER}${LOWER}${DIGITS}+`, randomInt(3, 16)) + randomFrom(DIGITS, 1),
+        );
+        const value = `${randomInt(2) === 0 ? '/' : ''}${segments.join('/')}`;
+        if (!/[A-Z]/.test(value) || !/[a-z]/.test(value) || entropy(value) < 3.6 || KEYWORD_INSIDE.test(value)) {
+          round--;
+          continue;
+        }
+        expectMasked(phrase`the api key is ${value}`);
+      }
+      // Control: a path, whose segments are words, stays.
+      for (const path of [
+        '/api/v1/Users/Profile123/keys',
+        '/Users/JohnSmith/Documents2024',
+        '/etc/ssl/private/Server2024Key.pem',
+      ]) {
+        expect(redactor.redactText(`the token file is ${path}`)).to.equal(`the token file is ${path}`);
+      }
+    });
+
     it('two tokens after two keywords in one message', () => {
       for (let round = 0; round < ROUNDS; round++) {
         expectMasked(phrase`password and token rotated: token is ${token()}, password is ${token()}`);

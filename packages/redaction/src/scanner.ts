@@ -885,12 +885,13 @@ const COUNT_LOG2 = Float64Array.from({ length: Math.max(ENTROPY_TOKEN_MAX, PROVI
 /**
  * Random-looking: mixed case and digits, and a Shannon entropy of at least `minBits` bits per
  * character, log2(n) − Σ count·log2(count) / n over a run of n; not a path. Two passes over the run,
- * whatever it holds: hostile text has a run after every keyword.
+ * whatever it holds (a third over a run with slashes enough for a path): hostile text has a run after
+ * every keyword.
  */
 function looksRandom(text: string, start: number, end: number, minBits: number): boolean {
   const first = text.charCodeAt(start);
-  // A path or a dotted name (`/api/v1/Users`, `.example.com`) mixes cases too.
-  if (first === 47 /* / */ || first === 46 /* . */) return false;
+  // A dotted name (`.example.com`) mixes cases too.
+  if (first === 46 /* . */) return false;
   let slashes = 0;
   let classes = 0;
   for (let index = start; index < end; index++) {
@@ -907,7 +908,32 @@ function looksRandom(text: string, start: number, end: number, minBits: number):
     characterCounts[code] = 0;
   }
   const length = end - start;
-  return slashes <= 2 && classes === MIXED_CLASSES && Math.log2(length) - weighted / length >= minBits;
+  if (classes !== MIXED_CLASSES || Math.log2(length) - weighted / length < minBits) return false;
+  // A path mixes cases and digits too (`/api/v1/Users/Profile123`): a run that starts with a slash
+  // or holds more than two is one when a segment is a word. Base64's own slashes (one character in
+  // 64) separate random pieces, which are words by chance only when very short.
+  return (first !== 47 && slashes <= 2) || !hasWordSegment(text, start, end);
+}
+
+/** Whether a `/`-separated segment of the run is a word of three letters or more, lower case or capitalised (`api`, `Users`). */
+function hasWordSegment(text: string, start: number, end: number): boolean {
+  let segmentStart = start;
+  for (let index = start; index <= end; index++) {
+    if (index < end && text.charCodeAt(index) !== 47 /* / */) continue;
+    if (index - segmentStart >= 3 && isWord(text, segmentStart, index)) return true;
+    segmentStart = index + 1;
+  }
+  return false;
+}
+
+function isWord(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start);
+  if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90))) return false;
+  for (let index = start + 1; index < end; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 97 || code > 122) return false;
+  }
+  return true;
 }
 
 /** One or two lower-case words before a token: `acme_`, `acme_live_`, `acme-prod-`. */
