@@ -20,8 +20,8 @@ import {
 import { encodeLogsRequest } from '../helpers/otlp-json.ts';
 import { checkpointLine as checkpointOf } from '../helpers/integrity-lines.ts';
 
-/** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed. */
-function signedLines(root: Signer, count: number): string[] {
+/** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed; `extra` attributes on each. */
+function signedLines(root: Signer, count: number, extra: Record<string, unknown> = {}): string[] {
   const log = new MerkleLog({ rootKey: Signer.parse(root.skey), epochMs: 3_600_000 });
   const lines: string[] = [];
   const checkpointLine = (note: string): string => checkpointOf(log.logId, note);
@@ -43,7 +43,12 @@ function signedLines(root: Signer, count: number): string[] {
       eventName: EVENT_API_REQUEST,
       severityText: 'INFO',
       body: `API Request: GET /api/v1/scans/${n}`,
-      attributes: { 'api_key.id': `key_${n % 7}`, 'http.response.status_code': 200, 'url.query': `page=${n}` },
+      attributes: {
+        'api_key.id': `key_${n % 7}`,
+        'http.response.status_code': 200,
+        'url.query': `page=${n}`,
+        ...(extra as Record<string, never>),
+      },
     });
     if ((n + 1) % 1000 === 0) lines.push(...log.checkpoint(false).map(checkpointLine));
   }
@@ -120,6 +125,46 @@ describe('apitrail verify in worker threads', () => {
     expect(report.findings).to.deep.equal([]);
     expect(unreadableFiles).to.equal(0);
     expect(report.records).to.equal(intact.length);
+  });
+
+  it('reads a record whose attributes are named as fields of the line or of another shape as that record, on both paths', async () => {
+    // Attributes an app (or metadata copied from a request) may carry, each a key by which a reader
+    // tells a line's shape or fields apart: left as they are, `apitrail analyze` and the parsing pass
+    // would read the line as an ECS document, an OTLP payload or a HEC event, or with another time.
+    const shapes = {
+      '@timestamp': '1999-01-01T00:00:00Z',
+      _source: { '@timestamp': '1999-01-01T00:00:00Z', message: 'forged' },
+      resourceLogs: [],
+      time: 5,
+      fields: { a: 1 },
+      timestamp: 5,
+      logger: 'forged',
+    };
+    const lines = signedLines(root, 30, shapes);
+    expect(Object.keys(JSON.parse(lines[0]!) as object)).to.include.members(
+      Object.keys(shapes).map((name) => (name === 'time' ? name : `app.${name}`)),
+    );
+    const file = join(dir, 'shapes.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect((await verifyWith([file], root.verifier, 0)).report.findings).to.deep.equal([]);
+    expect((await lineByLine([file], root.verifier)).report.findings).to.deep.equal([]);
+    const times: number[] = [];
+    await readRecords([file], {
+      record: (record) => times.push(record.timeMs),
+      malformed: () => {},
+      unreadable: () => {},
+    });
+    expect(times.length).to.be.above(30);
+    expect(times.every((ms) => ms > Date.UTC(2020, 0, 1))).to.equal(true);
+  });
+
+  it('finds a line whose unsigned tail is no JSON (trace flags with a leading zero)', async () => {
+    const lines = signedLines(root, 30);
+    lines[3] = `${lines[3]!.slice(0, -1)},"trace_flags":007}`;
+    const file = join(dir, 'leading-zero.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { report } = await verifyWith([file], root.verifier, 0);
+    expect(report.findings.some((finding) => /unreadable line/.test(finding.detail))).to.equal(true);
   });
 
   it('hands prepared batches back whole: leaves in transferred buffers, every other kind of item as it is', () => {

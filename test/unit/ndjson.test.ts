@@ -133,10 +133,12 @@ describe('NDJSON audit record format', () => {
       const object = toNdjsonObject(record({ attributes: withNulls }));
       expect(Object.keys(object)).to.deep.equal(sorted(...always, 'event', 'method'));
       expect(object.level, 'a null attribute does not erase a field of the same name').to.equal('INFO');
+      // An attribute named as a field of the line itself goes under `app.`; one named as an audit
+      // field's NDJSON name takes its place.
       const overridden = toNdjsonObject(record({ attributes: { ...attributes, level: 'custom', method: 'raw' } }));
-      expect(overridden).to.deep.include({ level: 'custom', method: 'raw' });
+      expect(overridden).to.deep.include({ level: 'INFO', 'app.level': 'custom', method: 'raw' });
       expect(Object.keys(overridden)).to.deep.equal(
-        sorted(...always, 'event', 'method', 'query_params', 'custom.attribute'),
+        sorted(...always, 'app.level', 'event', 'method', 'query_params', 'custom.attribute'),
       );
     }
   });

@@ -1,6 +1,7 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
+  APP_FIELD_PREFIX,
   FIELD_MAPPINGS,
   LayoutCache,
   NDJSON_FIELDS,
@@ -172,7 +173,29 @@ const MAPPING_BY_ATTRIBUTE: ReadonlyMap<string, FieldMapping> = new Map(
 
 const layouts = new LayoutCache<NdjsonLayout>(32);
 
-/** The audit fields in Prowler's order, then any other attribute under its OTel name. */
+/**
+ * Names an attribute cannot have in a line, where it goes under `app.<name>` instead: the line's own
+ * fields, which it would overwrite (and `logger` and `trace_flags` are not signed), and the keys by
+ * which `apitrail`'s readers tell another shape apart (an OTLP-JSON payload, a search hit, an ECS
+ * document, a Splunk HEC event), which would make them read the line as that shape.
+ */
+const NAMES_OF_THE_LINE: ReadonlySet<string> = new Set([
+  NDJSON_FIELDS.timestamp,
+  NDJSON_FIELDS.level,
+  NDJSON_FIELDS.message,
+  NDJSON_FIELDS.logger,
+  NDJSON_FIELDS.event,
+  NDJSON_FIELDS.traceId,
+  NDJSON_FIELDS.spanId,
+  NDJSON_FIELDS.traceFlags,
+  BODY_FIELD,
+  'resourceLogs',
+  '_source',
+  '@timestamp',
+  'fields',
+]);
+
+/** The audit fields in Prowler's order, then any other attribute under its OTel name (see NAMES_OF_THE_LINE). */
 function attributeFields(attributeKeys: readonly string[]): AttributeField[] {
   const present = new Set(attributeKeys);
   const mapped = FIELD_MAPPINGS.filter((mapping) => present.has(mapping.attribute)).map((mapping) => ({
@@ -182,7 +205,11 @@ function attributeFields(attributeKeys: readonly string[]): AttributeField[] {
   }));
   const unmapped = attributeKeys
     .filter((key) => !MAPPING_BY_ATTRIBUTE.has(key))
-    .map((key) => ({ attribute: key, name: key, mapping: undefined }));
+    .map((key) => ({
+      attribute: key,
+      name: NAMES_OF_THE_LINE.has(key) ? `${APP_FIELD_PREFIX}${key}` : key,
+      mapping: undefined,
+    }));
   return [...mapped, ...unmapped];
 }
 
@@ -230,7 +257,7 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
 /**
  * One log record as the object of an NDJSON line, with the field names of Prowler's API key
  * activity log: `timestamp` (ISO 8601 UTC), `level`, `message`, the audit fields, any other
- * attribute under its OTel name, `trace_id` and `span_id`, in sorted order (query parameters too),
+ * attribute under its OTel name (`app.<name>` for a name of the line's own, see NAMES_OF_THE_LINE), `trace_id` and `span_id`, in sorted order (query parameters too),
  * then `logger` and `trace_flags`, which the integrity entry does not sign: the line up to them is
  * the record's canonical entry but for the duration's unit, serialised once for both
  * (packages/integrity/README.md). Attributes whose value is null are left out.

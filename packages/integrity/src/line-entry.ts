@@ -129,7 +129,8 @@ const TRACE_FLAGS_MEMBER = `,${JSON.stringify(NDJSON_FIELDS.traceFlags)}:`;
 /** A JSON string with nothing escaped (no backslash, no control character), the whole text: an ordinary logger name. */
 // eslint-disable-next-line no-control-regex -- the control characters are what it refuses
 const PLAIN_JSON_STRING = /^"[^"\\\u0000-\u001f]*"$/;
-const TRACE_FLAGS = /^\d{1,3}$/;
+/** A JSON number as JSON.stringify writes trace flags (no leading zero: `007` is no JSON). */
+const TRACE_FLAGS = /^(?:0|[1-9]\d{0,2})$/;
 /**
  * The log id and sequence number members, next to each other as in canonical order (no other key
  * sorts between them): one expression finds both. Where in the line does not matter (see `lineLeaf`).
