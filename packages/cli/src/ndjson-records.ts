@@ -1,20 +1,9 @@
 // apitrail's NDJSON records read back: Prowler's field names mapped to their OTel attributes.
-import { FIELD_MAPPINGS, NDJSON_FIELDS } from '@apitrail/core/internal';
+import { FIELD_MAPPINGS, NDJSON_FIELDS, NDJSON_RECORD_FIELDS } from '@apitrail/core/internal';
 import type { SourceRecord } from './records.js';
 
 const ATTRIBUTE_BY_FIELD: ReadonlyMap<string, string> = new Map(FIELD_MAPPINGS.map((m) => [m.ndjson, m.attribute]));
-/** NDJSON fields that are parts of the record itself, not attributes. */
-const RECORD_FIELDS: ReadonlySet<string> = new Set([
-  NDJSON_FIELDS.timestamp,
-  NDJSON_FIELDS.level,
-  NDJSON_FIELDS.message,
-  NDJSON_FIELDS.logger,
-  NDJSON_FIELDS.event,
-  NDJSON_FIELDS.traceId,
-  NDJSON_FIELDS.spanId,
-  NDJSON_FIELDS.traceFlags,
-  'body',
-]);
+const RECORD_FIELDS: ReadonlySet<string> = new Set(NDJSON_RECORD_FIELDS);
 
 /** ISO 8601; a timestamp without a zone (Prowler's `2025-01-01 10:00:00,123`) is read as UTC. */
 function parseTimestamp(value: unknown): number {

@@ -276,6 +276,25 @@ export const NDJSON_FIELDS = {
   requestId: 'request_id',
 } as const;
 
+/** A record's body when it is not a string: its JSON value, beside an empty `message`. */
+export const NDJSON_BODY_FIELD = 'body';
+
+/**
+ * NDJSON fields the record itself fills, not one of its attributes: an attribute of the same name is
+ * written as `app.<name>`, and reading a line back, these are no attributes.
+ */
+export const NDJSON_RECORD_FIELDS: readonly string[] = [
+  NDJSON_FIELDS.timestamp,
+  NDJSON_FIELDS.level,
+  NDJSON_FIELDS.message,
+  NDJSON_FIELDS.logger,
+  NDJSON_FIELDS.event,
+  NDJSON_FIELDS.traceId,
+  NDJSON_FIELDS.spanId,
+  NDJSON_FIELDS.traceFlags,
+  NDJSON_BODY_FIELD,
+];
+
 /**
  * NDJSON fields outside a record's signed canonical entry (packages/integrity/README.md), because
  * not every SIEM shape keeps them. The NDJSON line writes them last, after the signed fields in

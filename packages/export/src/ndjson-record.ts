@@ -4,7 +4,9 @@ import {
   APP_FIELD_PREFIX,
   FIELD_MAPPINGS,
   LayoutCache,
+  NDJSON_BODY_FIELD,
   NDJSON_FIELDS,
+  NDJSON_RECORD_FIELDS,
   UNSIGNED_NDJSON_FIELDS,
   sameKeys,
   type FieldMapping,
@@ -164,9 +166,6 @@ interface NdjsonLayout {
   readonly canonicalOrder: boolean;
 }
 
-/** A body that is not a string: its JSON value, beside an empty `message`. */
-const BODY_FIELD = 'body';
-
 const MAPPING_BY_ATTRIBUTE: ReadonlyMap<string, FieldMapping> = new Map(
   FIELD_MAPPINGS.map((mapping) => [mapping.attribute, mapping]),
 );
@@ -180,15 +179,7 @@ const layouts = new LayoutCache<NdjsonLayout>(32);
  * document, a Splunk HEC event), which would make them read the line as that shape.
  */
 const NAMES_OF_THE_LINE: ReadonlySet<string> = new Set([
-  NDJSON_FIELDS.timestamp,
-  NDJSON_FIELDS.level,
-  NDJSON_FIELDS.message,
-  NDJSON_FIELDS.logger,
-  NDJSON_FIELDS.event,
-  NDJSON_FIELDS.traceId,
-  NDJSON_FIELDS.spanId,
-  NDJSON_FIELDS.traceFlags,
-  BODY_FIELD,
+  ...NDJSON_RECORD_FIELDS,
   'resourceLogs',
   '_source',
   '@timestamp',
@@ -231,7 +222,7 @@ function layoutOf(record: ReadableLogRecord, withBody: boolean): NdjsonLayout {
     NDJSON_FIELDS.timestamp,
     NDJSON_FIELDS.level,
     NDJSON_FIELDS.message,
-    ...(withBody ? [BODY_FIELD] : []),
+    ...(withBody ? [NDJSON_BODY_FIELD] : []),
     ...(withEvent ? [NDJSON_FIELDS.event] : []),
     ...fields.map((field) => field.name),
     ...(withSpan ? [NDJSON_FIELDS.traceId, NDJSON_FIELDS.spanId, NDJSON_FIELDS.traceFlags] : []),
@@ -273,7 +264,7 @@ export function toNdjsonObject(record: ReadableLogRecord): NdjsonObject {
   object[NDJSON_FIELDS.level] = levelOf(record);
   object[NDJSON_FIELDS.message] = typeof body === 'string' ? body : '';
   object[NDJSON_FIELDS.logger] = record.instrumentationScope.name;
-  if (withBody) object[BODY_FIELD] = jsonValue(body);
+  if (withBody) object[NDJSON_BODY_FIELD] = jsonValue(body);
   if (layout.withEvent) object[NDJSON_FIELDS.event] = record.eventName;
   let leftOut = false;
   for (const { attribute, name, mapping } of layout.fields) {
