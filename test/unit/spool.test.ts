@@ -379,6 +379,22 @@ describe('@apitrail/spool', () => {
     spool.exitSync();
   });
 
+  it('exports a backlog to an exporter that answers before it returns, without an ever deeper call stack', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const exporter = switchableExporter();
+    exporter.failing = true;
+    const spool = spoolIn(directory, exporter);
+    const droppedBefore = spoolCounts().dropped;
+    const batch = records(500, 'backlog');
+    // 40,000 records in batches of 7: some 5,700 exports, each answered inside the call.
+    for (let index = 0; index < 80; index++) spool.write(batch);
+    exporter.failing = false;
+    await spool.forceFlush();
+    expect(exporter.taken.length).to.equal(40_000);
+    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    spool.exitSync();
+  });
+
   it('exports or counts every record when a failed write-behind batch goes to the front during another export', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = heldExporter();

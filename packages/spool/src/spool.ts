@@ -748,10 +748,20 @@ export class Spool implements RecordSink {
     }
     const batch = records.slice(segment.shipped, segment.shipped + this.options.maxExportBatchSize);
     this.exportingSegment = segment;
+    let returned = false;
     this.exportBatch(batch, (result) => {
-      this.exportingSegment = undefined;
-      this.exported(segment, batch.length, result);
+      const next = (): void => {
+        this.exportingSegment = undefined;
+        this.exported(segment, batch.length, result);
+      };
+      // An exporter that takes a batch before it returns (in-memory, console, a synchronous file)
+      // would otherwise export the whole backlog in one ever deeper call stack, until it overflows
+      // and every export fails: the next batch waits for the event loop's next turn instead. A
+      // failure ends the chain (a retry is scheduled), so it is taken at once.
+      if (returned || result.code !== ExportResultCode.SUCCESS) next();
+      else setImmediate(next);
     });
+    returned = true;
   }
 
   /**
