@@ -55,8 +55,8 @@ function entropy(text: string): number {
 /**
  * A token as the scanner takes one after a keyword in prose: 20 to 64 characters of base64url,
  * base64 or alphanumerics with upper case, lower case and a digit, random enough (a draw that
- * repeats too many characters is drawn again), at most two `/` and none first (more reads as a
- * path). Never one that spells a credential keyword.
+ * repeats too many characters is drawn again), at most two `/` and none first (with more, a
+ * segment that happens to be a word makes it a path; a test of its own draws those). Never one that spells a credential keyword.
  */
 function token(
   alphabets = [`${UPPER}${LOWER}${DIGITS}-_`, `${UPPER}${LOWER}${DIGITS}+/`, `${UPPER}${LOWER}${DIGITS}`],

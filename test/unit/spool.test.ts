@@ -118,6 +118,23 @@ const FAILED: ExportResult = { code: ExportResultCode.FAILED, error: new Error('
 const ids = (list: readonly ReadableLogRecord[]): unknown[] =>
   list.map((record) => record.attributes['correlation.id']);
 const segmentsOf = (directory: string): string[] => readdirSync(directory).filter((name) => name.endsWith('.ndjson'));
+const bytesOnDisk = (directory: string): number =>
+  segmentsOf(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
+
+/** Records counted as dropped since it was called. */
+function droppedSince(): () => number {
+  const before = spoolCounts().dropped;
+  return () => spoolCounts().dropped - before;
+}
+
+/** Answers each export the held exporter gets with success, a turn of the event loop apart, until none is left; then awaits `flushed`. */
+async function releaseHeld(exporter: ReturnType<typeof heldExporter>, flushed: Promise<void>): Promise<void> {
+  for (let turn = 0; turn < 10_000 && exporter.held.length > 0; turn++) {
+    exporter.held.shift()!(SUCCESS);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await flushed;
+}
 
 describe('@apitrail/spool', () => {
   it('keeps records whose export failed in 0600 segments and removes them once exported, in order', async () => {
@@ -261,14 +278,13 @@ describe('@apitrail/spool', () => {
     exporter.failing = true;
     const maxBytes = 64 * 1024;
     const spool = spoolIn(directory, exporter, maxBytes);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     for (let batch = 0; batch < 40; batch += 1) spool.write(records(20, `cap${batch}`));
-    const bytes = segmentsOf(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
-    expect(bytes).to.be.at.most(maxBytes);
+    expect(bytesOnDisk(directory)).to.be.at.most(maxBytes);
     const kept = [...spooledRecords(directory)];
     expect(kept.length).to.equal(spool.recordsWaiting());
     expect(kept.length).to.be.below(800);
-    expect(spoolCounts().dropped - droppedBefore + kept.length).to.equal(800);
+    expect(dropped() + kept.length).to.equal(800);
     // The newest are all there.
     expect(ids(kept).slice(-20)).to.deep.equal(ids(records(20, 'cap39')));
     spool.exitSync();
@@ -279,14 +295,14 @@ describe('@apitrail/spool', () => {
     const exporter = switchableExporter();
     const maxBytes = 64 * 1024;
     const spool = spoolIn(directory, exporter, maxBytes);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     // About 150 KB of records in one batch: more than the whole cap, so no segment can take it.
     const big = records(400, 'big');
     spool.write(big);
     spool.write(records(5, 'after'));
     await spool.forceFlush();
     expect(ids(exporter.taken)).to.deep.equal([...ids(big), ...ids(records(5, 'after'))]);
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     spool.exitSync();
   });
 
@@ -295,7 +311,7 @@ describe('@apitrail/spool', () => {
     const exporter = switchableExporter();
     exporter.failing = true;
     const spool = spoolIn(directory, exporter, 64 * 1024);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     spool.write(records(400, 'big'));
     spool.write(records(5, 'small'));
     spool.exitSync();
@@ -303,7 +319,7 @@ describe('@apitrail/spool', () => {
     expect([...spooledRecords(directory)].map((record) => record.attributes['correlation.id'])).to.deep.equal(
       ids(records(5, 'small')),
     );
-    expect(spoolCounts().dropped - droppedBefore).to.equal(400);
+    expect(dropped()).to.equal(400);
   });
 
   it('drops nothing on disk for a batch that cannot fit anyway (larger than the cap): it waits in memory', async () => {
@@ -311,7 +327,7 @@ describe('@apitrail/spool', () => {
     const exporter = switchableExporter();
     exporter.failing = true;
     const spool = spoolIn(directory, exporter, 64 * 1024);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     const older = [0, 1, 2, 3].flatMap((batch) => {
       const written = records(20, `older${batch}`);
       spool.write(written);
@@ -319,7 +335,7 @@ describe('@apitrail/spool', () => {
     });
     const big = records(400, 'big');
     spool.write(big);
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     expect(spool.recordsWaiting()).to.equal(older.length);
     exporter.failing = false;
     await spool.forceFlush();
@@ -331,20 +347,15 @@ describe('@apitrail/spool', () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = heldExporter();
     const spool = spoolIn(directory, exporter, 64 * 1024);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     // About 42 KB, held in its export; 11 KB queued behind it; then 25 KB, which would fit beside the
     // first only if the queued ones went, and then still does not.
     const batches = [records(150, 'exporting'), records(20, 'queued1'), records(20, 'queued2'), records(90, 'next')];
     for (const batch of batches) spool.write(batch);
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
-    const flushed = spool.forceFlush();
-    while (exporter.held.length > 0) {
-      exporter.held.shift()!(SUCCESS);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await flushed;
+    expect(dropped()).to.equal(0);
+    await releaseHeld(exporter, spool.forceFlush());
     expect(ids(exporter.taken)).to.deep.equal(batches.flatMap(ids));
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     spool.exitSync();
   });
 
@@ -354,15 +365,14 @@ describe('@apitrail/spool', () => {
     exporter.failing = true;
     const maxBytes = 64 * 1024;
     const spool = spoolIn(directory, exporter, maxBytes, 50);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     const big = records(400, 'big');
     spool.write(big);
-    const bytes = segmentsOf(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0);
-    expect(bytes).to.be.at.most(maxBytes);
+    expect(bytesOnDisk(directory)).to.be.at.most(maxBytes);
     exporter.failing = false;
     await spool.forceFlush();
     expect(ids(exporter.taken)).to.deep.equal(ids(big));
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     spool.exitSync();
   });
 
@@ -370,12 +380,12 @@ describe('@apitrail/spool', () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = switchableExporter();
     const spool = spoolIn(directory, exporter, 64 * 1024);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     const huge = records(9000, 'huge');
     spool.write(huge);
     await spool.forceFlush();
     expect(exporter.taken.length).to.equal(huge.length);
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     spool.exitSync();
   });
 
@@ -384,14 +394,14 @@ describe('@apitrail/spool', () => {
     const exporter = switchableExporter();
     exporter.failing = true;
     const spool = spoolIn(directory, exporter);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     const batch = records(500, 'backlog');
     // 40,000 records in batches of 7: some 5,700 exports, each answered inside the call.
     for (let index = 0; index < 80; index++) spool.write(batch);
     exporter.failing = false;
     await spool.forceFlush();
     expect(exporter.taken.length).to.equal(40_000);
-    expect(spoolCounts().dropped - droppedBefore).to.equal(0);
+    expect(dropped()).to.equal(0);
     spool.exitSync();
   });
 
@@ -399,7 +409,7 @@ describe('@apitrail/spool', () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = heldExporter();
     const spool = spoolIn(directory, exporter, 64 * 1024, 60_000);
-    const droppedBefore = spoolCounts().dropped;
+    const dropped = droppedSince();
     const flown = records(80, 'flown');
     // 80 records are about 22 KB: three of them do not fit under the 64 KiB cap.
     spool.write(flown); // exported straight from memory, held
@@ -408,16 +418,10 @@ describe('@apitrail/spool', () => {
     exporter.held.shift()!(FAILED); // the flown batch is written out and queued in front
     spool.write(records(80, 'room')); // needs room: the oldest segment not being exported goes
     spool.write(records(400, 'big')); // larger than the cap: in memory, last in the queue
-    const flushed = spool.forceFlush();
-    for (let turn = 0; turn < 10_000 && exporter.held.length > 0; turn++) {
-      exporter.held.shift()!(SUCCESS);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await flushed;
-    const dropped = spoolCounts().dropped - droppedBefore;
+    await releaseHeld(exporter, spool.forceFlush());
     // Control of the scenario: the segment being exported was not the queue's first.
-    expect(dropped).to.be.above(0);
-    expect(exporter.taken.length + dropped).to.equal(80 * 3 + 400);
+    expect(dropped()).to.be.above(0);
+    expect(exporter.taken.length + dropped()).to.equal(80 * 3 + 400);
     expect(ids(exporter.taken)).to.include.members(ids(records(400, 'big')));
     expect(ids(exporter.taken)).to.include.members(ids(exporting));
     spool.exitSync();

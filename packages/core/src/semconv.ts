@@ -296,6 +296,14 @@ export const NDJSON_RECORD_FIELDS: readonly string[] = [
 ];
 
 /**
+ * Top-level keys by which apitrail's readers (the CLI's `records.ts` and `siem-records.ts`) take a
+ * JSON line for another shape than an NDJSON record: an OTLP-JSON payload (`resourceLogs`), a search
+ * hit (`_source`), an ECS document (`@timestamp`), a Splunk HEC event (`fields`, with `time` and
+ * `event`). An attribute of such a name is written as `app.<name>`.
+ */
+export const OTHER_SHAPE_KEYS: readonly string[] = ['resourceLogs', '_source', '@timestamp', 'fields'];
+
+/**
  * NDJSON fields outside a record's signed canonical entry (packages/integrity/README.md), because
  * not every SIEM shape keeps them. The NDJSON line writes them last, after the signed fields in
  * canonical order.

@@ -7,6 +7,7 @@ import {
   NDJSON_BODY_FIELD,
   NDJSON_FIELDS,
   NDJSON_RECORD_FIELDS,
+  OTHER_SHAPE_KEYS,
   UNSIGNED_NDJSON_FIELDS,
   sameKeys,
   type FieldMapping,
@@ -178,13 +179,7 @@ const layouts = new LayoutCache<NdjsonLayout>(32);
  * which `apitrail`'s readers tell another shape apart (an OTLP-JSON payload, a search hit, an ECS
  * document, a Splunk HEC event), which would make them read the line as that shape.
  */
-const NAMES_OF_THE_LINE: ReadonlySet<string> = new Set([
-  ...NDJSON_RECORD_FIELDS,
-  'resourceLogs',
-  '_source',
-  '@timestamp',
-  'fields',
-]);
+const NAMES_OF_THE_LINE: ReadonlySet<string> = new Set([...NDJSON_RECORD_FIELDS, ...OTHER_SHAPE_KEYS]);
 
 /** The audit fields in Prowler's order, then any other attribute under its OTel name (see NAMES_OF_THE_LINE). */
 function attributeFields(attributeKeys: readonly string[]): AttributeField[] {
