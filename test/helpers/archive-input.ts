@@ -12,12 +12,12 @@ import type { ScriptedRequest } from './detect-scenarios.ts';
 import type { CraftedLogRecord } from './otlp-json.ts';
 
 /** A zstd frame with a content checksum, as the collector's encoder writes it. */
-export function zstdFrame(text: string): Buffer {
+export function zstdFrame(text: string | Buffer): Buffer {
   return zstdCompressSync(text, { params: { [constants.ZSTD_c_checksumFlag]: 1 } });
 }
 
 /** One archive entry as the file exporter writes it with `compression: zstd`: length, then frame. */
-export function archiveEntry(document: string, frame = zstdFrame(document)): Buffer {
+export function archiveEntry(document: string | Buffer, frame = zstdFrame(document)): Buffer {
   const prefix = Buffer.alloc(4);
   prefix.writeUInt32BE(frame.length);
   return Buffer.concat([prefix, frame]);

@@ -145,6 +145,25 @@ describe('apitrail analyze|verify over compressed input', () => {
     expect(code).to.equal(1);
   });
 
+  it('makes an archive entry that is not valid UTF-8 a `modified` finding of verify, at that entry', async () => {
+    const { documents } = leakedKeyExports();
+    // One byte of a path replaced by one a lenient decoding would read as U+FFFD.
+    const second = Buffer.from(documents[1]!);
+    second[second.indexOf('/api')] = 0xff;
+    const file = await tempFile('logs.otlp.jsonl', Buffer.concat([archiveEntry(documents[0]!), archiveEntry(second)]));
+    const { code, stdout } = await runApitrail(['verify', '--json', '--public-key', rootKeyFiles().publicFile, file]);
+    const report = JSON.parse(stdout) as { findings: { kind: string; location?: string; detail: string }[] };
+    expect(report.findings).to.deep.include({
+      kind: 'modified',
+      location: `${file}:2`,
+      detail: 'unreadable line: not valid UTF-8',
+    });
+    expect(code).to.equal(1);
+    const { stderr, report: analyzed } = await analyze(file);
+    expect(stderr).to.include(`${file}:2: skipped, not valid UTF-8`);
+    expect(analyzed.auditRecords).to.equal(4);
+  });
+
   it('reads an empty file as no records, without complaint', async () => {
     const { code, report, stderr } = await analyze(await tempFile('empty.otlp.jsonl', ''));
     expect([code, report.records, report.malformedLines, report.unreadableFiles, stderr]).to.deep.equal([

@@ -17,11 +17,16 @@ import {
   unpackPrepared,
   type PreparedBatch,
 } from '@apitrail/cli/internal';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { encodeLogsRequest } from '../helpers/otlp-json.ts';
 import { checkpointLine as checkpointOf } from '../helpers/integrity-lines.ts';
 
-/** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed; `extra` attributes on each. */
-function signedLines(root: Signer, count: number, extra: Record<string, unknown> = {}): string[] {
+/** NDJSON lines of a signed log of `count` records, a checkpoint every 1000, closed; `extra` attributes on each (or on record `n`). */
+function signedLines(
+  root: Signer,
+  count: number,
+  extra: Record<string, unknown> | ((n: number) => Record<string, unknown>) = {},
+): string[] {
   const log = new MerkleLog({ rootKey: Signer.parse(root.skey), epochMs: 3_600_000 });
   const lines: string[] = [];
   const checkpointLine = (note: string): string => checkpointOf(log.logId, note);
@@ -47,7 +52,7 @@ function signedLines(root: Signer, count: number, extra: Record<string, unknown>
         'api_key.id': `key_${n % 7}`,
         'http.response.status_code': 200,
         'url.query': `page=${n}`,
-        ...(extra as Record<string, never>),
+        ...((typeof extra === 'function' ? extra(n) : extra) as Record<string, never>),
       },
     });
     if ((n + 1) % 1000 === 0) lines.push(...log.checkpoint(false).map(checkpointLine));
@@ -204,6 +209,115 @@ describe('apitrail verify in worker threads', () => {
     expect(chunkLines(Buffer.from('x\r'))).to.deep.equal(['x']);
     expect(chunkLines(Buffer.from('\n'))).to.deep.equal(['']);
     expect(chunkLines(Buffer.alloc(0))).to.deep.equal([]);
+  });
+
+  it('splits a chunk that is not valid UTF-8 at the same line breaks, each line that is not one refused', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('a\r\n\xff\nb\rc\u00fc\n', 'latin1'),
+      Buffer.from('ü ✓\r\n'),
+      Buffer.from([0xc0, 0xaf, 0x0d, 0xe2, 0x82]),
+    ]);
+    const refused = { reason: 'not valid UTF-8' };
+    expect(chunkLines(bytes)).to.deep.equal(['a', refused, 'b', refused, 'ü ✓', refused, refused]);
+  });
+
+  describe('refuses a line that is not valid UTF-8 though a lenient decoding reads the signed text', () => {
+    // Two signed U+FFFD (EF BF BD each) on every line; on line 5, other bytes a lenient decoder
+    // reads as the same two U+FFFD: an invalid byte each, a three-byte sequence cut short each, an
+    // overlong encoding of '/' (two invalid bytes).
+    const signed = signedLines(root, 30, { note: 'before \uFFFD\uFFFD after' });
+    const intactText = Buffer.from(`${signed.join('\n')}\n`);
+    const replaced = (bytes: number[]): Buffer => {
+      const at = intactText.indexOf('\uFFFD\uFFFD', Buffer.byteLength(`${signed.slice(0, 4).join('\n')}\n`));
+      return Buffer.concat([intactText.subarray(0, at), Buffer.from(bytes), intactText.subarray(at + 6)]);
+    };
+    const variants: [string, Buffer][] = [
+      ['invalid-byte', replaced([0xff, 0xff])],
+      ['cut-sequence', replaced([0xef, 0xbf, 0xef, 0xbf])],
+      ['overlong', replaced([0xc0, 0xaf])],
+    ];
+    const containers: [string, (bytes: Buffer) => Buffer][] = [
+      ['ndjson', (bytes) => bytes],
+      ['ndjson.gz', (bytes) => gzipSync(bytes)],
+      ['ndjson.zst', (bytes) => zstdCompressSync(bytes)],
+    ];
+
+    for (const [extension, contain] of containers) {
+      it(`.${extension}`, async () => {
+        const intact = join(dir, `fffd-intact.${extension}`);
+        writeFileSync(intact, contain(intactText));
+        // Control: the signed U+FFFD verifies.
+        expect((await verifyWith([intact], root.verifier, 0)).report.findings).to.deep.equal([]);
+        for (const [name, tampered] of variants) {
+          expect(tampered.toString(), `${name} reads as the signed text`).to.equal(intactText.toString());
+          const file = join(dir, `fffd-${name}.${extension}`);
+          writeFileSync(file, contain(tampered));
+          expect((await verifyWith([file], root.verifier, 0)).report.findings, name).to.deep.include({
+            kind: 'modified',
+            location: `${file}:5`,
+            detail: 'unreadable line: not valid UTF-8',
+          });
+        }
+      });
+    }
+
+    it('through the real bin, from a file and from stdin: exit code 1, the line named', async () => {
+      const publicKey = join(dir, 'root.pub');
+      writeFileSync(publicKey, `${root.verifier.vkey}\n`);
+      const file = join(dir, 'fffd-bin.ndjson');
+      writeFileSync(file, variants[0]![1]);
+      for (const [input, stdin] of [
+        [file, undefined],
+        ['-', variants[0]![1]],
+      ] as const) {
+        const { code, stdout } = await runApitrail(['verify', '--public-key', publicKey, input], { stdin });
+        expect(stdout, input).to.match(new RegExp(`modified +${input}:5 .*unreadable line: not valid UTF-8`));
+        expect(code, input).to.equal(1);
+      }
+    });
+
+    it('where the first read of a file ends inside the line, with 0, 1 and 2 workers', async () => {
+      // Lines of about 2.4 KB, about 1.2 MB in all: the first buffer a plain file is read into
+      // (1 MiB) ends inside a line, which starts the second chunk (a compressed file is chunked
+      // elsewhere, but in two chunks too). A first log finds that line and where its note lies; a
+      // second, of lines of the same lengths, has a U+FFFD in that note whose first byte is the
+      // buffer's last.
+      const lastOfFirstRead = 1024 * 1024 - 1;
+      const pad = 'a'.repeat(2000);
+      const probe = signedLines(root, 500, { note: pad });
+      let line = 0;
+      let lineStart = 0;
+      while (lineStart + Buffer.byteLength(probe[line]!) <= lastOfFirstRead)
+        lineStart += Buffer.byteLength(probe[line++]!) + 1;
+      const padAt = lastOfFirstRead - lineStart - probe[line]!.indexOf(pad);
+      const record = Number((JSON.parse(probe[line]!) as Record<string, unknown>)[ATTR_INTEGRITY_SEQUENCE]);
+      const lines = signedLines(root, 500, (n) => ({
+        note: n === record ? `${pad.slice(0, padAt)}\uFFFD${pad.slice(padAt + 3)}` : pad,
+      }));
+      const intactText = Buffer.from(`${lines.join('\n')}\n`);
+      expect(intactText.subarray(lastOfFirstRead, lastOfFirstRead + 3).toString()).to.equal('\uFFFD');
+      const tamperedText = Buffer.concat([
+        intactText.subarray(0, lastOfFirstRead),
+        Buffer.from([0xff]),
+        intactText.subarray(lastOfFirstRead + 3),
+      ]);
+      for (const [extension, contain] of containers) {
+        const intact = join(dir, `boundary-intact.${extension}`);
+        writeFileSync(intact, contain(intactText));
+        const file = join(dir, `boundary.${extension}`);
+        writeFileSync(file, contain(tamperedText));
+        for (const workers of [0, 1, 2]) {
+          const where = `${extension}, ${workers} workers`;
+          // Control: a character cut by the read is no finding.
+          expect((await verifyWith([intact], root.verifier, workers)).report.findings, where).to.deep.equal([]);
+          expect((await verifyWith([file], root.verifier, workers)).report.findings, where).to.deep.include({
+            kind: 'modified',
+            location: `${file}:${line + 1}`,
+            detail: 'unreadable line: not valid UTF-8',
+          });
+        }
+      }
+    });
   });
 
   describe('reports what a line-by-line reading reports, with 0, 1 and 2 workers', () => {

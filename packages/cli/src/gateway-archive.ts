@@ -1,15 +1,26 @@
 // The gateway's compressed archive (collector-config/gateway.yaml, `compression: zstd`): the file
 // exporter writes each export as a 4-byte big-endian length followed by one zstd frame. Neither
 // `zstd -dc` nor a zstd stream decoder reads that framing, hence this reader: each entry is one line.
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { zstdDecompress } from 'node:zlib';
 import type { ByteReader } from './byte-reader.js';
 import { zstdFrameProblem } from './zstd-frames.js';
 
-/** An archive entry that could not be decoded; the reader carries on with the next one if it can. */
+/**
+ * An archive entry (or a line, `NOT_UTF8`) that could not be decoded; the reader carries on with the
+ * next one if it can.
+ */
 export class CorruptEntry {
   constructor(readonly reason: string) {}
 }
+
+/**
+ * An entry, or a line of text `apitrail verify` reads (`chunkLines`), whose bytes are not valid
+ * UTF-8. Decoded leniently, each invalid sequence would read as U+FFFD, the same text as the bytes
+ * of a signed U+FFFD: an edit of the bytes would go unseen.
+ */
+export const NOT_UTF8 = new CorruptEntry('not valid UTF-8');
 
 /** Each entry starts with its length: 4 bytes, big-endian. */
 export const LENGTH_PREFIX_BYTES = 4;
@@ -28,7 +39,7 @@ async function decodeEntry(frame: Buffer): Promise<string | CorruptEntry> {
   if (problem !== undefined) return new CorruptEntry(problem);
   try {
     const document = await inflateZstd(frame, { maxOutputLength: MAX_ENTRY_BYTES });
-    return document.toString('utf8').trimEnd();
+    return isUtf8(document) ? document.toString('utf8').trimEnd() : NOT_UTF8;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       return new CorruptEntry(`the zstd frame inflates to more than an entry can hold (${MAX_ENTRY_BYTES} bytes)`);

@@ -10,7 +10,10 @@ import { ZSTD_MAGIC, isZstdFrameStart, zstdStream } from './zstd-frames.js';
 // as is, gzip or zstd streams decompressed on the fly (zstd-frames.ts), or the gateway's compressed
 // archive (gateway-archive.ts), one line per entry. Memory stays bounded by the longest line or entry.
 
-/** One line of an input (NDJSON, gzip, zstd or the gateway's archive), or an archive entry that could not be decoded. */
+/**
+ * One line of an input (NDJSON, gzip, zstd or the gateway's archive), or a line or archive entry
+ * that could not be decoded.
+ */
 export type InputLine = string | CorruptEntry;
 
 const GZIP_MAGIC = 0x1f8b;

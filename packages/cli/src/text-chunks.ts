@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
-import { SNIFF_BYTES, containerOf, inputContent, openInput } from './input-formats.js';
+import { NOT_UTF8 } from './gateway-archive.js';
+import { SNIFF_BYTES, containerOf, inputContent, openInput, type InputLine } from './input-formats.js';
 import { batchLines, countedBytes, inputSize, type LineBatch } from './records.js';
 
 /**
@@ -24,12 +26,16 @@ const CARRIAGE_RETURN = 0x0d;
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
- * The lines of a chunk's text, as `readline` splits them (no empty line after a final line break).
- * Each line is decoded on its own: a line of ASCII stays a one-byte string, which JSON.parse reads
- * faster, even when another line of the chunk is not ASCII.
+ * The lines of a chunk's text, as `readline` splits them (no empty line after a final line break);
+ * a line that is not valid UTF-8 is NOT_UTF8 rather than its lenient decoding. Each line is decoded
+ * on its own: a line of ASCII stays a one-byte string, which JSON.parse reads faster, even when
+ * another line of the chunk is not ASCII.
  */
-export function chunkLines(bytes: Uint8Array): string[] {
+export function chunkLines(bytes: Uint8Array): InputLine[] {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A chunk holds whole lines, and no byte of a multi-byte character is a line break: one native
+  // check of the whole chunk clears every line of it, and only a chunk that fails is split by bytes.
+  if (!isUtf8(buffer)) return checkedLines(buffer);
   if (hasLoneCarriageReturn(buffer)) {
     const lines = buffer.toString('utf8').split(LINE_BREAK);
     if (lines.at(-1) === '') lines.pop();
@@ -42,6 +48,28 @@ export function chunkLines(bytes: Uint8Array): string[] {
     start = end + 1;
   }
   if (start < buffer.length) lines.push(buffer.toString('utf8', start));
+  return lines;
+}
+
+/**
+ * The lines of a chunk that is not all valid UTF-8 (see `chunkLines`), split at the bytes of their
+ * line breaks (as `readline` splits the text); each line that is not valid UTF-8 is NOT_UTF8.
+ */
+function checkedLines(buffer: Buffer): InputLine[] {
+  const lines: InputLine[] = [];
+  const add = (start: number, end: number): void => {
+    const line = buffer.subarray(start, end);
+    lines.push(isUtf8(line) ? line.toString('utf8') : NOT_UTF8);
+  };
+  let start = 0;
+  for (let at = 0; at < buffer.length; at++) {
+    const byte = buffer[at];
+    if (byte !== LINE_FEED && byte !== CARRIAGE_RETURN) continue;
+    add(start, at);
+    if (byte === CARRIAGE_RETURN && buffer[at + 1] === LINE_FEED) at++;
+    start = at + 1;
+  }
+  if (start < buffer.length) add(start, buffer.length);
   return lines;
 }
 

@@ -228,7 +228,7 @@ export function prepareChunk({ file, firstLine, bytes }: TextChunk, fromLineText
   const others: PreparedBatch = [];
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    const leaf = lineLeaf(line);
+    const leaf = typeof line === 'string' ? lineLeaf(line) : undefined;
     if (leaf !== undefined) {
       packer.leaf(firstLine + index, leaf.logId, leaf.sequence, leafDigest(leaf.entry));
       continue;
@@ -262,7 +262,7 @@ export function sameWhenParsed({ file, firstLine, bytes }: TextChunk, unchecked:
   const parsed: PreparedBatch = [];
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
-    const leaf = lineLeaf(line);
+    const leaf = typeof line === 'string' ? lineLeaf(line) : undefined;
     if (leaf === undefined || !(leaf.sequence >= (unchecked.get(leaf.logId) ?? 0))) continue;
     parsed.length = 0;
     decodeBatch(
