@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
@@ -130,6 +130,48 @@ describe('apitrail verify in worker threads', () => {
     expect(report.findings).to.deep.equal([]);
     expect(unreadableFiles).to.equal(0);
     expect(report.records).to.equal(intact.length);
+  });
+
+  it('takes leaves from the text in a worker that loads no OpenTelemetry module, the checkpoints left to the main thread', async () => {
+    const file = join(dir, 'intact-bin.ndjson');
+    writeFileSync(file, `${intact.join('\n')}\n`);
+    const publicKey = join(dir, 'root-modules.pub');
+    writeFileSync(publicKey, `${root.verifier.vkey}\n`);
+    // Preloaded in every thread of the bin: each module a worker thread loads, one line each.
+    const loads = join(dir, 'worker-modules.txt');
+    const preload = join(dir, 'record-worker-modules.cjs');
+    writeFileSync(
+      preload,
+      `const { isMainThread } = require('node:worker_threads');
+       const Module = require('node:module');
+       const { appendFileSync } = require('node:fs');
+       if (!isMainThread) {
+         const load = Module._load;
+         Module._load = function (request, ...rest) {
+           appendFileSync(${JSON.stringify(loads)}, request + '\\n');
+           return load.call(this, request, ...rest);
+         };
+       }`,
+    );
+    const run = async (input: string) => {
+      writeFileSync(loads, '');
+      const result = await runApitrail(['verify', '--workers', '1', '--public-key', publicKey, input], {
+        nodeFlags: ['--require', preload],
+      });
+      return { ...result, modules: readFileSync(loads, 'utf8').split('\n').filter(Boolean) };
+    };
+    const plain = await run(file);
+    expect(plain.code, plain.stdout).to.equal(0);
+    expect(plain.modules, 'the worker ran').to.include('@apitrail/integrity/line-reading');
+    expect(plain.modules.filter((request) => request.includes('opentelemetry'))).to.deep.equal([]);
+    // Control, that the check sees such a load: a record outside the log is a finding, and the
+    // second pass parses every line in workers that load the readers of records.
+    const unaudited = JSON.stringify({ timestamp: new Date().toISOString(), level: 'INFO', message: 'not audited' });
+    const mixed = join(dir, 'intact-and-other.ndjson');
+    writeFileSync(mixed, `${intact.join('\n')}\n${unaudited}\n`);
+    const other = await run(mixed);
+    expect(other.code, other.stdout).to.equal(1);
+    expect(other.modules.some((request) => request.includes('opentelemetry'))).to.equal(true);
   });
 
   it('reads a record whose attributes are named as fields of the line or of another shape as that record, on both paths', async () => {

@@ -29,7 +29,7 @@ import {
   subtreeHash,
 } from '@apitrail/integrity/internal';
 import { verifyFiles } from '@apitrail/cli';
-import { prepareChunk, unpackPrepared } from '@apitrail/cli/internal';
+import { prepareChunk, unpackPrepared, type PackedPrepared } from '@apitrail/cli/internal';
 import { checkpointLine as checkpointOf } from '../helpers/integrity-lines.ts';
 
 /** A log attribute or body value (the logs API's AnyValue, written out: it is not a dependency here). */
@@ -138,6 +138,18 @@ function auditAttributes(n: number): AnyValueMap {
     'http.server.request.duration': 0.004213 + n / 1e7,
     'client.address': '203.0.113.17',
   };
+}
+
+/** A chunk prepared in this thread, given to `verifier` as `apitrail verify` gives it (malformed lines left out). */
+function applyPacked(verifier: LogVerifier, packed: PackedPrepared): void {
+  unpackPrepared(packed, {
+    run: (...run) => verifier.addLeafRun(...run),
+    other: (item) => {
+      // Only a worker thread leaves a line unparsed.
+      if (item.kind === 'unparsed') throw new Error(`line ${item.line} left unparsed in this thread`);
+      if (item.kind !== 'malformed') verifier.addPrepared(item);
+    },
+  });
 }
 
 const SPAN = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
@@ -292,11 +304,7 @@ describe('the canonical entry taken from the NDJSON line', () => {
     const text = [...lines, ...closing].join('\n') + '\n';
     // Control: from the lines' text alone, that record's leaf is not the signed one.
     const fromText = new LogVerifier(root.verifier);
-    const packed = prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, true);
-    unpackPrepared(packed, {
-      run: (...run) => fromText.addLeafRun(...run),
-      other: (item) => (item.kind === 'malformed' ? undefined : fromText.addPrepared(item)),
-    });
+    applyPacked(fromText, prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, true));
     expect(fromText.finish().findings.map((finding) => finding.kind)).to.deep.equal(['modified']);
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-escaped-'));
     const file = join(directory, 'audit.ndjson');
@@ -329,11 +337,7 @@ describe('the canonical entry taken from the NDJSON line', () => {
     expect(lineLeaf(lines[45]!)?.sequence, 'the text path misreads that record').to.equal(500);
     const reportOf = (fromLineText: boolean) => {
       const verifier = new LogVerifier(root.verifier);
-      const packed = prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, fromLineText);
-      unpackPrepared(packed, {
-        run: (...run) => verifier.addLeafRun(...run),
-        other: (item) => (item.kind === 'malformed' ? undefined : verifier.addPrepared(item)),
-      });
+      applyPacked(verifier, prepareChunk({ file: 'f', firstLine: 1, bytes: Buffer.from(text) }, fromLineText));
       return verifier.finish();
     };
     const parsed = reportOf(false);

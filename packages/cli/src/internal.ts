@@ -20,5 +20,7 @@ export * from './otlp-json.js';
 export * from './siem-records.js';
 export * from './output.js';
 export * from './usage-error.js';
+export * from './chunk-lines.js';
 export * from './text-chunks.js';
 export * from './verify-batches.js';
+export * from './verify-pack.js';

@@ -1,29 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { LogVerifier } from '@apitrail/integrity';
-import {
-  BLOCK_HEIGHT,
-  BLOCK_LEAVES,
-  leafDigest,
-  lineLeaf,
-  perfectSubtreeDigest,
-  prepareRecord,
-  type PreparedRecord,
-} from '@apitrail/integrity/internal';
+import { ATTR_INTEGRITY_CHECKPOINT } from '@apitrail/core/internal';
+import { LINE_FIELD_NAMES, leafDigest, lineLeaf, prepareRecord } from '@apitrail/integrity/internal';
+import type { LineFieldNames } from '@apitrail/integrity/line-reading';
+import { chunkLines, type TextChunk } from './chunk-lines.js';
+import type { InputLine } from './input-formats.js';
 import { decodeBatch, type LineBatch } from './records.js';
-import { chunkLines, type TextChunk } from './text-chunks.js';
-
-/** A line of a batch that holds no record: why. */
-export interface MalformedLine {
-  readonly kind: 'malformed';
-  readonly file: string;
-  readonly line: number;
-  readonly reason: string;
-}
-
-/** What verification takes of a batch, in line order: each record prepared, each malformed line. */
-export type PreparedBatch = (PreparedRecord | MalformedLine)[];
+import { packChunkText, packPrepared, type PackedPrepared, type PreparedBatch } from './verify-pack.js';
 
 /**
  * Decodes a batch and prepares its records for the verifier (`prepareRecord`: the canonical entry
@@ -40,182 +24,6 @@ export function prepareBatch(batch: LineBatch): PreparedBatch {
 }
 
 /**
- * A prepared batch as it crosses back. The common item is a run: records on consecutive lines of
- * the batch's file that are leaves of one log with consecutive sequence numbers (location
- * `file:line`, ordering unit the file), with their leaves and the hashes of the aligned blocks
- * among them (`LogVerifier.addLeafRun`), all in typed arrays whose buffers are transferred, not
- * copied. Any other item (a checkpoint, a malformed line, an OTLP record) crosses whole, in
- * `others`. The thread applying it then makes no object or string per record, and hashes about
- * one node in BLOCK_LEAVES records.
- */
-export interface PackedPrepared {
-  readonly file: string;
-  /** Per item: the line of a run's first record; unused for an item of `others`. */
-  readonly lines: Int32Array;
-  /** Per item: the records of a run, or 0 for the next of `others`. */
-  readonly counts: Int32Array;
-  readonly logIndexes: Int32Array;
-  /** Per item: the sequence number of a run's first record. */
-  readonly sequences: Float64Array;
-  readonly logIds: string[];
-  /** The runs' leaves, HASH_BYTES each, in item order. */
-  readonly leaves: Uint8Array;
-  /** The runs' block hashes, HASH_BYTES each, in item order. */
-  readonly blocks: Uint8Array;
-  readonly others: PreparedBatch;
-}
-
-const DIGEST_BYTES = 32;
-
-/** The blocks of BLOCK_LEAVES a run of `count` leaves from sequence number `first` holds whole, aligned. */
-function alignedBlocks(first: number, count: number): { readonly from: number; readonly count: number } {
-  const from = Math.ceil(first / BLOCK_LEAVES) * BLOCK_LEAVES;
-  return { from, count: Math.max(0, Math.floor((first + count - from) / BLOCK_LEAVES)) };
-}
-
-/** Builds a PackedPrepared item by item, runs growing while leaves follow on. */
-class Packer {
-  private readonly lines: Int32Array;
-  private readonly counts: Int32Array;
-  private readonly logIndexes: Int32Array;
-  private readonly sequences: Float64Array;
-  private readonly leaves: Buffer;
-  private readonly logIds: string[] = [];
-  private readonly others: PreparedBatch = [];
-  private readonly prefix: string;
-  private items = 0;
-  private leafCount = 0;
-  /** The item of the run leaves may still join, or -1. */
-  private run = -1;
-
-  /** `capacity`: records at most (one per line, unless a line holds several). */
-  constructor(
-    private readonly file: string,
-    capacity: number,
-  ) {
-    this.lines = new Int32Array(capacity);
-    this.counts = new Int32Array(capacity);
-    this.logIndexes = new Int32Array(capacity);
-    this.sequences = new Float64Array(capacity);
-    this.leaves = Buffer.allocUnsafeSlow(capacity * DIGEST_BYTES);
-    this.prefix = `${file}:`;
-  }
-
-  /** A leaf of the record that is line `line` of the file; `leaf` its digest (`leafDigest`). */
-  leaf(line: number, logId: string, sequence: number, leaf: string): void {
-    this.leaves.write(leaf, this.leafCount++ * DIGEST_BYTES, DIGEST_BYTES, 'latin1');
-    const { run } = this;
-    if (
-      run >= 0 &&
-      this.lines[run]! + this.counts[run]! === line &&
-      this.sequences[run]! + this.counts[run]! === sequence &&
-      this.logIds[this.logIndexes[run]!] === logId
-    ) {
-      this.counts[run]!++;
-      return;
-    }
-    let logIndex = this.logIds.indexOf(logId);
-    if (logIndex < 0) logIndex = this.logIds.push(logId) - 1;
-    this.run = this.items++;
-    this.lines[this.run] = line;
-    this.counts[this.run] = 1;
-    this.logIndexes[this.run] = logIndex;
-    this.sequences[this.run] = sequence;
-  }
-
-  item(item: PreparedBatch[number]): void {
-    const { prefix, file } = this;
-    const line =
-      item.kind === 'leaf' && item.unit === file && item.location.startsWith(prefix)
-        ? Number(item.location.slice(prefix.length))
-        : NaN;
-    if (item.kind !== 'leaf' || !Number.isSafeInteger(line) || `${prefix}${line}` !== item.location) {
-      this.run = -1;
-      this.counts[this.items++] = 0;
-      this.others.push(item);
-      return;
-    }
-    this.leaf(line, item.logId, item.sequence, item.leaf);
-  }
-
-  packed(): PackedPrepared {
-    const { file, items, logIds, others, counts, sequences } = this;
-    let blockCount = 0;
-    for (let item = 0; item < items; item++) blockCount += alignedBlocks(sequences[item]!, counts[item]!).count;
-    const blocks = Buffer.allocUnsafeSlow(blockCount * DIGEST_BYTES);
-    let leafOffset = 0;
-    let blockOffset = 0;
-    for (let item = 0; item < items; item++) {
-      const first = sequences[item]!;
-      const aligned = alignedBlocks(first, counts[item]!);
-      for (let block = 0; block < aligned.count; block++) {
-        const from = leafOffset + (aligned.from - first + block * BLOCK_LEAVES) * DIGEST_BYTES;
-        blocks.write(perfectSubtreeDigest(this.leaves, from, BLOCK_HEIGHT), blockOffset, DIGEST_BYTES, 'latin1');
-        blockOffset += DIGEST_BYTES;
-      }
-      leafOffset += counts[item]! * DIGEST_BYTES;
-    }
-    return {
-      file,
-      lines: this.lines.slice(0, items),
-      counts: counts.slice(0, items),
-      logIndexes: this.logIndexes.slice(0, items),
-      sequences: sequences.slice(0, items),
-      logIds,
-      leaves: this.leaves.subarray(0, this.leafCount * DIGEST_BYTES),
-      blocks,
-      others,
-    };
-  }
-}
-
-export function packPrepared(file: string, prepared: PreparedBatch): PackedPrepared {
-  const packer = new Packer(file, prepared.length);
-  for (const item of prepared) packer.item(item);
-  return packer.packed();
-}
-
-/** The buffers of a packed batch, transferred rather than copied to the thread that applies it. */
-export function transferred({ lines, counts, logIndexes, sequences, leaves, blocks }: PackedPrepared): ArrayBuffer[] {
-  return [
-    lines.buffer,
-    counts.buffer,
-    logIndexes.buffer,
-    sequences.buffer,
-    leaves.buffer,
-    blocks.buffer,
-  ] as ArrayBuffer[];
-}
-
-/** Receives the items of a packed batch, in order: each run of leaves (see PackedPrepared), each other item. */
-export interface PreparedSink {
-  run(...run: Parameters<LogVerifier['addLeafRun']>): void;
-  other(item: PreparedBatch[number]): void;
-}
-
-/** The items of a packed batch, in order, to `sink`. */
-export function unpackPrepared(packed: PackedPrepared, sink: PreparedSink): void {
-  const { file, lines, counts, logIndexes, sequences, logIds, leaves, blocks, others } = packed;
-  let leafOffset = 0;
-  let blockOffset = 0;
-  let otherIndex = 0;
-  for (let item = 0; item < counts.length; item++) {
-    const count = counts[item]!;
-    if (count === 0) {
-      sink.other(others[otherIndex++]!);
-      continue;
-    }
-    const line = lines[item]!;
-    const first = sequences[item]!;
-    // A location string is made only for a record that is a finding.
-    const location = (index: number): string => `${file}:${line + index}`;
-    sink.run(logIds[logIndexes[item]!]!, first, count, leaves, leafOffset, blocks, blockOffset, file, location);
-    leafOffset += count * DIGEST_BYTES;
-    blockOffset += alignedBlocks(first, count).count * DIGEST_BYTES;
-  }
-}
-
-/**
  * Splits a chunk into lines, prepares them, and packs the result (in a worker thread, or in the
  * main one). With `fromLineText`, the leaf of a line apitrail's NDJSON exporter wrote is taken from
  * its text without parsing it (`lineLeaf`), and every other line is decoded; that is sound only
@@ -223,29 +31,23 @@ export function unpackPrepared(packed: PackedPrepared, sink: PreparedSink): void
  */
 export function prepareChunk({ file, firstLine, bytes }: TextChunk, fromLineText: boolean): PackedPrepared {
   const lines = chunkLines(bytes);
-  if (!fromLineText) return packPrepared(file, prepareBatch({ file, firstLine, lines }));
-  const packer = new Packer(file, lines.length);
-  const others: PreparedBatch = [];
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    const leaf = typeof line === 'string' ? lineLeaf(line) : undefined;
-    if (leaf !== undefined) {
-      packer.leaf(firstLine + index, leaf.logId, leaf.sequence, leafDigest(leaf.entry));
-      continue;
-    }
-    others.length = 0;
+  const fromText = fromLineText ? packChunkText(file, firstLine, lines, lineLeaf, parseLine(file)) : undefined;
+  return fromText ?? packPrepared(file, prepareBatch({ file, firstLine, lines }));
+}
+
+/** Prepares one line of `file` by parsing it: its records, or why it holds none. */
+export function parseLine(file: string): (line: InputLine, number: number) => PreparedBatch {
+  return (line, number) => {
+    const prepared: PreparedBatch = [];
     decodeBatch(
-      { file, firstLine: firstLine + index, lines: [line] },
+      { file, firstLine: number, lines: [line] },
       {
-        record: (record) => others.push(prepareRecord(record)),
-        malformed: (_, number, reason) => others.push({ kind: 'malformed', file, line: number, reason }),
+        record: (record) => prepared.push(prepareRecord(record)),
+        malformed: (_, at, reason) => prepared.push({ kind: 'malformed', file, line: at, reason }),
       },
     );
-    // A line of an OTLP-JSON payload holds many records; the packer makes room for at most one.
-    if (others.length > 1) return packPrepared(file, prepareBatch({ file, firstLine, lines }));
-    for (const item of others) packer.item(item);
-  }
-  return packer.packed();
+    return prepared;
+  };
 }
 
 /** Per log id, the sequence number from which its leaves were not checked against a checkpoint. */
@@ -259,19 +61,12 @@ export type UncheckedFrom = ReadonlyMap<string, number>;
  */
 export function sameWhenParsed({ file, firstLine, bytes }: TextChunk, unchecked: UncheckedFrom): boolean {
   const lines = chunkLines(bytes);
-  const parsed: PreparedBatch = [];
+  const parse = parseLine(file);
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
     const leaf = typeof line === 'string' ? lineLeaf(line) : undefined;
     if (leaf === undefined || !(leaf.sequence >= (unchecked.get(leaf.logId) ?? 0))) continue;
-    parsed.length = 0;
-    decodeBatch(
-      { file, firstLine: firstLine + index, lines: [line] },
-      {
-        record: (record) => parsed.push(prepareRecord(record)),
-        malformed: (_, number, reason) => parsed.push({ kind: 'malformed', file, line: number, reason }),
-      },
-    );
+    const parsed = parse(line, firstLine + index);
     const item = parsed.length === 1 ? parsed[0] : undefined;
     const same =
       item?.kind === 'leaf' &&
@@ -294,6 +89,17 @@ export function defaultVerifyWorkers(): number {
 }
 
 /**
+ * What a worker thread is started with: whether to take leaves from the lines' text, the names to
+ * read them by and the member that marks a checkpoint (`@apitrail/core`'s, which the worker does
+ * not load: it loads the readers of records only for a line that needs them, see verify-pack.ts).
+ */
+export interface VerifyWorkerData {
+  readonly fromLineText: boolean;
+  readonly names: LineFieldNames;
+  readonly checkpointMember: string;
+}
+
+/**
  * Worker threads that prepare chunks, each in its own turn: `prepare` returns the chunks'
  * results in the order it was called, whichever worker finishes first. A worker that fails
  * fails the batches it holds.
@@ -307,7 +113,12 @@ export class PreparePool {
   /** `fromLineText`: see `prepareChunk`. `recycle` takes each chunk's bytes back once prepared. */
   constructor(count: number, fromLineText: boolean, recycle: (bytes: Uint8Array) => void) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(join(__dirname, 'verify-worker.js'), { workerData: { fromLineText } });
+      const workerData: VerifyWorkerData = {
+        fromLineText,
+        names: LINE_FIELD_NAMES,
+        checkpointMember: JSON.stringify(ATTR_INTEGRITY_CHECKPOINT),
+      };
+      const worker = new Worker(join(__dirname, 'verify-worker.js'), { workerData });
       const entry = { worker, waiting: [] as PreparePool['workers'][number]['waiting'] };
       worker.on('message', ({ packed, bytes }: { packed: PackedPrepared; bytes: Uint8Array }) => {
         recycle(bytes);

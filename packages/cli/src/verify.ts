@@ -1,19 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integrity';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
-import { ChunkBuffers, readTextChunks, type TextChunk } from './text-chunks.js';
+import type { TextChunk } from './chunk-lines.js';
+import { ChunkBuffers, readTextChunks } from './text-chunks.js';
 import {
   PreparePool,
   defaultVerifyWorkers,
+  parseLine,
   prepareBatch,
   prepareChunk,
   sameWhenParsed,
-  unpackPrepared,
-  type PackedPrepared,
-  type PreparedBatch,
-  type PreparedSink,
   type UncheckedFrom,
 } from './verify-batches.js';
+import { unpackPrepared, type PackedPrepared, type PreparedBatch, type PreparedSink } from './verify-pack.js';
 
 /** What `apitrail verify` found: the verifier's report and the number of files it could not read. */
 export interface VerifyOutcome {
@@ -146,6 +145,7 @@ async function verifyPass(
   const malformed: { location: string; reason: string }[] = [];
   const add = (item: PreparedBatch[number]): void => {
     if (item.kind === 'malformed') malformed.push({ location: `${item.file}:${item.line}`, reason: item.reason });
+    else if (item.kind === 'unparsed') parseLine(item.file)(item.text, item.line).forEach(add);
     else verifier.addPrepared(item);
   };
   const sink: PreparedSink = { run: (...run) => verifier.addLeafRun(...run), other: add };

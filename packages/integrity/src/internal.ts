@@ -2,7 +2,8 @@
 // no semver promise; users import from '@apitrail/integrity' (src/index.ts).
 export { readIntegrityConfig, readSignerKeyFile, readVerifierKeyFile, type IntegrityConfig } from './config.js';
 export { canonicalEntry, canonicalJson } from './canonical.js';
-export { lineLeaf, recordEntry, type LineLeaf } from './line-entry.js';
+export { LINE_FIELD_NAMES, lineLeaf, recordEntry } from './line-entry.js';
+export { type LineLeaf } from './line-text.js';
 export { MerkleLog, logOrigin, type MerkleLogOptions } from './log.js';
 export { IntegrityLogRecordProcessor, withIntegrity, type IntegrityProcessorOptions } from './processor.js';
 export { CheckpointRecord } from './checkpoint-record.js';
@@ -11,8 +12,6 @@ export {
   prepareRecord,
   type PreparedRecord,
   LeafStore,
-  BLOCK_HEIGHT,
-  BLOCK_LEAVES,
   type ExportedRecord,
   type Finding,
   type FindingKind,
@@ -34,6 +33,8 @@ export {
   CompactTree,
   PrefixTree,
   KEPT_HEIGHT,
+  BLOCK_HEIGHT,
+  BLOCK_LEAVES,
   type LeafHashes,
 } from './merkle.js';
 export {

@@ -278,6 +278,9 @@ function foldRight(subtrees: readonly string[]): string {
 
 /** Perfect subtrees of 2^KEPT_HEIGHT leaves and more are kept; smaller ones are hashed again from the leaves. */
 export const KEPT_HEIGHT = 5;
+/** Leaves per block of `LogVerifier.addLeafRun` (2^BLOCK_HEIGHT): the largest subtree a PrefixTree appends whole. */
+export const BLOCK_HEIGHT = KEPT_HEIGHT;
+export const BLOCK_LEAVES = 2 ** BLOCK_HEIGHT;
 
 /**
  * A compact tree that also keeps the hash of every perfect subtree of 32 leaves or more (about one

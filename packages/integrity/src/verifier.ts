@@ -8,7 +8,7 @@ import {
 import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';
-import { HASH_BYTES, KEPT_HEIGHT, PrefixTree, leafDigest } from './merkle.js';
+import { BLOCK_HEIGHT, BLOCK_LEAVES, HASH_BYTES, PrefixTree, leafDigest } from './merkle.js';
 import { NoteError, verifyCosignature, type Verifier } from './note.js';
 
 /** A record as read back from a file: its NDJSON object (see the README for the other shapes). */
@@ -53,10 +53,6 @@ export interface VerifyReport {
   readonly logs: LogSummary[];
   readonly findings: Finding[];
 }
-
-/** Leaves per block of `addLeafRun` (2^BLOCK_HEIGHT): the largest subtree a PrefixTree appends whole. */
-export const BLOCK_HEIGHT = KEPT_HEIGHT;
-export const BLOCK_LEAVES = 2 ** BLOCK_HEIGHT;
 
 /** Leaf hashes in chunks, so a forged huge sequence number costs one chunk, not a huge array. */
 const CHUNK_LEAVES = 4096;
