@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -213,5 +213,30 @@ describe('apitrail verify (argument and key handling)', () => {
     const again = capture();
     expect(await main(['keygen', '--out', dir], {}, again)).to.equal(2);
     expect(again.err.text()).to.match(/not overwritten/);
+  });
+
+  it('keygen: mode 0600 under umask 000, a missing --out made, an old public key not paired with a new private one', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'apitrail-keygen-'));
+    const nested = join(parent, 'a', 'b');
+    const umask = process.umask(0);
+    try {
+      expect(await main(['keygen', '--out', nested], {}, capture())).to.equal(0);
+    } finally {
+      process.umask(umask);
+    }
+    expect((await stat(join(nested, 'apitrail-root.key'))).mode & 0o777).to.equal(0o600);
+    // Only the public key is left (the private one moved offline): refused, and no new private key stays behind.
+    const lone = await mkdtemp(join(tmpdir(), 'apitrail-keygen-'));
+    await writeFile(join(lone, 'apitrail-root.pub'), 'old public key\n');
+    const refused = capture();
+    expect(await main(['keygen', '--out', lone], {}, refused)).to.equal(2);
+    expect(refused.err.text()).to.match(/already holds apitrail-root keys; not overwritten/);
+    expect(await readdir(lone)).to.deep.equal(['apitrail-root.pub']);
+    expect(await readFile(join(lone, 'apitrail-root.pub'), 'utf8')).to.equal('old public key\n');
+    // --out names a file: said so in one line, not taken for existing keys.
+    const file = join(lone, 'apitrail-root.pub');
+    const notDir = capture();
+    expect(await main(['keygen', '--out', file], {}, notDir)).to.equal(2);
+    expect(notDir.err.text()).to.match(/^apitrail: cannot write the keys: EEXIST: file already exists, mkdir .*\n$/);
   });
 });

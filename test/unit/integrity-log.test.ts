@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
@@ -19,6 +19,7 @@ import {
 import { toNdjsonObject } from '@apitrail/export';
 import {
   CheckpointVerifier,
+  EpochKeys,
   IntegrityLogRecordProcessor,
   LogVerifier,
   NoteError,
@@ -34,7 +35,9 @@ import {
   inclusionProof,
   leafArray,
   leafHash,
+  nodeHash,
   openNote,
+  parseAddCheckpoint,
   proofBundle,
   readIntegrityConfig,
   signNote,
@@ -45,9 +48,12 @@ import {
   verifyProofBundle,
   CompactTree,
   LeafStore,
+  type BundleCheck,
   type ExportedRecord,
   type FindingKind,
+  type ProofBundle,
 } from '@apitrail/integrity/internal';
+import { directLog } from '../helpers/integrity-direct-log.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Buffer => Buffer.from(text, 'hex');
@@ -596,6 +602,268 @@ describe('inclusion proof bundles', () => {
     expect(verifyProofBundle({ ...bundle, record: { ...record, status_code: 404 } }, root.verifier).ok).to.equal(false);
     expect(verifyProofBundle({ ...bundle, proof: [...bundle.proof].reverse() }, root.verifier).ok).to.equal(false);
     expect(verifyProofBundle(bundle, Signer.generate('apitrail-root').verifier).ok).to.equal(false);
+  });
+});
+
+/** A note's text and its signature lines (with the blank line before them). */
+function splitNote(note: string): [string, string] {
+  const split = note.lastIndexOf('\n\n') + 1;
+  return [note.slice(0, split), note.slice(split)];
+}
+
+describe('witness: hostile submissions', () => {
+  const root = Signer.generate('apitrail-root');
+  const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+
+  it('refuses to extend a log it saw closed; the same tree signed again leaves the closing checkpoint held', () => {
+    const log = directLog(root, 20);
+    const endOfEpoch = log.sign(10);
+    const closing = log.sign(10, true);
+    const extension = { oldSize: 10, proof: consistencyProof(log.leaves, 10, 20), checkpoint: log.sign(20) };
+    const witness = new Witness(witnessKey, root.verifier, new WitnessState(undefined));
+    expect(witness.add({ oldSize: 0, proof: [], checkpoint: closing }).status).to.equal(200);
+    // The same tree under the last epoch's checkpoint (signed just before the close): cosigned, close kept.
+    expect(witness.add({ oldSize: 10, proof: [], checkpoint: endOfEpoch }).status).to.equal(200);
+    expect(witness.state.get(log.origin)!.checkpoint).to.include('\napitrail-closed\n');
+    // A consistent extension signed by the log's key (taken before the close, as an attacker would).
+    expect(witness.add(extension)).to.include({ status: 422 });
+    // Control: a witness that did not see the close cosigns that extension.
+    const open = new Witness(witnessKey, root.verifier, new WitnessState(undefined));
+    expect(open.add({ oldSize: 0, proof: [], checkpoint: endOfEpoch }).status).to.equal(200);
+    expect(open.add(extension).status).to.equal(200);
+  });
+
+  it('remembers nothing of respelled checkpoints: every line of a valid one has a single spelling', () => {
+    const log = directLog(root, 4);
+    const note = log.sign(4);
+    const [text, signatures] = splitNote(note);
+    const lines = text.split('\n');
+    const epochAt = lines.findIndex((line) => line.startsWith('apitrail-epoch '));
+    const certificateAt = lines.findIndex((line) => line.startsWith('apitrail-certificate '));
+    const certificate = Buffer.from(lines[certificateAt]!.split(' ')[1]!, 'base64').toString();
+    const respelled = (index: number, line: string): string =>
+      lines.map((original, at) => (at === index ? line : original)).join('\n') + signatures;
+    // Characters Buffer.from skips, after a proof hash of the epoch line and after the certificate's
+    // base64; and the certificate with another key's signature line added.
+    const respellings = Array.from({ length: 20 }, (_, n) => [
+      respelled(epochAt, `${lines[epochAt]}${'!'.repeat(n + 1)}`),
+      respelled(certificateAt, `${lines[certificateAt]}${'!'.repeat(n + 1)}`),
+      respelled(
+        certificateAt,
+        `apitrail-certificate ${Buffer.from(`${certificate}\u2014 other ${randomBytes(70).toString('base64')}\n`).toString('base64')}`,
+      ),
+    ]).flat();
+    const witness = new Witness(witnessKey, root.verifier, new WitnessState(undefined));
+    for (const checkpoint of respellings) {
+      expect(witness.add({ oldSize: 0, proof: [], checkpoint }).status).to.equal(403);
+    }
+    expect(witness.add({ oldSize: 0, proof: [], checkpoint: note }).status).to.equal(200);
+    const opener = Reflect.get(witness, 'checkpoints') as CheckpointVerifier;
+    expect((Reflect.get(opener, 'certificates') as Map<string, unknown>).size).to.equal(1);
+    expect((Reflect.get(opener, 'epochKeys') as Map<string, unknown>).size).to.equal(1);
+  });
+
+  it('takes proof hashes of 32 bytes only: a short one does not borrow a stale byte, a long one does not throw', () => {
+    const [a, b, c] = [leafHash('a'), leafHash('b'), leafHash('c')];
+    const two = nodeHash(a, b);
+    const three = nodeHash(two, c);
+    expect(verifyInclusion(b, 1, 2, [a], two)).to.equal(true);
+    expect(verifyConsistency(2, 3, two, three, [c])).to.equal(true);
+    // nodeHash copies into one buffer: right after hashing (a, c), 31 bytes of a or c would read as all 32.
+    nodeHash(a, c);
+    expect(verifyInclusion(b, 1, 2, [a.subarray(0, 31)], two)).to.equal(false);
+    nodeHash(a, c);
+    expect(verifyConsistency(2, 3, two, three, [c.subarray(0, 31)])).to.equal(false);
+    const long = Buffer.concat([a, a, a]);
+    expect(verifyInclusion(b, 1, 2, [long], two)).to.equal(false);
+    expect(verifyConsistency(2, 3, two, three, [long])).to.equal(false);
+    for (const line of [a.subarray(0, 31).toString('base64'), long.toString('base64'), `${a.toString('base64')}!`]) {
+      expect(() => parseAddCheckpoint(`old 2\n${line}\n\nx\n`)).to.throw(/not a base64 SHA-256 hash/);
+    }
+  });
+
+  it('fails closed on a state file that is truncated, empty, not a state, or inconsistent; follows a symbolic link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apitrail-witness-state-'));
+    const log = directLog(root, 6);
+    const checkpoint = log.sign(3);
+    const file = join(dir, 'state.json');
+    const witness = new Witness(witnessKey, root.verifier, WitnessState.load(file));
+    expect(witness.add({ oldSize: 0, proof: [], checkpoint }).status).to.equal(200);
+    const good = readFileSync(file, 'utf8');
+    expect(WitnessState.load(file).get(log.origin)!.size).to.equal(3);
+    const entry = JSON.parse(good).logs[log.origin] as Record<string, unknown>;
+    for (const damaged of [
+      good.slice(0, good.length / 2),
+      '',
+      '{}',
+      'null',
+      '[]',
+      JSON.stringify({ logs: { [log.origin]: { ...entry, size: 0 } } }),
+      JSON.stringify({ logs: { [log.origin]: { ...entry, root: Buffer.alloc(32).toString('base64') } } }),
+      JSON.stringify({ logs: { 'apitrail.log/other': entry } }),
+      JSON.stringify({ logs: { [log.origin]: { size: 3 } } }),
+    ]) {
+      writeFileSync(file, damaged);
+      expect(() => WitnessState.load(file), damaged.slice(0, 40)).to.throw(
+        ApitrailConfigError,
+        /not a witness state file/,
+      );
+    }
+    // A symbolic link to the state: the file it names is the state, and stays a file after a write.
+    const target = join(dir, 'target.json');
+    writeFileSync(target, good);
+    const link = join(dir, 'link.json');
+    symlinkSync(target, link);
+    const linked = new Witness(witnessKey, root.verifier, WitnessState.load(link));
+    const extension = { oldSize: 3, proof: consistencyProof(log.leaves, 3, 6), checkpoint: log.sign(6) };
+    expect(linked.add(extension).status).to.equal(200);
+    expect(lstatSync(link).isSymbolicLink()).to.equal(true);
+    expect(JSON.parse(readFileSync(target, 'utf8')).logs[log.origin].size).to.equal(6);
+  });
+
+  it('keeps in memory what the file holds when the state cannot be written, and cosigns nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apitrail-witness-state-'));
+    const log = directLog(root, 6);
+    const file = join(dir, 'state.json');
+    const witness = new Witness(witnessKey, root.verifier, WitnessState.load(file));
+    expect(witness.add({ oldSize: 0, proof: [], checkpoint: log.sign(3) }).status).to.equal(200);
+    // The temporary file's name taken by a directory: the write fails (as a full disk would).
+    mkdirSync(`${file}.${process.pid}.tmp`);
+    const extension = { oldSize: 3, proof: consistencyProof(log.leaves, 3, 6), checkpoint: log.sign(6) };
+    expect(() => witness.add(extension)).to.throw();
+    expect(witness.state.get(log.origin)!.size).to.equal(3);
+    rmdirSync(`${file}.${process.pid}.tmp`);
+    expect(witness.add(extension).status).to.equal(200);
+  });
+});
+
+describe('RFC 9162 proofs of trees past 2^32 leaves', () => {
+  // Trees of one repeated leaf: a subtree's hash depends on its size alone, so proofs of any size cost O(log n).
+  const leaf = leafHash('repeated');
+  const memo = new Map<number, Buffer>();
+  const largestPowerBelow = (n: number): number => 2 ** Math.ceil(Math.log2(n) - 1);
+  const mth = (n: number): Buffer => {
+    if (n === 1) return leaf;
+    let hash = memo.get(n);
+    if (hash === undefined) {
+      const k = largestPowerBelow(n);
+      hash = nodeHash(mth(k), mth(n - k));
+      memo.set(n, hash);
+    }
+    return hash;
+  };
+  const inclusion = (m: number, n: number): Buffer[] => {
+    if (n === 1) return [];
+    const k = largestPowerBelow(n);
+    return m < k ? [...inclusion(m, k), mth(n - k)] : [...inclusion(m - k, n - k), mth(k)];
+  };
+  const consistency = (m: number, n: number, complete = true): Buffer[] => {
+    if (m === n) return complete ? [] : [mth(n)];
+    const k = largestPowerBelow(n);
+    return m <= k ? [...consistency(m, k, complete), mth(n - k)] : [...consistency(m - k, n - k, false), mth(k)];
+  };
+
+  it('verifies inclusion and consistency with arithmetic that does not cut sizes to 32 bits', () => {
+    // The construction agrees with the tree's own proofs on small trees.
+    const small = leafArray(Array.from({ length: 13 }, () => leaf));
+    for (const [m, n] of [
+      [3, 7],
+      [6, 8],
+      [4, 13],
+    ] as const) {
+      expect(consistency(m, n).map(hex)).to.deep.equal(consistencyProof(small, m, n).map(hex));
+      expect(inclusion(m, n).map(hex)).to.deep.equal(inclusionProof(small, m, n).map(hex));
+    }
+    for (const [m, n] of [
+      [2 ** 32 + 4, 2 ** 32 + 8],
+      [2 ** 33, 2 ** 33 + 3],
+      [2 ** 32 + 1, 2 ** 40 + 5],
+    ] as const) {
+      expect(verifyConsistency(m, n, mth(m), mth(n), consistency(m, n)), `${m} → ${n}`).to.equal(true);
+      expect(verifyConsistency(m, n, mth(m), mth(n + 1), consistency(m, n))).to.equal(false);
+      expect(verifyInclusion(leaf, m, n, inclusion(m, n), mth(n)), `${m} in ${n}`).to.equal(true);
+      expect(verifyInclusion(leaf, n, n, inclusion(m, n), mth(n))).to.equal(false);
+    }
+  });
+});
+
+describe('signed notes: signature lines', () => {
+  it('rejects a note its key signed twice with one line bad, and a signature not in canonical base64', () => {
+    const key = Signer.generate('example.com/k');
+    const note = signNote('hello\n', key);
+    const [, line] = splitNote(note);
+    const encoded = line.trim().split(' ')[2]!;
+    const bad = Buffer.from(encoded, 'base64');
+    bad[10]! ^= 1;
+    expect(openNote(note, key.verifier)).to.equal('hello\n');
+    expect(openNote(`${note}\u2014 other.example/k ${bad.toString('base64')}\n`, key.verifier)).to.equal('hello\n');
+    expect(() => openNote(`${note}\u2014 ${key.name} ${bad.toString('base64')}\n`, key.verifier)).to.throw(
+      NoteError,
+      /does not verify/,
+    );
+    expect(() => openNote(note.replace(encoded, `${encoded}!`), key.verifier)).to.throw(NoteError, /malformed/);
+  });
+});
+
+describe('inclusion proof bundles: forgeries and garbage', () => {
+  const root = Signer.generate('apitrail-root');
+  const log = directLog(root, 13);
+  const checkpoint = { size: 13, note: log.sign(13) };
+  const bundleOf = (seq: number): ProofBundle => proofBundle(log.records[seq]!, log.leaves, checkpoint);
+  const check = (bundle: unknown): BundleCheck => verifyProofBundle(bundle, root.verifier);
+
+  it('proves the first and the last leaf of a tree whose size is no power of two', () => {
+    for (const seq of [0, 7, 12]) expect(check(bundleOf(seq))).to.include({ ok: true, sequence: seq, size: 13 });
+  });
+
+  it('refuses a record moved to another seq, past the tree, or under a checkpoint of another log or key', () => {
+    const last = bundleOf(12);
+    const at = (seq: number): unknown => ({ ...last, record: { ...last.record, [ATTR_INTEGRITY_SEQUENCE]: seq } });
+    expect(check(at(11)).ok).to.equal(false);
+    expect(check(at(13)).ok).to.equal(false);
+    expect(check(at(-1)).ok).to.equal(false);
+    expect(check({ ...last, checkpoint: log.sign(12) }).ok).to.equal(false);
+    expect(check({ ...last, checkpoint: log.sign(0) }).ok).to.equal(false);
+    expect(check({ ...last, proof: [last.proof[1], last.proof[0], ...last.proof.slice(2)] }).ok).to.equal(false);
+    // Another log under the same root, and the same log's tree signed under another root.
+    const other = directLog(root, 13);
+    expect(check({ ...last, checkpoint: other.sign(13) })).to.deep.equal({
+      ok: false,
+      reason: 'the record is not in the checkpoint’s log',
+    });
+    const stranger = Signer.generate('apitrail-root');
+    const strangerKeys = new EpochKeys(stranger, log.origin, 60_000, Date.now(), 8);
+    const foreign = strangerKeys.sign(13, subtreeHash(log.leaves, 0, 13));
+    expect(check({ ...last, checkpoint: foreign }).ok).to.equal(false);
+  });
+
+  it('refuses a checkpoint note with a bad second signature by its key or an extra text line', () => {
+    const last = bundleOf(12);
+    const [text, signatures] = splitNote(last.checkpoint);
+    const signature = Buffer.from(signatures.trim().split(' ')[2]!, 'base64');
+    signature[20]! ^= 1;
+    const name = signatures.trim().split(' ')[1]!;
+    expect(
+      check({ ...last, checkpoint: `${last.checkpoint}\u2014 ${name} ${signature.toString('base64')}\n` }).ok,
+    ).to.equal(false);
+    expect(check({ ...last, checkpoint: `${text}extra\n${signatures}` }).ok).to.equal(false);
+  });
+
+  it('answers garbage with a reason, never an exception: respelled, long or short hashes, a record deeper than the stack', () => {
+    const bundle = bundleOf(5);
+    const respelled = { ...bundle, proof: bundle.proof.map((node, at) => (at === 0 ? `${node}!` : node)) };
+    expect(check(respelled)).to.deep.equal({ ok: false, reason: 'a proof hash is not base64' });
+    const long = { ...bundle, proof: [Buffer.alloc(100).toString('base64'), ...bundle.proof.slice(1)] };
+    expect(check(long).ok).to.equal(false);
+    const short = { ...bundle, proof: [Buffer.alloc(3).toString('base64'), ...bundle.proof.slice(1)] };
+    expect(check(short).ok).to.equal(false);
+    let deep: unknown = 'x';
+    for (let depth = 0; depth < 100_000; depth++) deep = [deep];
+    const tooDeep = { ...bundle, record: { ...bundle.record, deep } };
+    expect(check(tooDeep)).to.include({ ok: false });
+    for (const garbage of [null, 7, 'x', [], {}, { ...bundle, proof: [1] }, { ...bundle, record: [] }]) {
+      expect(check(garbage).ok).to.equal(false);
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNATURE_TYPE, Signer } from '@apitrail/integrity/internal';
 
@@ -20,8 +20,16 @@ export function writeKeyPair(dir: string, base: string, name: string, witness: b
   const publicFile = join(dir, `${base}.pub`);
   // `wx`: an existing key is never replaced (that would orphan every log it signed).
   writeFileSync(privateFile, `${signer.skey}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(privateFile, 0o600);
-  writeFileSync(publicFile, `${signer.verifier.vkey}\n`, { mode: 0o644, flag: 'wx' });
-  signer.erase();
+  try {
+    chmodSync(privateFile, 0o600);
+    writeFileSync(publicFile, `${signer.verifier.vkey}\n`, { mode: 0o644, flag: 'wx' });
+  } catch (error) {
+    // A public key already there (its private key moved away) is not this key's: the new private
+    // key would lie beside a public key that does not match it, and block the next keygen.
+    rmSync(privateFile);
+    throw error;
+  } finally {
+    signer.erase();
+  }
   return { privateFile, publicFile, vkey: signer.verifier.vkey };
 }

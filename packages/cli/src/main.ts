@@ -8,6 +8,7 @@ import {
   Witness,
   WitnessState,
   SIGNATURE_TYPE,
+  duplicateKey,
   readSignerKeyFile,
   readVerifierKeyFile,
   verifyProofBundle,
@@ -150,9 +151,13 @@ function keygen(args: string[], output: Output): number {
     const written = writeKeyPair(dir, base, values.name ?? base, witness);
     output.out.write(`${written.privateFile} (private: keep it offline)\n${written.publicFile}: ${written.vkey}\n`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code === 'EEXIST' && path !== undefined && path !== dir)
       throw new UsageError(`${dir} already holds ${base} keys; not overwritten`);
-    throw error;
+    if (code === undefined) throw error;
+    // --out is a file, not writable, on a full disk...: the cause, not a stack.
+    output.err.write(`apitrail: cannot write the keys: ${(error as Error).message}\n`);
+    return EXIT.error;
   }
   return EXIT.clean;
 }
@@ -194,15 +199,21 @@ function verifyProof(args: string[], output: Output): number {
     required(values['public-key'], '--public-key <root.pub>', 'verify-proof'),
   );
   if (positionals.length !== 1) throw new UsageError('verify-proof takes one bundle file (or - for stdin)');
+  let text: string;
   let bundle: unknown;
   try {
-    bundle = JSON.parse(readFileSync(positionals[0] === '-' ? 0 : positionals[0]!, 'utf8'));
+    text = readFileSync(positionals[0] === '-' ? 0 : positionals[0]!, 'utf8');
+    bundle = JSON.parse(text);
   } catch (error) {
     output.err.write(`apitrail: cannot read the bundle: ${(error as Error).message}\n`);
     return EXIT.error;
   }
   const started = performance.now();
-  const check = verifyProofBundle(bundle, rootKey);
+  const duplicate = duplicateKey(text);
+  const check =
+    duplicate === undefined
+      ? verifyProofBundle(bundle, rootKey)
+      : { ok: false as const, reason: `duplicate key ${JSON.stringify(duplicate)}: the bundle reads two ways` };
   const elapsed = performance.now() - started;
   if (!check.ok) {
     output.out.write(`INVALID: ${check.reason}\n`);

@@ -1,7 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { inclusionProof, leafArray, leafHash, subtreeHash, verifyInclusion, HASH_BYTES } from './merkle.js';
-import { NoteError, openNote, parseNote, signNote, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
+import { canonicalBase64, NoteError, openNote, parseNote, signNote, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
 
 // Forward security. At start the root key signs one *epoch certificate* for the log: the Merkle
 // root over the public keys of the log's epoch keys 0..n-1. Epoch seeds form a hash chain
@@ -63,6 +63,14 @@ function parseCertificateText(text: string): EpochCertificate {
   }
   const [epochs, epochMs, startMs] = numbers as [number, number, number];
   return { origin: lines[1], epochs, epochMs, startMs, keysRoot };
+}
+
+/** The certificate note a checkpoint's certificate line carries: canonical base64 of its UTF-8. */
+function certificateNote(encoded: string): string {
+  const note = Buffer.from(encoded, 'base64').toString();
+  // The round trip also refuses bytes that are not UTF-8, which the decoding would replace.
+  if (Buffer.from(note).toString('base64') !== encoded) throw new NoteError('invalid certificate line');
+  return note;
 }
 
 /**
@@ -157,6 +165,11 @@ export class EpochKeys {
   }
 }
 
+/** Whether `checkpoint` is its log's closing one. */
+export function isClosed(checkpoint: Checkpoint): boolean {
+  return checkpoint.extensions.includes(CLOSED_LINE);
+}
+
 export interface VerifiedCheckpoint extends Checkpoint {
   readonly epoch: number;
   /** The log's closing checkpoint. */
@@ -170,7 +183,11 @@ export interface VerifiedCheckpoint extends Checkpoint {
 
 /**
  * The verifier side: opens checkpoint notes under a root public key. Certificates repeat on every
- * checkpoint of a log: each is verified once.
+ * checkpoint of a log: each is verified once. The caches are keyed by the lines as written, so
+ * each line is read strictly (canonical base64 and decimal, one signature on a certificate): a
+ * lenient reader would give a valid certificate or epoch line endlessly many spellings, each a new
+ * cache entry, and a witness sent them (they are cached before the checkpoint's own signature is
+ * checked) would grow without bound.
  */
 export class CheckpointVerifier {
   private readonly certificates = new Map<string, EpochCertificate>();
@@ -190,16 +207,14 @@ export class CheckpointVerifier {
     const epochLine = checkpoint.extensions.find((line) => line.startsWith(`${EPOCH_LINE} `));
     const certificateLine = checkpoint.extensions.find((line) => line.startsWith(`${CERTIFICATE_LINE} `));
     if (epochLine === undefined || certificateLine === undefined) throw new NoteError('checkpoint without epoch lines');
-    const certificate = this.certificate(
-      Buffer.from(certificateLine.slice(CERTIFICATE_LINE.length + 1), 'base64').toString(),
-    );
+    const certificate = this.certificate(certificateNote(certificateLine.slice(CERTIFICATE_LINE.length + 1)));
     if (certificate.origin !== checkpoint.origin) throw new NoteError('the certificate is for another log');
     const { epoch, epochKey } = this.epochKey(certificate, certificateLine, checkpoint.origin, epochLine);
     openNote(parsed, epochKey);
     return {
       ...checkpoint,
       epoch,
-      closed: checkpoint.extensions.includes(CLOSED_LINE),
+      closed: isClosed(checkpoint),
       certificate,
       note,
       text: parsed.text,
@@ -221,14 +236,22 @@ export class CheckpointVerifier {
     if (known !== undefined) return known;
     const [, epochText, vkey, ...proofText] = epochLine.split(' ');
     const epoch = Number(epochText);
-    if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch >= certificate.epochs || vkey === undefined) {
+    if (
+      !/^(0|[1-9][0-9]{0,15})$/.test(epochText ?? '') ||
+      !Number.isSafeInteger(epoch) ||
+      epoch >= certificate.epochs ||
+      vkey === undefined
+    ) {
       throw new NoteError('invalid epoch line');
     }
     const epochKey = Verifier.parse(vkey);
+    if (epochKey.vkey !== vkey) throw new NoteError('invalid epoch line: the key is not written canonically');
     if (epochKey.name !== epochKeyName(origin, epoch) || epochKey.type !== SIGNATURE_TYPE.ed25519) {
       throw new NoteError(`the epoch key is not named for epoch ${epoch} of this log`);
     }
-    const proof = proofText.map((node) => Buffer.from(node, 'base64'));
+    const proof = proofText.map((node) => canonicalBase64(node));
+    if (!proof.every((node): node is Buffer => node !== undefined))
+      throw new NoteError('invalid epoch line: a proof hash is not base64');
     if (!verifyInclusion(leafHash(epochKey.publicKey), epoch, certificate.epochs, proof, certificate.keysRoot)) {
       throw new NoteError(`the epoch key is not the certified key of epoch ${epoch}`);
     }
@@ -240,7 +263,11 @@ export class CheckpointVerifier {
   private certificate(note: string): EpochCertificate {
     const known = this.certificates.get(note);
     if (known !== undefined) return known;
-    const certificate = parseCertificateText(openNote(note, this.root));
+    const parsed = parseNote(note);
+    // The root signs a certificate once; further signature lines (any key's, ignored by openNote)
+    // would make new spellings of it.
+    if (parsed.signatures.length !== 1) throw new NoteError('an epoch certificate carries the root signature only');
+    const certificate = parseCertificateText(openNote(parsed, this.root));
     this.certificates.set(note, certificate);
     return certificate;
   }

@@ -18,7 +18,7 @@ export {
   type LogSummary,
   type VerifyReport,
 } from './verifier.js';
-export { CheckpointVerifier, EpochKeys, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
+export { CheckpointVerifier, EpochKeys, isClosed, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
 export {
   leafHash,
   leafDigest,
@@ -42,6 +42,7 @@ export {
   Verifier,
   NoteError,
   SIGNATURE_TYPE,
+  canonicalBase64,
   signNote,
   openNote,
   parseNote,
@@ -50,6 +51,7 @@ export {
 } from './note.js';
 export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 export {
+  duplicateKey,
   proofBundle,
   verifyProofBundle,
   PROOF_BUNDLE_VERSION,

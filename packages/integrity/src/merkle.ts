@@ -132,6 +132,21 @@ function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * Whether every hash is 32 bytes. `nodeHash` copies its inputs into one shared buffer: a shorter
+ * input would leave bytes of the previous hash in place and a longer one overflow it (a RangeError
+ * out of a verification), so a proof with such a node is refused before any hashing.
+ */
+function allHashes(hashes: readonly Uint8Array[]): boolean {
+  return hashes.every((node) => node.length === HASH_BYTES);
+}
+
+/** Whether `n` (a safe integer) is a power of two: by arithmetic, as bitwise operators cut numbers to 32 bits. */
+function isPowerOfTwo(n: number): boolean {
+  while (n > 1 && n % 2 === 0) n /= 2;
+  return n === 1;
+}
+
+/**
  * The walk up the tree both RFC 9162 verifications share (2.1.3.2 and 2.1.4.2): from node `fn` of a
  * tree whose last node is `sn`, each proof hash is the left or the right sibling on the way up.
  * `visit(hash, isLeft)` combines it; false when the proof does not end exactly at the root.
@@ -167,6 +182,7 @@ export function verifyInclusion(
   root: Uint8Array,
 ): boolean {
   if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) return false;
+  if (!allHashes([leaf, root, ...proof])) return false;
   let r: Uint8Array = leaf;
   const complete = walkUp(index, size - 1, proof, (hash, isLeft) => {
     r = isLeft ? nodeHash(hash, r) : nodeHash(r, hash);
@@ -183,9 +199,10 @@ export function verifyConsistency(
   proof: readonly Uint8Array[],
 ): boolean {
   if (!(Number.isSafeInteger(size1) && Number.isSafeInteger(size2) && size1 > 0 && size1 <= size2)) return false;
+  if (!allHashes([root1, root2, ...proof])) return false;
   if (size1 === size2) return proof.length === 0 && equalHashes(root1, root2);
   // A size1 that is a power of two is its own first node: the proof starts one step later.
-  const path = (size1 & (size1 - 1)) === 0 ? [root1, ...proof] : [...proof];
+  const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
   if (path.length === 0) return false;
   let fn = size1 - 1;
   let sn = size2 - 1;

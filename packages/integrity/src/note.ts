@@ -20,6 +20,16 @@ const SIGNATURE_LINE_PREFIX = '\u2014 ';
 
 export class NoteError extends Error {}
 
+/**
+ * The bytes of `text` if it is their one canonical base64 (RFC 4648 4, padded), else undefined.
+ * Buffer.from skips characters outside the alphabet and stops at `=`, so any number of texts would
+ * decode to the same bytes: each would be a distinct, valid-looking copy of one signed object.
+ */
+export function canonicalBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
 /** SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]. */
 export function keyId(name: string, type: SignatureType, publicKey: Uint8Array): Buffer {
   return hash('sha256', Buffer.concat([Buffer.from(`${name}\n`), Buffer.of(type), publicKey]), 'buffer').subarray(
@@ -186,8 +196,8 @@ export function parseNote(note: string): Note {
     if (!line.startsWith(SIGNATURE_LINE_PREFIX)) throw new NoteError('malformed signature line');
     const parts = line.slice(SIGNATURE_LINE_PREFIX.length).split(' ');
     if (parts.length !== 2) throw new NoteError('malformed signature line');
-    const bytes = Buffer.from(parts[1]!, 'base64');
-    if (bytes.length <= KEY_ID_BYTES) throw new NoteError('malformed signature');
+    const bytes = canonicalBase64(parts[1]!);
+    if (bytes === undefined || bytes.length <= KEY_ID_BYTES) throw new NoteError('malformed signature');
     return { name: parts[0]!, id: bytes.subarray(0, KEY_ID_BYTES), signature: bytes.subarray(KEY_ID_BYTES) };
   });
   return { text, signatures };
@@ -203,17 +213,24 @@ export function signNote(text: string, signer: Signer): string {
   return `${text}\n${signatureLine(signer, signer.sign(Buffer.from(text)))}`;
 }
 
-function signatureBy(note: Note, verifier: Verifier): NoteSignature | undefined {
-  return note.signatures.find((entry) => entry.name === verifier.name && entry.id.equals(verifier.id));
+/**
+ * The note's signature lines by `verifier`'s key (name and id), at least one. Each of them is then
+ * checked: signed-note says a note with a failing signature from a known key should be rejected
+ * whole, and checking only the first would let a bad line pass behind a good one.
+ */
+function signaturesBy(note: Note, verifier: Verifier, what: string): NoteSignature[] {
+  const entries = note.signatures.filter((entry) => entry.name === verifier.name && entry.id.equals(verifier.id));
+  if (entries.length === 0) throw new NoteError(`not ${what} by ${verifier.name}`);
+  return entries;
 }
 
 /** The note's text when `verifier` signed it; throws NoteError otherwise. */
 export function openNote(note: string | Note, verifier: Verifier): string {
   const parsed = typeof note === 'string' ? parseNote(note) : note;
-  const entry = signatureBy(parsed, verifier);
-  if (entry === undefined) throw new NoteError(`not signed by ${verifier.name}`);
-  if (!verifier.verify(Buffer.from(parsed.text), entry.signature)) {
-    throw new NoteError(`the signature of ${verifier.name} does not verify`);
+  for (const entry of signaturesBy(parsed, verifier, 'signed')) {
+    if (!verifier.verify(Buffer.from(parsed.text), entry.signature)) {
+      throw new NoteError(`the signature of ${verifier.name} does not verify`);
+    }
   }
   return parsed.text;
 }
@@ -232,13 +249,14 @@ export function cosignatureLine(text: string, signer: Signer, timestamp: number)
 /** The cosignature's timestamp when `verifier` (a cosignature key) cosigned the note; throws otherwise. */
 export function verifyCosignature(note: string | Note, verifier: Verifier): number {
   const parsed = typeof note === 'string' ? parseNote(note) : note;
-  const entry = signatureBy(parsed, verifier);
-  if (entry === undefined) throw new NoteError(`not cosigned by ${verifier.name}`);
-  if (entry.signature.length !== TIMESTAMP_BYTES + ED25519_SIGNATURE_BYTES)
-    throw new NoteError('malformed cosignature');
-  const timestamp = Number(entry.signature.readBigUInt64BE(0));
-  if (!verifier.verify(cosignedMessage(parsed.text, timestamp), entry.signature.subarray(TIMESTAMP_BYTES))) {
-    throw new NoteError(`the cosignature of ${verifier.name} does not verify`);
+  let timestamp = 0;
+  for (const entry of signaturesBy(parsed, verifier, 'cosigned')) {
+    if (entry.signature.length !== TIMESTAMP_BYTES + ED25519_SIGNATURE_BYTES)
+      throw new NoteError('malformed cosignature');
+    timestamp = Number(entry.signature.readBigUInt64BE(0));
+    if (!verifier.verify(cosignedMessage(parsed.text, timestamp), entry.signature.subarray(TIMESTAMP_BYTES))) {
+      throw new NoteError(`the cosignature of ${verifier.name} does not verify`);
+    }
   }
   return timestamp;
 }

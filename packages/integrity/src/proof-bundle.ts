@@ -3,7 +3,7 @@ import { canonicalEntry } from './canonical.js';
 import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
 import { logOrigin } from './log.js';
 import { inclusionProof, leafHash, verifyInclusion, type LeafHashes } from './merkle.js';
-import type { Verifier } from './note.js';
+import { canonicalBase64, type Verifier } from './note.js';
 
 export const PROOF_BUNDLE_VERSION = 'apitrail-inclusion-proof/v1';
 
@@ -44,6 +44,38 @@ export type BundleCheck =
     }
   | { readonly ok: false; readonly reason: string };
 
+/**
+ * The first member name that occurs twice in one object of `json` (text JSON.parse accepted), if
+ * any. JSON.parse keeps the last of them, other readers the first: a bundle with a duplicate
+ * would verify with one value and be read, by a person or another tool, with the other.
+ */
+export function duplicateKey(json: string): string | undefined {
+  /** Per open object its member names; undefined for an open array. */
+  const open: (Set<string> | undefined)[] = [];
+  let expectingName = false;
+  for (let index = 0; index < json.length; index++) {
+    const char = json[index];
+    if (char === '"') {
+      let end = index + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (expectingName) {
+        const name = JSON.parse(json.slice(index, end + 1)) as string;
+        const names = open.at(-1)!;
+        if (names.has(name)) return name;
+        names.add(name);
+        expectingName = false;
+      }
+      index = end;
+    } else if (char === '{') {
+      open.push(new Set());
+      expectingName = true;
+    } else if (char === '[') open.push(undefined);
+    else if (char === '}' || char === ']') open.pop();
+    else if (char === ',') expectingName = open.at(-1) !== undefined;
+  }
+  return undefined;
+}
+
 /** Whether the bundle's record is in the log its checkpoint, signed down from `rootKey`, commits to. */
 export function verifyProofBundle(bundle: unknown, rootKey: Verifier): BundleCheck {
   const candidate = bundle as Partial<ProofBundle> | null;
@@ -72,8 +104,17 @@ export function verifyProofBundle(bundle: unknown, rootKey: Verifier): BundleChe
   }
   if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence))
     return { ok: false, reason: 'no sequence number' };
-  const proof = candidate.proof.map((node) => Buffer.from(node, 'base64'));
-  if (!verifyInclusion(leafHash(canonicalEntry(candidate.record)), sequence, checkpoint.size, proof, checkpoint.root)) {
+  const proof = candidate.proof.map((node) => canonicalBase64(node));
+  if (!proof.every((node): node is Buffer => node !== undefined))
+    return { ok: false, reason: 'a proof hash is not base64' };
+  let leaf: Buffer;
+  try {
+    leaf = leafHash(canonicalEntry(candidate.record));
+  } catch (error) {
+    // A record nested deeper than the stack (JSON.parse takes it, the recursive writer does not).
+    return { ok: false, reason: `the record cannot be read: ${(error as Error).message}` };
+  }
+  if (!verifyInclusion(leaf, sequence, checkpoint.size, proof, checkpoint.root)) {
     return {
       ok: false,
       reason: `seq ${sequence} is not in the tree of size ${checkpoint.size} (record or proof altered)`,

@@ -1,7 +1,10 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { CheckpointVerifier, type VerifiedCheckpoint } from './epochs.js';
-import { verifyConsistency } from './merkle.js';
-import { cosignatureLine, type Signer, type Verifier } from './note.js';
+import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ApitrailConfigError } from '@apitrail/core/internal';
+import { parseCheckpoint } from './checkpoint.js';
+import { CheckpointVerifier, isClosed, type VerifiedCheckpoint } from './epochs.js';
+import { HASH_BYTES, verifyConsistency } from './merkle.js';
+import { canonicalBase64, cosignatureLine, parseNote, type Signer, type Verifier } from './note.js';
 
 // A witness (c2sp.org/tlog-witness): it remembers the last checkpoint it cosigned per log and
 // cosigns a new one only if a consistency proof shows the new tree extends that one. A rollback
@@ -27,16 +30,33 @@ export class WitnessState {
     this.logs = new Map(Object.entries(logs));
   }
 
+  /**
+   * The state in `file`, or an empty one when there is no such file yet. Anything else that cannot
+   * be read as a state throws (ApitrailConfigError): a witness that started afresh from a
+   * truncated or damaged file would cosign a rollback or a fork of every log it had witnessed.
+   * A symbolic link is followed for writing too, so that the file it names stays the state.
+   */
   static load(file: string): WitnessState {
     let text: string;
+    let path: string;
     try {
-      text = readFileSync(file, 'utf8');
+      path = realpathSync(file);
+      text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new WitnessState(file);
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new ApitrailConfigError(file, `cannot read the witness state (${code ?? 'error'})`);
+      return new WitnessState(file);
     }
-    const parsed = JSON.parse(text) as { logs?: Record<string, WitnessedLog> };
-    return new WitnessState(file, parsed.logs ?? {});
+    let logs: Record<string, WitnessedLog>;
+    try {
+      logs = stateLogs(JSON.parse(text));
+    } catch (error) {
+      throw new ApitrailConfigError(
+        file,
+        `not a witness state file (${(error as Error).message}); the witness does not start afresh from a damaged state: restore it, or move it away to forget every log witnessed`,
+      );
+    }
+    return new WitnessState(path, logs);
   }
 
   get(origin: string): WitnessedLog | undefined {
@@ -47,13 +67,61 @@ export class WitnessState {
     return [...this.logs];
   }
 
+  /**
+   * Records `log` and replaces the file with the new state before returning: the cosignature goes
+   * out only after. The new file is flushed to disk before the rename and the directory after it,
+   * so a crash or power cut leaves the old state or the new one, never an empty file or a state
+   * older than a cosignature already given.
+   */
   set(origin: string, log: WitnessedLog): void {
+    const previous = this.logs.get(origin);
     this.logs.set(origin, log);
     if (this.file === undefined) return;
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ logs: Object.fromEntries(this.logs) }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, this.file);
+    try {
+      writeDurably(this.file, `${JSON.stringify({ logs: Object.fromEntries(this.logs) }, null, 2)}\n`);
+    } catch (error) {
+      // Not written, so not cosigned (the error goes to the caller): memory keeps what the file holds.
+      if (previous === undefined) this.logs.delete(origin);
+      else this.logs.set(origin, previous);
+      throw error;
+    }
   }
+}
+
+function writeDurably(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, file);
+  const directory = openSync(dirname(file), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
+}
+
+/** The `logs` of a parsed state file, each entry checked: its size and root are those of the checkpoint it holds. */
+function stateLogs(parsed: unknown): Record<string, WitnessedLog> {
+  const logs = (parsed as { logs?: unknown } | null)?.logs;
+  if (logs === null || typeof logs !== 'object' || Array.isArray(logs)) throw new Error('no `logs` object');
+  for (const [origin, entry] of Object.entries(logs as Record<string, Partial<WitnessedLog>>)) {
+    const checkpoint =
+      typeof entry?.checkpoint === 'string' ? parseCheckpoint(parseNote(entry.checkpoint).text) : undefined;
+    if (
+      checkpoint?.origin !== origin ||
+      checkpoint.size !== entry.size ||
+      checkpoint.root.toString('base64') !== entry.root
+    ) {
+      throw new Error(`the entry of ${JSON.stringify(origin)} is not its checkpoint's size and root`);
+    }
+  }
+  return logs as Record<string, WitnessedLog>;
 }
 
 export type WitnessAnswer =
@@ -99,6 +167,12 @@ export class Witness {
     if (checkpoint.size < knownSize) {
       return { status: 400, reason: `rollback: size ${checkpoint.size} is smaller than the witnessed ${knownSize}` };
     }
+    // The log signed its last checkpoint and erased its key: a larger tree was signed by a key
+    // taken before that, and cosigning it would vouch for records the process never wrote.
+    const knownClosed = known !== undefined && isClosed(parseCheckpoint(parseNote(known.checkpoint).text));
+    if (knownClosed && checkpoint.size > knownSize) {
+      return { status: 422, reason: `the log was closed at size ${knownSize}: nothing extends it` };
+    }
     if (known !== undefined && knownSize > 0) {
       const knownRoot = Buffer.from(known.root, 'base64');
       if (!verifyConsistency(knownSize, checkpoint.size, knownRoot, checkpoint.root, request.proof)) {
@@ -112,11 +186,15 @@ export class Witness {
     }
     const cosignature = cosignatureLine(checkpoint.text, this.key, Math.floor(this.now() / 1000));
     const cosigned = `${request.checkpoint}${cosignature}`;
-    this.state.set(checkpoint.origin, {
-      size: checkpoint.size,
-      root: checkpoint.root.toString('base64'),
-      checkpoint: cosigned,
-    });
+    // The same tree without the closing line (an epoch's last checkpoint, signed just before the
+    // close) is cosigned, but the closing checkpoint stays what the witness holds.
+    if (!knownClosed || checkpoint.closed) {
+      this.state.set(checkpoint.origin, {
+        size: checkpoint.size,
+        root: checkpoint.root.toString('base64'),
+        checkpoint: cosigned,
+      });
+    }
     return { status: 200, cosignature, checkpoint: cosigned };
   }
 }
@@ -128,11 +206,10 @@ export function parseAddCheckpoint(body: string): AddCheckpoint {
   const [oldLine, ...proofLines] = body.slice(0, split).split('\n');
   const match = /^old (0|[1-9][0-9]*)$/.exec(oldLine ?? '');
   if (match === null) throw new Error('the first line is not `old <size>`');
-  return {
-    oldSize: Number(match[1]),
-    proof: proofLines.map((line) => Buffer.from(line, 'base64')),
-    checkpoint: body.slice(split + 2),
-  };
+  const proof = proofLines.map((line) => canonicalBase64(line));
+  if (!proof.every((node): node is Buffer => node?.length === HASH_BYTES))
+    throw new Error('a proof line is not a base64 SHA-256 hash');
+  return { oldSize: Number(match[1]), proof, checkpoint: body.slice(split + 2) };
 }
 
 export function formatAddCheckpoint(request: AddCheckpoint): string {

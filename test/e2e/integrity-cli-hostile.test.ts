@@ -1,0 +1,95 @@
+// `apitrail verify-proof` and `apitrail witness` through the real bin, fed what an adversary or a
+// crash leaves behind: each answer is an exit code and one line, never a stack trace, and a damaged
+// witness state stops the witness rather than letting it start afresh (and cosign a rollback).
+import { expect } from 'chai';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SIGNATURE_TYPE, Signer, Witness, WitnessState, proofBundle } from '@apitrail/integrity/internal';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
+import { directLog } from '../helpers/integrity-direct-log.ts';
+
+const DEPTH = 100_000;
+
+describe('apitrail verify-proof and witness on hostile input (real bin)', function () {
+  this.timeout(60_000);
+  const root = Signer.generate('apitrail-root');
+  let dir = '';
+  let rootPublic = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'apitrail-hostile-'));
+    rootPublic = join(dir, 'root.pub');
+    await writeFile(rootPublic, `${root.verifier.vkey}\n`);
+  });
+
+  it('verify-proof: one line and an exit code for duplicate keys, bad hashes, a record deeper than the stack, non-JSON', async () => {
+    const log = directLog(root, 13);
+    const bundle = proofBundle(log.records[12]!, log.leaves, { size: 13, note: log.sign(13) });
+    const text = JSON.stringify(bundle);
+    const cases: [string, string, number, RegExp][] = [
+      ['intact', text, 0, /^OK: seq 12 of log \S+ is in its tree of size 13/],
+      // JSON.parse keeps the last "body", other readers the first: the bundle would show "forged" and verify.
+      [
+        'duplicate key',
+        text.replace('"body":"entry 12"', '"body":"forged","body":"entry 12"'),
+        1,
+        /^INVALID: duplicate key "body"/,
+      ],
+      [
+        'long hash',
+        JSON.stringify({ ...bundle, proof: [Buffer.alloc(100).toString('base64'), ...bundle.proof.slice(1)] }),
+        1,
+        /^INVALID: seq 12 is not in the tree/,
+      ],
+      [
+        'deep record',
+        text.replace('"body":"entry 12"', `"body":"entry 12","deep":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`),
+        1,
+        /^INVALID: the record cannot be read/,
+      ],
+      ['not JSON', text.slice(0, 100), 2, /^apitrail: cannot read the bundle: /],
+      ['empty', '', 2, /^apitrail: cannot read the bundle: /],
+    ];
+    for (const [name, content, code, line] of cases) {
+      const file = join(dir, `${name}.json`);
+      await writeFile(file, content);
+      const result = await runApitrail(['verify-proof', '--public-key', rootPublic, file]);
+      const output = result.stdout + result.stderr;
+      expect(output, name).to.match(line);
+      expect(output.trimEnd().split('\n'), name).to.have.length(1);
+      expect(result.code, name).to.equal(code);
+    }
+  });
+
+  it('witness: a truncated, empty or foreign state file stops it with one line (exit 2), and is left as it was', async () => {
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const keyFile = join(dir, 'witness.key');
+    await writeFile(keyFile, `${witnessKey.skey}\n`, { mode: 0o600 });
+    const state = join(dir, 'state.json');
+    const log = directLog(root, 3);
+    const witness = new Witness(witnessKey, root.verifier, WitnessState.load(state));
+    expect(witness.add({ oldSize: 0, proof: [], checkpoint: log.sign(3) }).status).to.equal(200);
+    const good = await readFile(state, 'utf8');
+    for (const damaged of [good.slice(0, good.length / 2), '', '{}', '{"logs":[]}']) {
+      await writeFile(state, damaged);
+      const result = await runApitrail([
+        'witness',
+        '--key',
+        keyFile,
+        '--log-key',
+        rootPublic,
+        '--state',
+        state,
+        '--listen',
+        '127.0.0.1:0',
+      ]);
+      expect(result.stderr, damaged).to.match(
+        /^apitrail: \S+state\.json: not a witness state file \(.+\); the witness does not start afresh/,
+      );
+      expect(result.stderr.trimEnd().split('\n'), damaged).to.have.length(1);
+      expect(result.code, damaged).to.equal(2);
+      expect(await readFile(state, 'utf8')).to.equal(damaged);
+    }
+  });
+});
