@@ -3,7 +3,8 @@
 // submitter, refuses a rollback and a fork (checkpoints validly signed by the log's own epoch key,
 // as a compromised host would make them), and keeps its state across a restart.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +160,53 @@ describe('apitrail witness over HTTP (tlog-witness add-checkpoint)', function ()
     } finally {
       await stop(witness.child);
     }
+  });
+});
+
+/** Starts a witness and waits until it listens (or exits: its code and standard error). */
+async function listenOrExit(args: string[]): Promise<{ child?: ChildProcess; code?: number | null; stderr: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [apitrailBin, 'witness', ...args, '--listen', `127.0.0.1:${port}`], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('witness listening')) resolve({ child, stderr });
+    });
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('apitrail witness: one process per state file', function () {
+  this.timeout(60_000);
+
+  it('a second witness on the same state does not start; the lock of a crashed witness is taken over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-witness-lock-'));
+    expect((await runApitrail(['keygen', '--witness', '--out', dir])).code).to.equal(0);
+    const rootPublic = join(dir, 'root.pub');
+    await writeFile(rootPublic, `${Signer.generate('apitrail-root').verifier.vkey}\n`);
+    const state = join(dir, 'state.json');
+    const args = ['--key', join(dir, 'apitrail-witness.key'), '--log-key', rootPublic, '--state', state];
+    const first = await startWitness(args);
+    try {
+      // Each would refuse only against its own memory: between them, two forks of a log get cosigned.
+      const second = await listenOrExit(args);
+      if (second.child !== undefined) await stop(second.child);
+      expect(second.stderr).to.match(/in use by the witness with process id \d+/);
+      expect(second.code).to.equal(2);
+    } finally {
+      expect(await stop(first.child)).to.equal(0);
+    }
+    expect(existsSync(`${state}.lock`)).to.equal(false);
+    // A lock left by a process that is gone (a crash): taken over.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(`${state}.lock`, `${gone}\n`);
+    const restarted = await listenOrExit(args);
+    expect(restarted.child, restarted.stderr).to.not.equal(undefined);
+    expect(await stop(restarted.child!)).to.equal(0);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   readSignerKeyFile,
   readVerifierKeyFile,
   verifyProofBundle,
+  type Verifier,
 } from '@apitrail/integrity/internal';
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
@@ -23,7 +24,7 @@ import { UnreadableInput } from './logs.js';
 import type { Output } from './output.js';
 import { ProveError, proveRecord } from './prove.js';
 import { verifyFiles, verifyText } from './verify.js';
-import { witnessFiles, witnessServer } from './witness.js';
+import { lockState, witnessFiles, witnessServer } from './witness.js';
 
 const USAGE = `Usage:
   apitrail analyze [--json] <files...|->   run the detection rules over NDJSON or OTLP-JSON logs
@@ -245,10 +246,33 @@ async function witness(args: string[], output: Output): Promise<number> {
     '--log-key',
     required(values['log-key'], '--log-key <apitrail-root.pub>', 'witness'),
   );
-  const state = WitnessState.load(required(values.state, '--state <file>', 'witness'));
-  const service = new Witness(key, logKey, state);
-  if (values.listen !== undefined) {
-    const match = /^(.+):(\d+)$/.exec(values.listen);
+  const stateFile = required(values.state, '--state <file>', 'witness');
+  if (values.listen === undefined && positionals.length === 0) {
+    throw new UsageError('witness needs --listen <host:port> or log files');
+  }
+  const release = lockState(stateFile);
+  try {
+    return await runWitness(
+      new Witness(key, logKey, WitnessState.load(stateFile)),
+      logKey,
+      values.listen,
+      positionals,
+      output,
+    );
+  } finally {
+    release();
+  }
+}
+
+async function runWitness(
+  service: Witness,
+  logKey: Verifier,
+  listen: string | undefined,
+  positionals: string[],
+  output: Output,
+): Promise<number> {
+  if (listen !== undefined) {
+    const match = /^(.+):(\d+)$/.exec(listen);
     if (match === null) throw new UsageError('--listen takes <host>:<port>');
     const server = witnessServer(service);
     await new Promise<void>((resolve, reject) => {
@@ -257,7 +281,7 @@ async function witness(args: string[], output: Output): Promise<number> {
     });
     const address = server.address();
     output.out.write(
-      `witness listening on ${typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : values.listen}\n`,
+      `witness listening on ${typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : listen}\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = (): void => {
@@ -268,7 +292,6 @@ async function witness(args: string[], output: Output): Promise<number> {
     });
     return EXIT.clean;
   }
-  if (positionals.length === 0) throw new UsageError('witness needs --listen <host:port> or log files');
   let refused = 0;
   for (const log of await witnessFiles(service, new CheckpointVerifier(logKey), positionals)) {
     for (const { size, answer } of log.answers) {

@@ -1,4 +1,6 @@
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { ApitrailConfigError } from '@apitrail/core';
 import {
   CheckpointVerifier,
   Witness,
@@ -9,6 +11,46 @@ import {
   type WitnessAnswer,
 } from '@apitrail/integrity/internal';
 import { readLogs } from './logs.js';
+
+/** Whether a process with id `pid` runs (EPERM: it does, under another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<state>.lock` (holding this process's id) for as long as the witness runs, and returns
+ * its release. Two witnesses on one state file (a file-mode run beside the service) would each
+ * refuse only against what it read at start, cosign two forks of one log between them, and each
+ * overwrite the other's state. The lock of a process that is gone (a crash) is taken over.
+ */
+export function lockState(stateFile: string): () => void {
+  let path = stateFile;
+  try {
+    path = realpathSync(stateFile);
+  } catch {
+    // No state yet: the lock goes beside the name given.
+  }
+  const lock = `${path}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new ApitrailConfigError(stateFile, `cannot lock the witness state (${code})`);
+    }
+    const holder = Number(readFileSync(lock, 'utf8'));
+    if (Number.isSafeInteger(holder) && holder > 0 && running(holder)) {
+      throw new ApitrailConfigError(stateFile, `in use by the witness with process id ${holder} (${lock})`);
+    }
+    rmSync(lock, { force: true });
+  }
+}
 
 /** The largest add-checkpoint body accepted: a checkpoint with its epoch lines and a 64-node proof. */
 const MAX_BODY_BYTES = 64 * 1024;
