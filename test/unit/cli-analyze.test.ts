@@ -238,5 +238,12 @@ describe('apitrail verify (argument and key handling)', () => {
     const notDir = capture();
     expect(await main(['keygen', '--out', file], {}, notDir)).to.equal(2);
     expect(notDir.err.text()).to.match(/^apitrail: cannot write the keys: EEXIST: file already exists, mkdir .*\n$/);
+    // A key name signed-note does not allow: a usage error, and no directory made for it.
+    for (const name of ['a b', 'a+b', '']) {
+      const badName = capture();
+      expect(await main(['keygen', '--out', join(parent, 'named'), '--name', name], {}, badName)).to.equal(2);
+      expect(badName.err.text()).to.match(/^apitrail: --name: invalid key name/);
+    }
+    expect(await readdir(parent)).to.deep.equal(['a']);
   });
 });

@@ -14,8 +14,9 @@ export interface KeygenResult {
  * witness key cosigns checkpoints (type 0x04).
  */
 export function writeKeyPair(dir: string, base: string, name: string, witness: boolean): KeygenResult {
-  mkdirSync(dir, { recursive: true });
+  // The key first: a name signed-note does not allow throws before any directory is made.
   const signer = Signer.generate(name, witness ? SIGNATURE_TYPE.cosignature : SIGNATURE_TYPE.ed25519);
+  mkdirSync(dir, { recursive: true });
   const privateFile = join(dir, `${base}.key`);
   const publicFile = join(dir, `${base}.pub`);
   // `wx`: an existing key is never replaced (that would orphan every log it signed).

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   CheckpointVerifier,
+  NoteError,
   Witness,
   WitnessState,
   SIGNATURE_TYPE,
@@ -152,6 +153,7 @@ function keygen(args: string[], output: Output): number {
     const written = writeKeyPair(dir, base, values.name ?? base, witness);
     output.out.write(`${written.privateFile} (private: keep it offline)\n${written.publicFile}: ${written.vkey}\n`);
   } catch (error) {
+    if (error instanceof NoteError) throw new UsageError(`--name: ${error.message}`);
     const { code, path } = error as NodeJS.ErrnoException;
     if (code === 'EEXIST' && path !== undefined && path !== dir)
       throw new UsageError(`${dir} already holds ${base} keys; not overwritten`);
