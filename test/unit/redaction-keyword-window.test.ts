@@ -328,4 +328,81 @@ describe('redaction: the window after a credential keyword in free text', () => 
       }
     });
   });
+
+  describe("a quoted value written in pieces: SQL's doubled quote, the shell's '\\'' (masked whole)", () => {
+    /**
+     * Symbols without the backslash: before a quote it escapes the quote in most syntaxes, and the
+     * value then runs on to the end of the line (masked, but so is what follows, which is checked kept).
+     */
+    const UNESCAPED_SYMBOLS = SYMBOLS.replace('\\', '');
+    /** `value` between an SQL literal's quotes: each quote in it doubled. */
+    const sqlQuoted = (value: string): string => value.replaceAll("'", "''");
+    /** `value` between a shell's single quotes: each quote in it closes them, is escaped and opens them again. */
+    const shellQuoted = (value: string): string => value.replaceAll("'", "'\\''");
+    /** Pieces of password joined by single quotes, with a quote first if `first`, and last in half of them. */
+    function withQuotes(pieces: number, first: boolean): string {
+      const joined = Array.from({ length: pieces }, () => password(4, UNESCAPED_SYMBOLS)).join("'");
+      return `${first ? "'" : ''}${joined}${randomInt(2) === 0 ? "'" : ''}`;
+    }
+
+    it("a password starting with a quote in an SQL literal ('''…'''), the statement after it kept", () => {
+      const forms = [
+        (name: Plain, value: string) => phrase`UPDATE users SET ${name} = '${sqlQuoted(value)}' WHERE id = 3`,
+        (name: Plain, value: string) => phrase`UPDATE users SET ${name}='${sqlQuoted(value)}' WHERE id = 3`,
+        (name: Plain, value: string) =>
+          phrase`UPDATE users SET email = 'bob@example.test', ${name} = '${sqlQuoted(value)}' WHERE id = 3`,
+      ];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const make of forms) {
+          const sample = make(key(), withQuotes(randomInt(1, 3), true));
+          expect(expectMasked(sample), sample.text).to.match(/' WHERE id = 3$/);
+        }
+      }
+    });
+
+    it('an SQL literal so quoted inside a JSON log line (any printable character), and one left open (masked to the end of the line)', () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const printable = `'${password(4, PRINTABLE)}'`;
+        expectMasked(
+          phrase`{"level":"error","sql":"UPDATE users SET ${key()} = '${jsonEscaped(sqlQuoted(printable))}'"}`,
+        );
+        expectMasked(
+          phrase`UPDATE users SET ${key()} = '${sqlQuoted(`'${password(4, UNESCAPED_SYMBOLS)}'`)} WHERE id = 3`,
+        );
+      }
+    });
+
+    it("a token in prose in doubled quotes (WITH PASSWORD '''…'''): the doubled quotes go with it", () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        expectMasked(phrase`ALTER USER bob WITH PASSWORD '${`''${token()}''`}'`);
+      }
+    });
+
+    it("a password holding a quote in a shell's single quotes ('…'\\''…'), the command after it kept", () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const value = withQuotes(randomInt(2, 4), randomInt(4) === 0);
+        const upper = plain(key().plain.toUpperCase());
+        const option = phrase`mysql --password='${shellQuoted(value)}' -u bob`;
+        expect(expectMasked(option), option.text).to.match(/' -u bob$/);
+        const dotenv = phrase`${upper}='${shellQuoted(value)}'\nLOG_LEVEL=debug`;
+        expect(expectMasked(dotenv), dotenv.text).to.match(/'\nLOG_LEVEL=debug$/);
+        expectMasked(phrase`export ${upper}='${shellQuoted(value)}'`);
+        expectMasked(phrase`{"cmd":"export ${upper}='${jsonEscaped(shellQuoted(value))}'"}`);
+      }
+    });
+
+    it('keeps doubled quotes and shell escapes that no credential key or keyword owns (control)', () => {
+      for (const text of [
+        "UPDATE users SET name = '''quoted''' WHERE id = 3",
+        "INSERT INTO notes (body) VALUES ('it''s ''quoted'' text')",
+        "UPDATE users SET password = '' WHERE id = 3",
+        "echo 'it'\\''s fine'",
+        "git commit -m 'don'\\''t panic' && git push",
+        "name='O'\\''Brien' city='Cork'",
+        `{"msg":"it'\\\\''s done"}`,
+      ]) {
+        expect(redactor.redactText(text)).to.equal(text);
+      }
+    });
+  });
 });

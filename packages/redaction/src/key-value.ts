@@ -21,8 +21,17 @@ export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}(?:=>|[=:])
 export const KEY_VALUE_VALUE_SOURCE =
   '(?:\\\\{0,7}"[^"\\n]{1,1024}"?|\\\\{0,7}\'[^\'\\n]{1,1024}\'?|={1,8}[^ \\t\\r\\n&"\',;<>=)\\]}.\\\\][^ \\t\\r\\n&"\',;<>=]{0,1023}|[^ \\t\\r\\n&"\',;<>=]{1,1024})';
 
-/** What a value must start with for {@link KEY_VALUE_VALUE_SOURCE} to match at least one character of it. */
+/**
+ * A value whose first piece is joined to the next at once ({@link quotesJoinedAt}), which
+ * {@link KEY_VALUE_VALUE_SOURCE} does not read: a quote doubled (SQL's `'''x'''` for `'x'`, Python's
+ * `"""x"""`) or an empty piece before a shell's escaped quote (`''\''x'` for `'x`). The SDK takes its
+ * opening quote and reads on from there ({@link closingQuoteEnd}).
+ */
+const JOINED_OPENING_SOURCE = `'(?='(?:'|\\\\{1,8}''))|"(?="")`;
+
+/** What a value must start with for {@link keyValueValue} to match at least one character of it. */
 const VALUE_START_SOURCE =
+  `${JOINED_OPENING_SOURCE}|` +
   '\\\\{0,7}"[^"\\n]|\\\\{0,7}\'[^\'\\n]|={1,8}[^ \\t\\r\\n&"\',;<>=)\\]}.\\\\]|[^ \\t\\r\\n&"\',;<>=]';
 
 /**
@@ -38,9 +47,12 @@ export function keyValuePattern(): RegExp {
   );
 }
 
-/** The value of a pair at `lastIndex` (with its quotes, if any), as the Collector's pattern reads it. */
+/**
+ * The value of a pair at `lastIndex` (with its quotes, if any), as the Collector's pattern reads it,
+ * or the opening quote of one whose first piece is joined to the next ({@link JOINED_OPENING_SOURCE}).
+ */
 export function keyValueValue(): RegExp {
-  return new RegExp(KEY_VALUE_VALUE_SOURCE, 'y');
+  return new RegExp(`${JOINED_OPENING_SOURCE}|${KEY_VALUE_VALUE_SOURCE}`, 'y');
 }
 
 /**
@@ -100,23 +112,46 @@ const QUOTE_OPENING = /^\\{0,7}["']/;
  * `valueStart` ends: after the first quote on its line escaped as the opening one is, after any
  * number of the value's own backslashes (`"a\\"`: one backslash, then the closing quote). A quote
  * escaped once more is inside the value (`"a\"b"`; `\"a\\\"b\"` one level down), where the pattern
- * stopped; `end` when there is none within the bound.
+ * stopped. A value in bare quotes runs on through the quotes that join its pieces
+ * ({@link quotesJoinedAt}). `end` when there is no closing quote within the bound, or the end of the
+ * line (or the bound) if pieces were joined: the value was open there.
  */
 function closingQuoteEnd(text: string, valueStart: number, open: string, end: number): number {
   const quote = open.charCodeAt(open.length - 1);
   const escapes = open.length - 1;
   const from = valueStart + open.length;
   const limit = Math.min(text.length, from + QUOTED_VALUE_MAX + 1);
-  for (let at = from; at < limit; at++) {
+  let joined = false;
+  let at = from;
+  for (; at < limit; at++) {
     const code = text.charCodeAt(at);
     if (code === 10 /* \n */ || code === 13 /* \r */) break;
     if (code !== quote) continue;
     let backslashes = 0;
     while (at - backslashes > from && text.charCodeAt(at - 1 - backslashes) === 92 /* \ */) backslashes++;
     // A backslash of the value takes 2 × (escapes + 1) of them: `\\` at the top level, `\\\\` one down.
-    if (backslashes % (2 * escapes + 2) === escapes) return at + 1;
+    if (backslashes % (2 * escapes + 2) !== escapes) continue;
+    const reopened = escapes === 0 ? quotesJoinedAt(text, at, quote) : -1;
+    if (reopened < 0) return at + 1;
+    joined = true;
+    at = reopened;
   }
-  return end;
+  return joined ? at : end;
+}
+
+/**
+ * Where the value goes on when the bare quote at `at` would close it, or -1: a quote doubled is one
+ * inside the value, as SQL writes it (`'it''s'`, `'''x'''`: `'x'`); a single quote closed, escaped
+ * and opened again is how a shell puts one in (`'it'\''s'`, `'it'\\''s'` inside a JSON string).
+ * Cutting there kept the rest of the secret.
+ */
+function quotesJoinedAt(text: string, at: number, quote: number): number {
+  const next = text.charCodeAt(at + 1);
+  if (next === quote) return at + 1;
+  if (quote !== 39 /* ' */ || next !== 92 /* \ */) return -1;
+  let escaped = at + 2;
+  while (escaped < at + 9 && text.charCodeAt(escaped) === 92) escaped++;
+  return text.charCodeAt(escaped) === 39 && text.charCodeAt(escaped + 1) === 39 ? escaped + 1 : -1;
 }
 
 /**

@@ -658,7 +658,7 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     if (judge && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
       // base64 padding belongs to the token.
       if ((rejected !== 0 || runClasses[run] === MIXED_CLASSES) && looksRandom(text, position, end, ENTROPY_MIN_BITS))
-        return [position, end + runLength(text, end, PADDING, 2)];
+        return withDoubledQuotes(text, position, end + runLength(text, end, PADDING, 2));
       // A later keyword in the same run sees a suffix of it: no more random than the whole, unless
       // the whole was turned down for its first character (a path, a dotted name).
       const start = text.charCodeAt(position);
@@ -668,6 +668,33 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     position = end;
   }
   return undefined;
+}
+
+/**
+ * Quote characters taken with a token on either side, at most: a password starts or ends with a quote
+ * or two, and each of several keywords whose windows find the same token reads its quotes again (a
+ * run of them to the end of the text would be read once per keyword).
+ */
+const DOUBLED_QUOTES_MAX = 8;
+
+/**
+ * A token with the quotes doubled right before and after it: in an SQL literal (`WITH PASSWORD
+ * '''…'''`, the password `'…'`) they are the value's own quotes, and kept they told how it starts
+ * and ends. The literal's own opening and closing quotes stay.
+ */
+function withDoubledQuotes(text: string, start: number, end: number): [number, number] {
+  let from = start;
+  while (
+    start - from < DOUBLED_QUOTES_MAX &&
+    from >= 2 &&
+    text.charCodeAt(from - 1) === 39 /* ' */ &&
+    text.charCodeAt(from - 2) === 39
+  ) {
+    from -= 2;
+  }
+  let to = end;
+  while (to - end < DOUBLED_QUOTES_MAX && text.charCodeAt(to) === 39 && text.charCodeAt(to + 1) === 39) to += 2;
+  return [from, to];
 }
 
 /** Where the path segment from `start` ends: at a slash or past its token characters, read up to one past the longest token. */
