@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
@@ -29,6 +29,7 @@ import {
 } from '@apitrail/integrity/internal';
 import { apitrailBin, runApitrail } from '../helpers/apitrail-cli.ts';
 import { repoRoot } from '../helpers/app.ts';
+import { directLog } from '../helpers/integrity-direct-log.ts';
 import { freePort } from '../helpers/ports.ts';
 
 interface Log {
@@ -77,6 +78,18 @@ async function logWithForks(root: Signer): Promise<Log> {
   return { leaves, checkpoints, forkSameSize, forkLarger };
 }
 
+/** A directory with a witness key pair made by keygen and a new root's public key: the witness's arguments. */
+async function witnessSetup(prefix: string): Promise<{ dir: string; state: string; root: Signer; args: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  expect((await runApitrail(['keygen', '--witness', '--out', dir])).code).to.equal(0);
+  const root = Signer.generate('apitrail-root');
+  const rootPublic = join(dir, 'root.pub');
+  await writeFile(rootPublic, `${root.verifier.vkey}\n`);
+  const state = join(dir, 'state.json');
+  const args = ['--key', join(dir, 'apitrail-witness.key'), '--log-key', rootPublic, '--state', state];
+  return { dir, state, root, args };
+}
+
 async function startWitness(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [apitrailBin, 'witness', ...args, '--listen', `127.0.0.1:${port}`], {
@@ -102,24 +115,12 @@ describe('apitrail witness over HTTP (tlog-witness add-checkpoint)', function ()
   this.timeout(60_000);
 
   it('cosigns extensions, answers 409 to a stale size, refuses rollback and forks, and remembers across restarts', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'apitrail-witness-http-'));
-    expect((await runApitrail(['keygen', '--witness', '--out', dir])).code).to.equal(0);
-    const root = Signer.generate('apitrail-root');
-    const rootPublic = join(dir, 'root.pub');
-    await writeFile(rootPublic, `${root.verifier.vkey}\n`);
+    const { dir, root, args } = await witnessSetup('apitrail-witness-http-');
     const log = await logWithForks(root);
     const opener = new CheckpointVerifier(root.verifier);
     const [first, second, third] = log.checkpoints.map((note) => opener.open(note)).sort((a, b) => a.size - b.size);
     expect([first!.size, second!.size, third!.size]).to.deep.equal([10, 20, 30]);
     const witnessPublic = Verifier.parse(await readFile(join(dir, 'apitrail-witness.pub'), 'utf8'));
-    const args = [
-      '--key',
-      join(dir, 'apitrail-witness.key'),
-      '--log-key',
-      rootPublic,
-      '--state',
-      join(dir, 'state.json'),
-    ];
 
     let witness = await startWitness(args);
     const post = async (oldSize: number, proof: Buffer[], checkpoint: string) => {
@@ -180,16 +181,38 @@ async function listenOrExit(args: string[]): Promise<{ child?: ChildProcess; cod
   });
 }
 
+describe('apitrail witness: its state on disk', function () {
+  this.timeout(60_000);
+
+  it('answers 500 while its state cannot be written, cosigns nothing then, and goes on once it can', async () => {
+    const { state, root, args } = await witnessSetup('apitrail-witness-disk-');
+    const log = directLog(root, 6);
+    const witness = await startWitness(args);
+    const post = async (oldSize: number, proof: Buffer[], checkpoint: string) =>
+      (await fetch(witness.url, { method: 'POST', body: formatAddCheckpoint({ oldSize, proof, checkpoint }) })).status;
+    try {
+      expect(await post(0, [], log.sign(3))).to.equal(200);
+      // The name of the witness's temporary file taken by a directory: its write fails, as on a full disk.
+      const blocker = `${state}.${witness.child.pid}.tmp`;
+      await mkdir(blocker);
+      const extension = [3, consistencyProof(log.leaves, 3, 6), log.sign(6)] as const;
+      expect(await post(...extension)).to.equal(500);
+      expect(await post(...extension)).to.equal(500);
+      await rmdir(blocker);
+      // Still at size 3 (it did not take the tree it could not record): the same request now cosigned.
+      expect(await post(...extension)).to.equal(200);
+      expect(JSON.parse(await readFile(state, 'utf8')).logs[log.origin].size).to.equal(6);
+    } finally {
+      expect(await stop(witness.child)).to.equal(0);
+    }
+  });
+});
+
 describe('apitrail witness: one process per state file', function () {
   this.timeout(60_000);
 
   it('a second witness on the same state does not start; the lock of a crashed witness is taken over', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'apitrail-witness-lock-'));
-    expect((await runApitrail(['keygen', '--witness', '--out', dir])).code).to.equal(0);
-    const rootPublic = join(dir, 'root.pub');
-    await writeFile(rootPublic, `${Signer.generate('apitrail-root').verifier.vkey}\n`);
-    const state = join(dir, 'state.json');
-    const args = ['--key', join(dir, 'apitrail-witness.key'), '--log-key', rootPublic, '--state', state];
+    const { state, args } = await witnessSetup('apitrail-witness-lock-');
     const first = await startWitness(args);
     try {
       // Each would refuse only against its own memory: between them, two forks of a log get cosigned.

@@ -281,17 +281,20 @@ async function runWitness(
       server.once('error', reject);
       server.listen(Number(match[2]), match[1], resolve);
     });
-    const address = server.address();
-    output.out.write(
-      `witness listening on ${typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : listen}\n`,
-    );
-    await new Promise<void>((resolve) => {
+    // The signal handlers before the line that says it listens: a supervisor that stops it as soon
+    // as it reads that line would otherwise kill it outright (and leave its lock behind).
+    const stopped = new Promise<void>((resolve) => {
       const stop = (): void => {
         server.close(() => resolve());
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    const address = server.address();
+    output.out.write(
+      `witness listening on ${typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : listen}\n`,
+    );
+    await stopped;
     return EXIT.clean;
   }
   let refused = 0;

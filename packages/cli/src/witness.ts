@@ -7,6 +7,7 @@ import {
   consistencyProof,
   logOrigin,
   parseAddCheckpoint,
+  type AddCheckpoint,
   type VerifiedCheckpoint,
   type WitnessAnswer,
 } from '@apitrail/integrity/internal';
@@ -107,7 +108,8 @@ export async function witnessFiles(
  * The HTTP witness: `POST /add-checkpoint` as c2sp.org/tlog-witness describes it (body: `old
  * <size>`, the consistency proof one base64 hash a line, a blank line, the checkpoint note).
  * 200 with the cosignature line; 409 with the size the witness holds; 400 rollback or bad
- * request; 403 unknown log key; 422 not a consistent extension (a fork).
+ * request; 403 unknown log key; 422 not a consistent extension (a fork) or past the log's close;
+ * 500 when the state could not be written (nothing cosigned).
  */
 export function witnessServer(witness: Witness): Server {
   return createServer((request, response) => {
@@ -131,11 +133,20 @@ export function witnessServer(witness: Witness): Server {
     });
     request.on('end', () => {
       if (response.headersSent) return;
-      let answer: WitnessAnswer;
+      let submitted: AddCheckpoint;
       try {
-        answer = witness.add(parseAddCheckpoint(Buffer.concat(chunks).toString('utf8')));
+        submitted = parseAddCheckpoint(Buffer.concat(chunks).toString('utf8'));
       } catch (error) {
         reply(400, 'text/plain', `${(error as Error).message}\n`);
+        return;
+      }
+      let answer: WitnessAnswer;
+      try {
+        answer = witness.add(submitted);
+      } catch (error) {
+        // The state could not be written (a full disk...): nothing was cosigned, and the same
+        // request may be sent again. Not the submitter's fault, so not a 400.
+        reply(500, 'text/plain', `the witness could not record its state: ${(error as Error).message}\n`);
         return;
       }
       if (answer.status === 200) reply(200, 'text/x.tlog.signature', answer.cosignature);
