@@ -35,6 +35,7 @@ import {
   inclusionProof,
   leafArray,
   leafHash,
+  logOrigin,
   nodeHash,
   openNote,
   parseAddCheckpoint,
@@ -631,6 +632,18 @@ describe('witness: hostile submissions', () => {
     const open = new Witness(witnessKey, root.verifier, new WitnessState(undefined));
     expect(open.add({ oldSize: 0, proof: [], checkpoint: endOfEpoch }).status).to.equal(200);
     expect(open.add(extension).status).to.equal(200);
+  });
+
+  it('refuses a checkpoint of no records whose root is not the empty tree’s (RFC 9162: MTH({}) = SHA-256())', () => {
+    const root0 = Signer.generate('apitrail-root');
+    const keys = new EpochKeys(root0, logOrigin('empty'), 60_000, Date.now(), 8);
+    const witness = new Witness(witnessKey, root0.verifier, new WitnessState(undefined));
+    const bogus = witness.add({ oldSize: 0, proof: [], checkpoint: keys.sign(0, leafHash('not empty')) });
+    expect(bogus).to.deep.include({ status: 403 });
+    expect((bogus as { reason: string }).reason).to.match(/a tree of size 0 has the empty tree’s root/);
+    expect(
+      witness.add({ oldSize: 0, proof: [], checkpoint: keys.sign(0, subtreeHash(leafArray([]), 0, 0)) }).status,
+    ).to.equal(200);
   });
 
   it('remembers nothing of respelled checkpoints: every line of a valid one has a single spelling', () => {

@@ -1,4 +1,4 @@
-import { HASH_BYTES } from './merkle.js';
+import { HASH_BYTES, sha256 } from './merkle.js';
 
 // The checkpoint body of c2sp.org/tlog-checkpoint: the origin line, the tree size in decimal, the
 // base64 root hash, then optional extension lines (apitrail's carry the epoch key; see epochs.ts).
@@ -36,6 +36,11 @@ export function parseCheckpoint(text: string): Checkpoint {
   const root = Buffer.from(rootText, 'base64');
   if (root.length !== HASH_BYTES || root.toString('base64') !== rootText)
     throw new CheckpointError('invalid root hash');
+  // A tree of no records has one root, SHA-256 of nothing (RFC 9162 2.1.1): a checkpoint with any
+  // other is a malformed tree head, which a witness should not cosign.
+  if (size === 0 && !root.equals(sha256(''))) {
+    throw new CheckpointError('a tree of size 0 has the empty tree’s root');
+  }
   if (extensions.some((line) => line === '')) throw new CheckpointError('empty extension line');
   return { origin, size, root, extensions };
 }
