@@ -97,8 +97,10 @@ describe('export failures on the host app stderr', function () {
       expect(result.code).to.equal(7);
       expect(result.stdout).to.equal(control.stdout);
       const sdk = sdkFailureLines(result.stderr);
-      expect(sdk.filter((line) => line.startsWith('Export retry time')).length, 'retry notices').to.be.above(2);
-      expect(sdk.filter((line) => line.startsWith('{"stack":"Error: connect ECONNREFUSED')).length).to.be.above(2);
+      // At least one of each per exporter: the process ends within the shutdown bound after its
+      // traffic (the SDK's waits between retries are unref'd), so only a loaded machine's few exports count.
+      expect(sdk.filter((line) => line.startsWith('Export retry time')).length, 'retry notices').to.be.at.least(2);
+      expect(sdk.filter((line) => line.startsWith('{"stack":"Error: connect ECONNREFUSED')).length).to.be.at.least(2);
       expect(result.stderr).to.include('\\n    at ');
       expect(result.stderr, 'redacted at debug too').to.not.include(password);
       // apitrail's own lines are there as well.

@@ -26,6 +26,7 @@ import { endpointForDisplay, ExportFailureReporter } from './export-failures.js'
 import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
 import { OtlpLogExporter } from './otlp-log-exporter.js';
 import { unrefAgentFactory } from './unref-agent.js';
+import { unrefExportTimeouts, unrefRetries } from './unheld-exports.js';
 
 type OtlpExporterOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
 
@@ -47,9 +48,11 @@ function spanExporter(config: AutoConfig, name: AutoConfig['traceExporters'][num
       return new ConsoleSpanExporter();
     case 'otlp': {
       const options = otlpExporterOptions(config.tracesOtlp);
-      return config.tracesOtlp.protocol === 'http/json'
-        ? new OtlpJsonTraceExporter(options)
-        : new OtlpProtoTraceExporter(options);
+      return unrefRetries(
+        config.tracesOtlp.protocol === 'http/json'
+          ? new OtlpJsonTraceExporter(options)
+          : new OtlpProtoTraceExporter(options),
+      );
     }
   }
 }
@@ -69,7 +72,9 @@ export function logRecordExporter(
     case 'ndjson':
       return new StreamLogRecordExporter({ destination: config.localLogDestination, format: config.localLogFormat });
     case 'otlp':
-      return new OtlpLogExporter(otlpExporterOptions(config.logsOtlp), config.logsOtlp.protocol, onRejected);
+      return unrefRetries(
+        new OtlpLogExporter(otlpExporterOptions(config.logsOtlp), config.logsOtlp.protocol, onRejected),
+      );
   }
 }
 
@@ -97,11 +102,13 @@ export function exportingSpanProcessors(
       exportTarget(name, config.tracesOtlp, config),
       config.dropReportIntervalMs,
     );
-    return new BatchSpanProcessor({
-      ...config.spanBatch,
-      exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops, failures),
-      selfObsMeterProvider: drops.meterProvider(),
-    });
+    return unrefExportTimeouts(
+      new BatchSpanProcessor({
+        ...config.spanBatch,
+        exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops, failures),
+        selfObsMeterProvider: drops.meterProvider(),
+      }),
+    );
   });
 }
 

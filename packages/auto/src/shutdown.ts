@@ -1,3 +1,4 @@
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { neutralizeControlCharacters } from '@apitrail/core/internal';
@@ -84,6 +85,25 @@ async function drain(pipeline: ExitPipeline): Promise<void> {
 }
 
 /**
+ * Runs `work` with every timer it starts, itself or in what it calls, unref'd: the SDK's timers in
+ * the end's flush (the log batch's wait on an export, 30 s, when the records are not spooled) must
+ * not hold an ending process past the shutdown's bound, which the bound's own timer alone holds.
+ * Unlike the instances unheld-exports.ts patches, these are reached only through the SDK's private
+ * classes. The hook runs only for the end's flush (it costs every promise something), and touches
+ * no timer of the app's.
+ */
+function unheld(work: () => Promise<void>): Promise<void> {
+  const scope = new AsyncLocalStorage<true>();
+  const hook = createHook({
+    init(_asyncId, type, _triggerAsyncId, resource) {
+      if (type === 'Timeout' && scope.getStore() === true) (resource as NodeJS.Timeout).unref();
+    },
+  });
+  hook.enable();
+  return scope.run(true, work).finally(() => hook.disable());
+}
+
+/**
  * Flushes queued telemetry when the process is about to end: on `beforeExit`, and on SIGTERM and
  * SIGINT. apitrail never takes over the app's signal handling: when the app has its own listener
  * for the signal (or the process is pid 1, which such a signal does not end), apitrail only
@@ -102,17 +122,22 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
   let finishing: Promise<boolean> | undefined;
   const finishOnce = (): Promise<boolean> =>
     (finishing ??= withTimeout(
-      drain(pipeline).then(() => pipeline.shutdown()),
+      unheld(() => drain(pipeline).then(() => pipeline.shutdown())),
       deadline,
       timeoutMs,
     ));
 
-  // The loop ran out: the app has nothing left to do. If the flush does not finish in time (the
-  // exporter's own retry timers can outlive the bound), the process ends at the bound with the code
-  // it was ending with; the exit drain leaves the rest in the spool.
+  // The loop ran out. At the bound, apitrail lets go: nothing of its flush holds the loop any more
+  // (unheld), so the process ends as it would have, with its exit code (13 for an unsettled
+  // top-level await, which Node sets only at a natural end). The app's own `beforeExit` listeners
+  // may have started last work (a cleanup): it is the app's, and ends the process when it is done,
+  // as without apitrail. Without such a listener nothing of the app's can be running, so what still
+  // holds the loop after the bound is apitrail's (a connection attempt to a collector that drops
+  // packets, which no timer of its own covers): the process ends at once, the exit drain leaving
+  // the records in the spool.
   const onBeforeExit = (): void =>
     void finishOnce().then((finished) => {
-      if (!finished) process.exit();
+      if (!finished && process.listenerCount('beforeExit') === 0) setTimeout(() => process.exit(), 0).unref();
     });
   process.once('beforeExit', onBeforeExit);
 
