@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api';
@@ -17,8 +18,11 @@ import {
   CheckpointVerifier,
   IntegrityLogRecordProcessor,
   LeafStore,
+  SIGNATURE_TYPE,
   Signer,
   Verifier,
+  Witness,
+  WitnessState,
   canonicalEntry,
   consistencyProof,
   formatAddCheckpoint,
@@ -27,6 +31,7 @@ import {
   subtreeHash,
   verifyCosignature,
 } from '@apitrail/integrity/internal';
+import { witnessServer } from '@apitrail/cli/internal';
 import { apitrailBin, runApitrail } from '../helpers/apitrail-cli.ts';
 import { repoRoot } from '../helpers/app.ts';
 import { directLog } from '../helpers/integrity-direct-log.ts';
@@ -204,6 +209,53 @@ describe('apitrail witness: its state on disk', function () {
       expect(JSON.parse(await readFile(state, 'utf8')).logs[log.origin].size).to.equal(6);
     } finally {
       expect(await stop(witness.child)).to.equal(0);
+    }
+  });
+});
+
+describe('apitrail witness service: slow and many clients', function () {
+  this.timeout(30_000);
+
+  /** A raw connection to `port` that sends `text`; resolves with what came back once the server closes it. */
+  function slowClient(port: number, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let received = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write(text));
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+    });
+  }
+
+  it('closes a request not sent whole in time, and takes no more connections than its limit', async () => {
+    const root = Signer.generate('apitrail-root');
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const server = witnessServer(new Witness(witnessKey, root.verifier, new WitnessState(undefined)), {
+      requestTimeoutMs: 500,
+      maxConnections: 3,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      // Headers and part of a body, then nothing: a slowloris holds the connection (and up to 64 KB) otherwise.
+      const [partBody, partHeaders] = await Promise.all([
+        slowClient(port, 'POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nContent-Length: 1000\r\n\r\nold 0\n'),
+        slowClient(port, 'POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n'),
+      ]);
+      expect(partBody).to.match(/^HTTP\/1\.1 408 /);
+      expect(partHeaders).to.match(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).to.be.below(5_000);
+      // Three idle connections fill it: a fourth is closed at once, unanswered; a request fits again after.
+      const idle = [1, 2, 3].map(() => slowClient(port, ''));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await slowClient(port, 'POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n\r\n')).to.equal('');
+      await Promise.all(idle);
+      const answer = await fetch(`http://127.0.0.1:${port}/add-checkpoint`, { method: 'POST', body: 'nonsense' });
+      expect(answer.status).to.equal(400);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -56,6 +56,20 @@ export function lockState(stateFile: string): () => void {
 /** The largest add-checkpoint body accepted: a checkpoint with its epoch lines and a 64-node proof. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * A witness may face the open network: each connection holds a socket and up to MAX_BODY_BYTES, so
+ * a request must arrive whole within REQUEST_TIMEOUT_MS (408 after; Node's default is 5 minutes) and
+ * at most MAX_CONNECTIONS are open at once (further ones are closed unanswered): clients that send
+ * slowly or never finish cannot exhaust its memory or sockets, only delay submitters.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_CONNECTIONS = 256;
+
+export interface WitnessServerLimits {
+  readonly requestTimeoutMs?: number;
+  readonly maxConnections?: number;
+}
+
 export interface WitnessedFileLog {
   readonly logId: string;
   readonly answers: { readonly size: number; readonly answer: WitnessAnswer }[];
@@ -111,8 +125,17 @@ export async function witnessFiles(
  * request; 403 unknown log key; 422 not a consistent extension (a fork) or past the log's close;
  * 500 when the state could not be written (nothing cosigned).
  */
-export function witnessServer(witness: Witness): Server {
-  return createServer((request, response) => {
+export function witnessServer(
+  witness: Witness,
+  { requestTimeoutMs = REQUEST_TIMEOUT_MS, maxConnections = MAX_CONNECTIONS }: WitnessServerLimits = {},
+): Server {
+  const limits = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    // How often Node looks for requests past their time (30 s by default, longer than the time itself).
+    connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs / 2),
+  };
+  const server = createServer(limits, (request, response) => {
     const reply = (status: number, type: string, text: string): void => {
       response.writeHead(status, { 'content-type': type }).end(text);
     };
@@ -154,4 +177,6 @@ export function witnessServer(witness: Witness): Server {
       else reply(answer.status, 'text/plain', `${answer.reason}\n`);
     });
   });
+  server.maxConnections = maxConnections;
+  return server;
 }
