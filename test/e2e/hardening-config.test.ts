@@ -40,6 +40,12 @@ describe('hardening: the register refuses a bad configuration', function () {
     { variable: 'APITRAIL_GEOIP_DB', value: () => '/nonexistent-apitrail-dir/GeoLite2-ASN.mmdb\napitrail: ok' },
     // A file that exists but is no MMDB.
     { variable: 'APITRAIL_GEOIP_DB', value: () => resolve(repoRoot, 'package.json') },
+    // Delays beyond what Node's timers take (2^31 - 1 ms): Node would print a warning of its own
+    // on the app's stderr and wait 24.8 days instead, naming no variable.
+    { variable: 'OTEL_EXPORTER_OTLP_TIMEOUT', value: () => '9999999999' },
+    { variable: 'OTEL_BSP_SCHEDULE_DELAY', value: () => '2147483648' },
+    { variable: 'OTEL_BLRP_EXPORT_TIMEOUT', value: () => '9999999999' },
+    { variable: 'APITRAIL_DROP_REPORT_INTERVAL_MS', value: () => '9999999999' },
   ];
 
   const entries = [

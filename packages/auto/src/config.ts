@@ -71,18 +71,26 @@ export interface BatchSettings {
   readonly exportTimeoutMillis: number;
 }
 
+/**
+ * The longest delay Node's timers take (2^31 - 1 ms, 24.8 days). A longer one is not honoured:
+ * Node prints a TimeoutOverflowWarning of its own on the app's stderr, naming no variable, and
+ * fires the timer after 1 ms (Node 22: every export timed out at once) or after 2^31 - 1 ms
+ * (Node 24); so it is refused, like any value apitrail cannot honour.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function batchSettings(
   env: Environment,
   prefix: 'OTEL_BLRP' | 'OTEL_BSP',
   scheduledDelayMillis: number,
 ): BatchSettings {
-  const integer = (suffix: string, fallback: number, min: number): number =>
-    readNumber(env, `${prefix}_${suffix}`, fallback, { min, integer: true });
+  const integer = (suffix: string, fallback: number, min: number, max = Infinity): number =>
+    readNumber(env, `${prefix}_${suffix}`, fallback, { min, max, integer: true });
   return {
     maxQueueSize: integer('MAX_QUEUE_SIZE', 2048, 1),
     maxExportBatchSize: integer('MAX_EXPORT_BATCH_SIZE', 512, 1),
-    scheduledDelayMillis: integer('SCHEDULE_DELAY', scheduledDelayMillis, 0),
-    exportTimeoutMillis: integer('EXPORT_TIMEOUT', 30000, 0),
+    scheduledDelayMillis: integer('SCHEDULE_DELAY', scheduledDelayMillis, 0, MAX_TIMER_MS),
+    exportTimeoutMillis: integer('EXPORT_TIMEOUT', 30000, 0, MAX_TIMER_MS),
   };
 }
 
@@ -131,7 +139,11 @@ function otlpExporterSettings(env: Environment, signal: OtlpSignal): OtlpExporte
       ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
       ...parseKeyPairsIntoRecord(env[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`]),
     },
-    timeoutMillis: readNumber(env, otlpVariable(env, signal, 'TIMEOUT'), 10000, { min: 1, integer: true }),
+    timeoutMillis: readNumber(env, otlpVariable(env, signal, 'TIMEOUT'), 10000, {
+      min: 1,
+      max: MAX_TIMER_MS,
+      integer: true,
+    }),
     compression: readEnum(env, otlpVariable(env, signal, 'COMPRESSION'), OTLP_COMPRESSIONS, 'none'),
   };
 }
@@ -185,7 +197,11 @@ export function readAutoConfig(env: Environment): AutoConfig {
     // The SDK's own defaults: 1 s for log records, 5 s for spans.
     logBatch: batchSettings(env, 'OTEL_BLRP', 1000),
     spanBatch: batchSettings(env, 'OTEL_BSP', 5000),
-    dropReportIntervalMs: readNumber(env, 'APITRAIL_DROP_REPORT_INTERVAL_MS', 10000, { min: 1, integer: true }),
+    dropReportIntervalMs: readNumber(env, 'APITRAIL_DROP_REPORT_INTERVAL_MS', 10000, {
+      min: 1,
+      max: MAX_TIMER_MS,
+      integer: true,
+    }),
     spool: readSpoolConfig(env, typeof serviceName === 'string' ? serviceName : 'unknown_service'),
   };
 }

@@ -55,7 +55,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT'],
     defaultValue: '`10000`',
-    description: 'ms per OTLP export request (integer ≥ 1, validated)',
+    description: 'ms per OTLP export request (integer from 1 to 2147483647, validated)',
   },
   {
     names: [
