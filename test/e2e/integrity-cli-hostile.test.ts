@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SIGNATURE_TYPE, Signer, Witness, WitnessState, proofBundle } from '@apitrail/integrity/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { directLog } from '../helpers/integrity-direct-log.ts';
+import { checkpointLine } from '../helpers/integrity-lines.ts';
 
 const DEPTH = 100_000;
 
@@ -60,6 +61,31 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
       expect(output.trimEnd().split('\n'), name).to.have.length(1);
       expect(result.code, name).to.equal(code);
     }
+  });
+
+  it('witness from files: records missing below a checkpoint are said so, not taken for a fork', async () => {
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const keyFile = join(dir, 'files-witness.key');
+    await writeFile(keyFile, `${witnessKey.skey}\n`, { mode: 0o600 });
+    const log = directLog(root, 10);
+    const logId = log.origin.split('/')[1]!;
+    const logFile = async (name: string, seqs: number[], size: number): Promise<string> => {
+      const file = join(dir, name);
+      const lines = seqs.map((seq) => JSON.stringify(log.records[seq]));
+      await writeFile(file, `${[...lines, checkpointLine(logId, log.sign(size))].join('\n')}\n`);
+      return file;
+    };
+    const witness = (file: string) =>
+      runApitrail(['witness', '--key', keyFile, '--log-key', rootPublic, '--state', join(dir, 'files.json'), file]);
+    expect((await witness(await logFile('first.jsonl', [0, 1, 2, 3, 4], 5))).stdout).to.include('cosigned size 5');
+    const gap = await witness(await logFile('gap.jsonl', [0, 1, 2, 3, 4, 5, 6, 8, 9], 10));
+    expect(gap.stdout).to.equal(
+      `log ${logId}: REFUSED size 10 (400): records below size 10 are missing from the files: no consistency proof from size 5\n`,
+    );
+    expect(gap.code).to.equal(1);
+    // Control: with every record, the same checkpoint is cosigned.
+    const whole = await witness(await logFile('whole.jsonl', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10));
+    expect(whole.stdout).to.equal(`log ${logId}: cosigned size 10\n`);
   });
 
   it('witness: a truncated, empty or foreign state file stops it with one line (exit 2), and is left as it was', async () => {

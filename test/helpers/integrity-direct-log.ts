@@ -1,5 +1,6 @@
 // A log of minimal records signed straight by its epoch keys, without an OpenTelemetry pipeline:
-// for tests that need valid checkpoints, proofs and bundles of a known tree in a few milliseconds.
+// for tests that need valid checkpoints, proofs, bundles or log files of a known tree in a few
+// milliseconds.
 import { randomBytes } from 'node:crypto';
 import { ATTR_INTEGRITY_LOG_ID, ATTR_INTEGRITY_SEQUENCE } from '@apitrail/core/internal';
 import {
@@ -24,6 +25,9 @@ export interface DirectLog {
 export function directLog(root: Signer, size: number): DirectLog {
   const id = randomBytes(8).toString('hex');
   const records = Array.from({ length: size }, (_, n) => ({
+    // An NDJSON record as apitrail's readers take it from a file (they need a timestamp).
+    timestamp: '2026-01-15T09:00:00.000Z',
+    level: 'INFO',
     [ATTR_INTEGRITY_LOG_ID]: id,
     [ATTR_INTEGRITY_SEQUENCE]: n,
     body: `entry ${n}`,

@@ -78,7 +78,7 @@ export interface WitnessedFileLog {
 /**
  * File mode: for each log in `files`, offers the witness every checkpoint larger than the one it
  * holds, smallest first, each with a consistency proof computed from the records. A refusal
- * (rollback, fork, unknown key) stops that log.
+ * (rollback, fork, unknown key), or records missing below a checkpoint, stops that log.
  */
 export async function witnessFiles(
   witness: Witness,
@@ -108,8 +108,19 @@ export async function witnessFiles(
       )
         continue;
       const complete = log.leaves.firstGap(0, checkpoint.size) === checkpoint.size;
-      const proof = held > 0 && complete ? consistencyProof(log.leaves, held, checkpoint.size) : [];
-      const answer = witness.add({ oldSize: held, proof, checkpoint: checkpoint.note });
+      // Without every record up to the size there is no proof to offer, and the witness would call
+      // the checkpoint a fork: the files are incomplete, which is said instead, and nothing is sent.
+      const answer: WitnessAnswer =
+        held > 0 && !complete
+          ? {
+              status: 400,
+              reason: `records below size ${checkpoint.size} are missing from the files: no consistency proof from size ${held}`,
+            }
+          : witness.add({
+              oldSize: held,
+              proof: held > 0 ? consistencyProof(log.leaves, held, checkpoint.size) : [],
+              checkpoint: checkpoint.note,
+            });
       answers.push({ size: checkpoint.size, answer });
       if (answer.status !== 200) break;
     }
