@@ -1,7 +1,7 @@
 /**
- * `node --require @apitrail/auto/register app.js`: starts apitrail from the environment before the
- * app loads. A configuration error stops the process at startup with one line naming the variable:
- * a security audit trail that silently runs half-configured is worse than none.
+ * What the register does in the main thread: starts apitrail from the environment before the app
+ * loads. A configuration error stops the process at startup with one line naming the variable: a
+ * security audit trail that silently runs half-configured is worse than none.
  */
 import { ApitrailConfigError, neutralizeControlCharacters } from '@apitrail/core/internal';
 import './running.js';

@@ -1,0 +1,13 @@
+/**
+ * `node --require @apitrail/auto/register app.js`: starts apitrail from the environment before the
+ * app loads (register-start.ts), in the main thread only. A worker thread inherits the process's
+ * `--require` and `--import` (its execArgv): the SDK loaded in each cost every worker of a pool
+ * about half a second of start-up and printed apitrail's start-up warnings once per thread, for
+ * HTTP servers that run in the main thread. A server in a worker thread is audited by calling
+ * `startApitrail()` in that worker.
+ */
+import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+
+// Required, not imported: an import would load the SDK in every thread before this check.
+if (isMainThread) createRequire(__filename)('./register-start.js');
