@@ -646,6 +646,28 @@ describe('witness: hostile submissions', () => {
     ).to.equal(200);
   });
 
+  it('keeps and returns the log’s signature and its own only, whatever other lines came with the checkpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apitrail-witness-lines-'));
+    const file = join(dir, 'state.json');
+    const log = directLog(root, 6);
+    // Fifteen signature lines of unknown keys: a note may carry 16 lines, the cosignature would make 17.
+    const junk = Array.from(
+      { length: 15 },
+      (_, n) => `\u2014 other.example/${n} ${randomBytes(68).toString('base64')}\n`,
+    );
+    const witness = new Witness(witnessKey, root.verifier, WitnessState.load(file));
+    const first = witness.add({ oldSize: 0, proof: [], checkpoint: `${log.sign(3)}${junk.join('')}` });
+    expect(first.status).to.equal(200);
+    const held = witness.state.get(log.origin)!.checkpoint;
+    expect(held.split('\n').filter((line) => line.startsWith('\u2014 '))).to.have.length(2);
+    expect(verifyCosignature(held, witnessKey.verifier)).to.be.a('number');
+    expect((first as { checkpoint: string }).checkpoint).to.equal(held);
+    // The state still reads, and the next extension is judged against it.
+    expect(WitnessState.load(file).get(log.origin)!.size).to.equal(3);
+    const extension = { oldSize: 3, proof: consistencyProof(log.leaves, 3, 6), checkpoint: log.sign(6) };
+    expect(witness.add(extension).status).to.equal(200);
+  });
+
   it('remembers nothing of respelled checkpoints: every line of a valid one has a single spelling', () => {
     const log = directLog(root, 4);
     const note = log.sign(4);

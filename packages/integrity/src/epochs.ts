@@ -1,7 +1,17 @@
 import { hash, randomBytes } from 'node:crypto';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import { inclusionProof, leafArray, leafHash, subtreeHash, verifyInclusion, HASH_BYTES } from './merkle.js';
-import { canonicalBase64, NoteError, openNote, parseNote, signNote, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
+import {
+  canonicalBase64,
+  NoteError,
+  openNote,
+  parseNote,
+  signatureLine,
+  signNote,
+  SIGNATURE_TYPE,
+  Signer,
+  Verifier,
+} from './note.js';
 
 // Forward security. At start the root key signs one *epoch certificate* for the log: the Merkle
 // root over the public keys of the log's epoch keys 0..n-1. Epoch seeds form a hash chain
@@ -177,6 +187,8 @@ export interface VerifiedCheckpoint extends Checkpoint {
   readonly certificate: EpochCertificate;
   /** The checkpoint note as verified (with its signatures). */
   readonly note: string;
+  /** The note with its epoch key's signature line alone (others, of keys not checked, dropped). */
+  readonly signedNote: string;
   /** The note text (what the log and witnesses sign). */
   readonly text: string;
 }
@@ -211,12 +223,14 @@ export class CheckpointVerifier {
     if (certificate.origin !== checkpoint.origin) throw new NoteError('the certificate is for another log');
     const { epoch, epochKey } = this.epochKey(certificate, certificateLine, checkpoint.origin, epochLine);
     openNote(parsed, epochKey);
+    const signature = parsed.signatures.find((entry) => entry.name === epochKey.name && entry.id.equals(epochKey.id))!;
     return {
       ...checkpoint,
       epoch,
       closed: isClosed(checkpoint),
       certificate,
       note,
+      signedNote: `${parsed.text}\n${signatureLine(signature)}`,
       text: parsed.text,
     };
   }

@@ -47,6 +47,7 @@ export {
   openNote,
   parseNote,
   cosignatureLine,
+  signatureLine,
   verifyCosignature,
 } from './note.js';
 export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';

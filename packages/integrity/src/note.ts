@@ -203,14 +203,15 @@ export function parseNote(note: string): Note {
   return { text, signatures };
 }
 
-function signatureLine(signer: Signer, signature: Buffer): string {
-  return `${SIGNATURE_LINE_PREFIX}${signer.name} ${Buffer.concat([signer.verifier.id, signature]).toString('base64')}\n`;
+/** The note line of a signature: `— <name> <base64(key id ‖ signature)>` and a newline. */
+export function signatureLine({ name, id, signature }: NoteSignature): string {
+  return `${SIGNATURE_LINE_PREFIX}${name} ${Buffer.concat([id, signature]).toString('base64')}\n`;
 }
 
 /** `text` (ending in a newline) signed by `signer` (an Ed25519 note key). */
 export function signNote(text: string, signer: Signer): string {
   if (!text.endsWith('\n')) throw new NoteError('note text must end in a newline');
-  return `${text}\n${signatureLine(signer, signer.sign(Buffer.from(text)))}`;
+  return `${text}\n${signatureLine({ name: signer.name, id: signer.verifier.id, signature: signer.sign(Buffer.from(text)) })}`;
 }
 
 /**
@@ -243,7 +244,11 @@ function cosignedMessage(text: string, timestamp: number): Buffer {
 export function cosignatureLine(text: string, signer: Signer, timestamp: number): string {
   const stamp = Buffer.alloc(TIMESTAMP_BYTES);
   stamp.writeBigUInt64BE(BigInt(timestamp));
-  return signatureLine(signer, Buffer.concat([stamp, signer.sign(cosignedMessage(text, timestamp))]));
+  return signatureLine({
+    name: signer.name,
+    id: signer.verifier.id,
+    signature: Buffer.concat([stamp, signer.sign(cosignedMessage(text, timestamp))]),
+  });
 }
 
 /** The cosignature's timestamp when `verifier` (a cosignature key) cosigned the note; throws otherwise. */

@@ -185,7 +185,9 @@ export class Witness {
       return { status: 400, reason: 'a first checkpoint takes no consistency proof' };
     }
     const cosignature = cosignatureLine(checkpoint.text, this.key, Math.floor(this.now() / 1000));
-    const cosigned = `${request.checkpoint}${cosignature}`;
+    // The log's signature and this one only: lines of other keys, which nothing checked, would be
+    // kept as if vouched for, and 16 of them (as many as a note may carry) made the state unreadable.
+    const cosigned = `${checkpoint.signedNote}${cosignature}`;
     // The same tree without the closing line (an epoch's last checkpoint, signed just before the
     // close) is cosigned, but the closing checkpoint stays what the witness holds.
     if (!knownClosed || checkpoint.closed) {
