@@ -754,6 +754,10 @@ describe('witness: hostile submissions', () => {
     expect(linked.add(extension).status).to.equal(200);
     expect(lstatSync(link).isSymbolicLink()).to.equal(true);
     expect(JSON.parse(readFileSync(target, 'utf8')).logs[log.origin].size).to.equal(6);
+    // A link to a file that is gone (a volume not mounted, a state moved away) is no first start.
+    const dangling = join(dir, 'dangling.json');
+    symlinkSync(join(dir, 'unmounted', 'state.json'), dangling);
+    expect(() => WitnessState.load(dangling)).to.throw(ApitrailConfigError, /symbolic link to .* which does not exist/);
   });
 
   it('keeps in memory what the file holds when the state cannot be written, and cosigns nothing', () => {

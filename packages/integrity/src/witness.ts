@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { ApitrailConfigError } from '@apitrail/core/internal';
 import { parseCheckpoint } from './checkpoint.js';
@@ -31,10 +41,11 @@ export class WitnessState {
   }
 
   /**
-   * The state in `file`, or an empty one when there is no such file yet. Anything else that cannot
-   * be read as a state throws (ApitrailConfigError): a witness that started afresh from a
-   * truncated or damaged file would cosign a rollback or a fork of every log it had witnessed.
-   * A symbolic link is followed for writing too, so that the file it names stays the state.
+   * The state in `file`, or an empty one when there is no such file yet (nor a link to one).
+   * Anything else that cannot be read as a state throws (ApitrailConfigError): a witness that
+   * started afresh from a truncated or damaged file would cosign a rollback or a fork of every log
+   * it had witnessed. A symbolic link is followed for writing too, so that the file it names stays
+   * the state.
    */
   static load(file: string): WitnessState {
     let text: string;
@@ -45,6 +56,11 @@ export class WitnessState {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') throw new ApitrailConfigError(file, `cannot read the witness state (${code ?? 'error'})`);
+      // A link whose file is gone (on a volume not mounted, or moved away) is no first start.
+      const link = lstatSync(file, { throwIfNoEntry: false });
+      if (link?.isSymbolicLink() === true) {
+        throw new ApitrailConfigError(file, `a symbolic link to ${readlinkSync(file)}, which does not exist`);
+      }
       return new WitnessState(file);
     }
     let logs: Record<string, WitnessedLog>;
