@@ -3,6 +3,7 @@
 // witness state stops the witness rather than letting it start afresh (and cosign a rollback).
 import { expect } from 'chai';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SIGNATURE_TYPE, Signer, Witness, WitnessState, proofBundle } from '@apitrail/integrity/internal';
@@ -86,6 +87,23 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
     // Control: with every record, the same checkpoint is cosigned.
     const whole = await witness(await logFile('whole.jsonl', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10));
     expect(whole.stdout).to.equal(`log ${logId}: cosigned size 10\n`);
+  });
+
+  it('witness: an address it cannot listen on is one line (exit 2), not a stack trace', async () => {
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const keyFile = join(dir, 'listen-witness.key');
+    await writeFile(keyFile, `${witnessKey.skey}\n`, { mode: 0o600 });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const args = ['--key', keyFile, '--log-key', rootPublic, '--state', join(dir, 'listen.json')];
+      const result = await runApitrail(['witness', ...args, '--listen', `127.0.0.1:${port}`]);
+      expect(result.stderr).to.match(/^apitrail: --listen: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\n$/);
+      expect(result.code).to.equal(2);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('witness: a truncated, empty or foreign state file stops it with one line (exit 2), and is left as it was', async () => {

@@ -277,10 +277,16 @@ async function runWitness(
     const match = /^(.+):(\d+)$/.exec(listen);
     if (match === null) throw new UsageError('--listen takes <host>:<port>');
     const server = witnessServer(service);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(Number(match[2]), match[1], resolve);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(Number(match[2]), match[1], resolve);
+      });
+    } catch (error) {
+      // A port in use or not allowed, an address not on this host: the cause, not a stack.
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ApitrailConfigError('--listen', `cannot listen on ${listen} (${code})`);
+    }
     // The signal handlers before the line that says it listens: a supervisor that stops it as soon
     // as it reads that line would otherwise kill it outright (and leave its lock behind).
     const stopped = new Promise<void>((resolve) => {
