@@ -668,6 +668,16 @@ describe('witness: hostile submissions', () => {
     expect(witness.add(extension).status).to.equal(200);
   });
 
+  it('keeps a bounded number of certificates and epoch keys in memory, however many logs it opens', () => {
+    const opener = new CheckpointVerifier(root.verifier, 4);
+    const logs = Array.from({ length: 10 }, () => directLog(root, 2));
+    for (const log of logs) expect(opener.open(log.sign(2)).size).to.equal(2);
+    expect((Reflect.get(opener, 'certificates') as Map<string, unknown>).size).to.equal(4);
+    expect((Reflect.get(opener, 'epochKeys') as Map<string, unknown>).size).to.equal(4);
+    // One that was let go is worked out again.
+    expect(opener.open(logs[0]!.sign(1)).size).to.equal(1);
+  });
+
   it('remembers nothing of respelled checkpoints: every line of a valid one has a single spelling', () => {
     const log = directLog(root, 4);
     const note = log.sign(4);

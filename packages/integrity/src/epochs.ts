@@ -194,6 +194,20 @@ export interface VerifiedCheckpoint extends Checkpoint {
 }
 
 /**
+ * Certificates, and epoch lines, a CheckpointVerifier keeps. A witness runs for months: every log
+ * brings a certificate and every epoch of it an epoch line (about 1 KB each), so an unbounded cache
+ * would grow for as long as it runs. One let go is checked again when it comes back (a signature
+ * and a short inclusion proof), as in a verify run over more logs than this.
+ */
+const CACHE_ENTRIES = 4096;
+
+/** Adds `key` to `cache`, first dropping its oldest entry (a Map iterates in insertion order) when full. */
+function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
+  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+}
+
+/**
  * The verifier side: opens checkpoint notes under a root public key. Certificates repeat on every
  * checkpoint of a log: each is verified once. The caches are keyed by the lines as written, so
  * each line is read strictly (canonical base64 and decimal, one signature on a certificate): a
@@ -205,7 +219,11 @@ export class CheckpointVerifier {
   private readonly certificates = new Map<string, EpochCertificate>();
   private readonly epochKeys = new Map<string, { epoch: number; epochKey: Verifier }>();
 
-  constructor(readonly root: Verifier) {}
+  /** `cacheEntries`: how many certificates, and epoch lines, are kept (the oldest goes first). */
+  constructor(
+    readonly root: Verifier,
+    private readonly cacheEntries = CACHE_ENTRIES,
+  ) {}
 
   /** The checkpoint, if `note` is validly signed down from the root key; throws NoteError naming why not. */
   open(note: string): VerifiedCheckpoint {
@@ -270,7 +288,7 @@ export class CheckpointVerifier {
       throw new NoteError(`the epoch key is not the certified key of epoch ${epoch}`);
     }
     const checked = { epoch, epochKey };
-    this.epochKeys.set(cacheKey, checked);
+    remember(this.epochKeys, cacheKey, checked, this.cacheEntries);
     return checked;
   }
 
@@ -282,7 +300,7 @@ export class CheckpointVerifier {
     // would make new spellings of it.
     if (parsed.signatures.length !== 1) throw new NoteError('an epoch certificate carries the root signature only');
     const certificate = parseCertificateText(openNote(parsed, this.root));
-    this.certificates.set(note, certificate);
+    remember(this.certificates, note, certificate, this.cacheEntries);
     return certificate;
   }
 }
