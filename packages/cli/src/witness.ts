@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { ApitrailConfigError } from '@apitrail/core';
+import { processRunning } from '@apitrail/core/internal';
 import {
   CheckpointVerifier,
   Witness,
@@ -12,16 +13,6 @@ import {
   type WitnessAnswer,
 } from '@apitrail/integrity/internal';
 import { readLogs } from './logs.js';
-
-/** Whether a process with id `pid` runs (EPERM: it does, under another user). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes `<state>.lock` (holding this process's id) for as long as the witness runs, and returns
@@ -46,7 +37,7 @@ export function lockState(stateFile: string): () => void {
       if (code !== 'EEXIST') throw new ApitrailConfigError(stateFile, `cannot lock the witness state (${code})`);
     }
     const holder = Number(readFileSync(lock, 'utf8'));
-    if (Number.isSafeInteger(holder) && holder > 0 && running(holder)) {
+    if (Number.isSafeInteger(holder) && holder > 0 && processRunning(holder)) {
       throw new ApitrailConfigError(stateFile, `in use by the witness with process id ${holder} (${lock})`);
     }
     rmSync(lock, { force: true });

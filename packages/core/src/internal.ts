@@ -14,3 +14,4 @@ export * from './logger.js';
 export * from './hmac.js';
 export * from './layout.js';
 export * from './config-variables.js';
+export * from './processes.js';

@@ -19,7 +19,7 @@ import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { neutralizeControlCharacters, recordFault } from '@apitrail/core/internal';
+import { neutralizeControlCharacters, processRunning, recordFault } from '@apitrail/core/internal';
 import { countDropped, countExported, countSpooled } from './counters.js';
 import { decodeSegment, encodeRecord, encodeResource } from './record-codec.js';
 import type { RecordSink } from './sink.js';
@@ -110,7 +110,7 @@ export function writerIsGone(name: RegExpExecArray, modifiedMs: () => number): b
   const host = name[3];
   if (host !== undefined && host !== HOST) return Date.now() - modifiedMs() > STALE_AFTER_MS;
   const pid = Number(name[2]);
-  if (pid !== process.pid) return !isAlive(pid);
+  if (pid !== process.pid) return !processRunning(pid);
   return parseInt(name[1]!, 36) < Math.floor(performance.timeOrigin);
 }
 
@@ -120,15 +120,6 @@ let lastStartTime = 0;
 function uniqueStartTime(): number {
   lastStartTime = Math.max(Date.now(), lastStartTime + 1);
   return lastStartTime;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
