@@ -103,6 +103,26 @@ function unheld(work: () => Promise<void>): Promise<void> {
   return scope.run(true, work).finally(() => hook.disable());
 }
 
+/** `count` of signal-exit's shared emitter `holder` holds under `key`, 0 without one. */
+function loadedCopies(holder: object, key: PropertyKey): number {
+  const emitter: unknown = Reflect.get(holder, key);
+  const count: unknown = typeof emitter === 'object' && emitter !== null ? Reflect.get(emitter, 'count') : undefined;
+  return typeof count === 'number' && Number.isSafeInteger(count) && count > 0 ? count : 0;
+}
+
+/**
+ * The listeners signal-exit has on each signal it handles (SIGTERM, SIGINT, SIGHUP and SIGQUIT
+ * among them): one per loaded copy, v4 counting them on a global emitter, v3 on
+ * `process.__signal_exit_emitter__`. signal-exit ends the process by the signal itself only when
+ * every listener is its own, leaving the exit to any other; apitrail leaves it to the app's
+ * listener. Counting signal-exit's as the app's, each waited on the other and the process ignored
+ * the signal; so apitrail counts them out, flushes, removes its listener and re-raises, and
+ * signal-exit then runs its callbacks and ends the process, as without apitrail.
+ */
+function signalExitListeners(): number {
+  return loadedCopies(globalThis, Symbol.for('signal-exit emitter')) + loadedCopies(process, '__signal_exit_emitter__');
+}
+
 /**
  * Flushes queued telemetry when the process is about to end: on `beforeExit`, and on SIGTERM and
  * SIGINT. apitrail never takes over the app's signal handling: when the app has its own listener
@@ -152,8 +172,10 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
    * Whether the process goes on after `signal`: the app handles it itself, or the process is pid 1
    * (a container without an init), to which the kernel does not apply a signal's default action:
    * without apitrail's listener it would keep running, and so it does with it, pipeline open.
+   * signal-exit's listeners are not the app's handling it (see signalExitListeners).
    */
-  const goesOn = (signal: NodeJS.Signals): boolean => process.listenerCount(signal) > 1 || process.pid === 1;
+  const goesOn = (signal: NodeJS.Signals): boolean =>
+    process.listenerCount(signal) - 1 - signalExitListeners() > 0 || process.pid === 1;
 
   const signalHandlers = SIGNALS.map((signal) => {
     const handler = (): void => {
