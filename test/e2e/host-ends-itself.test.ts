@@ -170,6 +170,21 @@ describe('an app that ends by itself, collector down or stalled', function () {
     expect(result.endedAfterMs).to.be.below(BOUND_MS + SLACK_MS);
   });
 
+  it('it logs with winston in its `beforeExit` and `exit` listeners: stdout and stderr as without apitrail', async () => {
+    const env = { ENDS_ITSELF_LOG: '1', OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'otlp' };
+    const control = await run(APP, false, env);
+    expect(control.stdout).to.include('"message":"exiting"');
+    const result = await run(APP, true, {
+      ...env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: answering.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    });
+    expect({ code: result.code, signal: result.signal }).to.deep.equal({ code: 5, signal: null });
+    expect(result.stdout).to.equal(control.stdout);
+    // The SDK's warning for each record after the pipeline closed was printed once per log line.
+    expect(result.stderr).to.equal(control.stderr);
+  });
+
   it('control: a collector that answers gets every record before the end, and nothing is spooled', async () => {
     const env = { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
     const result = await run(APP, true, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: answering.endpoint });

@@ -47,15 +47,30 @@ function diagnosticsOnStderr(redactText: (text: string) => string): DiagLogger {
 }
 
 /**
+ * The SDK's warning when a log record is emitted after its LoggerProvider was shut down, whole and
+ * exact. apitrail shuts it down when the process ends (at `beforeExit`, after a signal's flush),
+ * and an app that logs through the winston bridge from its own `exit` listener ("exiting") then got
+ * this line on its stderr for every log line, about records the docs say go nowhere.
+ */
+const CLOSED_PIPELINE_WARNING = 'A shutdown LoggerProvider cannot provide a Logger';
+
+/**
  * The logger for the level the SDK sets. Below debug (the default, info), the SDK's own lines
  * about export failures are left out: apitrail's exporters report those failures themselves, one
- * line per exporter and interval (export-failures.ts). At debug and verbose, asked for explicitly
- * with OTEL_LOG_LEVEL, everything is printed.
+ * line per exporter and interval (export-failures.ts); and so is its warning for each record after
+ * the end. At debug and verbose, asked for explicitly with OTEL_LOG_LEVEL, everything is printed.
  */
 function diagnosticsFor(redactText: (text: string) => string, options?: DiagLoggerOptions | DiagLogLevel): DiagLogger {
   const level = (typeof options === 'number' ? options : options?.logLevel) ?? DiagLogLevel.INFO;
   const logger = diagnosticsOnStderr(redactText);
-  return level >= DiagLogLevel.DEBUG ? logger : condenseExportDiagnostics(logger);
+  if (level >= DiagLogLevel.DEBUG) return logger;
+  const condensed = condenseExportDiagnostics(logger);
+  return {
+    ...condensed,
+    warn: (...args) => {
+      if (args.length !== 1 || args[0] !== CLOSED_PIPELINE_WARNING) condensed.warn(...(args as [string]));
+    },
+  };
 }
 
 /**
