@@ -141,8 +141,11 @@ for (const framework of ['express', 'fastify'] as const) {
       expect(appLog!.attributes, 'only audit records count as requests').to.not.have.property(
         'auth.is_api_key_request',
       );
-      const span = (await collector.spans()).find(
-        (candidate) => candidate.kind === SERVER_SPAN_KIND && candidate.attributes['correlation.id'] === 'ok',
+      // Spans are a separate export, written to the collector's file apart from the logs waited for.
+      const span = await waitFor('the request’s server span at the collector', async () =>
+        (await collector.spans()).find(
+          (candidate) => candidate.kind === SERVER_SPAN_KIND && candidate.attributes['correlation.id'] === 'ok',
+        ),
       );
       expect(span!.attributes).to.include({ 'api_key.id': `key-${framework}`, 'tenant.id': 'tenant-a' });
       expect(span!.traceId).to.equal(record!.traceId);
