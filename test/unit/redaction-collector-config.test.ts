@@ -3,7 +3,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogueRe2, collectorRedactionConfig, DEFAULT_RULES } from '@apitrail/redaction/internal';
+import {
+  catalogueRe2,
+  collectorRedactionConfig,
+  DEFAULT_RULES,
+  SQL_PASSWORD_LITERAL_SOURCES,
+} from '@apitrail/redaction/internal';
 import { collectorConfigDir } from '../helpers/collector.ts';
 
 const committed = readFileSync(join(collectorConfigDir, 'redaction.yaml'), 'utf8');
@@ -22,16 +27,19 @@ describe('redaction: collector-config/redaction.yaml', () => {
     expect(processors).to.deep.equal(['  redaction/apitrail:', '  transform/apitrail:']);
   });
 
-  it('carries every sensitive key, every value pattern and the key=value rule', () => {
+  it('carries every sensitive key, every value pattern, the SQL password literal and the key=value rule', () => {
     const generated = collectorRedactionConfig(DEFAULT_RULES);
     const listed = (section: string): number => {
       const body = generated.split(`    ${section}:`)[1]!.split(/\n {4}\w/)[0]!;
       return body.split('\n').filter((line) => line.startsWith('      - ')).length;
     };
     expect(listed('blocked_key_patterns')).to.equal(DEFAULT_RULES.keys.length);
-    // The value patterns, the catalogue's regexes and the key=value rule.
+    // The value patterns, the catalogue's regexes, the SQL password literal's and the key=value rule.
     expect(listed('blocked_values')).to.equal(
-      DEFAULT_RULES.patterns.length + catalogueRe2(DEFAULT_RULES.formats!).length + 1,
+      DEFAULT_RULES.patterns.length +
+        catalogueRe2(DEFAULT_RULES.formats!).length +
+        SQL_PASSWORD_LITERAL_SOURCES.length +
+        1,
     );
     expect(listed('ignored_keys')).to.equal(DEFAULT_RULES.allow.filter((key) => !key.includes('*')).length);
   });

@@ -1,7 +1,8 @@
-import { KEY_CHARACTERS_SOURCE, KEY_VALUE_SEPARATOR_SOURCE, KEY_VALUE_VALUE_SOURCE } from './key-value.js';
+import { AFTER_SEPARATOR_SOURCE, BEFORE_SEPARATOR_SOURCE, KEY_CHARACTERS_SOURCE } from './key-value.js';
 import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
+import { SQL_PASSWORD_LITERAL_SOURCES } from './sql-password.js';
 import { CREDENTIAL_KEYWORDS, ENTROPY_TOKEN_CHARACTERS, ENTROPY_TOKEN_MAX, ENTROPY_TOKEN_MIN } from './scanner.js';
 
 /** RE2 refuses repeat counts above 1000; it runs in linear time, so a larger bound can go. */
@@ -14,21 +15,56 @@ export function re2Source(source: string): string {
 }
 
 /**
- * A key glob as RE2, with the same meaning as in the SDK: the whole key or the part after a dot or
- * an opening bracket, a closing bracket or `[]` after it (`user[password]`, `password[]`).
+ * A key glob as RE2, with the same meaning as in the SDK: the whole key, the part after a dot or
+ * an opening bracket or after a command-line flag's dashes (`--pwd`), a closing bracket or `[]`
+ * after it (`user[password]`, `password[]`).
  */
 export function keyGlobRe2(glob: string): string {
-  return `(?i)^(?:.*[.\\[])?${glob.split('*').map(escapeRegExp).join('.*')}(?:\\]|\\[\\])?$`;
+  return `(?i)^(?:-{1,2}|.*[.\\[])?${glob.split('*').map(escapeRegExp).join('.*')}(?:\\]|\\[\\])?$`;
 }
+
+/** A character of an unquoted value (as in key-value.ts's KEY_VALUE_VALUE_SOURCE). */
+const VALUE_CHARACTER = '[^ \\t\\r\\n&"\',;<>=]';
+/** What an unquoted value may start with after its leading `=` (not base64 padding's end). */
+const AFTER_EQUALS = '[^ \\t\\r\\n&"\',;<>=)\\]}.\\\\]';
+
+/**
+ * A value in bare quotes as the SDK reads it (key-value.ts's closingQuoteEnd), where RE2 can: through
+ * doubled quotes (`'''x'''`, `'it''s'`, `"""x"""`) and a shell's `'\\''`, after an SQL literal's
+ * prefix (`N'…'`, `E'…'`, `X'…'`, `B'…'`); a closing quote glued to more than a delimiter runs on to
+ * the next `&` or the end of the line (the SDK goes on through an `&` that starts no parameter, which
+ * needs a lookahead). Values in escaped quotes (JSON inside JSON) are read as before: the parity of
+ * the backslashes before a quote is beyond a regex of this size.
+ */
+const BARE_QUOTED_RE2 =
+  `(?:[NnEeXxBb]?'(?:[^'\\n]|''|'\\\\{1,8}''){1,1024}'?|"(?:[^"\\n]|""){1,1024}"?)` +
+  `(?:[^\\s,;&}\\])\\\\][^&\\r\\n]{0,1024})?`;
+const ESCAPED_QUOTED_RE2 = `\\\\{1,7}"[^"\\n]{1,1024}"?|\\\\{1,7}'[^'\\n]{1,1024}'?`;
+/**
+ * A value after `=` that starts with `=` and is no comparison (key-value.ts's isComparison:
+ * `token==expected` is kept): three `=` or more, or one or two and a character no name starts with,
+ * or a name and a character that neither continues nor ends it (`==abc!x`).
+ */
+const EQUALS_NOT_COMPARED_RE2 =
+  `={3,8}${AFTER_EQUALS}${VALUE_CHARACTER}{0,1023}` +
+  `|={1,2}[^ \\t\\r\\n&"',;<>=)\\]}.\\\\A-Za-z_$]${VALUE_CHARACTER}{0,1023}` +
+  `|={1,2}[A-Za-z_$][\\w$.]{0,63}[^ \\t\\r\\n&"',;<>=)\\w$.]${VALUE_CHARACTER}{0,1022}`;
 
 /**
  * `key=value` pairs with a sensitive key, as one RE2 pattern (the SDK decides the key in code; RE2
- * must name the keys). The Collector masks the whole match, key included.
+ * must name the keys). The Collector masks the whole match, key included. The separator is `=` or
+ * another one (`:`, `=>`): only after `=` is a leading `=` read as a comparison.
  */
 export function keyValueRe2(globs: readonly string[]): string {
   const keys = globs.map((glob) => glob.split('*').map(escapeRegExp).join('[\\w.-]{0,64}')).join('|');
   const key = KEY_CHARACTERS_SOURCE;
-  return `(?i)(?:^|[^${key}])(?:[${key}]{0,64}[.\\[])?(?:${keys})(?:\\]|\\[\\])?${KEY_VALUE_SEPARATOR_SOURCE}${KEY_VALUE_VALUE_SOURCE}`;
+  const value = (startingWithEquals: string): string =>
+    `(?:${BARE_QUOTED_RE2}|${ESCAPED_QUOTED_RE2}|${startingWithEquals}|${VALUE_CHARACTER}{1,1024})`;
+  const anyEquals = value(`={1,8}${AFTER_EQUALS}${VALUE_CHARACTER}{0,1023}`);
+  // `==` written together may be a comparison; with a space or `+` between, the second `=` is the value's.
+  const afterEquals = `${BEFORE_SEPARATOR_SOURCE}=(?:[\\s+]{1,3}${anyEquals}|${value(EQUALS_NOT_COMPARED_RE2)})`;
+  const afterOther = `${BEFORE_SEPARATOR_SOURCE}(?:=>|:)${AFTER_SEPARATOR_SOURCE}${anyEquals}`;
+  return `(?i)(?:^|[^${key}])(?:-{1,2}|[${key}]{0,64}[.\\[])?(?:${keys})(?:\\]|\\[\\])?(?:${afterEquals}|${afterOther})`;
 }
 
 const run = ([charset, min, max]: Run, open = false): string =>
@@ -212,6 +248,7 @@ export function collectorRedactionConfig(
   const blockedValues = [
     ...rules.patterns.map((pattern) => (pattern.caseInsensitive ? '(?i)' : '') + pattern.source),
     ...catalogueRe2(rules.formats ?? []),
+    ...SQL_PASSWORD_LITERAL_SOURCES,
     keyValueRe2(rules.keys),
   ].map(re2Source);
   const statements = pathTokenStatements();

@@ -27,6 +27,7 @@ export {
 } from './catalogue.js';
 export { patternProblem } from './pattern-safety.js';
 export { CREDENTIAL_KEYWORDS } from './scanner.js';
+export { SQL_PASSWORD_LITERAL_SOURCES } from './sql-password.js';
 export { MAX_KEY_LENGTH } from './key-matcher.js';
 export {
   createRedactor,

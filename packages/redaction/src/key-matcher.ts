@@ -1,7 +1,8 @@
 /**
  * Key rules. A glob (`*` = any run of characters, case-insensitive) matches a key when it matches
  * the whole key or the part after any `.` (so `password` covers `db.password`, and `authorization`
- * covers `http.request.header.authorization`). Brackets separate parts as dots do: the form
+ * covers `http.request.header.authorization`), also without the one or two dashes of a command-line
+ * flag (`--pwd`, `-auth`). Brackets separate parts as dots do: the form
  * encodings of nested and repeated fields (`user[password]`, `password[]`, `a[0][token]`) are
  * `user.password`, `password` and `a.0.token`. Matching uses indexOf, never a regex, so it is
  * linear in the key length; verdicts are cached because the same few keys recur on every record.
@@ -33,10 +34,13 @@ function globMatcher(glob: string): Matcher {
   };
 }
 
+/** The dashes of a command-line flag (`--pwd=…`, `-auth=…`), which are no part of the key's name. */
+const FLAG_DASHES = /^-{1,2}/;
+
 function anyGlob(globs: readonly string[]): Matcher {
   const matchers = globs.map(globMatcher);
   return (key) => {
-    let suffix = key;
+    let suffix = key.charCodeAt(0) === 45 /* - */ ? key.replace(FLAG_DASHES, '') : key;
     for (;;) {
       if (matchers.some((matches) => matches(suffix))) return true;
       const dot = suffix.indexOf('.');

@@ -3,8 +3,9 @@ import { escapeRegExp } from './pattern-safety.js';
 /**
  * The shape of a `key=value` / `key: value` / `"key": "value"` pair in free text and query strings
  * (JSON-escaped quotes included, nested up to three levels), shared by the SDK's matcher and the
- * Collector's generated pattern. A quoted value runs to its closing quote (JSON passwords have
- * spaces), or to the end of the line where there is none (a JSON line cut short by a length limit);
+ * Collector's generated pattern, which reads a value further where RE2 can (collector-config.ts). A
+ * quoted value runs to its closing quote (JSON passwords have spaces), or to the end of the line
+ * where there is none (a JSON line cut short by a length limit);
  * an unquoted one to the next delimiter or `=`, so base64 padding (`…/pw==`) is no `pw=` pair and
  * the value of an ordinary key is short to rescan for a pair inside it (`code=token=…`).
  */
@@ -15,7 +16,10 @@ import { escapeRegExp } from './pattern-safety.js';
 export const KEY_CHARACTERS_SOURCE = '\\w.\\[\\]-';
 // `+` is a space in form-encoded text. `=>` assigns in Ruby and PHP hashes and their dumps
 // (`{"password"=>"…"}`, `[password] => …`).
-export const KEY_VALUE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}(?:=>|[=:])[\\s+]{0,3}';
+/** What may come between a key and its separator (its closing quote, escaped, and spaces), and after the separator. */
+export const BEFORE_SEPARATOR_SOURCE = '\\\\{0,7}["\']?[\\s+]{0,3}';
+export const AFTER_SEPARATOR_SOURCE = '[\\s+]{0,3}';
+export const KEY_VALUE_SEPARATOR_SOURCE = `${BEFORE_SEPARATOR_SOURCE}(?:=>|[=:])${AFTER_SEPARATOR_SOURCE}`;
 // An unquoted value may start with `=` (a password such as `==x…`), though not with `=` and a
 // character that ends base64 text: padding (`…/pw==`, `(…+pw==)`, `…pw==.`) is still no `pw=` pair.
 export const KEY_VALUE_VALUE_SOURCE =
@@ -102,6 +106,47 @@ export function unquoted(value: string): { open: string; inner: string; close: s
 const UNQUOTED_VALUE = /[^ \t\r\n&"',;<>]*/y;
 const AFTER_CLOSING_QUOTE = /[\s,;&}\])\\]/;
 const REST_OF_LINE = /[^&\r\n]*/y;
+/** A query parameter after `&` (`&page=2`): where the rest of a value ends ({@link restOfValueEnd}). */
+const NEXT_PARAMETER = /&[\w.[\]-]{1,64}=/y;
+
+/** A character of a key: `\w`, `.`, `[`, `]`, `-` (KEY_CHARACTERS_SOURCE). */
+function isKeyCharacter(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 /* _ */ ||
+    code === 46 /* . */ ||
+    code === 91 /* [ */ ||
+    code === 93 /* ] */ ||
+    code === 45 /* - */
+  );
+}
+
+/**
+ * Where the rest of a value that ran on past its quotes ends: at the end of the line, or at an `&`
+ * that starts the next query parameter (`&page=2`). Any other `&` is the value's: in
+ * `password='ab\'cd&ef` (a quote escaped the shell's way, read the JSON way) `&ef` went out when
+ * every `&` ended the value.
+ */
+function restOfValueEnd(text: string, from: number): number {
+  let at = from;
+  for (;;) {
+    REST_OF_LINE.lastIndex = at;
+    REST_OF_LINE.test(text);
+    at = REST_OF_LINE.lastIndex;
+    // A run of `&` (hostile text has one of 32 KB) is read here, character by character: the pattern
+    // runs only where a key character follows.
+    while (text.charCodeAt(at) === 38 /* & */) {
+      if (isKeyCharacter(text.charCodeAt(at + 1))) {
+        NEXT_PARAMETER.lastIndex = at;
+        if (NEXT_PARAMETER.test(text)) return at;
+      }
+      at++;
+    }
+    if (at >= text.length || text.charCodeAt(at) === 10 /* \n */ || text.charCodeAt(at) === 13 /* \r */) return at;
+  }
+}
 
 /** How far a quoted value is read for its closing quote: the pattern's bound on a quoted value. */
 const QUOTED_VALUE_MAX = 1024;
@@ -166,17 +211,51 @@ export function quotedValue(text: string, valueStart: number, value: string): st
 }
 
 /**
+ * Where the value of a sensitive key starts when it is an SQL string literal with a prefix
+ * (`N'…'` national, `E'…'` escaped, `X'…'` hex, `B'…'` bit): past the prefix, so the literal is
+ * read as any quoted value (doubled quotes too) and the prefix stays. Cut at the prefix, the
+ * literal was left out of the value.
+ */
+export function sqlLiteralStart(text: string, valueStart: number): number {
+  return text.charCodeAt(valueStart + 1) === 39 /* ' */ && SQL_LITERAL_PREFIX.test(text[valueStart] ?? '')
+    ? valueStart + 1
+    : valueStart;
+}
+const SQL_LITERAL_PREFIX = /^[NEXBnexb]$/;
+
+/**
+ * Whether a pair's separator `=` and the value after it (`token==expected`, `if
+ * (password==confirm)`, `secret===EXPECTED_SECRET`) are a comparison with a name rather than a value
+ * starting with `=`: one or two more `=`, a name (letters, digits, `_`, `$`, dots; not starting with a
+ * digit), then the end of the text, a space, a closing parenthesis or a delimiter. A password that is
+ * `=` and such a name looks the same, and is kept with it; one with any other character after its
+ * `=` (`=hunter2!`, `=123`), or after `:`, `=>` or a space, is still masked.
+ */
+export function isComparison(text: string, separator: string, valueStart: number): boolean {
+  if (text.charCodeAt(valueStart) !== 61 /* = */ || !ASSIGNING.test(separator)) return false;
+  COMPARED_NAME.lastIndex = valueStart;
+  return COMPARED_NAME.test(text);
+}
+/**
+ * A separator whose `=` is right before the value's: `==` written together. After `:` or `=>`, or a
+ * space or `+` between (`password=+=x…`, where `+` may be a form-encoded space), the `=` is the value's.
+ */
+const ASSIGNING = /=$/;
+const COMPARED_NAME = /={1,2}[A-Za-z_$][\w$.]{0,63}(?=$|[\s)&"',;<>])/y;
+
+/**
  * Where the value of a sensitive key really ends. The pattern stops an unquoted value at `=`
  * (cheap rescans for ordinary keys); a secret runs on through it (`token=api_key=…`, base64
  * padding). A quoted value ({@link quotedValue}) that is not followed by a delimiter was not JSON
- * (`token="client_secret": "…"`), so the secret runs to the end of the line or parameter.
+ * (`token="client_secret": "…"`), so the secret runs to the end of the line or parameter
+ * ({@link restOfValueEnd}).
  */
 export function secretValueEnd(text: string, valueStart: number, value: string): number {
   const end = valueStart + value.length;
   const quoted = QUOTE_OPENING.test(value);
   if (quoted && (end >= text.length || AFTER_CLOSING_QUOTE.test(text[end]!))) return end;
-  const rest = quoted ? REST_OF_LINE : UNQUOTED_VALUE;
-  rest.lastIndex = end;
-  rest.test(text);
-  return rest.lastIndex;
+  if (quoted) return restOfValueEnd(text, end);
+  UNQUOTED_VALUE.lastIndex = end;
+  UNQUOTED_VALUE.test(text);
+  return UNQUOTED_VALUE.lastIndex;
 }

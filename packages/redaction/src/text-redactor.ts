@@ -1,10 +1,12 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
 import {
+  isComparison,
   keyValuePattern,
   keyValueValue,
   quotedValue,
   secretValueEnd,
   sensitivePairTrigger,
+  sqlLiteralStart,
   unquoted,
 } from './key-value.js';
 import { percentDecodedLevels } from './percent.js';
@@ -120,13 +122,14 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
     let lastSecret = false;
     for (let match = keyValue.exec(text); match !== null; match = keyValue.exec(text)) {
       const [, before = '', key = '', separator = ''] = match;
-      const valueStart = match.index + before.length + key.length + separator.length;
+      const pairValueStart = match.index + before.length + key.length + separator.length;
       if (key !== lastKey) [lastKey, lastSecret] = [key, isSecretKey(key)];
-      if (!lastSecret) {
+      if (!lastSecret || isComparison(text, separator, pairValueStart)) {
         // From the separator's last character, which can serve as the boundary before a key.
-        keyValue.lastIndex = valueStart - 1;
+        keyValue.lastIndex = pairValueStart - 1;
         continue;
       }
+      const valueStart = sqlLiteralStart(text, pairValueStart);
       pairValue.lastIndex = valueStart;
       const value = quotedValue(text, valueStart, pairValue.exec(text)?.[0] ?? '');
       const end = secretValueEnd(text, valueStart, value);
@@ -137,7 +140,8 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
       // A `+` the separator took for a form-encoded space is the start of an unquoted value
       // (`password=+x…`: a space or a plus, either way the password's).
       let start = valueStart;
-      while (open === '' && start > valueStart - separator.length && text.charCodeAt(start - 1) === 43 /* + */) start--;
+      while (open === '' && start > pairValueStart - separator.length && text.charCodeAt(start - 1) === 43 /* + */)
+        start--;
       if (open !== '' && end === valueStart + value.length) {
         addRange(ranges, valueStart + open.length, valueStart + open.length + inner.length);
       } else {

@@ -1,0 +1,27 @@
+/**
+ * SQL that sets a password without a key and separator a pair would read: a quoted literal right
+ * after `PASSWORD` (`ALTER USER bob WITH PASSWORD '…'`, `ALTER ROLE x PASSWORD '…'`, `IDENTIFIED BY
+ * PASSWORD '*…'`), `IDENTIFIED BY` (`CREATE USER bob IDENTIFIED BY '…'`, also `IDENTIFIED WITH
+ * <plugin> BY '…'`) or `PASSWORD FOR <user> =` (`SET PASSWORD FOR 'bob'@'%' = '…'`, which reads as
+ * the key `'%'`, also `= PASSWORD('…')`) is a credential whatever it looks like. Only a literal
+ * right there, in the usual casings (lower, capitalised, upper): `the password 'x' was rejected` is
+ * masked too, `password reset for bob` and `PASSWORD(x)` are not.
+ *
+ * One regex per quote (`'` for SQL's strings, `"` for Oracle's quoted passwords), each valid in V8
+ * and RE2: group 1 is kept (the keywords, an SQL literal's prefix, the opening quote) and group 2 is
+ * the literal's inside, doubled quotes (and a shell's `'\''`) in it, up to its closing quote, which
+ * stays, or the end of the line. The SDK's scanner runs them anchored where its automaton finds
+ * `password` or `identified` ({@link SQL_PASSWORD_KEYWORDS}), so clean text pays nothing for them;
+ * the Collector runs them as two more `blocked_values`.
+ */
+export const SQL_PASSWORD_LITERAL_SOURCES: readonly string[] = (["'", '"'] as const).map((quote) => {
+  const inside = quote === "'" ? `(?:[^'\\n]|''|'\\\\{1,8}'')` : '(?:[^"\\n]|"")';
+  return (
+    '(\\b(?:(?:[Pp]assword|PASSWORD)(?:\\s{1,8}(?:[Ff]or|FOR)\\s{1,8}[^\\s=]{1,128}\\s{0,8}=\\s{0,8}(?:(?:[Pp]assword|PASSWORD)\\s{0,8}\\(\\s{0,8})?|\\s{1,8})' +
+    `|(?:[Ii]dentified|IDENTIFIED)\\s{1,8}(?:(?:[Ww]ith|WITH)\\s{1,8}\\w{1,64}\\s{1,8})?(?:[Bb]y|BY)\\s{1,8})[NEXBnexb]?${quote})` +
+    `(${inside}{1,1024})`
+  );
+});
+
+/** The words one of which starts every match of {@link SQL_PASSWORD_LITERAL_SOURCES}, lower case. */
+export const SQL_PASSWORD_KEYWORDS: readonly string[] = ['password', 'identified'];
