@@ -4,7 +4,8 @@
 // An operator quarantines and lifts keys in the running process with `apitrail quarantine` (the real
 // bin). Default mode (observe) never blocks: the control.
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type RunningApp } from '../helpers/app.ts';
@@ -108,6 +109,49 @@ describe('quarantine end to end: APITRAIL_RESPONSE=block', function () {
     expect(blocks.find((line) => line.api_key_id === 'key-active')).to.include({
       'apitrail.quarantine.by': process.env.USER ?? 'operator',
     });
+  });
+
+  it('strangers typing a key’s public prefix with wrong secrets from many addresses do not get it quarantined', async () => {
+    // A registry entry known by its public prefix (Prowler's pk_XXXXXXXX): the first characters of
+    // the key name it, the rest is the secret only the app checks. Behind a trusted proxy, so each
+    // stranger has an address of its own, as on the Internet.
+    const prefix = `pk_${randomBytes(6).toString('hex')}`;
+    const customer = `${prefix}${randomBytes(24).toString('base64url')}`;
+    const registry = join(mkdtempSync(join(tmpdir(), 'apitrail-keys-')), 'keys.json');
+    writeFileSync(registry, JSON.stringify([{ id: 'key-customer', name: 'Customer', tenant_id: 't1', prefix }]), {
+      mode: 0o600,
+    });
+    app = await startApp({
+      script: 'examples/node-http/server.js',
+      env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        APITRAIL_API_KEYS_FILE: registry,
+        APITRAIL_TRUSTED_PROXIES: '127.0.0.1/32',
+        APITRAIL_RESPONSE: 'block',
+      },
+    });
+    const running = app;
+    const fromAddress = async (secret: string, address: string): Promise<number> =>
+      (
+        await fetch(`${running.baseUrl}/api/v1/scans`, {
+          headers: { 'x-api-key': secret, 'x-forwarded-for': address },
+        })
+      ).status;
+    // Eight strangers: more distinct addresses than the rule's 5, on an endpoint the app answers.
+    for (let i = 1; i <= 8; i++) {
+      await fromAddress(`${prefix}${randomBytes(24).toString('base64url')}`, `203.0.113.${i}`);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect(await fromAddress(customer, '198.51.100.7'), 'the customer is still served').to.equal(200);
+    }
+    await running.stop();
+    const lines = running.jsonLines();
+    expect(lines.filter((line) => line.event === 'apitrail.quarantine_block')).to.deep.equal([]);
+    // The detector still says what happened, about the prefix: not about the key.
+    const alert = lines.find((line) => line.event === 'apitrail.key_multiple_source_ips');
+    expect(alert, 'the spread of the claimed prefix is still an alert').to.include({ api_key_prefix: prefix });
+    expect(alert).to.not.have.property('api_key_id');
   });
 
   it('observe mode (the default) never blocks, whatever the detector says', async () => {

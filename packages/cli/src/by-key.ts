@@ -9,7 +9,7 @@ import {
   ATTR_TENANT_ID,
   NDJSON_FIELDS,
 } from '@apitrail/core/internal';
-import { FINGERPRINT_PREFIX, type Alert } from '@apitrail/detect/internal';
+import { FINGERPRINT_PREFIX, KEY_PREFIX_PREFIX, type Alert } from '@apitrail/detect/internal';
 import type { SourceEnricher } from '@apitrail/enrich';
 import { table } from './output.js';
 
@@ -60,6 +60,7 @@ export interface KeyReportRow {
   readonly key: string;
   readonly api_key_id?: string;
   readonly api_key_fingerprint?: string;
+  readonly api_key_prefix?: string;
   readonly api_key_name?: string;
   readonly tenant_id?: string;
   readonly requests: number;
@@ -175,11 +176,17 @@ function placeIn(attributes: Readonly<Record<string, unknown>>): Place {
   };
 }
 
+/** The key's own field: its id, an unregistered key's fingerprint, or the public prefix a request claimed. */
+function subjectFields(key: string): Pick<KeyReportRow, 'api_key_id' | 'api_key_fingerprint' | 'api_key_prefix'> {
+  if (key.startsWith(FINGERPRINT_PREFIX)) return { api_key_fingerprint: key.slice(FINGERPRINT_PREFIX.length) };
+  if (key.startsWith(KEY_PREFIX_PREFIX)) return { api_key_prefix: key.slice(KEY_PREFIX_PREFIX.length) };
+  return { [NDJSON_FIELDS.apiKeyId]: key };
+}
+
 function rowOf(usage: KeyUsage): KeyReportRow {
-  const fingerprint = usage.key.startsWith(FINGERPRINT_PREFIX) ? usage.key.slice(FINGERPRINT_PREFIX.length) : undefined;
   return {
     key: usage.key,
-    ...(fingerprint === undefined ? { [NDJSON_FIELDS.apiKeyId]: usage.key } : { api_key_fingerprint: fingerprint }),
+    ...subjectFields(usage.key),
     ...(usage.name === undefined ? {} : { [NDJSON_FIELDS.apiKeyName]: usage.name }),
     ...(usage.tenant === undefined ? {} : { [NDJSON_FIELDS.tenantId]: usage.tenant }),
     requests: usage.requests,

@@ -10,6 +10,7 @@ import {
   ATTR_ALERT_WINDOW_SECONDS,
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
+  ATTR_API_KEY_PREFIX,
   ATTR_CLIENT_ADDRESS,
   ATTR_EVENT_ACTION,
   ATTR_EVENT_CATEGORY,
@@ -22,13 +23,18 @@ import {
   neutralizeControlCharacters,
 } from '@apitrail/core/internal';
 import type { Alert } from './alert.js';
-import { FINGERPRINT_PREFIX } from './event.js';
+import { FINGERPRINT_PREFIX, KEY_PREFIX_PREFIX } from './event.js';
 
 function subjectAttribute(alert: Alert): Attributes {
   if (alert.subjectKind === 'source_ip') return { [ATTR_CLIENT_ADDRESS]: alert.subject };
-  return alert.subject.startsWith(FINGERPRINT_PREFIX)
-    ? { [ATTR_API_KEY_FINGERPRINT]: alert.subject.slice(FINGERPRINT_PREFIX.length) }
-    : { [ATTR_API_KEY_ID]: alert.subject };
+  if (alert.subject.startsWith(FINGERPRINT_PREFIX)) {
+    return { [ATTR_API_KEY_FINGERPRINT]: alert.subject.slice(FINGERPRINT_PREFIX.length) };
+  }
+  // A prefix claim is not the key: no api_key.id, so nothing downstream (quarantine) acts on the key.
+  if (alert.subject.startsWith(KEY_PREFIX_PREFIX)) {
+    return { [ATTR_API_KEY_PREFIX]: alert.subject.slice(KEY_PREFIX_PREFIX.length) };
+  }
+  return { [ATTR_API_KEY_ID]: alert.subject };
 }
 
 /** The alert's attributes: the rule (`security_rule.*`), the subject, the evidence, ECS event fields. */

@@ -5,7 +5,7 @@ export interface Alert {
   readonly rule: RuleDefinition;
   /** Whether the incident is about an API key or a source IP. */
   readonly subjectKind: 'api_key' | 'source_ip';
-  /** The key id (or `fingerprint:<fp>`) or the IP. */
+  /** The key id (or `fingerprint:<fp>`, or `prefix:<public prefix>` for a key named by its prefix alone) or the IP. */
   readonly subject: string;
   /** Time of the record that tipped the count over the threshold. */
   readonly timeMs: number;

@@ -1,7 +1,7 @@
 // Every name the package's modules export, for apitrail's own packages and tests. Not a public API:
 // no semver promise; users import from '@apitrail/detect' (src/index.ts).
 export { readDetectConfig, DETECT_DEFAULTS, type DetectConfig } from './config.js';
-export { eventFromAttributes, FINGERPRINT_PREFIX, type DetectionEvent } from './event.js';
+export { eventFromAttributes, FINGERPRINT_PREFIX, KEY_PREFIX_PREFIX, type DetectionEvent } from './event.js';
 export { Detector, type AlertSink } from './detector.js';
 export type { Alert } from './alert.js';
 export { alertAttributes, alertMessage } from './alert-record.js';

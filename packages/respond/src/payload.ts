@@ -64,6 +64,7 @@ function mrkdwn(value: unknown): string {
 const SLACK_FIELDS: readonly [string, string][] = [
   ['api_key_id', 'API key'],
   ['api_key_fingerprint', 'key fingerprint'],
+  ['api_key_prefix', 'key prefix'],
   ['tenant_id', 'tenant'],
   ['source_ip', 'source IP'],
   ['source_as_organization', 'AS'],

@@ -3,6 +3,7 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import {
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
+  ATTR_API_KEY_PREFIX,
   ATTR_CLIENT_ADDRESS,
   ATTR_EVENT_KIND,
   ATTR_SECURITY_RULE_NAME,
@@ -15,7 +16,10 @@ import { WebhookDelivery } from './webhook.js';
 function incidentOf(record: ReadWriteLogRecord): string {
   const attributes = record.attributes;
   const subject =
-    attributes[ATTR_API_KEY_ID] ?? attributes[ATTR_API_KEY_FINGERPRINT] ?? attributes[ATTR_CLIENT_ADDRESS];
+    attributes[ATTR_API_KEY_ID] ??
+    attributes[ATTR_API_KEY_FINGERPRINT] ??
+    attributes[ATTR_API_KEY_PREFIX] ??
+    attributes[ATTR_CLIENT_ADDRESS];
   return `${String(attributes[ATTR_SECURITY_RULE_NAME] ?? record.eventName)}\u0000${String(subject)}`;
 }
 
