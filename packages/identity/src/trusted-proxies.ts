@@ -66,19 +66,48 @@ function header(request: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** The hop chain the proxies reported, nearest client first (`Forwarded` wins over `X-Forwarded-For`). */
-function forwardedChain(request: IncomingMessage): (string | undefined)[] {
+/**
+ * The hop chains the proxies reported, nearest client first: one per forwarding header present
+ * (`Forwarded`, `X-Forwarded-For`). Both are kept because a proxy writes one of them and passes the
+ * other through from the client unchanged: preferring either would let a client behind a proxy of
+ * the other kind name its own address.
+ */
+function forwardedChains(request: IncomingMessage): (string | undefined)[][] {
+  const chains: (string | undefined)[][] = [];
   const forwarded = header(request, 'forwarded');
   if (forwarded !== undefined) {
-    return forwarded.split(',').map((element) => {
-      const pair = element.split(';').find((part) => part.trim().toLowerCase().startsWith('for='));
-      return pair === undefined ? undefined : forwardedAddress(pair.trim().slice(4));
-    });
+    chains.push(
+      forwarded.split(',').map((element) => {
+        const pair = element.split(';').find((part) => part.trim().toLowerCase().startsWith('for='));
+        return pair === undefined ? undefined : forwardedAddress(pair.trim().slice(4));
+      }),
+    );
   }
-  return (header(request, 'x-forwarded-for') ?? '')
-    .split(',')
-    .filter((hop) => hop.trim() !== '')
-    .map(forwardedAddress);
+  const forwardedFor = header(request, 'x-forwarded-for');
+  if (forwardedFor !== undefined) {
+    chains.push(
+      forwardedFor
+        .split(',')
+        .filter((hop) => hop.trim() !== '')
+        .map(forwardedAddress),
+    );
+  }
+  return chains;
+}
+
+/**
+ * The address `distance` hops out from the app (1: what the nearest proxy saw), or undefined
+ * unless every chain reports that same address there: apitrail cannot tell which header the proxy
+ * wrote, so a hop counts only when the client-written header (if any) agrees with it.
+ */
+function reportedHop(chains: readonly (readonly (string | undefined)[])[], distance: number): string | undefined {
+  let agreed: string | undefined;
+  for (const chain of chains) {
+    const hop = chain[chain.length - distance];
+    if (hop === undefined || (agreed !== undefined && hop !== agreed)) return undefined;
+    agreed = hop;
+  }
+  return agreed;
 }
 
 function isTrusted(list: BlockList, address: string): boolean {
@@ -90,19 +119,25 @@ function isTrusted(list: BlockList, address: string): boolean {
  * The client's address: the socket peer, unless that peer is a trusted proxy; then the chain in
  * the forwarding header is walked from the nearest hop outwards, past every trusted proxy, and
  * the first untrusted hop is the client. A malformed hop stops the walk at the last address that
- * a trusted party vouched for, so a spoofed or garbled header can never pick the address.
+ * a trusted party vouched for, so a spoofed or garbled header can never pick the address; so does
+ * a hop on which `Forwarded` and `X-Forwarded-For` disagree (the client sent the one the proxy
+ * does not write), which leaves the proxy's own address rather than the client's choice.
  */
 export function clientAddressOf(request: IncomingMessage, proxies: TrustedProxies): string | undefined {
   const peer = request.socket.remoteAddress === undefined ? undefined : normalize(request.socket.remoteAddress);
   if (peer === undefined || proxies.kind === 'none') return peer;
-  const chain = forwardedChain(request);
+  const chains = forwardedChains(request);
   if (proxies.kind === 'hops') {
-    const hop = chain.length >= proxies.count ? chain[chain.length - proxies.count] : undefined;
+    let hop: string | undefined;
+    for (let distance = 1; distance <= proxies.count; distance++) {
+      hop = reportedHop(chains, distance);
+      if (hop === undefined) return peer;
+    }
     return hop ?? peer;
   }
   let client = peer;
-  for (let index = chain.length - 1; index >= 0 && isTrusted(proxies.list, client); index--) {
-    const hop = chain[index];
+  for (let distance = 1; isTrusted(proxies.list, client); distance++) {
+    const hop = reportedHop(chains, distance);
     if (hop === undefined) break;
     client = hop;
   }
