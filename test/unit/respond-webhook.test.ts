@@ -3,6 +3,8 @@
 // built from a real SDK alert record.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DiagLogLevel, diag, type DiagLogger } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
@@ -94,6 +96,55 @@ describe('respond: alert webhook delivery', () => {
     down.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'a');
     await waitFor('the delivery to give up', () => (down.stats.failed === 1 ? true : undefined));
     expect(down.stats).to.include({ delivered: 0, failed: 1, retried: 2 });
+  });
+
+  it('does not follow a receiver’s redirect to another address (an internal service) and counts the refusal', async () => {
+    // The "internal" service the receiver points at: it must never see the signed alert.
+    const internal = await startWebhookReceiver();
+    const redirecting = http.createServer((_request, response) => {
+      response.writeHead(307, { location: `${internal.url}?from=redirect` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const { port } = redirecting.address() as AddressInfo;
+    const delivery = new WebhookDelivery(
+      config(`http://127.0.0.1:${port}/hook`, { secret: 's'.repeat(32), retries: 3 }),
+    );
+    try {
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'a');
+      await delivery.flush(5000);
+      expect(internal.posts, 'the redirect target got nothing').to.deep.equal([]);
+      expect(delivery.stats).to.include({ delivered: 0, failed: 1, retried: 0 });
+    } finally {
+      redirecting.close();
+      await internal.close();
+    }
+  });
+
+  it('does not read a receiver’s answer body: a 200 whose body never ends neither holds the queue nor fills memory', async () => {
+    // 8 MiB, then the body stays open: read to its end, the delivery would wait the whole attempt
+    // timeout (holding every alert queued behind it), buffering all the receiver chose to send.
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const endless = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        for (let i = 0; i < 8; i++) response.write(chunk);
+      });
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const { port } = endless.address() as AddressInfo;
+    const timeoutMs = 8000;
+    const delivery = new WebhookDelivery(config(`http://127.0.0.1:${port}/hook`, { timeoutMs, retries: 0 }));
+    try {
+      const started = Date.now();
+      delivery.enqueue(alertRecord({ 'api_key.id': 'k1' }), 'a');
+      await delivery.flush(2 * timeoutMs);
+      expect(delivery.stats).to.include({ delivered: 1, failed: 0, retried: 0 });
+      expect(Date.now() - started, 'done on the status, not at the timeout').to.be.below(timeoutMs / 2);
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
   });
 
   it('drops (and counts) alerts beyond the queue bound while the receiver is slow', async () => {

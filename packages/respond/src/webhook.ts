@@ -20,7 +20,7 @@ export function signatureOf(secret: string, body: string): string {
 /** What happened to the alerts handed to the webhook, since start. */
 export interface WebhookStats {
   delivered: number;
-  /** Given up after every retry, or refused by the receiver (4xx other than 408 and 429). */
+  /** Given up after every retry, or refused by the receiver (a redirect, 4xx other than 408 and 429). */
   failed: number;
   /** Not queued: the queue was full. */
   dropped: number;
@@ -134,8 +134,14 @@ export class WebhookDelivery {
           headers,
           body: delivery.body,
           signal: AbortSignal.timeout(config.timeoutMs),
+          // A redirect is the receiver's answer, not a new destination: followed, it would carry the
+          // signed alert to whatever address the receiver names (an internal service, a metadata
+          // endpoint). It is a refusal (3xx is not ok, nor retried), reported and counted.
+          redirect: 'manual',
         });
-        await response.arrayBuffer().catch(() => undefined);
+        // Only the status matters: the body is dropped unread, so a receiver answering gigabytes or
+        // never ending its body neither fills memory nor holds the queue until the timeout.
+        await response.body?.cancel().catch(() => undefined);
         if (response.ok) {
           this.stats.delivered++;
           return;
