@@ -186,7 +186,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_TRUSTED_PROXIES'],
     defaultValue: '(unset: trust no proxy)',
     description:
-      'CIDRs (`127.0.0.1/32,10.0.0.0/8`) or a hop count; only then are `Forwarded` / `X-Forwarded-For` used for `client.address`',
+      'CIDRs (`127.0.0.1/32,10.0.0.0/8`) or a hop count; only then are `Forwarded` / `X-Forwarded-For` used for `client.address`. A hop count believes them from any peer: use it only when the app can be reached through its proxies alone',
   },
   {
     names: ['APITRAIL_GEOIP_DB'],
