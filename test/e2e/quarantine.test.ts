@@ -154,6 +154,33 @@ describe('quarantine end to end: APITRAIL_RESPONSE=block', function () {
     expect(alert).to.not.have.property('api_key_id');
   });
 
+  it('a quarantined key is refused wherever else the request carries it, whatever Authorization says', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'apitrail-quarantine-')), 'quarantine.json');
+    const until = new Date(Date.now() + 600_000).toISOString();
+    writeFileSync(
+      file,
+      JSON.stringify({ entries: [{ key: 'key-active', until, reason: 'incident-42', by: 'alice' }] }),
+    );
+    app = await startWith({ APITRAIL_RESPONSE: 'block', APITRAIL_QUARANTINE_FILE: file });
+    const running = app;
+    const status = async (headers: Record<string, string>): Promise<number> =>
+      (await fetch(`${running.baseUrl}/api/v1/scans`, { headers })).status;
+    expect(await status({ 'x-api-key': active.secret }), 'control: the key alone').to.equal(403);
+    // An app reading X-API-Key authenticates each of these with the quarantined key.
+    const decoys: Record<string, string> = {
+      'another key in Authorization': `Bearer ${randomBytes(24).toString('base64url')}`,
+      'Basic credentials': `Basic ${Buffer.from('someone:pw').toString('base64')}`,
+      'a JWT-shaped bearer': 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+    };
+    for (const [name, authorization] of Object.entries(decoys)) {
+      expect(await status({ authorization, 'x-api-key': active.secret }), name).to.equal(403);
+    }
+    expect(
+      await status({ authorization: `Bearer ${randomBytes(24).toString('base64url')}`, 'x-api-key': revoked.secret }),
+      'control: another key is served',
+    ).to.equal(200);
+  });
+
   it('observe mode (the default) never blocks, whatever the detector says', async () => {
     app = await startWith({});
     for (let i = 0; i < 5; i++) expect((await call(app, revoked.secret, `observe-${i}`)).status).to.equal(200);

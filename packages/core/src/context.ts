@@ -38,6 +38,12 @@ export interface RequestContext {
   /** Tenant the client claimed in a header that is not trusted. */
   claimedTenantId?: string;
   identity: RequestIdentity;
+  /**
+   * API keys the request carries besides the one its identity names (another key header, the query
+   * parameter, `X-API-Key` beside a JWT or an unreadable `Authorization`), each as a registry key id
+   * and/or fingerprint. Only the quarantine gate reads them: the app may authenticate with any of them.
+   */
+  otherApiKeys?: readonly Pick<RequestIdentity, 'apiKeyId' | 'apiKeyFingerprint'>[];
   /** Set when the app annotated the identity itself: that wins over anything apitrail inferred. */
   identitySource?: 'app' | 'resolver' | 'registry' | 'fingerprint' | 'basic' | 'jwt';
 }

@@ -64,6 +64,32 @@ export function extractCredential(
   return length > MAX_CREDENTIAL_LENGTH ? undefined : credential;
 }
 
+/**
+ * Every API key the request carries, wherever it is (`Authorization`, each API key header, the query
+ * parameter when configured), except `primary`'s: what the quarantine gate must also check, since
+ * the app may read its key from any of them while the identity names another credential.
+ */
+export function otherApiKeys(
+  request: IncomingMessage,
+  sources: CredentialSources,
+  primary: PresentedCredential | undefined,
+): string[] {
+  const found = new Set<string>();
+  const authorization = firstValue(request.headers.authorization)?.trim();
+  const fromHeader = authorization === undefined ? undefined : fromAuthorization(authorization);
+  if (fromHeader?.kind === 'api_key') found.add(fromHeader.secret);
+  for (const name of sources.apiKeyHeaders) {
+    const value = firstValue(request.headers[name])?.trim();
+    if (value) found.add(value);
+  }
+  if (sources.apiKeyQueryParam !== undefined) {
+    const inQuery = fromQuery(request.url ?? '/', sources.apiKeyQueryParam);
+    if (inQuery !== undefined) found.add(inQuery);
+  }
+  if (primary?.kind === 'api_key') found.delete(primary.secret);
+  return [...found].filter((secret) => secret.length <= MAX_CREDENTIAL_LENGTH);
+}
+
 function findCredential(request: IncomingMessage, sources: CredentialSources): PresentedCredential | undefined {
   const authorization = firstValue(request.headers.authorization);
   const fromHeader = authorization === undefined ? undefined : fromAuthorization(authorization.trim());

@@ -10,7 +10,7 @@ import {
 import { CachedApiKeyResolver, type ApiKeyResolver } from './cached-api-key-resolver.js';
 import { readIdentityConfig, type IdentityConfig } from './config.js';
 import { DEFAULT_CORRELATION_HEADERS, decideCorrelationId, type CredentialCheck } from './correlation.js';
-import { extractCredential, type PresentedCredential } from './credentials.js';
+import { extractCredential, otherApiKeys, type PresentedCredential } from './credentials.js';
 import { fingerprintOf, keyedDigest } from './fingerprint.js';
 import { unverifiedJwtClaims } from './jwt-claims.js';
 import { LruCache } from './lru-cache.js';
@@ -141,7 +141,17 @@ export function createRequestContextFactory(options: IdentityOptions = {}): Requ
       ...(clientAddress === undefined ? {} : { clientAddress }),
       identity: { ...UNAUTHENTICATED },
     };
-    identify(requestContext, extractCredential(request, config));
+    const credential = extractCredential(request, config);
+    identify(requestContext, credential);
+    const others = otherApiKeys(request, config, credential);
+    if (others.length > 0) {
+      // Named like the identity (registry id, keyed fingerprint), never kept as secrets.
+      requestContext.otherApiKeys = others.map((secret) => {
+        const match = config.keyRegistry?.lookup(secret);
+        const apiKeyFingerprint = fingerprintOf(keyedDigest(config.fingerprintMac, secret));
+        return match === undefined ? { apiKeyFingerprint } : { apiKeyId: match.key.id, apiKeyFingerprint };
+      });
+    }
     const tenantHeader = headerValue(request, config.tenantHeader);
     if (tenantHeader !== undefined) {
       if (config.trustTenantHeader) requestContext.identity.tenantId ??= tenantHeader;

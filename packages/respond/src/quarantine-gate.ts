@@ -11,14 +11,17 @@ import {
   guard,
   type RequestContext,
 } from '@apitrail/core/internal';
-import type { Quarantine } from './quarantine.js';
+import type { Quarantine, QuarantineEntry } from './quarantine.js';
 import type { ResponseConfig } from './response-config.js';
 
 const FINGERPRINT_PREFIX = 'fingerprint:';
 
 /** The quarantine key of a request's identity: its key id, or `fingerprint:<fp>` for an unregistered key. */
 export function quarantineKeyOf(requestContext: RequestContext): string | undefined {
-  const { identity } = requestContext;
+  return keyOf(requestContext.identity);
+}
+
+function keyOf(identity: Pick<RequestContext['identity'], 'apiKeyId' | 'apiKeyFingerprint'>): string | undefined {
   if (identity.apiKeyId !== undefined) return identity.apiKeyId;
   return identity.apiKeyFingerprint === undefined ? undefined : FINGERPRINT_PREFIX + identity.apiKeyFingerprint;
 }
@@ -40,6 +43,23 @@ export function problemDocument(status: number, correlationId: string): string {
   });
 }
 
+/**
+ * The entry that blocks the request: its identity's key, or any other key it carries. Checking only
+ * the identity let a quarantined key through beside a decoy `Authorization` (another key, Basic, a
+ * JWT, or one too long to read) whenever the app reads its key from `X-API-Key`.
+ */
+function blockingEntry(quarantine: Quarantine, requestContext: RequestContext): QuarantineEntry | undefined {
+  const key = quarantineKeyOf(requestContext);
+  const entry = key === undefined ? undefined : quarantine.blocking(key);
+  if (entry !== undefined || requestContext.otherApiKeys === undefined) return entry;
+  for (const other of requestContext.otherApiKeys) {
+    const otherKey = keyOf(other);
+    const found = otherKey === undefined ? undefined : quarantine.blocking(otherKey);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** The request gate `@apitrail/http`'s tracker asks on arrival (block mode only). */
 export function quarantineGate(
   quarantine: Quarantine,
@@ -51,8 +71,7 @@ export function quarantineGate(
 } {
   return {
     refusal(requestContext) {
-      const key = quarantineKeyOf(requestContext);
-      const entry = key === undefined ? undefined : quarantine.blocking(key);
+      const entry = blockingEntry(quarantine, requestContext);
       if (entry === undefined) return undefined;
       return {
         status,
