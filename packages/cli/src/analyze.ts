@@ -7,6 +7,7 @@ import {
   type Alert,
   type DetectConfig,
 } from '@apitrail/detect/internal';
+import { ndjsonLine } from '@apitrail/export/internal';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import { readRecords, type SourceRecord } from './records.js';
 import type { KeyUsageReport } from './by-key.js';
@@ -80,9 +81,14 @@ export async function analyzeFiles(
   return { records, auditRecords, malformedLines, unreadableFiles, alerts, droppedAlerts, tracked: detector.stats() };
 }
 
+/**
+ * The report as one JSON line, written as the NDJSON exporter writes records: JSON.stringify
+ * leaves DEL, C1 controls (U+009B is a one-character CSI) and U+2028/2029 raw, and this line goes
+ * to an operator's terminal with key ids and tenants from the records.
+ */
 export function analyzeJson(report: AnalyzeReport): string {
   const { alerts, ...counts } = report;
-  return `${JSON.stringify({
+  return `${ndjsonLine({
     ...counts,
     alerts: alerts.map((alert) => ({
       [NDJSON_FIELDS.timestamp]: new Date(alert.timeMs).toISOString(),

@@ -8,7 +8,9 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_TENANT_ID,
   NDJSON_FIELDS,
+  neutralizeControlCharacters,
 } from '@apitrail/core/internal';
+import { ndjsonLine } from '@apitrail/export/internal';
 import { FINGERPRINT_PREFIX, KEY_PREFIX_PREFIX, type Alert } from '@apitrail/detect/internal';
 import type { SourceEnricher } from '@apitrail/enrich';
 import { table } from './output.js';
@@ -204,8 +206,9 @@ function rowOf(usage: KeyUsage): KeyReportRow {
 }
 
 /** One JSON object per key and line. */
+/** One JSON line per key, escaped as {@link analyzeJson} escapes its line, for the same reason. */
 export function keyReportJson(rows: readonly KeyReportRow[]): string {
-  return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+  return rows.map((row) => `${ndjsonLine(row)}\n`).join('');
 }
 
 const CSV_COLUMNS = [
@@ -225,12 +228,16 @@ const CSV_COLUMNS = [
 ] as const;
 
 /**
- * RFC 4180 quoting, and a leading `'` before `=`, `+`, `-`, `@`, tab or CR so that a spreadsheet
- * never evaluates a cell that came from log data (CSV injection).
+ * RFC 4180 quoting, and a leading `'` before `=`, `+`, `-` or `@` so that a spreadsheet never
+ * evaluates a cell that came from log data (CSV injection). Control characters become visible
+ * escapes first, as in the table: the CSV is as often printed to a terminal as opened in a
+ * spreadsheet, and a key id or tenant from the records may carry ANSI or OSC sequences (this also
+ * takes care of a leading tab or CR, and of line breaks inside a cell).
  */
 export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const visible = neutralizeControlCharacters(value);
+  const safe = /^[=+\-@]/.test(visible) ? `'${visible}` : visible;
+  return /[",]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 function flat(row: KeyReportRow): Record<(typeof CSV_COLUMNS)[number], string> {
