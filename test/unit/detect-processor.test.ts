@@ -1,8 +1,14 @@
 import { expect } from 'chai';
 import { logs } from '@opentelemetry/api';
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, millisToHrTime } from '@opentelemetry/core';
 import { LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { APITRAIL_EVENTS, EVENT_API_REQUEST, SECURITY_LOGGER_NAME, faultCounts } from '@apitrail/core/internal';
+import {
+  APITRAIL_EVENTS,
+  OWASP_EVENTS,
+  EVENT_API_REQUEST,
+  SECURITY_LOGGER_NAME,
+  faultCounts,
+} from '@apitrail/core/internal';
 import { DETECT_DEFAULTS, DetectionLogRecordProcessor, detectionProcessors } from '@apitrail/detect';
 import { createRedactor } from '@apitrail/redaction';
 import { randomKeyId, testIp } from '../helpers/detect-scenarios.ts';
@@ -62,6 +68,29 @@ describe('DetectionLogRecordProcessor (in-process, real SDK)', () => {
     expect(alert!.body).to.equal(`apitrail_key_multiple_source_ips (api_key ${key}): 6 > 5 in 3600 s`);
     expect(createRedactor().redactText(alert!.body as string), 'redaction leaves the subject readable').to.equal(
       alert!.body,
+    );
+  });
+
+  it('keeps counting when the wall clock is stepped forward and back (NTP, an operator)', () => {
+    const key = randomKeyId();
+    const logger = provider.getLogger('api');
+    const now = Date.now();
+    const refused = (timestamp: number, ip: number): void =>
+      logger.emit({
+        eventName: EVENT_API_REQUEST,
+        timestamp,
+        attributes: { 'api_key.id': key, 'client.address': testIp(ip), 'http.response.status_code': 401 },
+      });
+    // One record stamped while the clock was a day ahead, then the corrected clock: the key's
+    // eleven 401s within seconds are a burst (threshold 10), whatever that one record said.
+    refused(now + 86_400_000, 0);
+    for (let n = 1; n <= 10; n++) refused(now + n, n % 3);
+    const burst = alerts().filter(
+      (record) => record.eventName === OWASP_EVENTS.authnLoginFailMax && record.attributes['api_key.id'] === key,
+    );
+    expect(burst, 'the key’s 401 burst').to.have.length(1);
+    expect(burst[0]!.hrTime, 'stamped with the time of the record that tipped the count').to.deep.equal(
+      millisToHrTime(now + 10),
     );
   });
 

@@ -15,6 +15,8 @@ import { eventFromAttributes } from './event.js';
 export class DetectionLogRecordProcessor implements LogRecordProcessor {
   readonly detector: Detector;
   private logger: Logger | undefined;
+  /** The wall-clock time of the record being observed: what an alert it tips is stamped with. */
+  private recordTimeMs = 0;
 
   constructor(config: DetectConfig) {
     this.detector = new Detector(config, (alert) => this.emitAlert(alert));
@@ -26,7 +28,12 @@ export class DetectionLogRecordProcessor implements LogRecordProcessor {
       'detection processor',
       () => {
         const [seconds, nanos] = record.hrTime;
-        this.detector.observe(eventFromAttributes(seconds * 1000 + nanos / 1e6, record.attributes));
+        this.recordTimeMs = seconds * 1000 + nanos / 1e6;
+        // Counted on the monotonic clock, not the record's wall-clock time: records arrive as
+        // requests end, and a wall clock stepped forward then back (NTP, an operator) would leave a
+        // key's windows in the future, so its later records would look older than the window and
+        // go uncounted (no burst, no volume alert) until the clock caught up with that step.
+        this.detector.observe(eventFromAttributes(performance.timeOrigin + performance.now(), record.attributes));
       },
       undefined,
     );
@@ -50,7 +57,7 @@ export class DetectionLogRecordProcessor implements LogRecordProcessor {
       eventName: alert.rule.eventName,
       severityNumber: alert.rule.severityNumber,
       severityText: alert.rule.severityText,
-      timestamp: alert.timeMs,
+      timestamp: this.recordTimeMs,
       body: alertMessage(alert),
       attributes: alertAttributes(alert),
     });
