@@ -55,6 +55,7 @@ for (const [example, trusted] of [
   ['node-http', `${PROXY}/32`],
   ['node-http', '1'],
   ['express', `${PROXY}/32`],
+  ['fastify', `${PROXY}/32`],
 ] as const) {
   describe(`source address behind a trusted proxy (${example}, APITRAIL_TRUSTED_PROXIES=${trusted})`, function () {
     let app: RunningApp;
@@ -103,6 +104,15 @@ for (const [example, trusted] of [
     it('a client-sent Forwarded that agrees with the proxy: the client address', async () => {
       const both = { forwarded: `for=${CLIENT}`, 'x-forwarded-for': SPOOF };
       expect(await sourceThrough('x-forwarded-for', 'xff-both', both)).to.equal(CLIENT);
+    });
+
+    it('a 10 KB forged X-Forwarded-For of ports, IPv6 forms, trusted addresses and garbage: the client address', async () => {
+      const forms = [`${SPOOF}:443`, `[::ffff:${SPOOF}]:80`, `::ffff:${SPOOF}`, PROXY, 'unknown', '"', '[', '', ' '];
+      const forged = Array.from({ length: 1000 }, (_, index) => forms[index % forms.length]).join(',');
+      expect(forged.length).to.be.above(10_000);
+      expect(await sourceThrough('x-forwarded-for', 'xff-10k', { 'x-forwarded-for': `${forged}, ${PROXY}` })).to.equal(
+        CLIENT,
+      );
     });
 
     it('True-Client-IP, X-Real-IP and CF-Connecting-IP never name the client', async () => {
