@@ -109,6 +109,16 @@ describe('quarantine end to end: APITRAIL_RESPONSE=block', function () {
     expect(blocks.find((line) => line.api_key_id === 'key-active')).to.include({
       'apitrail.quarantine.by': process.env.USER ?? 'operator',
     });
+    // The detector's decision is itself a security event, in the OWASP vocabulary (a lock), once.
+    const locks = lines.filter((line) => line.event === 'authn_login_lock');
+    expect(locks, 'one lock event, when the detector quarantined the key').to.have.length(1);
+    expect(locks[0]).to.include({
+      level: 'WARN',
+      api_key_id: 'key-revoked',
+      event_reason: 'quarantined',
+      'apitrail.quarantine.by': 'detector',
+    });
+    expect(locks[0]!['apitrail.quarantine.until']).to.be.a('string');
   });
 
   it('strangers typing a key’s public prefix with wrong secrets from many addresses do not get it quarantined', async () => {

@@ -1,10 +1,19 @@
-import type { Attributes } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SeverityNumber, logs, type Attributes, type Logger } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_ALERT_SUBJECT,
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
+  ATTR_EVENT_ACTION,
+  ATTR_EVENT_CATEGORY,
   ATTR_EVENT_KIND,
+  ATTR_EVENT_OUTCOME,
+  ATTR_EVENT_REASON,
+  ATTR_EVENT_TYPE,
+  INSTRUMENTATION_VERSION,
+  OWASP_EVENTS,
+  SECURITY_LOGGER_NAME,
+  neutralizeControlCharacters,
   ATTR_QUARANTINE_BY,
   ATTR_QUARANTINE_UNTIL,
   ATTR_SECURITY_RULE_NAME,
@@ -86,6 +95,7 @@ export function quarantineGate(
 /** Quarantines the key of every alert from one of the configured rules (key subjects only). */
 export class QuarantineLogRecordProcessor implements LogRecordProcessor {
   private readonly rules: ReadonlySet<string>;
+  private logger: Logger | undefined;
 
   constructor(
     readonly quarantine: Quarantine,
@@ -106,10 +116,45 @@ export class QuarantineLogRecordProcessor implements LogRecordProcessor {
         const fingerprint = attributes[ATTR_API_KEY_FINGERPRINT];
         const key =
           typeof id === 'string' ? id : typeof fingerprint === 'string' ? FINGERPRINT_PREFIX + fingerprint : undefined;
-        if (key !== undefined) this.quarantine.add(key, this.config.quarantineSeconds, rule, 'detector');
+        if (key === undefined) return;
+        const previous = this.quarantine.blocking(key);
+        const entry = this.quarantine.add(key, this.config.quarantineSeconds, rule, 'detector');
+        if (entry !== previous) this.reportLock(entry, attributes);
       },
       undefined,
     );
+  }
+
+  /**
+   * The detector's quarantine is a decision nobody took by hand, refusing a key that may be a paying
+   * customer's: it is recorded as it happens, as OWASP's `authn_login_lock` (an account locked after
+   * suspicious use), about the key and in the root context (not the request that tipped the alert).
+   */
+  private reportLock(entry: QuarantineEntry, alert: Attributes): void {
+    const subject =
+      alert[ATTR_API_KEY_ID] === undefined
+        ? { [ATTR_API_KEY_FINGERPRINT]: alert[ATTR_API_KEY_FINGERPRINT] }
+        : { [ATTR_API_KEY_ID]: alert[ATTR_API_KEY_ID] };
+    const until = new Date(entry.untilMs).toISOString();
+    this.logger ??= logs.getLogger(SECURITY_LOGGER_NAME, INSTRUMENTATION_VERSION);
+    this.logger.emit({
+      context: ROOT_CONTEXT,
+      eventName: OWASP_EVENTS.authnLoginLock,
+      severityNumber: SeverityNumber.WARN,
+      severityText: 'WARN',
+      body: `${OWASP_EVENTS.authnLoginLock}: API key ${neutralizeControlCharacters(entry.key)} quarantined until ${until} after ${entry.reason}`,
+      attributes: {
+        ...subject,
+        [ATTR_QUARANTINE_UNTIL]: until,
+        [ATTR_QUARANTINE_BY]: entry.by,
+        [ATTR_EVENT_REASON]: 'quarantined',
+        [ATTR_EVENT_KIND]: 'event',
+        [ATTR_EVENT_CATEGORY]: 'authentication',
+        [ATTR_EVENT_TYPE]: 'change',
+        [ATTR_EVENT_OUTCOME]: 'success',
+        [ATTR_EVENT_ACTION]: OWASP_EVENTS.authnLoginLock,
+      },
+    });
   }
 
   forceFlush(): Promise<void> {
