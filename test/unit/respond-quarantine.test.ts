@@ -1,11 +1,14 @@
 // Quarantine through the programmatic API: apitrailComponents() in block mode exposes the list,
 // add/lift change what the gate refuses, expiry lifts by itself, and observe mode has no list.
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apitrailComponents } from '@apitrail/auto';
-import { Quarantine, quarantineGate, readResponseConfig } from '@apitrail/respond';
+import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { Quarantine, QuarantineLogRecordProcessor, quarantineGate, readResponseConfig } from '@apitrail/respond';
+import { MAX_DETECTOR_FINGERPRINTS } from '@apitrail/respond/internal';
 import type { RequestContext } from '@apitrail/core';
 
 const env = { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', APITRAIL_GEOIP_DB: 'none' };
@@ -48,5 +51,38 @@ describe('respond: quarantine API', () => {
     now += 10_000;
     expect(quarantine.blocking('k1')).to.equal(undefined);
     expect(quarantine.list()).to.deep.equal([]);
+  });
+});
+
+describe('respond: what the detector may quarantine is bounded', () => {
+  /** Feeds the processor one alert about `subject` (an api_key.id or api_key.fingerprint). */
+  function alertAbout(processor: QuarantineLogRecordProcessor, subject: Record<string, string>): void {
+    processor.onEmit({
+      attributes: {
+        'event.kind': 'alert',
+        'apitrail.alert.subject': 'api_key',
+        'security_rule.name': 'apitrail_key_multiple_source_ips',
+        ...subject,
+      },
+    } as unknown as ReadWriteLogRecord);
+  }
+
+  it('garbage keys (unregistered fingerprints) fill at most their cap; registered keys are still quarantined', () => {
+    let now = 1_000_000;
+    const quarantine = new Quarantine(undefined, () => now);
+    const processor = new QuarantineLogRecordProcessor(quarantine, readResponseConfig({ APITRAIL_RESPONSE: 'block' }));
+    // Each random key used from six addresses is an alert about a fingerprint the attacker chose.
+    for (let n = 0; n < MAX_DETECTOR_FINGERPRINTS + 500; n++) {
+      alertAbout(processor, { 'api_key.fingerprint': randomBytes(12).toString('hex') });
+    }
+    expect(quarantine.list()).to.have.length(MAX_DETECTOR_FINGERPRINTS);
+    alertAbout(processor, { 'api_key.id': 'key-leaked' });
+    expect(quarantine.blocking('key-leaked'), 'a registered key is not crowded out').to.not.equal(undefined);
+
+    // Once those quarantines run out, they are forgotten: the cap counts live entries only.
+    now += 3600_000;
+    alertAbout(processor, { 'api_key.fingerprint': 'feedface' });
+    expect(quarantine.blocking('fingerprint:feedface')).to.not.equal(undefined);
+    expect(quarantine.size, 'expired entries are not kept').to.equal(1);
   });
 });

@@ -12,4 +12,10 @@ export {
   type ResponseConfig,
   type ResponseMode,
 } from './response-config.js';
-export { quarantineGate, quarantineKeyOf, problemDocument, QuarantineLogRecordProcessor } from './quarantine-gate.js';
+export {
+  quarantineGate,
+  quarantineKeyOf,
+  problemDocument,
+  QuarantineLogRecordProcessor,
+  MAX_DETECTOR_FINGERPRINTS,
+} from './quarantine-gate.js';

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SeverityNumber, logs, type Attributes, type Logger } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SeverityNumber, diag, logs, type Attributes, type Logger } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_ALERT_SUBJECT,
@@ -24,6 +24,14 @@ import type { Quarantine, QuarantineEntry } from './quarantine.js';
 import type { ResponseConfig } from './response-config.js';
 
 const FINGERPRINT_PREFIX = 'fingerprint:';
+
+/**
+ * Unregistered keys (fingerprints) the detector keeps quarantined at once. Anyone can make up keys
+ * and have each flagged (six requests from six addresses), so without a bound the list, and the
+ * file rewritten on each change, grow with the attacker's effort and every change blocks the event
+ * loop longer. Registered keys are not counted: their number is the registry's, not the caller's.
+ */
+export const MAX_DETECTOR_FINGERPRINTS = 1000;
 
 /** The quarantine key of a request's identity: its key id, or `fingerprint:<fp>` for an unregistered key. */
 export function quarantineKeyOf(requestContext: RequestContext): string | undefined {
@@ -96,6 +104,7 @@ export function quarantineGate(
 export class QuarantineLogRecordProcessor implements LogRecordProcessor {
   private readonly rules: ReadonlySet<string>;
   private logger: Logger | undefined;
+  private warnedFull = false;
 
   constructor(
     readonly quarantine: Quarantine,
@@ -116,13 +125,30 @@ export class QuarantineLogRecordProcessor implements LogRecordProcessor {
         const fingerprint = attributes[ATTR_API_KEY_FINGERPRINT];
         const key =
           typeof id === 'string' ? id : typeof fingerprint === 'string' ? FINGERPRINT_PREFIX + fingerprint : undefined;
-        if (key === undefined) return;
+        if (key === undefined || this.fingerprintsFull(key)) return;
         const previous = this.quarantine.blocking(key);
         const entry = this.quarantine.add(key, this.config.quarantineSeconds, rule, 'detector');
         if (entry !== previous) this.reportLock(entry, attributes);
       },
       undefined,
     );
+  }
+
+  /** True (warned once) when `key` is a fingerprint and the detector's fingerprints are at their cap. */
+  private fingerprintsFull(key: string): boolean {
+    if (!key.startsWith(FINGERPRINT_PREFIX) || this.quarantine.size < MAX_DETECTOR_FINGERPRINTS) return false;
+    if (this.quarantine.blocking(key) !== undefined) return false;
+    const held = this.quarantine
+      .list()
+      .filter((entry) => entry.by === 'detector' && entry.key.startsWith(FINGERPRINT_PREFIX)).length;
+    if (held < MAX_DETECTOR_FINGERPRINTS) return false;
+    if (!this.warnedFull) {
+      this.warnedFull = true;
+      diag.warn(
+        `apitrail: ${MAX_DETECTOR_FINGERPRINTS} unregistered keys are quarantined; further ones are alerted but not quarantined`,
+      );
+    }
+    return true;
   }
 
   /**

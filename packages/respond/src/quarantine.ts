@@ -98,9 +98,18 @@ export class Quarantine {
     return undefined;
   }
 
+  /** Entries held: live ones (expired ones go at the next change). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Quarantines `key` for `seconds` (an existing, longer quarantine is kept). */
   add(key: string, seconds: number, reason: string, by = 'operator'): QuarantineEntry {
-    const untilMs = this.now() + seconds * 1000;
+    const now = this.now();
+    // Expired entries of keys never seen again would otherwise stay for the life of the process:
+    // a leak an attacker feeds by having throwaway keys flagged. O(entries), as the write below is.
+    for (const [held, entry] of this.entries) if (entry.untilMs <= now) this.entries.delete(held);
+    const untilMs = now + seconds * 1000;
     const existing = this.entries.get(key);
     if (existing !== undefined && existing.untilMs >= untilMs) return existing;
     const entry = { key, untilMs, reason, by };
