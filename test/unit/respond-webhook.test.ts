@@ -147,6 +147,29 @@ describe('respond: alert webhook delivery', () => {
     }
   });
 
+  it('counts and reports the alerts still unsent when it is closed, rather than losing them silently', async () => {
+    // A receiver that takes every POST and never answers.
+    const hung = http.createServer((request) => request.resume());
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const { port } = hung.address() as AddressInfo;
+    const warnings: string[] = [];
+    diag.setLogger(
+      { ...silentDiag, warn: (message: string) => void warnings.push(message) },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    const delivery = new WebhookDelivery(config(`http://127.0.0.1:${port}/hook`, { timeoutMs: 30_000 }));
+    try {
+      for (let i = 0; i < 3; i++) delivery.enqueue(alertRecord({ 'api_key.id': `k${i}` }), `k${i}`);
+      await delivery.close(200);
+      expect(delivery.stats).to.include({ delivered: 0, unsent: 3 });
+      expect(warnings.join('\n')).to.match(/3 not sent/);
+    } finally {
+      diag.disable();
+      hung.closeAllConnections();
+      hung.close();
+    }
+  });
+
   it('drops (and counts) alerts beyond the queue bound while the receiver is slow', async () => {
     const down = new WebhookDelivery(config(`http://127.0.0.1:${await freePort()}/`, { maxQueue: 2, retries: 0 }));
     for (let i = 0; i < 10; i++) down.enqueue(alertRecord({ 'api_key.id': `k${i}` }), `k${i}`);

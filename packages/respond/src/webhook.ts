@@ -28,6 +28,8 @@ export interface WebhookStats {
   deduplicated: number;
   /** Attempts that will be tried again. */
   retried: number;
+  /** Still queued or in flight when closed: not known to have arrived when the process ends. */
+  unsent: number;
 }
 
 interface Delivery {
@@ -53,7 +55,7 @@ function retryAfterMs(header: string | null): number | undefined {
  * per cooldown. The receiver's URL is never logged (Slack's carry a token).
  */
 export class WebhookDelivery {
-  readonly stats: WebhookStats = { delivered: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0 };
+  readonly stats: WebhookStats = { delivered: 0, failed: 0, dropped: 0, deduplicated: 0, retried: 0, unsent: 0 };
   private readonly queue: Delivery[] = [];
   private readonly lastSent = new Map<string, number>();
   private running: Promise<void> | undefined;
@@ -96,10 +98,22 @@ export class WebhookDelivery {
     await Promise.race([this.running, timer]);
   }
 
-  /** Stops taking alerts; waits up to `timeoutMs` for those queued. */
+  /**
+   * Stops taking alerts; waits up to `timeoutMs` for those queued. What is still queued or in flight
+   * then ends with the process: counted as unsent and, with every other loss, said once, so that a
+   * receiver that was down at shutdown does not lose alerts silently.
+   */
   async close(timeoutMs: number): Promise<void> {
     this.closed = true;
     await this.flush(timeoutMs);
+    this.stats.unsent += this.queue.length + (this.running === undefined ? 0 : 1);
+    this.queue.length = 0;
+    const { delivered, failed, dropped, unsent } = this.stats;
+    if (failed + dropped + unsent > 0) {
+      diag.warn(
+        `apitrail: alert webhook at shutdown: ${delivered} delivered, ${failed} failed, ${dropped} dropped (queue full), ${unsent} not sent`,
+      );
+    }
   }
 
   /** The cooldown map holds at most the keys seen within one cooldown (oldest first). */
