@@ -25,7 +25,7 @@ function plain(value: unknown): string {
 
 /**
  * A development-friendly line: time, aligned level and logger, the message, then `key=value`
- * pairs. Every value has its control characters neutralised (CWE-117), so a hostile user agent
+ * pairs. Every key and value has its control characters neutralised (CWE-117), so a hostile user agent
  * cannot forge lines or drive the terminal; colour only when `colour` is set (a TTY).
  */
 export function formatHumanReadable(record: ReadableLogRecord, colour: boolean): string {
@@ -34,12 +34,13 @@ export function formatHumanReadable(record: ReadableLogRecord, colour: boolean):
 
 /** The same line from an NDJSON object (the winston format builds one without a LogRecord). */
 export function formatHumanReadableFields(fields: NdjsonObject, colour: boolean): string {
-  const level = String(fields[NDJSON_FIELDS.level]);
+  const level = neutralizeControlCharacters(String(fields[NDJSON_FIELDS.level]));
   const levelText = level.padEnd(5);
   const head = `${plain(fields[NDJSON_FIELDS.timestamp])} ${colour ? `${LEVEL_COLOURS[level] ?? ''}${levelText}${RESET}` : levelText} ${plain(fields[NDJSON_FIELDS.logger]).padEnd(18)} ${plain(fields[NDJSON_FIELDS.message])}`;
   const pairs = Object.entries(fields)
     .filter(([key]) => !HEADLINE_FIELDS.has(key))
-    .map(([key, value]) => `${key}=${plain(value)}`)
+    // Keys too: winston metadata is often a client's data (a logged request body), keys included.
+    .map(([key, value]) => `${plain(key)}=${plain(value)}`)
     .join(' ');
   return pairs === '' ? head : `${head} ${colour ? `${DIM}${pairs}${RESET}` : pairs}`;
 }

@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type { Redactor } from '@apitrail/redaction';
 import { guard } from '@apitrail/core/internal';
-import { formatHumanReadableFields } from '@apitrail/export/internal';
+import { formatHumanReadableFields, ndjsonLine } from '@apitrail/export/internal';
 import type { Bounds } from './bounded.js';
 import { readWinstonConfig, type WinstonConfig } from './config.js';
 import { fallbackLineObject, lineObject, type LineOptions } from './line.js';
@@ -42,10 +42,15 @@ function lineOrFallback(info: LogInfo, options: LineOptions): Record<string, unk
   return guard('winston line format', () => lineObject(info, options), fallbackLineObject(info, options));
 }
 
-/** One JSON object per line with Prowler's field names: timestamp, level, message, logger, fields. */
+/**
+ * One JSON object per line with Prowler's field names: timestamp, level, message, logger, fields.
+ * Written as the NDJSON exporter writes records, not by JSON.stringify alone, which leaves DEL, C1
+ * controls and U+2028/2029 raw: metadata is often a client's data, and readline-style readers
+ * (`apitrail analyze` among them) end a line at U+2028.
+ */
 export function ndjsonFormat(options: LineOptions = {}): Logform.Format {
   return format((info) => {
-    info[MESSAGE] = JSON.stringify(lineOrFallback(info, options));
+    info[MESSAGE] = ndjsonLine(lineOrFallback(info, options));
   });
 }
 
