@@ -248,7 +248,9 @@ describe('Sigma rules through sigma-cli and the processing pipelines (rules/pipe
   it('Elasticsearch (ECS): Lucene queries of every base rule (Lucene has no correlations)', () => {
     const files = baseRuleFiles();
     const lucene = convert('lucene', 'apitrail-elasticsearch-ecs.yaml', [...files.values()]);
-    expect(count(lucene, /^event\.action:apitrail\.api_request AND /m)).to.equal(files.size - 1);
+    // A rule with a filter (`not prefix_claim`) is parenthesised: `(event.action:… AND …) AND (NOT …)`.
+    expect(count(lucene, /^\(?event\.action:apitrail\.api_request AND /m)).to.equal(files.size - 1);
+    expect(lucene).to.include('(NOT _exists_:apitrail.api_key.prefix)');
     expect(lucene).to.match(/^event\.action:authz_fail AND event\.reason:tenant_mismatch$/m);
     expect(lucene).to.include('_exists_:apitrail.api_key.id');
     expect(lucene).to.include('http.response.status_code:(401 OR 403)');
