@@ -117,4 +117,25 @@ describe('cli: analyze --by-key', () => {
     expect(refused.code).to.equal(2);
     expect(refused.err).to.include('--csv goes with --by-key');
   });
+
+  it('reports requests the registry named by a public prefix alone apart from the key, and the key’s alerts without them', async () => {
+    // Six strangers typed k1's public prefix with wrong secrets: the audit records name k1 and the prefix.
+    const claims = ['8.8.8.8', '1.1.1.1', '9.9.9.9', '81.2.69.160', '4.2.2.2', '77.88.8.8'].map((ip, n) =>
+      auditLine(n, { api_key_id: 'k1', api_key_prefix: 'pk_abc', source_ip: ip, status_code: 401 }),
+    );
+    const { out } = await run(
+      ['--by-key', '--json'],
+      [auditLine(0, { api_key_id: 'k1', source_ip: '203.0.113.5' }), ...claims],
+    );
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const claimed = rows.find((row) => row.api_key_prefix === 'pk_abc');
+    expect(claimed, 'the prefix claims are a row of their own').to.deep.include({ requests: 6 });
+    expect(claimed).to.not.have.property('api_key_id');
+    expect(claimed!.alerts).to.have.property('apitrail_key_multiple_source_ips');
+    const key = rows.find((row) => row.api_key_id === 'k1');
+    expect(key).to.deep.include({ requests: 1, alerts: {} });
+  });
 });
