@@ -164,6 +164,17 @@ describe('identity: events through a real LoggerProvider', () => {
       inRequest(current, () => setIdentity({ userId: 'u-1', authenticationMethod: 'session' }));
       expect(current.identity).to.include({ userId: 'u-1', authenticationMethod: 'session', isApiKeyRequest: false });
     });
+
+    it('a key the app names after its own check is no longer a prefix claim', () => {
+      // The registry named the key by its public prefix; the app then checked the whole secret.
+      const current = requestContext();
+      current.identity = { ...current.identity, apiKeyId: 'key-1', apiKeyPrefix: 'pk_abc' };
+      inRequest(current, () => setIdentity({ userId: 'u-1' }));
+      expect(current.identity, 'naming something else vouches for no key').to.include({ apiKeyPrefix: 'pk_abc' });
+      inRequest(current, () => setIdentity({ apiKeyId: 'key-1' }));
+      expect(current.identity).to.include({ apiKeyId: 'key-1' });
+      expect(current.identity).to.not.have.property('apiKeyPrefix');
+    });
   });
 
   describe('http: an exception escaping a request listener', () => {

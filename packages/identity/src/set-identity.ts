@@ -30,6 +30,9 @@ function annotated(current: RequestIdentity, annotation: IdentityAnnotation): Re
     const value = text(annotation[field]);
     if (value !== undefined) next[field] = value;
   }
+  // The app names the key after checking the whole secret: the registry's public-prefix match is no
+  // longer a mere claim, and the detector counts the request under the key (and may quarantine it).
+  if (text(annotation.apiKeyId) !== undefined) delete next.apiKeyPrefix;
   const method = annotation.authenticationMethod;
   if (method !== undefined && AUTHENTICATION_METHODS.has(method)) next.authenticationMethod = method;
   else if (text(annotation.apiKeyId) !== undefined) next.authenticationMethod = 'api_key';
