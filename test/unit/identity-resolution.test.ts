@@ -255,6 +255,23 @@ describe('identity: resolver', () => {
     expect(seen).to.have.length(2);
   });
 
+  it('a resolver’s answer for a key the registry knew by its prefix alone removes the prefix mark', () => {
+    const key = newKey('pk_');
+    const file = join(mkdtempSync(join(tmpdir(), 'apitrail-keys-')), 'keys.json');
+    writeFileSync(file, JSON.stringify([{ id: 'k-9', name: 'CI', tenant_id: 't-9', prefix: key.slice(0, 11) }]));
+    const env = { APITRAIL_API_KEYS_FILE: file };
+    expect(contextFor({ headers: { 'x-api-key': key } }, env).identity, 'the registry alone').to.include({
+      apiKeyId: 'k-9',
+      apiKeyPrefix: key.slice(0, 11),
+    });
+    // The resolver looked the whole secret up: it names a key the caller holds, not a claim.
+    const identity = contextFor({ headers: { 'x-api-key': key } }, env, (presented) =>
+      presented === key ? { id: 'k-9', tenantId: 't-9' } : undefined,
+    ).identity;
+    expect(identity).to.include({ apiKeyId: 'k-9' });
+    expect(identity).to.not.have.property('apiKeyPrefix');
+  });
+
   it('waits for an async resolver, and lets the app annotation win over a late answer', async () => {
     const key = newKey();
     let answer: (value: ResolvedApiKey) => void = () => undefined;

@@ -25,6 +25,9 @@ export function applyResolvedKey(
   // The app's own annotation wins, even over an answer that arrives after it.
   if (requestContext.identitySource === 'app') return;
   const identity = { ...requestContext.identity, apiKeyId: truncate(resolved.id, MAX_IDENTITY_VALUE_LENGTH) };
+  // The resolver looked up the whole secret: a registry prefix match before it is no longer a mere
+  // claim (the detector counts a claim apart from the key, and never quarantines on it).
+  if (source === 'resolver') delete identity.apiKeyPrefix;
   if (resolved.name !== undefined) identity.apiKeyName = truncate(resolved.name, MAX_IDENTITY_VALUE_LENGTH);
   if (resolved.tenantId !== undefined) identity.tenantId = truncate(resolved.tenantId, MAX_IDENTITY_VALUE_LENGTH);
   if (resolved.userId !== undefined) identity.userId = truncate(resolved.userId, MAX_IDENTITY_VALUE_LENGTH);
