@@ -17,11 +17,11 @@ export interface TextChunk {
 
 export const LINE_FEED = 0x0a;
 export const CARRIAGE_RETURN = 0x0d;
-/** Where a line ends, as `readline` (and so `apitrail analyze`) reads it: CRLF, LF or a lone CR. */
+/** Where a line ends, as `apitrail analyze` reads it (input-formats.ts): CRLF, LF or a lone CR. */
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
- * The lines of a chunk's text, as `readline` splits them (no empty line after a final line break);
+ * The lines of a chunk's text, as analyze splits them (no empty line after a final line break);
  * a line that is not valid UTF-8 is NOT_UTF8 rather than its lenient decoding. Each line is decoded
  * on its own: a line of ASCII stays a one-byte string, which JSON.parse reads faster, even when
  * another line of the chunk is not ASCII.
@@ -48,7 +48,7 @@ export function chunkLines(bytes: Uint8Array): InputLine[] {
 
 /**
  * The lines of a chunk that is not all valid UTF-8 (see `chunkLines`), split at the bytes of their
- * line breaks (as `readline` splits the text); each line that is not valid UTF-8 is NOT_UTF8.
+ * line breaks (as analyze splits the text); each line that is not valid UTF-8 is NOT_UTF8.
  */
 function checkedLines(buffer: Buffer): InputLine[] {
   const lines: InputLine[] = [];
