@@ -164,6 +164,24 @@ describe('apitrail analyze|verify over compressed input', () => {
     expect(analyzed.auditRecords).to.equal(4);
   });
 
+  it('skips a line longer than 64 MiB as malformed, at once and in bounded memory, and reads the records after it', async () => {
+    // 2 MB of gzip holding one 80 MiB line: before, each chunk re-split the whole unfinished line
+    // (quadratic: a 600 MiB line ran for minutes) and the line was held whole.
+    const line = Buffer.alloc(80 * 1024 * 1024, 'A');
+    const record = JSON.stringify({
+      timestamp: new Date(START_MS).toISOString(),
+      event: 'apitrail.api_request',
+      api_key_id: 'k1',
+      source_ip: '203.0.113.5',
+      status_code: 200,
+    });
+    const file = await tempFile('long-line.ndjson.gz', gzipSync(Buffer.concat([line, Buffer.from(`\n${record}\n`)])));
+    const { code, stderr, report } = await analyze(file);
+    expect(code, stderr).to.equal(2);
+    expect(stderr).to.include(`${file}:1: skipped, line longer than 64 MiB`);
+    expect(report).to.include({ records: 1, auditRecords: 1, malformedLines: 1, unreadableFiles: 0 });
+  });
+
   it('reads an empty file as no records, without complaint', async () => {
     const { code, report, stderr } = await analyze(await tempFile('empty.otlp.jsonl', ''));
     expect([code, report.records, report.malformedLines, report.unreadableFiles, stderr]).to.deep.equal([

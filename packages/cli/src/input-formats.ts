@@ -8,7 +8,8 @@ import { ZSTD_MAGIC, isZstdFrameStart, zstdStream } from './zstd-frames.js';
 
 // An input's content as text lines, whatever its container, told apart by its first bytes: NDJSON
 // as is, gzip or zstd streams decompressed on the fly (zstd-frames.ts), or the gateway's compressed
-// archive (gateway-archive.ts), one line per entry. Memory stays bounded by the longest line or entry.
+// archive (gateway-archive.ts), one line per entry. Memory stays bounded by the longest line (at most
+// 64 MiB: a longer one is skipped as malformed) or entry.
 
 /**
  * One line of an input (NDJSON, gzip, zstd or the gateway's archive), or a line or archive entry
@@ -40,21 +41,67 @@ const LINE_BREAK = /\r\n|\r|\n/;
  * among them) leave them raw, and a record cut there was skipped as two malformed lines, so a
  * sender could hide a record from analyze that verify counts.
  */
-async function* textLines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
+async function* textLines(source: AsyncIterable<Buffer>): AsyncGenerator<InputLine> {
   const decoder = new StringDecoder('utf8');
-  let rest = '';
+  const line = new PendingLine();
+  let heldCarriageReturn = false;
   for await (const chunk of source) {
-    let text = rest + decoder.write(chunk);
+    let text: string = (heldCarriageReturn ? '\r' : '') + decoder.write(chunk);
     // A CR that ends the text may be the first half of a CRLF whose LF is in the next chunk.
-    const heldCarriageReturn = text.endsWith('\r');
+    heldCarriageReturn = text.endsWith('\r');
     if (heldCarriageReturn) text = text.slice(0, -1);
-    const lines = text.split(LINE_BREAK);
-    rest = lines.pop()! + (heldCarriageReturn ? '\r' : '');
-    yield* lines;
+    // Only the new text is searched for breaks: its first part continues the unfinished line, its
+    // last part starts the next one.
+    const parts = text.split(LINE_BREAK);
+    for (let index = 0; index < parts.length - 1; index++) yield line.end(parts[index]!);
+    line.append(parts.at(-1)!);
   }
-  const lines = (rest + decoder.end()).split(LINE_BREAK);
-  if (lines.at(-1) === '') lines.pop();
-  yield* lines;
+  const parts = ((heldCarriageReturn ? '\r' : '') + decoder.end()).split(LINE_BREAK);
+  for (let index = 0; index < parts.length - 1; index++) yield line.end(parts[index]!);
+  line.append(parts.at(-1)!);
+  if (!line.empty) yield line.end('');
+}
+
+/** Longest line read, in characters: far above any record, and a bound on what one line holds. */
+const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * The line being read, as the pieces each chunk added: joined once, at its end. Re-joining and
+ * re-splitting the whole unfinished line at every chunk made a long line quadratic (a 600 MiB line,
+ * 2.7 MB gzipped, ran for minutes), and a line above MAX_LINE_CHARS is dropped as it grows rather
+ * than held: it is reported as one malformed line, and the lines after it are read.
+ */
+class PendingLine {
+  private pieces: string[] = [];
+  private chars = 0;
+  private overlong = false;
+
+  get empty(): boolean {
+    return this.chars === 0 && !this.overlong;
+  }
+
+  append(piece: string): void {
+    if (this.overlong || piece === '') return;
+    this.chars += piece.length;
+    if (this.chars <= MAX_LINE_CHARS) {
+      this.pieces.push(piece);
+      return;
+    }
+    this.overlong = true;
+    this.pieces = [];
+  }
+
+  /** The line, ending with `piece`; a CorruptEntry when it was longer than MAX_LINE_CHARS. */
+  end(piece: string): InputLine {
+    this.append(piece);
+    const line = this.overlong
+      ? new CorruptEntry(`line longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB`)
+      : this.pieces.join('');
+    this.pieces = [];
+    this.chars = 0;
+    this.overlong = false;
+    return line;
+  }
 }
 
 /** `decoded`'s bytes; a decoding failure is rethrown as `corrupt <format> stream (...)`. */
