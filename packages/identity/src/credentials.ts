@@ -73,21 +73,31 @@ export function otherApiKeys(
   request: IncomingMessage,
   sources: CredentialSources,
   primary: PresentedCredential | undefined,
-): string[] {
-  const found = new Set<string>();
+): readonly string[] {
+  // Nearly every request carries one key or none: no array is made for it.
+  const skip = primary?.kind === 'api_key' ? primary.secret : undefined;
+  let found: string[] | undefined;
   const authorization = firstValue(request.headers.authorization)?.trim();
   const fromHeader = authorization === undefined ? undefined : fromAuthorization(authorization);
-  if (fromHeader?.kind === 'api_key') found.add(fromHeader.secret);
+  if (fromHeader?.kind === 'api_key') found = withOther(found, fromHeader.secret, skip);
   for (const name of sources.apiKeyHeaders) {
     const value = firstValue(request.headers[name])?.trim();
-    if (value) found.add(value);
+    if (value) found = withOther(found, value, skip);
   }
   if (sources.apiKeyQueryParam !== undefined) {
     const inQuery = fromQuery(request.url ?? '/', sources.apiKeyQueryParam);
-    if (inQuery !== undefined) found.add(inQuery);
+    if (inQuery !== undefined) found = withOther(found, inQuery, skip);
   }
-  if (primary?.kind === 'api_key') found.delete(primary.secret);
-  return [...found].filter((secret) => secret.length <= MAX_CREDENTIAL_LENGTH);
+  return found ?? NO_OTHER_KEYS;
+}
+
+const NO_OTHER_KEYS: readonly string[] = [];
+
+/** `found` with `secret` added, unless it is the primary key's, already there, or too long to be one. */
+function withOther(found: string[] | undefined, secret: string, skip: string | undefined): string[] | undefined {
+  if (secret === skip || secret.length > MAX_CREDENTIAL_LENGTH || found?.includes(secret)) return found;
+  (found ??= []).push(secret);
+  return found;
 }
 
 function findCredential(request: IncomingMessage, sources: CredentialSources): PresentedCredential | undefined {
