@@ -18,7 +18,7 @@ export interface TextChunk {
 export const LINE_FEED = 0x0a;
 export const CARRIAGE_RETURN = 0x0d;
 /** Where a line ends, as `apitrail analyze` reads it (input-formats.ts): CRLF, LF or a lone CR. */
-const LINE_BREAK = /\r\n|\r|\n/;
+export const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
  * The lines of a chunk's text, as analyze splits them (no empty line after a final line break);

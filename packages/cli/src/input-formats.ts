@@ -3,6 +3,7 @@ import { Readable, pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { ByteReader } from './byte-reader.js';
+import { LINE_BREAK } from './chunk-lines.js';
 import { CorruptEntry, LENGTH_PREFIX_BYTES, archiveEntries } from './gateway-archive.js';
 import { ZSTD_MAGIC, isZstdFrameStart, zstdStream } from './zstd-frames.js';
 
@@ -31,8 +32,6 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 export function openInput(file: string): AsyncIterable<Buffer> {
   return file === '-' ? process.stdin : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
 }
-
-const LINE_BREAK = /\r\n|\r|\n/;
 
 /**
  * Text split at CRLF, LF or a lone CR, as verify splits it (chunk-lines.ts), with no empty line
