@@ -57,6 +57,20 @@ describe('detection rules', () => {
     expect(run([...early, ...later]).alerts).to.deep.equal([]);
   });
 
+  it('an event the 32-bit windows cannot hold (2^32 s later, before 1970) is ignored, not counted in a wrapped bucket', () => {
+    const key = randomKeyId();
+    const five = leakedKey(key, 5).map((request, n) => ({ ...request, offsetSeconds: n }));
+    // 2^32 seconds later wraps to the same second: a sixth IP counted there raised an alert at the next request.
+    const wrapped = { ...five[0]!, sourceIp: testIp(5), offsetSeconds: 2 ** 32 + 5 };
+    const before1970 = { ...five[0]!, sourceIp: testIp(6), offsetSeconds: -START_MS / 1000 - 1 };
+    const again = { ...five[0]!, offsetSeconds: 6 };
+    expect(summary(run([...five, wrapped, before1970, again]).alerts)).to.deep.equal([]);
+    // The same sixth IP in range is an alert.
+    expect(summary(run([...five, { ...wrapped, offsetSeconds: 5 }]).alerts)).to.deep.equal([
+      `${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`,
+    ]);
+  });
+
   it('repeating the same few IPs thousands of times never looks like many IPs', () => {
     const key = randomKeyId();
     const requests = Array.from({ length: 5000 }, (_, n) => ({

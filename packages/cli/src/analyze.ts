@@ -4,6 +4,8 @@ import {
   alertAttributes,
   alertMessage,
   eventFromAttributes,
+  DETECTABLE_TIME_MS,
+  isDetectableTime,
   type Alert,
   type DetectConfig,
 } from '@apitrail/detect/internal';
@@ -19,12 +21,21 @@ const MAX_ALERTS = 10_000;
 export interface AnalyzeReport {
   readonly records: number;
   readonly auditRecords: number;
+  /** Lines that are no record, and records whose time the detector cannot count (see DETECTABLE_TIME_MS). */
   readonly malformedLines: number;
   readonly unreadableFiles: number;
   readonly alerts: readonly Alert[];
   readonly droppedAlerts: number;
   readonly tracked: ReturnType<Detector['stats']>;
 }
+
+/** A record's time for a message: ISO 8601 where a Date holds it, else the milliseconds. */
+function timeText(timeMs: number): string {
+  const date = new Date(timeMs);
+  return Number.isNaN(date.getTime()) ? `${timeMs} ms since 1970` : date.toISOString();
+}
+
+const DETECTABLE_RANGE = `${timeText(DETECTABLE_TIME_MS.from)} to ${timeText(DETECTABLE_TIME_MS.until - 1)}`;
 
 /**
  * Audit records: apitrail's (EventName `apitrail.api_request`) and, in Prowler-format NDJSON with no
@@ -60,6 +71,16 @@ export async function analyzeFiles(
   const progress = progressReporter(output, 'analyzing');
   await readRecords(files, {
     record(record) {
+      // Counted in no window (it would wrap around in the detector's 32-bit seconds), said where it is.
+      if (!isDetectableTime(record.timeMs)) {
+        reportProblem(
+          output,
+          problems++,
+          `${record.location}: skipped, time ${timeText(record.timeMs)} outside ${DETECTABLE_RANGE}, the times the detector counts`,
+        );
+        malformedLines++;
+        return;
+      }
       records++;
       if (!isAuditRecord(record)) return;
       auditRecords++;

@@ -13,6 +13,18 @@ const BURST_BUCKETS = 5;
 const BASELINE_WARMUP_WINDOWS = 2;
 const SAMPLE_IPS = 10;
 
+/**
+ * The times the detector's windows hold: its stamps and bucket numbers are unsigned 32-bit seconds
+ * (+1, 0 marking an empty entry), so from 1970-01-01T00:00:00Z up to, not including,
+ * 2106-02-07T06:28:15Z. A time outside would wrap around and be counted in the wrong bucket.
+ */
+export const DETECTABLE_TIME_MS = { from: 0, until: 0xffffffff * 1000 } as const;
+
+/** Whether the detector can count an event at `timeMs` (false for NaN). */
+export function isDetectableTime(timeMs: number): boolean {
+  return timeMs >= DETECTABLE_TIME_MS.from && timeMs < DETECTABLE_TIME_MS.until;
+}
+
 /** Receives each alert a Detector raises (at most once per rule and subject per cooldown). */
 export type AlertSink = (alert: Alert) => void;
 
@@ -141,7 +153,13 @@ export class Detector {
     );
   }
 
+  /**
+   * Counts one event. An event whose time is outside DETECTABLE_TIME_MS is ignored rather than
+   * mis-bucketed (`apitrail analyze` reports such a record as malformed before it gets here; a host
+   * clock never reads such a time).
+   */
   observe(event: DetectionEvent): void {
+    if (!isDetectableTime(event.timeMs)) return;
     const seconds = event.timeMs / 1000;
     const ip = event.sourceIp;
     const ipHash = ip === undefined ? 0 : hashString(ip);

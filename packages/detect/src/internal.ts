@@ -2,7 +2,7 @@
 // no semver promise; users import from '@apitrail/detect' (src/index.ts).
 export { readDetectConfig, DETECT_DEFAULTS, type DetectConfig } from './config.js';
 export { eventFromAttributes, FINGERPRINT_PREFIX, KEY_PREFIX_PREFIX, type DetectionEvent } from './event.js';
-export { Detector, type AlertSink } from './detector.js';
+export { Detector, DETECTABLE_TIME_MS, isDetectableTime, type AlertSink } from './detector.js';
 export type { Alert } from './alert.js';
 export { alertAttributes, alertMessage } from './alert-record.js';
 export { RULES, type RuleDefinition } from './rules.js';
