@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { ApitrailConfigError, APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core/internal';
 import { DETECT_DEFAULTS, Detector, RULES, readDetectConfig, type Alert, type DetectConfig } from '@apitrail/detect';
 import {
@@ -69,6 +70,61 @@ describe('detection rules', () => {
     expect(summary(run([...five, { ...wrapped, offsetSeconds: 5 }]).alerts)).to.deep.equal([
       `${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`,
     ]);
+  });
+
+  describe('source IPs of a key: IPv6 by /64 network, IPv4-mapped IPv6 as IPv4', () => {
+    const at = (key: string, sourceIp: string, n: number): ScriptedRequest => ({
+      offsetSeconds: n,
+      apiKeyId: key,
+      sourceIp,
+      path: '/v1/items',
+      statusCode: 200,
+    });
+    const interfaceId = () => Array.from({ length: 4 }, () => randomBytes(2).toString('hex')).join(':');
+
+    it('one IPv6 client rotating privacy addresses (RFC 8981) in its /64 is one source', () => {
+      const key = randomKeyId();
+      const rotating = Array.from({ length: 40 }, (_, n) => at(key, `2001:db8:1:2:${interfaceId()}`, n));
+      expect(run(rotating).alerts).to.deep.equal([]);
+      // Written compressed, upper-case or with a zone, the /64 is the same.
+      const forms = [
+        '2001:DB8:1:2::1',
+        '2001:db8:1:2::',
+        '2001:0db8:0001:0002:ffff::9',
+        'fe80::1%eth0',
+        'fe80::2%eth1',
+      ];
+      expect(run(forms.map((ip, n) => at(key, ip, n))).alerts).to.deep.equal([]);
+    });
+
+    it('six /64 networks are six sources: an alert whose sample has one address of each', () => {
+      const key = randomKeyId();
+      const networks = [0, 1, 2, 3, 4, 5].map((n) => `2001:db8:${n.toString(16)}:ff00`);
+      const requests = networks.flatMap((network, n) => [
+        at(key, `${network}:${interfaceId()}`, 2 * n),
+        at(key, `${network}:${interfaceId()}`, 2 * n + 1),
+      ]);
+      const { alerts } = run(requests);
+      expect(summary(alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`]);
+      expect(alerts[0]!.count).to.equal(6);
+      const sampled = alerts[0]!.sampleIps.map((ip) => ip.split(':').slice(0, 4).join(':'));
+      expect(sampled).to.have.members(networks);
+    });
+
+    it('an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address; IPv4 is counted per address', () => {
+      const key = randomKeyId();
+      const five = [0, 1, 2, 3, 4].map(testIp);
+      const mixed = five.flatMap((ip, n) => [
+        at(key, ip, 3 * n),
+        at(key, `::ffff:${ip}`, 3 * n + 1),
+        at(key, `::FFFF:${ip}`, 3 * n + 2),
+      ]);
+      expect(run(mixed).alerts).to.deep.equal([]);
+      // Six addresses of one IPv4 /24 are six sources, as before; so is a sixth address written mapped.
+      expect(summary(run([...mixed, at(key, `::ffff:${testIp(5)}`, 20)]).alerts)).to.have.length(1);
+      const sameSlash24 = [1, 2, 3, 4, 5, 6].map((n) => at(key, `198.51.100.${n}`, n));
+      expect(summary(run(sameSlash24).alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`]);
+    });
   });
 
   it('repeating the same few IPs thousands of times never looks like many IPs', () => {

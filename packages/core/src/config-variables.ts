@@ -276,7 +276,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['APITRAIL_DETECT_MAX_IPS_PER_KEY'],
     defaultValue: '`5`',
-    description: 'alert when a key is seen from more distinct source IPs in the window (1-63)',
+    description:
+      'alert when a key is seen from more distinct source IPs in the window (1-63); an IPv6 address counts by its /64, `::ffff:a.b.c.d` as IPv4',
   },
   {
     names: ['APITRAIL_DETECT_MAX_REQUESTS_PER_KEY'],

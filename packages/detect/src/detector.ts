@@ -5,6 +5,7 @@ import { KeyGeography } from './key-geography.js';
 import { RecentDistinct, hashString } from './recent-distinct.js';
 import { RULES, type RuleDefinition } from './rules.js';
 import { SlotTable } from './slot-table.js';
+import { sourceNetworkHash } from './source-network.js';
 import { WindowCounter } from './window-counter.js';
 
 const VOLUME_BUCKETS = 6;
@@ -173,7 +174,8 @@ export class Detector {
     if (event.country !== undefined || event.asNumber !== undefined) this.observeGeography(slot, event, seconds);
     this.observeVolume(slot, event, seconds);
     if (ip !== undefined) {
-      const distinct = this.sourceIps.add(slot, ipHash, seconds);
+      // An IPv6 client is counted by its /64 (privacy addresses rotate within it), IPv4-mapped as IPv4.
+      const distinct = this.sourceIps.add(slot, sourceNetworkHash(ip, ipHash), seconds);
       if (distinct > this.config.maxSourceIpsPerKey) {
         this.fire(this.keyBursts, RULES.keyMultipleSourceIps, 'api_key', event.apiKey, slot, event, {
           count: distinct,
@@ -379,11 +381,13 @@ export class Detector {
     this.onAlert({ rule, subjectKind, subject, timeMs: event.timeMs, ...counts, sampleIps: sampleIps() });
   }
 
+  /** Up to SAMPLE_IPS tracked addresses, one of each source network (sourceNetworkHash) whose hash is in `hashes`. */
   private sampleIps(hashes: readonly number[]): string[] {
     const wanted = new Set(hashes);
     const sample: string[] = [];
-    for (let slot = 0; slot < this.ips.size && sample.length < SAMPLE_IPS; slot++) {
-      if (wanted.has(this.ips.hashOf(slot))) sample.push(this.ips.idOf(slot)!);
+    for (let slot = 0; slot < this.ips.size && sample.length < SAMPLE_IPS && wanted.size > 0; slot++) {
+      const ip = this.ips.idOf(slot)!;
+      if (wanted.delete(sourceNetworkHash(ip, this.ips.hashOf(slot)))) sample.push(ip);
     }
     return sample;
   }
