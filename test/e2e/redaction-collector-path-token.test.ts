@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectorConfigDir, requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { sendRawTelemetry } from '../helpers/raw-telemetry.ts';
-import { randomString } from '../helpers/redaction-secrets.ts';
+import { randomLettersToken, randomString } from '../helpers/redaction-secrets.ts';
 
 /** A random token with upper and lower case and digits, 24 base64url characters (the SDK's rule takes it). */
 function pathToken(): string {
@@ -22,7 +22,13 @@ function pathToken(): string {
   }
 }
 
-const ORDINARY_PATHS = ['/reset-password/confirm', '/api/token/list', '/api/tokens/refresh-all-expired-sessions'];
+const ORDINARY_PATHS = [
+  '/reset-password/confirm',
+  '/api/token/list',
+  '/api/tokens/refresh-all-expired-sessions',
+  '/api/token/refreshAccessToken',
+  '/reset-password/Confirm-Your-Account',
+];
 
 describe('redaction: the collector masks a token in the path segment after a credential keyword', function () {
   this.timeout(120_000);
@@ -32,6 +38,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
     body: pathToken(),
     event: pathToken(),
     json: pathToken(),
+    lettersOnly: randomLettersToken(),
   };
   const collectors: RunningCollector[] = [];
 
@@ -50,6 +57,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
             'url.path': `/reset-password/${tokens.resetPassword}`,
             'app.detail': JSON.stringify({ path: `/api/v1/auth/${tokens.json}` }),
             'app.ordinary': ORDINARY_PATHS.join(' '),
+            'app.letters': `/api/token/${tokens.lettersOnly}`,
           },
         },
       ],
@@ -85,6 +93,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
     expect(record!.body).to.equal('GET /api/token/****?page=2 returned 404');
     expect(record!.attributes['app.detail']).to.equal(JSON.stringify({ path: '/api/v1/auth/****' }));
     expect(record!.attributes['app.ordinary']).to.equal(ORDINARY_PATHS.join(' '));
+    expect(record!.attributes['app.letters']).to.equal('/api/token/****');
     const [span] = await collector.spans();
     expect(span!.attributes['url.path']).to.equal('/api/token/****');
     expect(span!.attributes['http.route']).to.equal('/api/token/:token');

@@ -11,14 +11,17 @@ export function randomString(length: number, alphabet = ALNUM): string {
 }
 
 /**
- * A random alphanumeric token with upper and lower case and a digit: what the scanner takes for a
- * token after a keyword where nothing else marks it (docs/redaction.md); a plain draw of 32 lacks a
- * digit about one time in 280, and the scanner keeps such a run.
+ * A random token of `length` letters of both cases and no digit, as some generators make them, with a
+ * run of one or two lower-case letters somewhere (a run whose every lower-case run has three letters
+ * or more is a name made of words, which the scanner keeps without a digit) and 18 distinct letters
+ * or more (so the scanner's 3.5 bits of entropy per character are there).
  */
-export function randomMixedToken(length: number): string {
+export function randomLettersToken(length = 24): string {
   for (;;) {
-    const token = randomString(length);
-    if (/[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token)) return token;
+    const token = randomString(length, ALNUM.replace(/[0-9]/g, ''));
+    if (/[A-Z]/.test(token) && /(?:^|[^a-z])[a-z]{1,2}(?:[^a-z]|$)/.test(token) && new Set(token).size >= 18) {
+      return token;
+    }
   }
 }
 

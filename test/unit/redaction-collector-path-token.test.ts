@@ -13,7 +13,8 @@ import {
   pathTokenRe2,
   patternProblem,
 } from '@apitrail/redaction/internal';
-import { randomString } from '../helpers/redaction-secrets.ts';
+import { randomInt } from 'node:crypto';
+import { randomLettersToken, randomString } from '../helpers/redaction-secrets.ts';
 
 const { mark, settle } = pathTokenRe2();
 /** Go's `${1}` in a replacement is `$1` in JavaScript; both expand a group that did not take part to nothing. */
@@ -45,6 +46,33 @@ function pathToken(length = 24): string {
   }
 }
 
+/**
+ * The largest product of counted repeats nested in one another (`(?:a{1,4}){0,3}`: 12). Go's regexp
+ * refuses a pattern where it passes 1000 ("invalid repeat count"), as the Collector would at start.
+ */
+function nestedRepeatProduct(source: string): number {
+  const groups: number[] = [1];
+  let largest = 1;
+  for (let index = 0; index < source.length; index++) {
+    const character = source[index];
+    if (character === '(') {
+      groups.push(1);
+      continue;
+    }
+    let inner = 1;
+    if (character === ')') inner = groups.pop()!;
+    else if (character === '\\') index++;
+    else if (character === '[') index = source.indexOf(']', index + 2);
+    const quantifier = /^\{(\d+)(?:,(\d+))?\}/.exec(source.slice(index + 1));
+    const count = quantifier ? Number(quantifier[2] ?? quantifier[1]) : 1;
+    if (quantifier) index += quantifier[0].length;
+    const product = inner * count;
+    groups[groups.length - 1] = Math.max(groups[groups.length - 1]!, product);
+    largest = Math.max(largest, product);
+  }
+  return largest;
+}
+
 const sdk = createRedactor();
 
 describe('redaction: the Collector masks a token in the path segment after a credential keyword', () => {
@@ -52,7 +80,13 @@ describe('redaction: the Collector masks a token in the path segment after a cre
     for (const regex of [mark, settle]) {
       expect(patternProblem(regex), regex).to.equal(undefined);
       for (const [, max] of regex.matchAll(/\{\d+,(\d+)\}/g)) expect(Number(max)).to.be.at.most(1000);
+      expect(nestedRepeatProduct(regex), 'repeat counts nested in one another').to.be.at.most(1000);
     }
+  });
+
+  it('control: the nesting check multiplies the counts of repeats nested in one another', () => {
+    expect(nestedRepeatProduct('(?:[a-z]{3,32}[A-Z]{1,32}){0,31}x{0,512}')).to.equal(992);
+    expect(nestedRepeatProduct('(?:(?:a{2}){0,4}[)]{0,3}b){0,200}')).to.equal(1600);
   });
 
   it("takes its keywords from the SDK scanner's list, not a copy", () => {
@@ -60,7 +94,7 @@ describe('redaction: the Collector masks a token in the path segment after a cre
   });
 
   it('masks the token segment and keeps the keyword segment, in url.path and inside free text, as the SDK does', () => {
-    const [a, b, c, d] = [pathToken(), pathToken(), pathToken(16), pathToken(512)];
+    const [a, b, c, d, e] = [pathToken(), pathToken(), pathToken(16), pathToken(512), randomLettersToken()];
     const cases: [string, string][] = [
       [`/reset-password/${a}`, '/reset-password/****'],
       [`/api/token/${a}`, '/api/token/****'],
@@ -71,17 +105,18 @@ describe('redaction: the Collector masks a token in the path segment after a cre
       [`/API/Token/${c}`, '/API/Token/****'],
       [`/secret/${d}`, '/secret/****'],
       [`first /api/key/${a} then /auth/${b}`, 'first /api/key/**** then /auth/****'],
+      [`/reset-password/${e}`, '/reset-password/****'],
     ];
     for (const [text, expected] of cases) {
       expect(collectorMasks(text), text).to.equal(expected);
       // The SDK masks it too (it may take more: the next segment, since `/` is a base64 character).
-      for (const token of [a, b, c, d]) {
+      for (const token of [a, b, c, d, e]) {
         if (text.includes(token)) expect(sdk.redactText(text), `SDK on ${text}`).to.not.include(token);
       }
     }
   });
 
-  it('keeps ordinary paths, short or single-class segments and keywords inside words, as the SDK does', () => {
+  it('keeps ordinary paths, short, single-case or word-made segments and keywords inside words, as the SDK does', () => {
     const token = pathToken();
     const kept = [
       '/reset-password/confirm',
@@ -93,7 +128,11 @@ describe('redaction: the Collector masks a token in the path segment after a cre
       `/api/token/${pathToken(15)}`,
       `/api/token/${randomString(24, 'abcdefghijklmnopqrstuvwxyz0123456789')}`,
       `/api/token/${randomString(24, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
-      `/api/token/${randomString(24, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`,
+      '/api/token/refreshAccessToken',
+      '/reset-password/Confirm-Your-Account',
+      '/auth/XMLHttpRequestUploadEvent',
+      '/token/AbstractAuthenticationProcessingFilter',
+      '/api/token/OAuth.CallbackHandler~Legacy_Route',
       `/api/token/${crypto.randomUUID()}`,
       `/api/token/.${token}`,
       // Past the 512-character bound; repetitive, so that no other SDK rule (entropy, a prefix) takes a
@@ -105,6 +144,24 @@ describe('redaction: the Collector masks a token in the path segment after a cre
       expect(collectorMasks(text), text).to.equal(text);
       expect(sdk.redactText(text), `SDK on ${text}`).to.equal(text);
     }
+  });
+
+  it('agrees with the SDK on random letters without a digit: masked unless every lower-case run has three letters', () => {
+    let masked = 0;
+    for (let round = 0; round < 2000; round++) {
+      const segment = randomString(randomInt(16, 65), 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_');
+      // The SDK also wants 3.5 bits of entropy (the Collector has no such check) and both cases.
+      if (!/[A-Z]/.test(segment) || !/[a-z]/.test(segment) || entropy(segment) < 3.5 || /^[-_]/.test(segment)) {
+        round--;
+        continue;
+      }
+      const text = `/reset-password/${segment}`;
+      const collector = collectorMasks(text);
+      expect(collector === text, `${text}: Collector ${collector}`).to.equal(sdk.redactText(text) === text);
+      if (collector !== text) masked++;
+    }
+    // The control: most draws are masked, so the agreement is not two rules that keep everything.
+    expect(masked).to.be.above(1900);
   });
 
   it('control: the first statement alone masks every segment of 16+ characters; the second is what keeps a single-class one', () => {

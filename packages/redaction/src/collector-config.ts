@@ -126,6 +126,11 @@ export function catalogueRe2(formats: readonly CredentialFormat[]): string[] {
   return [...new Set(regexes)];
 }
 
+/** Words a name made of words has at most in the Collector's path-segment rule, after its last. */
+const WORDS_MAX = 31;
+/** Letters a word has at most there (a repeat count times the one it is nested in stays within Go's 1000). */
+const WORD_MAX = Math.floor(1000 / WORDS_MAX);
+
 /**
  * The SDK scanner's path-segment rule (`/reset-password/<token>`, `/api/token/<token>`) as two RE2
  * regexes for the transform processor, which, unlike the redaction processor, can keep part of a
@@ -135,12 +140,14 @@ export function catalogueRe2(formats: readonly CredentialFormat[]): string[] {
  * a word (nothing alphanumeric before it, or a camelCase boundary: `resetPassword/`) and a `/`
  * follows it. The token is the whole segment after that slash: a maximal run of the scanner's token
  * characters (without `/`, which ends a segment) of {@link ENTROPY_TOKEN_MIN} to
- * {@link ENTROPY_TOKEN_MAX} characters, not starting with `.`, with an upper-case letter, a
- * lower-case letter and a digit, and up to two `=` of base64 padding. RE2 has no lookahead, so "at
- * least 16 characters and all three classes" cannot be one regex; `mark` puts `****` before every
- * segment of the right length and `settle` takes it away again where the segment lacks a class or
- * starts with `.` (the leftmost-first alternation tries those shapes first) and otherwise drops the
- * segment, leaving `****`. Each regex consumes the character before the keyword and the one after
+ * {@link ENTROPY_TOKEN_MAX} characters, not starting with `.`, with an upper-case letter and a
+ * lower-case letter, and a digit or a run of one or two lower-case letters (without a digit, a
+ * segment whose every lower-case run has three letters or more is a name made of words,
+ * `refreshAccessToken`, as the scanner reads it), and up to two `=` of base64 padding. RE2 has no
+ * lookahead, so "at least 16 characters, both cases and a digit or a short run" cannot be one regex;
+ * `mark` puts `****` before every segment of the right length and `settle` takes it away again where
+ * the segment lacks a case, is made of words without a digit, or starts with `.` (the leftmost-first
+ * alternation tries those shapes first) and otherwise drops the segment, leaving `****`. Each regex consumes the character before the keyword and the one after
  * the token (RE2 has no `\b` for `-`, `.`, `~` or `+`), and puts both back.
  */
 export function pathTokenRe2(): { readonly mark: string; readonly settle: string } {
@@ -153,9 +160,19 @@ export function pathTokenRe2(): { readonly mark: string; readonly settle: string
   const keyword = `((?:^|[^A-Za-z0-9])(?i:${words})/|[a-z](?:${camel})/)`;
   const length = `{${ENTROPY_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}`;
   const end = `={0,2}(?:[^${token}]|$)`;
+  // Without a digit, lower-case runs of three letters or more between the other token characters.
+  // Each lower-case run is taken whole (what follows it is no lower-case letter), so V8, which runs
+  // this in the tests, has one way to read a segment and never backtracks into a run. Go refuses a
+  // repetition nested in another when the product of their counts passes 1000: at most
+  // {@link WORDS_MAX} words of {@link WORD_MAX} characters before the last, and runs of other characters as long.
+  const separators = `[${token.replace('a-z', '').replace('0-9', '')}]`;
+  const madeOfWords =
+    `${separators}{0,${ENTROPY_TOKEN_MAX}}` +
+    `(?:[a-z]{3,${WORD_MAX}}${separators}{1,${WORD_MAX}}){0,${WORDS_MAX}}(?:[a-z]{3,${ENTROPY_TOKEN_MAX}})?`;
   const notRandom = [
     `\\.${tokenClass()}{${ENTROPY_TOKEN_MIN - 1},${ENTROPY_TOKEN_MAX - 1}}`,
-    ...['A-Z', 'a-z', '0-9'].map((missing) => tokenClass(missing) + length),
+    ...['A-Z', 'a-z'].map((missing) => tokenClass(missing) + length),
+    madeOfWords,
   ].join('|');
   return {
     mark: `${keyword}(${tokenClass()}${length}${end})`,

@@ -129,11 +129,15 @@ const BACKSLASH = membership('\\');
 
 const inSet = (set: Membership, code: number): boolean => code < 128 && set[code] === 1;
 
-/** Upper case 1, lower case 2, digits 4: a random token has all three ({@link MIXED_CLASSES}). */
+/**
+ * Upper case 1, lower case 2, digits 4: a random token has both cases ({@link BOTH_CASES}), and a
+ * provider's token digits too ({@link MIXED_CLASSES}).
+ */
 const CHARACTER_CLASS = new Uint8Array(128);
 CHARACTER_CLASS.fill(1, 65, 91);
 CHARACTER_CLASS.fill(2, 97, 123);
 CHARACTER_CLASS.fill(4, 48, 58);
+const BOTH_CASES = 3;
 const MIXED_CLASSES = 7;
 
 interface CompiledRun {
@@ -483,7 +487,7 @@ function keywordBefore(text: string, start: number, search: KeywordSearch): bool
 // keyword inside a long run (`key_key_key…`) must not read the run again, or hostile input costs
 // the run's length per keyword; nor must keywords whose windows share runs (`token=…=token=…`,
 // each window reaching three runs). Each run is read once, its letter cases and digits noted on
-// the way (`runClasses`): a run without all three is no token, and neither is any suffix of it.
+// the way (`runClasses`): a run without both cases is no token, and neither is any suffix of it.
 // Reset by every scan.
 const RECENT_RUNS = 4;
 /** Where the last window after a keyword started (a window that found a token ends the literal's search). */
@@ -610,7 +614,7 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     if (
       length >= ENTROPY_TOKEN_MIN &&
       length <= ENTROPY_TOKEN_MAX &&
-      looksRandom(text, position, segmentEnd, ENTROPY_MIN_BITS)
+      looksRandom(text, position, segmentEnd, ENTROPY_MIN_BITS, false)
     ) {
       const runEnd = runTo[recentRun(text, position)]!;
       const end = runEnd - position <= ENTROPY_TOKEN_MAX ? runEnd : segmentEnd;
@@ -659,8 +663,8 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     if (judge && length >= ENTROPY_TOKEN_MIN && length <= ENTROPY_TOKEN_MAX) {
       // base64 padding belongs to the token.
       if (
-        (rejected !== 0 || runClasses[run] === MIXED_CLASSES) &&
-        looksRandom(text, position, end, ENTROPY_MIN_BITS) &&
+        (rejected !== 0 || (runClasses[run]! & BOTH_CASES) === BOTH_CASES) &&
+        looksRandom(text, position, end, ENTROPY_MIN_BITS, false) &&
         !readsAsWords(text, position, end)
       )
         return withDoubledQuotes(text, position, end + runLength(text, end, PADDING, 2));
@@ -937,12 +941,16 @@ const COUNT_LOG2 = Float64Array.from({ length: Math.max(ENTROPY_TOKEN_MAX, PROVI
 );
 
 /**
- * Random-looking: mixed case and digits, and a Shannon entropy of at least `minBits` bits per
- * character, log2(n) − Σ count·log2(count) / n over a run of n; not a path. Two passes over the run,
- * whatever it holds (a third over a run with slashes enough for a path): hostile text has a run after
- * every keyword.
+ * Random-looking: both cases, and digits where `needsDigit` (a provider's token, which no keyword
+ * vouches for), and a Shannon entropy of at least `minBits` bits per character, log2(n) − Σ
+ * count·log2(count) / n over a run of n; not a path. Without a digit, a run whose every lower-case
+ * run has three letters or more is a name made of words (`refreshAccessToken`,
+ * `XMLHttpRequestUpload`, `Confirm-Your-Account`), not a token: random letters have a run of one
+ * or two lower-case letters somewhere, all but about one 16-character draw in 200. Two passes over
+ * the run, whatever it holds (a third over a run without a digit, or with slashes enough for a
+ * path): hostile text has a run after every keyword.
  */
-function looksRandom(text: string, start: number, end: number, minBits: number): boolean {
+function looksRandom(text: string, start: number, end: number, minBits: number, needsDigit: boolean): boolean {
   const first = text.charCodeAt(start);
   // A dotted name (`.example.com`) mixes cases too.
   if (first === 46 /* . */) return false;
@@ -962,7 +970,8 @@ function looksRandom(text: string, start: number, end: number, minBits: number):
     characterCounts[code] = 0;
   }
   const length = end - start;
-  if (classes !== MIXED_CLASSES || Math.log2(length) - weighted / length < minBits) return false;
+  if ((classes & BOTH_CASES) !== BOTH_CASES || Math.log2(length) - weighted / length < minBits) return false;
+  if (classes !== MIXED_CLASSES && (needsDigit || lowerCaseRunsAreWords(text, start, end))) return false;
   // A path mixes cases and digits too (`/api/v1/Users/Profile123`): a run that starts with a slash
   // or holds more than two is one when a segment is a word. Base64's own slashes (one character in
   // 64) separate random pieces, which are words by chance only when very short.
@@ -1028,6 +1037,19 @@ function readsAsWords(text: string, start: number, end: number): boolean {
   return words >= 2 && inWords >= IDENTIFIER_WORD_SHARE * alphanumerics;
 }
 
+/** Whether every run of lower-case letters in `[start, end)` has three letters or more: the shape of a name made of words. */
+function lowerCaseRunsAreWords(text: string, start: number, end: number): boolean {
+  let lowerRun = 0;
+  for (let index = start; index < end; index++) {
+    if (isLower(text.charCodeAt(index))) lowerRun++;
+    else if (lowerRun > 0) {
+      if (lowerRun < 3) return false;
+      lowerRun = 0;
+    }
+  }
+  return lowerRun === 0 || lowerRun >= 3;
+}
+
 /** Whether a `/`-separated segment of the run is a word of three letters or more, lower case or capitalised (`api`, `Users`). */
 function hasWordSegment(text: string, start: number, end: number): boolean {
   let segmentStart = start;
@@ -1075,5 +1097,5 @@ function providerToken(text: string, separator: number): [number, number] | unde
   while (start > 0 && separator - start < 25 && inSet(PROVIDER_PREFIX_CHARACTERS, text.charCodeAt(start - 1))) start--;
   if (start > 0 && inSet(WORD, text.charCodeAt(start - 1))) return undefined;
   if (!PROVIDER_PREFIX.test(text.slice(start, separator))) return undefined;
-  return looksRandom(text, runStart, end, PROVIDER_MIN_BITS) ? [start, end] : undefined;
+  return looksRandom(text, runStart, end, PROVIDER_MIN_BITS, true) ? [start, end] : undefined;
 }
