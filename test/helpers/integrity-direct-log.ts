@@ -22,7 +22,8 @@ export interface DirectLog {
   sign(size: number, closed?: boolean): string;
 }
 
-export function directLog(root: Signer, size: number): DirectLog {
+/** `bodyOf(n)`: record n's body (`entry <n>` unless given). */
+export function directLog(root: Signer, size: number, bodyOf = (n: number): string => `entry ${n}`): DirectLog {
   const id = randomBytes(8).toString('hex');
   const records = Array.from({ length: size }, (_, n) => ({
     // An NDJSON record as apitrail's readers take it from a file (they need a timestamp).
@@ -30,7 +31,7 @@ export function directLog(root: Signer, size: number): DirectLog {
     level: 'INFO',
     [ATTR_INTEGRITY_LOG_ID]: id,
     [ATTR_INTEGRITY_SEQUENCE]: n,
-    body: `entry ${n}`,
+    body: bodyOf(n),
   }));
   const leaves = leafArray(records.map((fields) => leafHash(canonicalEntry(fields))));
   const keys = new EpochKeys(root, logOrigin(id), 60_000, Date.now(), 8);

@@ -16,6 +16,7 @@ import {
   type Verifier,
 } from '@apitrail/integrity/internal';
 import { readEnrichConfig, createSourceEnricher } from '@apitrail/enrich';
+import { ndjsonLine } from '@apitrail/export/internal';
 import { analyzeFiles, analyzeJson, analyzeText, type AnalyzeReport } from './analyze.js';
 import { KeyUsageReport, keyReportCsv, keyReportJson, keyReportTable } from './by-key.js';
 import { quarantineCommand } from './quarantine.js';
@@ -136,7 +137,7 @@ async function verify(args: string[], output: Output): Promise<number> {
       ? undefined
       : { key: readVerifierKeyFile('--witness-key', values['witness-key']), stateFile: values.witnessed! };
   const outcome = await verifyFiles(positionals, rootKey, output, witness, workers === undefined ? {} : { workers });
-  output.out.write(values.json === true ? `${JSON.stringify(outcome.report)}\n` : verifyText(outcome));
+  output.out.write(values.json === true ? `${ndjsonLine(outcome.report)}\n` : verifyText(outcome));
   if (outcome.unreadableFiles > 0) return EXIT.error;
   return outcome.report.findings.length > 0 ? EXIT.found : EXIT.clean;
 }
@@ -180,7 +181,7 @@ async function prove(args: string[], output: Output): Promise<number> {
     values['public-key'] === undefined ? undefined : readVerifierKeyFile('--public-key', values['public-key']);
   try {
     const bundle = await proveRecord(positionals, Number(seqText), values.log, rootKey);
-    output.out.write(`${JSON.stringify(bundle)}\n`);
+    output.out.write(`${ndjsonLine(bundle)}\n`);
     return EXIT.clean;
   } catch (error) {
     if (error instanceof ProveError || error instanceof UnreadableInput) {

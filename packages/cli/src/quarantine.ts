@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ndjsonLine } from '@apitrail/export/internal';
 import { readQuarantineFile, writeQuarantineFile, type QuarantineEntry } from '@apitrail/respond/internal';
 import { table, type Output } from './output.js';
 import { UsageError } from './usage-error.js';
@@ -27,7 +28,8 @@ export function quarantineCommand(args: string[], env: NodeJS.ProcessEnv, output
     case 'list': {
       if (values.json === true) {
         output.out.write(
-          `${JSON.stringify(entries.map((entry) => ({ ...entry, until: new Date(entry.untilMs).toISOString() })))}\n`,
+          // Escaped as analyze --json is (ndjsonLine): key ids come from records the detector quarantined.
+          `${ndjsonLine(entries.map((entry) => ({ ...entry, until: new Date(entry.untilMs).toISOString() })))}\n`,
         );
       } else {
         output.out.write(

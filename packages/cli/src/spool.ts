@@ -16,7 +16,7 @@ function spoolDirectory(dir: string | undefined, env: NodeJS.ProcessEnv): string
 function status(directory: string, json: boolean, output: Output): number {
   const report = spoolStatus(directory);
   if (json) {
-    output.out.write(`${JSON.stringify(report)}\n`);
+    output.out.write(`${ndjsonLine(report)}\n`);
     return 0;
   }
   const rows = report.segments.map((segment) => [
