@@ -371,7 +371,14 @@ export class Spool implements RecordSink {
         continue;
       }
       const path = join(this.options.directory, name);
-      if (!writerIsGone(match, () => statSync(path).mtimeMs)) continue;
+      try {
+        if (!writerIsGone(match, () => statSync(path).mtimeMs)) continue;
+      } catch (error) {
+        // Gone since the directory was read: another spool sharing it (a replica starting beside
+        // this one) claimed it first. Anything else is a fault of this file alone, not the start's.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') recordFault('spool', error);
+        continue;
+      }
       const claimed = join(this.options.directory, this.nextName());
       try {
         renameSync(join(this.options.directory, name), claimed);

@@ -1,0 +1,82 @@
+// A spool directory shared and attacked (issue #14 follow-up): several real app processes starting
+// together on one spool, segments that another host left, a process short of file descriptors.
+// Each test runs real child processes under the register; none may crash or change the app, and
+// every record is delivered or counted.
+import { expect } from 'chai';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
+import { freePort } from '../helpers/ports.ts';
+
+const SCRIPT = 'test/fixtures/crash-app.cjs';
+
+function summaryOf(stderr: string): { spooled: number; dropped: number } | undefined {
+  const match = /apitrail: (\d+) records spooled to .*, (\d+) dropped/.exec(stderr);
+  return match === null ? undefined : { spooled: Number(match[1]), dropped: Number(match[2]) };
+}
+
+const segments = (spoolDir: string): string[] => readdirSync(spoolDir).filter((name) => name.endsWith('.ndjson'));
+
+/** One record line as the spool writes it, with `id` as its correlation id. */
+function recordLine(id: string): string {
+  return `${JSON.stringify({
+    t: [1_700_000_000, 0],
+    o: [1_700_000_000, 0],
+    e: 'apitrail.api_request',
+    a: { 'correlation.id': id },
+    i: { name: 'spool-test' },
+  })}\n`;
+}
+
+/**
+ * `count` one-record segments written by `host`, a host that is gone: untouched for an hour, so
+ * any spool sharing the directory may claim them.
+ */
+function segmentsOfAGoneHost(spoolDir: string, host: string, count: number): string[] {
+  const ids: string[] = [];
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (let index = 0; index < count; index += 1) {
+    const id = `${host}-${index}`;
+    const path = join(spoolDir, `000000001-1-h${host}-${String(index + 1).padStart(8, '0')}.ndjson`);
+    writeFileSync(path, recordLine(id), { mode: 0o600 });
+    utimesSync(path, anHourAgo, anHourAgo);
+    ids.push(id);
+  }
+  return ids;
+}
+
+async function downEnv(spoolDir: string): Promise<Record<string, string>> {
+  return {
+    CRASH_FIXTURE_MODE: 'listens',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    APITRAIL_SPOOL_DIR: spoolDir,
+    APITRAIL_SHUTDOWN_TIMEOUT_MS: '1000',
+  };
+}
+
+describe('reliability: a shared and attacked spool directory', function () {
+  this.timeout(300_000);
+
+  it('replicas starting together on a volume holding a gone host’s segments: each starts, each segment is claimed once', async () => {
+    const spoolDir = freshSpoolDir();
+    const count = 12_000;
+    segmentsOfAGoneHost(spoolDir, 'gone-replica', count);
+    const env = await downEnv(spoolDir);
+    // Started together, as a deployment starts its replicas: their claims race over the same files.
+    const started = await Promise.allSettled(Array.from({ length: 4 }, () => startApp({ script: SCRIPT, env })));
+    const apps = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const ends = await Promise.all(apps.map((app: RunningApp) => app.stop()));
+    const failures = started.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [String((outcome.reason as Error).message).slice(0, 600)] : [],
+    );
+    expect(failures, 'replicas that did not start').to.deep.equal([]);
+    for (const end of ends) expect(end).to.deep.equal({ code: null, signal: 'SIGTERM' });
+    // Every segment claimed by one replica (none left under the gone host's name), none lost or copied.
+    expect(segments(spoolDir).filter((name) => name.includes('-hgone-replica-'))).to.deep.equal([]);
+    expect(segments(spoolDir)).to.have.length(count);
+    const spooled = apps.reduce((sum, app) => sum + (summaryOf(app.stderr())?.spooled ?? 0), 0);
+    expect(spooled, 'records the replicas left in the spool, together').to.equal(count);
+  });
+});
