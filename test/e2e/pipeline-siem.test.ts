@@ -287,7 +287,8 @@ describe('collector pipelines: app → agent → gateway → archive, syslog/CEF
     }
     const indexOf = (id: string) => events.find((event) => correlationId(event) === id)?.resource['com.splunk.index'];
     expect(indexOf('sec-login-1')).to.equal('apitrail_acme');
-    expect(indexOf('sec-authz-1')).to.equal('apitrail_globex_corp');
+    // 'Globex Corp' is no index name as it is: the normalised name and a hash of the id (pipeline-splunk-tenant-index).
+    expect(indexOf('sec-authz-1')).to.equal('apitrail_globex_corp_8c953d98469f010c');
     expect(indexOf('sec-hostile-1'), 'the sender cannot pick the index').to.equal('apitrail_acme');
     const login = events.find((event) => correlationId(event) === 'sec-login-1')!;
     expect(login.body).to.equal('Authentication failed: unknown API key');
