@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
+import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { freePort } from '../helpers/ports.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const SCRIPT = 'test/fixtures/crash-app.cjs';
 
@@ -26,6 +28,24 @@ function recordLine(id: string): string {
     a: { 'correlation.id': id },
     i: { name: 'spool-test' },
   })}\n`;
+}
+
+/** `count` one-record segments that a process of this host left when it ended (a pid beyond pid_max). */
+function segmentsOfAGoneProcess(spoolDir: string, tag: string, count: number): string[] {
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const id = `${tag}-${index}`;
+    const name = `000000001-999999999-${String(index + 1).padStart(8, '0')}.ndjson`;
+    writeFileSync(join(spoolDir, name), recordLine(id), { mode: 0o600 });
+    ids.push(id);
+  }
+  return ids;
+}
+
+function auditIds(records: { eventName?: string; attributes: Record<string, unknown> }[]): string[] {
+  return records
+    .filter((record) => record.eventName === 'apitrail.api_request')
+    .map((record) => String(record.attributes['correlation.id']));
 }
 
 /**
@@ -78,5 +98,51 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(segments(spoolDir)).to.have.length(count);
     const spooled = apps.reduce((sum, app) => sum + (summaryOf(app.stderr())?.spooled ?? 0), 0);
     expect(spooled, 'records the replicas left in the spool, together').to.equal(count);
+  });
+
+  describe('with the collector up', () => {
+    let collector: RunningCollector;
+
+    before(async function () {
+      collector = await startCollector(await requireCollector(this), 'local-file.yaml');
+    });
+    after(async () => collector?.stop());
+
+    it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {
+      const spoolDir = freshSpoolDir();
+      const ids = segmentsOfAGoneProcess(spoolDir, 'emfile', 3);
+      const app = await startApp({
+        script: 'test/fixtures/fd-exhausted-app.cjs',
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+          FD_EXHAUSTED_MS: '1500',
+        },
+      });
+      try {
+        // The fixture held every descriptor it could open: the spool met EMFILE at its first read.
+        expect(app.jsonLines()[0]?.held).to.be.above(100);
+        await waitFor(
+          'the spooled records at the collector',
+          async () => {
+            const seen = new Set(auditIds(await collector.logs()));
+            return ids.every((id) => seen.has(id)) ? true : undefined;
+          },
+          20_000,
+        ).catch((error: Error) => {
+          throw new Error(
+            `${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}; stderr: ${app.stderr()}`,
+          );
+        });
+      } finally {
+        await app.stop();
+      }
+      const delivered = auditIds(await collector.logs()).filter((id) => id.startsWith('emfile-'));
+      expect(delivered.sort()).to.deep.equal([...ids].sort());
+      expect(segments(spoolDir)).to.deep.equal([]);
+      expect(summaryOf(app.stderr())).to.equal(undefined);
+    });
   });
 });

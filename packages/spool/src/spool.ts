@@ -613,7 +613,11 @@ export class Spool implements RecordSink {
       text = readFileSync(segment.path, 'utf8');
     } catch (error) {
       recordFault('spool', error);
-      this.report('read', `a segment could not be read (${reason(error)})`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.report('vanished', `a segment was removed before it was exported (${reason(error)})`);
+      } else {
+        this.report('read', `a segment could not be read (${reason(error)}); it is read again later`);
+      }
       return undefined;
     }
     const { records, damagedLines } = decodeSegment(text, this.options.resource);
@@ -733,8 +737,18 @@ export class Spool implements RecordSink {
     }
     const records = this.load(segment);
     if (records === undefined) {
-      // Unreadable: what it held is lost, and counted as such, not retried forever.
+      if (segment.path !== undefined && existsSync(segment.path)) {
+        // Unreadable for now (the process out of file descriptors, an I/O error): its records are
+        // on disk, so it stays first in line and is read again after a backoff, as a failed
+        // export is tried again. Deleting it would lose them uncounted.
+        this.healthy = false;
+        this.settleWaiters();
+        this.scheduleRetry();
+        return;
+      }
+      // Its file is gone (removed under the spool): what it held is lost, counted when known.
       this.queue.shift();
+      if (segment.lines !== undefined) countDropped(this.options.channel, segment.lines - segment.shipped);
       this.remove(segment);
       this.exportNext();
       return;
