@@ -185,6 +185,23 @@ describe('an app that ends by itself, collector down or stalled', function () {
     expect(result.stderr).to.equal(control.stderr);
   });
 
+  for (const summary of ['sync', 'async']) {
+    it(`its ${summary} \`beforeExit\` listener that starts no work is called once, as without apitrail, the collector answering or refusing`, async () => {
+      const env = { ENDS_ITSELF_SUMMARY: summary, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp' };
+      const control = await run(APP, false, env);
+      expect(control.stdout.match(/"summary"/g), control.stdout).to.have.length(1);
+      for (const endpoint of [answering.endpoint, await refusingEndpoint()]) {
+        const result = await run(APP, true, {
+          ...env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        });
+        expect(result.stdout, endpoint).to.equal(control.stdout);
+        expect({ code: result.code, signal: result.signal }).to.deep.equal({ code: 5, signal: null });
+      }
+    });
+  }
+
   it('control: a collector that answers gets every record before the end, and nothing is spooled', async () => {
     const env = { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
     const result = await run(APP, true, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: answering.endpoint });

@@ -103,6 +103,67 @@ function unheld(work: () => Promise<void>): Promise<void> {
   return scope.run(true, work).finally(() => hook.disable());
 }
 
+/**
+ * Async resources whose callbacks run in the turn that queued them: they never hold the event loop,
+ * so their running tells nothing of work the app started.
+ */
+const SAME_TURN = new Set(['TickObject', 'PROMISE', 'Microtask']);
+
+/**
+ * Keeps the app's `beforeExit` listeners from being called once more only because apitrail's flush
+ * held the loop. Node emits `beforeExit` each time the loop runs out: the flush apitrail starts in
+ * the first one makes the loop run out a second time, and without apitrail a listener that started
+ * no work of its own (a summary line, a counter) is called once. From the first emission on, the
+ * resources created outside the flush (`flushing`) that can hold the loop are noted, and the first
+ * callback of one of them is work of the app's (or another library's). When the flush is done
+ * (`settle`) and no such work ran, the listeners are set aside behind a gate until the next
+ * emission: if by then still no such work ran, that emission is the flush's alone and they are not
+ * called; otherwise they are put back, in their order, before that work's callback (and are called
+ * as Node would). The hook runs only from the first emission to the decision.
+ */
+function passOverTheFlushsEmission(flushing: AsyncLocalStorage<true>): { settle(): void } {
+  const appResources = new Set<number>();
+  let watching = true;
+  let gate: (() => void) | undefined;
+  let setAside: ReturnType<typeof process.rawListeners> = [];
+  const putBack = (): void => {
+    watching = false;
+    hook.disable();
+    if (gate === undefined) return;
+    process.removeListener('beforeExit', gate);
+    gate = undefined;
+    for (const listener of setAside) process.on('beforeExit', listener as (code: number) => void);
+  };
+  const hook = createHook({
+    init(asyncId, type) {
+      if (!SAME_TURN.has(type) && flushing.getStore() !== true) appResources.add(asyncId);
+    },
+    before(asyncId) {
+      if (!appResources.has(asyncId)) return;
+      // An exception thrown in an async hook ends the process: none may leave it.
+      try {
+        putBack();
+      } catch (error) {
+        diag.error(`apitrail: could not put the app's beforeExit listeners back (${String(error)})`);
+      }
+    },
+  });
+  hook.enable();
+  return {
+    settle(): void {
+      if (!watching) return;
+      setAside = process.rawListeners('beforeExit');
+      if (setAside.length === 0) {
+        putBack();
+        return;
+      }
+      process.removeAllListeners('beforeExit');
+      gate = putBack;
+      process.on('beforeExit', gate);
+    },
+  };
+}
+
 /** `count` of signal-exit's shared emitter `holder` holds under `key`, 0 without one. */
 function loadedCopies(holder: object, key: PropertyKey): number {
   const emitter: unknown = Reflect.get(holder, key);
@@ -155,10 +216,16 @@ export function flushOnExit(pipeline: ExitPipeline, timeoutMs: number): () => vo
   // holds the loop after the bound is apitrail's (a connection attempt to a collector that drops
   // packets, which no timer of its own covers): the process ends at once, the exit drain leaving
   // the records in the spool.
-  const onBeforeExit = (): void =>
-    void finishOnce().then((finished) => {
-      if (!finished && process.listenerCount('beforeExit') === 0) setTimeout(() => process.exit(), 0).unref();
-    });
+  const onBeforeExit = (): void => {
+    const flushing = new AsyncLocalStorage<true>();
+    const emission = passOverTheFlushsEmission(flushing);
+    void flushing.run(true, () =>
+      finishOnce().then((finished) => {
+        if (!finished && process.listenerCount('beforeExit') === 0) setTimeout(() => process.exit(), 0).unref();
+        emission.settle();
+      }),
+    );
+  };
   process.once('beforeExit', onBeforeExit);
 
   const reRaise = (signal: NodeJS.Signals, handler: () => void): void => {
