@@ -3,6 +3,7 @@
 // Each test runs real child processes under the register; none may crash or change the app, and
 // every record is delivered or counted.
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
@@ -98,6 +99,48 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(segments(spoolDir)).to.have.length(count);
     const spooled = apps.reduce((sum, app) => sum + (summaryOf(app.stderr())?.spooled ?? 0), 0);
     expect(spooled, 'records the replicas left in the spool, together').to.equal(count);
+  });
+
+  it('a large backlog from an earlier outage: SIGTERM still ends within the shutdown bound, without loading it all', async () => {
+    // 120 segments of 1,000 records of about 1.4 KB each (168 MB, under the default cap) that a gone
+    // process left, and an app whose heap is limited to 256 MB: the exit summary must count them
+    // without holding them all in memory or parsing them past APITRAIL_SHUTDOWN_TIMEOUT_MS.
+    const spoolDir = freshSpoolDir();
+    const attributes: Record<string, string> = {};
+    for (let key = 0; key < 30; key += 1) attributes[`app.attribute.${key}`] = `value-${'x'.repeat(20)}-${key}`;
+    const segmentCount = 120;
+    const perSegment = 1000;
+    for (let segment = 0; segment < segmentCount; segment += 1) {
+      let text = `${JSON.stringify({ resource: { 'service.name': 'backlog' } })}\n`;
+      for (let index = 0; index < perSegment; index += 1) {
+        text += `${JSON.stringify({
+          t: [1_700_000_000, 0],
+          o: [1_700_000_000, 0],
+          e: 'apitrail.api_request',
+          a: { ...attributes, 'correlation.id': `backlog-${segment}-${index}` },
+          i: { name: 'spool-test' },
+        })}\n`;
+      }
+      writeFileSync(join(spoolDir, `000000001-999999999-${String(segment + 1).padStart(8, '0')}.ndjson`), text);
+    }
+    const timeoutMs = 1000;
+    const app = await startApp({
+      script: SCRIPT,
+      env: {
+        ...(await downEnv(spoolDir)),
+        APITRAIL_SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
+        NODE_OPTIONS: '--max-old-space-size=256',
+      },
+    });
+    const exited = once(app.process, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const stoppedAt = Date.now();
+    app.process.kill('SIGTERM');
+    const [code, signal] = await exited;
+    const tookMs = Date.now() - stoppedAt;
+    expect({ code, signal }, app.stderr().slice(-2000)).to.deep.equal({ code: null, signal: 'SIGTERM' });
+    expect(tookMs, 'ms from SIGTERM to the end').to.be.below(timeoutMs + 2000);
+    expect(summaryOf(app.stderr())).to.deep.equal({ spooled: segmentCount * perSegment, dropped: 0 });
+    expect(segments(spoolDir)).to.have.length(segmentCount);
   });
 
   describe('with the collector up', () => {

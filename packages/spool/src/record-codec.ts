@@ -66,6 +66,8 @@ export function encodeResource(resource: Resource): string {
 export function encodeRecord(record: ReadableLogRecord): string {
   const { body, attributes, spanContext, instrumentationScope: scope } = record;
   const line: RecordLine = {
+    // First: a record line starts with `{"t":`, which is how the exit summary counts a segment's
+    // records without decoding them (spool.ts, countRecordLines).
     t: record.hrTime,
     o: record.hrTimeObserved,
     ...(record.severityNumber === undefined ? {} : { n: record.severityNumber }),
