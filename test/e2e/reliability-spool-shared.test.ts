@@ -3,6 +3,7 @@
 // Each test runs real child processes under the register; none may crash or change the app, and
 // every record is delivered or counted.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +67,22 @@ function segmentsOfAGoneHost(spoolDir: string, host: string, count: number): str
   return ids;
 }
 
+/**
+ * What runs node with host name `host` (a UTS namespace of its own), as a replica in another
+ * container sharing the spool's volume; the test is skipped, loudly, where that is not permitted.
+ */
+function onHost(context: Mocha.Context, host: string): string[] {
+  const wrapper = ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', host];
+  const probe = spawnSync(wrapper[0]!, [...wrapper.slice(1), 'true'], { stdio: 'ignore' });
+  if (probe.status !== 0) {
+    process.stderr.write(
+      `\n  !!! SKIPPING "${context.test?.title ?? ''}": unshare --uts is not permitted here !!!\n\n`,
+    );
+    context.skip();
+  }
+  return wrapper;
+}
+
 async function downEnv(spoolDir: string): Promise<Record<string, string>> {
   return {
     CRASH_FIXTURE_MODE: 'listens',
@@ -99,6 +116,24 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(segments(spoolDir)).to.have.length(count);
     const spooled = apps.reduce((sum, app) => sum + (summaryOf(app.stderr())?.spooled ?? 0), 0);
     expect(spooled, 'records the replicas left in the spool, together').to.equal(count);
+  });
+
+  it('segments a replica claimed from a gone host are left to it by a replica on another host', async function () {
+    const spoolDir = freshSpoolDir();
+    const count = 50;
+    segmentsOfAGoneHost(spoolDir, 'gone-host', count);
+    const env = await downEnv(spoolDir);
+    const first = await startApp({ script: SCRIPT, env });
+    const second = await startApp({ script: SCRIPT, env, wrapper: onHost(this, 'replica-b') });
+    try {
+      // The first claimed them all at its start; the second, on another host, sees a live writer's.
+      const owners = new Set(segments(spoolDir).map((name) => name.split('-')[1]));
+      expect([...owners]).to.deep.equal([String(first.process.pid)]);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+    expect(summaryOf(first.stderr())?.spooled).to.equal(count);
+    expect(summaryOf(second.stderr())).to.equal(undefined);
   });
 
   it('a large backlog from an earlier outage: SIGTERM still ends within the shutdown bound, without loading it all', async () => {

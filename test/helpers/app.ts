@@ -31,6 +31,8 @@ export interface StartAppOptions {
   loader?: 'require' | 'import' | 'none';
   /** The app's environment over the test's; APITRAIL_SPOOL_DIR is a fresh directory unless given. */
   env?: Record<string, string | undefined>;
+  /** A command node runs under, with its arguments (`unshare -u ...` to give it a host name of its own). */
+  wrapper?: readonly string[];
 }
 
 /** What a process run to its end printed, and how it ended. */
@@ -66,7 +68,8 @@ export function freshSpoolDir(): string {
 export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   const flag = options.loader === 'import' ? '--import' : '--require';
   const register = options.loader === 'none' ? [] : [flag, '@apitrail/auto/register'];
-  const child = spawn(process.execPath, [...register, resolve(repoRoot, options.script)], {
+  const command = [...(options.wrapper ?? []), process.execPath, ...register, resolve(repoRoot, options.script)];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: repoRoot,
     env: {
       ...process.env,

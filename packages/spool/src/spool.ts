@@ -410,6 +410,10 @@ export class Spool implements RecordSink {
       const claimed = join(this.options.directory, this.nextName());
       try {
         renameSync(join(this.options.directory, name), claimed);
+        // Touched now: a rename keeps the gone writer's mtime, by which a spool on another host
+        // sharing the directory would take this live claim for a stale segment and claim it again.
+        const now = new Date();
+        utimesSync(claimed, now, now);
         const bytes = statSync(claimed).size;
         this.bytesOnDisk += bytes;
         this.queue.push({
