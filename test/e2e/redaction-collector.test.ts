@@ -25,6 +25,9 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
     nested: randomString(24),
     repeated: randomString(24),
   };
+  // An SQL password literal in a JSON string: its double quotes escaped (`IDENTIFIED BY \"…\"`).
+  const sqlPassword = randomString(20);
+  const sqlInJson = JSON.stringify({ sql: `CREATE USER bob IDENTIFIED BY "${sqlPassword}"; GRANT ALL ON db TO bob` });
   let collector: RunningCollector;
   let output: string;
 
@@ -44,6 +47,7 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
           'app.order': orderNumber,
           'user[password]': keyed.nested,
           'password[]': keyed.repeated,
+          'app.sql': sqlInJson,
         },
       })),
       secrets.map((secret) => ({
@@ -70,6 +74,12 @@ describe('redaction: the collector masks secrets that bypassed the SDK (local-re
     expect(output).to.include('bypass-sdk');
     expect(leakedSecrets(output, secrets)).to.deep.equal([]);
     for (const value of Object.values(keyed)) expect(output).to.not.include(value);
+  });
+
+  it('masked an SQL password literal in escaped double quotes (a statement logged in a JSON string)', async () => {
+    expect(output).to.not.include(sqlPassword);
+    const [record] = await collector.logs();
+    expect(record!.attributes['app.sql']).to.match(/^\{"sql":"CREATE USER bob \*{4}\\"; GRANT ALL ON db TO bob"\}$/);
   });
 
   it('masked values under sensitive keys, adding no summary attributes (they would break signed records)', async () => {
