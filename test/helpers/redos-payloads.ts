@@ -132,6 +132,17 @@ const SEEDS = [
   'api_key%3D%22',
   'key=',
   '1:2:3:4:5:6:7:8 ',
+  // A command line's option and its value after a space, quoted and not, escaped for JSON; SQL's
+  // password literal in escaped quotes, one and two levels of JSON string down.
+  ' --password ',
+  " --pwd '",
+  ' --pwd \\"',
+  ' --token \\\\\\"',
+  ' --pass a\\',
+  ' -a',
+  'IDENTIFIED BY \\"',
+  'password \\\\\\"',
+  'PASSWORD FOR x = \\"a\\"\\"',
 ];
 
 const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);

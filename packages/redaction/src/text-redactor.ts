@@ -1,4 +1,5 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
+import { addFlagValueRanges, mayHoldOption, sensitiveFlagTrigger } from './flag-value.js';
 import {
   isComparison,
   keyValuePattern,
@@ -91,6 +92,7 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
   const keyValue = keyValuePattern();
   const pairValue = keyValueValue();
   const sensitivePair = sensitivePairTrigger(rules.keys);
+  const sensitiveFlag = sensitiveFlagTrigger(rules.keys);
   const scanner = createCredentialScanner(rules.formats ?? []);
 
   /** Adds the secret of every match of `pattern` in `text` to `ranges`. */
@@ -151,9 +153,9 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
   }
 
   /**
-   * Every detector (value patterns, the credential scanner, key=value pairs) finds its secrets in
-   * the original text; their union is masked in one pass, so no detector sees another's replacement
-   * and a secret found by two is masked once, whole.
+   * Every detector (value patterns, the credential scanner, key=value pairs, command-line options)
+   * finds its secrets in the original text; their union is masked in one pass, so no detector sees
+   * another's replacement and a secret found by two is masked once, whole.
    */
   function secretRanges(text: string, ranges: number[] = []): number[] {
     if (text.length >= MIN_FORMAT_LENGTH) {
@@ -163,6 +165,8 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
       scanner.scan(text, ranges);
     }
     if (hasKeyValueSeparator(text) && sensitivePair.test(text)) addKeyValueRanges(text, ranges);
+    // A command line's `--password <value>` (flag-value.ts).
+    if (mayHoldOption(text) && sensitiveFlag.test(text)) addFlagValueRanges(text, ranges, isSecretKey);
     return normalizeRanges(ranges);
   }
 
