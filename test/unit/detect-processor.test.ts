@@ -71,6 +71,33 @@ describe('DetectionLogRecordProcessor (in-process, real SDK)', () => {
     );
   });
 
+  it('counts 404s from 30 addresses of one IPv6 /64 as one source: one alert naming an address and the /64', () => {
+    const logger = provider.getLogger('api');
+    const addresses = Array.from({ length: 30 }, (_, n) => `2001:db8:7:8::${(n + 1).toString(16)}`);
+    addresses.forEach((address, n) =>
+      logger.emit({
+        eventName: EVENT_API_REQUEST,
+        timestamp: Date.UTC(2026, 0, 1) + n * 1000,
+        attributes: { 'client.address': address, 'http.response.status_code': 404 },
+      }),
+    );
+    const [alert, ...others] = alerts();
+    expect(others).to.deep.equal([]);
+    expect(alert!.eventName).to.equal(OWASP_EVENTS.maliciousExcess404);
+    expect(alert!.attributes).to.include({
+      'client.address': '2001:db8:7:8::15',
+      'apitrail.alert.source_network': '2001:db8:7:8::/64',
+      'apitrail.alert.count': 21,
+    });
+    expect(alert!.attributes['apitrail.alert.sample_ips']).to.deep.equal(['2001:db8:7:8::15']);
+    expect(alert!.body).to.equal(
+      'apitrail_not_found_scan (source_ip 2001:db8:7:8::15 in 2001:db8:7:8::/64): 21 > 20 in 300 s',
+    );
+    expect(createRedactor().redactText(alert!.body as string), 'redaction leaves the source readable').to.equal(
+      alert!.body,
+    );
+  });
+
   it('keeps counting when the wall clock is stepped forward and back (NTP, an operator)', () => {
     const key = randomKeyId();
     const logger = provider.getLogger('api');

@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { ApitrailConfigError, APITRAIL_EVENTS, OWASP_EVENTS } from '@apitrail/core/internal';
-import { DETECT_DEFAULTS, Detector, RULES, readDetectConfig, type Alert, type DetectConfig } from '@apitrail/detect';
+import {
+  DETECT_DEFAULTS,
+  Detector,
+  RULES,
+  readDetectConfig,
+  type Alert,
+  type DetectConfig,
+  type DetectionEvent,
+} from '@apitrail/detect';
+import { FINGERPRINT_PREFIX, alertAttributes, alertMessage } from '@apitrail/detect/internal';
 import {
   authFailureBurst,
   leakedKey,
@@ -124,6 +133,109 @@ describe('detection rules', () => {
       expect(summary(run([...mixed, at(key, `::ffff:${testIp(5)}`, 20)]).alerts)).to.have.length(1);
       const sameSlash24 = [1, 2, 3, 4, 5, 6].map((n) => at(key, `198.51.100.${n}`, n));
       expect(summary(run(sameSlash24).alerts)).to.deep.equal([`${APITRAIL_EVENTS.keyMultipleSourceIps} api_key`]);
+    });
+  });
+
+  describe('per-IP rules (bursts, stuffing, enumeration): an IPv6 source by its /64 network', () => {
+    // An attacker with one /64 (what an ISP or a cloud VM hands out) has 2^64 addresses: counted
+    // per address, one request from each stays under every per-IP threshold.
+    type Request = Omit<DetectionEvent, 'timeMs' | 'tenantMismatch'> & { tenantMismatch?: boolean };
+    const observeAll = (requests: readonly Request[], config: Partial<DetectConfig> = {}) => {
+      const alerts: Alert[] = [];
+      const detector = new Detector({ ...DETECT_DEFAULTS, ...config }, (alert) => alerts.push(alert));
+      requests.forEach((request, n) =>
+        detector.observe({ tenantMismatch: false, ...request, timeMs: START_MS + n * 1000 }),
+      );
+      return { alerts, detector };
+    };
+    const interfaceId = () => Array.from({ length: 4 }, () => randomBytes(2).toString('hex')).join(':');
+    /** 50 addresses of one /64, of 50 /64s, of one IPv4 /24. */
+    const oneSlash64 = Array.from({ length: 50 }, () => `2001:db8:a:b:${interfaceId()}`);
+    const fiftySlash64s = Array.from({ length: 50 }, (_, n) => `2001:db8:${n.toString(16)}:b:${interfaceId()}`);
+    const oneSlash24 = Array.from({ length: 50 }, (_, n) => `198.51.100.${n + 1}`);
+    const fingerprint = () => `${FINGERPRINT_PREFIX}${randomBytes(8).toString('hex')}`;
+    /** Each per-IP rule's traffic, one request per address (no key counted twice, so no per-key alert). */
+    const scenarios: Record<string, { event: string; request: (sourceIp: string) => Request }> = {
+      '401/403 burst': {
+        event: OWASP_EVENTS.authnLoginFailMax,
+        request: (sourceIp) => ({ sourceIp, apiKey: undefined, statusCode: 401 }),
+      },
+      '404 scan': {
+        event: OWASP_EVENTS.maliciousExcess404,
+        request: (sourceIp) => ({ sourceIp, apiKey: undefined, statusCode: 404 }),
+      },
+      'tenant-mismatch streak': {
+        event: APITRAIL_EVENTS.tenantMismatchStreak,
+        request: (sourceIp) => ({ sourceIp, apiKey: randomKeyId(), statusCode: 200, tenantMismatch: true }),
+      },
+      'credential stuffing': {
+        event: APITRAIL_EVENTS.credentialStuffing,
+        request: (sourceIp) => ({ sourceIp, apiKey: fingerprint(), statusCode: 200 }),
+      },
+      'tenant enumeration': {
+        event: APITRAIL_EVENTS.tenantEnumeration,
+        request: (sourceIp) => ({
+          sourceIp,
+          apiKey: undefined,
+          statusCode: 200,
+          claimedTenant: `tenant-${randomBytes(3).toString('hex')}`,
+        }),
+      },
+    };
+    const sourceAlerts = (alerts: readonly Alert[]) => alerts.filter((alert) => alert.subjectKind === 'source_ip');
+
+    for (const [name, { event, request }] of Object.entries(scenarios)) {
+      it(`${name}: 50 addresses of one /64 are one source; the alert names an address and the /64`, () => {
+        const { alerts, detector } = observeAll(oneSlash64.map(request));
+        const [alert, ...more] = sourceAlerts(alerts);
+        expect(alert?.rule.eventName, name).to.equal(event);
+        expect(more, 'one incident per cooldown').to.deep.equal([]);
+        // The address that tipped the count, the network that was counted.
+        const tipping = oneSlash64[alert!.timeMs / 1000 - START_MS / 1000]!;
+        expect(alert!.subject).to.equal(tipping);
+        expect(alert!.sampleIps).to.deep.equal([tipping]);
+        expect(alert!.sourceNetwork).to.equal('2001:db8:a:b::/64');
+        const attributes = alertAttributes(alert!);
+        expect(attributes['client.address']).to.equal(tipping);
+        expect(attributes['apitrail.alert.source_network']).to.equal('2001:db8:a:b::/64');
+        expect(alertMessage(alert!)).to.include(`(source_ip ${tipping} in 2001:db8:a:b::/64)`);
+        expect(detector.stats().trackedIps).to.equal(1);
+      });
+
+      it(`${name}: controls: 50 /64s are 50 sources, 50 IPv4 addresses of one /24 are 50, one IPv4 address is one`, () => {
+        expect(sourceAlerts(observeAll(fiftySlash64s.map(request)).alerts)).to.deep.equal([]);
+        expect(sourceAlerts(observeAll(oneSlash24.map(request)).alerts)).to.deep.equal([]);
+        const [alert] = sourceAlerts(observeAll(oneSlash24.map(() => request('198.51.100.7'))).alerts);
+        expect(alert?.rule.eventName).to.equal(event);
+        expect(alert!.subject).to.equal('198.51.100.7');
+        expect(alert!.sourceNetwork).to.equal(undefined);
+        expect(alertAttributes(alert!)).not.to.have.property('apitrail.alert.source_network');
+      });
+    }
+
+    it('an IPv4-mapped address (::ffff:a.b.c.d) counts with its IPv4 address; a value that is no IP as written', () => {
+      const { request } = scenarios['401/403 burst']!;
+      const mixed = Array.from({ length: 11 }, (_, n) => request(n % 2 === 0 ? '192.0.2.9' : '::ffff:192.0.2.9'));
+      const [alert] = sourceAlerts(observeAll(mixed).alerts);
+      expect(alert?.subject).to.equal('192.0.2.9');
+      expect(alert!.count).to.equal(11);
+      const [mapped] = sourceAlerts(observeAll([...mixed.slice(1), request('::FFFF:192.0.2.9')]).alerts);
+      expect(mapped?.subject).to.equal('::FFFF:192.0.2.9');
+      expect(mapped!.sourceNetwork).to.equal('192.0.2.9/32');
+      // Not an address: counted as written, each value apart.
+      const unknown = Array.from({ length: 11 }, (_, n) => request(n % 2 === 0 ? 'unknown' : 'unknown:1'));
+      expect(sourceAlerts(observeAll(unknown).alerts)).to.deep.equal([]);
+      const [written] = sourceAlerts(observeAll(unknown.map(() => request('unknown:1'))).alerts);
+      expect(written?.subject).to.equal('unknown:1');
+      expect(written!.sourceNetwork).to.equal(undefined);
+    });
+
+    it('a /64 whose groups are zero is named compressed; the cooldown holds for the whole /64', () => {
+      const { request } = scenarios['404 scan']!;
+      const zeros = Array.from({ length: 60 }, () => request(`2001:db8:0:0:${interfaceId()}`));
+      const [alert, ...more] = sourceAlerts(observeAll(zeros).alerts);
+      expect(alert!.sourceNetwork).to.equal('2001:db8::/64');
+      expect(more).to.deep.equal([]);
     });
   });
 

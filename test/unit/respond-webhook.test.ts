@@ -10,11 +10,13 @@ import { resourceFromAttributes, type Resource } from '@opentelemetry/resources'
 import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ApitrailConfigError } from '@apitrail/core';
 import {
+  AlertWebhookLogRecordProcessor,
   WebhookDelivery,
   genericPayload,
   readWebhookConfig,
   signatureOf,
   slackPayload,
+  type GenericPayload,
   type WebhookConfig,
 } from '@apitrail/respond/internal';
 import { freePort } from '../helpers/ports.ts';
@@ -78,6 +80,38 @@ describe('respond: alert webhook delivery', () => {
         expect(post.headers['x-apitrail-signature']).to.equal(signatureOf('s'.repeat(32), post.rawBody));
       }
     } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a source alert counted by its IPv6 /64 is one incident, whichever address of the /64 it names', async () => {
+    const receiver = await startWebhookReceiver();
+    const processor = new AlertWebhookLogRecordProcessor(config(receiver.url));
+    const sourceAlert = (address: string, network?: string) =>
+      alertRecord({
+        'security_rule.name': 'apitrail_not_found_scan',
+        'client.address': address,
+        ...(network === undefined ? {} : { 'apitrail.alert.source_network': network }),
+      });
+    try {
+      processor.onEmit(sourceAlert('2001:db8:1:2::a', '2001:db8:1:2::/64'));
+      processor.onEmit(sourceAlert('2001:db8:1:2::b', '2001:db8:1:2::/64'));
+      // Controls: another /64, and two IPv4 addresses, are incidents of their own.
+      processor.onEmit(sourceAlert('2001:db8:1:3::a', '2001:db8:1:3::/64'));
+      processor.onEmit(sourceAlert('192.0.2.1'));
+      processor.onEmit(sourceAlert('192.0.2.2'));
+      await processor.forceFlush();
+      expect(receiver.posts.map((post) => (JSON.parse(post.rawBody) as GenericPayload).alert.source_ip)).to.deep.equal([
+        '2001:db8:1:2::a',
+        '2001:db8:1:3::a',
+        '192.0.2.1',
+        '192.0.2.2',
+      ]);
+      expect(processor.delivery.stats).to.include({ delivered: 4, deduplicated: 1 });
+      const slack = slackPayload(sourceAlert('2001:db8:1:2::a', '2001:db8:1:2::/64'));
+      expect(JSON.stringify(slack.blocks)).to.include('*source network*\\n2001:db8:1:2::/64');
+    } finally {
+      await processor.shutdown();
       await receiver.close();
     }
   });

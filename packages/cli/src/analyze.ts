@@ -135,7 +135,7 @@ export function analyzeText(report: AnalyzeReport): string {
     new Date(alert.timeMs).toISOString(),
     alert.rule.eventName,
     alert.subjectKind,
-    alert.subject,
+    alert.sourceNetwork === undefined ? alert.subject : `${alert.subject} in ${alert.sourceNetwork}`,
     `${alert.count} > ${alert.threshold}`,
     `${alert.windowSeconds}s`,
     alert.sampleIps.join(' '),

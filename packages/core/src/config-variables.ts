@@ -301,7 +301,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'APITRAIL_DETECT_MAX_TENANT_MISMATCHES',
     ],
     defaultValue: '`10`, `20`, `3`',
-    description: 'burst thresholds per key and per source IP',
+    description:
+      'burst thresholds per key and per source IP (an IPv6 source counts by its /64, `::ffff:a.b.c.d` as IPv4)',
   },
   {
     names: ['APITRAIL_DETECT_COOLDOWN_SECONDS'],
@@ -311,7 +312,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['APITRAIL_DETECT_MAX_KEYS', 'APITRAIL_DETECT_MAX_IPS'],
     defaultValue: '`10000`',
-    description: 'LRU caps on tracked keys and IPs (bounded memory)',
+    description: 'LRU caps on tracked keys and IPs (bounded memory; an IPv6 /64 is one IP)',
   },
   {
     names: ['APITRAIL_DETECT_GEO_BASELINE_REQUESTS', 'APITRAIL_DETECT_GEO_BASELINE_SECONDS'],
@@ -329,7 +330,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_DETECT_MAX_KEYS_PER_IP', 'APITRAIL_DETECT_MAX_TENANTS_PER_IP'],
     defaultValue: '`10`, `5`',
     description:
-      'credential stuffing: distinct refused or unregistered keys from one IP per burst window; tenant enumeration: distinct claimed tenants from one IP per burst window (1-63)',
+      'credential stuffing: distinct refused or unregistered keys from one IP per burst window; tenant enumeration: distinct claimed tenants from one IP per burst window (1-63); an IPv6 source counts by its /64',
   },
   {
     names: ['APITRAIL_ALERT_WEBHOOK_URL'],

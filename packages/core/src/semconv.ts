@@ -131,6 +131,11 @@ export const ATTR_ALERT_THRESHOLD = 'apitrail.alert.threshold';
 export const ATTR_ALERT_WINDOW_SECONDS = 'apitrail.alert.window_seconds';
 /** Up to a few of the source IPs involved (string array). */
 export const ATTR_ALERT_SAMPLE_IPS = 'apitrail.alert.sample_ips';
+/**
+ * Source-IP alerts whose address was counted with others: the network counted, `2001:db8:1:2::/64`
+ * for IPv6 (the per-IP rules count an IPv6 client by its /64), `a.b.c.d/32` for `::ffff:a.b.c.d`.
+ */
+export const ATTR_ALERT_SOURCE_NETWORK = 'apitrail.alert.source_network';
 /** The key's recent per-window baseline, for volume-above-baseline alerts. */
 export const ATTR_ALERT_BASELINE = 'apitrail.alert.baseline';
 /** Geo alerts: the country or AS number that was new, and for travel the one before it. */

@@ -5,6 +5,7 @@ import {
   ATTR_ALERT_VALUE,
   ATTR_ALERT_COUNT,
   ATTR_ALERT_SAMPLE_IPS,
+  ATTR_ALERT_SOURCE_NETWORK,
   ATTR_ALERT_SUBJECT,
   ATTR_ALERT_THRESHOLD,
   ATTR_ALERT_WINDOW_SECONDS,
@@ -48,6 +49,7 @@ export function alertAttributes(alert: Alert): Attributes {
     [ATTR_SECURITY_RULE_REFERENCE]: rule.reference,
     [ATTR_ALERT_SUBJECT]: alert.subjectKind,
     ...subjectAttribute(alert),
+    ...(alert.sourceNetwork === undefined ? {} : { [ATTR_ALERT_SOURCE_NETWORK]: alert.sourceNetwork }),
     [ATTR_ALERT_COUNT]: alert.count,
     [ATTR_ALERT_THRESHOLD]: alert.threshold,
     [ATTR_ALERT_WINDOW_SECONDS]: alert.windowSeconds,
@@ -62,12 +64,15 @@ export function alertAttributes(alert: Alert): Attributes {
 }
 
 /**
- * One line a human reads: `apitrail_key_multiple_source_ips (api_key k1): 6 > 5 in 3600 s`. Not
+ * One line a human reads: `apitrail_key_multiple_source_ips (api_key k1): 6 > 5 in 3600 s`, and
+ * `apitrail_not_found_scan (source_ip 2001:db8:1:2::7 in 2001:db8:1:2::/64): 21 > 20 in 300 s` for a
+ * source counted by its network. Not
  * `rule: api_key k1`: redaction reads a `name: value` pair whose name looks like a key as a
  * secret, and would mask the subject.
  */
 export function alertMessage(alert: Alert): string {
-  const subject = neutralizeControlCharacters(alert.subject);
+  const network = alert.sourceNetwork === undefined ? '' : ` in ${alert.sourceNetwork}`;
+  const subject = `${neutralizeControlCharacters(alert.subject)}${network}`;
   if (alert.value !== undefined) {
     const value = neutralizeControlCharacters(alert.value);
     return alert.previousValue === undefined

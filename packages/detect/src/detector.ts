@@ -5,7 +5,7 @@ import { KeyGeography } from './key-geography.js';
 import { RecentDistinct, hashString } from './recent-distinct.js';
 import { RULES, type RuleDefinition } from './rules.js';
 import { SlotTable } from './slot-table.js';
-import { sourceNetworkHash } from './source-network.js';
+import { sourceNetwork, sourceNetworkName } from './source-network.js';
 import { WindowCounter } from './window-counter.js';
 
 const VOLUME_BUCKETS = 6;
@@ -82,7 +82,16 @@ class BurstState {
  */
 export class Detector {
   private readonly keys: SlotTable;
+  /**
+   * Source IPs, each as sourceNetwork counts it: an IPv6 client by its /64 (one slot, one set of
+   * burst counts and cooldowns for the whole network), IPv4 per address.
+   */
   private readonly ips: SlotTable;
+  /**
+   * Per IP slot whose id is not an address (an IPv6 /64, or the IPv4 address of an `::ffff:` form):
+   * the address last seen from it, for the alerts' samples. Undefined when the id is the address.
+   */
+  private readonly ipAddresses: (string | undefined)[];
   private readonly volume: WindowCounter;
   private readonly baseline: Float32Array;
   /**
@@ -142,9 +151,11 @@ export class Detector {
       this.sourceIps.reset(slot);
       this.keyBursts.reset(slot);
     });
+    this.ipAddresses = new Array<string | undefined>(ipCapacity);
     this.ips = new SlotTable(
       ipCapacity,
       (slot) => {
+        this.ipAddresses[slot] = undefined;
         this.ipBursts.reset(slot);
         this.keysTried.reset(slot);
         this.tenantsClaimed.reset(slot);
@@ -163,9 +174,13 @@ export class Detector {
     if (!isDetectableTime(event.timeMs)) return;
     const seconds = event.timeMs / 1000;
     const ip = event.sourceIp;
-    const ipHash = ip === undefined ? 0 : hashString(ip);
+    // What the per-IP rules and a key's distinct sources count: an IPv6 client by its /64, IPv4-mapped as IPv4.
+    const source = ip === undefined ? undefined : sourceNetwork(ip);
+    const sourceHash = source === undefined ? 0 : hashString(source);
     if (ip !== undefined) {
-      const slot = this.ips.slotOf(ip, ipHash);
+      const slot = this.ips.slotOf(source!, sourceHash);
+      if (source !== ip) this.ipAddresses[slot] = ip;
+      // The subject is the address that was seen (the alert names the network it counted in).
       this.bursts(this.ipBursts, 'source_ip', ip, slot, event);
       this.observeSource(ip, slot, event, seconds);
     }
@@ -174,8 +189,7 @@ export class Detector {
     if (event.country !== undefined || event.asNumber !== undefined) this.observeGeography(slot, event, seconds);
     this.observeVolume(slot, event, seconds);
     if (ip !== undefined) {
-      // An IPv6 client is counted by its /64 (privacy addresses rotate within it), IPv4-mapped as IPv4.
-      const distinct = this.sourceIps.add(slot, sourceNetworkHash(ip, ipHash), seconds);
+      const distinct = this.sourceIps.add(slot, sourceHash, seconds);
       if (distinct > this.config.maxSourceIpsPerKey) {
         this.fire(this.keyBursts, RULES.keyMultipleSourceIps, 'api_key', event.apiKey, slot, event, {
           count: distinct,
@@ -378,16 +392,27 @@ export class Detector {
     const stamp = Math.floor(event.timeMs / 1000) + 1;
     if (state.cooling(rule, slot, stamp, stamp + this.config.cooldownSeconds)) return;
     const { sampleIps, ...counts } = evidence;
-    this.onAlert({ rule, subjectKind, subject, timeMs: event.timeMs, ...counts, sampleIps: sampleIps() });
+    const sourceNetwork = subjectKind === 'source_ip' ? sourceNetworkName(subject) : undefined;
+    this.onAlert({
+      rule,
+      subjectKind,
+      subject,
+      timeMs: event.timeMs,
+      ...counts,
+      sampleIps: sampleIps(),
+      ...(sourceNetwork === undefined ? {} : { sourceNetwork }),
+    });
   }
 
-  /** Up to SAMPLE_IPS tracked addresses, one of each source network (sourceNetworkHash) whose hash is in `hashes`. */
+  /**
+   * Up to SAMPLE_IPS tracked addresses, one of each source (sourceNetwork) whose hash is in `hashes`:
+   * the IPv4 address, or the address last seen from an IPv6 /64.
+   */
   private sampleIps(hashes: readonly number[]): string[] {
     const wanted = new Set(hashes);
     const sample: string[] = [];
     for (let slot = 0; slot < this.ips.size && sample.length < SAMPLE_IPS && wanted.size > 0; slot++) {
-      const ip = this.ips.idOf(slot)!;
-      if (wanted.delete(sourceNetworkHash(ip, this.ips.hashOf(slot)))) sample.push(ip);
+      if (wanted.delete(this.ips.hashOf(slot))) sample.push(this.ipAddresses[slot] ?? this.ips.idOf(slot)!);
     }
     return sample;
   }

@@ -11,4 +11,4 @@ export { SlotTable } from './slot-table.js';
 export { WindowCounter, type CounterWidth } from './window-counter.js';
 export { KeyGeography, type GeographyFinding } from './key-geography.js';
 export { RecentDistinct, hashString } from './recent-distinct.js';
-export { sourceNetworkHash } from './source-network.js';
+export { sourceNetwork, sourceNetworkName } from './source-network.js';

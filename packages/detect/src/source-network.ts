@@ -1,41 +1,66 @@
 import { isIPv6 } from 'node:net';
-import { hashString } from './recent-distinct.js';
+
+/** The first character of the id of an IPv6 /64 (sourceNetwork), U+0000: no IPv4 address starts so. */
+const NETWORK_ID_MARK = 0;
 
 /**
- * The hash of what the multiple-source-IPs rule counts for a client address (`addressHash` is
- * `hashString(address)`): an IPv4 address as it is (that hash); an IPv6 address by its /64
- * network, since one host with privacy addresses (RFC 4941/8981) draws new interface ids within
- * its /64 every few hours or per connection, and counting each as a source made one client look
- * like a leaked key; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a dual-stack socket
- * reports for an IPv4 client) as its IPv4 address. A zone (`%eth0`) is left out. Anything that is
- * not an IP address is counted as it is written. It runs for every audit record, so the /64 is
- * hashed from its four groups (FNV-1a over their eight bytes) rather than written out.
+ * The source a client address counts as, for every rule keyed or counted by source IP (the
+ * per-IP bursts, credential stuffing, tenant enumeration, and the distinct sources of a key): an
+ * IPv4 address as it is (the same string, so IPv4 costs one includes(':')); an IPv6 address by its
+ * /64 network, since one host holds a whole /64 (privacy addresses, RFC 4941/8981, draw new
+ * interface ids within it every few hours or per connection, and an attacker may use all 2^64 of
+ * them): counted per address, a client rotating them stayed under every per-IP threshold and
+ * looked like many clients to a key; an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what a
+ * dual-stack socket reports for an IPv4 client) as its IPv4 address. A zone (`%eth0`) is left
+ * out. Anything that is not an IP address is counted as it is written.
+ *
+ * It runs for every audit record, so an IPv6 /64 is identified by a five-character string (a mark,
+ * then its four 16-bit groups as UTF-16 code units) rather than written out: an id to count and
+ * compare, never shown (sourceNetworkName names it in an alert). A value that is no address and
+ * starts with U+0000 could share it: neither a socket nor an HTTP header (which cannot hold NUL)
+ * gives one.
  */
-export function sourceNetworkHash(address: string, addressHash: number): number {
+export function sourceNetwork(address: string): string {
   // IPv4 and most non-addresses: no colon, nothing to parse.
-  if (!address.includes(':')) return addressHash;
+  if (!address.includes(':')) return address;
+  const groups = parsedIpv6(address);
+  if (groups === undefined) return address;
+  if (isIpv4Mapped(groups)) return dottedQuad(groups);
+  return String.fromCharCode(NETWORK_ID_MARK, groups[0]!, groups[1]!, groups[2]!, groups[3]!);
+}
+
+/**
+ * How an alert names the source `address` was counted as, when that is not the address as written:
+ * `2001:db8:1:2::/64` (RFC 5952 form) for IPv6, `a.b.c.d/32` for `::ffff:a.b.c.d`; undefined for
+ * IPv4 and for a value that is no IP address. Only when a rule fires.
+ */
+export function sourceNetworkName(address: string): string | undefined {
+  if (!address.includes(':')) return undefined;
+  const groups = parsedIpv6(address);
+  if (groups === undefined) return undefined;
+  if (isIpv4Mapped(groups)) return `${dottedQuad(groups)}/32`;
+  const prefix = Array.from(groups.subarray(0, 4), (group) => group.toString(16)).join(':');
+  // The WHATWG URL serializer compresses the longest run of zero groups, as RFC 5952 does.
+  return `${new URL(`http://[${prefix}:0:0:0:0]`).hostname.slice(1, -1)}/64`;
+}
+
+/** The eight groups of `address` when it is an IPv6 address (a zone left out), else undefined. */
+function parsedIpv6(address: string): Uint16Array | undefined {
   const zone = address.indexOf('%');
   const ip = zone < 0 ? address : address.slice(0, zone);
-  if (!isIPv6(ip)) return addressHash;
-  const groups = ipv6Groups(ip);
-  if (
-    groups[0] === 0 &&
-    groups[1] === 0 &&
-    groups[2] === 0 &&
-    groups[3] === 0 &&
-    groups[4] === 0 &&
-    groups[5] === 0xffff
-  ) {
-    const high = groups[6]!;
-    const low = groups[7]!;
-    return hashString(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
-  }
-  let hash = 0x811c9dc5;
-  for (let group = 0; group < 4; group++) {
-    hash = Math.imul(hash ^ (groups[group]! >> 8), 0x01000193);
-    hash = Math.imul(hash ^ (groups[group]! & 0xff), 0x01000193);
-  }
-  return hash >>> 0;
+  return isIPv6(ip) ? ipv6Groups(ip) : undefined;
+}
+
+function isIpv4Mapped(groups: Uint16Array): boolean {
+  return (
+    groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff
+  );
+}
+
+function dottedQuad(groups: Uint16Array): string {
+  const high = groups[6]!;
+  const low = groups[7]!;
+  return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 }
 
 /** Reused by ipv6Groups: the groups read before `::` and after it. */

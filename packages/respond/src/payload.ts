@@ -3,6 +3,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_ALERT_COUNT,
   ATTR_ALERT_SAMPLE_IPS,
+  ATTR_ALERT_SOURCE_NETWORK,
   ATTR_ALERT_THRESHOLD,
   ATTR_SECURITY_RULE_NAME,
   ATTR_SERVICE_NAME,
@@ -67,6 +68,7 @@ const SLACK_FIELDS: readonly [string, string][] = [
   ['api_key_prefix', 'key prefix'],
   ['tenant_id', 'tenant'],
   ['source_ip', 'source IP'],
+  [ATTR_ALERT_SOURCE_NETWORK, 'source network'],
   ['source_as_organization', 'AS'],
   ['source_country', 'country'],
   [ATTR_ALERT_COUNT, 'count'],

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import {
+  ATTR_ALERT_SOURCE_NETWORK,
   ATTR_API_KEY_FINGERPRINT,
   ATTR_API_KEY_ID,
   ATTR_API_KEY_PREFIX,
@@ -12,13 +13,18 @@ import {
 import type { WebhookConfig } from './config.js';
 import { WebhookDelivery } from './webhook.js';
 
-/** The alert's rule and subject: what one incident is, for the webhook's cooldown. */
+/**
+ * The alert's rule and subject: what one incident is, for the webhook's cooldown. A source the
+ * detector counted by its network (an IPv6 /64: one client, 2^64 addresses) is one subject, whichever
+ * of its addresses tipped the count.
+ */
 function incidentOf(record: ReadWriteLogRecord): string {
   const attributes = record.attributes;
   const subject =
     attributes[ATTR_API_KEY_ID] ??
     attributes[ATTR_API_KEY_FINGERPRINT] ??
     attributes[ATTR_API_KEY_PREFIX] ??
+    attributes[ATTR_ALERT_SOURCE_NETWORK] ??
     attributes[ATTR_CLIENT_ADDRESS];
   return `${String(attributes[ATTR_SECURITY_RULE_NAME] ?? record.eventName)}\u0000${String(subject)}`;
 }
