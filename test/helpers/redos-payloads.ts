@@ -143,6 +143,11 @@ const SEEDS = [
   'IDENTIFIED BY \\"',
   'password \\\\\\"',
   'PASSWORD FOR x = \\"a\\"\\"',
+  // One-letter password options after their command (`mysql -p<s>`, `sshpass -p <s>`).
+  'mysql -p',
+  "mysql -p'",
+  'mysql -p mysql ',
+  'sshpass -p ',
 ];
 
 const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);

@@ -1,5 +1,6 @@
 // A command line logged in free text (`mysql -u root --password <s> -h db`): the value after a flag
-// that names a secret, with a space between (not `=`), is the secret, whatever it looks like. The
+// that names a secret, with a space between (not `=`), is the secret, whatever it looks like, and so
+// is the value of a one-letter password option of the commands that have one (`mysql -p<s>`). The
 // `=` form (`--password=<s>`) is a key=value pair (redaction-keyword-window.test.ts); a value split
 // off into the next element of an argument array is redaction-rules.test.ts's. Secrets are drawn at
 // random here (nothing real-looking is committed), several per form, and no 8-character piece of
@@ -69,7 +70,7 @@ const shellQuoted = (value: string): string => value.replaceAll("'", "'\\''");
  * Not ending with `"`: after `--password`, `\""` is also SQL's doubled quote (WITH PASSWORD "…""…"),
  * which reads on to the end of the line (masked: not what is tested here).
  */
-const shellDoubleQuoted = (value: string): string => value.replace(/"$/, '').replace(/["\\$`]/g, '\\$&');
+const shellDoubleQuoted = (value: string): string => value.replace(/"+$/, '').replace(/["\\$`]/g, '\\$&');
 /** `value` inside a JSON string, without its quotes. */
 const jsonEscaped = (value: string): string => JSON.stringify(value).slice(1, -1);
 
@@ -153,6 +154,37 @@ describe('redaction: the value after a secret command-line flag and a space, in 
     }
   });
 
+  it('one-letter options of the commands that take a password with one: mysql -p<s>, sshpass -p <s>, redis-cli -a <s>, …', () => {
+    const forms: readonly ((value: string) => [string, string])[] = [
+      (value) => [`mysql -u root -p${value} mydb`, ' mydb'],
+      (value) => [`mysqldump -uroot -p${value} --all-databases > all.sql`, ' --all-databases > all.sql'],
+      (value) => [`/usr/bin/mariadb -h db -p${value}`, ''],
+      (value) => [`docker exec db mysqladmin -uroot -p${value} status`, ' status'],
+      (value) => [`sshpass -p ${value} ssh deploy@host`, ' ssh deploy@host'],
+      (value) => [`sshpass -p${value} scp a host:b`, ' scp a host:b'],
+      (value) => [`redis-cli -h cache -p 6379 -a ${value} ping`, ' ping'],
+      (value) => [
+        `mongosh --host db -u admin -p ${value} --authenticationDatabase admin`,
+        ' --authenticationDatabase admin',
+      ],
+      (value) => [`sqlcmd -S db -U sa -P ${value} -Q "SELECT 1"`, ' -Q "SELECT 1"'],
+      (value) => [`ldapsearch -x -D cn=admin,dc=example -w ${value} -b dc=example`, ' -b dc=example'],
+      (value) => [`zip -P ${value} out.zip report.pdf`, ' out.zip report.pdf'],
+      (value) => [`7z a -p${value} out.7z report.pdf`, ' out.7z report.pdf'],
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const make of forms) {
+        const value = password();
+        const [text, kept] = make(value);
+        expectMasked(text, value, kept);
+        const quoted = shellQuoted(`${password()} ${password()}`);
+        const [inQuotes, keptAfter] = make(`'${quoted}'`);
+        expectMasked(inQuotes, quoted, keptAfter);
+        expectMasked(JSON.stringify({ cmd: text }), jsonEscaped(value));
+      }
+    }
+  });
+
   it('keeps prose about a flag, the next option, and flags that name no secret or take no value (control)', () => {
     for (const text of [
       'use --password to set it',
@@ -168,6 +200,13 @@ describe('redaction: the value after a secret command-line flag and a space, in 
       'ssh -p 2222 deploy@host',
       'psql -p 5432 -h db mydb',
       'mysql -u root -p mydb',
+      'mysql -h db -P 3306 -u root -p',
+      'redis-cli -p 6379 ping',
+      'docker run -p 8080:80 -p 9090:90 image',
+      'gcc -pthread -pipe -o app main.c',
+      'find . -name x -print -prune',
+      'gzip -P x file',
+      'the mysql client asks for it\n-pthread is a compiler option',
       'unknown option --password',
       'set it with --password. Then restart the server',
     ]) {

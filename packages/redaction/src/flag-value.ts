@@ -20,7 +20,8 @@ import { addRange } from './ranges.js';
  * The value is an argument as a shell reads it: in single or double quotes (escaped ones too, in a
  * JSON string: `\"my pass\"`) up to the closing quote, which stays, through a shell's `'\''` and
  * escaped quotes inside it; unquoted, up to a space, a tab, a line break or a `"` (a JSON string's
- * end), a backslash taking the character after it (`pass\ word`, `a\"b`). A closing quote glued to
+ * end), a backslash taking the character after it unless that is a space (`a\"b`; a password
+ * ending in a backslash ends there, as in a pair: `pass\ word` keeps `word`). A closing quote glued to
  * more of the argument (`'my pass'word`) takes it, quotes and all; an unclosed quote runs to the end
  * of the line. Each option is read once, from where the last value ended: linear.
  */
@@ -138,12 +139,59 @@ function unquotedEnd(text: string, start: number): number {
     if (code === 32 || code === 9 || code === 10 || code === 13 || code === 34 /* " */) break;
     if (code === 92 /* \ */) {
       const next = text.charCodeAt(at + 1);
-      at += next === 10 || next === 13 || Number.isNaN(next) ? 1 : 2;
+      at += next === 32 || next === 9 || next === 10 || next === 13 || Number.isNaN(next) ? 1 : 2;
       continue;
     }
     at++;
   }
   return at;
+}
+
+/** Where the secret of the argument at `valueStart` starts and ends (`argumentEnd` then holds the end). */
+let argumentStart = 0;
+let argumentEnd = 0;
+
+/**
+ * Reads the argument at `valueStart` into {@link argumentStart} and {@link argumentEnd}; false when
+ * it is none to mask: empty, our own replacement, or (unquoted, with `prose` set) a word of
+ * {@link PROSE_WORDS}.
+ */
+function readArgument(text: string, valueStart: number, prose: boolean): boolean {
+  OPENING_QUOTE.lastIndex = valueStart;
+  const open = OPENING_QUOTE.exec(text)?.[0];
+  let start = valueStart;
+  let end: number;
+  if (open === undefined) {
+    end = unquotedEnd(text, valueStart);
+    if (prose && PROSE_WORDS.has(text.slice(valueStart, end))) {
+      argumentEnd = end;
+      return false;
+    }
+  } else {
+    const value = quotedValue(text, valueStart, open);
+    if (value === open) {
+      // No closing quote on the line: the value runs to its end.
+      start = valueStart + open.length;
+      REST_OF_LINE.lastIndex = start;
+      REST_OF_LINE.test(text);
+      end = REST_OF_LINE.lastIndex;
+    } else {
+      // Inside its quotes, which stay; a value whose pieces ran on past them, or glued to more of the
+      // argument after its closing quote (`'my pass'word`, the shell's one word), whole.
+      const parts = unquoted(value);
+      const closed = valueStart + value.length;
+      const glued = unquotedEnd(text, closed);
+      if (parts.open === '' || glued > closed) {
+        end = Math.max(closed, glued);
+      } else {
+        start = valueStart + parts.open.length;
+        end = start + parts.inner.length;
+      }
+    }
+  }
+  argumentStart = start;
+  argumentEnd = end;
+  return end > start && !isWhollyCensored(text.slice(start, end));
 }
 
 /**
@@ -170,37 +218,135 @@ export function addFlagValueRanges(text: string, ranges: number[], isSecretKey: 
     ) {
       continue;
     }
-    OPENING_QUOTE.lastIndex = valueStart;
-    const open = OPENING_QUOTE.exec(text)?.[0];
-    let start = valueStart;
-    let end: number;
-    if (open === undefined) {
-      end = unquotedEnd(text, valueStart);
-      if (PROSE_WORDS.has(text.slice(valueStart, end))) continue;
-    } else {
-      const value = quotedValue(text, valueStart, open);
-      if (value === open) {
-        // No closing quote on the line: the value runs to its end.
-        start = valueStart + open.length;
-        REST_OF_LINE.lastIndex = start;
-        REST_OF_LINE.test(text);
-        end = REST_OF_LINE.lastIndex;
-      } else {
-        // Inside its quotes, which stay; a value whose pieces ran on past them, or glued to more of the
-        // argument after its closing quote (`'my pass'word`, the shell's one word), whole.
-        const parts = unquoted(value);
-        const closed = valueStart + value.length;
-        const glued = unquotedEnd(text, closed);
-        if (parts.open === '' || glued > closed) {
-          end = Math.max(closed, glued);
-        } else {
-          start = valueStart + parts.open.length;
-          end = start + parts.inner.length;
+    const found = readArgument(text, valueStart, true);
+    FLAG.lastIndex = Math.max(nameEnd, argumentEnd);
+    if (found) addRange(ranges, argumentStart, argumentEnd);
+  }
+}
+
+/**
+ * The one-letter options that take a password in the commands that have one, and whether the
+ * password may follow after a space (`sshpass -p <s>`) or only glued to the option (`mysql
+ * -p<s>`: mysql reads `-p <word>` as "ask for the password" and the word as the database). What a
+ * one-letter option means depends on the command (`-p` is a port for ssh, psql and docker), so only
+ * these are read, after one of these commands on the same line.
+ */
+const SHORT_PASSWORD_OPTIONS: Readonly<Record<string, { readonly option: number; readonly spaced: boolean }>> = {
+  ...Object.fromEntries(
+    [
+      'mysql',
+      'mysqldump',
+      'mysqladmin',
+      'mysqlimport',
+      'mysqlcheck',
+      'mysqlshow',
+      'mysqlslap',
+      'mysqlpump',
+      'mysqlsh',
+      'mariadb',
+      'mariadb-dump',
+      'mariadb-admin',
+      'mariadb-import',
+      'mariadb-check',
+      'mariadb-show',
+      '7z',
+      '7za',
+      '7zr',
+    ].map((command) => [command, { option: 112 /* p */, spaced: false }]),
+  ),
+  ...Object.fromEntries(
+    [
+      'sshpass',
+      'mongo',
+      'mongosh',
+      'mongodump',
+      'mongorestore',
+      'mongoexport',
+      'mongoimport',
+      'mongostat',
+      'mongotop',
+    ].map((command) => [command, { option: 112 /* p */, spaced: true }]),
+  ),
+  ...Object.fromEntries(
+    ['redis-cli', 'valkey-cli', 'keydb-cli'].map((command) => [command, { option: 97 /* a */, spaced: true }]),
+  ),
+  ...Object.fromEntries(
+    ['sqlcmd', 'bcp', 'zip', 'unzip'].map((command) => [command, { option: 80 /* P */, spaced: true }]),
+  ),
+  ...Object.fromEntries(
+    [
+      'ldapsearch',
+      'ldapadd',
+      'ldapmodify',
+      'ldapdelete',
+      'ldapwhoami',
+      'ldappasswd',
+      'ldapcompare',
+      'ldapmodrdn',
+      'ldapexop',
+    ].map((command) => [command, { option: 119 /* w */, spaced: true }]),
+  ),
+};
+
+const COMMAND_NAMES = Object.keys(SHORT_PASSWORD_OPTIONS)
+  .sort((a, b) => b.length - a.length)
+  .map(escapeRegExp)
+  .join('|');
+/** A command of {@link SHORT_PASSWORD_OPTIONS} as a word (after a path's `/`, a quote, `;`, `&`, `|`, `(`). */
+const COMMAND = new RegExp(`(?:^|[\\s/"'\`;&|(])(${COMMAND_NAMES})(?=[\\s"']|$)`, 'g');
+/** A cheap necessary condition for {@link COMMAND}. */
+const COMMAND_TRIGGER = /mysql|mariadb|7z|sshpass|mongo|-cli|sqlcmd|bcp|zip|ldap/;
+
+/**
+ * Adds `[start, end)` of the password after a one-letter option of {@link SHORT_PASSWORD_OPTIONS}
+ * (`mysql -u root -p<s> db`, `sshpass -p <s> ssh …`, `redis-cli -a <s>`) to `ranges`: the option
+ * after a space or a tab, after its command and before the next one or the end of the line. Each
+ * stretch of text after a command is read once.
+ */
+export function addShortOptionRanges(text: string, ranges: number[]): void {
+  if (!COMMAND_TRIGGER.test(text)) return;
+  COMMAND.lastIndex = 0;
+  let match = COMMAND.exec(text);
+  let lineEnd = -1;
+  let covered = 0;
+  let dash = -1;
+  while (match !== null) {
+    const { option, spaced } = SHORT_PASSWORD_OPTIONS[match[1]!]!;
+    const from = COMMAND.lastIndex;
+    const next = COMMAND.exec(text);
+    if (lineEnd < from) {
+      lineEnd = text.length;
+      for (let at = from; at < text.length; at++) {
+        const code = text.charCodeAt(at);
+        if (code === 10 || code === 13) {
+          lineEnd = at;
+          break;
         }
       }
     }
-    FLAG.lastIndex = Math.max(nameEnd, end);
-    if (end <= start || isWhollyCensored(text.slice(start, end))) continue;
-    addRange(ranges, start, end);
+    const regionEnd = Math.min(next === null ? text.length : next.index, lineEnd);
+    for (let at = Math.max(from, covered); ; at++) {
+      // The next dash, searched for again only once passed: each part of the text is searched once.
+      if (dash < at) dash = text.indexOf('-', at);
+      if (dash < 0 || dash >= regionEnd) break;
+      at = dash;
+      const before = text.charCodeAt(at - 1);
+      if ((before !== 32 && before !== 9) || text.charCodeAt(at + 1) !== option) continue;
+      let valueStart = at + 2;
+      const first = text.charCodeAt(valueStart);
+      const afterSpace = first === 32 || first === 9;
+      if (afterSpace) {
+        if (!spaced) continue;
+        while (valueStart < at + 10 && (text.charCodeAt(valueStart) === 32 || text.charCodeAt(valueStart) === 9)) {
+          valueStart++;
+        }
+        if (text.charCodeAt(valueStart) === 45 /* - */) continue;
+      }
+      if (!readArgument(text, valueStart, afterSpace)) continue;
+      addRange(ranges, argumentStart, argumentEnd);
+      covered = argumentEnd;
+      at = Math.max(at, argumentEnd - 1);
+    }
+    match = next;
   }
 }

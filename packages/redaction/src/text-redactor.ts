@@ -1,5 +1,5 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
-import { addFlagValueRanges, mayHoldOption, sensitiveFlagTrigger } from './flag-value.js';
+import { addFlagValueRanges, addShortOptionRanges, mayHoldOption, sensitiveFlagTrigger } from './flag-value.js';
 import {
   isComparison,
   keyValuePattern,
@@ -165,8 +165,11 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
       scanner.scan(text, ranges);
     }
     if (hasKeyValueSeparator(text) && sensitivePair.test(text)) addKeyValueRanges(text, ranges);
-    // A command line's `--password <value>` (flag-value.ts).
-    if (mayHoldOption(text) && sensitiveFlag.test(text)) addFlagValueRanges(text, ranges, isSecretKey);
+    // A command line's `--password <value>`, `mysql -p<value>` (flag-value.ts).
+    if (mayHoldOption(text)) {
+      if (sensitiveFlag.test(text)) addFlagValueRanges(text, ranges, isSecretKey);
+      addShortOptionRanges(text, ranges);
+    }
     return normalizeRanges(ranges);
   }
 
