@@ -14,8 +14,9 @@ import { addRange } from './ranges.js';
  * what follows starts with `-` (the next option, `-` for stdin), is our own replacement, or is one
  * of the few words that follow an option's name in prose (`use --password to set it`, `--token is
  * required`: {@link PROSE_WORDS}); nor after an option that takes none (`--no-password`,
- * `--password-stdin`). One-letter options are not read: `-p` is a port as often as a password (ssh,
- * psql, docker), and mysql's `-p <word>` takes the word for a database.
+ * `--password-stdin`). What a one-letter option means depends on its command (`-p` is a port for
+ * ssh, psql and docker, a password for mysql): those that take a password are read after their
+ * commands only ({@link addShortOptionRanges}).
  *
  * The value is an argument as a shell reads it: in single or double quotes (escaped ones too, in a
  * JSON string: `\"my pass\"`) up to the closing quote, which stays, through a shell's `'\''` and
