@@ -69,15 +69,15 @@ function segmentsOfAGoneHost(spoolDir: string, host: string, count: number): str
 
 /**
  * What runs node with host name `host` (a UTS namespace of its own), as a replica in another
- * container sharing the spool's volume; the test is skipped, loudly, where that is not permitted.
+ * container sharing the spool's volume; with `asPid1`, in a pid namespace of its own too, as pid 1
+ * (a container without an init). The test is skipped, loudly, where that is not permitted.
  */
-function onHost(context: Mocha.Context, host: string): string[] {
-  const wrapper = ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', host];
+function onHost(context: Mocha.Context, host: string, asPid1 = false): string[] {
+  const namespaces = asPid1 ? ['--pid', '--fork', '--kill-child', '--mount-proc', '--uts'] : ['--uts'];
+  const wrapper = ['unshare', ...namespaces, 'sh', '-c', 'hostname "$0" && exec "$@"', host];
   const probe = spawnSync(wrapper[0]!, [...wrapper.slice(1), 'true'], { stdio: 'ignore' });
   if (probe.status !== 0) {
-    process.stderr.write(
-      `\n  !!! SKIPPING "${context.test?.title ?? ''}": unshare --uts is not permitted here !!!\n\n`,
-    );
+    process.stderr.write(`\n  !!! SKIPPING "${context.test?.title ?? ''}": unshare is not permitted here !!!\n\n`);
     context.skip();
   }
   return wrapper;
@@ -185,6 +185,44 @@ describe('reliability: a shared and attacked spool directory', function () {
       collector = await startCollector(await requireCollector(this), 'local-file.yaml');
     });
     after(async () => collector?.stop());
+
+    it('a container’s pid 1 restarted on a clock set back: the segments its earlier run left are exported', async function () {
+      // The earlier run, pid 1 on host "restarted" as well, started on a clock a day ahead (since
+      // set back by NTP, or the container moved to a host whose clock is behind): its segments'
+      // start time is later than this run's.
+      const spoolDir = freshSpoolDir();
+      const aDayAhead = (Date.now() + 86_400_000).toString(36).padStart(9, '0');
+      const ids = ['pid1-0', 'pid1-1', 'pid1-2'];
+      ids.forEach((id, index) =>
+        writeFileSync(join(spoolDir, `${aDayAhead}-1-hrestarted-0000000${index + 1}.ndjson`), recordLine(id)),
+      );
+      const app = await startApp({
+        script: SCRIPT,
+        wrapper: onHost(this, 'restarted', true),
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      try {
+        await waitFor('the earlier run’s records at the collector', async () => {
+          const seen = new Set(auditIds(await collector.logs()));
+          return ids.every((id) => seen.has(id)) ? true : undefined;
+        }).catch((error: Error) => {
+          throw new Error(`${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}`);
+        });
+      } finally {
+        // unshare waits on its child through SIGTERM, and pid 1 goes on after one: SIGKILL, which
+        // unshare passes on (--kill-child).
+        const exited = once(app.process, 'exit');
+        app.process.kill('SIGKILL');
+        await exited;
+      }
+      expect(segments(spoolDir)).to.deep.equal([]);
+    });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {
       const spoolDir = freshSpoolDir();

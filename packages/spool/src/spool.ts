@@ -98,20 +98,24 @@ interface Flight {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** The name prefixes (`<start>-<pid>-h<host>`) of this process's spools. */
+const ownPrefixes = new Set<string>();
+
 /**
  * Whether the process that wrote a segment (`name`, a {@link SEGMENT_NAME} match; `modifiedMs`, its
  * file's mtime) has ended. Another host's: when the segment was not touched for
  * {@link STALE_AFTER_MS}. This host's, another pid: whether it still runs (a pid reused by an
- * unrelated process delays the claim until that one ends). This pid: the segment is an earlier
- * incarnation's (a container's pid 1 after a restart) when it started before this process did, and
- * this process's own otherwise.
+ * unrelated process delays the claim until that one ends). This pid: the segment is this process's
+ * own when one of its spools wrote it, and an earlier incarnation's (a container's pid 1 after a
+ * restart) otherwise, whatever the clocks of the two said (start times are not compared: a clock
+ * set back between two runs made the earlier run's segments look like this one's, never exported).
  */
 export function writerIsGone(name: RegExpExecArray, modifiedMs: () => number): boolean {
   const host = name[3];
   if (host !== undefined && host !== HOST) return Date.now() - modifiedMs() > STALE_AFTER_MS;
   const pid = Number(name[2]);
   if (pid !== process.pid) return !processRunning(pid);
-  return parseInt(name[1]!, 36) < Math.floor(performance.timeOrigin);
+  return host === undefined || !ownPrefixes.has(`${name[1]}-${name[2]}-h${host}`);
 }
 
 let lastStartTime = 0;
@@ -226,6 +230,7 @@ export class Spool implements RecordSink {
 
   constructor(options: SpoolOptions) {
     this.options = options;
+    ownPrefixes.add(this.prefix);
     this.segmentBytes = Math.min(SEGMENT_BYTES, Math.floor(options.maxBytes / 8));
     process.nextTick(() => (this.started = true));
     this.openDirectory();
