@@ -91,12 +91,39 @@ function withDiagnostics<T>(logger: (options?: DiagLoggerOptions | DiagLogLevel)
 }
 
 /**
+ * The global providers some other SDK has registered already (OpenTelemetry's API keeps the first
+ * one registered and refuses the next). apitrail's server spans and audit records would go to them,
+ * past apitrail's redaction and to none of apitrail's exporters, so apitrail does not start then.
+ * A context manager or propagator registered first is kept and harms nothing: not looked at.
+ */
+function providersRegisteredElsewhere(): string[] {
+  // Where @opentelemetry/api 1.x keeps its globals, whichever copy of the API registered them.
+  const api = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  if (api === undefined) return [];
+  return [
+    ...(api.trace === undefined ? [] : ['TracerProvider']),
+    ...(api.logs === undefined ? [] : ['LoggerProvider']),
+  ];
+}
+
+/**
  * Starts the OpenTelemetry SDK with apitrail's processors, hooks and exporters as the `OTEL_*`
  * and `APITRAIL_*` variables say. Throws ApitrailConfigError, naming the variable, on bad input.
  */
 export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const config = readAutoConfig(options.env ?? process.env);
-  if (config.disabled) return { config, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+  const off: ApitrailHandle = { config, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+  if (config.disabled) return off;
+  const taken = providersRegisteredElsewhere();
+  if (taken.length > 0) {
+    process.stderr.write(
+      `apitrail: not started: OpenTelemetry already has a global ${taken.join(' and ')} (an SDK started ` +
+        "before apitrail's, such as the app's own tracing loaded first or an auto-instrumentation in NODE_OPTIONS); " +
+        "apitrail's spans and audit records would go to that SDK's exporters without apitrail's redaction. " +
+        'Give that SDK apitrailComponents() (docs/usage.md) or remove it\n',
+    );
+    return off;
+  }
 
   // No trace exporter: nothing would export a server span. A file named by OTEL_CONFIG_FILE (which
   // the SDK reads from process.env) may name one.
