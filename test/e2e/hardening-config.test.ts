@@ -46,6 +46,13 @@ describe('hardening: the register refuses a bad configuration', function () {
     { variable: 'OTEL_BSP_SCHEDULE_DELAY', value: () => '2147483648' },
     { variable: 'OTEL_BLRP_EXPORT_TIMEOUT', value: () => '9999999999' },
     { variable: 'APITRAIL_DROP_REPORT_INTERVAL_MS', value: () => '9999999999' },
+    // Entries apitrail used to drop without a word, the rest kept: a service.name whose
+    // percent-encoding is no UTF-8 (the spool then named 'unknown_service'), a broken escape, an
+    // entry without '=' or without a key. The value is not echoed (it can be anything).
+    { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders%FF,deployment.environment=prod' },
+    { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'team=pay%2' },
+    { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,deployment.environment' },
+    { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,=prod' },
   ];
 
   const entries = [

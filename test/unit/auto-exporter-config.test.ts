@@ -80,6 +80,20 @@ describe('exporter selection and OTLP settings from OTEL_*', () => {
     });
   });
 
+  it('reads OTEL_RESOURCE_ATTRIBUTES as the specification writes it: percent-encoded, trimmed, a value keeping = and ;', () => {
+    const config = readAutoConfig({
+      OTEL_RESOURCE_ATTRIBUTES:
+        ' team = pay%2C%20eu , build.hash=YWJj==,service.version=1.0;build=7,,note=100%25,k8s.ns=',
+    });
+    expect(config.resourceAttributes).to.deep.equal({
+      team: 'pay, eu',
+      'build.hash': 'YWJj==',
+      'service.version': '1.0;build=7',
+      note: '100%',
+      'k8s.ns': '',
+    });
+  });
+
   for (const [variable, value] of [
     ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc'],
     ['OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'thrift'],

@@ -148,10 +148,41 @@ function otlpExporterSettings(env: Environment, signal: OtlpSignal): OtlpExporte
   };
 }
 
+/**
+ * OTEL_RESOURCE_ATTRIBUTES as the specification writes it: `key=value` entries separated by commas,
+ * percent-encoded, spaces around them trimmed, an empty entry skipped. OpenTelemetry's baggage
+ * parser, used before, dropped an entry it could not read (no `=`, no key, an escape that is no
+ * UTF-8) without a word and cut a value at `;`; the SDK's own detector discards the whole variable
+ * then, at debug level. An entry that cannot be read is refused, naming its position (its text can
+ * be anything, so it is not echoed). A value keeps a `=` of its own (base64 padding), as before.
+ */
+function parseResourceAttributes(value: string | undefined): Record<string, string> {
+  const name = 'OTEL_RESOURCE_ATTRIBUTES';
+  const attributes: Record<string, string> = {};
+  if (value === undefined) return attributes;
+  value.split(',').forEach((raw, index) => {
+    const entry = raw.trim();
+    if (entry === '') return;
+    const separator = entry.indexOf('=');
+    if (separator === -1) throw new ApitrailConfigError(name, `entry ${index + 1} is not key=value`);
+    const key = entry.slice(0, separator).trim();
+    if (key === '') throw new ApitrailConfigError(name, `entry ${index + 1} has an empty key`);
+    try {
+      attributes[decodeURIComponent(key)] = decodeURIComponent(entry.slice(separator + 1).trim());
+    } catch {
+      throw new ApitrailConfigError(
+        name,
+        `entry ${index + 1} is not valid percent-encoding of UTF-8 (write ',' as %2C, '%' as %25)`,
+      );
+    }
+  });
+  return attributes;
+}
+
 function resourceAttributes(env: Environment): Attributes {
   const serviceName = readString(env, 'OTEL_SERVICE_NAME');
   return {
-    ...parseKeyPairsIntoRecord(env.OTEL_RESOURCE_ATTRIBUTES),
+    ...parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
     ...(serviceName === undefined ? {} : { [ATTR_SERVICE_NAME]: serviceName }),
   };
 }

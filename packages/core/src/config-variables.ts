@@ -70,7 +70,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['OTEL_RESOURCE_ATTRIBUTES', 'OTEL_PROPAGATORS'],
     defaultValue: '(SDK defaults)',
     description:
-      'read by the OTel SDK as usual (`OTEL_RESOURCE_ATTRIBUTES` also from `startApitrail({ env })`, `OTEL_SERVICE_NAME` winning)',
+      'read by the OTel SDK as usual (`OTEL_RESOURCE_ATTRIBUTES` also from `startApitrail({ env })`, `OTEL_SERVICE_NAME` winning; an entry that is not `key=value` or not valid percent-encoding is refused, naming its position)',
   },
   {
     names: [
