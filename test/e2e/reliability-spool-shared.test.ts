@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
@@ -81,6 +81,41 @@ function onHost(context: Mocha.Context, host: string, asPid1 = false): string[] 
     context.skip();
   }
   return wrapper;
+}
+
+interface OtlpLogRecord {
+  readonly body?: unknown;
+  readonly attributes?: { readonly key: string; readonly value: unknown }[];
+}
+
+/**
+ * The record whose `app.tag` is `tag` as the collector's file exporter wrote it (OTLP JSON: a
+ * bytes value and a map are told apart there), with its body and the attributes the app set.
+ */
+function appRecordAsWritten(collector: RunningCollector, tag: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(collector.outputDir, 'logs.jsonl'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes(`"${tag}"`)) continue;
+    const payload = JSON.parse(line) as {
+      resourceLogs?: { scopeLogs?: { logRecords?: OtlpLogRecord[] }[] }[];
+    };
+    for (const resourceLogs of payload.resourceLogs ?? []) {
+      for (const scopeLogs of resourceLogs.scopeLogs ?? []) {
+        for (const record of scopeLogs.logRecords ?? []) {
+          const attributes = Object.fromEntries((record.attributes ?? []).map(({ key, value }) => [key, value]));
+          if (JSON.stringify(attributes['app.tag']) !== JSON.stringify({ stringValue: tag })) continue;
+          const app = Object.entries(attributes).filter(([key]) => key.startsWith('app.') && key !== 'app.tag');
+          return { body: record.body, ...Object.fromEntries(app) };
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 async function downEnv(spoolDir: string): Promise<Record<string, string>> {
@@ -222,6 +257,59 @@ describe('reliability: a shared and attacked spool directory', function () {
         await exited;
       }
       expect(segments(spoolDir)).to.deep.equal([]);
+    });
+
+    it('a record replayed from the spool is the record exported without an outage: bytes, maps and the $bytes mark', async () => {
+      const script = 'test/fixtures/spooled-values-app.cjs';
+      const upEnv = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'otlp',
+      };
+      const emit = async (app: RunningApp, tag: string): Promise<void> => {
+        expect((await fetch(`${app.baseUrl}/emit/${tag}`)).status).to.equal(200);
+      };
+      // Without an outage: exported straight from memory.
+      const direct = await startApp({ script, env: upEnv });
+      try {
+        await emit(direct, 'values-direct');
+        await waitFor('the direct records', () =>
+          appRecordAsWritten(collector, 'values-direct-body') === undefined
+            ? undefined
+            : appRecordAsWritten(collector, 'values-direct'),
+        );
+      } finally {
+        await direct.stop();
+      }
+      // Through the spool: the collector down, the app stopped, then started again with it up.
+      const spoolDir = freshSpoolDir();
+      const spooling = await startApp({ script, env: await downEnv(spoolDir) });
+      await emit(spooling, 'values-spooled');
+      await spooling.stop();
+      expect(summaryOf(spooling.stderr())?.spooled).to.be.at.least(1);
+      const replaying = await startApp({ script, env: { ...upEnv, APITRAIL_SPOOL_DIR: spoolDir } });
+      try {
+        await waitFor('the replayed records', () =>
+          appRecordAsWritten(collector, 'values-spooled-body') === undefined
+            ? undefined
+            : appRecordAsWritten(collector, 'values-spooled'),
+        );
+      } finally {
+        await replaying.stop();
+      }
+      const expected = appRecordAsWritten(collector, 'values-direct');
+      expect(expected, 'control: the app set these').to.have.keys(
+        'body',
+        'app.mark',
+        'app.nested',
+        'app.list',
+        'app.indexed',
+        'app.bytes',
+      );
+      expect(appRecordAsWritten(collector, 'values-spooled')).to.deep.equal(expected);
+      const expectedBody = appRecordAsWritten(collector, 'values-direct-body');
+      expect(expectedBody).to.have.keys('body');
+      expect(appRecordAsWritten(collector, 'values-spooled-body')).to.deep.equal(expectedBody);
     });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {

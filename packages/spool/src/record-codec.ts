@@ -6,7 +6,8 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
  * How a log record is kept in a spool segment: one JSON object per line, so a half-written last
  * line (SIGKILL, power loss) costs that line only. Each batch starts with a resource line; the
  * records after it share that resource. Bytes (`Uint8Array`, which JSON has no form for) are kept
- * as `{ "$bytes": "<base64>" }`.
+ * as `{ "$bytes": "<base64>" }`, at any depth; a map of the app's whose only key is `$bytes` or
+ * `$map` is kept as `{ "$map": <the map> }`, so it is read back as that map, not as bytes.
  */
 interface ResourceLine {
   readonly resource: Attributes;
@@ -26,23 +27,83 @@ interface RecordLine {
 }
 
 const BYTES_KEY = '$bytes';
+const MAP_KEY = '$map';
 
-function withBytes(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? { [BYTES_KEY]: Buffer.from(value).toString('base64') } : value;
+function isMark(keys: readonly string[]): boolean {
+  return keys.length === 1 && (keys[0] === BYTES_KEY || keys[0] === MAP_KEY);
 }
 
-function restoreBytes(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const encoded = (value as Record<string, unknown>)[BYTES_KEY];
-    if (typeof encoded === 'string' && Object.keys(value).length === 1)
-      return new Uint8Array(Buffer.from(encoded, 'base64'));
+/** A plain map (not an array, bytes, or an object JSON writes its own way, such as a Date). */
+function isMap(value: object): value is Record<string, unknown> {
+  return (
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
+}
+
+/**
+ * Whether a value holds bytes at any depth, or a map the reader would take for a mark: only then
+ * is it rewritten by `toJsonValue` (most values are strings and numbers, written as they are).
+ */
+function needsMarks(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) return value.some(needsMarks);
+  if (!isMap(value)) return false;
+  const keys = Object.keys(value);
+  return isMark(keys) || keys.some((key) => needsMarks(value[key]));
+}
+
+/** `value` with bytes as `{ "$bytes": ... }` and a map that looks like a mark wrapped in `{ "$map": ... }`. */
+function toJsonValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) {
+    return { [BYTES_KEY]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   }
-  return value;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (!isMap(value)) return value;
+  const keys = Object.keys(value);
+  const map: Record<string, unknown> = {};
+  for (const key of keys) map[key] = toJsonValue(value[key]);
+  return isMark(keys) ? { [MAP_KEY]: map } : map;
 }
 
-function hasBytes(attributes: Attributes): boolean {
-  for (const key in attributes) if (attributes[key] instanceof Uint8Array) return true;
-  return false;
+/** Each value of a map, with its marks read (see `fromJsonValue`); the map itself is never a mark. */
+function fromJsonEntries(map: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(map)) map[key] = fromJsonValue(map[key]);
+  return map;
+}
+
+/** What `toJsonValue` wrote, read back (top down: a wrapped map's own key is not read as a mark). */
+function fromJsonValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(fromJsonValue);
+  const map = value as Record<string, unknown>;
+  const keys = Object.keys(map);
+  if (keys.length === 1) {
+    const inner = map[keys[0]!];
+    if (keys[0] === BYTES_KEY && typeof inner === 'string') return new Uint8Array(Buffer.from(inner, 'base64'));
+    if (keys[0] === MAP_KEY && inner !== null && typeof inner === 'object' && !Array.isArray(inner)) {
+      return fromJsonEntries(inner as Record<string, unknown>);
+    }
+  }
+  return fromJsonEntries(map);
+}
+
+/** The attributes as JSON holds them: rewritten only when a value needs it. */
+function jsonAttributes(attributes: Attributes): Attributes {
+  let needed = false;
+  for (const key in attributes) {
+    if (needsMarks(attributes[key])) {
+      needed = true;
+      break;
+    }
+  }
+  if (!needed) return attributes;
+  const written: Record<string, unknown> = {};
+  for (const key in attributes) written[key] = toJsonValue(attributes[key]);
+  return written as Attributes;
 }
 
 /**
@@ -59,7 +120,7 @@ export function encodeResource(resource: Resource): string {
   } else {
     attributes = resource.attributes;
   }
-  return JSON.stringify({ resource: attributes } satisfies ResourceLine, withBytes);
+  return JSON.stringify({ resource: jsonAttributes(attributes) } satisfies ResourceLine);
 }
 
 /** One record's line (without the newline). Throws on a value JSON cannot hold (a cycle, a BigInt). */
@@ -72,9 +133,9 @@ export function encodeRecord(record: ReadableLogRecord): string {
     o: record.hrTimeObserved,
     ...(record.severityNumber === undefined ? {} : { n: record.severityNumber }),
     ...(record.severityText === undefined ? {} : { s: record.severityText }),
-    ...(body === undefined ? {} : { b: body }),
+    ...(body === undefined ? {} : { b: needsMarks(body) ? toJsonValue(body) : body }),
     ...(record.eventName === undefined ? {} : { e: record.eventName }),
-    a: attributes,
+    a: jsonAttributes(attributes),
     ...(record.droppedAttributesCount === 0 ? {} : { d: record.droppedAttributesCount }),
     ...(spanContext === undefined
       ? {}
@@ -85,8 +146,7 @@ export function encodeRecord(record: ReadableLogRecord): string {
       ...(scope.schemaUrl === undefined ? {} : { schemaUrl: scope.schemaUrl }),
     },
   };
-  const bytes = (body !== null && typeof body === 'object') || hasBytes(attributes);
-  return bytes ? JSON.stringify(line, withBytes) : JSON.stringify(line);
+  return JSON.stringify(line);
 }
 
 /** What a line of a segment holds: a record, the resource of the records after it, or damage. */
@@ -108,14 +168,17 @@ function isHrTime(value: unknown): value is HrTime {
 function decodeLine(text: string, resource: Resource, scopes: Map<string, RecordLine['i']>): DecodedLine {
   let value: unknown;
   try {
-    value = JSON.parse(text, restoreBytes);
+    value = JSON.parse(text);
   } catch {
     return DAMAGED;
   }
   if (value === null || typeof value !== 'object') return DAMAGED;
   const line = value as Partial<RecordLine> & Partial<ResourceLine>;
+  // Marks are read only where they were written: in the body and in each attribute's value.
+  const marked = text.includes(`"${BYTES_KEY}"`) || text.includes(`"${MAP_KEY}"`);
   if (line.resource !== undefined && typeof line.resource === 'object' && line.resource !== null) {
-    return { kind: 'resource', resource: resourceFromAttributes(line.resource) };
+    const attributes = marked && !Array.isArray(line.resource) ? fromJsonEntries({ ...line.resource }) : line.resource;
+    return { kind: 'resource', resource: resourceFromAttributes(attributes as Attributes) };
   }
   if (!isHrTime(line.t) || !isHrTime(line.o) || typeof line.i?.name !== 'string') return DAMAGED;
   // Exporters group records by the identity of their scope object, as the SDK hands them out.
@@ -123,17 +186,19 @@ function decodeLine(text: string, resource: Resource, scopes: Map<string, Record
   let scope = scopes.get(scopeKey);
   if (scope === undefined) scopes.set(scopeKey, (scope = line.i));
   if (line.a === null || typeof line.a !== 'object' || Array.isArray(line.a)) return DAMAGED;
+  const attributes = marked ? fromJsonEntries(line.a as Record<string, unknown>) : line.a;
+  const body = marked && line.b !== undefined ? fromJsonValue(line.b) : line.b;
   const record: ReadableLogRecord = {
     hrTime: line.t,
     hrTimeObserved: line.o,
     ...(line.c === undefined ? {} : { spanContext: line.c }),
     ...(line.s === undefined ? {} : { severityText: line.s }),
     ...(line.n === undefined ? {} : { severityNumber: line.n }),
-    ...(line.b === undefined ? {} : { body: line.b as AnyValue }),
+    ...(body === undefined ? {} : { body: body as AnyValue }),
     ...(line.e === undefined ? {} : { eventName: line.e }),
     resource,
     instrumentationScope: scope,
-    attributes: line.a as Attributes,
+    attributes: attributes as Attributes,
     droppedAttributesCount: typeof line.d === 'number' ? line.d : 0,
   };
   return { kind: 'record', record };
