@@ -8,7 +8,7 @@
 // found by lining the kept text up with the original (the controls show the check finds a secret in
 // text left as it was, and a two-character tail left behind).
 import { expect } from 'chai';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createRedactor, REDACTED } from '@apitrail/redaction';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -25,8 +25,11 @@ const PRINTABLE = Array.from({ length: 95 }, (_, index) => String.fromCharCode(3
 /** Every word the scanner or the pair rule takes for a credential keyword: a secret that spells one opens a window of its own. */
 const KEYWORD_INSIDE = /pass|pwd|secret|token|key|auth|cred|bearer|private/i;
 
-/** `=` and a name, then nothing or what ends a name: after `key=` it reads as `key==name`, a comparison. */
-const COMPARED_NAME = /^=[A-Za-z_$][\w$.]*(?:$|[\s)&"',;<>])/;
+/**
+ * One or two `=` and a name, then nothing or what ends a name: after `key=` it reads as `key==name`
+ * or `key===name`, a comparison.
+ */
+const COMPARED_NAME = /^={1,2}[A-Za-z_$][\w$.]*(?:$|[\s)&"',;<>])/;
 
 const randomFrom = (alphabet: string, length: number): string =>
   Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
@@ -322,7 +325,14 @@ describe('redaction: the window after a credential keyword in free text', () => 
           () => randomFrom(`${UPPER}${LOWER}${DIGITS}+`, randomInt(3, 16)) + randomFrom(DIGITS, 1),
         );
         const value = `${randomInt(2) === 0 ? '/' : ''}${segments.join('/')}`;
-        if (!/[A-Z]/.test(value) || !/[a-z]/.test(value) || entropy(value) < 3.6 || KEYWORD_INSIDE.test(value)) {
+        // A token is 16 characters or more: three short segments can make less.
+        if (
+          value.length < 16 ||
+          !/[A-Z]/.test(value) ||
+          !/[a-z]/.test(value) ||
+          entropy(value) < 3.6 ||
+          KEYWORD_INSIDE.test(value)
+        ) {
           round--;
           continue;
         }
@@ -593,6 +603,48 @@ describe('redaction: the window after a credential keyword in free text', () => 
         expectMasked(phrase`${key()}==${randomFrom(DIGITS, randomInt(4, 12))}`);
         expectMasked(phrase`${key()}==${randomFrom(LOWER, randomInt(2, 8))}!${randomFrom(LOWER, 4)}`);
         expectMasked(phrase`if (token == ${token()})`);
+      }
+    });
+  });
+
+  describe('a keyword spelled by chance inside base64 data is no keyword', () => {
+    it('keeps random base64 (an image, a blob) whole where a keyword falls in it: `…KeY+…`, `…vPwd/…`, `…gToken/…`', () => {
+      const keywords = [
+        'key',
+        'KeY',
+        'kEY',
+        'Key',
+        'pwd',
+        'Pwd',
+        'PwD',
+        'token',
+        'Token',
+        'auth',
+        'Auth',
+        'secret',
+        'Secret',
+      ];
+      const draws = 4_000;
+      const changed: string[] = [];
+      for (let round = 0; round < draws; round++) {
+        // 24 or more random base64 characters, then the keyword, then `/` or `+` and more data.
+        const before = randomBytes(randomInt(18, 40)).toString('base64').replace(/=+$/, '');
+        const after = randomBytes(randomInt(24, 60)).toString('base64');
+        const blob = `data:image/png;base64,${before}${keywords[randomInt(keywords.length)]}${randomInt(2) === 0 ? '/' : '+'}${after}`;
+        const redacted = redactor.redactText(blob);
+        if (redacted !== blob) changed.push(redacted);
+      }
+      // Runs of base64 that happen to read as words (or repeat characters) before the keyword: about 1 in 1,000.
+      expect(changed.length, changed.slice(0, 5).join('\n')).to.be.at.most(draws / 200);
+    });
+
+    it('control: a keyword glued to a short or word-like run, or to base64 across a separator, still opens its window', () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const value = token();
+        expectMasked(phrase`GET /api/v2/Users/resetPassword/${value.replace(/[+/]/g, '-')}`);
+        expectMasked(phrase`x9fK2apiKey: ${value}`);
+        expectMasked(phrase`blob=${plain(randomBytes(24).toString('base64'))} token ${value}`);
+        expectMasked(phrase`APIKey=${value}`);
       }
     });
   });

@@ -266,6 +266,28 @@ function startsWord(text: string, at: number, length: number): boolean {
   return true;
 }
 
+const BASE64 = membership('A-Za-z0-9+/');
+/**
+ * Base64 characters glued to the front of a keyword from which it is a piece of base64 data (an
+ * image, a blob) that spells it by chance, when they look random, and how far back they are read.
+ */
+const BASE64_BEFORE_KEYWORD = 16;
+const BASE64_LOOKBEHIND = 24;
+/** Entropy the run before such a keyword needs: 16 random base64 characters have 3.7 bits on average, rarely under 3.2. */
+const BASE64_MIN_BITS = 3.2;
+
+/**
+ * Whether the keyword at `at` is glued to a random run of base64 before it: then it is a piece of
+ * base64 data spelling it by chance (`…OgukEY+…`, `…6yxWvPwd/…`), not a word, and the data after it
+ * no value (random base64 would read as a token). A path (`/api/v2/Users/resetPassword/`) has words
+ * between its slashes, and a word or a separator before the keyword (`x-api-key:`) ends the run.
+ */
+function gluedToBase64(text: string, at: number): boolean {
+  let start = at;
+  while (start > 0 && at - start < BASE64_LOOKBEHIND && inSet(BASE64, text.charCodeAt(start - 1))) start--;
+  return at - start >= BASE64_BEFORE_KEYWORD && looksRandom(text, start, at, BASE64_MIN_BITS, false);
+}
+
 /**
  * Where a keyword's value starts: after the rest of its identifier (at most {@link IDENTIFIER_TAIL}
  * characters), quotes or spaces, a separator (`=`, `:`, `:=`, `=>`, `>`, `,`, `||`, `?=`) and
@@ -586,6 +608,7 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
   // The keyword is a word or a camelCase part (`token:`, `API_KEY=`, `accessToken`), not inside
   // one (`tokens`, `monkey`, `…dKEY+…` in base64).
   if (inSet(ALNUM, text.charCodeAt(at + literal.length)) || !startsWord(text, at, literal.length)) return undefined;
+  if (gluedToBase64(text, at)) return undefined;
   let position = at + literal.length;
   // A keyword that ends another (`key` in `api_key`) has the same window: read once.
   if (position === lastWindowStart) return undefined;
