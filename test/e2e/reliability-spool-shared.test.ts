@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
@@ -310,6 +311,53 @@ describe('reliability: a shared and attacked spool directory', function () {
       const expectedBody = appRecordAsWritten(collector, 'values-direct-body');
       expect(expectedBody).to.have.keys('body');
       expect(appRecordAsWritten(collector, 'values-spooled-body')).to.deep.equal(expectedBody);
+    });
+
+    it('a spool directory others can write to: a segment another user planted, or a symlink, is not exported', async function () {
+      if (process.getuid?.() !== 0) {
+        process.stderr.write(
+          `\n  !!! SKIPPING "${this.test?.title ?? ''}": giving a file to another user needs root !!!\n\n`,
+        );
+        this.skip();
+      }
+      // A spool directory another local user can write to (a shared directory, the temporary
+      // directory's fallback): that user plants segments named like a gone writer's, holding
+      // records of their choosing, to have them reach the SIEM as this service's audit trail.
+      const spoolDir = freshSpoolDir();
+      const planted = join(spoolDir, '000000001-999999998-00000001.ndjson');
+      writeFileSync(planted, recordLine('forged-by-another-user'));
+      chownSync(planted, 65534, 65534);
+      const elsewhere = join(mkdtempSync(join(tmpdir(), 'apitrail-elsewhere-')), 'records.ndjson');
+      writeFileSync(elsewhere, recordLine('forged-through-a-link'));
+      const link = join(spoolDir, '000000001-999999998-00000002.ndjson');
+      symlinkSync(elsewhere, link);
+      const app = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      try {
+        const response = await fetch(`${app.baseUrl}/api/items/1`, { headers: { 'x-request-id': 'planted-after' } });
+        expect(response.status).to.equal(200);
+        await waitFor('the app’s own record at the collector', async () =>
+          auditIds(await collector.logs()).includes('planted-after') ? true : undefined,
+        );
+      } finally {
+        await app.stop();
+      }
+      const delivered = auditIds(await collector.logs());
+      expect(delivered.filter((id) => id.startsWith('forged-'))).to.deep.equal([]);
+      // Left where they were, untouched, and said once.
+      expect(segments(spoolDir).sort()).to.deep.equal([
+        '000000001-999999998-00000001.ndjson',
+        '000000001-999999998-00000002.ndjson',
+      ]);
+      expect(app.stderr().match(/not this user's/g)).to.have.length(1);
     });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {

@@ -3,6 +3,7 @@ import {
   existsSync,
   fstatSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -12,6 +13,7 @@ import {
   unlinkSync,
   utimesSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +177,11 @@ function countRecordLines(path: string): number {
     if (buffer.compare(RECORD_LINE_START, 0, RECORD_LINE_START.length, start, prefixEnd) === 0) count += 1;
   }
   return count;
+}
+
+/** Whether a segment's file (lstat) is a regular file of this process's user (any owner where uids do not exist). */
+function isOwnFile(stat: Stats): boolean {
+  return stat.isFile() && (process.getuid === undefined || stat.uid === process.getuid());
 }
 
 function reason(error: unknown): string {
@@ -396,6 +403,7 @@ export class Spool implements RecordSink {
       return 0;
     }
     let foreign = 0;
+    let notOurs = 0;
     let claimedCount = 0;
     for (const name of names) {
       const match = SEGMENT_NAME.exec(name);
@@ -405,7 +413,15 @@ export class Spool implements RecordSink {
       }
       const path = join(this.options.directory, name);
       try {
-        if (!writerIsGone(match, () => statSync(path).mtimeMs)) continue;
+        // Only this user's regular files: in a directory another user can write to, a file of
+        // theirs (or a symlink) named like a gone writer's segment would be exported as this
+        // service's audit records.
+        const stat = lstatSync(path);
+        if (!isOwnFile(stat)) {
+          notOurs += 1;
+          continue;
+        }
+        if (!writerIsGone(match, () => stat.mtimeMs)) continue;
       } catch (error) {
         // Gone since the directory was read: another spool sharing it (a replica starting beside
         // this one) claimed it first. Anything else is a fault of this file alone, not the start's.
@@ -415,6 +431,12 @@ export class Spool implements RecordSink {
       const claimed = join(this.options.directory, this.nextName());
       try {
         renameSync(join(this.options.directory, name), claimed);
+        // Still this user's file once renamed (not swapped in between): else it goes back as it was.
+        if (!isOwnFile(lstatSync(claimed))) {
+          renameSync(claimed, path);
+          notOurs += 1;
+          continue;
+        }
         // Touched now: a rename keeps the gone writer's mtime, by which a spool on another host
         // sharing the directory would take this live claim for a stale segment and claim it again.
         const now = new Date();
@@ -437,6 +459,12 @@ export class Spool implements RecordSink {
       }
     }
     if (foreign > 0) this.report('foreign', `${foreign} files that are not spool segments are left untouched`);
+    if (notOurs > 0) {
+      this.report(
+        'not-ours',
+        `${notOurs} files named like segments are not this user's regular files (another user's, a symlink) and are left untouched`,
+      );
+    }
     return claimedCount;
   }
 
