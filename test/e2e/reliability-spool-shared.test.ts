@@ -33,14 +33,21 @@ function recordLine(id: string): string {
   })}\n`;
 }
 
-/** `count` one-record segments that a process of this host left when it ended (a pid beyond pid_max). */
-function segmentsOfAGoneProcess(spoolDir: string, tag: string, count: number): string[] {
+/**
+ * `count` segments of `perSegment` records that a process of this host left when it ended (a pid
+ * beyond pid_max).
+ */
+function segmentsOfAGoneProcess(spoolDir: string, tag: string, count: number, perSegment = 1): string[] {
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
-    const id = `${tag}-${index}`;
+    let text = '';
+    for (let record = 0; record < perSegment; record += 1) {
+      const id = perSegment === 1 ? `${tag}-${index}` : `${tag}-${index}-${record}`;
+      text += recordLine(id);
+      ids.push(id);
+    }
     const name = `000000001-999999999-${String(index + 1).padStart(8, '0')}.ndjson`;
-    writeFileSync(join(spoolDir, name), recordLine(id), { mode: 0o600 });
-    ids.push(id);
+    writeFileSync(join(spoolDir, name), text, { mode: 0o600 });
   }
   return ids;
 }
@@ -221,6 +228,49 @@ describe('reliability: a shared and attacked spool directory', function () {
       collector = await startCollector(await requireCollector(this), 'local-file.yaml');
     });
     after(async () => collector?.stop());
+
+    it('at the cap while out of file descriptors: an old segment that cannot be read is kept, not deleted uncounted', async () => {
+      // 62 KB of segments a gone process left under a 64 KiB cap, collector down, and an app that
+      // emits 40 records while it holds every descriptor: making room for them meets EMFILE.
+      const spoolDir = freshSpoolDir();
+      const planted = segmentsOfAGoneProcess(spoolDir, 'capped', 8, 60);
+      const first = await startApp({
+        script: 'test/fixtures/fd-exhausted-app.cjs',
+        env: {
+          ...(await downEnv(spoolDir)),
+          APITRAIL_SPOOL_MAX_BYTES: '65536',
+          FD_EXHAUSTED_MS: '1500',
+          FD_EXHAUSTED_EMIT: '40',
+        },
+      });
+      await first.stop();
+      const summary = summaryOf(first.stderr());
+      expect(summary, first.stderr()).to.not.equal(undefined);
+      const emitted = Array.from({ length: 40 }, (_, index) => `exhausted-${index}`);
+      // Then the collector is back: what the spool holds is delivered.
+      const second = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      try {
+        await waitFor('the spool emptied', () => (segments(spoolDir).length === 0 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await second.stop();
+      }
+      const delivered = new Set(auditIds(await collector.logs()));
+      const missing = [...planted, ...emitted].filter((id) => !delivered.has(id));
+      // Every record is delivered or counted as dropped by the first run: none vanished uncounted.
+      expect(missing.length, `missing ${missing.length}, counted as dropped ${summary!.dropped}`).to.equal(
+        summary!.dropped,
+      );
+    });
 
     it('a container’s pid 1 restarted on a clock set back: the segments its earlier run left are exported', async function () {
       // The earlier run, pid 1 on host "restarted" as well, started on a clock a day ahead (since

@@ -517,17 +517,26 @@ export class Spool implements RecordSink {
    */
   private makeRoom(bytes: number): boolean {
     if (this.bytesOnDisk + bytes <= this.options.maxBytes) return true;
-    const droppable = (segment: Segment): boolean => segment.path !== undefined && segment !== this.exportingSegment;
+    // A segment whose records cannot be counted now (its file unreadable for the moment: out of
+    // file descriptors) is not dropped: deleting it would lose them uncounted.
+    const uncountable = new Set<Segment>();
+    const droppable = (segment: Segment): boolean =>
+      segment.path !== undefined && segment !== this.exportingSegment && !uncountable.has(segment);
     let freeable = 0;
     for (const segment of this.queue) if (droppable(segment)) freeable += segment.bytes;
     if (this.bytesOnDisk - freeable + bytes > this.options.maxBytes) return false;
     while (this.bytesOnDisk + bytes > this.options.maxBytes) {
       const oldest = this.queue.findIndex(droppable);
       if (oldest === -1) return false;
-      const [segment] = this.queue.splice(oldest, 1) as [Segment];
-      const lost = (segment.lines ?? this.countLines(segment)) - segment.shipped;
+      const segment = this.queue[oldest]!;
+      const lines = segment.lines ?? this.load(segment)?.length;
+      if (lines === undefined && segment.path !== undefined && existsSync(segment.path)) {
+        uncountable.add(segment);
+        continue;
+      }
+      this.queue.splice(oldest, 1);
       this.remove(segment);
-      countDropped(this.options.channel, lost);
+      countDropped(this.options.channel, (lines ?? 0) - segment.shipped);
       this.report('cap', `reached APITRAIL_SPOOL_MAX_BYTES (${this.options.maxBytes}); oldest records dropped`);
     }
     return true;
@@ -662,11 +671,6 @@ export class Spool implements RecordSink {
         segment.records = undefined;
       }
     }
-  }
-
-  private countLines(segment: Segment): number {
-    if (segment.lines !== undefined) return segment.lines;
-    return this.load(segment)?.length ?? 0;
   }
 
   /** Reads a segment's records back from its file; damaged lines are counted and reported once. */
