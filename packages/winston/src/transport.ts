@@ -42,6 +42,34 @@ export class ApitrailLogTransport extends TransportStream {
     this.bounds = options.bounds;
   }
 
+  /**
+   * winston-transport skips a record winston logged about an uncaught exception (`exception: true`)
+   * in a transport without `handleExceptions`; such a record exists only when the app's logger
+   * handles exceptions, and it is the line about the app's own crash, so the bridge takes it too.
+   * Setting `handleExceptions` instead would make `logger.add()` install winston's exception
+   * handler in every app, catching exceptions the app leaves alone.
+   */
+  override _write(info: LogInfo, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.takingExceptions(() => super._write(info, encoding, callback));
+  }
+
+  /** The same for records winston hands over several at a time (`_writev` filters them with it). */
+  _accept(write: unknown): boolean {
+    const accept = (TransportStream.prototype as unknown as { _accept(write: unknown): boolean })._accept;
+    return this.takingExceptions(() => accept.call(this, write));
+  }
+
+  /** Runs winston-transport's own filter (level, silent, format) as for a transport with `handleExceptions`. */
+  private takingExceptions<T>(step: () => T): T {
+    const own = this.handleExceptions;
+    this.handleExceptions = true;
+    try {
+      return step();
+    } finally {
+      this.handleExceptions = own;
+    }
+  }
+
   override log(info: LogInfo, next: () => void): void {
     guard('winston log bridge', () => this.emitRecord(info), undefined);
     next();
