@@ -54,6 +54,52 @@ function diagnosticsOnStderr(redactText: (text: string) => string): DiagLogger {
  */
 const CLOSED_PIPELINE_WARNING = 'A shutdown LoggerProvider cannot provide a Logger';
 
+const DUPLICATE_REGISTRATION = /^Error: @opentelemetry\/api: Attempted duplicate registration of API: (\w+)/;
+const ONE_SDK =
+  "Keep one SDK: pass apitrailComponents() to the app's NodeSDK instead of loading the register (docs/usage.md)";
+const WHAT_THE_APP_LOST: Readonly<Record<string, readonly [string, string]>> = {
+  context: ['context manager', "apitrail's is used"],
+  propagation: [
+    'propagator',
+    "apitrail's, as OTEL_PROPAGATORS sets it (default tracecontext,baggage), is used; set OTEL_PROPAGATORS for another",
+  ],
+  trace: [
+    'TracerProvider',
+    `so the spans of the app's instrumentations go to apitrail's exporters (OTEL_TRACES_EXPORTER), not to the app's. ${ONE_SDK}`,
+  ],
+  logs: [
+    'LoggerProvider',
+    `so log records emitted through the global API go to apitrail's exporters (OTEL_LOGS_EXPORTER), not to the app's. ${ONE_SDK}`,
+  ],
+  metrics: ['MeterProvider', `so metrics go to apitrail's MeterProvider, not to the app's. ${ONE_SDK}`],
+};
+
+/**
+ * What an `Attempted duplicate registration of API` error means under apitrail, or undefined. The API
+ * reports it with a stack trace naming neither apitrail nor what becomes of the app's telemetry, when
+ * the app starts its own SDK after the register: OpenTelemetry keeps the first registration.
+ */
+function duplicateRegistrationNote(args: readonly unknown[]): string | undefined {
+  const type = typeof args[0] === 'string' ? DUPLICATE_REGISTRATION.exec(args[0])?.[1] : undefined;
+  if (type === undefined) return undefined;
+  const [what, consequence] = WHAT_THE_APP_LOST[type] ?? [type, ONE_SDK];
+  return (
+    `apitrail: the app's ${what} was not registered: apitrail's register started OpenTelemetry first and ` +
+    `OpenTelemetry keeps the first one, ${consequence}`
+  );
+}
+
+function withDuplicateRegistrationNotes(logger: DiagLogger): DiagLogger {
+  return {
+    ...logger,
+    error: (...args) => {
+      logger.error(...(args as [string]));
+      const note = duplicateRegistrationNote(args);
+      if (note !== undefined) console.error(note);
+    },
+  };
+}
+
 /**
  * The logger for the level the SDK sets. Below debug (the default, info), the SDK's own lines
  * about export failures are left out: apitrail's exporters report those failures themselves, one
@@ -62,7 +108,7 @@ const CLOSED_PIPELINE_WARNING = 'A shutdown LoggerProvider cannot provide a Logg
  */
 function diagnosticsFor(redactText: (text: string) => string, options?: DiagLoggerOptions | DiagLogLevel): DiagLogger {
   const level = (typeof options === 'number' ? options : options?.logLevel) ?? DiagLogLevel.INFO;
-  const logger = diagnosticsOnStderr(redactText);
+  const logger = withDuplicateRegistrationNotes(diagnosticsOnStderr(redactText));
   if (level >= DiagLogLevel.DEBUG) return logger;
   const condensed = condenseExportDiagnostics(logger);
   return {
