@@ -179,6 +179,54 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(summaryOf(second.stderr())).to.equal(undefined);
   });
 
+  it('two live pid 1s under one host name: the first started does not take the segments of the one started after it', async function () {
+    // Containers with host networking share the host's name, and each runs its app as pid 1: two
+    // live writers whose segments differ only by start time. The one started later is no earlier
+    // run of the other: its segments, touched as it writes them, stay its own past a rescan (30 s).
+    const spoolDir = freshSpoolDir();
+    const env = await downEnv(spoolDir);
+    const kill = async (app: RunningApp): Promise<void> => {
+      const exited = once(app.process, 'exit');
+      app.process.kill('SIGKILL');
+      await exited;
+    };
+    const serve = async (app: RunningApp, tag: string): Promise<void> => {
+      for (let index = 0; index < 5; index += 1) {
+        const response = await fetch(`${app.baseUrl}/api/items/${index}`, {
+          headers: { 'x-request-id': `${tag}-${index}` },
+        });
+        expect(response.status).to.equal(200);
+      }
+    };
+    const first = await startApp({ script: SCRIPT, env, wrapper: onHost(this, 'twin', true) });
+    const startedAt = Date.now();
+    try {
+      await serve(first, 'first');
+      const firsts = await waitFor('the first one’s segments', () =>
+        segments(spoolDir).length > 0 ? segments(spoolDir) : undefined,
+      );
+      const second = await startApp({ script: SCRIPT, env, wrapper: onHost(this, 'twin', true) });
+      try {
+        await serve(second, 'second');
+        const seconds = await waitFor('the second one’s segments', () => {
+          const added = segments(spoolDir).filter((name) => !firsts.includes(name));
+          return added.length > 0 ? added : undefined;
+        });
+        // Past the first one's rescan.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 34_000 - Date.now())));
+        const now = segments(spoolDir);
+        expect(
+          seconds.filter((name) => !now.includes(name)),
+          'the second one’s segments taken',
+        ).to.deep.equal([]);
+      } finally {
+        await kill(second);
+      }
+    } finally {
+      await kill(first);
+    }
+  });
+
   it('a large backlog from an earlier outage: SIGTERM still ends within the shutdown bound, without loading it all', async () => {
     // 120 segments of 1,000 records of about 1.4 KB each (168 MB, under the default cap) that a gone
     // process left, and an app whose heap is limited to 256 MB: the exit summary must count them
@@ -277,11 +325,14 @@ describe('reliability: a shared and attacked spool directory', function () {
       // set back by NTP, or the container moved to a host whose clock is behind): its segments'
       // start time is later than this run's.
       const spoolDir = freshSpoolDir();
-      const aDayAhead = (Date.now() + 86_400_000).toString(36).padStart(9, '0');
+      const aDayAhead = Date.now() + 86_400_000;
       const ids = ['pid1-0', 'pid1-1', 'pid1-2'];
-      ids.forEach((id, index) =>
-        writeFileSync(join(spoolDir, `${aDayAhead}-1-hrestarted-0000000${index + 1}.ndjson`), recordLine(id)),
-      );
+      ids.forEach((id, index) => {
+        const name = `${aDayAhead.toString(36).padStart(9, '0')}-1-hrestarted-0000000${index + 1}.ndjson`;
+        writeFileSync(join(spoolDir, name), recordLine(id));
+        // Written, and last touched, by that clock.
+        utimesSync(join(spoolDir, name), new Date(aDayAhead), new Date(aDayAhead));
+      });
       const app = await startApp({
         script: SCRIPT,
         wrapper: onHost(this, 'restarted', true),

@@ -107,17 +107,21 @@ const ownPrefixes = new Set<string>();
  * Whether the process that wrote a segment (`name`, a {@link SEGMENT_NAME} match; `modifiedMs`, its
  * file's mtime) has ended. Another host's: when the segment was not touched for
  * {@link STALE_AFTER_MS}. This host's, another pid: whether it still runs (a pid reused by an
- * unrelated process delays the claim until that one ends). This pid: the segment is this process's
- * own when one of its spools wrote it, and an earlier incarnation's (a container's pid 1 after a
- * restart) otherwise, whatever the clocks of the two said (start times are not compared: a clock
- * set back between two runs made the earlier run's segments look like this one's, never exported).
+ * unrelated process delays the claim until that one ends). This pid: never when one of this
+ * process's spools wrote it. Another writer with this pid is an earlier run of this process (a
+ * container's pid 1 after a restart) when it started before this one did; when its start time is
+ * later (the clock was set back since that run, or a live writer with this pid in another pid
+ * namespace under this host name), once its mtime is {@link STALE_AFTER_MS} away from now, either
+ * way (a live spool touches its own; a clock set back leaves the earlier run's mtimes ahead).
  */
 export function writerIsGone(name: RegExpExecArray, modifiedMs: () => number): boolean {
   const host = name[3];
   if (host !== undefined && host !== HOST) return Date.now() - modifiedMs() > STALE_AFTER_MS;
   const pid = Number(name[2]);
   if (pid !== process.pid) return !processRunning(pid);
-  return host === undefined || !ownPrefixes.has(`${name[1]}-${name[2]}-h${host}`);
+  if (host !== undefined && ownPrefixes.has(`${name[1]}-${name[2]}-h${host}`)) return false;
+  if (parseInt(name[1]!, 36) < Math.floor(performance.timeOrigin)) return true;
+  return Math.abs(Date.now() - modifiedMs()) > STALE_AFTER_MS;
 }
 
 let lastStartTime = 0;
