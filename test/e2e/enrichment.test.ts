@@ -24,19 +24,22 @@ async function get(app: RunningApp, requestId: string, forwardedFor?: string): P
 const auditOf = (app: RunningApp, requestId: string) =>
   app.jsonLines().find((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
 
-/** A GeoLite2-ASN-shaped and a GeoLite2-Country-shaped file placing 203.0.113.0/24 (TEST-NET-3). */
+/**
+ * A GeoLite2-ASN-shaped and a GeoLite2-Country-shaped file placing 185.199.108.0/24 (a public range
+ * the embedded default places elsewhere; a documentation range would be reserved whatever a file says).
+ */
 function userDatabases(): string {
   const dir = mkdtempSync(join(tmpdir(), 'apitrail-geoip-'));
   const asn = new MmdbWriter();
   asn.insertIpv4Range(
-    0xcb007100,
-    0xcb0071ff,
+    0xb9c76c00,
+    0xb9c76cff,
     asn.data({ autonomous_system_number: 64500, autonomous_system_organization: 'Example Transit' }),
   );
   const country = new MmdbWriter();
   country.insertIpv4Range(
-    0xcb007100,
-    0xcb0071ff,
+    0xb9c76c00,
+    0xb9c76cff,
     country.data({ country: { iso_code: 'NZ' }, registered_country: { iso_code: 'AU' } }),
   );
   const asnFile = join(dir, 'GeoLite2-ASN.mmdb');
@@ -48,6 +51,14 @@ function userDatabases(): string {
   );
   return `${asnFile},${countryFile}`;
 }
+
+/** Addresses reserved for documentation (RFC 5737, RFC 3849): no client on the Internet has one. */
+const DOCUMENTATION_ADDRESSES = [
+  ['documentation-test-net-1', '192.0.2.10'],
+  ['documentation-test-net-2', '198.51.100.7'],
+  ['documentation-test-net-3', '203.0.113.9'],
+  ['documentation-v6', '2001:db8::1'],
+] as const;
 
 describe('source enrichment end to end: register → real collector', function () {
   let collector: RunningCollector;
@@ -66,10 +77,14 @@ describe('source enrichment end to end: register → real collector', function (
     await get(app, 'cloudflare', '1.1.1.1');
     await get(app, 'private', '10.20.30.40');
     await get(app, 'direct');
+    for (const [requestId, address] of DOCUMENTATION_ADDRESSES) await get(app, requestId, address);
     await app.stop();
     logs = await waitFor('the audit records at the collector', async () => {
       const records = await collector.logs();
-      return records.filter((record) => record.eventName === 'apitrail.api_request').length >= 6 ? records : undefined;
+      return records.filter((record) => record.eventName === 'apitrail.api_request').length >=
+        6 + DOCUMENTATION_ADDRESSES.length
+        ? records
+        : undefined;
     });
   });
 
@@ -109,6 +124,17 @@ describe('source enrichment end to end: register → real collector', function (
     }
   });
 
+  it('places no documentation address (TEST-NET-1/2/3, 2001:db8::/32): no AS, no country, scope reserved', () => {
+    for (const [requestId, address] of DOCUMENTATION_ADDRESSES) {
+      const audit = auditOf(app, requestId);
+      expect(audit, requestId).to.include({ source_ip: address, source_address_scope: 'reserved' });
+      for (const absent of ['source_country', 'source_as_number', 'source_as_organization']) {
+        expect(audit, `${requestId}: ${absent}`).to.not.have.property(absent);
+      }
+      expect(atCollector(requestId).attributes, requestId).to.not.have.property('geo.country.iso_code');
+    }
+  });
+
   /** An NDJSON-only app with `env`, asked for 8.8.8.8 and for `others`; returns the audit records by request id. */
   async function auditsUnder(
     env: Record<string, string>,
@@ -138,8 +164,8 @@ describe('source enrichment end to end: register → real collector', function (
   }
 
   it("reads a user's own MMDB files (APITRAIL_GEOIP_DB) instead of the default, each field from the first that has it", async () => {
-    const audits = await auditsUnder({ APITRAIL_GEOIP_DB: userDatabases() }, { 'test-net': '203.0.113.9' });
-    expect(audits['test-net']).to.include({
+    const audits = await auditsUnder({ APITRAIL_GEOIP_DB: userDatabases() }, { 'user-range': '185.199.108.9' });
+    expect(audits['user-range']).to.include({
       source_as_number: 64500,
       source_as_organization: 'Example Transit',
       source_country: 'NZ',
@@ -151,9 +177,9 @@ describe('source enrichment end to end: register → real collector', function (
   it('falls back on the embedded default when the list names it', async () => {
     const audits = await auditsUnder(
       { APITRAIL_GEOIP_DB: `${userDatabases()},embedded` },
-      { 'test-net': '203.0.113.9' },
+      { 'user-range': '185.199.108.9' },
     );
-    expect(audits['test-net']).to.include({ source_as_number: 64500, source_country: 'NZ' });
+    expect(audits['user-range']).to.include({ source_as_number: 64500, source_country: 'NZ' });
     expect(audits.google).to.include({ source_as_number: 15169, source_country: 'US' });
   });
 

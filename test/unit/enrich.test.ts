@@ -61,6 +61,55 @@ describe('enrich: client address → AS and country', () => {
     expect(normalizeAddress('8.8.8.8:443')).to.equal(undefined);
   });
 
+  it('tags documentation, benchmarking, multicast and other reserved ranges, to their boundaries, and places none', () => {
+    const cases: [string, string | undefined][] = [
+      ['0.0.0.0', 'reserved'],
+      ['0.255.255.255', 'reserved'],
+      ['1.0.0.0', undefined],
+      ['192.0.1.255', undefined],
+      ['192.0.2.0', 'reserved'],
+      ['192.0.2.255', 'reserved'],
+      ['192.0.3.0', undefined],
+      ['198.17.255.255', undefined],
+      ['198.18.0.0', 'reserved'],
+      ['198.19.255.255', 'reserved'],
+      ['198.20.0.0', undefined],
+      ['198.51.99.255', undefined],
+      ['198.51.100.0', 'reserved'],
+      ['198.51.100.255', 'reserved'],
+      ['198.51.101.0', undefined],
+      ['203.0.112.255', undefined],
+      ['203.0.113.0', 'reserved'],
+      ['203.0.113.255', 'reserved'],
+      ['203.0.114.0', undefined],
+      ['223.255.255.255', undefined],
+      ['224.0.0.1', 'reserved'],
+      ['239.255.255.255', 'reserved'],
+      ['240.0.0.0', 'reserved'],
+      ['255.255.255.255', 'reserved'],
+      ['::', 'reserved'],
+      ['::2', undefined],
+      ['100::', 'reserved'],
+      ['100::ffff:ffff:ffff:ffff', 'reserved'],
+      ['100:0:0:1::', undefined],
+      ['2001:db7:ffff:ffff:ffff:ffff:ffff:ffff', undefined],
+      ['2001:db8::', 'reserved'],
+      ['2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved'],
+      ['2001:db9::', undefined],
+      ['3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff', undefined],
+      ['3fff::', 'reserved'],
+      ['3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff', 'reserved'],
+      ['3fff:1000::', undefined],
+      ['ff02::1', 'reserved'],
+      ['feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', undefined],
+    ];
+    for (const [address, scope] of cases) expect(addressScope(address), address).to.equal(scope);
+    // The embedded country database has entries for some of them (AU, JP): none is claimed.
+    for (const address of ['192.0.2.1', '198.51.100.7', '203.0.113.9', '2001:db8::1', '::ffff:198.51.100.7']) {
+      expect(enricher.attributesOf(address), address).to.deep.equal([['apitrail.client.address_scope', 'reserved']]);
+    }
+  });
+
   it('reads the GeoLite2, IPinfo Lite and ip-location-db record layouts from real MMDB files', () => {
     const layouts: [number, MmdbValue][] = [
       [1, { autonomous_system_number: 64501, autonomous_system_organization: 'A', country: { iso_code: 'de' } }],

@@ -94,7 +94,7 @@ export const ATTR_GEO_COUNTRY_ISO_CODE = 'geo.country.iso_code';
 /** Autonomous system that announces `client.address` (no OTel convention; ECS `source.as.number`). */
 export const ATTR_CLIENT_AS_NUMBER = 'apitrail.client.as.number';
 export const ATTR_CLIENT_AS_ORGANIZATION_NAME = 'apitrail.client.as.organization.name';
-/** `loopback`, `private` or `link_local` for addresses no database can place (absent for public ones). */
+/** `loopback`, `private`, `link_local` or `reserved` for addresses no database can place (absent for public ones). */
 export const ATTR_CLIENT_ADDRESS_SCOPE = 'apitrail.client.address_scope';
 
 // --- apitrail: request correlation and audit record --------------------------------------------

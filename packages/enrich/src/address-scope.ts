@@ -1,7 +1,7 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /** Where an address lives when it is not on the public Internet. */
-export type AddressScope = 'loopback' | 'private' | 'link_local';
+export type AddressScope = 'loopback' | 'private' | 'link_local' | 'reserved';
 
 function blockList(ranges: readonly [string, number, 'ipv4' | 'ipv6'][]): BlockList {
   const list = new BlockList();
@@ -25,6 +25,25 @@ const LINK_LOCAL = blockList([
   ['169.254.0.0', 16, 'ipv4'],
   ['fe80::', 10, 'ipv6'],
 ]);
+// IANA special-purpose ranges no client on the Internet can come from: documentation (RFC 5737,
+// RFC 3849, RFC 9637), benchmarking (RFC 2544), "this network" and the unspecified address,
+// multicast, the reserved 240.0.0.0/4 (with the broadcast address) and the IPv6 discard prefix.
+// Databases built from WHOIS data still place some of them (the embedded country file says AU for
+// TEST-NET-2 and -3, JP for 2001:db8::/32): such an answer is never a fact about a client.
+const RESERVED = blockList([
+  ['0.0.0.0', 8, 'ipv4'],
+  ['192.0.2.0', 24, 'ipv4'],
+  ['198.18.0.0', 15, 'ipv4'],
+  ['198.51.100.0', 24, 'ipv4'],
+  ['203.0.113.0', 24, 'ipv4'],
+  ['224.0.0.0', 4, 'ipv4'],
+  ['240.0.0.0', 4, 'ipv4'],
+  ['::', 128, 'ipv6'],
+  ['100::', 64, 'ipv6'],
+  ['2001:db8::', 32, 'ipv6'],
+  ['3fff::', 20, 'ipv6'],
+  ['ff00::', 8, 'ipv6'],
+]);
 
 const IPV4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
@@ -41,5 +60,6 @@ export function addressScope(address: string): AddressScope | undefined {
   if (LOOPBACK.check(address, family)) return 'loopback';
   if (PRIVATE.check(address, family)) return 'private';
   if (LINK_LOCAL.check(address, family)) return 'link_local';
+  if (RESERVED.check(address, family)) return 'reserved';
   return undefined;
 }
