@@ -9,6 +9,7 @@ import { chownSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { requireCollector, startCollector, type RunningCollector } from '../helpers/collector.ts';
 import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -318,6 +319,41 @@ describe('reliability: a shared and attacked spool directory', function () {
       expect(missing.length, `missing ${missing.length}, counted as dropped ${summary!.dropped}`).to.equal(
         summary!.dropped,
       );
+    });
+
+    it('apitrail spool status and export --ndjson while the app empties the spool: each run succeeds', async () => {
+      // An operator watching a recovery: the app claims and exports 3,000 segments (each removed
+      // once exported) while status and export read the directory.
+      const spoolDir = freshSpoolDir();
+      segmentsOfAGoneProcess(spoolDir, 'watched', 3000);
+      const app = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      const failures: string[] = [];
+      let runs = 0;
+      try {
+        while (segments(spoolDir).length > 100 && runs < 40) {
+          for (const args of [
+            ['spool', 'status', '--json', '--dir', spoolDir],
+            ['spool', 'export', '--ndjson', '--dir', spoolDir],
+          ]) {
+            const run = await runApitrail(args);
+            runs += 1;
+            if (run.code !== 0) failures.push(`${args[1]} exited ${run.code}: ${run.stderr.slice(0, 300)}`);
+          }
+        }
+      } finally {
+        await app.stop();
+      }
+      expect(runs, 'runs while the spool emptied').to.be.at.least(2);
+      expect(failures).to.deep.equal([]);
     });
 
     it('a container’s pid 1 restarted on a clock set back: the segments its earlier run left are exported', async function () {

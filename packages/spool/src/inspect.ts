@@ -33,33 +33,55 @@ function segmentNames(directory: string): { segments: string[]; others: string[]
   };
 }
 
-function readSegment(directory: string, name: string): ReturnType<typeof decodeSegment> {
-  return decodeSegment(readFileSync(join(directory, name), 'utf8'), emptyResource());
+/**
+ * `action` on a segment's file, or undefined when the file is gone since the directory was read: a
+ * running app exports and removes segments (and claims them under new names) while this reads.
+ */
+function unlessGone<T>(action: () => T): T | undefined {
+  try {
+    return action();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
-/** What a spool directory holds, read only (for `apitrail spool status`). Throws if it cannot be read. */
+function readSegment(directory: string, name: string): ReturnType<typeof decodeSegment> | undefined {
+  return unlessGone(() => decodeSegment(readFileSync(join(directory, name), 'utf8'), emptyResource()));
+}
+
+/**
+ * What a spool directory holds, read only (for `apitrail spool status`); a segment removed while it
+ * is read (exported by a running app) is left out. Throws if the directory cannot be read.
+ */
 export function spoolStatus(directory: string): SpoolStatus {
   const { segments, others } = segmentNames(directory);
   return {
     directory,
-    segments: segments.map((name) => {
+    segments: segments.flatMap((name) => {
       const match = SEGMENT_NAME.exec(name)!;
-      const { records, damagedLines } = readSegment(directory, name);
-      const stat = statSync(join(directory, name));
-      return {
-        name,
-        bytes: stat.size,
-        pid: Number(match[2]),
-        writerAlive: !writerIsGone(match, () => stat.mtimeMs),
-        records: records.length,
-        damagedLines,
-      };
+      const stat = unlessGone(() => statSync(join(directory, name)));
+      const segment = stat === undefined ? undefined : readSegment(directory, name);
+      if (stat === undefined || segment === undefined) return [];
+      return [
+        {
+          name,
+          bytes: stat.size,
+          pid: Number(match[2]),
+          writerAlive: !writerIsGone(match, () => stat.mtimeMs),
+          records: segment.records.length,
+          damagedLines: segment.damagedLines,
+        },
+      ];
     }),
     otherFiles: others,
   };
 }
 
-/** Every record of every segment, oldest first, without removing anything (`apitrail spool export`). */
+/**
+ * Every record of every segment, oldest first, without removing anything (`apitrail spool export`);
+ * a segment removed before it is read (exported by a running app) is left out.
+ */
 export function* spooledRecords(directory: string): Generator<ReadableLogRecord> {
-  for (const name of segmentNames(directory).segments) yield* readSegment(directory, name).records;
+  for (const name of segmentNames(directory).segments) yield* readSegment(directory, name)?.records ?? [];
 }
