@@ -180,6 +180,44 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(summaryOf(second.stderr())).to.equal(undefined);
   });
 
+  it('replicas whose host names share their first 32 characters (Kubernetes pod names) do not take each other’s segments', async function () {
+    // Pods of one Deployment are named <deployment>-<replica set hash>-<5 random characters>: with
+    // a deployment name of 17 characters or more the names differ only past the 32nd, and each pod
+    // runs its app as pid 1 on the shared volume.
+    const spoolDir = freshSpoolDir();
+    const env = await downEnv(spoolDir);
+    const kill = async (app: RunningApp): Promise<void> => {
+      const exited = once(app.process, 'exit');
+      app.process.kill('SIGKILL');
+      await exited;
+    };
+    const first = await startApp({
+      script: SCRIPT,
+      env,
+      wrapper: onHost(this, 'payments-api-deployment-7d9f8c6b5-x2k4p', true),
+    });
+    try {
+      for (let index = 0; index < 5; index += 1) {
+        const response = await fetch(`${first.baseUrl}/api/items/${index}`, {
+          headers: { 'x-request-id': `pod-${index}` },
+        });
+        expect(response.status).to.equal(200);
+      }
+      const firsts = await waitFor('the first pod’s segments', () =>
+        segments(spoolDir).length > 0 ? segments(spoolDir) : undefined,
+      );
+      const second = await startApp({
+        script: SCRIPT,
+        env,
+        wrapper: onHost(this, 'payments-api-deployment-7d9f8c6b5-q8m3z', true),
+      });
+      await kill(second);
+      expect(segments(spoolDir), 'the first pod’s live segments, after the second started').to.deep.equal(firsts);
+    } finally {
+      await kill(first);
+    }
+  });
+
   it('two live pid 1s under one host name: the first started does not take the segments of the one started after it', async function () {
     // Containers with host networking share the host's name, and each runs its app as pid 1: two
     // live writers whose segments differ only by start time. The one started later is no earlier

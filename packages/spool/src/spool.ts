@@ -15,6 +15,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
@@ -45,12 +46,20 @@ const SEGMENT_SUFFIX = '.ndjson';
  */
 export const SEGMENT_NAME = /^([0-9a-z]{9})-(\d+)(?:-h([a-z0-9-]{1,32}))?-(\d{8})\.ndjson$/;
 
+/**
+ * A host name as a segment name holds it: at most 32 characters of [a-z0-9-]. A longer one keeps
+ * its first 23 and a hash of the whole name: Kubernetes pods of one Deployment
+ * (`<deployment>-<replica set hash>-<5 random characters>`) often differ only past the 32nd, and
+ * cut there they were one host, pid 1 each, taking each other's live segments.
+ */
+function hostLabel(name: string): string {
+  const safe = name.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (safe.length <= 32) return safe || 'unknown';
+  return `${safe.slice(0, 23)}-${createHash('sha256').update(name.toLowerCase()).digest('hex').slice(0, 8)}`;
+}
+
 /** This host's name as a segment name holds it. */
-const HOST =
-  hostname()
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .slice(0, 32) || 'unknown';
+const HOST = hostLabel(hostname());
 
 /**
  * A live spool touches its segments at every rescan; a segment of another host untouched this long
