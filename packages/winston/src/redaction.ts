@@ -46,15 +46,16 @@ class Redaction {
     return this.redactor.redactText(messageText(value, this.bounder));
   }
 
-  /** Bounded plain JSON, redacted: what becomes of metadata. */
-  plain(value: unknown): Plain | undefined {
+  /** Bounded plain JSON, redacted, its Errors Errors again: what becomes of metadata. */
+  plain(value: unknown): unknown {
     const bounded = this.bounder.value(value);
-    return bounded === undefined ? undefined : (this.redactor.redactValue(bounded) as Plain);
+    return bounded === undefined ? undefined : withOriginalErrors(value, this.redactor.redactValue(bounded) as Plain);
   }
 
   /** Own enumerable fields of `source` except `skip`, with the key rules applied to their names. */
-  fields(source: object, skip: ReadonlySet<string>): Record<string, Plain> {
-    return this.redactor.redactValue(this.bounder.fields(source, skip) as AnyValue) as Record<string, Plain>;
+  fields(source: object, skip: ReadonlySet<string>): Record<string, unknown> {
+    const redacted = this.redactor.redactValue(this.bounder.fields(source, skip) as AnyValue) as Record<string, Plain>;
+    return fieldsWithOriginalErrors(source, redacted);
   }
 
   /** An Error stays one (formats test `instanceof Error`); anything else becomes redacted text or plain JSON. */
@@ -74,6 +75,69 @@ class Redaction {
     copyOwn(copy, error, 'cause', (value) => this.plain(value));
     return Object.assign(copy, this.fields(error, ERROR_KEYS));
   }
+}
+
+/** `source[key]` when it is an own data property: a getter is not called a second time. */
+function ownData(source: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(source, key);
+  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined;
+}
+
+/**
+ * `redacted`, the bounded and redacted plain copy of `original`, with each Error of `original` (in
+ * plain objects and arrays, at any depth the copy reached) an Error again. The bounder turns an Error
+ * into `{ name, message, stack, ...fields }` (what the exported record needs), but the app's formats
+ * print an Error with JSON.stringify or safe-stable-stringify, which give its own enumerable fields
+ * only (`{}`, `{"code":"E_UPSTREAM"}`): the plain copy added a message and a stack trace to the app's
+ * lines that the app never printed. Anything that cannot be matched keeps the plain copy.
+ */
+function withOriginalErrors(original: unknown, redacted: Plain): unknown {
+  if (typeof original !== 'object' || original === null || typeof redacted !== 'object' || redacted === null) {
+    return redacted;
+  }
+  try {
+    if (Array.isArray(redacted)) {
+      return Array.isArray(original)
+        ? redacted.map((item, index) => withOriginalErrors(ownData(original, String(index)), item))
+        : redacted;
+    }
+    if (original instanceof Error) return errorWith(original, redacted);
+    const prototype = Object.getPrototypeOf(original) as unknown;
+    if (prototype !== Object.prototype && prototype !== null) return redacted;
+    return fieldsWithOriginalErrors(original, redacted);
+  } catch {
+    return redacted;
+  }
+}
+
+function fieldsWithOriginalErrors(source: object, redacted: Record<string, Plain>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(redacted)) out[key] = withOriginalErrors(ownData(source, key), value);
+  return out;
+}
+
+/**
+ * An Error with `original`'s prototype holding the redacted `fields` (name, message, stack and its
+ * own fields, as the bounder read them), each as enumerable as on `original`, in its order: message
+ * and stack stay out of JSON, a `code` stays in. A field the prototype already gives (`name`) is not
+ * repeated.
+ */
+function errorWith(original: Error, fields: Record<string, Plain>): Error {
+  const copy = Object.create(Object.getPrototypeOf(original) as object | null) as Error;
+  const keys = [...Object.getOwnPropertyNames(original).filter((key) => Object.hasOwn(fields, key))];
+  for (const key of Object.keys(fields)) if (!keys.includes(key)) keys.push(key);
+  for (const key of keys) {
+    const own = Object.getOwnPropertyDescriptor(original, key);
+    const value = withOriginalErrors(own !== undefined && 'value' in own ? own.value : undefined, fields[key]!);
+    if (own === undefined && readSafely(copy, key) === value) continue;
+    Object.defineProperty(copy, key, {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: own?.enumerable ?? false,
+    });
+  }
+  return copy;
 }
 
 /** Own property `key` of `source`, transformed, on `target` with the same enumerability. */
@@ -131,11 +195,11 @@ function redactedTemplate(template: string, args: unknown[], redaction: Redactio
  * The redacted copy of an argument whose fields winston merged into the record unchanged (`logger.info(msg,
  * meta)`): taken from the record's redacted fields rather than redacted a second time.
  */
-function mergedArgument(argument: unknown, info: LogInfo, fields: Record<string, Plain>): Plain | undefined {
+function mergedArgument(argument: unknown, info: LogInfo, fields: Record<string, unknown>): unknown {
   if (typeof argument !== 'object' || argument === null || Object.getPrototypeOf(argument) !== Object.prototype) {
     return undefined;
   }
-  const copy: Record<string, Plain> = {};
+  const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(argument)) {
     if (!Object.hasOwn(fields, key) || info[key] !== value) return undefined;
     copy[key] = fields[key]!;
