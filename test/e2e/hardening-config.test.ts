@@ -53,6 +53,9 @@ describe('hardening: the register refuses a bad configuration', function () {
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'team=pay%2' },
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,deployment.environment' },
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,=prod' },
+    // An exporter named twice got two processors: every audit record written or exported twice.
+    { variable: 'OTEL_LOGS_EXPORTER', value: () => 'ndjson,ndjson' },
+    { variable: 'OTEL_TRACES_EXPORTER', value: () => 'otlp, OTLP' },
   ];
 
   const entries = [

@@ -102,6 +102,11 @@ function exporterList<T extends string>(env: Environment, name: string, allowed:
       `"none" cannot be combined with other exporters (got ${JSON.stringify(env[name])})`,
     );
   }
+  // Each name makes one processor: a name given twice would write or export every record twice.
+  const repeated = list.find((exporter, index) => list.indexOf(exporter) !== index);
+  if (repeated !== undefined) {
+    throw new ApitrailConfigError(name, `"${repeated}" is named more than once (each record would go out twice)`);
+  }
   return list.filter((exporter): exporter is T => exporter !== 'none');
 }
 

@@ -29,12 +29,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['OTEL_TRACES_EXPORTER'],
     defaultValue: '`otlp`',
     description:
-      'comma-separated: `otlp`, `console`, `none`. With `none` the register makes no server spans: each request continues the W3C trace context it arrived with (or starts one), so audit records and logs carry trace ids and outgoing calls propagate them',
+      'comma-separated: `otlp`, `console`, `none`, each once. With `none` the register makes no server spans: each request continues the W3C trace context it arrived with (or starts one), so audit records and logs carry trace ids and outgoing calls propagate them',
   },
   {
     names: ['OTEL_LOGS_EXPORTER'],
     defaultValue: '`otlp`',
-    description: 'comma-separated: `otlp`, `console`, `ndjson`, `none`',
+    description: 'comma-separated: `otlp`, `console`, `ndjson`, `none`, each once',
   },
   {
     names: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'],
