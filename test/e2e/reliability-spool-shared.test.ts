@@ -5,7 +5,16 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshSpoolDir, startApp, type RunningApp } from '../helpers/app.ts';
@@ -495,10 +504,13 @@ describe('reliability: a shared and attacked spool directory', function () {
         );
         this.skip();
       }
-      // A spool directory another local user can write to (a shared directory, the temporary
-      // directory's fallback): that user plants segments named like a gone writer's, holding
-      // records of their choosing, to have them reach the SIEM as this service's audit trail.
+      // A spool directory another local user made beforehand, writable by all (the temporary
+      // directory's fallback for a user with no home): that user plants segments named like a gone
+      // writer's, holding records of their choosing, to have them reach the SIEM as this
+      // service's audit trail.
       const spoolDir = freshSpoolDir();
+      chownSync(spoolDir, 65534, 65534);
+      chmodSync(spoolDir, 0o777);
       const planted = join(spoolDir, '000000001-999999998-00000001.ndjson');
       writeFileSync(planted, recordLine('forged-by-another-user'));
       chownSync(planted, 65534, 65534);
@@ -533,6 +545,31 @@ describe('reliability: a shared and attacked spool directory', function () {
         '000000001-999999998-00000002.ndjson',
       ]);
       expect(app.stderr().match(/not this user's/g)).to.have.length(1);
+    });
+
+    it('root replays the spool of the app’s own user (apitrail spool replay): that user’s segments are exported', async function () {
+      if (process.getuid?.() !== 0) {
+        process.stderr.write(
+          `\n  !!! SKIPPING "${this.test?.title ?? ''}": giving a file to another user needs root !!!\n\n`,
+        );
+        this.skip();
+      }
+      // The app runs as its own user (uid 65534 here), whose spool directory and segments it owns;
+      // an operator replays them with sudo.
+      const spoolDir = freshSpoolDir();
+      const ids = segmentsOfAGoneProcess(spoolDir, 'app-user', 3);
+      for (const name of segments(spoolDir)) chownSync(join(spoolDir, name), 65534, 65534);
+      chownSync(spoolDir, 65534, 65534);
+      const replay = await runApitrail(['spool', 'replay', '--dir', spoolDir], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint },
+      });
+      expect(replay.code, replay.stderr).to.equal(0);
+      expect(replay.stdout).to.include('3 records exported, 0 remain');
+      await waitFor('the replayed records at the collector', async () => {
+        const seen = new Set(auditIds(await collector.logs()));
+        return ids.every((id) => seen.has(id)) ? true : undefined;
+      });
+      expect(segments(spoolDir)).to.deep.equal([]);
     });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {

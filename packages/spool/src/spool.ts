@@ -192,9 +192,14 @@ function countRecordLines(path: string): number {
   return count;
 }
 
-/** Whether a segment's file (lstat) is a regular file of this process's user (any owner where uids do not exist). */
-function isOwnFile(stat: Stats): boolean {
-  return stat.isFile() && (process.getuid === undefined || stat.uid === process.getuid());
+/**
+ * Whether a segment's file (lstat) is a regular file of this process's user or of `directoryOwner`,
+ * the spool directory's (root replaying an app user's spool), any owner where uids do not exist.
+ */
+function isOwnFile(stat: Stats, directoryOwner: number | undefined): boolean {
+  return (
+    stat.isFile() && (process.getuid === undefined || stat.uid === process.getuid() || stat.uid === directoryOwner)
+  );
 }
 
 function reason(error: unknown): string {
@@ -415,6 +420,15 @@ export class Spool implements RecordSink {
       recordFault('spool', error);
       return 0;
     }
+    // The directory's owner is trusted only while no one else can write to the directory: one
+    // another user made beforehand, writable by all (the temporary directory's fallback), is not.
+    let directoryOwner: number | undefined;
+    try {
+      const directory = statSync(this.options.directory);
+      directoryOwner = (directory.mode & 0o022) === 0 ? directory.uid : undefined;
+    } catch {
+      directoryOwner = undefined;
+    }
     let foreign = 0;
     let notOurs = 0;
     let claimedCount = 0;
@@ -426,11 +440,11 @@ export class Spool implements RecordSink {
       }
       const path = join(this.options.directory, name);
       try {
-        // Only this user's regular files: in a directory another user can write to, a file of
-        // theirs (or a symlink) named like a gone writer's segment would be exported as this
-        // service's audit records.
+        // Only regular files of this user or the directory's owner: in a directory another user
+        // can write to, a file of theirs (or a symlink) named like a gone writer's segment would
+        // be exported as this service's audit records.
         const stat = lstatSync(path);
-        if (!isOwnFile(stat)) {
+        if (!isOwnFile(stat, directoryOwner)) {
           notOurs += 1;
           continue;
         }
@@ -445,7 +459,7 @@ export class Spool implements RecordSink {
       try {
         renameSync(join(this.options.directory, name), claimed);
         // Still this user's file once renamed (not swapped in between): else it goes back as it was.
-        if (!isOwnFile(lstatSync(claimed))) {
+        if (!isOwnFile(lstatSync(claimed), directoryOwner)) {
           renameSync(claimed, path);
           notOurs += 1;
           continue;
