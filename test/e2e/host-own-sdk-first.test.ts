@@ -80,6 +80,20 @@ describe("an app whose own OpenTelemetry SDK starts before apitrail's register",
     });
   }
 
+  it('only a propagator registered first: apitrail starts, and its one line says the app’s propagator is the one used', async () => {
+    const result = await run(
+      ['--require', './test/fixtures/own-propagator-first.cjs', '--require', '@apitrail/auto/register'],
+      secret,
+    );
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.audit).to.include('"event":"apitrail.api_request"').and.not.include(secret);
+    const ours = result.stderr.split('\n').filter((line) => line.startsWith('apitrail: '));
+    expect(ours, result.stderr).to.have.length(1);
+    expect(ours[0]).to.match(
+      /^apitrail: apitrail's propagator was not registered: one was registered before the register.*that one is used/,
+    );
+  });
+
   it('control: without the app’s SDK the register writes the audit record, the key redacted', async () => {
     const result = await run(['--require', '@apitrail/auto/register'], secret);
     expect(result.code, result.stderr).to.equal(0);

@@ -75,14 +75,27 @@ const WHAT_THE_APP_LOST: Readonly<Record<string, readonly [string, string]>> = {
 };
 
 /**
+ * Set while apitrail's own SDK starts: a duplicate registration then is apitrail's, refused because
+ * the app registered that global before the register (a propagator or context manager: apitrail
+ * does not start at all over a TracerProvider or LoggerProvider registered first).
+ */
+let registeringApitrail = false;
+
+/**
  * What an `Attempted duplicate registration of API` error means under apitrail, or undefined. The API
- * reports it with a stack trace naming neither apitrail nor what becomes of the app's telemetry, when
- * the app starts its own SDK after the register: OpenTelemetry keeps the first registration.
+ * reports it with a stack trace naming neither apitrail nor what becomes of the telemetry.
+ * OpenTelemetry keeps the first registration: during apitrail's start the app's, after it apitrail's.
  */
 function duplicateRegistrationNote(args: readonly unknown[]): string | undefined {
   const type = typeof args[0] === 'string' ? DUPLICATE_REGISTRATION.exec(args[0])?.[1] : undefined;
   if (type === undefined) return undefined;
   const [what, consequence] = WHAT_THE_APP_LOST[type] ?? [type, ONE_SDK];
+  if (registeringApitrail) {
+    return (
+      `apitrail: apitrail's ${what} was not registered: one was registered before the register, and ` +
+      `OpenTelemetry keeps the first one; that one is used${type === 'propagation' ? ' (OTEL_PROPAGATORS is not applied)' : ''}`
+    );
+  }
   return (
     `apitrail: the app's ${what} was not registered: apitrail's register started OpenTelemetry first and ` +
     `OpenTelemetry keeps the first one, ${consequence}`
@@ -129,9 +142,11 @@ function withDiagnostics<T>(logger: (options?: DiagLoggerOptions | DiagLogLevel)
   const onStderr: typeof setLogger = (_logger, options) =>
     Reflect.apply(setLogger, diag, [logger(options), options]) as boolean;
   Reflect.set(diag, 'setLogger', onStderr);
+  registeringApitrail = true;
   try {
     return start();
   } finally {
+    registeringApitrail = false;
     Reflect.set(diag, 'setLogger', setLogger);
   }
 }
