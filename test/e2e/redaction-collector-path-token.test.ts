@@ -28,6 +28,8 @@ const ORDINARY_PATHS = [
   '/api/tokens/refresh-all-expired-sessions',
   '/api/token/refreshAccessToken',
   '/reset-password/Confirm-Your-Account',
+  '/auth/getApiKeyForUser',
+  '/token/isValidForUserById',
 ];
 
 describe('redaction: the collector masks a token in the path segment after a credential keyword', function () {

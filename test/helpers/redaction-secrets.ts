@@ -1,6 +1,7 @@
 // Secrets of every format @apitrail/redaction detects, generated at test time from random bytes so
 // that no real-looking token is ever committed, plus look-alikes that must survive redaction.
 import { randomBytes, randomInt } from 'node:crypto';
+import { SHORT_WORDS } from '@apitrail/redaction/internal';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -11,17 +12,33 @@ export function randomString(length: number, alphabet = ALNUM): string {
 }
 
 /**
+ * Whether `value` (no digit) has a lower-case run no name made of words has, which the scanner needs
+ * to take a token without a digit for one: a lone lower-case letter that makes no short word with
+ * the capital before it (`xQpZ`, not `ById`), or two after no capital that are no short word.
+ */
+export function hasRandomLowerCaseRun(value: string): boolean {
+  for (const { 0: run, index } of value.matchAll(/[a-z]+/g)) {
+    if (run.length >= 3) continue;
+    const capital = /[A-Z]/.test(value[index - 1] ?? '');
+    if (
+      capital
+        ? run.length === 1 && !SHORT_WORDS.includes(`${value[index - 1]}${run}`.toLowerCase())
+        : run.length === 1 || !SHORT_WORDS.includes(run)
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
  * A random token of `length` letters of both cases and no digit, as some generators make them, with a
- * run of one or two lower-case letters somewhere (a run whose every lower-case run has three letters
- * or more is a name made of words, which the scanner keeps without a digit) and 18 distinct letters
+ * lower-case run no name made of words has ({@link hasRandomLowerCaseRun}) and 18 distinct letters
  * or more (so the scanner's 3.5 bits of entropy per character are there).
  */
 export function randomLettersToken(length = 24): string {
   for (;;) {
     const token = randomString(length, ALNUM.replace(/[0-9]/g, ''));
-    if (/[A-Z]/.test(token) && /(?:^|[^a-z])[a-z]{1,2}(?:[^a-z]|$)/.test(token) && new Set(token).size >= 18) {
-      return token;
-    }
+    if (/[A-Z]/.test(token) && hasRandomLowerCaseRun(token) && new Set(token).size >= 18) return token;
   }
 }
 

@@ -3,7 +3,13 @@ import { CHARSETS, type CredentialFormat, type Run } from './catalogue.js';
 import type { RedactionRules } from './rules.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { SQL_PASSWORD_LITERAL_SOURCES } from './sql-password.js';
-import { CREDENTIAL_KEYWORDS, ENTROPY_TOKEN_CHARACTERS, ENTROPY_TOKEN_MAX, ENTROPY_TOKEN_MIN } from './scanner.js';
+import {
+  CREDENTIAL_KEYWORDS,
+  ENTROPY_TOKEN_CHARACTERS,
+  ENTROPY_TOKEN_MAX,
+  ENTROPY_TOKEN_MIN,
+  SHORT_WORDS,
+} from './scanner.js';
 
 /** RE2 refuses repeat counts above 1000; it runs in linear time, so a larger bound can go. */
 const RE2_MAX_REPEAT = 1000;
@@ -126,8 +132,8 @@ export function catalogueRe2(formats: readonly CredentialFormat[]): string[] {
   return [...new Set(regexes)];
 }
 
-/** Words a name made of words has at most in the Collector's path-segment rule, after its last. */
-const WORDS_MAX = 31;
+/** Words a name made of words has at most in the Collector's path-segment rule, after its first. */
+const WORDS_MAX = 30;
 /** Letters a word has at most there (a repeat count times the one it is nested in stays within Go's 1000). */
 const WORD_MAX = Math.floor(1000 / WORDS_MAX);
 
@@ -141,10 +147,10 @@ const WORD_MAX = Math.floor(1000 / WORDS_MAX);
  * follows it. The token is the whole segment after that slash: a maximal run of the scanner's token
  * characters (without `/`, which ends a segment) of {@link ENTROPY_TOKEN_MIN} to
  * {@link ENTROPY_TOKEN_MAX} characters, not starting with `.`, with an upper-case letter and a
- * lower-case letter, and a digit or a run of one or two lower-case letters (without a digit, a
- * segment whose every lower-case run has three letters or more is a name made of words,
- * `refreshAccessToken`, as the scanner reads it), and up to two `=` of base64 padding. RE2 has no
- * lookahead, so "at least 16 characters, both cases and a digit or a short run" cannot be one regex;
+ * lower-case letter, and a digit or a lower-case run no word makes (without a digit, a segment whose
+ * every lower-case run is a word is a name made of words, `getApiKeyForUser`, as the scanner reads
+ * it), and up to two `=` of base64 padding. RE2 has no lookahead, so "at least 16 characters, both
+ * cases and a digit or a run no word makes" cannot be one regex;
  * `mark` puts `****` before every segment of the right length and `settle` takes it away again where
  * the segment lacks a case, is made of words without a digit, or starts with `.` (the leftmost-first
  * alternation tries those shapes first) and otherwise drops the segment, leaving `****`. Each regex consumes the character before the keyword and the one after
@@ -160,15 +166,21 @@ export function pathTokenRe2(): { readonly mark: string; readonly settle: string
   const keyword = `((?:^|[^A-Za-z0-9])(?i:${words})/|[a-z](?:${camel})/)`;
   const length = `{${ENTROPY_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}`;
   const end = `={0,2}(?:[^${token}]|$)`;
-  // Without a digit, lower-case runs of three letters or more between the other token characters.
-  // Each lower-case run is taken whole (what follows it is no lower-case letter), so V8, which runs
-  // this in the tests, has one way to read a segment and never backtracks into a run. Go refuses a
-  // repetition nested in another when the product of their counts passes 1000: at most
-  // {@link WORDS_MAX} words of {@link WORD_MAX} characters before the last, and runs of other characters as long.
-  const separators = `[${token.replace('a-z', '').replace('0-9', '')}]`;
-  const madeOfWords =
-    `${separators}{0,${ENTROPY_TOKEN_MAX}}` +
-    `(?:[a-z]{3,${WORD_MAX}}${separators}{1,${WORD_MAX}}){0,${WORDS_MAX}}(?:[a-z]{3,${ENTROPY_TOKEN_MAX}})?`;
+  // Without a digit, a name made of words (the scanner's lowerCaseRunsAreWords): a lower-case word
+  // first, then words each after capitals and other token characters, a capital and two lower-case
+  // letters or more, a capitalised short word, or after a `-`, `_`, `.`, `~` or `+` three lower-case
+  // letters or more or a short word. Every word's letters are taken whole (what follows is no
+  // lower-case letter), so V8, which runs this in the tests, has one way to read a segment. Go
+  // refuses a repetition nested in another when their counts multiply past 1000: at most
+  // {@link WORDS_MAX} words of {@link WORD_MAX} characters after the first.
+  const others = `[${token.replace('a-z', '').replace('0-9', '')}]`;
+  const marks = `[${token.replace('A-Za-z0-9', '')}]`;
+  const short = SHORT_WORDS.join('|');
+  const capitalised = SHORT_WORDS.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('|');
+  const word =
+    `${others}{0,${WORD_MAX - 1}}` +
+    `(?:[A-Z][a-z]{2,${WORD_MAX}}|(?:${capitalised})|${marks}(?:[a-z]{3,${WORD_MAX}}|(?:${short})))`;
+  const madeOfWords = `(?:[a-z]{3,${ENTROPY_TOKEN_MAX}}|(?:${short}))?(?:${word}){0,${WORDS_MAX}}${others}{0,${WORD_MAX}}`;
   const notRandom = [
     `\\.${tokenClass()}{${ENTROPY_TOKEN_MIN - 1},${ENTROPY_TOKEN_MAX - 1}}`,
     ...['A-Z', 'a-z'].map((missing) => tokenClass(missing) + length),

@@ -26,7 +26,7 @@ export {
   type Segment,
 } from './catalogue.js';
 export { patternProblem } from './pattern-safety.js';
-export { CREDENTIAL_KEYWORDS } from './scanner.js';
+export { CREDENTIAL_KEYWORDS, SHORT_WORDS } from './scanner.js';
 export { SQL_PASSWORD_LITERAL_SOURCES } from './sql-password.js';
 export { MAX_KEY_LENGTH } from './key-matcher.js';
 export {
