@@ -53,6 +53,13 @@ describe('hardening: the register refuses a bad configuration', function () {
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'team=pay%2' },
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,deployment.environment' },
     { variable: 'OTEL_RESOURCE_ATTRIBUTES', value: () => 'service.name=orders,=prod' },
+    // A header entry the exporter could not read was dropped without a word: the collector then
+    // refused every export (401) with the credential missing, and no line said why.
+    {
+      variable: 'OTEL_EXPORTER_OTLP_HEADERS',
+      value: () => `authorization=Bearer%20${randomBytes(12).toString('hex')}%ZZ`,
+    },
+    { variable: 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', value: () => `x-api-key ${randomBytes(12).toString('hex')}` },
     // An exporter named twice got two processors: every audit record written or exported twice.
     { variable: 'OTEL_LOGS_EXPORTER', value: () => 'ndjson,ndjson' },
     { variable: 'OTEL_TRACES_EXPORTER', value: () => 'otlp, OTLP' },

@@ -94,6 +94,32 @@ describe('exporter selection and OTLP settings from OTEL_*', () => {
     });
   });
 
+  it('refuses an OTLP header entry it cannot read, naming its position, never its value', () => {
+    const secret = randomBytes(12).toString('hex');
+    for (const value of [`x-api-key=${secret}%E0%A4`, `tenant=a,authorization ${secret}`, `=${secret}`]) {
+      let message = '';
+      expect(() => {
+        try {
+          readAutoConfig({ OTEL_EXPORTER_OTLP_HEADERS: value });
+        } catch (error) {
+          message = (error as Error).message;
+          throw error;
+        }
+      })
+        .to.throw(ApitrailConfigError)
+        .with.property('setting', 'OTEL_EXPORTER_OTLP_HEADERS');
+      expect(message)
+        .to.match(/entry \d/)
+        .and.not.include(secret);
+    }
+    // The exporter's own reading of a valid value is kept: percent-decoded, `;` starts metadata.
+    expect(
+      readAutoConfig({ OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${secret};x=1` }).logsOtlp.headers,
+    ).to.deep.equal({
+      authorization: `Bearer ${secret}`,
+    });
+  });
+
   for (const [variable, value] of [
     ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc'],
     ['OTEL_EXPORTER_OTLP_LOGS_PROTOCOL', 'thrift'],

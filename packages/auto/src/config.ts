@@ -141,8 +141,8 @@ function otlpExporterSettings(env: Environment, signal: OtlpSignal): OtlpExporte
     protocol: protocol(env, signal),
     url: exportUrl(env, signal),
     headers: {
-      ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
-      ...parseKeyPairsIntoRecord(env[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`]),
+      ...otlpHeaders(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
+      ...otlpHeaders(env, `OTEL_EXPORTER_OTLP_${signal}_HEADERS`),
     },
     timeoutMillis: readNumber(env, otlpVariable(env, signal, 'TIMEOUT'), 10000, {
       min: 1,
@@ -154,17 +154,17 @@ function otlpExporterSettings(env: Environment, signal: OtlpSignal): OtlpExporte
 }
 
 /**
- * OTEL_RESOURCE_ATTRIBUTES as the specification writes it: `key=value` entries separated by commas,
- * percent-encoded, spaces around them trimmed, an empty entry skipped. OpenTelemetry's baggage
- * parser, used before, dropped an entry it could not read (no `=`, no key, an escape that is no
- * UTF-8) without a word and cut a value at `;`; the SDK's own detector discards the whole variable
- * then, at debug level. An entry that cannot be read is refused, naming its position (its text can
- * be anything, so it is not echoed). A value keeps a `=` of its own (base64 padding), as before.
+ * The `key=value` entries of a comma-separated variable (OTEL_RESOURCE_ATTRIBUTES, the OTLP
+ * headers), percent-decoded, spaces around them trimmed, an empty entry skipped. OpenTelemetry's
+ * baggage parser, which apitrail used and the SDK's exporters use, drops an entry it cannot read (no
+ * `=`, no key, an escape that is no UTF-8) without a word: a resource without its service name, an
+ * export without its authorization header (every export then refused). Such an entry is refused,
+ * naming its position; its text is never echoed (a header value is a credential). A value keeps a
+ * `=` of its own (base64 padding).
  */
-function parseResourceAttributes(value: string | undefined): Record<string, string> {
-  const name = 'OTEL_RESOURCE_ATTRIBUTES';
-  const attributes: Record<string, string> = {};
-  if (value === undefined) return attributes;
+function keyValueEntries(name: string, value: string | undefined): [string, string][] {
+  if (value === undefined) return [];
+  const entries: [string, string][] = [];
   value.split(',').forEach((raw, index) => {
     const entry = raw.trim();
     if (entry === '') return;
@@ -173,7 +173,7 @@ function parseResourceAttributes(value: string | undefined): Record<string, stri
     const key = entry.slice(0, separator).trim();
     if (key === '') throw new ApitrailConfigError(name, `entry ${index + 1} has an empty key`);
     try {
-      attributes[decodeURIComponent(key)] = decodeURIComponent(entry.slice(separator + 1).trim());
+      entries.push([decodeURIComponent(key), decodeURIComponent(entry.slice(separator + 1).trim())]);
     } catch {
       throw new ApitrailConfigError(
         name,
@@ -181,7 +181,24 @@ function parseResourceAttributes(value: string | undefined): Record<string, stri
       );
     }
   });
-  return attributes;
+  return entries;
+}
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES as the specification writes it; a value also keeps a `;` (the baggage
+ * parser cut it there, as baggage metadata; the SDK's own detector keeps it).
+ */
+function parseResourceAttributes(value: string | undefined): Record<string, string> {
+  return Object.fromEntries(keyValueEntries('OTEL_RESOURCE_ATTRIBUTES', value));
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_*HEADERS as the OTLP exporters read them (W3C baggage: a `;` starts metadata,
+ * which is left out), after every entry was checked to be readable.
+ */
+function otlpHeaders(env: Environment, name: string): Record<string, string> {
+  keyValueEntries(name, env[name]);
+  return parseKeyPairsIntoRecord(env[name]);
 }
 
 function resourceAttributes(env: Environment): Attributes {

@@ -50,7 +50,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_LOGS_HEADERS'],
     defaultValue: '(none)',
-    description: "headers of OTLP exports, `k=v,k2=v2` URL-encoded; a signal's own win per key",
+    description:
+      "headers of OTLP exports, `k=v,k2=v2` URL-encoded; a signal's own win per key; an entry that is not `key=value` or not valid percent-encoding is refused, naming its position (never its value)",
   },
   {
     names: ['OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_LOGS_TIMEOUT'],
