@@ -79,6 +79,21 @@ describe('hardening: the register refuses a bad configuration', function () {
       expect(outcome, outcome.stderr).to.include({ code: 0, stdout: 'the app ran\n' });
     });
 
+    // The kill switch: an operator turns apitrail off to get an app up whose configuration apitrail
+    // refuses (an OTEL_EXPORTER_OTLP_PROTOCOL=grpc set for every service by the platform, which the
+    // OTel SDK takes). It checked the OTEL_* variables first and still exited 78.
+    it(`${loader}: OTEL_SDK_DISABLED=true lets the app run whatever else is set, silently`, async () => {
+      for (const { variable, value } of invalid) {
+        const outcome = await runUnderRegister(loader, script, { OTEL_SDK_DISABLED: 'true', [variable]: value() });
+        expect({ variable, code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr }).to.deep.equal({
+          variable,
+          code: 0,
+          stdout: 'the app ran\n',
+          stderr: '',
+        });
+      }
+    });
+
     for (const { variable, value } of invalid) {
       it(`${loader}: ${variable} invalid -> exit 78, one line naming it, the app never runs`, async () => {
         const outcome = await runUnderRegister(loader, script, { [variable]: value() });

@@ -3,6 +3,7 @@ import { diag, DiagLogLevel, logs, type DiagLogger, type DiagLoggerOptions } fro
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
+import { ApitrailConfigError, readBoolean, type Environment } from '@apitrail/core/internal';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
@@ -168,11 +169,27 @@ function providersRegisteredElsewhere(): string[] {
 }
 
 /**
+ * The configuration when OTEL_SDK_DISABLED=true, the kill switch: nothing else is checked, so an
+ * operator can turn apitrail off to get an app up whose other variables apitrail refuses (an
+ * OTEL_EXPORTER_OTLP_PROTOCOL=grpc the platform sets for every service). What cannot be read is
+ * reported at its defaults; nothing runs on it.
+ */
+function disabledConfig(env: Environment): AutoConfig {
+  try {
+    return readAutoConfig(env);
+  } catch (error) {
+    if (!(error instanceof ApitrailConfigError)) throw error;
+    return readAutoConfig({ OTEL_SDK_DISABLED: 'true' });
+  }
+}
+
+/**
  * Starts the OpenTelemetry SDK with apitrail's processors, hooks and exporters as the `OTEL_*`
  * and `APITRAIL_*` variables say. Throws ApitrailConfigError, naming the variable, on bad input.
  */
 export function startApitrail(options: StartOptions = {}): ApitrailHandle {
-  const config = readAutoConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = readBoolean(env, 'OTEL_SDK_DISABLED', false) ? disabledConfig(env) : readAutoConfig(env);
   const off: ApitrailHandle = { config, flush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
   if (config.disabled) return off;
   const taken = providersRegisteredElsewhere();

@@ -18,7 +18,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['OTEL_SDK_DISABLED'],
     defaultValue: '`false`',
-    description: '`true`: apitrail starts nothing',
+    description: '`true`: apitrail starts nothing and checks no other variable (the kill switch)',
   },
   {
     names: ['OTEL_SERVICE_NAME'],
