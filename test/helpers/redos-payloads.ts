@@ -148,6 +148,11 @@ const SEEDS = [
   "mysql -p'",
   'mysql -p mysql ',
   'sshpass -p ',
+  // curl's credentials (`curl -u user:password`), and curl alone.
+  'curl -u a ',
+  'curl -uab:cd ',
+  ' -fsSLu ',
+  'curl ',
 ];
 
 const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);

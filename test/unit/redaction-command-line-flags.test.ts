@@ -185,6 +185,36 @@ describe('redaction: the value after a secret command-line flag and a space, in 
     }
   });
 
+  it("curl's user:password (-u, --user, -U, --proxy-user, glued or in a cluster such as -su): the password goes, the user stays", () => {
+    const forms: readonly ((credentials: string) => [string, string])[] = [
+      (credentials) => [
+        `curl -u ${credentials} https://api.example.test/v1/items`,
+        ' https://api.example.test/v1/items',
+      ],
+      (credentials) => [
+        `curl -sS --user ${credentials} -X POST https://api.example.test`,
+        ' -X POST https://api.example.test',
+      ],
+      (credentials) => [`curl -u${credentials} https://api.example.test`, ' https://api.example.test'],
+      (credentials) => [`curl -fsSLu ${credentials} https://api.example.test`, ' https://api.example.test'],
+      (credentials) => [`/usr/bin/curl -x proxy:3128 -U ${credentials} https://example.test`, ' https://example.test'],
+      (credentials) => [`curl --proxy-user ${credentials} https://example.test`, ' https://example.test'],
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const make of forms) {
+        const user = randomString(randomInt(3, 12), LOWER);
+        const value = password();
+        const [text, kept] = make(`${user}:${value}`);
+        const redacted = expectMasked(text, value, kept);
+        expect(redacted, text).to.include(`${user}:`);
+        const quoted = shellQuoted(`${password()} ${password()}`);
+        const [inQuotes, keptAfter] = make(`'${user}:${quoted}'`);
+        expectMasked(inQuotes, quoted, keptAfter);
+        expectMasked(JSON.stringify({ cmd: text }), jsonEscaped(value));
+      }
+    }
+  });
+
   it('keeps prose about a flag, the next option, and flags that name no secret or take no value (control)', () => {
     for (const text of [
       'use --password to set it',
@@ -209,6 +239,10 @@ describe('redaction: the value after a secret command-line flag and a space, in 
       'the mysql client asks for it\n-pthread is a compiler option',
       'unknown option --password',
       'set it with --password. Then restart the server',
+      'curl -u alice https://api.example.test',
+      'curl -sS -H "Accept: application/json" https://api.example.test/users',
+      'mysql -u root -h db',
+      'curl --user alice -X GET https://api.example.test',
     ]) {
       expect(redactor.redactText(text), text).to.equal(text);
     }

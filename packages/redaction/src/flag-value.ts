@@ -351,3 +351,56 @@ export function addShortOptionRanges(text: string, ranges: number[]): void {
     match = next;
   }
 }
+
+/**
+ * curl's credentials (`curl -u user:password`, `--user`, and the proxy's `-U`, `--proxy-user`):
+ * the password, after the argument's first `:`, goes and the user name stays; an argument without
+ * a `:` is a user name alone (curl asks for the password). The one-letter options are read glued
+ * (`-uuser:password`) or spaced, also last in a cluster (`-fsSLu user:password`), after `curl` on
+ * the same line; `-u` means a user name alone for other commands (`mysql -u root`).
+ */
+const CURL_CREDENTIALS =
+  /(?:^|[\s/"'`;&|(])curl(?=[\s"']|$)|(?<=[ \t])(?:-[A-Za-z]{0,15}?[uU]|--user|--proxy-user)(?=[^\r\n])/g;
+
+/** Adds the password of each curl credential option in `text` to `ranges` (see {@link CURL_CREDENTIALS}). */
+export function addCurlCredentialRanges(text: string, ranges: number[]): void {
+  if (!text.includes('curl')) return;
+  CURL_CREDENTIALS.lastIndex = 0;
+  // Where the line of the last curl ends (-1: no curl yet), found once per line.
+  let curlLineEnd = -1;
+  for (let match = CURL_CREDENTIALS.exec(text); match !== null; match = CURL_CREDENTIALS.exec(text)) {
+    const found = match[0];
+    const after = match.index + found.length;
+    if (found.endsWith('curl')) {
+      if (after > curlLineEnd) curlLineEnd = lineEnd(text, after);
+      continue;
+    }
+    // An option of curl: on the line of a curl before it.
+    if (match.index >= curlLineEnd) continue;
+    let valueStart = after;
+    const spaced = text.charCodeAt(valueStart) === 32 || text.charCodeAt(valueStart) === 9;
+    if (spaced) {
+      while (valueStart < after + 8 && (text.charCodeAt(valueStart) === 32 || text.charCodeAt(valueStart) === 9)) {
+        valueStart++;
+      }
+      if (text.charCodeAt(valueStart) === 45 /* - */) continue;
+    } else if (found.startsWith('--')) {
+      continue;
+    }
+    const read = readArgument(text, valueStart, false);
+    CURL_CREDENTIALS.lastIndex = Math.max(CURL_CREDENTIALS.lastIndex, argumentEnd);
+    if (!read) continue;
+    let colon = argumentStart;
+    while (colon < argumentEnd && text.charCodeAt(colon) !== 58 /* : */) colon++;
+    if (colon + 1 < argumentEnd) addRange(ranges, colon + 1, argumentEnd);
+  }
+}
+
+/** Where the line holding `at` ends: its line break, or the end of the text. */
+function lineEnd(text: string, at: number): number {
+  for (let position = at; position < text.length; position++) {
+    const code = text.charCodeAt(position);
+    if (code === 10 || code === 13) return position;
+  }
+  return text.length;
+}

@@ -1,5 +1,11 @@
 import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js';
-import { addFlagValueRanges, addShortOptionRanges, mayHoldOption, sensitiveFlagTrigger } from './flag-value.js';
+import {
+  addCurlCredentialRanges,
+  addFlagValueRanges,
+  addShortOptionRanges,
+  mayHoldOption,
+  sensitiveFlagTrigger,
+} from './flag-value.js';
 import {
   isComparison,
   keyValuePattern,
@@ -169,6 +175,7 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
     if (mayHoldOption(text)) {
       if (sensitiveFlag.test(text)) addFlagValueRanges(text, ranges, isSecretKey);
       addShortOptionRanges(text, ranges);
+      addCurlCredentialRanges(text, ranges);
     }
     return normalizeRanges(ranges);
   }
