@@ -1,5 +1,6 @@
 // A spool directory shared and attacked (issue #14 follow-up): several real app processes starting
-// together on one spool, segments that another host left, a process short of file descriptors.
+// together on one spool, segments that another host or user left, a process short of file
+// descriptors, an unreadable segment, a clock set back, operators reading the spool meanwhile.
 // Each test runs real child processes under the register; none may crash or change the app, and
 // every record is delivered or counted.
 import { expect } from 'chai';
@@ -11,7 +12,9 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  statSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -570,6 +573,50 @@ describe('reliability: a shared and attacked spool directory', function () {
         return ids.every((id) => seen.has(id)) ? true : undefined;
       });
       expect(segments(spoolDir)).to.deep.equal([]);
+    });
+
+    it('a segment that can never be read (larger than a string can hold) is set aside, not deleted, and the records after it flow', async () => {
+      // A segment of 540 MB (sparse: one record, then a hole), as a batch larger than 512 MiB under a
+      // cap raised to 1 GiB or a damaged file system leaves it: no read of it can succeed.
+      const spoolDir = freshSpoolDir();
+      const huge = join(spoolDir, '000000001-999999999-00000001.ndjson');
+      writeFileSync(huge, recordLine('inside-the-huge-one'));
+      truncateSync(huge, 540_000_000);
+      writeFileSync(join(spoolDir, '000000001-999999999-00000002.ndjson'), recordLine('after-the-huge-one'));
+      const app = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+          APITRAIL_SPOOL_MAX_BYTES: String(1024 * 1024 * 1024),
+        },
+      });
+      try {
+        const response = await fetch(`${app.baseUrl}/api/items/1`, { headers: { 'x-request-id': 'served-meanwhile' } });
+        expect(response.status).to.equal(200);
+        await waitFor(
+          'the records after the unreadable segment at the collector',
+          async () => {
+            const seen = new Set(auditIds(await collector.logs()));
+            return seen.has('after-the-huge-one') && seen.has('served-meanwhile') ? true : undefined;
+          },
+          40_000,
+        ).catch((error: Error) => {
+          throw new Error(
+            `${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}; stderr: ${app.stderr()}`,
+          );
+        });
+      } finally {
+        await app.stop();
+      }
+      // Still on disk, for an operator or the next start: not deleted with its records uncounted.
+      const left = segments(spoolDir);
+      expect(left).to.have.length(1);
+      expect(statSync(join(spoolDir, left[0]!)).size).to.equal(540_000_000);
+      expect(app.stderr()).to.include('left on disk');
     });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {

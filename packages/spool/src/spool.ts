@@ -35,6 +35,8 @@ const SEGMENT_BYTES = 1024 * 1024;
 /** Records kept in memory for export beyond the current segment; the rest are read back from disk. */
 const MAX_RECORDS_IN_MEMORY = 8192;
 const RETRY_MIN_MS = 500;
+/** Reads of a segment's file, a backoff apart, before it is left on disk and the next one exported. */
+const MAX_READ_ATTEMPTS = 5;
 const RETRY_MAX_MS = 5_000;
 /** How often the directory is looked at for segments of processes that ended after this one started. */
 const RESCAN_INTERVAL_MS = 30_000;
@@ -81,6 +83,8 @@ interface Segment {
   records: ReadableLogRecord[] | undefined;
   /** Left by an earlier process: its exported records count as replayed. */
   readonly replay: boolean;
+  /** Reads of its file that failed in a row (out of file descriptors, a file too large to read). */
+  readFailures?: number;
 }
 
 /** Options of a Spool: its directory and size bound, the exporter it feeds, the write-behind grace. */
@@ -834,12 +838,25 @@ export class Spool implements RecordSink {
     const records = this.load(segment);
     if (records === undefined) {
       if (segment.path !== undefined && existsSync(segment.path)) {
-        // Unreadable for now (the process out of file descriptors, an I/O error): its records are
-        // on disk, so it stays first in line and is read again after a backoff, as a failed
-        // export is tried again. Deleting it would lose them uncounted.
-        this.healthy = false;
-        this.settleWaiters();
-        this.scheduleRetry();
+        segment.readFailures = (segment.readFailures ?? 0) + 1;
+        if (segment.readFailures < MAX_READ_ATTEMPTS) {
+          // Unreadable for now (the process out of file descriptors, an I/O error): its records
+          // are on disk, so it stays first in line and is read again after a backoff, as a failed
+          // export is tried again. Deleting it would lose them uncounted.
+          this.healthy = false;
+          this.settleWaiters();
+          this.scheduleRetry();
+          return;
+        }
+        // Unreadable still (a file too large to read, a damaged disk): left on disk for an operator
+        // and the next start, and out of the way of the records after it, which it would hold forever.
+        this.queue.shift();
+        this.bytesOnDisk -= segment.bytes;
+        this.report(
+          'set-aside',
+          `a segment could not be read in ${MAX_READ_ATTEMPTS} attempts; it is left on disk, where the next start tries again`,
+        );
+        this.exportNext();
         return;
       }
       // Its file is gone (removed under the spool): what it held is lost, counted when known.
