@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
   truncateSync,
@@ -318,6 +319,8 @@ describe('reliability: a shared and attacked spool directory', function () {
     expect(tookMs, 'ms from SIGTERM to the end').to.be.below(timeoutMs + 2000);
     expect(summaryOf(app.stderr())).to.deep.equal({ spooled: segmentCount * perSegment, dropped: 0 });
     expect(segments(spoolDir)).to.have.length(segmentCount);
+    // 168 MB of test data: not left behind in the temporary directory.
+    rmSync(spoolDir, { recursive: true, force: true });
   });
 
   describe('with the collector up', () => {
@@ -617,6 +620,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       expect(left).to.have.length(1);
       expect(statSync(join(spoolDir, left[0]!)).size).to.equal(540_000_000);
       expect(app.stderr()).to.include('left on disk');
+      rmSync(spoolDir, { recursive: true, force: true });
     });
 
     it('a segment read while the process is out of file descriptors (EMFILE) is read again later, not deleted', async () => {
