@@ -14,6 +14,8 @@ const KEY_SCHEMES = new Set(['bearer', 'token', 'apikey', 'api-key']);
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]{1,8192}\.eyJ[A-Za-z0-9_-]{1,8192}\.[A-Za-z0-9_-]{0,8192}$/;
 /** Longer credentials are refused unread: nothing legitimate is that long, and hashing it costs. */
 const MAX_CREDENTIAL_LENGTH = 16384;
+/** The base64 of the longest credential, with a byte of separator: longer ones are not decoded. */
+const MAX_BASIC_LENGTH = Math.ceil((MAX_CREDENTIAL_LENGTH + 1) / 3) * 4;
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -25,16 +27,40 @@ function fromAuthorization(value: string): PresentedCredential | undefined {
   const scheme = value.slice(0, space).toLowerCase();
   const credential = value.slice(space + 1).trim();
   if (credential === '') return undefined;
-  if (scheme === 'basic') {
-    const decoded = Buffer.from(credential, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    // The password (after the colon) is dropped here, before anything else sees the credential.
-    const userName = colon === -1 ? decoded : decoded.slice(0, colon);
-    return userName === '' ? undefined : { kind: 'basic', userName };
-  }
+  if (scheme === 'basic') return fromBasic(credential);
   if (!KEY_SCHEMES.has(scheme)) return undefined;
   if (scheme === 'bearer' && JWT_SHAPE.test(credential)) return { kind: 'jwt', token: credential };
   return { kind: 'api_key', secret: credential, inQuery: false };
+}
+
+/** RFC 7617's token68 as base64 (padding optional): what a client encodes `user:password` with. */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** C0 and C1 controls and DEL: never in a user name a client typed. */
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * A Basic credential: a user name (the password is dropped here, before anything else sees it), or
+ * an API key when no password comes with it. Many APIs take their key as the user name with an
+ * empty password (`curl -u <key>:`), and clients send the key base64-encoded without a colon: that
+ * user name is the secret, identified as a key (registry, resolver, fingerprint), never recorded as
+ * `user.id`. An empty user name is no credential (the password is not read). A value that is not
+ * base64 of UTF-8 text (a bare key after `Basic`) is none either: decoding it leniently would put
+ * bytes of the key in `user.id`.
+ */
+function fromBasic(credential: string): PresentedCredential | undefined {
+  if (credential.length > MAX_BASIC_LENGTH || !BASE64.test(credential)) return undefined;
+  let decoded: string;
+  try {
+    decoded = STRICT_UTF8.decode(Buffer.from(credential, 'base64'));
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(':');
+  const userName = colon === -1 ? decoded : decoded.slice(0, colon);
+  if (userName === '') return undefined;
+  if (colon === -1 || colon === decoded.length - 1) return { kind: 'api_key', secret: userName, inQuery: false };
+  return CONTROL.test(userName) ? undefined : { kind: 'basic', userName };
 }
 
 function fromQuery(url: string, parameter: string): string | undefined {
@@ -51,7 +77,8 @@ export interface CredentialSources {
 
 /**
  * The credential the request carries, looked for in `Authorization` (`Bearer`, `Token`, `ApiKey`,
- * `Api-Key`, `Basic`), then the API key headers, then (only when configured) the query parameter.
+ * `Api-Key`, `Basic`: a user name, or a key when one half is empty), then the API key headers, then
+ * (only when configured) the query parameter.
  */
 export function extractCredential(
   request: IncomingMessage,
