@@ -7,6 +7,7 @@
 // pipeline (the redaction processor alone, as before the rule) comes out with every token, so the
 // search below can see a leak. (It reads no git history: CI may test a shallow clone.)
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
     event: pathToken(),
     json: pathToken(),
     lettersOnly: randomLettersToken(),
+    hex: randomBytes(32).toString('hex'),
   };
   const collectors: RunningCollector[] = [];
 
@@ -60,6 +62,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
             'app.detail': JSON.stringify({ path: `/api/v1/auth/${tokens.json}` }),
             'app.ordinary': ORDINARY_PATHS.join(' '),
             'app.letters': `/api/token/${tokens.lettersOnly}`,
+            'app.hex': `/reset-password/${tokens.hex}`,
           },
         },
       ],
@@ -96,6 +99,7 @@ describe('redaction: the collector masks a token in the path segment after a cre
     expect(record!.attributes['app.detail']).to.equal(JSON.stringify({ path: '/api/v1/auth/****' }));
     expect(record!.attributes['app.ordinary']).to.equal(ORDINARY_PATHS.join(' '));
     expect(record!.attributes['app.letters']).to.equal('/api/token/****');
+    expect(record!.attributes['app.hex']).to.equal('/reset-password/****');
     const [span] = await collector.spans();
     expect(span!.attributes['url.path']).to.equal('/api/token/****');
     expect(span!.attributes['http.route']).to.equal('/api/token/:token');

@@ -13,7 +13,7 @@ import {
   pathTokenRe2,
   patternProblem,
 } from '@apitrail/redaction/internal';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { randomLettersToken, randomString } from '../helpers/redaction-secrets.ts';
 
 const { mark, settle } = pathTokenRe2();
@@ -95,6 +95,7 @@ describe('redaction: the Collector masks a token in the path segment after a cre
 
   it('masks the token segment and keeps the keyword segment, in url.path and inside free text, as the SDK does', () => {
     const [a, b, c, d, e] = [pathToken(), pathToken(), pathToken(16), pathToken(512), randomLettersToken()];
+    const hex = randomBytes(randomInt(16, 33)).toString('hex');
     const cases: [string, string][] = [
       [`/reset-password/${a}`, '/reset-password/****'],
       [`/api/token/${a}`, '/api/token/****'],
@@ -106,11 +107,15 @@ describe('redaction: the Collector masks a token in the path segment after a cre
       [`/secret/${d}`, '/secret/****'],
       [`first /api/key/${a} then /auth/${b}`, 'first /api/key/**** then /auth/****'],
       [`/reset-password/${e}`, '/reset-password/****'],
+      // Hex, as crypto.randomBytes(n).toString('hex') makes reset tokens: 32 characters or more.
+      [`/reset-password/${hex}`, '/reset-password/****'],
+      [`/api/token/${hex.toUpperCase()}?page=2`, '/api/token/****?page=2'],
+      [`/auth/${randomBytes(16).toString('hex')}`, '/auth/****'],
     ];
     for (const [text, expected] of cases) {
       expect(collectorMasks(text), text).to.equal(expected);
       // The SDK masks it too (it may take more: the next segment, since `/` is a base64 character).
-      for (const token of [a, b, c, d, e]) {
+      for (const token of [a, b, c, d, e, hex]) {
         if (text.includes(token)) expect(sdk.redactText(text), `SDK on ${text}`).to.not.include(token);
       }
     }
@@ -139,6 +144,8 @@ describe('redaction: the Collector masks a token in the path segment after a cre
       '/token/AbstractAuthenticationProcessingFilter',
       '/api/token/OAuth.CallbackHandler~Legacy_Route',
       `/api/token/${crypto.randomUUID()}`,
+      // Hex shorter than 32 characters: a short hash or id (a git short SHA is 7 to 12).
+      `/api/token/${randomBytes(15).toString('hex')}1`,
       `/api/token/.${token}`,
       // Past the 512-character bound; repetitive, so that no other SDK rule (entropy, a prefix) takes a
       // piece of it, as one did now and then in 513 random characters.
@@ -192,6 +199,6 @@ describe('redaction: the Collector masks a token in the path segment after a cre
     }
     expect(transform).to.include('replace_pattern(log.body, ');
     // The replacements keep group 1 (the keyword's segment); `$` is escaped from config interpolation.
-    expect(transform).to.include('\\"$${1}****$${2}\\"').and.include('\\"$${1}$${2}$${3}$${4}\\"');
+    expect(transform).to.include('\\"$${1}****$${2}\\"').and.include('\\"$${1}$${2}$${3}$${4}$${5}$${6}\\"');
   });
 });

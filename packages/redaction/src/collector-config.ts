@@ -8,6 +8,7 @@ import {
   ENTROPY_TOKEN_CHARACTERS,
   ENTROPY_TOKEN_MAX,
   ENTROPY_TOKEN_MIN,
+  HEX_TOKEN_MIN,
   SHORT_WORDS,
 } from './scanner.js';
 
@@ -186,15 +187,19 @@ export function pathTokenRe2(): { readonly mark: string; readonly settle: string
     ...['A-Z', 'a-z'].map((missing) => tokenClass(missing) + length),
     madeOfWords,
   ].join('|');
+  // Hex of 32 characters or more in one case is a token (the scanner's isHexToken), though it lacks
+  // a case: tried first, it is dropped before the shapes that keep a segment.
+  const hex = `(?:[0-9a-f]{${HEX_TOKEN_MIN},${ENTROPY_TOKEN_MAX}}|[0-9A-F]{${HEX_TOKEN_MIN},${ENTROPY_TOKEN_MAX}})`;
+  const dropped = `(\\*{4})${hex}={0,2}((?:[^${token}]|$))`;
   return {
     mark: `${keyword}(${tokenClass()}${length}${end})`,
-    settle: `${keyword}(?:\\*{4}((?:${notRandom})${end})|(\\*{4})${tokenClass()}${length}={0,2}((?:[^${token}]|$)))`,
+    settle: `${keyword}(?:${dropped}|\\*{4}((?:${notRandom})${end})|(\\*{4})${tokenClass()}${length}={0,2}((?:[^${token}]|$)))`,
   };
 }
 
 /** What `mark` and `settle` are replaced with (Go's regexp expansion; groups that did not take part are empty). */
 export const PATH_TOKEN_MARK_REPLACEMENT = '${1}****${2}';
-export const PATH_TOKEN_SETTLE_REPLACEMENT = '${1}${2}${3}${4}';
+export const PATH_TOKEN_SETTLE_REPLACEMENT = '${1}${2}${3}${4}${5}${6}';
 
 /** An OTTL string literal (Go's strconv.Unquote reads it: backslashes and quotes escaped). */
 const ottlString = (value: string): string => `"${value.replace(/[\\"]/g, '\\$&')}"`;

@@ -96,6 +96,8 @@ const SHORT_WORDS: readonly string[] = [
   'us',
   'we',
 ];
+/** Hex in a path segment after a keyword is a token from this length (128 bits). */
+const HEX_TOKEN_MIN = 32;
 /** Generic detector: `provider_` / `provider-` (one or two words) then a random run at least this long. */
 const PROVIDER_TOKEN_MIN = 32;
 const PROVIDER_TOKEN_MAX = 256;
@@ -110,6 +112,7 @@ export {
   ENTROPY_MIN_BITS,
   ENTROPY_TOKEN_MAX,
   ENTROPY_TOKEN_MIN,
+  HEX_TOKEN_MIN,
   PROVIDER_TOKEN_MIN,
   SHORT_WORDS,
   TRUNCATED_TOKEN_MIN,
@@ -675,7 +678,7 @@ function matchAfterKeyword(text: string, at: number, literal: string): [number, 
     if (
       length >= ENTROPY_TOKEN_MIN &&
       length <= ENTROPY_TOKEN_MAX &&
-      looksRandom(text, position, segmentEnd, ENTROPY_MIN_BITS, false)
+      (looksRandom(text, position, segmentEnd, ENTROPY_MIN_BITS, false) || isHexToken(text, position, segmentEnd))
     ) {
       const runEnd = runTo[recentRun(text, position)]!;
       const end = runEnd - position <= ENTROPY_TOKEN_MAX ? runEnd : segmentEnd;
@@ -1121,6 +1124,18 @@ function lowerCaseRunsAreWords(text: string, start: number, end: number): boolea
     const word = text.slice(capital ? runStart - 1 : runStart, index).toLowerCase();
     if (capital ? length === 1 && !SHORT_WORD_SET.has(word) : length === 1 || !SHORT_WORD_SET.has(word)) return false;
   }
+  return true;
+}
+
+/**
+ * Hex of {@link HEX_TOKEN_MIN} characters or more in one case: a token in a path segment after a
+ * keyword (`/reset-password/<crypto.randomBytes(32).toString('hex')>`), where a shorter hash or id
+ * (a git short SHA) stays. Only there: in prose, content hashes and trace ids look the same.
+ */
+function isHexToken(text: string, start: number, end: number): boolean {
+  if (end - start < HEX_TOKEN_MIN) return false;
+  const hex = inSet(SETS.hex, text.charCodeAt(start)) ? SETS.hex : SETS.upperHex;
+  for (let index = start; index < end; index++) if (!inSet(hex, text.charCodeAt(index))) return false;
   return true;
 }
 
