@@ -153,6 +153,10 @@ const SEEDS = [
   'curl -uab:cd ',
   ' -fsSLu ',
   'curl ',
+  // A command line written as a list (`["mysql", "--password", "<s>"]`).
+  '"--password", "',
+  "'--password', '\n",
+  '\\"--token\\",\\"',
 ];
 
 const fill = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);

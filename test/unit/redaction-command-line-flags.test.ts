@@ -215,6 +215,19 @@ describe('redaction: the value after a secret command-line flag and a space, in 
     }
   });
 
+  it('a command line written as a list (JSON, JSON in a JSON string, a Python list): the element after a secret flag', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const value = password(LETTERS + DIGITS + SYMBOLS.replace("'", ''));
+      const name = flag();
+      const list = ['mysql', '-h', 'db', name, value, 'mydb'];
+      const json = JSON.stringify(list);
+      expect(expectMasked(`spawn ${json} failed`, jsonEscaped(value))).to.match(/"mydb"\] failed$/);
+      expectMasked(JSON.stringify({ msg: `spawn ${json}` }), jsonEscaped(jsonEscaped(value)));
+      expectMasked(`args: ${list.map((item) => `'${item}'`).join(', ')}`, value);
+      expectMasked(`argv=[${list.map((item) => `"${item}"`).join(', ')}]`, value);
+    }
+  });
+
   it('keeps prose about a flag, the next option, and flags that name no secret or take no value (control)', () => {
     for (const text of [
       'use --password to set it',
@@ -243,6 +256,9 @@ describe('redaction: the value after a secret command-line flag and a space, in 
       'curl -sS -H "Accept: application/json" https://api.example.test/users',
       'mysql -u root -h db',
       'curl --user alice -X GET https://api.example.test',
+      '["mysql", "--password", "--host", "db"]',
+      '["--password-stdin", "registry.example.test"]',
+      "['ssh', '-p', '2222', 'host']",
     ]) {
       expect(redactor.redactText(text), text).to.equal(text);
     }

@@ -87,10 +87,11 @@ const OPENING_QUOTE = /'|\\{0,7}"/y;
 const REST_OF_LINE = /[^\r\n]*/y;
 
 /**
- * A cheap necessary condition for an option naming a secret followed by a space: the longest
- * literal of some key glob, the rest of a name and a space or tab (sensitivePairTrigger's shape).
+ * A cheap necessary condition for an option naming a secret followed by a space (or by what
+ * `after`, a regex class, says: a list element's closing quote): the longest literal of some key
+ * glob, the rest of a name and a space or tab (sensitivePairTrigger's shape).
  */
-export function sensitiveFlagTrigger(globs: readonly string[]): RegExp {
+export function sensitiveFlagTrigger(globs: readonly string[], after = '[ \\t]'): RegExp {
   const literals = [
     ...new Set(
       globs.map((glob) =>
@@ -104,7 +105,7 @@ export function sensitiveFlagTrigger(globs: readonly string[]): RegExp {
   const necessary = literals.filter(
     (literal) => !literals.some((other) => other !== literal && literal.includes(other)),
   );
-  return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}[ \\t]`, 'i');
+  return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}${after}`, 'i');
 }
 
 /**
@@ -222,6 +223,40 @@ export function addFlagValueRanges(text: string, ranges: number[], isSecretKey: 
     const found = readArgument(text, valueStart, true);
     FLAG.lastIndex = Math.max(nameEnd, argumentEnd);
     if (found) addRange(ranges, argumentStart, argumentEnd);
+  }
+}
+
+/**
+ * An option written as an element of a list (`["mysql", "--password", "<s>"]`, a Python list's
+ * `'--password', '<s>'`, JSON in a JSON string's `\"--password\",\"<s>\"`): its quote, the name, the
+ * same quote, a comma and spaces; the next element, in quotes, is its value.
+ */
+const LISTED_FLAG = new RegExp(
+  `(\\\\{0,7}["'])(--?[A-Za-z][${KEY_CHARACTERS_SOURCE}]{0,63})\\1[ \\t]{0,8},[ \\t]{0,8}(?=\\\\{0,7}["'])`,
+  'g',
+);
+
+/**
+ * Adds `[start, end)` of the element after every listed option in `text` that `isSecretKey` calls
+ * secret ({@link LISTED_FLAG}) to `ranges`: inside its quotes, whatever it holds.
+ */
+export function addListedFlagValueRanges(text: string, ranges: number[], isSecretKey: (key: string) => boolean): void {
+  LISTED_FLAG.lastIndex = 0;
+  for (let match = LISTED_FLAG.exec(text); match !== null; match = LISTED_FLAG.exec(text)) {
+    const name = match[2]!;
+    if (TAKES_NO_VALUE.test(name) || !isSecretKey(name)) continue;
+    const valueStart = match.index + match[0].length;
+    OPENING_QUOTE.lastIndex = valueStart;
+    const open = OPENING_QUOTE.exec(text)![0];
+    // Inside the element's quotes; a quote left open runs to the end of the line.
+    const element = quotedValue(text, valueStart, open);
+    const start = valueStart + open.length;
+    const end = element === open ? lineEnd(text, start) : valueStart + element.length - open.length;
+    LISTED_FLAG.lastIndex = Math.max(LISTED_FLAG.lastIndex, end);
+    // The next option (`"--password", "--host"`: mysql then asks) is no value.
+    if (end > start && text.charCodeAt(start) !== 45 /* - */ && !isWhollyCensored(text.slice(start, end))) {
+      addRange(ranges, start, end);
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { isCensored, isWhollyCensored, REDACTED, type Censor } from './censor.js
 import {
   addCurlCredentialRanges,
   addFlagValueRanges,
+  addListedFlagValueRanges,
   addShortOptionRanges,
   mayHoldOption,
   sensitiveFlagTrigger,
@@ -99,6 +100,7 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
   const pairValue = keyValueValue();
   const sensitivePair = sensitivePairTrigger(rules.keys);
   const sensitiveFlag = sensitiveFlagTrigger(rules.keys);
+  const sensitiveListedFlag = sensitiveFlagTrigger(rules.keys, `["'\\\\]`);
   const scanner = createCredentialScanner(rules.formats ?? []);
 
   /** Adds the secret of every match of `pattern` in `text` to `ranges`. */
@@ -174,6 +176,7 @@ export function createTextRedactor(options: TextRedactorOptions): (text: string)
     // A command line's `--password <value>`, `mysql -p<value>` (flag-value.ts).
     if (mayHoldOption(text)) {
       if (sensitiveFlag.test(text)) addFlagValueRanges(text, ranges, isSecretKey);
+      if (sensitiveListedFlag.test(text)) addListedFlagValueRanges(text, ranges, isSecretKey);
       addShortOptionRanges(text, ranges);
       addCurlCredentialRanges(text, ranges);
     }
