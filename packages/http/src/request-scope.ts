@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
   InstrumentationBase,
@@ -117,7 +118,9 @@ function dispatch(
 function scopedEmit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
-    if (event !== 'request' || tracker === undefined) return original.call(this, event, ...args);
+    if (tracker === undefined) return original.call(this, event, ...args);
+    if (event === 'upgrade' || event === 'connect') return scopedRaw.call(this, original, scope, tracker, event, args);
+    if (event !== 'request') return original.call(this, event, ...args);
     const [request, response] = args as [IncomingMessage, ServerResponse];
     let active = context.active();
     let requestContext: RequestContext;
@@ -136,6 +139,35 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
     }
     return context.with(setRequestContext(active, requestContext), dispatch, this, original, tracker, event, args);
   };
+}
+
+/**
+ * An `upgrade` or `connect` event (request, socket, head): its listeners run inside the request's
+ * Context, and the request is recorded with the status the app writes on the socket.
+ */
+function scopedRaw(
+  this: unknown,
+  original: Emit,
+  scope: Scope,
+  tracker: RequestTracker,
+  event: string,
+  args: unknown[],
+): boolean {
+  const [request, socket] = args as [IncomingMessage, Duplex];
+  let active = context.active();
+  let requestContext: RequestContext;
+  try {
+    let spanContext: SpanContext | undefined;
+    if (scope.continueTraceContext) {
+      active = requestTraceContext(active, request, scope.sampleNewTrace);
+      spanContext = trace.getSpanContext(active);
+    }
+    requestContext = tracker.beginRaw(request, socket, spanContext);
+  } catch (error) {
+    recordFault('request scope', error);
+    return original.call(this, event, ...args);
+  }
+  return context.with(setRequestContext(active, requestContext), dispatch, this, original, tracker, event, args);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import {
   APITRAIL_EVENTS,
@@ -15,6 +16,7 @@ import {
   type RequestContextFactory,
 } from '@apitrail/identity/internal';
 import {
+  CLIENT_CLOSED_REQUEST,
   emitAuditRecord,
   outcomeAtExit,
   outcomeOf,
@@ -135,6 +137,24 @@ export class RequestTracker {
     return state.context;
   }
 
+  /**
+   * Called once per request a server hands to its `upgrade` or `connect` listeners (a WebSocket
+   * handshake, a CONNECT to a forward proxy): no ServerResponse exists, the app answers on the raw
+   * socket. The status line of the first bytes the app writes there is the request's outcome (101,
+   * 401, 200 ...), and the records go out then, once: a WebSocket that lives on after its 101 adds
+   * none when it closes. A socket that closes before any status line was written is the client gone
+   * (499, aborted).
+   */
+  beginRaw(request: IncomingMessage, socket: Duplex, spanContext?: SpanContext): RequestContext {
+    const state = this.stateFor(request);
+    if (spanContext !== undefined) state.spanContext = spanContext;
+    state.tracker = this;
+    state.request = request;
+    watchStatusLine(socket, (statusCode) => this.settle(request, state, { statusCode, aborted: false }));
+    socket.once('close', () => this.settle(request, state, { statusCode: CLIENT_CLOSED_REQUEST, aborted: true }));
+    return state.context;
+  }
+
   private addOpen(state: RequestState): void {
     if (this.open !== undefined) this.open.previousOpen = state;
     state.nextOpen = this.open;
@@ -202,9 +222,14 @@ export class RequestTracker {
   /** @internal The response of `state.request` closed. */
   finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
     if (state.finished) return;
+    this.settle(request, state, outcomeOf(response));
+  }
+
+  /** The request's outcome is known: its records go out (after a pending key resolution, bounded). */
+  private settle(request: IncomingMessage, state: RequestState, outcome: AuditOutcome): void {
+    if (state.finished) return;
     state.finished = true;
     this.removeOpen(state);
-    const outcome = outcomeOf(response);
     if (!resolvesAsynchronously(state.context)) {
       this.emitRecords(request, state, outcome, true);
       return;
@@ -244,6 +269,55 @@ const trackers = new Set<RequestTracker>();
  */
 function finishOpenRequestsAtExit(): void {
   for (const tracker of trackers) guard('audit record at exit', () => tracker.finishOpenAtExit(), undefined);
+}
+
+const STATUS_LINE = /^HTTP\/\d\.\d (\d{3})[ \r]/;
+
+/** The status code of `chunk` when it starts with an HTTP/1.x status line. */
+function statusLineCode(chunk: unknown): number | undefined {
+  let head: string | undefined;
+  if (typeof chunk === 'string') head = chunk.slice(0, 16);
+  else if (chunk instanceof Uint8Array) {
+    head = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.byteLength, 16)).toString('latin1');
+  }
+  const code = head === undefined ? undefined : STATUS_LINE.exec(head)?.[1];
+  return code === undefined ? undefined : Number(code);
+}
+
+type SocketWrite = (this: Duplex, ...args: unknown[]) => unknown;
+
+/**
+ * Calls `onStatus` with the status code of the first bytes written to `socket` (by `write` or
+ * `end`), if they start with a status line; the socket's own methods are back in place as soon as
+ * anything was written, so the connection afterwards (a WebSocket, a tunnel) pays nothing.
+ */
+function watchStatusLine(socket: Duplex, onStatus: (statusCode: number) => void): void {
+  const target = socket as unknown as { write: SocketWrite; end: SocketWrite };
+  const ownWrite = Object.getOwnPropertyDescriptor(socket, 'write');
+  const ownEnd = Object.getOwnPropertyDescriptor(socket, 'end');
+  const { write, end } = target;
+  let seen = false;
+  const restore = (): void => {
+    if (ownWrite === undefined) delete (target as Partial<typeof target>).write;
+    else Object.defineProperty(socket, 'write', ownWrite);
+    if (ownEnd === undefined) delete (target as Partial<typeof target>).end;
+    else Object.defineProperty(socket, 'end', ownEnd);
+  };
+  const see = (chunk: unknown): void => {
+    if (seen) return;
+    seen = true;
+    restore();
+    const statusCode = guard('status line', () => statusLineCode(chunk), undefined);
+    if (statusCode !== undefined) onStatus(statusCode);
+  };
+  target.write = function (this: Duplex, ...args: unknown[]) {
+    see(args[0]);
+    return write.apply(this, args);
+  };
+  target.end = function (this: Duplex, ...args: unknown[]) {
+    if (args[0] !== undefined && args[0] !== null && typeof args[0] !== 'function') see(args[0]);
+    return end.apply(this, args);
+  };
 }
 
 /** The 'close' listener of every tracked response (`this`). */
