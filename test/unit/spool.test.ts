@@ -198,6 +198,46 @@ describe('@apitrail/spool', () => {
     second.exitSync();
   });
 
+  it('spools a body of maps nested 4,000 levels deep and replays it whole, dropping nothing', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+    const [template] = records(1, 'deep');
+    let body: Record<string, unknown> | string = 'leaf';
+    for (let level = 0; level < 4000; level += 1) body = { next: body };
+    const deep: ReadableLogRecord = {
+      hrTime: template!.hrTime,
+      hrTimeObserved: template!.hrTimeObserved,
+      body: body as ReadableLogRecord['body'],
+      attributes: { 'correlation.id': 'deep-0' },
+      droppedAttributesCount: 0,
+      instrumentationScope: template!.instrumentationScope,
+      resource: template!.resource,
+    };
+    const dropped = droppedSince();
+    const down = switchableExporter();
+    down.failing = true;
+    const first = spoolIn(directory, down);
+    first.write([deep]);
+    first.exitSync();
+    expect(dropped()).to.equal(0);
+    for (const name of segmentsOf(directory)) {
+      renameSync(join(directory, name), join(directory, name.replace(`-${process.pid}-`, '-999999999-')));
+    }
+    const exporter = switchableExporter();
+    const second = spoolIn(directory, exporter);
+    await second.forceFlush();
+    second.exitSync();
+    expect(ids(exporter.taken)).to.deep.equal(['deep-0']);
+    let levels = 0;
+    for (
+      let value = exporter.taken[0]!.body;
+      typeof value === 'object';
+      value = (value as { next: unknown }).next as typeof value
+    ) {
+      levels += 1;
+    }
+    expect(levels).to.equal(4000);
+  });
+
   it('goes on when its directory is deleted under it: made again for new records, the open segment kept in memory', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
     const exporter = switchableExporter();

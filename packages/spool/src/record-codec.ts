@@ -49,10 +49,16 @@ function isMap(value: object): value is Record<string, unknown> {
 function needsMarks(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (value instanceof Uint8Array) return true;
-  if (Array.isArray(value)) return value.some(needsMarks);
+  // Loops, not callbacks: one stack frame per level, so a value nests as deep as JSON.stringify takes it.
+  if (Array.isArray(value)) {
+    for (const item of value) if (needsMarks(item)) return true;
+    return false;
+  }
   if (!isMap(value)) return false;
   const keys = Object.keys(value);
-  return isMark(keys) || keys.some((key) => needsMarks(value[key]));
+  if (isMark(keys)) return true;
+  for (const key of keys) if (needsMarks(value[key])) return true;
+  return false;
 }
 
 /** `value` with bytes as `{ "$bytes": ... }` and a map that looks like a mark wrapped in `{ "$map": ... }`. */
