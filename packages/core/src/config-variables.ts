@@ -102,7 +102,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     names: ['APITRAIL_NDJSON_FILE'],
     defaultValue: '`stdout`',
-    description: 'where the `ndjson` logs exporter writes: `stdout`, `stderr` or a file path (appended)',
+    description:
+      'where the `ndjson` logs exporter writes: `stdout`, `stderr` or a file path (appended); a FIFO is written once a reader has it open (records before then, or while its reader is gone, are counted as dropped)',
   },
   {
     names: ['APITRAIL_LOG_FORMAT'],

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -35,25 +35,75 @@ function streamDestination(stream: Writable): Destination {
 }
 
 /**
+ * Opens `path` for appending. A FIFO (a named pipe a log shipper reads) is opened only when a reader
+ * has it open: opening one for writing waits for a reader, so with the shipper not up yet the app
+ * hung in this call, at start, with nothing said. A non-blocking open first fails at once then
+ * (ENXIO); with a reader there, the blocking open that follows returns at once too.
+ */
+function openForAppend(path: string): number {
+  let fifo = false;
+  try {
+    fifo = statSync(path).isFIFO();
+  } catch {
+    // Missing: the open below creates a regular file, or says why it cannot.
+  }
+  if (fifo) {
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch (error) {
+      if (!noReaderYet(error)) throw error;
+      // Node's text, 'no such device or address', does not say what is missing.
+      throw Object.assign(new Error(`ENXIO: no reader has the FIFO open, open '${path}'`), {
+        code: 'ENXIO',
+        syscall: 'open',
+        path,
+      });
+    }
+  }
+  return openSync(path, 'a');
+}
+
+/** A FIFO no reader has open (yet): tried again at the next write. */
+function noReaderYet(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENXIO';
+}
+
+/**
  * A file, appended to with synchronous writes: a batch is in the file (the page cache) when
  * `export` returns, so a process that ends right after, by `process.exit()` or a crash, or is
- * killed, has not left it in a stream's buffer.
+ * killed, has not left it in a stream's buffer. A FIFO with no reader yet is opened at a later
+ * write; each write before then fails (the batch counted as lost by the caller).
  */
 function fileDestination(path: string): Destination {
-  const fd = openSync(path, 'a');
+  let fd: number | undefined;
+  try {
+    fd = openForAppend(path);
+  } catch (error) {
+    if (!noReaderYet(error)) throw error;
+  }
   return {
     write: (chunk, done) => {
       try {
+        fd ??= openForAppend(path);
         if (typeof chunk === 'string') writeSync(fd, chunk);
         else writeSync(fd, chunk);
       } catch (error) {
+        // The FIFO's reader went away: opened again, for the next one, at a later write.
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE' && fd !== undefined) {
+          try {
+            closeSync(fd);
+          } catch {
+            // Closed or not, it is not written to again.
+          }
+          fd = undefined;
+        }
         done(error as Error);
         return;
       }
       done();
     },
     close: () => {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
       return Promise.resolve();
     },
     isTTY: false,
