@@ -7,9 +7,13 @@
 // raw sockets as clients, NDJSON.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runApitrail } from '../helpers/apitrail-cli.ts';
 import { startApp, type RunningApp } from '../helpers/app.ts';
-import { leakForms, newSecret } from '../helpers/identity-keys.ts';
+import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** Opens a connection, writes `head`, and resolves with the socket once the first bytes come back. */
@@ -124,5 +128,70 @@ describe('requests answered by upgrade and connect listeners, under the register
   it('prints no key, in any encoding', () => {
     const output = app.stdout() + app.stderr();
     for (const form of leakForms(key)) expect(output.includes(form), `leaked: ${form.slice(0, 6)}…`).to.equal(false);
+  });
+});
+
+describe('a quarantined key on a WebSocket handshake (APITRAIL_RESPONSE=block), under the register', function () {
+  const quarantined = newKey('key-ws-quarantined', 'Quarantined', 'tenant-q');
+  const allowed = newKey('key-ws-allowed', 'Allowed', 'tenant-q');
+  let app: RunningApp;
+  const answers: Record<string, string> = {};
+
+  const handshakeWith = (requestId: string, secret: string) =>
+    `GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+    `X-Request-ID: ${requestId}\r\nX-API-Key: ${secret}\r\n\r\n`;
+
+  before(async function () {
+    const file = join(mkdtempSync(join(tmpdir(), 'apitrail-quarantine-')), 'quarantine.json');
+    const add = await runApitrail(['quarantine', 'add', quarantined.id, '--file', file, '--seconds', '600']);
+    expect(add.code, add.stderr).to.equal(0);
+    app = await startApp({
+      script: 'test/fixtures/upgrade-app.cjs',
+      env: {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        APITRAIL_API_KEYS_FILE: writeKeysFile([quarantined, allowed]),
+        APITRAIL_RESPONSE: 'block',
+        APITRAIL_QUARANTINE_FILE: file,
+      },
+    });
+    const port = Number(new URL(app.baseUrl).port);
+    for (const [requestId, secret] of [
+      ['ws-quarantined', quarantined.secret],
+      ['ws-allowed', allowed.secret],
+    ] as const) {
+      const { socket, answer } = await handshake(port, handshakeWith(requestId, secret));
+      answers[requestId] = answer;
+      socket.destroy();
+    }
+    await waitFor('both audit records', () =>
+      ['ws-quarantined', 'ws-allowed'].every((id) =>
+        app.jsonLines().some((line) => line.event === 'apitrail.api_request' && line.request_id === id),
+      )
+        ? true
+        : undefined,
+    );
+    await app.stop();
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('refuses the handshake with 403 problem+json before the app’s upgrade listener, and records the block', () => {
+    expect(answers['ws-quarantined']).to.match(/^HTTP\/1\.1 403 /);
+    expect(answers['ws-quarantined']!.toLowerCase()).to.include('content-type: application/problem+json');
+    const lines = app.jsonLines().filter((line) => line.request_id === 'ws-quarantined');
+    expect(lines.filter((line) => line.event === 'apitrail.api_request')).to.have.length(1);
+    expect(lines.find((line) => line.event === 'apitrail.api_request')).to.include({
+      status_code: 403,
+      api_key_id: quarantined.id,
+    });
+    expect(lines.filter((line) => line.event === 'apitrail.quarantine_block')).to.have.length(1);
+  });
+
+  it('lets another key’s handshake through to the app (101)', () => {
+    expect(answers['ws-allowed']).to.match(/^HTTP\/1\.1 101 /);
   });
 });

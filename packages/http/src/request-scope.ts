@@ -163,6 +163,8 @@ function scopedRaw(
       spanContext = trace.getSpanContext(active);
     }
     requestContext = tracker.beginRaw(request, socket, spanContext);
+    // A quarantined key is answered here: the app's listeners never run.
+    if (tracker.refuseRaw(request, socket)) return true;
   } catch (error) {
     recordFault('request scope', error);
     return original.call(this, event, ...args);

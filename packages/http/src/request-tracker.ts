@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import {
@@ -201,6 +201,31 @@ export class RequestTracker {
     response
       .writeHead(refusal.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
       .end(refusal.body);
+    this.reportRefusal(state, refusal);
+    return true;
+  }
+
+  /**
+   * {@link refuse} for a request handed to `upgrade` / `connect` listeners (after {@link beginRaw}):
+   * the refusal is written on the raw socket, which is then closed, and the listeners never run, so
+   * a blocked key opens no WebSocket or tunnel.
+   */
+  refuseRaw(request: IncomingMessage, socket: Duplex): boolean {
+    if (this.gate === undefined) return false;
+    const state = this.stateFor(request);
+    const refusal = guard('request gate', () => this.gate!.refusal(state.context), undefined);
+    if (refusal === undefined) return false;
+    const body = Buffer.from(refusal.body);
+    socket.end(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
+        'content-type: application/problem+json\r\ncache-control: no-store\r\nconnection: close\r\n' +
+        `content-length: ${body.length}\r\n\r\n${refusal.body}`,
+    );
+    this.reportRefusal(state, refusal);
+    return true;
+  }
+
+  private reportRefusal(state: RequestState, refusal: Refusal): void {
     emitSecurityEvent(
       APITRAIL_EVENTS.quarantineBlock,
       {
@@ -210,7 +235,6 @@ export class RequestTracker {
       },
       recordContext(state),
     );
-    return true;
   }
 
   /** An exception escaped the app's `request` listener: reported at once, the process may not survive it. */
