@@ -13,3 +13,4 @@ export * from './export-failures.js';
 export * from './unref-agent.js';
 export * from './otlp-log-exporter.js';
 export * from './root-sampling.js';
+export * from './esm-entry.js';

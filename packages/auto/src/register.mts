@@ -17,5 +17,6 @@ const HOOKED_MODULES = ['http', 'https'];
 
 if (isMainThread) {
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: HOOKED_MODULES } });
+  globalThis.__apitrailEsmHook = true;
   createRequire(import.meta.url)('./register-start.js');
 }

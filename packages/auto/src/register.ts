@@ -10,4 +10,14 @@ import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
 // Required, not imported: an import would load the SDK in every thread before this check.
-if (isMainThread) createRequire(__filename)('./register-start.js');
+if (isMainThread) {
+  const load = createRequire(__filename);
+  load('./register-start.js');
+  // After the --import entries (which Node loads after every --require), before the app's first turn ends.
+  setImmediate(() => {
+    if (globalThis.__apitrail?.config.disabled !== false) return;
+    const { esmWithoutHookNote } = load('./esm-entry.js') as typeof import('./esm-entry.js');
+    const note = esmWithoutHookNote(process.argv[1]);
+    if (note !== undefined) process.stderr.write(`${note}\n`);
+  }).unref();
+}
