@@ -118,6 +118,8 @@ describe('http: request tracker', () => {
       const quiet = recordingSpan();
       // Sent in full (there is no real socket here to finish it on).
       unchanged.response.statusCode = 204;
+      // A response the app ended and Node flushed (as a real one: finished implies ended).
+      Object.defineProperty(unchanged.response, 'writableEnded', { value: true });
       Object.defineProperty(unchanged.response, 'writableFinished', { value: true });
       config.applyCustomAttributesOnSpan!(quiet.span, unchanged.request, unchanged.response);
       expect(quiet.writes).to.deep.equal([{ 'event.outcome': 'success' }]);

@@ -37,7 +37,9 @@ export interface AuditOutcome {
 }
 
 export function outcomeOf(response: ServerResponse): AuditOutcome {
-  const aborted = !response.writableFinished;
+  // node:http2's compatibility response reports a stream the client cancelled as finished, though
+  // the app never ended it: both are needed (for node:http, finished implies ended).
+  const aborted = !response.writableFinished || !response.writableEnded;
   const statusCode = aborted && !response.headersSent ? CLIENT_CLOSED_REQUEST : response.statusCode;
   return { statusCode, aborted };
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -61,6 +62,21 @@ interface Scope {
 }
 
 const sampleEvery = (): boolean => true;
+
+let http2Prototypes: readonly ServerPrototype[] | undefined;
+
+/**
+ * The prototypes of node:http2's servers (cleartext and TLS), whose compatibility API emits
+ * `request` with a request and response shaped like node:http's (Fastify's `http2: true` uses it).
+ * The module exports no server class: the prototypes are read from a server of each kind, made
+ * once and never listening.
+ */
+function http2ServerPrototypes(): readonly ServerPrototype[] {
+  http2Prototypes ??= [http2.createServer(), http2.createSecureServer()].map(
+    (server) => Object.getPrototypeOf(server) as ServerPrototype,
+  );
+  return http2Prototypes;
+}
 
 // Outside the class: InstrumentationBase's constructor calls enable() before a subclass's own
 // fields are initialised.
@@ -175,11 +191,12 @@ function scopedRaw(
 /**
  * Runs every HTTP(S) server `request` listener inside an OTel Context that carries the request's
  * RequestContext, so `getCorrelationId()`, `setIdentity()` and log processors find it in any async
- * continuation of the request. It wraps `http.Server.prototype.emit` and
- * `https.Server.prototype.emit`, as instrumentation-http does, and composes with it in either
+ * continuation of the request. It wraps `http.Server.prototype.emit`,
+ * `https.Server.prototype.emit` and the `emit` of node:http2's two server prototypes (whose
+ * compatibility API emits `request` alike), as instrumentation-http does for the first two, and composes with it in either
  * order: whichever wraps the other, the listener sees both the server span and the request context.
  *
- * `enable()` patches both prototypes at once (the core modules are loaded before any app code, so
+ * `enable()` patches the prototypes at once (the core modules are loaded before any app code, so
  * no require hook is needed; the module definitions re-apply the patch if one fires). `disable()`
  * restores each prototype as it was (an inherited `emit` becomes inherited again). When another instrumentation wrapped `emit` after this one, taking
  * this wrapper out would drop theirs too, so it stays in the chain and passes every event straight
@@ -216,6 +233,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     scope.sampleNewTrace = this.getConfig().sampleNewTrace ?? sampleEvery;
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
+    for (const prototype of http2ServerPrototypes()) this.patchServer(prototype);
   }
 
   override disable(): void {
@@ -223,6 +241,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     this.scope().tracker = undefined;
     this.unpatchServer(http.Server.prototype as unknown as ServerPrototype);
     this.unpatchServer(https.Server.prototype as unknown as ServerPrototype);
+    for (const prototype of http2ServerPrototypes()) this.unpatchServer(prototype);
   }
 
   private scope(): Scope {
