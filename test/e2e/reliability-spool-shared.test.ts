@@ -503,6 +503,50 @@ describe('reliability: a shared and attacked spool directory', function () {
       expect(appRecordAsWritten(collector, 'values-spooled-body')).to.deep.equal(expectedBody);
     });
 
+    it('a segment damaged inside (a newline lost, a run of zeros): the records around the damage are delivered, each lost one counted', async () => {
+      const spoolDir = freshSpoolDir();
+      const ids = Array.from({ length: 25 }, (_, index) => `damaged-inside-${index}`);
+      const first = await startApp({ script: SCRIPT, env: await downEnv(spoolDir) });
+      for (const id of ids) {
+        const response = await fetch(`${first.baseUrl}/api/items/${id}`, { headers: { 'x-request-id': id } });
+        expect(response.status).to.equal(200);
+      }
+      await first.stop();
+      const [name] = segments(spoolDir);
+      const path = join(spoolDir, name!);
+      const text = readFileSync(path);
+      // Line starts of the records (after the resource line): a bit flip turns the newline ending
+      // record 5 into a space, and a lost block zeroes the last 40 bytes of record 10 and its newline.
+      const ends: number[] = [];
+      for (let at = text.indexOf(10); at !== -1; at = text.indexOf(10, at + 1)) ends.push(at);
+      const recordEnd = (record: number): number => ends[record + 1]!; // ends[0] closes the resource line
+      text[recordEnd(5)] = 0x20;
+      text.fill(0, recordEnd(10) - 40, recordEnd(10) + 1);
+      writeFileSync(path, text);
+      const second = await startApp({
+        script: SCRIPT,
+        env: {
+          CRASH_FIXTURE_MODE: 'listens',
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
+          OTEL_TRACES_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'otlp',
+          APITRAIL_SPOOL_DIR: spoolDir,
+        },
+      });
+      try {
+        await waitFor('the spool emptied', () => (segments(spoolDir).length === 0 ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        await second.stop();
+      }
+      const delivered = new Set(auditIds(await collector.logs()));
+      const missing = ids.filter((id) => !delivered.has(id));
+      // Only record 10 (its end zeroed) is lost, and it is counted; record 5 and the records after
+      // each damage are read.
+      expect(missing).to.deep.equal(['damaged-inside-10']);
+      expect(summaryOf(second.stderr())?.dropped).to.equal(1);
+    });
+
     it('a spool directory others can write to: a segment another user planted, or a symlink, is not exported', async function () {
       if (process.getuid?.() !== 0) {
         process.stderr.write(

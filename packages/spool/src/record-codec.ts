@@ -225,11 +225,62 @@ export function decodeSegment(text: string, fallbackResource: Resource): Decoded
   const lines = text.split('\n');
   // Complete lines end with a newline: the text after the last one is a torn write, if anything.
   if (lines.at(-1) === '') lines.pop();
-  for (const text of lines) {
-    const decoded = decodeLine(text, resource, scopes);
-    if (decoded.kind === 'record') records.push(decoded.record);
-    else if (decoded.kind === 'resource') resource = decoded.resource;
-    else damagedLines += 1;
+  for (const line of lines) {
+    // A damaged line may hold whole lines run together (a newline lost to a bit flip) or one after a
+    // run of zeros (a block the disk lost): each piece is read on its own, and each that does not
+    // read is one record lost, counted. An undamaged line is one piece.
+    const decoded = decodeLine(line, resource, scopes);
+    for (const piece of decoded.kind === 'damaged' ? salvage(line, resource, scopes) : [decoded]) {
+      if (piece.kind === 'record') records.push(piece.record);
+      else if (piece.kind === 'resource') resource = piece.resource;
+      else damagedLines += 1;
+    }
   }
   return { records, damagedLines };
+}
+
+/** How the lines this codec writes start: a record's (its time first) and a resource line. */
+const LINE_STARTS = ['{"t":[', '{"resource":{'];
+const VALUE_BEFORE = ':,[';
+
+/**
+ * The pieces of a damaged line, read: split at runs of NUL (which JSON text never holds raw) and
+ * where a line this codec writes starts after its beginning. Each piece that does not read is one
+ * record lost; so is a run of NUL with nothing before it in the line and a readable line (or
+ * nothing) after it: a block lost from a line's start took that line. A line that holds nothing
+ * readable is one damaged line, as before.
+ */
+function salvage(line: string, resource: Resource, scopes: Map<string, RecordLine['i']>): DecodedLine[] {
+  const parts: string[] = [];
+  for (let at = 0; ;) {
+    const nul = line.indexOf('\u0000', at);
+    parts.push(line.slice(at, nul === -1 ? undefined : nul));
+    if (nul === -1) break;
+    for (at = nul; line.charCodeAt(at) === 0; at += 1);
+  }
+  const decoded: DecodedLine[] = [];
+  parts.forEach((part, index) => {
+    const read: DecodedLine[] = [];
+    for (let from = 0; ;) {
+      let next = -1;
+      for (const start of LINE_STARTS) {
+        let at = part.indexOf(start, from + 1);
+        // After ':', ',' or '[' it is a value inside a line (an app's map with such a key), not a line.
+        while (at !== -1 && VALUE_BEFORE.includes(part[at - 1]!)) at = part.indexOf(start, at + 1);
+        if (at !== -1 && (next === -1 || at < next)) next = at;
+      }
+      const piece = part.slice(from, next === -1 ? undefined : next).trim();
+      if (piece !== '') {
+        const one = decodeLine(piece, resource, scopes);
+        if (one.kind === 'resource') resource = one.resource;
+        read.push(one);
+      }
+      if (next === -1) break;
+      from = next;
+    }
+    const afterBareRun = index > 0 && parts[index - 1]!.trim() === '';
+    if (afterBareRun && read[0]?.kind !== 'damaged') decoded.push(DAMAGED);
+    decoded.push(...read);
+  });
+  return decoded.length === 0 ? [DAMAGED] : decoded;
 }
