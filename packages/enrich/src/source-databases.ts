@@ -22,6 +22,23 @@ interface KnownRecord {
   country_code?: unknown;
 }
 
+/** What starts an MMDB file's metadata section, within its last 128 KiB (the MaxMind DB spec). */
+const METADATA_MARKER = Buffer.from('\xab\xcd\xefMaxMind.com', 'latin1');
+const METADATA_MAX_SIZE = 128 * 1024;
+
+/**
+ * Why `buffer` cannot be an MMDB file before a reader is asked, in words an operator can act on
+ * (the reader's own error for a file cut short reads "Invalid Extended Type at offset 0").
+ */
+function unreadableBecause(buffer: Buffer): string | undefined {
+  if (buffer.length === 0) return 'is empty (0 bytes)';
+  const tail = buffer.subarray(Math.max(0, buffer.length - METADATA_MAX_SIZE));
+  if (tail.lastIndexOf(METADATA_MARKER) === -1) {
+    return `has no MaxMind DB metadata section at its end: truncated (a copy or download cut short), or not an MMDB file (${buffer.length} bytes)`;
+  }
+  return undefined;
+}
+
 /** The word that stands for the embedded default in `APITRAIL_GEOIP_DB`. */
 export const EMBEDDED = 'embedded';
 
@@ -94,10 +111,16 @@ export class SourceDatabases {
           `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
         );
       }
+      const because = unreadableBecause(buffer);
+      if (because !== undefined) throw new ApitrailConfigError(setting, `${path} ${because}`);
       try {
         return new Reader<Response>(buffer);
       } catch (error) {
-        throw new ApitrailConfigError(setting, `${path} is not a MaxMind DB (MMDB) file: ${(error as Error).message}`);
+        // The marker is there (unreadableBecause): what follows it, or the tree it describes, is not.
+        throw new ApitrailConfigError(
+          setting,
+          `${path} is a truncated or damaged MaxMind DB (MMDB) file: its metadata section cannot be read (${(error as Error).message})`,
+        );
       }
     });
   }
