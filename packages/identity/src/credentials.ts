@@ -21,6 +21,32 @@ function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * What API key header `name` holds: one key, or the lines it was sent on. node:http joins a header
+ * sent on several lines into one value ("<a>, <b>"), and an app reading `headersDistinct` (or
+ * splitting on commas) takes the first line's key. Nearly every request sends one line with no
+ * comma: that value is the answer, and only a value with a comma is looked up line by line (no
+ * array or closure is made otherwise).
+ */
+function headerKeys(request: IncomingMessage, name: string): string | readonly string[] | undefined {
+  const value = firstValue(request.headers[name])?.trim();
+  if (!value) return undefined;
+  if (!value.includes(',')) return value;
+  const lines = request.headersDistinct?.[name];
+  return lines !== undefined && lines.length > 1 ? lines : value;
+}
+
+/** The first key of API key header `name` (its first non-empty line), see {@link headerKeys}. */
+function firstHeaderKey(request: IncomingMessage, name: string): string | undefined {
+  const keys = headerKeys(request, name);
+  if (keys === undefined || typeof keys === 'string') return keys;
+  for (const line of keys) {
+    const key = line.trim();
+    if (key !== '') return key;
+  }
+  return undefined;
+}
+
 function fromAuthorization(value: string): PresentedCredential | undefined {
   const space = value.indexOf(' ');
   if (space <= 0) return undefined;
@@ -108,8 +134,11 @@ export function otherApiKeys(
   const fromHeader = authorization === undefined ? undefined : fromAuthorization(authorization);
   if (fromHeader?.kind === 'api_key') found = withOther(found, fromHeader.secret, skip);
   for (const name of sources.apiKeyHeaders) {
-    const value = firstValue(request.headers[name])?.trim();
-    if (value) found = withOther(found, value, skip);
+    const keys = headerKeys(request, name);
+    if (typeof keys === 'string') found = withOther(found, keys, skip);
+    else if (keys !== undefined) {
+      for (const line of keys) if (line.trim() !== '') found = withOther(found, line.trim(), skip);
+    }
   }
   if (sources.apiKeyQueryParam !== undefined) {
     const inQuery = fromQuery(request.url ?? '/', sources.apiKeyQueryParam);
@@ -132,8 +161,8 @@ function findCredential(request: IncomingMessage, sources: CredentialSources): P
   const fromHeader = authorization === undefined ? undefined : fromAuthorization(authorization.trim());
   if (fromHeader !== undefined) return fromHeader;
   for (const name of sources.apiKeyHeaders) {
-    const value = firstValue(request.headers[name])?.trim();
-    if (value) return { kind: 'api_key', secret: value, inQuery: false };
+    const key = firstHeaderKey(request, name);
+    if (key !== undefined) return { kind: 'api_key', secret: key, inQuery: false };
   }
   if (sources.apiKeyQueryParam === undefined) return undefined;
   const inQuery = fromQuery(request.url ?? '/', sources.apiKeyQueryParam);
