@@ -40,8 +40,22 @@ export function outcomeOf(response: ServerResponse): AuditOutcome {
   // node:http2's compatibility response reports a stream the client cancelled as finished, though
   // the app never ended it: both are needed (for node:http, finished implies ended).
   const aborted = !response.writableFinished || !response.writableEnded;
-  const statusCode = aborted && !response.headersSent ? CLIENT_CLOSED_REQUEST : response.statusCode;
-  return { statusCode, aborted };
+  if (!aborted || response.headersSent) return { statusCode: response.statusCode, aborted };
+  return requestTimedOut(response) ? REQUEST_TIMED_OUT : { statusCode: CLIENT_CLOSED_REQUEST, aborted };
+}
+
+/** What node:http answers itself when a request's body did not arrive within `server.requestTimeout`. */
+const REQUEST_TIMED_OUT: AuditOutcome = Object.freeze({ statusCode: 408, aborted: false });
+
+/**
+ * Whether node:http ended the request for its request timeout: it wrote its own 408 Request Timeout
+ * on the socket and destroyed the socket with ERR_HTTP_REQUEST_TIMEOUT (read only for a response the
+ * app had not started, so the cost stays off every answered request).
+ */
+function requestTimedOut(response: ServerResponse): boolean {
+  const socket = (response as { req?: { socket?: { errored?: unknown } } }).req?.socket;
+  const error = socket?.errored as { code?: unknown } | null | undefined;
+  return error?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
 }
 
 /**
