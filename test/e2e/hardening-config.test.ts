@@ -2,8 +2,11 @@
 // operator starts it (`node --require` / `--import @apitrail/auto/register app`), a bad variable
 // stops the process before the app runs, with exit code 78 (EX_CONFIG) and exactly one stderr line
 // naming the variable, whatever the value holds.
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { repoRoot, runToEnd, type FinishedRun } from '../helpers/app.ts';
 
@@ -20,6 +23,13 @@ function runUnderRegister(
 }
 
 const EX_CONFIG = 78;
+
+/** A FIFO (named pipe) made for the test, which no process writes to. */
+function fifo(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'apitrail-config-fifo-')), 'file');
+  execFileSync('mkfifo', [path]);
+  return path;
+}
 
 describe('hardening: the register refuses a bad configuration', function () {
   this.timeout(60_000);
@@ -60,6 +70,11 @@ describe('hardening: the register refuses a bad configuration', function () {
       value: () => `authorization=Bearer%20${randomBytes(12).toString('hex')}%ZZ`,
     },
     { variable: 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', value: () => `x-api-key ${randomBytes(12).toString('hex')}` },
+    // A FIFO no process writes to: readFileSync waited for a writer, and the app hung at start with
+    // nothing said; /dev/zero was read until the heap ran out.
+    { variable: 'APITRAIL_API_KEYS_FILE', value: () => fifo() },
+    { variable: 'APITRAIL_API_KEYS_FILE', value: () => '/dev/zero' },
+    { variable: 'APITRAIL_INTEGRITY_KEY_FILE', value: () => fifo() },
     // An exporter named twice got two processors: every audit record written or exported twice.
     { variable: 'OTEL_LOGS_EXPORTER', value: () => 'ndjson,ndjson' },
     { variable: 'OTEL_TRACES_EXPORTER', value: () => 'otlp, OTLP' },
@@ -92,6 +107,16 @@ describe('hardening: the register refuses a bad configuration', function () {
           stderr: '',
         });
       }
+    });
+
+    it(`${loader}: a FIFO a process writes to (process substitution, a secret injector) is read`, async () => {
+      const path = fifo();
+      // The writer opens it first (its open waits for the reader), is slow to write (the reader
+      // waits for it), then writes a registry with no key and closes it.
+      const writer = spawn('sh', ['-c', `exec 3>'${path}'; sleep 0.3; printf '[]' >&3`], { stdio: 'ignore' });
+      const outcome = await runUnderRegister(loader, script, { APITRAIL_API_KEYS_FILE: path });
+      writer.kill();
+      expect(outcome, outcome.stderr).to.include({ code: 0, stdout: 'the app ran\n' });
     });
 
     for (const { variable, value } of invalid) {

@@ -15,3 +15,4 @@ export * from './hmac.js';
 export * from './layout.js';
 export * from './config-variables.js';
 export * from './processes.js';
+export * from './config-file.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ApitrailConfigError, type ApiKeyStatus } from '@apitrail/core';
+import { readFailureText, readFileBounded } from '@apitrail/core/internal';
 
 /** What a registered key resolves to. Only names for the key: the secret is never stored. */
 export interface ResolvedApiKey {
@@ -170,9 +170,9 @@ export function createKeyRegistry(setting: string, entries: unknown): KeyRegistr
 export function loadKeyRegistry(setting: string, path: string): KeyRegistry {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileBounded(path).toString('utf8');
   } catch (error) {
-    throw new ApitrailConfigError(setting, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ApitrailConfigError(setting, `cannot read ${path}: ${readFailureText(error)}`);
   }
   let entries: unknown;
   try {

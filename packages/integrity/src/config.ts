@@ -1,5 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { ApitrailConfigError, readNumber, readString, type Environment } from '@apitrail/core/internal';
+import {
+  ApitrailConfigError,
+  readFileBounded,
+  readNumber,
+  readString,
+  type Environment,
+} from '@apitrail/core/internal';
 import { NoteError, SIGNATURE_TYPE, Signer, Verifier } from './note.js';
 
 /** What `@apitrail/integrity` reads from the environment (`readIntegrityConfig`): the root key, checkpoint interval, epoch length. */
@@ -12,7 +17,7 @@ export interface IntegrityConfig {
 
 function readText(source: string, path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileBounded(path).toString('utf8');
   } catch (error) {
     throw new ApitrailConfigError(source, `cannot read ${path}: ${(error as Error).message}`);
   }

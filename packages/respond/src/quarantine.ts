@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import { renameSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { diag } from '@opentelemetry/api';
 import { ApitrailConfigError } from '@apitrail/core';
+import { readFailureText, readFileBounded } from '@apitrail/core/internal';
 
 /** One quarantined key: `api_key.id`, or `fingerprint:<api_key.fingerprint>` for an unregistered key. */
 export interface QuarantineEntry {
@@ -43,10 +44,10 @@ function parseFile(setting: string, path: string, text: string): QuarantineEntry
 export function readQuarantineFile(path: string, setting = 'APITRAIL_QUARANTINE_FILE'): QuarantineEntry[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileBounded(path).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ApitrailConfigError(setting, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ApitrailConfigError(setting, `cannot read ${path}: ${readFailureText(error)}`);
   }
   return parseFile(setting, path, text);
 }
@@ -142,7 +143,7 @@ export class Quarantine {
   private reload(): void {
     const path = this.path!;
     try {
-      const text = readFileSync(path, 'utf8');
+      const text = readFileBounded(path).toString('utf8');
       if (text === this.lastWritten) return;
       this.entries = new Map(parseFile('APITRAIL_QUARANTINE_FILE', path, text).map((entry) => [entry.key, entry]));
     } catch (error) {
