@@ -135,41 +135,30 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
     if (tracker === undefined) return original.call(this, event, ...args);
-    if (event === 'upgrade' || event === 'connect') return scopedRaw.call(this, original, scope, tracker, event, args);
-    if (event !== 'request') return original.call(this, event, ...args);
-    const [request, response] = args as [IncomingMessage, ServerResponse];
-    let active = context.active();
-    let requestContext: RequestContext;
-    try {
-      let spanContext: SpanContext | undefined;
-      if (scope.continueTraceContext) {
-        active = requestTraceContext(active, request, scope.sampleNewTrace);
-        spanContext = trace.getSpanContext(active);
-      }
-      requestContext = tracker.begin(request, response, spanContext);
-      // A quarantined key is answered here: the app's listeners never run.
-      if (tracker.refuse(request, response)) return true;
-    } catch (error) {
-      recordFault('request scope', error);
-      return original.call(this, event, ...args);
+    if (event === 'request') return scopedRequest.call(this, original, scope, tracker, event, args, false);
+    // An `upgrade` or `connect` event (request, socket, head): recorded with the status the app writes on the socket.
+    if (event === 'upgrade' || event === 'connect') {
+      return scopedRequest.call(this, original, scope, tracker, event, args, true);
     }
-    return context.with(setRequestContext(active, requestContext), dispatch, this, original, tracker, event, args);
+    return original.call(this, event, ...args);
   };
 }
 
 /**
- * An `upgrade` or `connect` event (request, socket, head): its listeners run inside the request's
- * Context, and the request is recorded with the status the app writes on the socket.
+ * Dispatches a `request` event (request, response) or, `raw`, an `upgrade` or `connect` event
+ * (request, socket, head) inside the request's Context; a quarantined key is answered here, and
+ * the app's listeners never run.
  */
-function scopedRaw(
+function scopedRequest(
   this: unknown,
   original: Emit,
   scope: Scope,
   tracker: RequestTracker,
   event: string,
   args: unknown[],
+  raw: boolean,
 ): boolean {
-  const [request, socket] = args as [IncomingMessage, Duplex];
+  const request = args[0] as IncomingMessage;
   let active = context.active();
   let requestContext: RequestContext;
   try {
@@ -178,9 +167,15 @@ function scopedRaw(
       active = requestTraceContext(active, request, scope.sampleNewTrace);
       spanContext = trace.getSpanContext(active);
     }
-    requestContext = tracker.beginRaw(request, socket, spanContext);
-    // A quarantined key is answered here: the app's listeners never run.
-    if (tracker.refuseRaw(request, socket)) return true;
+    if (raw) {
+      const socket = args[1] as Duplex;
+      requestContext = tracker.beginRaw(request, socket, spanContext);
+      if (tracker.refuseRaw(request, socket)) return true;
+    } else {
+      const response = args[1] as ServerResponse;
+      requestContext = tracker.begin(request, response, spanContext);
+      if (tracker.refuse(request, response)) return true;
+    }
   } catch (error) {
     recordFault('request scope', error);
     return original.call(this, event, ...args);

@@ -1,5 +1,5 @@
 import { isWhollyCensored } from './censor.js';
-import { KEY_CHARACTERS_SOURCE, quotedValue, unquoted } from './key-value.js';
+import { isKeyCharacter, KEY_CHARACTERS_SOURCE, quotedValue, unquoted } from './key-value.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { addRange } from './ranges.js';
 
@@ -117,20 +117,6 @@ export function mayHoldOption(text: string): boolean {
     if (at === 0 || !isKeyCharacter(text.charCodeAt(at - 1))) return true;
   }
   return false;
-}
-
-/** A character of a key, `\w.[]-` ({@link KEY_CHARACTERS_SOURCE}). */
-function isKeyCharacter(code: number): boolean {
-  return (
-    (code >= 97 && code <= 122) ||
-    (code >= 65 && code <= 90) ||
-    (code >= 48 && code <= 57) ||
-    code === 95 /* _ */ ||
-    code === 46 /* . */ ||
-    code === 91 /* [ */ ||
-    code === 93 /* ] */ ||
-    code === 45 /* - */
-  );
 }
 
 /** Where an unquoted argument from `start` ends. */
