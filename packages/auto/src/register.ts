@@ -14,10 +14,16 @@ if (isMainThread) {
   const load = createRequire(__filename);
   load('./register-start.js');
   // After the --import entries (which Node loads after every --require), before the app's first turn ends.
+  // A note, never a failure of the app's: loading the module or reading the app's package.json can
+  // fail (no file descriptor left, an unreadable file), and is then left unsaid.
   setImmediate(() => {
     if (globalThis.__apitrail?.config.disabled !== false) return;
-    const { esmWithoutHookNote } = load('./esm-entry.js') as typeof import('./esm-entry.js');
-    const note = esmWithoutHookNote(process.argv[1]);
-    if (note !== undefined) process.stderr.write(`${note}\n`);
+    try {
+      const { esmWithoutHookNote } = load('./esm-entry.js') as typeof import('./esm-entry.js');
+      const note = esmWithoutHookNote(process.argv[1]);
+      if (note !== undefined) process.stderr.write(`${note}\n`);
+    } catch {
+      // Best effort (above).
+    }
   }).unref();
 }
