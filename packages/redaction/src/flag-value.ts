@@ -1,5 +1,5 @@
 import { isWhollyCensored } from './censor.js';
-import { isKeyCharacter, KEY_CHARACTERS_SOURCE, quotedValue, unquoted } from './key-value.js';
+import { KEY_CHARACTERS_SOURCE, quotedValue, unquoted } from './key-value.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { addRange } from './ranges.js';
 
@@ -108,15 +108,15 @@ export function sensitiveFlagTrigger(globs: readonly string[], after = '[ \\t]')
   return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}${after}`, 'i');
 }
 
+/** A dash at the start of the text or after a character that is no key character ({@link mayHoldOption}). */
+const OPTION_START = new RegExp(`(?:^|[^${KEY_CHARACTERS_SOURCE}])-`);
+
 /**
  * Whether `text` has a dash that starts a word (` --…`, `"-…`), as every option does: most text
  * with dashes has them inside words only (identifiers, dates, paths), and skips the trigger.
  */
 export function mayHoldOption(text: string): boolean {
-  for (let at = text.indexOf('-'); at >= 0; at = text.indexOf('-', at + 1)) {
-    if (at === 0 || !isKeyCharacter(text.charCodeAt(at - 1))) return true;
-  }
-  return false;
+  return OPTION_START.test(text);
 }
 
 /** Where an unquoted argument from `start` ends. */

@@ -110,7 +110,7 @@ const REST_OF_LINE = /[^&\r\n]*/y;
 const NEXT_PARAMETER = /&[\w.[\]-]{1,64}=/y;
 
 /** A character of a key: `\w`, `.`, `[`, `]`, `-` (KEY_CHARACTERS_SOURCE). */
-export function isKeyCharacter(code: number): boolean {
+function isKeyCharacter(code: number): boolean {
   return (
     (code >= 97 && code <= 122) ||
     (code >= 65 && code <= 90) ||
