@@ -128,7 +128,10 @@ export function apitrailInstrumentations(
       sampleNewTrace: rootSampling(process.env),
     }),
     // From the components' environment, which need not be process.env (apitrailComponents({ env })).
+    // Enabled when the SDK starts, as the request scope is: enabled, it patches a winston already
+    // loaded at once, and building the components (apitrailComponents()) must change nothing yet.
     new ApitrailWinstonInstrumentation({
+      enabled: false,
       localRedaction: localRedactor(undefined, options.env ?? process.env) ?? false,
     }),
   ];
