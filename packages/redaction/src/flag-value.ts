@@ -1,5 +1,5 @@
 import { isWhollyCensored } from './censor.js';
-import { KEY_CHARACTERS_SOURCE, quotedValue, unquoted } from './key-value.js';
+import { KEY_CHARACTERS_SOURCE, necessaryKeyLiterals, quotedValue, unquoted } from './key-value.js';
 import { escapeRegExp } from './pattern-safety.js';
 import { addRange } from './ranges.js';
 
@@ -92,19 +92,7 @@ const REST_OF_LINE = /[^\r\n]*/y;
  * glob, the rest of a name and a space or tab (sensitivePairTrigger's shape).
  */
 export function sensitiveFlagTrigger(globs: readonly string[], after = '[ \\t]'): RegExp {
-  const literals = [
-    ...new Set(
-      globs.map((glob) =>
-        glob
-          .toLowerCase()
-          .split('*')
-          .reduce((longest, part) => (part.length > longest.length ? part : longest), ''),
-      ),
-    ),
-  ];
-  const necessary = literals.filter(
-    (literal) => !literals.some((other) => other !== literal && literal.includes(other)),
-  );
+  const necessary = necessaryKeyLiterals(globs);
   return new RegExp(`(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}${after}`, 'i');
 }
 

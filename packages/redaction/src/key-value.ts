@@ -60,12 +60,10 @@ export function keyValueValue(): RegExp {
 }
 
 /**
- * A cheap necessary condition for a pair with a sensitive key: the longest literal of some key glob
- * followed by the rest of a key and a separator. Most paths, routes and queries have none (`/api/`
- * alone is no pair) and skip the pair scan. A literal that contains another is left out: the
- * shorter one occurs wherever the longer does.
+ * The longest literal of each key glob, lower case, without those that contain another (the shorter
+ * one occurs wherever the longer does): one of them is in every sensitive key.
  */
-export function sensitivePairTrigger(globs: readonly string[]): RegExp {
+export function necessaryKeyLiterals(globs: readonly string[]): string[] {
   const literals = [
     ...new Set(
       globs.map((glob) =>
@@ -76,9 +74,17 @@ export function sensitivePairTrigger(globs: readonly string[]): RegExp {
       ),
     ),
   ];
-  const necessary = literals.filter(
-    (literal) => !literals.some((other) => other !== literal && literal.includes(other)),
-  );
+  return literals.filter((literal) => !literals.some((other) => other !== literal && literal.includes(other)));
+}
+
+/**
+ * A cheap necessary condition for a pair with a sensitive key: the longest literal of some key glob
+ * followed by the rest of a key and a separator. Most paths, routes and queries have none (`/api/`
+ * alone is no pair) and skip the pair scan. A literal that contains another is left out: the
+ * shorter one occurs wherever the longer does.
+ */
+export function sensitivePairTrigger(globs: readonly string[]): RegExp {
+  const necessary = necessaryKeyLiterals(globs);
   return new RegExp(
     `(?:${necessary.map(escapeRegExp).join('|')})[${KEY_CHARACTERS_SOURCE}]{0,64}${KEY_VALUE_SEPARATOR_SOURCE}`,
     'i',
