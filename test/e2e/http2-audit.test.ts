@@ -4,8 +4,9 @@
 // a stream the client cancelled. Real app (test/fixtures/http2-app.cjs), node:http2 client, NDJSON.
 import { expect } from 'chai';
 import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
-import { startApp, type RunningApp } from '../helpers/app.ts';
+import { type RunningApp } from '../helpers/app.ts';
 import { leakForms, newSecret } from '../helpers/identity-keys.ts';
+import { auditRecords, otherEvents, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** One request on `session`: resolves with the response headers once the stream has closed. */
@@ -26,16 +27,11 @@ describe('HTTP/2 requests, under the register', function () {
   let app: RunningApp;
   const answers: Record<string, Record<string, unknown>> = {};
 
-  const records = (requestId: string) =>
-    app.jsonLines().filter((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
-  const events = (requestId: string) =>
-    app.jsonLines().filter((line) => line.event !== 'apitrail.api_request' && line.request_id === requestId);
+  const records = (requestId: string) => auditRecords(app, requestId);
+  const events = (requestId: string) => otherEvents(app, requestId);
 
   before(async function () {
-    app = await startApp({
-      script: 'test/fixtures/http2-app.cjs',
-      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson' },
-    });
+    app = await startNdjsonApp('test/fixtures/http2-app.cjs');
     const session = connect(app.baseUrl);
     try {
       // Concurrent streams on one connection, as HTTP/2 clients send them.
@@ -55,12 +51,7 @@ describe('HTTP/2 requests, under the register', function () {
       hanging.end();
       await waitFor('the app to have the stream that hangs', () => app.jsonLines().find((line) => line.hanging));
       hanging.close(constants.NGHTTP2_CANCEL);
-      const ids = ['h2-key', 'h2-identity', 'h2-denied', 'h2-head', 'h2-cancelled'];
-      await waitFor('an audit record of each', () =>
-        ids.every((id) => records(id).length > 0) ? true : undefined,
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}: missing ${ids.filter((id) => records(id).length === 0).join(', ')}`);
-      });
+      await waitForAuditRecords(app, ['h2-key', 'h2-identity', 'h2-denied', 'h2-head', 'h2-cancelled']);
     } finally {
       session.close();
     }

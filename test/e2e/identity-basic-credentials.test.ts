@@ -6,9 +6,9 @@
 // as the password of an empty user name stays unread (no credential). Keys are made at test time.
 import { expect } from 'chai';
 import { randomBytes, randomInt } from 'node:crypto';
-import { startApp, type RunningApp } from '../helpers/app.ts';
+import { type RunningApp } from '../helpers/app.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { auditRecords, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -39,22 +39,15 @@ describe('API keys in HTTP Basic credentials, under the register', function () {
   let app: RunningApp;
 
   const audit = (requestId: string): Record<string, unknown> => {
-    const record = app
-      .jsonLines()
-      .find((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
+    const [record] = auditRecords(app, requestId);
     expect(record, `the audit record of ${requestId}`).to.not.equal(undefined);
     return record!;
   };
 
   before(async function () {
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_API_KEYS_FILE: writeKeysFile([asUser, asPassword, alone, words]),
-        APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
-      },
+    app = await startNdjsonApp('examples/node-http/server.js', {
+      APITRAIL_API_KEYS_FILE: writeKeysFile([asUser, asPassword, alone, words]),
+      APITRAIL_FINGERPRINT_KEY: randomBytes(32).toString('hex'),
     });
     for (const [requestId, authorization] of requests) {
       const response = await fetch(`${app.baseUrl}/api/v1/scans`, {
@@ -62,12 +55,9 @@ describe('API keys in HTTP Basic credentials, under the register', function () {
       });
       await response.arrayBuffer();
     }
-    await waitFor('every audit record', () =>
-      requests.every(([requestId]) =>
-        app.jsonLines().some((line) => line.event === 'apitrail.api_request' && line.request_id === requestId),
-      )
-        ? true
-        : undefined,
+    await waitForAuditRecords(
+      app,
+      requests.map(([requestId]) => requestId),
     );
     await app.stop();
   });

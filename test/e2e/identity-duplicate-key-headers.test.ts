@@ -9,9 +9,9 @@ import { request, type OutgoingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
-import { startApp, type RunningApp } from '../helpers/app.ts';
+import { type RunningApp } from '../helpers/app.ts';
 import { leakForms, newKey, writeKeysFile } from '../helpers/identity-keys.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { auditRecords, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 
 /** GET /api/v1/scans with `headers` (an array value is sent as that many header lines); the status. */
 function get(app: RunningApp, headers: OutgoingHttpHeaders): Promise<number> {
@@ -33,22 +33,16 @@ describe('an API key header sent twice, under the register (APITRAIL_RESPONSE=bl
   let app: RunningApp;
   const statuses: Record<string, number> = {};
 
-  const audit = (requestId: string) =>
-    app.jsonLines().find((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
+  const audit = (requestId: string) => auditRecords(app, requestId)[0];
 
   before(async function () {
     const file = join(mkdtempSync(join(tmpdir(), 'apitrail-quarantine-')), 'quarantine.json');
     const add = await runApitrail(['quarantine', 'add', quarantined.id, '--file', file, '--seconds', '600']);
     expect(add.code, add.stderr).to.equal(0);
-    app = await startApp({
-      script: 'examples/node-http/server.js',
-      env: {
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_API_KEYS_FILE: writeKeysFile([quarantined, first, second]),
-        APITRAIL_RESPONSE: 'block',
-        APITRAIL_QUARANTINE_FILE: file,
-      },
+    app = await startNdjsonApp('examples/node-http/server.js', {
+      APITRAIL_API_KEYS_FILE: writeKeysFile([quarantined, first, second]),
+      APITRAIL_RESPONSE: 'block',
+      APITRAIL_QUARANTINE_FILE: file,
     });
     const sent: [string, string[]][] = [
       ['quarantined-twice', [quarantined.secret, quarantined.secret]],
@@ -59,7 +53,10 @@ describe('an API key header sent twice, under the register (APITRAIL_RESPONSE=bl
     for (const [requestId, keys] of sent) {
       statuses[requestId] = await get(app, { 'x-request-id': requestId, 'x-api-key': keys });
     }
-    await waitFor('every audit record', () => (sent.every(([id]) => audit(id) !== undefined) ? true : undefined));
+    await waitForAuditRecords(
+      app,
+      sent.map(([requestId]) => requestId),
+    );
     await app.stop();
   });
 

@@ -4,8 +4,8 @@
 // (test/fixtures/request-timeout-app.cjs), raw sockets, NDJSON.
 import { expect } from 'chai';
 import { connect } from 'node:net';
-import { startApp, type RunningApp } from '../helpers/app.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { type RunningApp } from '../helpers/app.ts';
+import { auditRecords, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 
 /** Writes `head` and resolves with what the server sent until it closed the connection. */
 function exchange(port: number, head: string): Promise<string> {
@@ -22,14 +22,10 @@ describe('a request ended by Node’s request timeout, under the register', func
   let app: RunningApp;
   let answer: string;
 
-  const records = (requestId: string) =>
-    app.jsonLines().filter((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
+  const records = (requestId: string) => auditRecords(app, requestId);
 
   before(async function () {
-    app = await startApp({
-      script: 'test/fixtures/request-timeout-app.cjs',
-      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson', REQUEST_TIMEOUT_MS: '800' },
-    });
+    app = await startNdjsonApp('test/fixtures/request-timeout-app.cjs', { REQUEST_TIMEOUT_MS: '800' });
     const port = Number(new URL(app.baseUrl).port);
     answer = await exchange(
       port,
@@ -40,9 +36,7 @@ describe('a request ended by Node’s request timeout, under the register', func
       'POST /upload HTTP/1.1\r\nHost: localhost\r\nX-Request-ID: whole-body\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
     );
     expect(complete).to.match(/^HTTP\/1\.1 200 /);
-    await waitFor('both audit records', () =>
-      records('slow-body').length > 0 && records('whole-body').length > 0 ? true : undefined,
-    );
+    await waitForAuditRecords(app, ['slow-body', 'whole-body']);
     await app.stop();
   });
 

@@ -12,8 +12,9 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
-import { startApp, type RunningApp } from '../helpers/app.ts';
+import { type RunningApp } from '../helpers/app.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
+import { auditRecords, otherEvents, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** Opens a connection, writes `head`, and resolves with the socket once the first bytes come back. */
@@ -30,10 +31,8 @@ describe('requests answered by upgrade and connect listeners, under the register
   let app: RunningApp;
   let port: number;
 
-  const records = (requestId: string) =>
-    app.jsonLines().filter((line) => line.event === 'apitrail.api_request' && line.request_id === requestId);
-  const events = (requestId: string) =>
-    app.jsonLines().filter((line) => line.event !== 'apitrail.api_request' && line.request_id === requestId);
+  const records = (requestId: string) => auditRecords(app, requestId);
+  const events = (requestId: string) => otherEvents(app, requestId);
   const upgrade = (requestId: string, path: string, extra = '') =>
     `GET ${path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
@@ -42,10 +41,7 @@ describe('requests answered by upgrade and connect listeners, under the register
     `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nX-Request-ID: ${requestId}\r\n\r\n`;
 
   before(async function () {
-    app = await startApp({
-      script: 'test/fixtures/upgrade-app.cjs',
-      env: { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson' },
-    });
+    app = await startNdjsonApp('test/fixtures/upgrade-app.cjs');
     port = Number(new URL(app.baseUrl).port);
 
     const open = await handshake(port, upgrade('ws-open', '/ws'));
@@ -71,11 +67,7 @@ describe('requests answered by upgrade and connect listeners, under the register
     await new Promise((resolve) => open.socket.once('close', resolve));
 
     const ids = ['ws-open', 'ws-identity', 'ws-denied', 'connect-refused', 'connect-allowed', 'ws-abandoned'];
-    await waitFor('an audit record of each', () =>
-      ids.every((id) => records(id).length > 0) ? true : undefined,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}: missing ${ids.filter((id) => records(id).length === 0).join(', ')}`);
-    });
+    await waitForAuditRecords(app, ids);
     await app.stop();
   });
 
@@ -146,15 +138,10 @@ describe('a quarantined key on a WebSocket handshake (APITRAIL_RESPONSE=block), 
     const file = join(mkdtempSync(join(tmpdir(), 'apitrail-quarantine-')), 'quarantine.json');
     const add = await runApitrail(['quarantine', 'add', quarantined.id, '--file', file, '--seconds', '600']);
     expect(add.code, add.stderr).to.equal(0);
-    app = await startApp({
-      script: 'test/fixtures/upgrade-app.cjs',
-      env: {
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'ndjson',
-        APITRAIL_API_KEYS_FILE: writeKeysFile([quarantined, allowed]),
-        APITRAIL_RESPONSE: 'block',
-        APITRAIL_QUARANTINE_FILE: file,
-      },
+    app = await startNdjsonApp('test/fixtures/upgrade-app.cjs', {
+      APITRAIL_API_KEYS_FILE: writeKeysFile([quarantined, allowed]),
+      APITRAIL_RESPONSE: 'block',
+      APITRAIL_QUARANTINE_FILE: file,
     });
     const port = Number(new URL(app.baseUrl).port);
     for (const [requestId, secret] of [
@@ -165,13 +152,7 @@ describe('a quarantined key on a WebSocket handshake (APITRAIL_RESPONSE=block), 
       answers[requestId] = answer;
       socket.destroy();
     }
-    await waitFor('both audit records', () =>
-      ['ws-quarantined', 'ws-allowed'].every((id) =>
-        app.jsonLines().some((line) => line.event === 'apitrail.api_request' && line.request_id === id),
-      )
-        ? true
-        : undefined,
-    );
+    await waitForAuditRecords(app, ['ws-quarantined', 'ws-allowed']);
     await app.stop();
   });
 
