@@ -36,16 +36,19 @@ function summaryOf(stderr: string): { spooled: number; dropped: number } | undef
 
 const segments = (spoolDir: string): string[] => readdirSync(spoolDir).filter((name) => name.endsWith('.ndjson'));
 
-/** One record line as the spool writes it, with `id` as its correlation id. */
-function recordLine(id: string): string {
+/** One record line as the spool writes it, with `id` as its correlation id after `attributes`. */
+function recordLine(id: string, attributes: Record<string, string> = {}): string {
   return `${JSON.stringify({
     t: [1_700_000_000, 0],
     o: [1_700_000_000, 0],
     e: 'apitrail.api_request',
-    a: { 'correlation.id': id },
+    a: { ...attributes, 'correlation.id': id },
     i: { name: 'spool-test' },
   })}\n`;
 }
+
+/** The name of segment `number` (from 1) of a process of this host that is gone (a pid beyond pid_max). */
+const goneProcessSegment = (number: number): string => `000000001-999999999-${String(number).padStart(8, '0')}.ndjson`;
 
 /**
  * `count` segments of `perSegment` records that a process of this host left when it ended (a pid
@@ -60,8 +63,7 @@ function segmentsOfAGoneProcess(spoolDir: string, tag: string, count: number, pe
       text += recordLine(id);
       ids.push(id);
     }
-    const name = `000000001-999999999-${String(index + 1).padStart(8, '0')}.ndjson`;
-    writeFileSync(join(spoolDir, name), text, { mode: 0o600 });
+    writeFileSync(join(spoolDir, goneProcessSegment(index + 1)), text, { mode: 0o600 });
   }
   return ids;
 }
@@ -140,15 +142,105 @@ function appRecordAsWritten(collector: RunningCollector, tag: string): Record<st
   return undefined;
 }
 
+/**
+ * The environment of an app sending its logs (no traces) over OTLP to `endpoint`, spooling in
+ * `spoolDir` (without one, in a fresh directory of its own).
+ */
+function logsOverOtlp(endpoint: string, spoolDir?: string): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    ...(spoolDir === undefined ? {} : { APITRAIL_SPOOL_DIR: spoolDir }),
+  };
+}
+
+/** The crash fixture serving on `spoolDir` with `collector` up: what the spool holds is delivered. */
+function upEnv(collector: RunningCollector, spoolDir: string): Record<string, string> {
+  return { CRASH_FIXTURE_MODE: 'listens', ...logsOverOtlp(collector.otlpHttpEndpoint, spoolDir) };
+}
+
+/** The crash fixture serving on `spoolDir` with its collector down (a port nothing listens on). */
 async function downEnv(spoolDir: string): Promise<Record<string, string>> {
   return {
     CRASH_FIXTURE_MODE: 'listens',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'otlp',
-    APITRAIL_SPOOL_DIR: spoolDir,
+    ...logsOverOtlp(`http://127.0.0.1:${await freePort()}`, spoolDir),
     APITRAIL_SHUTDOWN_TIMEOUT_MS: '1000',
   };
+}
+
+/** GET `path` of `app` with `requestId` as its X-Request-ID, answered 200. */
+async function get(app: RunningApp, path: string, requestId: string): Promise<void> {
+  const response = await fetch(`${app.baseUrl}${path}`, { headers: { 'x-request-id': requestId } });
+  expect(response.status).to.equal(200);
+}
+
+/** Five requests, GET /api/items/<n> with X-Request-ID <tag>-<n>, each answered 200. */
+async function serveFive(app: RunningApp, tag: string): Promise<void> {
+  for (let index = 0; index < 5; index += 1) await get(app, `/api/items/${index}`, `${tag}-${index}`);
+}
+
+/**
+ * Ends `app` with SIGKILL and waits for its exit: unshare waits on its child through SIGTERM, and
+ * pid 1 goes on after one, while a SIGKILL unshare passes on to it (--kill-child).
+ */
+async function kill(app: RunningApp): Promise<void> {
+  const exited = once(app.process, 'exit');
+  app.process.kill('SIGKILL');
+  await exited;
+}
+
+/** `list` once it has anything in it, for waitFor. */
+const nonEmpty = (list: string[]): string[] | undefined => (list.length > 0 ? list : undefined);
+
+/** Skips the test, loudly, unless it runs as root (giving a file to another user needs root). */
+function skipUnlessRoot(context: Mocha.Context): void {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(
+      `\n  !!! SKIPPING "${context.test?.title ?? ''}": giving a file to another user needs root !!!\n\n`,
+    );
+    context.skip();
+  }
+}
+
+/**
+ * Waits until `collector` holds an audit record of each of `ids`. Given `spoolDir`, a timeout says
+ * what the spool still holds (and, given `app`, what it printed on stderr).
+ */
+async function waitForDelivery(
+  what: string,
+  collector: RunningCollector,
+  ids: readonly string[],
+  options: { timeoutMs?: number; spoolDir?: string; app?: RunningApp } = {},
+): Promise<void> {
+  const { timeoutMs, spoolDir, app } = options;
+  await waitFor(
+    what,
+    async () => {
+      const seen = new Set(auditIds(await collector.logs()));
+      return ids.every((id) => seen.has(id)) ? true : undefined;
+    },
+    timeoutMs,
+  ).catch((error: Error) => {
+    if (spoolDir === undefined) throw error;
+    const stderr = app === undefined ? '' : `; stderr: ${app.stderr()}`;
+    throw new Error(`${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}${stderr}`);
+  });
+}
+
+/**
+ * Starts the crash fixture on `spoolDir` with `collector` up, waits until it has emptied the spool
+ * (and half a second more, for its last export to land), and stops it.
+ */
+async function drainSpool(collector: RunningCollector, spoolDir: string): Promise<RunningApp> {
+  const app = await startApp({ script: SCRIPT, env: upEnv(collector, spoolDir) });
+  try {
+    await waitFor('the spool emptied', () => (segments(spoolDir).length === 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    await app.stop();
+  }
+  return app;
 }
 
 describe('reliability: a shared and attacked spool directory', function () {
@@ -199,26 +291,14 @@ describe('reliability: a shared and attacked spool directory', function () {
     // runs its app as pid 1 on the shared volume.
     const spoolDir = freshSpoolDir();
     const env = await downEnv(spoolDir);
-    const kill = async (app: RunningApp): Promise<void> => {
-      const exited = once(app.process, 'exit');
-      app.process.kill('SIGKILL');
-      await exited;
-    };
     const first = await startApp({
       script: SCRIPT,
       env,
       wrapper: onHost(this, 'payments-api-deployment-7d9f8c6b5-x2k4p', true),
     });
     try {
-      for (let index = 0; index < 5; index += 1) {
-        const response = await fetch(`${first.baseUrl}/api/items/${index}`, {
-          headers: { 'x-request-id': `pod-${index}` },
-        });
-        expect(response.status).to.equal(200);
-      }
-      const firsts = await waitFor('the first pod’s segments', () =>
-        segments(spoolDir).length > 0 ? segments(spoolDir) : undefined,
-      );
+      await serveFive(first, 'pod');
+      const firsts = await waitFor('the first pod’s segments', () => nonEmpty(segments(spoolDir)));
       const second = await startApp({
         script: SCRIPT,
         env,
@@ -237,33 +317,17 @@ describe('reliability: a shared and attacked spool directory', function () {
     // run of the other: its segments, touched as it writes them, stay its own past a rescan (30 s).
     const spoolDir = freshSpoolDir();
     const env = await downEnv(spoolDir);
-    const kill = async (app: RunningApp): Promise<void> => {
-      const exited = once(app.process, 'exit');
-      app.process.kill('SIGKILL');
-      await exited;
-    };
-    const serve = async (app: RunningApp, tag: string): Promise<void> => {
-      for (let index = 0; index < 5; index += 1) {
-        const response = await fetch(`${app.baseUrl}/api/items/${index}`, {
-          headers: { 'x-request-id': `${tag}-${index}` },
-        });
-        expect(response.status).to.equal(200);
-      }
-    };
     const first = await startApp({ script: SCRIPT, env, wrapper: onHost(this, 'twin', true) });
     const startedAt = Date.now();
     try {
-      await serve(first, 'first');
-      const firsts = await waitFor('the first one’s segments', () =>
-        segments(spoolDir).length > 0 ? segments(spoolDir) : undefined,
-      );
+      await serveFive(first, 'first');
+      const firsts = await waitFor('the first one’s segments', () => nonEmpty(segments(spoolDir)));
       const second = await startApp({ script: SCRIPT, env, wrapper: onHost(this, 'twin', true) });
       try {
-        await serve(second, 'second');
-        const seconds = await waitFor('the second one’s segments', () => {
-          const added = segments(spoolDir).filter((name) => !firsts.includes(name));
-          return added.length > 0 ? added : undefined;
-        });
+        await serveFive(second, 'second');
+        const seconds = await waitFor('the second one’s segments', () =>
+          nonEmpty(segments(spoolDir).filter((name) => !firsts.includes(name))),
+        );
         // Past the first one's rescan.
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 34_000 - Date.now())));
         const now = segments(spoolDir);
@@ -290,16 +354,8 @@ describe('reliability: a shared and attacked spool directory', function () {
     const perSegment = 1000;
     for (let segment = 0; segment < segmentCount; segment += 1) {
       let text = `${JSON.stringify({ resource: { 'service.name': 'backlog' } })}\n`;
-      for (let index = 0; index < perSegment; index += 1) {
-        text += `${JSON.stringify({
-          t: [1_700_000_000, 0],
-          o: [1_700_000_000, 0],
-          e: 'apitrail.api_request',
-          a: { ...attributes, 'correlation.id': `backlog-${segment}-${index}` },
-          i: { name: 'spool-test' },
-        })}\n`;
-      }
-      writeFileSync(join(spoolDir, `000000001-999999999-${String(segment + 1).padStart(8, '0')}.ndjson`), text);
+      for (let index = 0; index < perSegment; index += 1) text += recordLine(`backlog-${segment}-${index}`, attributes);
+      writeFileSync(join(spoolDir, goneProcessSegment(segment + 1)), text);
     }
     const timeoutMs = 1000;
     const app = await startApp({
@@ -350,22 +406,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       expect(summary, first.stderr()).to.not.equal(undefined);
       const emitted = Array.from({ length: 40 }, (_, index) => `exhausted-${index}`);
       // Then the collector is back: what the spool holds is delivered.
-      const second = await startApp({
-        script: SCRIPT,
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
-      try {
-        await waitFor('the spool emptied', () => (segments(spoolDir).length === 0 ? true : undefined));
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      } finally {
-        await second.stop();
-      }
+      await drainSpool(collector, spoolDir);
       const delivered = new Set(auditIds(await collector.logs()));
       const missing = [...planted, ...emitted].filter((id) => !delivered.has(id));
       // Every record is delivered or counted as dropped by the first run: none vanished uncounted.
@@ -379,16 +420,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       // once exported) while status and export read the directory.
       const spoolDir = freshSpoolDir();
       segmentsOfAGoneProcess(spoolDir, 'watched', 3000);
-      const app = await startApp({
-        script: SCRIPT,
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
+      const app = await startApp({ script: SCRIPT, env: upEnv(collector, spoolDir) });
       const failures: string[] = [];
       let runs = 0;
       try {
@@ -425,50 +457,31 @@ describe('reliability: a shared and attacked spool directory', function () {
       const app = await startApp({
         script: SCRIPT,
         wrapper: onHost(this, 'restarted', true),
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
+        env: upEnv(collector, spoolDir),
       });
       try {
-        await waitFor('the earlier run’s records at the collector', async () => {
-          const seen = new Set(auditIds(await collector.logs()));
-          return ids.every((id) => seen.has(id)) ? true : undefined;
-        }).catch((error: Error) => {
-          throw new Error(`${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}`);
-        });
+        await waitForDelivery('the earlier run’s records at the collector', collector, ids, { spoolDir });
       } finally {
-        // unshare waits on its child through SIGTERM, and pid 1 goes on after one: SIGKILL, which
-        // unshare passes on (--kill-child).
-        const exited = once(app.process, 'exit');
-        app.process.kill('SIGKILL');
-        await exited;
+        await kill(app);
       }
       expect(segments(spoolDir)).to.deep.equal([]);
     });
 
     it('a record replayed from the spool is the record exported without an outage: bytes, maps and the $bytes mark', async () => {
       const script = 'test/fixtures/spooled-values-app.cjs';
-      const upEnv = {
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'otlp',
-      };
       const emit = async (app: RunningApp, tag: string): Promise<void> => {
         expect((await fetch(`${app.baseUrl}/emit/${tag}`)).status).to.equal(200);
       };
+      /** Waits for both records `tag` names (`<tag>` and `<tag>-body`) at the collector. */
+      const written = (what: string, tag: string) =>
+        waitFor(what, () =>
+          appRecordAsWritten(collector, `${tag}-body`) === undefined ? undefined : appRecordAsWritten(collector, tag),
+        );
       // Without an outage: exported straight from memory.
-      const direct = await startApp({ script, env: upEnv });
+      const direct = await startApp({ script, env: logsOverOtlp(collector.otlpHttpEndpoint) });
       try {
         await emit(direct, 'values-direct');
-        await waitFor('the direct records', () =>
-          appRecordAsWritten(collector, 'values-direct-body') === undefined
-            ? undefined
-            : appRecordAsWritten(collector, 'values-direct'),
-        );
+        await written('the direct records', 'values-direct');
       } finally {
         await direct.stop();
       }
@@ -478,13 +491,9 @@ describe('reliability: a shared and attacked spool directory', function () {
       await emit(spooling, 'values-spooled');
       await spooling.stop();
       expect(summaryOf(spooling.stderr())?.spooled).to.be.at.least(1);
-      const replaying = await startApp({ script, env: { ...upEnv, APITRAIL_SPOOL_DIR: spoolDir } });
+      const replaying = await startApp({ script, env: logsOverOtlp(collector.otlpHttpEndpoint, spoolDir) });
       try {
-        await waitFor('the replayed records', () =>
-          appRecordAsWritten(collector, 'values-spooled-body') === undefined
-            ? undefined
-            : appRecordAsWritten(collector, 'values-spooled'),
-        );
+        await written('the replayed records', 'values-spooled');
       } finally {
         await replaying.stop();
       }
@@ -507,10 +516,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       const spoolDir = freshSpoolDir();
       const ids = Array.from({ length: 25 }, (_, index) => `damaged-inside-${index}`);
       const first = await startApp({ script: SCRIPT, env: await downEnv(spoolDir) });
-      for (const id of ids) {
-        const response = await fetch(`${first.baseUrl}/api/items/${id}`, { headers: { 'x-request-id': id } });
-        expect(response.status).to.equal(200);
-      }
+      for (const id of ids) await get(first, `/api/items/${id}`, id);
       await first.stop();
       const [name] = segments(spoolDir);
       const path = join(spoolDir, name!);
@@ -523,22 +529,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       text[recordEnd(5)] = 0x20;
       text.fill(0, recordEnd(10) - 40, recordEnd(10) + 1);
       writeFileSync(path, text);
-      const second = await startApp({
-        script: SCRIPT,
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
-      try {
-        await waitFor('the spool emptied', () => (segments(spoolDir).length === 0 ? true : undefined));
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      } finally {
-        await second.stop();
-      }
+      const second = await drainSpool(collector, spoolDir);
       const delivered = new Set(auditIds(await collector.logs()));
       const missing = ids.filter((id) => !delivered.has(id));
       // Only record 10 (its end zeroed) is lost, and it is counted; record 5 and the records after
@@ -548,12 +539,7 @@ describe('reliability: a shared and attacked spool directory', function () {
     });
 
     it('a spool directory others can write to: a segment another user planted, or a symlink, is not exported', async function () {
-      if (process.getuid?.() !== 0) {
-        process.stderr.write(
-          `\n  !!! SKIPPING "${this.test?.title ?? ''}": giving a file to another user needs root !!!\n\n`,
-        );
-        this.skip();
-      }
+      skipUnlessRoot(this);
       // A spool directory another local user made beforehand, writable by all (the temporary
       // directory's fallback for a user with no home): that user plants segments named like a gone
       // writer's, holding records of their choosing, to have them reach the SIEM as this
@@ -568,22 +554,10 @@ describe('reliability: a shared and attacked spool directory', function () {
       writeFileSync(elsewhere, recordLine('forged-through-a-link'));
       const link = join(spoolDir, '000000001-999999998-00000002.ndjson');
       symlinkSync(elsewhere, link);
-      const app = await startApp({
-        script: SCRIPT,
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-        },
-      });
+      const app = await startApp({ script: SCRIPT, env: upEnv(collector, spoolDir) });
       try {
-        const response = await fetch(`${app.baseUrl}/api/items/1`, { headers: { 'x-request-id': 'planted-after' } });
-        expect(response.status).to.equal(200);
-        await waitFor('the app’s own record at the collector', async () =>
-          auditIds(await collector.logs()).includes('planted-after') ? true : undefined,
-        );
+        await get(app, '/api/items/1', 'planted-after');
+        await waitForDelivery('the app’s own record at the collector', collector, ['planted-after']);
       } finally {
         await app.stop();
       }
@@ -598,12 +572,7 @@ describe('reliability: a shared and attacked spool directory', function () {
     });
 
     it('root replays the spool of the app’s own user (apitrail spool replay): that user’s segments are exported', async function () {
-      if (process.getuid?.() !== 0) {
-        process.stderr.write(
-          `\n  !!! SKIPPING "${this.test?.title ?? ''}": giving a file to another user needs root !!!\n\n`,
-        );
-        this.skip();
-      }
+      skipUnlessRoot(this);
       // The app runs as its own user (uid 65534 here), whose spool directory and segments it owns;
       // an operator replays them with sudo.
       const spoolDir = freshSpoolDir();
@@ -615,10 +584,7 @@ describe('reliability: a shared and attacked spool directory', function () {
       });
       expect(replay.code, replay.stderr).to.equal(0);
       expect(replay.stdout).to.include('3 records exported, 0 remain');
-      await waitFor('the replayed records at the collector', async () => {
-        const seen = new Set(auditIds(await collector.logs()));
-        return ids.every((id) => seen.has(id)) ? true : undefined;
-      });
+      await waitForDelivery('the replayed records at the collector', collector, ids);
       expect(segments(spoolDir)).to.deep.equal([]);
     });
 
@@ -626,36 +592,22 @@ describe('reliability: a shared and attacked spool directory', function () {
       // A segment of 540 MB (sparse: one record, then a hole), as a batch larger than 512 MiB under a
       // cap raised to 1 GiB or a damaged file system leaves it: no read of it can succeed.
       const spoolDir = freshSpoolDir();
-      const huge = join(spoolDir, '000000001-999999999-00000001.ndjson');
+      const huge = join(spoolDir, goneProcessSegment(1));
       writeFileSync(huge, recordLine('inside-the-huge-one'));
       truncateSync(huge, 540_000_000);
-      writeFileSync(join(spoolDir, '000000001-999999999-00000002.ndjson'), recordLine('after-the-huge-one'));
+      writeFileSync(join(spoolDir, goneProcessSegment(2)), recordLine('after-the-huge-one'));
       const app = await startApp({
         script: SCRIPT,
-        env: {
-          CRASH_FIXTURE_MODE: 'listens',
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-          APITRAIL_SPOOL_MAX_BYTES: String(1024 * 1024 * 1024),
-        },
+        env: { ...upEnv(collector, spoolDir), APITRAIL_SPOOL_MAX_BYTES: String(1024 * 1024 * 1024) },
       });
       try {
-        const response = await fetch(`${app.baseUrl}/api/items/1`, { headers: { 'x-request-id': 'served-meanwhile' } });
-        expect(response.status).to.equal(200);
-        await waitFor(
+        await get(app, '/api/items/1', 'served-meanwhile');
+        await waitForDelivery(
           'the records after the unreadable segment at the collector',
-          async () => {
-            const seen = new Set(auditIds(await collector.logs()));
-            return seen.has('after-the-huge-one') && seen.has('served-meanwhile') ? true : undefined;
-          },
-          40_000,
-        ).catch((error: Error) => {
-          throw new Error(
-            `${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}; stderr: ${app.stderr()}`,
-          );
-        });
+          collector,
+          ['after-the-huge-one', 'served-meanwhile'],
+          { timeoutMs: 40_000, spoolDir, app },
+        );
       } finally {
         await app.stop();
       }
@@ -672,28 +624,15 @@ describe('reliability: a shared and attacked spool directory', function () {
       const ids = segmentsOfAGoneProcess(spoolDir, 'emfile', 3);
       const app = await startApp({
         script: 'test/fixtures/fd-exhausted-app.cjs',
-        env: {
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpEndpoint,
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_LOGS_EXPORTER: 'otlp',
-          APITRAIL_SPOOL_DIR: spoolDir,
-          FD_EXHAUSTED_MS: '1500',
-        },
+        env: { ...logsOverOtlp(collector.otlpHttpEndpoint, spoolDir), FD_EXHAUSTED_MS: '1500' },
       });
       try {
         // The fixture held every descriptor it could open: the spool met EMFILE at its first read.
         expect(app.jsonLines()[0]?.held).to.be.above(100);
-        await waitFor(
-          'the spooled records at the collector',
-          async () => {
-            const seen = new Set(auditIds(await collector.logs()));
-            return ids.every((id) => seen.has(id)) ? true : undefined;
-          },
-          20_000,
-        ).catch((error: Error) => {
-          throw new Error(
-            `${error.message}; spool holds ${JSON.stringify(segments(spoolDir))}; stderr: ${app.stderr()}`,
-          );
+        await waitForDelivery('the spooled records at the collector', collector, ids, {
+          timeoutMs: 20_000,
+          spoolDir,
+          app,
         });
       } finally {
         await app.stop();
