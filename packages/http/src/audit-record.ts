@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import { ROOT_CONTEXT, trace, type AttributeValue, type Attributes, type Context } from '@opentelemetry/api';
 import {
   ATTR_AUTH_RESOLUTION,
@@ -65,6 +66,22 @@ function requestTimedOut(response: ServerResponse): boolean {
 export function outcomeAtExit(response: ServerResponse): AuditOutcome {
   const aborted = !response.writableEnded;
   return { statusCode: aborted && !response.headersSent ? CLIENT_CLOSED_REQUEST : response.statusCode, aborted };
+}
+
+/** RST_STREAM's and GOAWAY's code for a stream that ended normally (RFC 9113 §7). */
+const NGHTTP2_NO_ERROR = 0;
+
+/**
+ * The outcome of a node:http2 core-API stream: the `:status` of the headers it sent (Node sends 200
+ * when the app named none). A stream reset before it ended normally (the client's RST_STREAM, the
+ * session gone) is aborted; one reset before any headers went out is 499. `atExit`: the process is
+ * ending before the stream closed, and a stream the app ended is complete.
+ */
+export function streamOutcome(stream: ServerHttp2Stream, atExit: boolean): AuditOutcome {
+  const aborted = atExit ? !stream.writableEnded : stream.rstCode !== NGHTTP2_NO_ERROR;
+  if (!stream.headersSent) return { statusCode: CLIENT_CLOSED_REQUEST, aborted: true };
+  const statusCode = Number(stream.sentHeaders[':status'] ?? 200);
+  return { statusCode: Number.isInteger(statusCode) ? statusCode : 200, aborted };
 }
 
 /** ECS `event.outcome` of a request: a response below 400 succeeded, even if the client left before its end. */

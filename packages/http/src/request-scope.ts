@@ -1,7 +1,8 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import {
@@ -9,8 +10,8 @@ import {
   InstrumentationNodeModuleDefinition,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
-import { recordFault, setRequestContext, type RequestContext } from '@apitrail/core/internal';
-import type { RequestTracker } from './request-tracker.js';
+import { guard, recordFault, setRequestContext, type RequestContext } from '@apitrail/core/internal';
+import { streamRequest, type RequestTracker } from './request-tracker.js';
 import { requestTraceContext } from './trace-context.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -86,7 +87,7 @@ const scopes = new WeakMap<RequestScopeInstrumentation, Scope>();
  * The request whose listener an exception is escaping, until `uncaughtExceptionMonitor` sees the
  * exception (or the next tick, when something above caught it).
  */
-let escaping: { readonly tracker: RequestTracker; readonly request: IncomingMessage } | undefined;
+let escaping: { readonly tracker: RequestTracker; readonly request: IncomingMessage | ServerHttp2Stream } | undefined;
 let monitoring = false;
 
 function reportEscapedException(error: unknown): void {
@@ -120,7 +121,7 @@ function dispatch(
     return result;
   } finally {
     if (!returned) {
-      escaping = { tracker, request: args[0] as IncomingMessage };
+      escaping = { tracker, request: args[0] as IncomingMessage | ServerHttp2Stream };
       if (!monitoring) {
         monitoring = true;
         process.on('uncaughtExceptionMonitor', reportEscapedException);
@@ -130,24 +131,52 @@ function dispatch(
   }
 }
 
-/** `original`, with each `request` event dispatched inside a Context carrying its RequestContext. */
+/** How an event's listeners answer its request. */
+const enum Answer {
+  /** (request, response): a `request` event, or one of node:http2's compatibility API. */
+  Response,
+  /** (request, socket, head): an `upgrade` or `connect` event of node:http(s). */
+  Socket,
+  /** (stream, headers): a `stream` event of node:http2's core API. */
+  Stream,
+}
+
+/** `original` (a node:http(s) server's), with each request's event dispatched inside a Context carrying its RequestContext. */
 function scopedEmit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
     if (tracker === undefined) return original.call(this, event, ...args);
-    if (event === 'request') return scopedRequest.call(this, original, scope, tracker, event, args, false);
+    if (event === 'request') return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
     // An `upgrade` or `connect` event (request, socket, head): recorded with the status the app writes on the socket.
     if (event === 'upgrade' || event === 'connect') {
-      return scopedRequest.call(this, original, scope, tracker, event, args, true);
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Socket);
     }
     return original.call(this, event, ...args);
   };
 }
 
 /**
- * Dispatches a `request` event (request, response) or, `raw`, an `upgrade` or `connect` event
- * (request, socket, head) inside the request's Context; a quarantined key is answered here, and
- * the app's listeners never run.
+ * `original` (a node:http2 server's): each `stream` is a request, dispatched inside its Context (the
+ * core API's listeners, and the compatibility API's, which builds a request and response from the
+ * stream and emits them as `request`, `connect`, `checkContinue` or `checkExpectation`: those take
+ * the stream's state over, so a request is recorded once).
+ */
+function scopedHttp2Emit(original: Emit, scope: Scope): Emit {
+  return function (this: unknown, event, ...args) {
+    const tracker = scope.tracker;
+    if (tracker === undefined) return original.call(this, event, ...args);
+    if (event === 'stream') return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Stream);
+    if (event === 'request' || event === 'connect' || event === 'checkContinue' || event === 'checkExpectation') {
+      guard('request scope', () => tracker.handOver(args[0] as IncomingMessage), undefined);
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
+    }
+    return original.call(this, event, ...args);
+  };
+}
+
+/**
+ * Dispatches a request's event inside the request's Context; a quarantined key is answered here,
+ * and the app's listeners never run.
  */
 function scopedRequest(
   this: unknown,
@@ -156,25 +185,32 @@ function scopedRequest(
   tracker: RequestTracker,
   event: string,
   args: unknown[],
-  raw: boolean,
+  answer: Answer,
 ): boolean {
-  const request = args[0] as IncomingMessage;
   let active = context.active();
   let requestContext: RequestContext;
   try {
+    const request =
+      answer === Answer.Stream
+        ? streamRequest(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)
+        : (args[0] as IncomingMessage);
     let spanContext: SpanContext | undefined;
     if (scope.continueTraceContext) {
       active = requestTraceContext(active, request, scope.sampleNewTrace);
       spanContext = trace.getSpanContext(active);
     }
-    if (raw) {
+    if (answer === Answer.Response) {
+      const response = args[1] as ServerResponse;
+      requestContext = tracker.begin(request, response, spanContext);
+      if (tracker.refuse(request, response)) return true;
+    } else if (answer === Answer.Socket) {
       const socket = args[1] as Duplex;
       requestContext = tracker.beginRaw(request, socket, spanContext);
       if (tracker.refuseRaw(request, socket)) return true;
     } else {
-      const response = args[1] as ServerResponse;
-      requestContext = tracker.begin(request, response, spanContext);
-      if (tracker.refuse(request, response)) return true;
+      const stream = args[0] as ServerHttp2Stream;
+      requestContext = tracker.beginStream(request, stream, spanContext);
+      if (tracker.refuseStream(request, stream)) return true;
     }
   } catch (error) {
     recordFault('request scope', error);
@@ -184,12 +220,13 @@ function scopedRequest(
 }
 
 /**
- * Runs every HTTP(S) server `request` listener inside an OTel Context that carries the request's
- * RequestContext, so `getCorrelationId()`, `setIdentity()` and log processors find it in any async
- * continuation of the request. It wraps `http.Server.prototype.emit`,
- * `https.Server.prototype.emit` and the `emit` of node:http2's two server prototypes (whose
- * compatibility API emits `request` alike), as instrumentation-http does for the first two, and composes with it in either
- * order: whichever wraps the other, the listener sees both the server span and the request context.
+ * Runs every HTTP(S) server `request` listener, and every node:http2 server `stream` listener, inside an
+ * OTel Context that carries the request's RequestContext, so `getCorrelationId()`, `setIdentity()` and
+ * log processors find it in any async continuation of the request. It wraps
+ * `http.Server.prototype.emit`, `https.Server.prototype.emit` and the `emit` of node:http2's two
+ * server prototypes (core API `stream`, and the compatibility API's `request` built from it), as
+ * instrumentation-http does for the first two, and composes with it in either order: whichever
+ * wraps the other, the listener sees both the server span and the request context.
  *
  * `enable()` patches the prototypes at once (the core modules are loaded before any app code, so
  * no require hook is needed; the module definitions re-apply the patch if one fires). `disable()`
@@ -228,7 +265,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     scope.sampleNewTrace = this.getConfig().sampleNewTrace ?? sampleEvery;
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
-    for (const prototype of http2ServerPrototypes()) this.patchServer(prototype);
+    for (const prototype of http2ServerPrototypes()) this.patchServer(prototype, scopedHttp2Emit);
   }
 
   override disable(): void {
@@ -248,12 +285,12 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     return scope;
   }
 
-  private patchServer(prototype: ServerPrototype): void {
+  private patchServer(prototype: ServerPrototype, wrap = scopedEmit): void {
     const scope = this.scope();
     // Still in the chain (left there by a disable() under another wrapper): it acts again as is.
     if (scope.patches.has(prototype)) return;
     const ownEmit = Object.getOwnPropertyDescriptor(prototype, 'emit');
-    const scoped = scopedEmit(prototype.emit, scope);
+    const scoped = wrap(prototype.emit, scope);
     prototype.emit = scoped;
     scope.patches.set(prototype, { ownEmit, scoped });
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Attributes, SpanContext } from '@opentelemetry/api';
 import type { RequestContext } from '@apitrail/core';
 import type { RequestTracker } from './request-tracker.js';
@@ -22,6 +23,11 @@ export interface RequestState {
   tracker?: RequestTracker;
   request?: IncomingMessage;
   response?: ServerResponse;
+  /**
+   * A node:http2 core-API stream (a `stream` event) whose 'close' finishes the request, until the
+   * compatibility API builds a request and response from it (then the response does).
+   */
+  stream?: ServerHttp2Stream;
   /** Neighbours in the tracker's list of requests not finished yet (what an exit finishes). */
   previousOpen?: RequestState;
   nextOpen?: RequestState;
@@ -29,13 +35,14 @@ export interface RequestState {
 
 const STATE = Symbol('apitrail.request_state');
 
-type Tagged = (IncomingMessage | ServerResponse) & { [STATE]?: RequestState };
+type Tagged = (IncomingMessage | ServerResponse | ServerHttp2Stream) & { [STATE]?: RequestState };
 
-export function getRequestState(request: IncomingMessage): RequestState | undefined {
+/** The state of a request (or of the node:http2 stream it came on). */
+export function getRequestState(request: IncomingMessage | ServerHttp2Stream): RequestState | undefined {
   return (request as Tagged)[STATE];
 }
 
-export function setRequestState(request: IncomingMessage, state: RequestState): void {
+export function setRequestState(request: IncomingMessage | ServerHttp2Stream, state: RequestState): void {
   (request as Tagged)[STATE] = state;
 }
 

@@ -1,4 +1,5 @@
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { trace, type Attributes, type Span, type SpanContext } from '@opentelemetry/api';
 import {
@@ -21,6 +22,7 @@ import {
   outcomeAtExit,
   outcomeOf,
   recordContext,
+  streamOutcome,
   type AuditOutcome,
   type FinishedRequest,
 } from './audit-record.js';
@@ -146,13 +148,52 @@ export class RequestTracker {
    * (499, aborted).
    */
   beginRaw(request: IncomingMessage, socket: Duplex, spanContext?: SpanContext): RequestContext {
+    const state = this.track(request, spanContext);
+    watchStatusLine(socket, (statusCode) => this.settle(request, state, { statusCode, aborted: false }));
+    socket.once('close', () => this.settle(request, state, { statusCode: CLIENT_CLOSED_REQUEST, aborted: true }));
+    return state.context;
+  }
+
+  /**
+   * Called once per stream a node:http2 server hands to its `stream` listeners (the core API: the
+   * app answers with `stream.respond()`), with the stream's headers seen as a request
+   * ({@link streamRequest}). The stream's 'close' finishes it, with the `:status` it sent; the
+   * correlation id is added to the headers the stream responds with. When the compatibility API
+   * builds a request from the same stream, {@link handOver} gives it to that request's response.
+   */
+  beginStream(request: IncomingMessage, stream: ServerHttp2Stream, spanContext?: SpanContext): RequestContext {
+    const state = this.track(request, spanContext);
+    state.stream = stream;
+    setRequestState(stream, state);
+    if (this.correlationResponseHeader !== false) {
+      echoOnRespond(stream, this.correlationResponseHeader.toLowerCase(), state.context.correlationId);
+    }
+    stream.once('close', finishStreamOnClose);
+    this.addOpen(state);
+    return state.context;
+  }
+
+  /**
+   * The compatibility API built `request` (and its response) from a stream {@link beginStream}
+   * began: the request takes the stream's state (one RequestContext, one record), which begin()
+   * then ties to the response, whose status and end the compatibility API knows best.
+   */
+  handOver(request: IncomingMessage): void {
+    const stream = (request as { stream?: ServerHttp2Stream }).stream;
+    const state = stream === undefined ? undefined : getRequestState(stream);
+    if (state === undefined || state.stream !== stream || state.finished) return;
+    this.removeOpen(state);
+    state.stream = undefined;
+    setRequestState(request, state);
+  }
+
+  /** The request's state, now followed by this tracker (a raw socket's or a stream's request). */
+  private track(request: IncomingMessage, spanContext: SpanContext | undefined): RequestState {
     const state = this.stateFor(request);
     if (spanContext !== undefined) state.spanContext = spanContext;
     state.tracker = this;
     state.request = request;
-    watchStatusLine(socket, (statusCode) => this.settle(request, state, { statusCode, aborted: false }));
-    socket.once('close', () => this.settle(request, state, { statusCode: CLIENT_CLOSED_REQUEST, aborted: true }));
-    return state.context;
+    return state;
   }
 
   private addOpen(state: RequestState): void {
@@ -183,9 +224,13 @@ export class RequestTracker {
   finishOpenAtExit(): void {
     for (let state = this.open; state !== undefined; state = this.open) {
       this.removeOpen(state);
-      if (state.finished || state.request === undefined || state.response === undefined) continue;
+      if (state.finished || state.request === undefined) continue;
+      let outcome: AuditOutcome;
+      if (state.response !== undefined) outcome = outcomeAtExit(state.response);
+      else if (state.stream !== undefined) outcome = streamOutcome(state.stream, true);
+      else continue;
       state.finished = true;
-      this.emitRecords(state.request, state, outcomeAtExit(state.response), !resolvesAsynchronously(state.context));
+      this.emitRecords(state.request, state, outcome, !resolvesAsynchronously(state.context));
     }
   }
 
@@ -196,7 +241,7 @@ export class RequestTracker {
   refuse(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.gate === undefined) return false;
     const state = this.stateFor(request);
-    const refusal = guard('request gate', () => this.gate!.refusal(state.context), undefined);
+    const refusal = this.refusalOf(state);
     if (refusal === undefined || response.headersSent) return false;
     response
       .writeHead(refusal.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
@@ -213,7 +258,7 @@ export class RequestTracker {
   refuseRaw(request: IncomingMessage, socket: Duplex): boolean {
     if (this.gate === undefined) return false;
     const state = this.stateFor(request);
-    const refusal = guard('request gate', () => this.gate!.refusal(state.context), undefined);
+    const refusal = this.refusalOf(state);
     if (refusal === undefined) return false;
     const body = Buffer.from(refusal.body);
     socket.end(
@@ -223,6 +268,34 @@ export class RequestTracker {
     );
     this.reportRefusal(state, refusal);
     return true;
+  }
+
+  /**
+   * {@link refuse} for a node:http2 core-API stream (after {@link beginStream}): the refusal is the
+   * stream's response, and the `stream` listeners (the compatibility API's among them) never run.
+   */
+  refuseStream(request: IncomingMessage, stream: ServerHttp2Stream): boolean {
+    if (this.gate === undefined) return false;
+    const state = this.stateFor(request);
+    const refusal = this.refusalOf(state);
+    if (refusal === undefined || stream.headersSent) return false;
+    // No listener of the app's sees this stream: a reset by the client must not be an unhandled 'error'.
+    stream.on('error', ignore);
+    // A stream the client already reset cannot be answered, and still never reaches the app.
+    if (!stream.destroyed) {
+      stream.respond({
+        ':status': refusal.status,
+        'content-type': 'application/problem+json',
+        'cache-control': 'no-store',
+      });
+      stream.end(refusal.body);
+    }
+    this.reportRefusal(state, refusal);
+    return true;
+  }
+
+  private refusalOf(state: RequestState): Refusal | undefined {
+    return guard('request gate', () => this.gate!.refusal(state.context), undefined);
   }
 
   private reportRefusal(state: RequestState, refusal: Refusal): void {
@@ -237,8 +310,8 @@ export class RequestTracker {
     );
   }
 
-  /** An exception escaped the app's `request` listener: reported at once, the process may not survive it. */
-  reportException(request: IncomingMessage, error: unknown): void {
+  /** An exception escaped the app's `request` (or `stream`) listener: reported at once, the process may not survive it. */
+  reportException(request: IncomingMessage | ServerHttp2Stream, error: unknown): void {
     const state = getRequestState(request);
     if (state !== undefined) emitExceptionEvent(state, error, recordContext(state));
   }
@@ -247,6 +320,12 @@ export class RequestTracker {
   finish(request: IncomingMessage, response: ServerResponse, state: RequestState): void {
     if (state.finished) return;
     this.settle(request, state, outcomeOf(response));
+  }
+
+  /** @internal The stream of `state.request` closed (core API: no compatibility response took it). */
+  finishStream(request: IncomingMessage, stream: ServerHttp2Stream, state: RequestState): void {
+    if (state.finished) return;
+    this.settle(request, state, streamOutcome(stream, false));
   }
 
   /** The request's outcome is known: its records go out (after a pending key resolution, bounded). */
@@ -348,4 +427,72 @@ function watchStatusLine(socket: Duplex, onStatus: (statusCode: number) => void)
 function finishOnClose(this: ServerResponse): void {
   const state = getResponseState(this);
   if (state?.tracker !== undefined && state.request !== undefined) state.tracker.finish(state.request, this, state);
+}
+
+/** The 'close' listener of every tracked core-API stream (`this`), while no compatibility response took it over. */
+function finishStreamOnClose(this: ServerHttp2Stream): void {
+  const state = getRequestState(this);
+  if (state?.stream === this && state.tracker !== undefined && state.request !== undefined) {
+    state.tracker.finishStream(state.request, this, state);
+  }
+}
+
+function ignore(): void {}
+
+const NO_SOCKET = Object.freeze({});
+
+/**
+ * A core-API stream's headers seen as the request the identity code and the records read: its
+ * headers (pseudo-headers included, as the compatibility API's request has them), method, target
+ * (`:path`; a CONNECT's `:authority`, as node:http's CONNECT target) and socket (the session's,
+ * for the client's address).
+ */
+export function streamRequest(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): IncomingMessage {
+  const method = headers[':method'];
+  const target = headers[':path'] ?? headers[':authority'];
+  return {
+    headers,
+    method: typeof method === 'string' ? method : undefined,
+    url: typeof target === 'string' ? target : undefined,
+    socket: stream.session?.socket ?? NO_SOCKET,
+  } as unknown as IncomingMessage;
+}
+
+type Respond = (this: ServerHttp2Stream, ...args: unknown[]) => unknown;
+
+/** The stream's respond methods, and where their headers argument is. */
+const RESPOND_METHODS = [
+  ['respond', 0],
+  ['respondWithFD', 1],
+  ['respondWithFile', 1],
+] as const;
+
+/**
+ * Adds `name: value` to the headers `stream` responds with, unless they name it already, while the
+ * core API answers (the compatibility API's response sets it itself, or the app removed it there).
+ */
+function echoOnRespond(stream: ServerHttp2Stream, name: string, value: string): void {
+  const methods = stream as unknown as Record<string, Respond>;
+  for (const [method, at] of RESPOND_METHODS) {
+    const original = methods[method]!;
+    methods[method] = function (this: ServerHttp2Stream, ...args: unknown[]) {
+      if (getRequestState(this)?.stream === this) {
+        args[at] = guard('correlation header', () => withHeader(args[at], name, value), args[at]);
+      }
+      return original.apply(this, args);
+    };
+  }
+}
+
+/** `headers` (an object, a raw array, or none) with `name: value`, unless it names `name` (any case). */
+function withHeader(headers: unknown, name: string, value: string): unknown {
+  if (headers === undefined || headers === null) return { [name]: value };
+  if (Array.isArray(headers)) {
+    const named = headers.some((entry, index) => index % 2 === 0 && String(entry).toLowerCase() === name);
+    return named ? headers : [...(headers as unknown[]), name, value];
+  }
+  if (typeof headers !== 'object') return headers;
+  const record = headers as Record<string, unknown>;
+  if (record[name] !== undefined || Object.keys(record).some((key) => key.toLowerCase() === name)) return headers;
+  return { ...record, [name]: value };
 }

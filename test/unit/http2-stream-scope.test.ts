@@ -1,0 +1,86 @@
+// node:http2's core API under RequestScopeInstrumentation, against a real in-process server: the
+// 'stream' listener runs in the request's scope, and the correlation id is added to whatever headers
+// the stream responds with (an object, a raw array, none), never twice and never over the app's own.
+import { expect } from 'chai';
+import http2, { type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { getCorrelationId } from '@apitrail/core';
+import { RequestScopeInstrumentation, RequestTracker } from '@apitrail/http';
+import { createRequestContextFactory } from '@apitrail/identity';
+
+/** Serves one stream with `answer` and returns the response headers the client got. */
+async function served(
+  answer: (stream: ServerHttp2Stream) => void,
+  requestId = 'stream-1',
+): Promise<http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader> {
+  const server = http2.createServer();
+  server.on('stream', answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      const stream = session.request({ ':path': '/', 'x-request-id': requestId });
+      stream.on('response', resolve);
+      stream.on('error', reject);
+      stream.resume();
+      stream.end();
+    });
+  } finally {
+    session.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+describe('http: RequestScopeInstrumentation on node:http2 core API streams', () => {
+  let scope: RequestScopeInstrumentation;
+  const start = (correlationResponseHeader?: string | false) => {
+    const tracker = new RequestTracker({
+      createRequestContext: createRequestContextFactory(),
+      ...(correlationResponseHeader === undefined ? {} : { correlationResponseHeader }),
+    });
+    scope = new RequestScopeInstrumentation({ tracker });
+  };
+
+  before(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  after(() => context.disable());
+  afterEach(() => scope.disable());
+
+  it('runs the stream listener in the request scope', async () => {
+    start();
+    let seen: string | undefined;
+    await served((stream) => {
+      seen = getCorrelationId();
+      stream.respond({ ':status': 200 });
+      stream.end();
+    });
+    expect(seen).to.equal('stream-1');
+  });
+
+  it('echoes the correlation id on an object, a raw array, or no headers, and on respondWithFile', async () => {
+    start();
+    const object = await served((stream) => stream.respond({ ':status': 201 }, { endStream: true }));
+    expect(object).to.include({ ':status': 201, 'x-request-id': 'stream-1' });
+    const raw = await served((stream) => stream.respond([':status', '202', 'x-app', 'a'], { endStream: true }));
+    expect(raw).to.include({ ':status': 202, 'x-app': 'a', 'x-request-id': 'stream-1' });
+    const none = await served((stream) => stream.respond(undefined, { endStream: true }));
+    expect(none).to.include({ ':status': 200, 'x-request-id': 'stream-1' });
+    const fd = await served((stream) => stream.respondWithFile(import.meta.filename, { ':status': 200 }));
+    expect(fd).to.include({ 'x-request-id': 'stream-1' });
+  });
+
+  it('leaves a correlation header the app set (any case) as the app set it', async () => {
+    start();
+    const own = await served((stream) => stream.respond({ 'X-Request-ID': 'app-own' }, { endStream: true }));
+    expect(own['x-request-id']).to.equal('app-own');
+    const ownRaw = await served((stream) => stream.respond(['X-Request-Id', 'app-raw'], { endStream: true }));
+    expect(ownRaw['x-request-id']).to.equal('app-raw');
+  });
+
+  it('adds nothing with correlationResponseHeader: false', async () => {
+    start(false);
+    const headers = await served((stream) => stream.respond({ ':status': 200 }, { endStream: true }));
+    expect(headers).to.not.have.property('x-request-id');
+  });
+});
