@@ -16,7 +16,10 @@ const FATAL_SIGNALS = ['SIGHUP', 'SIGQUIT'] as const;
 export interface ExitPipeline {
   /** Exports what is queued, leaving the pipeline open for records still to come. */
   flush(): Promise<void>;
-  /** Exports what is queued and closes the pipeline: records emitted afterwards are lost. */
+  /**
+   * Exports what is queued and closes the pipeline's exports: records emitted afterwards (the app's
+   * `exit` listener) go to the spool or the file synchronously.
+   */
   shutdown(): Promise<void>;
   /** Log records emitted so far (see {@link EmittedRecordCounter}). */
   recordsEmitted(): number;

@@ -3,6 +3,7 @@ import { diag, DiagLogLevel, logs, type DiagLogger, type DiagLoggerOptions } fro
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
+import { markProcessEnding } from '@apitrail/spool/internal';
 import { ApitrailConfigError, readBoolean, type Environment } from '@apitrail/core/internal';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
@@ -235,6 +236,21 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
       stopRequestScope();
       stopPipeline();
     }));
+  // The process's end (the loop ran out, a signal): the LoggerProvider's processors are shut down
+  // (exports closed, the integrity log's last checkpoint), but the provider itself stays open, so
+  // what the app still logs until it goes (in its `exit` listener: "exiting", an audit line) goes
+  // to the spool or the file synchronously instead of to the SDK's no-op logger.
+  const endShutdown = (): Promise<void> => {
+    markProcessEnding();
+    const provider = pipeline?.provider;
+    if (provider !== undefined && typeof (provider as { shutdown?: unknown }).shutdown === 'function') {
+      Object.defineProperty(provider, 'shutdown', {
+        configurable: true,
+        value: () => Promise.all(logRecordProcessors.map((processor) => processor.shutdown())).then(() => undefined),
+      });
+    }
+    return shutdown();
+  };
   const processors = [...components.spanProcessors, ...components.logRecordProcessors];
   const flushAll = async (): Promise<void> => {
     await Promise.all(processors.map((processor) => processor.forceFlush()));
@@ -247,7 +263,10 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const removeExitHooks =
     options.flushOnExit === false
       ? () => undefined
-      : flushOnExit({ flush, shutdown, recordsEmitted: () => emitted.count }, components.config.shutdownTimeoutMs);
+      : flushOnExit(
+          { flush, shutdown: endShutdown, recordsEmitted: () => emitted.count },
+          components.config.shutdownTimeoutMs,
+        );
   return {
     config: components.config,
     ...(components.quarantine === undefined ? {} : { quarantine: components.quarantine }),

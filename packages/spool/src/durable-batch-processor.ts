@@ -1,7 +1,7 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { recordFault } from '@apitrail/core/internal';
 import { countDropped } from './counters.js';
-import { registerExitDrain } from './exit-drain.js';
+import { exitDrained, registerExitDrain } from './exit-drain.js';
 import type { RecordSink } from './sink.js';
 
 /** Options of a DurableBatchLogRecordProcessor: its sink, the flush interval, the batch size, the channel losses are counted under. */
@@ -46,6 +46,13 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
 
   onEmit(record: ReadWriteLogRecord): void {
     this.pending.push(record);
+    // Shut down at the process's end, or past the exit drain (the app's own `exit` listener): no
+    // timer would run any more, so the record goes to the sink now, and at exit is made final there.
+    if (this.closed || exitDrained()) {
+      this.handOver();
+      if (exitDrained()) this.options.sink.exitSync();
+      return;
+    }
     this.timer ??= setTimeout(this.handOver, this.options.flushIntervalMs).unref();
     // Not here: the record's emitter (the end of a request) would pay the whole batch.
     if (this.pending.length >= (this.options.maxBatchSize ?? Infinity)) {

@@ -5,6 +5,28 @@ import type { DurableBatchLogRecordProcessor } from './durable-batch-processor.j
 const processors = new Set<DurableBatchLogRecordProcessor>();
 let listening = false;
 let summarised = false;
+/** The process is ending: apitrail's end began (its flush at `beforeExit` or a signal), or `exit` came. */
+let ending = false;
+/** The exit drain ran: nothing asynchronous runs any more, and every record is taken synchronously. */
+let drained = false;
+
+/**
+ * From now on the process is ending (apitrail's flush at the end, the `exit` event): a sink's
+ * shutdown keeps it taking records, which then go to the spool (or the file) synchronously, for
+ * those the app still emits until it goes (its `exit` listeners).
+ */
+export function markProcessEnding(): void {
+  ending = true;
+}
+
+export function processEnding(): boolean {
+  return ending;
+}
+
+/** Whether the exit drain ran: a record emitted since is written synchronously, at once. */
+export function exitDrained(): boolean {
+  return drained;
+}
 
 function logRecordsDropped(): number {
   let dropped = 0;
@@ -37,11 +59,41 @@ export function writeExitSummary(): void {
  * 'exit' is the one event every end but a signal's passes through: `process.exit()`, an uncaught
  * exception, an unhandled rejection (Node's default turns it into one), the event loop running out.
  * Its listeners run synchronously before the process goes, with the exit code already decided, so
- * draining there changes neither the code nor the app's stderr. A signal's default action skips
- * it: the shutdown hook calls this before it re-raises one.
+ * draining there changes neither the code nor the app's stderr. apitrail's drain is the first
+ * listener (an app's listener that throws stops the others); the records the app emits in its own
+ * listeners after it are written as they come, and the summary is the last listener, so it counts them.
+ */
+function drainAtExit(): void {
+  ending = true;
+  drained = true;
+  for (const processor of processors) processor.drainSync();
+}
+
+/**
+ * Keeps the summary the last `exit` listener: one the app adds later is moved ahead of it (in a
+ * microtask, as the listener is added only after this event). One added and the process ended in
+ * the same synchronous run comes after it.
+ */
+let movePending = false;
+function keepSummaryLast(event: string | symbol, listener: unknown): void {
+  if (event !== 'exit' || listener === writeExitSummary || movePending) return;
+  movePending = true;
+  queueMicrotask(() => {
+    movePending = false;
+    if (drained) return;
+    process.removeListener('exit', writeExitSummary);
+    process.on('exit', writeExitSummary);
+  });
+}
+
+/**
+ * What the `exit` event runs, every processor's last batch and then the summary line, at once: a
+ * signal's default action skips that event, so the shutdown hook calls this before it re-raises
+ * one. Records emitted after it (signal-exit's callbacks) are still written synchronously, but the
+ * summary is out by then.
  */
 export function drainSpoolsSync(): void {
-  for (const processor of processors) processor.drainSync();
+  drainAtExit();
   writeExitSummary();
 }
 
@@ -59,6 +111,8 @@ export function registerExitDrain(processor: DurableBatchLogRecordProcessor): vo
   processors.add(processor);
   if (!listening) {
     listening = true;
-    process.on('exit', drainSpoolsSync);
+    process.on('exit', drainAtExit);
+    process.on('exit', writeExitSummary);
+    process.on('newListener', keepSummaryLast);
   }
 }

@@ -1,6 +1,7 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { countDropped, countExported } from './counters.js';
+import { processEnding } from './exit-drain.js';
 import type { RecordSink } from './sink.js';
 
 /**
@@ -28,6 +29,9 @@ export class SynchronousExporterSink implements RecordSink {
   }
 
   shutdown(): Promise<void> {
+    // At the process's end the file stays open for the records the app still emits until it goes
+    // (in its `exit` listeners): they are written as they come, and the process's end closes it.
+    if (processEnding()) return this.forceFlush();
     return this.exporter.shutdown();
   }
 
