@@ -355,7 +355,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_ALERT_WEBHOOK_RETRIES', 'APITRAIL_ALERT_WEBHOOK_BACKOFF_MS', 'APITRAIL_ALERT_WEBHOOK_TIMEOUT_MS'],
     defaultValue: '`5`, `1000`, `5000`',
     description:
-      'retries of a delivery that failed (network error, timeout, 408, 429, 5xx), the first retry delay (doubled each time, jittered, at most 60 s; `Retry-After` wins), and the timeout of one attempt',
+      'retries of a delivery that failed (network error, timeout, 408, 429, 5xx), the first retry delay (doubled each time, jittered, at most 60 s; a `Retry-After` in seconds wins, up to the same 60 s), and the timeout of one attempt',
   },
   {
     names: ['APITRAIL_ALERT_WEBHOOK_COOLDOWN_SECONDS'],
