@@ -162,6 +162,20 @@ describe('apitrail analyze', () => {
     }
   });
 
+  it('answers `<command> --help` and `-h` with the usage on stdout and exit code 0', async () => {
+    const commands = ['analyze', 'quarantine', 'verify', 'keygen', 'prove', 'verify-proof', 'witness', 'spool'];
+    for (const args of [...commands.map((command) => [command, '--help']), ['verify', '--json', '-h']]) {
+      const output = capture();
+      expect(await main(args, {}, output), args.join(' ')).to.equal(0);
+      expect(output.out.text(), args.join(' ')).to.match(/^Usage:\n/);
+      expect(output.err.text(), args.join(' ')).to.equal('');
+    }
+    // After `--`, a `--help` is a file name, as parseArgs reads it.
+    const output = capture();
+    expect(await main(['analyze', '--', '--help'], {}, output)).to.equal(2);
+    expect(output.err.text()).to.include('--help');
+  });
+
   it('is on the PATH as `npx apitrail` from the repository root', async () => {
     const child = spawn('npx', ['--no-install', 'apitrail', 'help'], {
       cwd: repoRoot,

@@ -317,6 +317,16 @@ async function runWitness(
   return refused > 0 ? EXIT.found : EXIT.clean;
 }
 
+/**
+ * `apitrail verify --help`: what a user types to learn a command's options. The usage text covers
+ * every command; a `--help` after `--` is a file name, as parseArgs reads it.
+ */
+function asksForHelp(args: readonly string[]): boolean {
+  const separator = args.indexOf('--');
+  const options = separator === -1 ? args : args.slice(0, separator);
+  return options.includes('--help') || options.includes('-h');
+}
+
 /** Runs one command and returns its exit code; usage and configuration errors are exit code 2. */
 export async function main(
   args: string[],
@@ -324,6 +334,10 @@ export async function main(
   output = DEFAULT_OUTPUT,
 ): Promise<number> {
   const [command, ...rest] = args;
+  if (command !== undefined && asksForHelp(rest)) {
+    output.out.write(USAGE);
+    return EXIT.clean;
+  }
   try {
     switch (command) {
       case 'analyze':
