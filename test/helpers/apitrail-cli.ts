@@ -1,6 +1,8 @@
 // Runs the real `apitrail` bin (packages/cli/bin/apitrail.js) in a child process.
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { repoRoot } from './app.ts';
 
 export const apitrailBin = resolve(repoRoot, 'node_modules', '.bin', 'apitrail');
@@ -29,4 +31,12 @@ export function runApitrail(
     child.once('error', reject);
     child.once('close', (code) => resolveRun({ code, stdout, stderr }));
   });
+}
+
+/** A fresh quarantine file in which the real bin has quarantined `keyId` for ten minutes (APITRAIL_QUARANTINE_FILE). */
+export async function quarantineFileWith(keyId: string): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'apitrail-quarantine-')), 'quarantine.json');
+  const add = await runApitrail(['quarantine', 'add', keyId, '--file', file, '--seconds', '600']);
+  if (add.code !== 0) throw new Error(`apitrail quarantine add exited ${add.code}: ${add.stderr}`);
+  return file;
 }

@@ -151,6 +151,12 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
     if (event === 'upgrade' || event === 'connect') {
       return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Socket);
     }
+    // A request with `Expect:` to a server with a checkContinue (checkExpectation) listener: Node emits
+    // that instead of `request`, and the listener answers (100 Continue then the response, or 417), or
+    // passes the request on with emit('request'), which then finds it begun.
+    if (event === 'checkContinue' || event === 'checkExpectation') {
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
+    }
     return original.call(this, event, ...args);
   };
 }
@@ -194,15 +200,28 @@ function scopedRequest(
       answer === Answer.Stream
         ? streamRequest(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)
         : (args[0] as IncomingMessage);
+    // A response's request this scope began (and gated) already: the request node:http2's
+    // compatibility API built from a stream, or one an app's checkContinue listener passes on with
+    // emit('request'). It keeps the trace context it began with, is gated once, recorded once.
+    const state = answer === Answer.Response ? tracker.stateFor(request) : undefined;
+    const begun = state?.tracker === tracker;
     let spanContext: SpanContext | undefined;
     if (scope.continueTraceContext) {
-      active = requestTraceContext(active, request, scope.sampleNewTrace);
-      spanContext = trace.getSpanContext(active);
+      if (begun) {
+        spanContext = state.spanContext;
+        if (spanContext !== undefined) active = trace.setSpanContext(active, spanContext);
+      } else {
+        active = requestTraceContext(active, request, scope.sampleNewTrace);
+        spanContext = trace.getSpanContext(active);
+      }
     }
-    if (answer === Answer.Response) {
+    if (state !== undefined) {
       const response = args[1] as ServerResponse;
-      requestContext = tracker.begin(request, response, spanContext);
-      if (tracker.refuse(request, response)) return true;
+      requestContext =
+        begun && state.response === response
+          ? state.context
+          : tracker.beginResponse(state, request, response, spanContext);
+      if (!begun && tracker.refuseResponse(state, response)) return true;
     } else if (answer === Answer.Socket) {
       const socket = args[1] as Duplex;
       requestContext = tracker.beginRaw(request, socket, spanContext);
@@ -222,7 +241,8 @@ function scopedRequest(
 /**
  * Runs every HTTP(S) server `request` listener, and every node:http2 server `stream` listener, inside an
  * OTel Context that carries the request's RequestContext, so `getCorrelationId()`, `setIdentity()` and
- * log processors find it in any async continuation of the request. It wraps
+ * log processors find it in any async continuation of the request (and the `upgrade`, `connect`,
+ * `checkContinue` and `checkExpectation` listeners Node calls instead for some requests). It wraps
  * `http.Server.prototype.emit`, `https.Server.prototype.emit` and the `emit` of node:http2's two
  * server prototypes (core API `stream`, and the compatibility API's `request` built from it), as
  * instrumentation-http does for the first two, and composes with it in either order: whichever

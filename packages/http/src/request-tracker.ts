@@ -118,11 +118,21 @@ export class RequestTracker {
   }
 
   /**
-   * Called once per request as it is dispatched to the app's `request` listeners, with the
-   * request's trace context when no server span carries it.
+   * Called once per request as it is dispatched to the app's `request` listeners (or, for a request
+   * with `Expect:`, its `checkContinue` / `checkExpectation` listeners), with the request's trace
+   * context when no server span carries it.
    */
   begin(request: IncomingMessage, response: ServerResponse, spanContext?: SpanContext): RequestContext {
-    const state = this.stateFor(request);
+    return this.beginResponse(this.stateFor(request), request, response, spanContext);
+  }
+
+  /** @internal {@link begin}, with the request's state at hand. */
+  beginResponse(
+    state: RequestState,
+    request: IncomingMessage,
+    response: ServerResponse,
+    spanContext?: SpanContext,
+  ): RequestContext {
     if (spanContext !== undefined) state.spanContext = spanContext;
     if (this.correlationResponseHeader !== false && !response.headersSent) {
       response.setHeader(this.correlationResponseHeader, state.context.correlationId);
@@ -239,8 +249,12 @@ export class RequestTracker {
    * block as a security event; false when the app should handle the request.
    */
   refuse(request: IncomingMessage, response: ServerResponse): boolean {
+    return this.gate !== undefined && this.refuseResponse(this.stateFor(request), response);
+  }
+
+  /** @internal {@link refuse}, with the request's state at hand. */
+  refuseResponse(state: RequestState, response: ServerResponse): boolean {
     if (this.gate === undefined) return false;
-    const state = this.stateFor(request);
     const refusal = this.refusalOf(state);
     if (refusal === undefined || response.headersSent) return false;
     response
