@@ -7,6 +7,7 @@
 // builds from the same 'stream') still gets exactly one record per request. Real apps
 // (test/fixtures/http2-core-app.cjs, http2-app.cjs), node:http2 client, NDJSON.
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, constants, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node:http2';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,11 @@ function theRecord(app: RunningApp, requestId: string): Record<string, unknown> 
 }
 
 const NDJSON = { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'ndjson' };
+
+// A caller's W3C trace context, made at test time.
+const CALLER_TRACE_ID = randomBytes(16).toString('hex');
+const CALLER_SPAN_ID = randomBytes(8).toString('hex');
+const CALLER_TRACEPARENT = `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`;
 
 describe('HTTP/2 core API streams, under the register', function () {
   const key = newSecret();
@@ -279,13 +285,15 @@ for (const [api, script] of [
       });
       await exercise(
         app,
-        () => ['h2-quarantined', 'h2-allowed'],
+        () => ['h2-quarantined', 'h2-quarantined-traced', 'h2-allowed'],
         async (session) => {
-          for (const [id, secret] of [
-            ['h2-quarantined', quarantined.secret],
-            ['h2-allowed', allowed.secret],
+          for (const [id, secret, traced] of [
+            ['h2-quarantined', quarantined.secret, {}],
+            ['h2-quarantined-traced', quarantined.secret, { traceparent: CALLER_TRACEPARENT }],
+            ['h2-allowed', allowed.secret, {}],
           ] as const) {
-            answers[id] = await send(session, { ':path': '/api/v1/scans', 'x-request-id': id, 'x-api-key': secret });
+            const headers = { ':path': '/api/v1/scans', 'x-request-id': id, 'x-api-key': secret, ...traced };
+            answers[id] = await send(session, headers);
           }
         },
       );
@@ -306,7 +314,27 @@ for (const [api, script] of [
       ).to.equal(false);
       expect(theRecord(app, 'h2-quarantined')).to.include({ status_code: 403, api_key_id: quarantined.id });
       const blocks = app.jsonLines().filter((line) => line.event === 'apitrail.quarantine_block');
-      expect(blocks.map((line) => line.request_id)).to.deep.equal(['h2-quarantined']);
+      expect(blocks.map((line) => line.request_id)).to.deep.equal(['h2-quarantined', 'h2-quarantined-traced']);
+    });
+
+    it('puts the block event and the audit record of one request in one trace: a new one, or the caller’s', () => {
+      for (const id of ['h2-quarantined', 'h2-quarantined-traced']) {
+        const lines = app.jsonLines().filter((line) => line.request_id === id);
+        expect(lines.map((line) => line.event).sort(), id).to.deep.equal([
+          'apitrail.api_request',
+          'apitrail.quarantine_block',
+          'authz_fail',
+        ]);
+        const traces = new Set(lines.map((line) => line.trace_id));
+        expect([...traces], id).to.have.length(1);
+        expect(lines[0]!.trace_id, id).to.match(/^[0-9a-f]{32}$/);
+      }
+      const traced = app.jsonLines().filter((line) => line.request_id === 'h2-quarantined-traced');
+      for (const line of traced) {
+        expect([line.trace_id, line.span_id], String(line.event)).to.deep.equal([CALLER_TRACE_ID, CALLER_SPAN_ID]);
+      }
+      const fresh = theRecord(app, 'h2-quarantined');
+      expect(fresh.trace_id, 'a trace of its own').to.not.equal(CALLER_TRACE_ID);
     });
 
     it('lets another key’s stream through to the app (200)', () => {
