@@ -241,8 +241,9 @@ function scopedRequest(
 /**
  * Runs every HTTP(S) server `request` listener, and every node:http2 server `stream` listener, inside an
  * OTel Context that carries the request's RequestContext, so `getCorrelationId()`, `setIdentity()` and
- * log processors find it in any async continuation of the request (and the `upgrade`, `connect`,
- * `checkContinue` and `checkExpectation` listeners Node calls instead for some requests). It wraps
+ * log processors find it in any async continuation of the request. The `upgrade`, `connect`,
+ * `checkContinue` and `checkExpectation` listeners Node calls instead of `request` for some requests
+ * run in it too. It wraps
  * `http.Server.prototype.emit`, `https.Server.prototype.emit` and the `emit` of node:http2's two
  * server prototypes (core API `stream`, and the compatibility API's `request` built from it), as
  * instrumentation-http does for the first two, and composes with it in either order: whichever
