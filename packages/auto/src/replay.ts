@@ -11,19 +11,28 @@ export interface ReplayOutcome {
   readonly exported: number;
   /** Records still in the spool: the exporter failed, or their writer is still running. */
   readonly remaining: number;
+  /** Records the receiver refused for good during the replay, set aside in `refused/` (again). */
+  readonly refused: number;
+}
+
+/** What `replaySpool()` exports besides the spool's segments. */
+export interface ReplayOptions {
+  /** The batches set aside in `refused/` too (once the receiver takes them). */
+  readonly refused?: boolean;
 }
 
 /**
  * Exports what a spool holds to the OTLP endpoint the environment names, as an app starting on the
  * spool would, and returns once that is done or the exporter failed (for `apitrail spool replay`).
- * Segments of a process still running are its own and left alone.
+ * Segments of a process still running are its own and left alone; batches set aside in `refused/`
+ * are exported only when `options.refused` says so.
  */
-export async function replaySpool(env: Environment = process.env): Promise<ReplayOutcome> {
+export async function replaySpool(env: Environment = process.env, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   const config = readAutoConfig(env);
   const directory = config.spool.directory;
   if (directory === undefined)
     throw new ApitrailConfigError('APITRAIL_SPOOL_DIR', 'is off: there is no spool to replay');
-  const exportedBefore = spoolCounts().exported;
+  const before = { ...spoolCounts() };
   const spool = new Spool({
     directory,
     maxBytes: config.spool.maxBytes,
@@ -31,6 +40,7 @@ export async function replaySpool(env: Environment = process.env): Promise<Repla
     maxExportBatchSize: config.logBatch.maxExportBatchSize,
     resource: resourceFromAttributes(config.resourceAttributes),
     channel: 'logs/otlp',
+    claimRefused: options.refused === true,
   });
   // The exporters' sockets are unref'd (they must not hold an app that is ending): without a ref'd
   // handle of its own, a command doing nothing but this would end before the export does.
@@ -43,5 +53,11 @@ export async function replaySpool(env: Environment = process.env): Promise<Repla
   const remaining = spool.recordsWaiting();
   // Not shutdown(): that would try a failed exporter once more.
   spool.exitSync();
-  return { directory, exported: spoolCounts().exported - exportedBefore, remaining };
+  const after = spoolCounts();
+  return {
+    directory,
+    exported: after.exported - before.exported,
+    remaining,
+    refused: after.refused - before.refused,
+  };
 }

@@ -56,8 +56,10 @@ const USAGE = `Usage:
                                            what a spool holds: segments, records, damaged lines
   apitrail spool export --ndjson [--dir <path>]
                                            print every spooled record as NDJSON (nothing removed)
-  apitrail spool replay [--dir <path>]     export the spool to OTEL_EXPORTER_OTLP_ENDPOINT now,
-                                           removing what was exported (not a running app's)
+  apitrail spool replay [--refused] [--dir <path>]
+                                           export the spool to OTEL_EXPORTER_OTLP_ENDPOINT now,
+                                           removing what was exported (not a running app's);
+                                           --refused: the batches set aside in refused/ too
 
 The spool is --dir, else APITRAIL_SPOOL_DIR, else the default for OTEL_SERVICE_NAME.
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readString } from '@apitrail/core/internal';
 import { replaySpool } from '@apitrail/auto/internal';
 import { ndjsonLine, toNdjsonObject } from '@apitrail/export/internal';
-import { readSpoolConfig, spoolStatus, spooledRecords } from '@apitrail/spool';
+import { readSpoolConfig, spoolStatus, spooledRecords, type SegmentInfo } from '@apitrail/spool';
 import { table, type Output } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -19,18 +19,24 @@ function status(directory: string, json: boolean, output: Output): number {
     output.out.write(`${ndjsonLine(report)}\n`);
     return 0;
   }
-  const rows = report.segments.map((segment) => [
-    segment.name,
+  const row = (segment: SegmentInfo, refused: boolean): string[] => [
+    refused ? `refused/${segment.name}` : segment.name,
     String(segment.bytes),
     String(segment.records),
     String(segment.damagedLines),
-    `${segment.pid}${segment.writerAlive ? ' (running)' : ''}`,
-  ]);
+    refused ? 'set aside' : `${segment.pid}${segment.writerAlive ? ' (running)' : ''}`,
+  ];
+  const rows = [
+    ...report.segments.map((segment) => row(segment, false)),
+    ...report.refused.map((segment) => row(segment, true)),
+  ];
   const records = report.segments.reduce((sum, segment) => sum + segment.records, 0);
   const damaged = report.segments.reduce((sum, segment) => sum + segment.damagedLines, 0);
+  const refused = report.refused.reduce((sum, segment) => sum + segment.records, 0);
   output.out.write(`${table(['segment', 'bytes', 'records', 'damaged lines', 'writer pid'], rows)}\n`);
   output.out.write(
     `${directory}: ${report.segments.length} segments, ${records} records, ${damaged} damaged lines` +
+      `${report.refused.length > 0 ? `, ${refused} records refused by the receiver set aside in ${report.refused.length} files (replay --refused sends them again)` : ''}` +
       `${report.otherFiles.length > 0 ? `, ${report.otherFiles.length} other files (left untouched)` : ''}\n`,
   );
   return 0;
@@ -41,11 +47,16 @@ function exportNdjson(directory: string, output: Output): number {
   return 0;
 }
 
-/** `apitrail spool status|export --ndjson|replay [--dir <path>]`. */
+/** `apitrail spool status|export --ndjson|replay [--refused] [--dir <path>]`. */
 export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { json: { type: 'boolean' }, ndjson: { type: 'boolean' }, dir: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      ndjson: { type: 'boolean' },
+      refused: { type: 'boolean' },
+      dir: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [action, ...extra] = positionals;
@@ -58,9 +69,15 @@ export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, outpu
       if (values.ndjson !== true) throw new UsageError('spool export needs --ndjson (the one format it writes)');
       return exportNdjson(directory, output);
     case 'replay': {
-      const outcome = await replaySpool({ ...env, APITRAIL_SPOOL_DIR: directory });
-      output.out.write(`${directory}: ${outcome.exported} records exported, ${outcome.remaining} remain\n`);
-      return outcome.remaining > 0 ? 1 : 0;
+      const outcome = await replaySpool(
+        { ...env, APITRAIL_SPOOL_DIR: directory },
+        { refused: values.refused === true },
+      );
+      output.out.write(
+        `${directory}: ${outcome.exported} records exported, ${outcome.remaining} remain` +
+          `${outcome.refused > 0 ? `, ${outcome.refused} refused by the receiver again (set aside in refused/)` : ''}\n`,
+      );
+      return outcome.remaining > 0 || outcome.refused > 0 ? 1 : 0;
     }
     default:
       throw new UsageError(`spool needs status, export --ndjson or replay (got ${JSON.stringify(action ?? '')})`);

@@ -7,16 +7,19 @@ import { INSTRUMENTATION_VERSION, recordDropped } from '@apitrail/core/internal'
  * was slow; a healthy run writes none); `exported` those the exporter acknowledged; `replayed` the exported ones that came from a
  * segment an earlier process left; `dropped` those lost: at the spool's size cap, when the disk
  * refused them and the exporter could not take them either, a damaged line, a value no format
- * can hold, or refused by the receiver in an export it accepted (an OTLP partial success).
+ * can hold, or refused by the receiver in an export it accepted (an OTLP partial success);
+ * `refused` those the receiver refused for good (HTTP 400, 413, 422), set aside in the spool's
+ * `refused/` directory, kept there for `apitrail spool replay --refused`.
  */
 export interface SpoolCounts {
   spooled: number;
   exported: number;
   replayed: number;
   dropped: number;
+  refused: number;
 }
 
-const counts: SpoolCounts = { spooled: 0, exported: 0, replayed: 0, dropped: 0 };
+const counts: SpoolCounts = { spooled: 0, exported: 0, replayed: 0, dropped: 0, refused: 0 };
 
 /** The counts since start, summed over every spool of the process. */
 export function spoolCounts(): Readonly<SpoolCounts> {
@@ -30,6 +33,11 @@ export function countSpooled(records: number): void {
 export function countExported(records: number, replayed: boolean): void {
   counts.exported += records;
   if (replayed) counts.replayed += records;
+}
+
+/** Records the receiver refused for good, set aside in the spool's `refused/` directory: kept, not exported. */
+export function countRefused(records: number): void {
+  counts.refused += records;
 }
 
 /** Lost records: counted here and in core's `droppedCounts()` under `channel` (`logs/otlp`). */
@@ -53,7 +61,7 @@ let observing = false;
 
 /**
  * Publishes the counts through the OTel metrics API, as `apitrail.spool.records` with
- * `apitrail.spool.outcome` = spooled | exported | replayed | dropped. Call after the SDK set the
+ * `apitrail.spool.outcome` = spooled | exported | replayed | dropped | refused. Call after the SDK set the
  * global MeterProvider (the metrics API has no proxy provider); a second call is a no-op.
  */
 export function observeSpoolCounts(): void {
@@ -66,7 +74,7 @@ export function observeSpoolCounts(): void {
       unit: '{record}',
     })
     .addCallback((result: ObservableResult) => {
-      for (const outcome of ['spooled', 'exported', 'replayed', 'dropped'] as const) {
+      for (const outcome of ['spooled', 'exported', 'replayed', 'dropped', 'refused'] as const) {
         result.observe(counts[outcome], { 'apitrail.spool.outcome': outcome });
       }
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { emptyResource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { decodeSegment } from './record-codec.js';
-import { SEGMENT_NAME, writerIsGone } from './spool.js';
+import { REFUSED_DIRECTORY, SEGMENT_NAME, writerIsGone } from './spool.js';
 
 /** One segment file of a spool directory, as `spoolStatus` reads it. */
 export interface SegmentInfo {
@@ -21,7 +21,12 @@ export interface SegmentInfo {
 export interface SpoolStatus {
   readonly directory: string;
   readonly segments: readonly SegmentInfo[];
-  /** Files in the directory that are not segments; left untouched. */
+  /**
+   * Batches the receiver refused for good, set aside in `refused/` (no writer holds them; nothing
+   * exports them but `apitrail spool replay --refused`).
+   */
+  readonly refused: readonly SegmentInfo[];
+  /** Files in the directory that are not segments (the `refused/` directory aside); left untouched. */
   readonly otherFiles: readonly string[];
 }
 
@@ -29,8 +34,28 @@ function segmentNames(directory: string): { segments: string[]; others: string[]
   const names = readdirSync(directory).sort();
   return {
     segments: names.filter((name) => SEGMENT_NAME.test(name)),
-    others: names.filter((name) => !SEGMENT_NAME.test(name)),
+    others: names.filter((name) => !SEGMENT_NAME.test(name) && name !== REFUSED_DIRECTORY),
   };
+}
+
+/** The segments of `directory` as `spoolStatus` reports them; `setAside`: of `refused/`, no writer. */
+function segmentInfos(directory: string, names: readonly string[], setAside: boolean): SegmentInfo[] {
+  return names.flatMap((name) => {
+    const match = SEGMENT_NAME.exec(name)!;
+    const stat = unlessGone(() => statSync(join(directory, name)));
+    const segment = stat === undefined ? undefined : readSegment(directory, name);
+    if (stat === undefined || segment === undefined) return [];
+    return [
+      {
+        name,
+        bytes: stat.size,
+        pid: Number(match[2]),
+        writerAlive: !setAside && !writerIsGone(match, () => stat.mtimeMs),
+        records: segment.records.length,
+        damagedLines: segment.damagedLines,
+      },
+    ];
+  });
 }
 
 /**
@@ -56,24 +81,12 @@ function readSegment(directory: string, name: string): ReturnType<typeof decodeS
  */
 export function spoolStatus(directory: string): SpoolStatus {
   const { segments, others } = segmentNames(directory);
+  const refusedDirectory = join(directory, REFUSED_DIRECTORY);
+  const refused = unlessGone(() => segmentNames(refusedDirectory).segments) ?? [];
   return {
     directory,
-    segments: segments.flatMap((name) => {
-      const match = SEGMENT_NAME.exec(name)!;
-      const stat = unlessGone(() => statSync(join(directory, name)));
-      const segment = stat === undefined ? undefined : readSegment(directory, name);
-      if (stat === undefined || segment === undefined) return [];
-      return [
-        {
-          name,
-          bytes: stat.size,
-          pid: Number(match[2]),
-          writerAlive: !writerIsGone(match, () => stat.mtimeMs),
-          records: segment.records.length,
-          damagedLines: segment.damagedLines,
-        },
-      ];
-    }),
+    segments: segmentInfos(directory, segments, false),
+    refused: segmentInfos(refusedDirectory, refused, true),
     otherFiles: others,
   };
 }

@@ -23,7 +23,7 @@ import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelem
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { neutralizeControlCharacters, processRunning, recordFault } from '@apitrail/core/internal';
-import { countDropped, countExported, countSpooled } from './counters.js';
+import { countDropped, countExported, countRefused, countSpooled } from './counters.js';
 import { decodeSegment, encodeRecord, encodeResource } from './record-codec.js';
 import type { RecordSink } from './sink.js';
 
@@ -38,6 +38,20 @@ const RETRY_MIN_MS = 500;
 /** Reads of a segment's file, a backoff apart, before it is left on disk and the next one exported. */
 const MAX_READ_ATTEMPTS = 5;
 const RETRY_MAX_MS = 5_000;
+/**
+ * Refusals for good of one batch, in a row (with the export backoff between them), before it is set
+ * aside in `refused/`: one could be a receiver's passing mistake; this many, a record it cannot take.
+ */
+const MAX_REFUSALS = 3;
+/**
+ * HTTP statuses by which a receiver refuses the batch itself (a record it cannot parse or accept, a
+ * request too large): OTLP/HTTP says not to retry them. Others are about the receiver or the way to
+ * it (401 and 403 an expired credential, 404 a wrong path, 5xx, 429, no answer): every batch meets
+ * them, so they are retried, as an outage is; setting batches aside for them would move the whole trail.
+ */
+const REFUSED_FOR_GOOD = new Set([400, 413, 422]);
+/** The subdirectory of a spool where batches the receiver refused for good are kept. */
+export const REFUSED_DIRECTORY = 'refused';
 /** How often the directory is looked at for segments of processes that ended after this one started. */
 const RESCAN_INTERVAL_MS = 30_000;
 const SEGMENT_SUFFIX = '.ndjson';
@@ -85,6 +99,16 @@ interface Segment {
   readonly replay: boolean;
   /** Reads of its file that failed in a row (out of file descriptors, a file too large to read). */
   readFailures?: number;
+  /** Refusals for good of its next batch, in a row. */
+  refusals?: number;
+}
+
+/** The HTTP status of an export the receiver refused for good ({@link REFUSED_FOR_GOOD}), else undefined. */
+function refusedForGood(result: ExportResult): number | undefined {
+  // The OTLP/HTTP exporter fails such an export with an OTLPExporterError whose code is the status;
+  // the gRPC exporter's codes are gRPC's (0-16), never one of these.
+  const code = (result.error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' && REFUSED_FOR_GOOD.has(code) ? code : undefined;
 }
 
 /** Options of a Spool: its directory and size bound, the exporter it feeds, the write-behind grace. */
@@ -104,6 +128,11 @@ export interface SpoolOptions {
    * this time (or the export fails, or the process ends). 0: every batch is written first.
    */
   readonly writeBehindMs?: number;
+  /**
+   * Claims the batches set aside in `refused/` too (`apitrail spool replay --refused`), exported
+   * again like segments an earlier process left. Default: they stay where they are.
+   */
+  readonly claimRefused?: boolean;
 }
 
 /** A batch exported straight from memory; `segment` once it had to be written out. */
@@ -170,6 +199,14 @@ function writeWhole(fd: number, text: string, size: number): void {
       }
     }
     throw error;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    recordFault('spool', error);
   }
 }
 
@@ -256,6 +293,7 @@ export class Spool implements RecordSink {
   private started = false;
   private readonly segmentBytes: number;
   private readonly rescanTimer: NodeJS.Timeout;
+  private refusedClaimed = false;
 
   constructor(options: SpoolOptions) {
     this.options = options;
@@ -436,13 +474,28 @@ export class Spool implements RecordSink {
     let foreign = 0;
     let notOurs = 0;
     let claimedCount = 0;
-    for (const name of names) {
+    // Set aside by a spool for good unless asked for: no writer holds one (each is written whole, once).
+    const candidates = names.map((name) => ({ name, from: this.options.directory, setAside: false }));
+    // Once, at start: a batch set aside again while this spool runs stays aside.
+    if (this.options.claimRefused === true && !this.refusedClaimed) {
+      this.refusedClaimed = true;
+      const refused = join(this.options.directory, REFUSED_DIRECTORY);
+      let setAside: string[] = [];
+      try {
+        setAside = readdirSync(refused).sort();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') recordFault('spool', error);
+      }
+      for (const name of setAside) candidates.push({ name, from: refused, setAside: true });
+    }
+    for (const { name, from, setAside } of candidates) {
+      if (name === REFUSED_DIRECTORY && !setAside) continue;
       const match = SEGMENT_NAME.exec(name);
       if (match === null) {
         foreign += 1;
         continue;
       }
-      const path = join(this.options.directory, name);
+      const path = join(from, name);
       try {
         // Only regular files of this user or the directory's owner: in a directory another user
         // can write to, a file of theirs (or a symlink) named like a gone writer's segment would
@@ -452,7 +505,7 @@ export class Spool implements RecordSink {
           notOurs += 1;
           continue;
         }
-        if (!writerIsGone(match, () => stat.mtimeMs)) continue;
+        if (!setAside && !writerIsGone(match, () => stat.mtimeMs)) continue;
       } catch (error) {
         // Gone since the directory was read: another spool sharing it (a replica starting beside
         // this one) claimed it first. Anything else is a fault of this file alone, not the start's.
@@ -461,7 +514,7 @@ export class Spool implements RecordSink {
       }
       const claimed = join(this.options.directory, this.nextName());
       try {
-        renameSync(join(this.options.directory, name), claimed);
+        renameSync(path, claimed);
         // Still this user's file once renamed (not swapped in between): else it goes back as it was.
         if (!isOwnFile(lstatSync(claimed), directoryOwner)) {
           renameSync(claimed, path);
@@ -773,6 +826,8 @@ export class Spool implements RecordSink {
             replay: false,
           };
         }
+        // A refusal for good counts from the first attempt, this one.
+        flight.segment.refusals = refusedForGood(result) === undefined ? 0 : 1;
         this.queue.unshift(flight.segment);
         this.scheduleRetry();
       }
@@ -877,7 +932,7 @@ export class Spool implements RecordSink {
     this.exportBatch(batch, (result) => {
       const next = (): void => {
         this.exportingSegment = undefined;
-        this.exported(segment, batch.length, result);
+        this.exported(segment, batch, result);
       };
       // An exporter that takes a batch before it returns (in-memory, console, a synchronous file)
       // would otherwise export the whole backlog in one ever deeper call stack, until it overflows
@@ -938,8 +993,18 @@ export class Spool implements RecordSink {
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
   }
 
-  private exported(segment: Segment, count: number, result: ExportResult): void {
+  private exported(segment: Segment, batch: ReadableLogRecord[], result: ExportResult): void {
     if (result.code !== ExportResultCode.SUCCESS) {
+      const status = refusedForGood(result);
+      segment.refusals = status === undefined ? 0 : (segment.refusals ?? 0) + 1;
+      if (status !== undefined && segment.refusals >= MAX_REFUSALS) {
+        // A record the receiver cannot take: every record after it would wait behind it until the
+        // cap dropped them. It goes aside, kept, and the export goes on with the next batch.
+        segment.refusals = 0;
+        this.setAside(batch, status, result.error);
+        this.shipped(segment, batch.length);
+        return;
+      }
       // Kept on disk; tried again after a backoff, or at the next flush.
       this.healthy = false;
       this.settleWaiters();
@@ -948,10 +1013,58 @@ export class Spool implements RecordSink {
     }
     this.healthy = true;
     this.retryDelayMs = RETRY_MIN_MS;
+    segment.refusals = 0;
+    countExported(batch.length, segment.replay);
+    this.shipped(segment, batch.length);
+  }
+
+  /** `count` more records of `segment` are done with (exported or set aside): on to the next. */
+  private shipped(segment: Segment, count: number): void {
     segment.shipped += count;
-    countExported(count, segment.replay);
     if (segment.shipped >= (segment.lines ?? 0)) this.finish(segment);
     this.exportNext();
+  }
+
+  /**
+   * Writes a batch the receiver refused for good to a file of its own in `refused/` (mode 0600, in
+   * a directory mode 0700), which nothing exports or removes: `apitrail spool replay --refused`
+   * sends it again once the receiver takes it. Reported on stderr with the receiver's answer, counted
+   * as set aside; if the disk refuses it, counted as dropped.
+   */
+  private setAside(batch: ReadableLogRecord[], status: number, error: Error | undefined): void {
+    const { text, encoded } = this.encode(batch);
+    const answer = `HTTP ${status}${error?.message ? ` ${reason(error)}` : ''}`;
+    const data = (error as { data?: unknown } | undefined)?.data;
+    const said = typeof data === 'string' && data.trim() !== '' ? `: ${reason(data.trim().slice(0, 200))}` : '';
+    let path: string | undefined;
+    let opened = false;
+    try {
+      const directory = join(this.options.directory, REFUSED_DIRECTORY);
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      path = join(directory, this.nextName());
+      const fd = openSync(path, 'wx', 0o600);
+      opened = true;
+      try {
+        writeWhole(fd, text, 0);
+      } finally {
+        closeSync(fd);
+      }
+      countRefused(encoded.length);
+    } catch (error) {
+      recordFault('spool', error);
+      // No empty file for an operator to wonder about (a write a full disk cut short is cut back to nothing).
+      if (opened) unlinkQuietly(path!);
+      countDropped(this.options.channel, encoded.length);
+      this.report(
+        `set-aside-failed-${path ?? ''}`,
+        `the receiver refused ${encoded.length} records for good (${answer}${said}) and they could not be set aside (${reason(error)}); they are dropped`,
+      );
+      return;
+    }
+    this.report(
+      `set-aside-${path}`,
+      `the receiver refused ${encoded.length} records for good (${answer}${said}), ${MAX_REFUSALS} times; they are set aside in ${neutralizeControlCharacters(path)} and the next records are exported (\`apitrail spool replay --refused\` sends them again)`,
+    );
   }
 
   /** A fully exported segment is removed, the open one included: the next batch opens a new one. */
