@@ -766,4 +766,54 @@ describe('DurableBatchLogRecordProcessor', () => {
     expect(sink.batches).to.deep.equal([600]);
     await processor.shutdown();
   });
+
+  describe('a batch the receiver refuses for good (HTTP 400)', () => {
+    /** An exporter that refuses, as the OTLP/HTTP exporter does (its error's code the status), every batch holding `poison`. */
+    function refusingExporter(poison: string): LogRecordExporter & { taken: ReadableLogRecord[] } {
+      const exporter = {
+        taken: [] as ReadableLogRecord[],
+        export(batch: ReadableLogRecord[], done: (result: ExportResult) => void) {
+          if (ids(batch).some((id) => String(id).startsWith(poison))) {
+            done({ code: ExportResultCode.FAILED, error: Object.assign(new Error('Bad Request'), { code: 400 }) });
+            return;
+          }
+          exporter.taken.push(...batch);
+          done(SUCCESS);
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      return exporter;
+    }
+
+    async function refuseOnce(directory: string): Promise<{ taken: unknown[]; refused: number; dropped: number }> {
+      const refusedBefore = spoolCounts().refused;
+      const dropped = droppedSince();
+      const exporter = refusingExporter('poison');
+      const spool = spoolIn(directory, exporter);
+      // One export batch (maxExportBatchSize 7) of its own: a batch is set aside whole.
+      spool.write(records(7, 'poison'));
+      spool.write(records(3, 'after'));
+      for (let waited = 0; waited < 5_000 && exporter.taken.length < 3; waited += 50) await sleep(50);
+      spool.exitSync();
+      return { taken: ids(exporter.taken), refused: spoolCounts().refused - refusedBefore, dropped: dropped() };
+    }
+
+    it('is set aside in refused/ after three refusals, counted as refused, and the records after it are exported', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const outcome = await refuseOnce(directory);
+      expect(outcome).to.deep.equal({ taken: ['after-0', 'after-1', 'after-2'], refused: 7, dropped: 0 });
+      const status = spoolStatus(directory);
+      expect(status.refused.map(({ records }) => records)).to.deep.equal([7]);
+      expect(status.segments).to.deep.equal([]);
+      expect(status.otherFiles).to.deep.equal([]);
+    });
+
+    it('where it cannot be set aside (refused/ is a file), it is counted as dropped, and the records after it still go', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      writeFileSync(join(directory, 'refused'), 'in the way');
+      const outcome = await refuseOnce(directory);
+      expect(outcome).to.deep.equal({ taken: ['after-0', 'after-1', 'after-2'], refused: 0, dropped: 7 });
+    });
+  });
 });
