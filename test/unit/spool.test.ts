@@ -814,6 +814,8 @@ describe('DurableBatchLogRecordProcessor', () => {
       writeFileSync(join(directory, 'refused'), 'in the way');
       const outcome = await refuseOnce(directory);
       expect(outcome).to.deep.equal({ taken: ['after-0', 'after-1', 'after-2'], refused: 0, dropped: 7 });
+      // The file in the way is not a directory of set-aside batches: shown as a file that is not a segment.
+      expect(spoolStatus(directory)).to.deep.include({ refused: [], otherFiles: ['refused'] });
     });
   });
 });

@@ -34,8 +34,19 @@ function segmentNames(directory: string): { segments: string[]; others: string[]
   const names = readdirSync(directory).sort();
   return {
     segments: names.filter((name) => SEGMENT_NAME.test(name)),
-    others: names.filter((name) => !SEGMENT_NAME.test(name) && name !== REFUSED_DIRECTORY),
+    others: names.filter((name) => !SEGMENT_NAME.test(name)),
   };
+}
+
+/** The segments set aside in `directory`'s `refused/`; none when there is no such directory (or a file in its place). */
+function refusedNames(directory: string): string[] | undefined {
+  try {
+    return segmentNames(join(directory, REFUSED_DIRECTORY)).segments;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }
 
 /** The segments of `directory` as `spoolStatus` reports them; `setAside`: of `refused/`, no writer. */
@@ -81,13 +92,12 @@ function readSegment(directory: string, name: string): ReturnType<typeof decodeS
  */
 export function spoolStatus(directory: string): SpoolStatus {
   const { segments, others } = segmentNames(directory);
-  const refusedDirectory = join(directory, REFUSED_DIRECTORY);
-  const refused = unlessGone(() => segmentNames(refusedDirectory).segments) ?? [];
+  const refused = refusedNames(directory);
   return {
     directory,
     segments: segmentInfos(directory, segments, false),
-    refused: segmentInfos(refusedDirectory, refused, true),
-    otherFiles: others,
+    refused: segmentInfos(join(directory, REFUSED_DIRECTORY), refused ?? [], true),
+    otherFiles: refused === undefined ? others : others.filter((name) => name !== REFUSED_DIRECTORY),
   };
 }
 

@@ -474,7 +474,8 @@ export class Spool implements RecordSink {
     let foreign = 0;
     let notOurs = 0;
     let claimedCount = 0;
-    // Set aside by a spool for good unless asked for: no writer holds one (each is written whole, once).
+    // The batches set aside in refused/ only when asked for, and whatever their writer: none holds
+    // one (each is written whole, once).
     const candidates = names.map((name) => ({ name, from: this.options.directory, setAside: false }));
     // Once, at start: a batch set aside again while this spool runs stays aside.
     if (this.options.claimRefused === true && !this.refusedClaimed) {
