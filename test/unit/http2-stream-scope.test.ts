@@ -58,7 +58,9 @@ describe('http: RequestScopeInstrumentation on node:http2 core API streams', () 
     expect(seen).to.equal('stream-1');
   });
 
-  it('echoes the correlation id on an object, a raw array, or no headers, and on respondWithFile', async () => {
+  // respondWithFile is exercised in test/e2e/http2-core-audit.test.ts, in a child process: after it,
+  // a heap snapshot in this process crashes Node 24 (the unit suite takes one, identity-resolution).
+  it('echoes the correlation id on an object, a raw array, or no headers', async () => {
     start();
     const object = await served((stream) => stream.respond({ ':status': 201 }, { endStream: true }));
     expect(object).to.include({ ':status': 201, 'x-request-id': 'stream-1' });
@@ -66,8 +68,6 @@ describe('http: RequestScopeInstrumentation on node:http2 core API streams', () 
     expect(raw).to.include({ ':status': 202, 'x-app': 'a', 'x-request-id': 'stream-1' });
     const none = await served((stream) => stream.respond(undefined, { endStream: true }));
     expect(none).to.include({ ':status': 200, 'x-request-id': 'stream-1' });
-    const fd = await served((stream) => stream.respondWithFile(import.meta.filename, { ':status': 200 }));
-    expect(fd).to.include({ 'x-request-id': 'stream-1' });
   });
 
   it('leaves a correlation header the app set (any case) as the app set it', async () => {
