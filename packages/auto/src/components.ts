@@ -100,8 +100,11 @@ export function apitrailProcessors(
       // A spooled record can be exported twice (after an outage or a restart): its id, signed with
       // it, lets the SIEM keep one.
       ...(config.logExporters.some((name) => isSpooled(config, name)) ? [new RecordIdLogRecordProcessor()] : []),
-      // Integrity wraps the exporters: nothing can mutate a record after it is signed.
-      ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config)),
+      // Integrity wraps the exporters: nothing can mutate a record after it is signed. Into NDJSON
+      // files alone, written synchronously at exit, its log closes after the app's last records.
+      ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config), {
+        closesAtExit: config.logExporters.every((name) => name === 'ndjson'),
+      }),
     ],
   };
 }

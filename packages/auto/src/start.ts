@@ -3,8 +3,7 @@ import { diag, DiagLogLevel, logs, type DiagLogger, type DiagLoggerOptions } fro
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
-import { markProcessEnding } from '@apitrail/spool/internal';
-import { ApitrailConfigError, readBoolean, type Environment } from '@apitrail/core/internal';
+import { ApitrailConfigError, markProcessEnding, readBoolean, type Environment } from '@apitrail/core/internal';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
@@ -237,8 +236,8 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
       stopPipeline();
     }));
   // The process's end (the loop ran out, a signal): the LoggerProvider's processors are shut down
-  // (exports closed, the integrity log's last checkpoint), but the provider itself stays open, so
-  // what the app still logs until it goes (in its `exit` listener: "exiting", an audit line) goes
+  // (exports closed; the integrity log closes there or at the last `exit` listener), but the
+  // provider itself stays open, so what the app still logs until it goes (in its `exit` listener: "exiting", an audit line) goes
   // to the spool or the file synchronously instead of to the SDK's no-op logger.
   const endShutdown = (): Promise<void> => {
     markProcessEnding();

@@ -16,3 +16,4 @@ export * from './layout.js';
 export * from './config-variables.js';
 export * from './processes.js';
 export * from './config-file.js';
+export * from './process-end.js';

@@ -1,27 +1,17 @@
 import { writeSync } from 'node:fs';
-import { droppedCounts, neutralizeControlCharacters } from '@apitrail/core/internal';
+import {
+  droppedCounts,
+  markProcessEnding,
+  neutralizeControlCharacters,
+  runLastExitTasks,
+} from '@apitrail/core/internal';
 import type { DurableBatchLogRecordProcessor } from './durable-batch-processor.js';
 
 const processors = new Set<DurableBatchLogRecordProcessor>();
 let listening = false;
 let summarised = false;
-/** The process is ending: apitrail's end began (its flush at `beforeExit` or a signal), or `exit` came. */
-let ending = false;
 /** The exit drain ran: nothing asynchronous runs any more, and every record is taken synchronously. */
 let drained = false;
-
-/**
- * From now on the process is ending (apitrail's flush at the end, the `exit` event): a sink's
- * shutdown keeps it taking records, which then go to the spool (or the file) synchronously, for
- * those the app still emits until it goes (its `exit` listeners).
- */
-export function markProcessEnding(): void {
-  ending = true;
-}
-
-export function processEnding(): boolean {
-  return ending;
-}
 
 /** Whether the exit drain ran: a record emitted since is written synchronously, at once. */
 export function exitDrained(): boolean {
@@ -39,7 +29,7 @@ function logRecordsDropped(): number {
  * `apitrail: 37 records spooled to /var/lib/app/spool (exported at the next start), 0 dropped`.
  * Called at exit, and by a shutdown that ends the process by re-raising a signal (no exit event).
  */
-export function writeExitSummary(): void {
+function writeExitSummary(): void {
   if (summarised) return;
   const spools = [...processors].map((processor) => processor.sink).filter((sink) => sink.directory !== undefined);
   const waiting = spools.reduce((sum, sink) => sum + sink.recordsWaiting(), 0);
@@ -61,40 +51,47 @@ export function writeExitSummary(): void {
  * Its listeners run synchronously before the process goes, with the exit code already decided, so
  * draining there changes neither the code nor the app's stderr. apitrail's drain is the first
  * listener (an app's listener that throws stops the others); the records the app emits in its own
- * listeners after it are written as they come, and the summary is the last listener, so it counts them.
+ * listeners after it are written as they come, and {@link finishAtExit} is the last listener, so
+ * what it closes covers them and its summary counts them.
  */
 function drainAtExit(): void {
-  ending = true;
+  markProcessEnding();
   drained = true;
   for (const processor of processors) processor.drainSync();
 }
 
+/** The last `exit` listener: the tasks that must come last (the integrity log's close), then the summary. */
+function finishAtExit(): void {
+  runLastExitTasks();
+  writeExitSummary();
+}
+
 /**
- * Keeps the summary the last `exit` listener: one the app adds later is moved ahead of it (in a
- * microtask, as the listener is added only after this event). One added and the process ended in
- * the same synchronous run comes after it.
+ * Keeps {@link finishAtExit} the last `exit` listener: one the app adds later is moved ahead of it
+ * (in a microtask, as the listener is added only after this event). One added and the process
+ * ended in the same synchronous run comes after it.
  */
 let movePending = false;
-function keepSummaryLast(event: string | symbol, listener: unknown): void {
-  if (event !== 'exit' || listener === writeExitSummary || movePending) return;
+function keepFinishLast(event: string | symbol, listener: unknown): void {
+  if (event !== 'exit' || listener === finishAtExit || movePending) return;
   movePending = true;
   queueMicrotask(() => {
     movePending = false;
     if (drained) return;
-    process.removeListener('exit', writeExitSummary);
-    process.on('exit', writeExitSummary);
+    process.removeListener('exit', finishAtExit);
+    process.on('exit', finishAtExit);
   });
 }
 
 /**
- * What the `exit` event runs, every processor's last batch and then the summary line, at once: a
- * signal's default action skips that event, so the shutdown hook calls this before it re-raises
- * one. Records emitted after it (signal-exit's callbacks) are still written synchronously, but the
- * summary is out by then.
+ * What the `exit` event runs, every processor's last batch, the last tasks and the summary line, at
+ * once: a signal's default action skips that event, so the shutdown hook calls this before it
+ * re-raises one. Records emitted after it (signal-exit's callbacks) are still written
+ * synchronously, but the integrity log is closed and the summary out by then.
  */
 export function drainSpoolsSync(): void {
   drainAtExit();
-  writeExitSummary();
+  finishAtExit();
 }
 
 /**
@@ -112,7 +109,7 @@ export function registerExitDrain(processor: DurableBatchLogRecordProcessor): vo
   if (!listening) {
     listening = true;
     process.on('exit', drainAtExit);
-    process.on('exit', writeExitSummary);
-    process.on('newListener', keepSummaryLast);
+    process.on('exit', finishAtExit);
+    process.on('newListener', keepFinishLast);
   }
 }

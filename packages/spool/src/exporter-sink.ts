@@ -1,7 +1,7 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { processEnding } from '@apitrail/core/internal';
 import { countDropped, countExported } from './counters.js';
-import { processEnding } from './exit-drain.js';
 import type { RecordSink } from './sink.js';
 
 /**

@@ -6,6 +6,6 @@ export { SynchronousExporterSink } from './exporter-sink.js';
 export { DurableBatchLogRecordProcessor, type DurableBatchOptions } from './durable-batch-processor.js';
 export { RecordIdLogRecordProcessor } from './record-id.js';
 export { spoolCounts, observeSpoolCounts, countRejected, type SpoolCounts } from './counters.js';
-export { drainSpoolsSync, markProcessEnding, persistSpoolsSync, writeExitSummary } from './exit-drain.js';
+export { drainSpoolsSync, persistSpoolsSync } from './exit-drain.js';
 export type { RecordSink } from './sink.js';
 export { spoolStatus, spooledRecords, type SpoolStatus, type SegmentInfo } from './inspect.js';
