@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { guard, recordFault, setRequestContext, type RequestContext } from '@apitrail/core/internal';
 import { streamRequest, type RequestTracker } from './request-tracker.js';
-import { requestTraceContext } from './trace-context.js';
+import { incomingTraceContext, requestTraceContext } from './trace-context.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -35,7 +35,9 @@ export interface RequestScopeInstrumentationConfig extends InstrumentationConfig
    * register does with no trace exporter): each request runs in the trace context it arrived with
    * (the registered propagator reads it from the headers), or in a new trace, so the audit record
    * and the app's logs carry trace ids and outgoing calls propagate them. Default false: the
-   * server span is the request's trace context.
+   * server span is the context of a node:http(s) `request`; the requests instrumentation-http makes
+   * no server span for (`upgrade`, `connect`, `checkContinue`, `checkExpectation`, node:http2's
+   * streams) continue the trace context they arrived with, and start none.
    */
   continueTraceContext?: boolean;
   /**
@@ -57,12 +59,28 @@ interface Patch {
 /** An instance's state: the tracker its patches use while enabled, and what it patched. */
 interface Scope {
   tracker: RequestTracker | undefined;
-  continueTraceContext: boolean;
+  /** The trace context of a node:http(s) `request` event's request. */
+  requestTrace: TraceContextSource;
+  /** The trace context of any other request (the events instrumentation-http makes no server span for). */
+  otherTrace: TraceContextSource;
   sampleNewTrace: (traceId: string) => boolean;
   readonly patches: Map<ServerPrototype, Patch>;
 }
 
 const sampleEvery = (): boolean => true;
+
+/** Where a request's trace context comes from: decided per event type, where the event is dispatched. */
+const enum TraceContextSource {
+  /** instrumentation-http's server span (a node:http(s) `request` while it makes them): nothing to do here. */
+  ServerSpan,
+  /**
+   * The caller's, when one arrived; else none is started (alongside exported server spans, a new
+   * trace's root span would never be exported: see docs/decisions.md).
+   */
+  Incoming,
+  /** The caller's, or a new trace (a process that makes no server spans). */
+  IncomingOrNew,
+}
 
 let http2Prototypes: readonly ServerPrototype[] | undefined;
 
@@ -146,16 +164,19 @@ function scopedEmit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
     if (tracker === undefined) return original.call(this, event, ...args);
-    if (event === 'request') return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
+    if (event === 'request') {
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response, scope.requestTrace);
+    }
+    // instrumentation-http makes server spans for `request` only: the events below take `otherTrace`.
     // An `upgrade` or `connect` event (request, socket, head): recorded with the status the app writes on the socket.
     if (event === 'upgrade' || event === 'connect') {
-      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Socket);
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Socket, scope.otherTrace);
     }
     // A request with `Expect:` to a server with a checkContinue (checkExpectation) listener: Node emits
     // that instead of `request`, and the listener answers (100 Continue then the response, or 417), or
     // passes the request on with emit('request'), which then finds it begun.
     if (event === 'checkContinue' || event === 'checkExpectation') {
-      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response, scope.otherTrace);
     }
     return original.call(this, event, ...args);
   };
@@ -171,10 +192,13 @@ function scopedHttp2Emit(original: Emit, scope: Scope): Emit {
   return function (this: unknown, event, ...args) {
     const tracker = scope.tracker;
     if (tracker === undefined) return original.call(this, event, ...args);
-    if (event === 'stream') return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Stream);
+    // instrumentation-http makes no server span for node:http2's requests: they take `otherTrace`.
+    if (event === 'stream') {
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Stream, scope.otherTrace);
+    }
     if (event === 'request' || event === 'connect' || event === 'checkContinue' || event === 'checkExpectation') {
       guard('request scope', () => tracker.handOver(args[0] as IncomingMessage), undefined);
-      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response);
+      return scopedRequest.call(this, original, scope, tracker, event, args, Answer.Response, scope.otherTrace);
     }
     return original.call(this, event, ...args);
   };
@@ -192,6 +216,7 @@ function scopedRequest(
   event: string,
   args: unknown[],
   answer: Answer,
+  traceSource: TraceContextSource,
 ): boolean {
   let active = context.active();
   let requestContext: RequestContext;
@@ -206,13 +231,19 @@ function scopedRequest(
     const state = answer === Answer.Response ? tracker.stateFor(request) : undefined;
     const begun = state?.tracker === tracker;
     let spanContext: SpanContext | undefined;
-    if (scope.continueTraceContext) {
+    if (traceSource !== TraceContextSource.ServerSpan) {
       if (begun) {
         spanContext = state.spanContext;
         if (spanContext !== undefined) active = trace.setSpanContext(active, spanContext);
       } else {
-        active = requestTraceContext(active, request, scope.sampleNewTrace);
-        spanContext = trace.getSpanContext(active);
+        const continued =
+          traceSource === TraceContextSource.IncomingOrNew
+            ? requestTraceContext(active, request, scope.sampleNewTrace)
+            : incomingTraceContext(active, request);
+        if (continued !== undefined) {
+          active = continued;
+          spanContext = trace.getSpanContext(active);
+        }
       }
     }
     if (state !== undefined) {
@@ -282,7 +313,9 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     super.enable();
     const scope = this.scope();
     scope.tracker = this.getConfig().tracker;
-    scope.continueTraceContext = this.getConfig().continueTraceContext ?? false;
+    const continueTraceContext = this.getConfig().continueTraceContext ?? false;
+    scope.requestTrace = continueTraceContext ? TraceContextSource.IncomingOrNew : TraceContextSource.ServerSpan;
+    scope.otherTrace = continueTraceContext ? TraceContextSource.IncomingOrNew : TraceContextSource.Incoming;
     scope.sampleNewTrace = this.getConfig().sampleNewTrace ?? sampleEvery;
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
@@ -300,7 +333,13 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
   private scope(): Scope {
     let scope = scopes.get(this);
     if (scope === undefined) {
-      scope = { tracker: undefined, continueTraceContext: false, sampleNewTrace: sampleEvery, patches: new Map() };
+      scope = {
+        tracker: undefined,
+        requestTrace: TraceContextSource.ServerSpan,
+        otherTrace: TraceContextSource.Incoming,
+        sampleNewTrace: sampleEvery,
+        patches: new Map(),
+      };
       scopes.set(this, scope);
     }
     return scope;

@@ -10,11 +10,13 @@ import {
   type Context,
 } from '@opentelemetry/api';
 
-// A request's trace context when no server span is made (no trace exporter: spans would be
-// dropped). The request then continues the trace it arrived with, as a remote parent, so the audit
-// record names the caller's trace and span and the app's outgoing calls carry them on; a request
-// that arrived without one starts a trace. Either way the record and the app's logs carry trace
-// ids, and downstream spans join one trace.
+// A request's trace context when no server span is made for it: none at all (no trace exporter:
+// spans would be dropped), or none for this kind of request (instrumentation-http makes server spans
+// for `request` events only). The request then continues the trace it arrived with, as a remote
+// parent, so the audit record names the caller's trace and span and the app's outgoing calls carry
+// them on. With no server spans at all, a request that arrived without one starts a trace, so the
+// record and the app's logs still carry trace ids; alongside exported server spans it starts none
+// (its root span would never be exported: see docs/decisions.md).
 
 /** Random bytes drawn in blocks: one system call serves many requests. */
 const POOL_BYTES = 4096;
@@ -46,12 +48,25 @@ export function requestTraceContext(
   sampled: (traceId: string) => boolean,
 ): Context {
   const extracted = propagation.extract(active, request.headers);
-  const incoming = trace.getSpanContext(extracted);
-  if (incoming !== undefined && isSpanContextValid(incoming)) return extracted;
+  if (hasValidSpanContext(extracted)) return extracted;
   const traceId = randomId(TRACE_ID_BYTES, INVALID_TRACEID);
   return trace.setSpanContext(extracted, {
     traceId,
     spanId: randomId(SPAN_ID_BYTES, INVALID_SPANID),
     traceFlags: sampled(traceId) ? TraceFlags.SAMPLED : TraceFlags.NONE,
   });
+}
+
+/**
+ * `active` with the trace context the registered propagator extracts from the request's headers,
+ * or undefined when it arrived without a valid one (then it starts no trace: see docs/decisions.md).
+ */
+export function incomingTraceContext(active: Context, request: IncomingMessage): Context | undefined {
+  const extracted = propagation.extract(active, request.headers);
+  return hasValidSpanContext(extracted) ? extracted : undefined;
+}
+
+function hasValidSpanContext(candidate: Context): boolean {
+  const spanContext = trace.getSpanContext(candidate);
+  return spanContext !== undefined && isSpanContextValid(spanContext);
 }
