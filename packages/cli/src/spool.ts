@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readString } from '@apitrail/core/internal';
 import { replaySpool } from '@apitrail/auto/internal';
@@ -11,6 +12,22 @@ function spoolDirectory(dir: string | undefined, env: NodeJS.ProcessEnv): string
   const directory = dir ?? readSpoolConfig(env, readString(env, 'OTEL_SERVICE_NAME', 'unknown_service')).directory;
   if (directory === undefined) throw new UsageError('APITRAIL_SPOOL_DIR is off and no --dir was given');
   return directory;
+}
+
+/**
+ * Why `directory` cannot be read as a spool, or undefined when it is a directory. Said in one line
+ * before anything else runs: a stack trace tells a user with a typo in --dir nothing, and a replay
+ * must not create the directory it was asked to read.
+ */
+function unreadableSpool(directory: string): { readonly missing: boolean; readonly reason: string } | undefined {
+  try {
+    const stat = statSync(directory, { throwIfNoEntry: false });
+    if (stat === undefined) return { missing: true, reason: 'no spool directory there' };
+    return stat.isDirectory() ? undefined : { missing: false, reason: 'not a directory' };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { missing: false, reason: code === 'ENOTDIR' ? 'not a directory' : `cannot be read (${code})` };
+  }
 }
 
 function status(directory: string, json: boolean, output: Output): number {
@@ -47,6 +64,8 @@ function exportNdjson(directory: string, output: Output): number {
   return 0;
 }
 
+const ACTIONS = new Set(['status', 'export', 'replay']);
+
 /** `apitrail spool status|export --ndjson|replay [--refused] [--dir <path>]`. */
 export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -62,6 +81,17 @@ export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, outpu
   const [action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`spool ${action ?? ''} takes no file arguments`);
   const directory = spoolDirectory(values.dir, env);
+  const unreadable = ACTIONS.has(action ?? '') ? unreadableSpool(directory) : undefined;
+  if (unreadable !== undefined) {
+    // No spool there: nothing waits to be sent, which is no failure for replay (exit 0); status and
+    // export cannot report on it (exit 2, as a bad --dir; exit 1 means records remain).
+    if (action === 'replay' && unreadable.missing) {
+      output.out.write(`${directory}: ${unreadable.reason}, nothing to replay\n`);
+      return 0;
+    }
+    output.err.write(`apitrail: ${directory}: ${unreadable.reason}\n`);
+    return 2;
+  }
   switch (action) {
     case 'status':
       return status(directory, values.json === true, output);
