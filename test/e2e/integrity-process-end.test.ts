@@ -100,6 +100,27 @@ describe('integrity at the end of the process', function () {
     });
   }
 
+  // Node runs no `exit` listener after one that throws: apitrail's last one (the log's close, the
+  // summary) runs from the uncaught exception's monitor instead. The app ends as without apitrail.
+  for (const end of ['exit', 'natural']) {
+    it(`${end}, the app's exit listener throwing after its last words: they are signed, the log closed; exit code and error as without apitrail`, async () => {
+      const { run, file, lines, marker } = await endWith(end, { EXIT_LISTENER_THROW: '1' });
+      const bare = await runToEnd([APP], { EXIT_LISTENER_END: end, EXIT_LISTENER_THROW: '1', EXIT_LISTENER_LOGS: '0' });
+      expect(run.code).to.equal(bare.code);
+      expect(bare.stderr).to.match(/^Error: the exit listener failed$/m);
+      expect(run.stderr).to.match(/^Error: the exit listener failed$/m);
+      const lastWords = lastWordsOf(lines, marker);
+      expect(
+        lastWords.map((line) => line.message),
+        run.stderr,
+      ).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
+      for (const line of lastWords) expect(line).to.have.property('apitrail.integrity.seq');
+      const verified = await verify(file);
+      expect(verified.stdout, verified.stderr).to.match(/no findings/);
+      expect(verified.stdout).to.match(/ yes\s*$/m);
+    });
+  }
+
   it('an app that logs nothing as it ends: process.exit() still closes the log', async () => {
     const { file, lines } = await endWith('exit', { EXIT_LISTENER_LOGS: '0' });
     expect(lines.some((line) => line.event === 'apitrail.api_request')).to.equal(true);

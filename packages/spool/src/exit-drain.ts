@@ -67,6 +67,16 @@ function finishAtExit(): void {
 }
 
 /**
+ * An app's `exit` listener that throws stops the `exit` event: Node runs no later listener, so
+ * {@link finishAtExit} would not run, and the records waiting for the log's close (the app's last
+ * words) would be lost with it. The exception's monitor still runs, before Node prints the error and
+ * exits with the same code; it only observes, so the app's end is unchanged.
+ */
+function finishIfExitStopped(): void {
+  if (drained) finishAtExit();
+}
+
+/**
  * Keeps {@link finishAtExit} the last `exit` listener: one the app adds later is moved ahead of it
  * (in a microtask, as the listener is added only after this event). One added and the process
  * ended in the same synchronous run comes after it.
@@ -111,5 +121,6 @@ export function registerExitDrain(processor: DurableBatchLogRecordProcessor): vo
     process.on('exit', drainAtExit);
     process.on('exit', finishAtExit);
     process.on('newListener', keepFinishLast);
+    process.on('uncaughtExceptionMonitor', finishIfExitStopped);
   }
 }
