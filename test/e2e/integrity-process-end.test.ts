@@ -61,19 +61,23 @@ describe('integrity at the end of the process', function () {
       .filter((line) => String(line.message).endsWith(marker))
       .sort((a, b) => String(a.message).localeCompare(String(b.message)));
 
+  /** The app's last words are in the log, signed, and the log is closed: verify finds nothing. */
+  async function expectLastWordsSignedAndClosed({ run, file, lines, marker }: Awaited<ReturnType<typeof endWith>>) {
+    const lastWords = lastWordsOf(lines, marker);
+    expect(
+      lastWords.map((line) => line.message),
+      run.stderr,
+    ).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
+    for (const line of lastWords) expect(line).to.have.property('apitrail.integrity.seq');
+    const verified = await verify(file);
+    expect(verified.stdout, verified.stderr).to.match(/no findings/);
+    expect(verified.code).to.equal(0);
+    expect(verified.stdout).to.match(/ yes\s*$/m);
+  }
+
   for (const end of ['exit', 'throw', 'natural']) {
     it(`${end}: the log is closed and verifies, the records of the app's last words included`, async () => {
-      const { run, file, lines, marker } = await endWith(end);
-      const lastWords = lastWordsOf(lines, marker);
-      expect(
-        lastWords.map((line) => line.message),
-        run.stderr,
-      ).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
-      for (const line of lastWords) expect(line).to.have.property('apitrail.integrity.seq');
-      const verified = await verify(file);
-      expect(verified.stdout, verified.stderr).to.match(/no findings/);
-      expect(verified.code).to.equal(0);
-      expect(verified.stdout).to.match(/ yes\s*$/m);
+      await expectLastWordsSignedAndClosed(await endWith(end));
     });
   }
 
@@ -104,20 +108,13 @@ describe('integrity at the end of the process', function () {
   // summary) runs from the uncaught exception's monitor instead. The app ends as without apitrail.
   for (const end of ['exit', 'natural']) {
     it(`${end}, the app's exit listener throwing after its last words: they are signed, the log closed; exit code and error as without apitrail`, async () => {
-      const { run, file, lines, marker } = await endWith(end, { EXIT_LISTENER_THROW: '1' });
+      const ended = await endWith(end, { EXIT_LISTENER_THROW: '1' });
+      const { run } = ended;
       const bare = await runToEnd([APP], { EXIT_LISTENER_END: end, EXIT_LISTENER_THROW: '1', EXIT_LISTENER_LOGS: '0' });
       expect(run.code).to.equal(bare.code);
       expect(bare.stderr).to.match(/^Error: the exit listener failed$/m);
       expect(run.stderr).to.match(/^Error: the exit listener failed$/m);
-      const lastWords = lastWordsOf(lines, marker);
-      expect(
-        lastWords.map((line) => line.message),
-        run.stderr,
-      ).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
-      for (const line of lastWords) expect(line).to.have.property('apitrail.integrity.seq');
-      const verified = await verify(file);
-      expect(verified.stdout, verified.stderr).to.match(/no findings/);
-      expect(verified.stdout).to.match(/ yes\s*$/m);
+      await expectLastWordsSignedAndClosed(ended);
     });
   }
 
