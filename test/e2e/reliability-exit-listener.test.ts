@@ -82,27 +82,31 @@ function summarySpooled(stderr: string): number {
 describe('records the app emits in its own exit listener are kept and counted', function () {
   this.timeout(120_000);
 
-  for (const end of ENDS) {
-    it(`${end}: in the spool, delivered at the next start, counted in the exit summary`, async () => {
-      const marker = randomBytes(8).toString('hex');
-      const spoolDir = freshSpoolDir();
-      const result = await endsAsWithout(end, {
-        OTEL_LOGS_EXPORTER: 'otlp',
-        // The collector is down for the whole run: every record waits in the spool.
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
-        APITRAIL_SPOOL_DIR: spoolDir,
-        EXIT_LISTENER_MARKER: marker,
-      });
-      const delivered = await deliveredFrom(spoolDir);
-      const last = bodies(delivered).filter((body) => String(body).endsWith(marker));
-      expect(last.sort()).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
-      // The request's audit record, emitted before the end, is there too.
-      expect(delivered.some((record) => record.attributes['url.path'] === '/work')).to.equal(true);
-      // At a signal's end the summary is written before the signal's default action, and
-      // signal-exit's callbacks run after it: their records are kept, not counted in it.
-      const counted = end.startsWith('SIG') ? delivered.length - last.length : delivered.length;
-      expect(summarySpooled(result.stderr)).to.equal(counted);
+  /** The app's last words and its request's record are in the spool, delivered at the next start, and counted. */
+  async function keptInSpool(end: End, env: Record<string, string> = {}): Promise<void> {
+    const marker = randomBytes(8).toString('hex');
+    const spoolDir = freshSpoolDir();
+    const result = await endsAsWithout(end, {
+      OTEL_LOGS_EXPORTER: 'otlp',
+      // The collector is down for the whole run: every record waits in the spool.
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+      APITRAIL_SPOOL_DIR: spoolDir,
+      EXIT_LISTENER_MARKER: marker,
+      ...env,
     });
+    const delivered = await deliveredFrom(spoolDir);
+    const last = bodies(delivered).filter((body) => String(body).endsWith(marker));
+    expect(last.sort(), result.stderr).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
+    // The request's audit record, emitted before the end, is there too.
+    expect(delivered.some((record) => record.attributes['url.path'] === '/work')).to.equal(true);
+    // At a signal's end the summary is written before the signal's default action, and
+    // signal-exit's callbacks run after it: their records are kept, not counted in it.
+    const counted = end.startsWith('SIG') ? delivered.length - last.length : delivered.length;
+    expect(summarySpooled(result.stderr)).to.equal(counted);
+  }
+
+  for (const end of ENDS) {
+    it(`${end}: in the spool, delivered at the next start, counted in the exit summary`, () => keptInSpool(end));
 
     it(`${end}: in the NDJSON file`, async () => {
       const marker = randomBytes(8).toString('hex');
@@ -125,6 +129,12 @@ describe('records the app emits in its own exit listener are kept and counted', 
       // Nothing left in a spool, nothing lost: no summary.
       expect(result.stderr).to.not.match(/^apitrail: /m);
     });
+  }
+
+  // apitrail's `exit` listeners are put back (in a microtask) when the app removes them all.
+  for (const end of ['exit', 'throw', 'natural'] as const) {
+    it(`${end}, the app having removed every exit listener first: still kept and counted`, () =>
+      keptInSpool(end, { EXIT_LISTENER_REMOVE_ALL: '1' }));
   }
 
   it('control: an app that logs nothing as it ends has no such record delivered, and the summary counts what is', async () => {

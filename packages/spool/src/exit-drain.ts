@@ -83,14 +83,27 @@ function finishIfExitStopped(): void {
  */
 let movePending = false;
 function keepFinishLast(event: string | symbol, listener: unknown): void {
-  if (event !== 'exit' || listener === finishAtExit || movePending) return;
+  if (placing || event !== 'exit' || listener === finishAtExit || movePending) return;
   movePending = true;
   queueMicrotask(() => {
     movePending = false;
-    if (drained) return;
+    placeExitListeners();
+  });
+}
+
+/** apitrail moving its own listeners: the `removeListener` events that causes are not the app's. */
+let placing = false;
+/** The drain among the `exit` listeners (first when put back), {@link finishAtExit} the last. */
+function placeExitListeners(): void {
+  if (drained) return;
+  placing = true;
+  try {
+    if (!process.listeners('exit').includes(drainAtExit)) process.prependListener('exit', drainAtExit);
     process.removeListener('exit', finishAtExit);
     process.on('exit', finishAtExit);
-  });
+  } finally {
+    placing = false;
+  }
 }
 
 /**
@@ -114,6 +127,24 @@ export function persistSpoolsSync(): void {
   for (const processor of processors) processor.persistSync();
 }
 
+/**
+ * An app that clears the `exit` listeners (`process.removeAllListeners('exit')`, meant for its own
+ * or a library's) would take apitrail's with them, and with them the records still in memory at
+ * the end, silently. They are put back, in a microtask as in {@link keepFinishLast} (removing them
+ * again is the app's intent for the event's current run only): the drain first, the summary last.
+ * An app that ends in the same synchronous run as it removed them ends without them.
+ */
+let restorePending = false;
+function restoreExitListeners(event: string | symbol, listener: unknown): void {
+  if (placing || restorePending || event !== 'exit') return;
+  if (listener !== drainAtExit && listener !== finishAtExit) return;
+  restorePending = true;
+  queueMicrotask(() => {
+    restorePending = false;
+    placeExitListeners();
+  });
+}
+
 export function registerExitDrain(processor: DurableBatchLogRecordProcessor): void {
   processors.add(processor);
   if (!listening) {
@@ -122,5 +153,6 @@ export function registerExitDrain(processor: DurableBatchLogRecordProcessor): vo
     process.on('exit', finishAtExit);
     process.on('newListener', keepFinishLast);
     process.on('uncaughtExceptionMonitor', finishIfExitStopped);
+    process.on('removeListener', restoreExitListeners);
   }
 }
