@@ -5,7 +5,7 @@
 // once the receiver takes it. An auth refusal (401) is about every batch: it stays retried, nothing
 // is set aside. Against a real app under the register and a real local HTTP receiver.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -130,6 +130,37 @@ describe('a batch the receiver refuses for good', function () {
       expect(fixed.stdout).to.include('1 records exported, 0 remain');
       expect(delivered(receiver, marker)).to.equal(true);
       expect(readdirSync(join(spoolDir, 'refused'))).to.deep.equal([]);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('a receiver refusing every batch with 400 does not fill the disk: refused/ stays under APITRAIL_SPOOL_MAX_BYTES, what does not fit waits in the spool, said once', async () => {
+    // Every export holds "logRecords": the receiver refuses them all, as one misconfigured would.
+    const receiver = await startReceiver('logRecords', 400);
+    const spoolDir = freshSpoolDir();
+    const maxBytes = 65_536;
+    try {
+      const app = await startApp({
+        script: 'test/fixtures/crash-app.cjs',
+        env: { ...appEnv(receiver, spoolDir), APITRAIL_SPOOL_MAX_BYTES: String(maxBytes) },
+      });
+      // More than the cap in records, fast enough to go in one batch.
+      await Promise.all(
+        Array.from({ length: 200 }, (_, index) => get(app, `/api/items/bulk-${index}-${'x'.repeat(200)}`)),
+      );
+      await delay(6_000);
+      await app.stop();
+      const refused = join(spoolDir, 'refused');
+      const bytes = existsSync(refused)
+        ? readdirSync(refused).reduce((sum, name) => sum + statSync(join(refused, name)).size, 0)
+        : 0;
+      expect(bytes, app.stderr()).to.be.at.most(maxBytes);
+      const full = app
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('no room in refused/'));
+      expect(full, app.stderr()).to.have.length(1);
     } finally {
       await receiver.stop();
     }

@@ -103,6 +103,15 @@ interface Segment {
   refusals?: number;
 }
 
+/** The size of the file at `path`, 0 if it is gone (replayed by another process meanwhile). */
+function unlessGoneSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** The HTTP status of an export the receiver refused for good ({@link REFUSED_FOR_GOOD}), else undefined. */
 function refusedForGood(result: ExportResult): number | undefined {
   // The OTLP/HTTP exporter fails such an export with an OTLPExporterError whose code is the status;
@@ -998,7 +1007,7 @@ export class Spool implements RecordSink {
     if (result.code !== ExportResultCode.SUCCESS) {
       const status = refusedForGood(result);
       segment.refusals = status === undefined ? 0 : (segment.refusals ?? 0) + 1;
-      if (status !== undefined && segment.refusals >= MAX_REFUSALS) {
+      if (status !== undefined && segment.refusals >= MAX_REFUSALS && this.refusedHasRoom(batch, status)) {
         // A record the receiver cannot take: every record after it would wait behind it until the
         // cap dropped them. It goes aside, kept, and the export goes on with the next batch.
         segment.refusals = 0;
@@ -1024,6 +1033,31 @@ export class Spool implements RecordSink {
     segment.shipped += count;
     if (segment.shipped >= (segment.lines ?? 0)) this.finish(segment);
     this.exportNext();
+  }
+
+  /**
+   * Whether `batch` fits in `refused/` under APITRAIL_SPOOL_MAX_BYTES (what is there measured now:
+   * other processes on the spool set batches aside too, an operator replays them). A receiver that
+   * refuses every batch (a misconfigured one) would otherwise move the whole trail there, a file
+   * every few seconds, with no bound: past the cap, a refused batch stays in the spool's queue and
+   * is retried as in an outage, where the cap bounds it and counts what it drops. Said once.
+   */
+  private refusedHasRoom(batch: ReadableLogRecord[], status: number): boolean {
+    const directory = join(this.options.directory, REFUSED_DIRECTORY);
+    let held = 0;
+    try {
+      for (const name of readdirSync(directory)) held += unlessGoneSize(join(directory, name));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // No refused/ yet (or a file in its place, which setAside reports): nothing held.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') recordFault('spool', error);
+    }
+    if (held + Buffer.byteLength(this.encode(batch).text) <= this.options.maxBytes) return true;
+    this.report(
+      'refused-full',
+      `the receiver refused a batch for good (HTTP ${status}), and there is no room in refused/ (${held} bytes, APITRAIL_SPOOL_MAX_BYTES ${this.options.maxBytes}): refused batches stay in the spool and are retried as in an outage`,
+    );
+    return false;
   }
 
   /**
