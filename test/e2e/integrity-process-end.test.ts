@@ -106,11 +106,21 @@ describe('integrity at the end of the process', function () {
 
   // Node runs no `exit` listener after one that throws: apitrail's last one (the log's close, the
   // summary) runs from the uncaught exception's monitor instead. The app ends as without apitrail.
-  for (const end of ['exit', 'natural']) {
-    it(`${end}, the app's exit listener throwing after its last words: they are signed, the log closed; exit code and error as without apitrail`, async () => {
-      const ended = await endWith(end, { EXIT_LISTENER_THROW: '1' });
+  // Prepended, it runs before apitrail's drain too: the monitor then drains as well.
+  for (const [end, thrower] of [
+    ['exit', '1'],
+    ['natural', '1'],
+    ['exit', 'first'],
+    ['natural', 'first'],
+  ] as const) {
+    it(`${end}, the app's ${thrower === 'first' ? 'prepended ' : ''}exit listener throwing after its last words: they are signed, the log closed; exit code and error as without apitrail`, async () => {
+      const ended = await endWith(end, { EXIT_LISTENER_THROW: thrower });
       const { run } = ended;
-      const bare = await runToEnd([APP], { EXIT_LISTENER_END: end, EXIT_LISTENER_THROW: '1', EXIT_LISTENER_LOGS: '0' });
+      const bare = await runToEnd([APP], {
+        EXIT_LISTENER_END: end,
+        EXIT_LISTENER_THROW: thrower,
+        EXIT_LISTENER_LOGS: '0',
+      });
       expect(run.code).to.equal(bare.code);
       expect(bare.stderr).to.match(/^Error: the exit listener failed$/m);
       expect(run.stderr).to.match(/^Error: the exit listener failed$/m);

@@ -69,11 +69,14 @@ function finishAtExit(): void {
 /**
  * An app's `exit` listener that throws stops the `exit` event: Node runs no later listener, so
  * {@link finishAtExit} would not run, and the records waiting for the log's close (the app's last
- * words) would be lost with it. The exception's monitor still runs, before Node prints the error and
- * exits with the same code; it only observes, so the app's end is unchanged.
+ * words) would be lost with it; one the app prepended stops the drain too, and what was in memory.
+ * The exception's monitor still runs, before Node prints the error and exits with the same code; it
+ * only observes, so the app's end is unchanged. `process._exiting` (set by Node before it emits
+ * `exit`, false for an exception while the process runs) tells the two apart.
  */
 function finishIfExitStopped(): void {
   if (drained) finishAtExit();
+  else if ((process as { _exiting?: boolean })._exiting === true) drainSpoolsSync();
 }
 
 /**
