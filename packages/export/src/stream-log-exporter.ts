@@ -38,7 +38,10 @@ function streamDestination(stream: Writable): Destination {
  * Opens `path` for appending. A FIFO (a named pipe a log shipper reads) is opened only when a reader
  * has it open: opening one for writing waits for a reader, so with the shipper not up yet the app
  * hung in this call, at start, with nothing said. A non-blocking open first fails at once then
- * (ENXIO); with a reader there, the blocking open that follows returns at once too.
+ * (ENXIO); with a reader there, the blocking open that follows returns at once too. The first
+ * descriptor stays open until the second is: closed before, it would be the FIFO's last writer
+ * going, and a reader that had just opened it (`cat` starting) would read end of file and exit,
+ * leaving the blocking open to wait for the next reader, with the app's event loop held.
  */
 function openForAppend(path: string): number {
   let fifo = false;
@@ -47,20 +50,24 @@ function openForAppend(path: string): number {
   } catch {
     // Missing: the open below creates a regular file, or says why it cannot.
   }
-  if (fifo) {
-    try {
-      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch (error) {
-      if (!noReaderYet(error)) throw error;
-      // Node's text, 'no such device or address', does not say what is missing.
-      throw Object.assign(new Error(`ENXIO: no reader has the FIFO open, open '${path}'`), {
-        code: 'ENXIO',
-        syscall: 'open',
-        path,
-      });
-    }
+  if (!fifo) return openSync(path, 'a');
+  let probe: number;
+  try {
+    probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (!noReaderYet(error)) throw error;
+    // Node's text, 'no such device or address', does not say what is missing.
+    throw Object.assign(new Error(`ENXIO: no reader has the FIFO open, open '${path}'`), {
+      code: 'ENXIO',
+      syscall: 'open',
+      path,
+    });
   }
-  return openSync(path, 'a');
+  try {
+    return openSync(path, 'a');
+  } finally {
+    closeSync(probe);
+  }
 }
 
 /** A FIFO no reader has open (yet): tried again at the next write. */
