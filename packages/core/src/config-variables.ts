@@ -132,7 +132,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_SPOOL_MAX_BYTES'],
     defaultValue: '`268435456` (256 MiB)',
     description:
-      'cap of the spool; beyond it the oldest records are dropped, counted and reported; a batch larger than the cap is kept in memory until exported',
+      'cap of the spool; beyond it the oldest records are dropped, counted and reported; a batch larger than the cap is kept in memory until exported. The batches a receiver refused for good (`refused/`) have a cap of the same size of their own',
   },
   {
     names: ['APITRAIL_SPOOL_FLUSH_INTERVAL_MS'],

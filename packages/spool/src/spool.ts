@@ -1072,23 +1072,27 @@ export class Spool implements RecordSink {
     const data = (error as { data?: unknown } | undefined)?.data;
     const said = typeof data === 'string' && data.trim() !== '' ? `: ${reason(data.trim().slice(0, 200))}` : '';
     let path: string | undefined;
-    let opened = false;
+    let partial: string | undefined;
     try {
       const directory = join(this.options.directory, REFUSED_DIRECTORY);
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       path = join(directory, this.nextName());
-      const fd = openSync(path, 'wx', 0o600);
-      opened = true;
+      // Written under a name no reader lists, then renamed: `apitrail spool replay --refused`
+      // running meanwhile claims only whole files.
+      const fd = openSync(`${path}.partial`, 'wx', 0o600);
+      partial = `${path}.partial`;
       try {
         writeWhole(fd, text, 0);
       } finally {
         closeSync(fd);
       }
+      renameSync(partial, path);
+      partial = undefined;
       countRefused(encoded.length);
     } catch (error) {
       recordFault('spool', error);
-      // No empty file for an operator to wonder about (a write a full disk cut short is cut back to nothing).
-      if (opened) unlinkQuietly(path!);
+      // No partial file for an operator to wonder about (a write a full disk cut short).
+      if (partial !== undefined) unlinkQuietly(partial);
       countDropped(this.options.channel, encoded.length);
       this.report(
         `set-aside-failed-${path ?? ''}`,
