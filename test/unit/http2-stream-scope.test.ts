@@ -33,6 +33,12 @@ async function served(
   }
 }
 
+/**
+ * Whether this Node's stream.respond() takes raw header arrays (`[name, value, …]`): Node 24 does,
+ * Node 22 throws ERR_INVALID_ARG_TYPE for one, with or without apitrail.
+ */
+const RAW_HEADER_ARRAYS = Number(process.versions.node.split('.')[0]) >= 24;
+
 describe('http: RequestScopeInstrumentation on node:http2 core API streams', () => {
   let scope: RequestScopeInstrumentation;
   const start = (correlationResponseHeader?: string | false) => {
@@ -64,8 +70,10 @@ describe('http: RequestScopeInstrumentation on node:http2 core API streams', () 
     start();
     const object = await served((stream) => stream.respond({ ':status': 201 }, { endStream: true }));
     expect(object).to.include({ ':status': 201, 'x-request-id': 'stream-1' });
-    const raw = await served((stream) => stream.respond([':status', '202', 'x-app', 'a'], { endStream: true }));
-    expect(raw).to.include({ ':status': 202, 'x-app': 'a', 'x-request-id': 'stream-1' });
+    if (RAW_HEADER_ARRAYS) {
+      const raw = await served((stream) => stream.respond([':status', '202', 'x-app', 'a'], { endStream: true }));
+      expect(raw).to.include({ ':status': 202, 'x-app': 'a', 'x-request-id': 'stream-1' });
+    }
     const none = await served((stream) => stream.respond(undefined, { endStream: true }));
     expect(none).to.include({ ':status': 200, 'x-request-id': 'stream-1' });
   });
@@ -74,8 +82,10 @@ describe('http: RequestScopeInstrumentation on node:http2 core API streams', () 
     start();
     const own = await served((stream) => stream.respond({ 'X-Request-ID': 'app-own' }, { endStream: true }));
     expect(own['x-request-id']).to.equal('app-own');
-    const ownRaw = await served((stream) => stream.respond(['X-Request-Id', 'app-raw'], { endStream: true }));
-    expect(ownRaw['x-request-id']).to.equal('app-raw');
+    if (RAW_HEADER_ARRAYS) {
+      const ownRaw = await served((stream) => stream.respond(['X-Request-Id', 'app-raw'], { endStream: true }));
+      expect(ownRaw['x-request-id']).to.equal('app-raw');
+    }
   });
 
   it('adds nothing with correlationResponseHeader: false', async () => {
