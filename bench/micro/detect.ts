@@ -10,6 +10,8 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
 } from '@apitrail/core/internal';
 
+/** How far the control's 256 B per key may read off: 1% (the targets' margins are 4% and more). */
+const CONTROL_TOLERANCE_BYTES = 2;
 const TRACKED_KEYS = 100_000;
 
 interface DetectionEvent {
@@ -75,9 +77,12 @@ report({
       return full;
     };
     // Control: the same measurement of a known 256 B per key, 248 in an ArrayBuffer and 8 on the
-    // heap (an array of doubles), must read 256, or the detector figures cannot be trusted.
+    // heap (an array of doubles), must read 256 within CONTROL_TOLERANCE_BYTES, or the detector
+    // figures cannot be trusted. One byte a key is 100 kB over the run: garbage of the benchmark's
+    // own that a forced GC happens to free (or not) during a measurement moves it by that much.
     const control = perKey(() => [new Uint8Array(TRACKED_KEYS * 248), new Array<number>(TRACKED_KEYS).fill(0.5)]);
-    if (control !== 256) throw new Error(`the control's known 256 B per key measured ${control} B`);
+    if (Math.abs(control - 256) > CONTROL_TOLERANCE_BYTES)
+      throw new Error(`the control's known 256 B per key measured ${control} B`);
     // What the key id strings alone (and a reference to each) cost: inside every figure below.
     const keyIds = perKey(() => Array.from({ length: TRACKED_KEYS }, (_, i) => `key_${i}`));
     // A documentation address (no place) and a placed one (what enrichment adds for a public address).
