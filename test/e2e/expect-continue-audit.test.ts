@@ -8,8 +8,9 @@
 // (test/fixtures/expect-continue-app.cjs), node:http client waiting for 100 Continue, NDJSON.
 import { expect } from 'chai';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { quarantineFileWith } from '../helpers/apitrail-cli.ts';
-import { type RunningApp } from '../helpers/app.ts';
+import { startApp, type RunningApp } from '../helpers/app.ts';
 import { leakForms, newKey, newSecret, writeKeysFile } from '../helpers/identity-keys.ts';
 import { auditRecords, otherEvents, startNdjsonApp, waitForAuditRecords } from '../helpers/ndjson-app.ts';
 
@@ -223,5 +224,130 @@ describe('a quarantined key with Expect: 100-continue (APITRAIL_RESPONSE=block),
     expect(theRecord(app, 'continue-allowed')).to.include({ api_key_id: allowed.id, status_code: 201 });
     expect(answers['reemit-allowed']).to.include({ status: 200, continued: true });
     expect(theRecord(app, 'reemit-allowed')).to.include({ api_key_id: allowed.id, status_code: 200 });
+  });
+});
+
+/**
+ * What a client sees of a request with an expectation other than 100-continue, sent on a raw socket
+ * with `connection` (keep-alive or close), followed on the same connection (if it is still open) by
+ * a plain GET: the first response's bytes (its Date header blanked), whether the server closed the
+ * connection after it, and the second response's status line.
+ */
+interface Transcript {
+  readonly first: string;
+  readonly closedAfterFirst: boolean;
+  readonly second: string;
+}
+
+function expectationTranscript(
+  app: RunningApp,
+  requestId: string,
+  connection: string,
+  key: string,
+): Promise<Transcript> {
+  const { port } = new URL(app.baseUrl);
+  const head =
+    `POST /other HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nexpect: x-apitrail-test\r\nx-request-id: ${requestId}\r\n` +
+    `x-api-key: ${key}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(BODY)}\r\n` +
+    `connection: ${connection}\r\n\r\n${BODY}`;
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    let next: NodeJS.Timeout | undefined;
+    let closedAfterFirst = false;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      // The same connection goes on, as a client's keep-alive pool would use it, unless it was closed.
+      next ??= setTimeout(() => {
+        socket.write(`GET /plain HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nx-request-id: ${requestId}-next\r\n\r\n`);
+        socket.end();
+      }, 200);
+    });
+    socket.on('end', () => {
+      if (next === undefined || !socket.writableEnded) closedAfterFirst = true;
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // Writing the next request on a connection the server closed.
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(next);
+      const split = received.indexOf('HTTP/1.1 ', 1);
+      const first = split === -1 ? received : received.slice(0, split);
+      if (first === '') return reject(new Error(`no response to ${requestId}`));
+      resolve({
+        first: first.replace(/\r\ndate: [^\r]*/i, '\r\ndate: (blanked)'),
+        closedAfterFirst,
+        second: split === -1 ? '' : received.slice(split).split('\r\n')[0]!,
+      });
+    });
+    socket.write(head);
+  });
+}
+
+describe('an expectation other than 100-continue to a server without a checkExpectation listener', function () {
+  // Node answers it 417 itself, with no event; bare Node (the app without the register) is the control.
+  const key = newSecret();
+  const connections = ['keep-alive', 'close'] as const;
+  const bare: Record<string, Transcript> = {};
+  const traced: Record<string, Transcript> = {};
+  let app: RunningApp;
+
+  before(async function () {
+    const control = await startApp({
+      script: 'test/fixtures/expect-continue-app.cjs',
+      loader: 'none',
+      env: { EXPECT_LISTENERS: 'none' },
+    });
+    try {
+      for (const connection of connections) {
+        bare[connection] = await expectationTranscript(control, `bare-${connection}`, connection, key);
+      }
+    } finally {
+      await control.stop();
+    }
+    app = await startNdjsonApp('test/fixtures/expect-continue-app.cjs', { EXPECT_LISTENERS: 'none' });
+    for (const connection of connections) {
+      traced[connection] = await expectationTranscript(app, `node-417-${connection}`, connection, key);
+    }
+    // A missing record fails the test that looks for it, after the others ran.
+    await waitForAuditRecords(app, [...connections.map((connection) => `node-417-${connection}`)]).catch(
+      () => undefined,
+    );
+    await app.stop();
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('control: bare Node answers 417 itself, and the app never sees the request', () => {
+    for (const connection of connections) {
+      expect(bare[connection]!.first, connection).to.match(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    }
+    expect(bare['keep-alive']).to.include({ closedAfterFirst: false, second: 'HTTP/1.1 200 OK' });
+    expect(bare.close).to.include({ closedAfterFirst: true, second: '' });
+  });
+
+  it('answers the client exactly as bare Node: same bytes, same connection behaviour', () => {
+    for (const connection of connections) expect(traced[connection], connection).to.deep.equal(bare[connection]);
+  });
+
+  it('records each request once, with the 417 Node answered and the caller by fingerprint', () => {
+    for (const connection of connections) {
+      const record = theRecord(app, `node-417-${connection}`);
+      expect([record.method, record.path, record.status_code]).to.deep.equal(['POST', '/other', 417]);
+      expect([record.authentication_method, record.is_api_key_request]).to.deep.equal(['api_key', true]);
+      expect(record.api_key_fingerprint).to.match(/^[0-9a-f]{24}$/);
+      expect(record).to.not.have.property('aborted');
+      expect(otherEvents(app, `node-417-${connection}`)).to.deep.equal([]);
+      expect(handledLines(app, `node-417-${connection}`), 'the app never saw it').to.deep.equal([]);
+    }
+    expect(theRecord(app, 'node-417-keep-alive-next')).to.include({ path: '/plain', status_code: 200 });
+  });
+
+  it('prints no key, in any encoding', () => {
+    const output = app.stdout() + app.stderr();
+    for (const form of leakForms(key)) expect(output.includes(form), `leaked: ${form.slice(0, 6)}…`).to.equal(false);
   });
 });

@@ -2,6 +2,7 @@
 // Server prototypes' emit, so request listeners run in a Context carrying the request's
 // RequestContext; disable() puts back exactly what it replaced, against real node:http servers.
 import { expect } from 'chai';
+import { hasSubscribers } from 'node:diagnostics_channel';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,8 @@ describe('http: RequestScopeInstrumentation', () => {
 
   before(() => context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
   after(() => context.disable());
+  // node:http's request start, which the scope follows requests Node answers itself from.
+  const subscribedBefore = hasSubscribers('http.server.request.start');
   const ownEmit = {
     http: Object.hasOwn(http.Server.prototype, 'emit'),
     https: Object.hasOwn(https.Server.prototype, 'emit'),
@@ -44,6 +47,7 @@ describe('http: RequestScopeInstrumentation', () => {
     // Restored as it was: an inherited emit is inherited again, not copied onto the prototype.
     expect(Object.hasOwn(http.Server.prototype, 'emit')).to.equal(ownEmit.http);
     expect(Object.hasOwn(https.Server.prototype, 'emit')).to.equal(ownEmit.https);
+    expect(hasSubscribers('http.server.request.start'), 'a test left a subscriber').to.equal(subscribedBefore);
   });
 
   it('patches nothing while constructed disabled, as the SDK registers it', async () => {
@@ -67,6 +71,8 @@ describe('http: RequestScopeInstrumentation', () => {
     expect(await correlationSeenByListener()).to.equal('none');
 
     scope.enable();
+    scope.enable();
+    expect(hasSubscribers('http.server.request.start')).to.equal(true);
     expect(await correlationSeenByListener()).to.equal('scoped-request');
     scope.disable();
   });

@@ -1,10 +1,11 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { context, trace, type SpanContext } from '@opentelemetry/api';
+import { context, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import {
   InstrumentationBase,
   InstrumentationNodeModuleDefinition,
@@ -62,9 +63,11 @@ interface Scope {
   /** The trace context of a node:http(s) `request` event's request. */
   requestTrace: TraceContextSource;
   /** The trace context of any other request (the events instrumentation-http makes no server span for). */
-  otherTrace: TraceContextSource;
+  otherTrace: TraceContextSource.Incoming | TraceContextSource.IncomingOrNew;
   sampleNewTrace: (traceId: string) => boolean;
   readonly patches: Map<ServerPrototype, Patch>;
+  /** Its subscriber to node:http's request start ({@link onRequestStart}), while subscribed. */
+  requestStart: ((message: unknown) => void) | undefined;
 }
 
 const sampleEvery = (): boolean => true;
@@ -236,10 +239,7 @@ function scopedRequest(
         spanContext = state.spanContext;
         if (spanContext !== undefined) active = trace.setSpanContext(active, spanContext);
       } else {
-        const continued =
-          traceSource === TraceContextSource.IncomingOrNew
-            ? requestTraceContext(active, request, scope.sampleNewTrace)
-            : incomingTraceContext(active, request);
+        const continued = continuedContext(scope, traceSource, active, request);
         if (continued !== undefined) {
           active = continued;
           spanContext = trace.getSpanContext(active);
@@ -267,6 +267,65 @@ function scopedRequest(
     return original.call(this, event, ...args);
   }
   return context.with(setRequestContext(active, requestContext), dispatch, this, original, tracker, event, args);
+}
+
+/**
+ * `active` with the trace context a request no server span covers continues (`source`: the
+ * caller's, or else a new trace when the source says so), or undefined when it starts none.
+ */
+function continuedContext(
+  scope: Scope,
+  source: TraceContextSource.Incoming | TraceContextSource.IncomingOrNew,
+  active: Context,
+  request: IncomingMessage,
+): Context | undefined {
+  return source === TraceContextSource.IncomingOrNew
+    ? requestTraceContext(active, request, scope.sampleNewTrace)
+    : incomingTraceContext(active, request);
+}
+
+/**
+ * Published by node:http(s) for every request, with its response, once the response exists and
+ * before Node hands the request to a listener or answers it itself.
+ */
+const REQUEST_START = 'http.server.request.start';
+
+/** node:http's own test of an `Expect:` value for 100-continue (lib/_http_server.js). */
+const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
+
+interface RequestStart {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly server: { listenerCount(event: string): number };
+}
+
+/**
+ * A node:http(s) request is starting. The one Node answers itself, before and without any event, is
+ * followed from here: an HTTP/1.1 request whose `Expect:` is not `100-continue`, to a server with no
+ * `checkExpectation` listener (Node's checks, in its order; it answers 417, or first 400 for a missing
+ * Host or 503 past `maxRequestsPerSocket`). Every other request is followed where its event is
+ * dispatched. An exception here would be thrown at the app by diagnostics_channel: none leaves.
+ */
+function onRequestStart(scope: Scope, message: unknown): void {
+  const tracker = scope.tracker;
+  if (tracker === undefined) return;
+  try {
+    const { request, response, server } = message as RequestStart;
+    const expectation = request.headers.expect;
+    if (
+      expectation === undefined ||
+      request.httpVersionMajor !== 1 ||
+      request.httpVersionMinor !== 1 ||
+      CONTINUE_EXPECTATION.test(expectation) ||
+      server.listenerCount('checkExpectation') > 0
+    ) {
+      return;
+    }
+    const continued = continuedContext(scope, scope.otherTrace, context.active(), request);
+    tracker.beginAnsweredByNode(request, response, continued && trace.getSpanContext(continued));
+  } catch (error) {
+    recordFault('request scope', error);
+  }
 }
 
 /**
@@ -320,14 +379,25 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
     this.patchServer(http.Server.prototype as unknown as ServerPrototype);
     this.patchServer(https.Server.prototype as unknown as ServerPrototype);
     for (const prototype of http2ServerPrototypes()) this.patchServer(prototype, scopedHttp2Emit);
+    // Every request's start then calls it: only while there is a tracker to follow one with.
+    if (scope.tracker !== undefined && scope.requestStart === undefined) {
+      const requestStart = (message: unknown): void => onRequestStart(scope, message);
+      subscribe(REQUEST_START, requestStart);
+      scope.requestStart = requestStart;
+    }
   }
 
   override disable(): void {
     super.disable();
-    this.scope().tracker = undefined;
+    const scope = this.scope();
+    scope.tracker = undefined;
     this.unpatchServer(http.Server.prototype as unknown as ServerPrototype);
     this.unpatchServer(https.Server.prototype as unknown as ServerPrototype);
     for (const prototype of http2ServerPrototypes()) this.unpatchServer(prototype);
+    if (scope.requestStart !== undefined) {
+      unsubscribe(REQUEST_START, scope.requestStart);
+      scope.requestStart = undefined;
+    }
   }
 
   private scope(): Scope {
@@ -339,6 +409,7 @@ export class RequestScopeInstrumentation extends InstrumentationBase<RequestScop
         otherTrace: TraceContextSource.Incoming,
         sampleNewTrace: sampleEvery,
         patches: new Map(),
+        requestStart: undefined,
       };
       scopes.set(this, scope);
     }

@@ -133,10 +133,32 @@ export class RequestTracker {
     response: ServerResponse,
     spanContext?: SpanContext,
   ): RequestContext {
-    if (spanContext !== undefined) state.spanContext = spanContext;
     if (this.correlationResponseHeader !== false && !response.headersSent) {
       response.setHeader(this.correlationResponseHeader, state.context.correlationId);
     }
+    this.followResponse(state, request, response, spanContext);
+    return state.context;
+  }
+
+  /**
+   * Called for a request node:http answers itself, handing it to no listener: one with an
+   * `Expect:` other than `100-continue` to a server without a `checkExpectation` listener (Node's
+   * 417). Its record has the status Node sends; it is not gated and its response gets no
+   * correlation id header (the app never sees the request, and the client gets Node's answer as
+   * without apitrail).
+   */
+  beginAnsweredByNode(request: IncomingMessage, response: ServerResponse, spanContext?: SpanContext): void {
+    this.followResponse(this.stateFor(request), request, response, spanContext);
+  }
+
+  /** The response is followed to its 'close', which records the request. */
+  private followResponse(
+    state: RequestState,
+    request: IncomingMessage,
+    response: ServerResponse,
+    spanContext: SpanContext | undefined,
+  ): void {
+    if (spanContext !== undefined) state.spanContext = spanContext;
     // 'close' comes once per response: after 'finish' when it was sent, alone when the client went
     // away. One listener function for every response (no closure per request): it finds the
     // request's state on the response.
@@ -146,7 +168,6 @@ export class RequestTracker {
     setResponseState(response, state);
     response.on('close', finishOnClose);
     this.addOpen(state);
-    return state.context;
   }
 
   /**
