@@ -1,6 +1,7 @@
 // The trace context of requests no server span covers, under the register with a trace exporter.
 // instrumentation-http makes server spans for node:http(s) 'request' events only: a WebSocket
-// handshake ('upgrade'), a request an app's checkContinue listener answers itself, and a node:http2
+// handshake ('upgrade'), a CONNECT a 'connect' listener answers, a request an app's checkContinue
+// listener answers itself, and a node:http2
 // stream (core API 'stream', and the compatibility API's request built from it) get none. Such a
 // request continues the caller's W3C trace context: its audit record carries the caller's trace and
 // span, and the app's outgoing calls (client spans, exported) join the caller's trace. A request that
@@ -24,6 +25,8 @@ const CLIENT_SPAN_KIND = 3;
 
 // The fixtures' paths: a plain answer (with `status`), and the same after an outgoing call to DOWNSTREAM_URL.
 const WS_PATHS = { path: '/ws', callPath: '/ws-call', status: 101 };
+// CONNECT targets (authority form): a tunnel answered at once, and one after an outgoing call.
+const CONNECT_PATHS = { path: 'allowed.test:443', callPath: 'call.test:443', status: 200 };
 const SELF_PATHS = { path: '/self', callPath: '/call', status: 201 };
 const ROOT_PATHS = { path: '/', callPath: '/call', status: 200 };
 
@@ -55,6 +58,20 @@ function upgradeRequest(app: RunningApp, path: string, headers: Record<string, s
     });
     request.on('response', (answer) => {
       answer.resume();
+      resolve(answer.statusCode!);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/** Sends a CONNECT for `target` (host:port) with `headers`; resolves with the status the app answered on the socket. */
+function connectRequest(app: RunningApp, target: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(app.baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: hostname, port, method: 'CONNECT', path: target, agent: false, headers });
+    request.on('connect', (answer, socket) => {
+      socket.destroy();
       resolve(answer.statusCode!);
     });
     request.on('error', reject);
@@ -267,6 +284,38 @@ describe('trace context of requests no server span covers, with a trace exporter
       expect(others).to.have.length(0);
       expect(event).to.include({ trace_id: denied.caller.traceId, span_id: denied.caller.spanId });
       expect(theRecord(app, denied.id)).to.include({ status_code: 401, trace_id: denied.caller.traceId });
+    });
+
+    it("control: a plain request keeps the server span as its context (exported, the caller's child), one record", () =>
+      recordedUnderServerSpan(app, plain));
+  });
+
+  describe("a CONNECT answered by a 'connect' listener", () => {
+    let app: RunningApp;
+    const sent = aCase('connect');
+    const refused = aTraced('connect-refused');
+    const plain = aTraced('connect-plain');
+
+    before(async () => {
+      app = await exercise('test/fixtures/upgrade-app.cjs', connectRequest, sent, CONNECT_PATHS, async (started) => {
+        const refusedHeaders = headersOf(refused.id, refused.caller.traceparent);
+        expect(await connectRequest(started, 'blocked.test:443', refusedHeaders)).to.equal(403);
+        const control = await fetch(`${started.baseUrl}/plain`, {
+          headers: headersOf(plain.id, plain.caller.traceparent),
+        });
+        expect(control.status).to.equal(200);
+        return [refused.id, plain.id];
+      });
+    });
+
+    behavesLikeAContinuedTrace('connect', sent, () => app);
+
+    it("the security event of a CONNECT the app refused (403) is in the caller's trace too", () => {
+      const [event, ...others] = otherEvents(app, refused.id);
+      expect(event, 'the authz_fail event').to.include({ event: 'authz_fail' });
+      expect(others).to.have.length(0);
+      expect(event).to.include({ trace_id: refused.caller.traceId, span_id: refused.caller.spanId });
+      expect(theRecord(app, refused.id)).to.include({ status_code: 403, trace_id: refused.caller.traceId });
     });
 
     it("control: a plain request keeps the server span as its context (exported, the caller's child), one record", () =>
