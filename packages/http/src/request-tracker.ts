@@ -270,19 +270,12 @@ export class RequestTracker {
    * block as a security event; false when the app should handle the request.
    */
   refuse(request: IncomingMessage, response: ServerResponse): boolean {
-    return this.gate !== undefined && this.refuseResponse(this.stateFor(request), response);
+    return this.refuseResponse(this.stateFor(request), response);
   }
 
   /** @internal {@link refuse}, with the request's state at hand. */
   refuseResponse(state: RequestState, response: ServerResponse): boolean {
-    if (this.gate === undefined) return false;
-    const refusal = this.refusalOf(state);
-    if (refusal === undefined || response.headersSent) return false;
-    response
-      .writeHead(refusal.status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store' })
-      .end(refusal.body);
-    this.reportRefusal(state, refusal);
-    return true;
+    return this.refuseOn(state, response, answerResponse);
   }
 
   /**
@@ -291,18 +284,7 @@ export class RequestTracker {
    * a blocked key opens no WebSocket or tunnel.
    */
   refuseRaw(request: IncomingMessage, socket: Duplex): boolean {
-    if (this.gate === undefined) return false;
-    const state = this.stateFor(request);
-    const refusal = this.refusalOf(state);
-    if (refusal === undefined) return false;
-    const body = Buffer.from(refusal.body);
-    socket.end(
-      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n` +
-        'content-type: application/problem+json\r\ncache-control: no-store\r\nconnection: close\r\n' +
-        `content-length: ${body.length}\r\n\r\n${refusal.body}`,
-    );
-    this.reportRefusal(state, refusal);
-    return true;
+    return this.refuseOn(this.stateFor(request), socket, answerSocket);
   }
 
   /**
@@ -310,27 +292,25 @@ export class RequestTracker {
    * stream's response, and the `stream` listeners (the compatibility API's among them) never run.
    */
   refuseStream(request: IncomingMessage, stream: ServerHttp2Stream): boolean {
-    if (this.gate === undefined) return false;
-    const state = this.stateFor(request);
-    const refusal = this.refusalOf(state);
-    if (refusal === undefined || stream.headersSent) return false;
-    // No listener of the app's sees this stream: a reset by the client must not be an unhandled 'error'.
-    stream.on('error', ignore);
-    // A stream the client already reset cannot be answered, and still never reaches the app.
-    if (!stream.destroyed) {
-      stream.respond({
-        ':status': refusal.status,
-        'content-type': 'application/problem+json',
-        'cache-control': 'no-store',
-      });
-      stream.end(refusal.body);
-    }
-    this.reportRefusal(state, refusal);
-    return true;
+    return this.refuseOn(this.stateFor(request), stream, answerStream);
   }
 
-  private refusalOf(state: RequestState): Refusal | undefined {
-    return guard('request gate', () => this.gate!.refusal(state.context), undefined);
+  /**
+   * When the gate refuses the request, `answer` writes the refusal on the request's transport
+   * (false when it cannot: an answer already begun, and the app handles the request), and the block
+   * is reported. False when the app should handle the request.
+   */
+  private refuseOn<Transport>(
+    state: RequestState,
+    transport: Transport,
+    answer: (transport: Transport, refusal: Refusal) => boolean,
+  ): boolean {
+    const gate = this.gate;
+    if (gate === undefined) return false;
+    const refusal = guard('request gate', () => gate.refusal(state.context), undefined);
+    if (refusal === undefined || !answer(transport, refusal)) return false;
+    this.reportRefusal(state, refusal);
+    return true;
   }
 
   private reportRefusal(state: RequestState, refusal: Refusal): void {
@@ -396,6 +376,43 @@ export class RequestTracker {
       recordFault('audit record', error);
     }
   }
+}
+
+/** The headers of every refusal (a problem+json body, never cached), whatever the transport. */
+const REFUSAL_HEADERS = Object.freeze({ 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
+
+/** {@link REFUSAL_HEADERS} as HTTP/1.1 header lines. */
+const REFUSAL_HEADER_LINES = Object.entries(REFUSAL_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
+/** The refusal as a node:http(s) response, unless it has sent its headers already. */
+function answerResponse(response: ServerResponse, refusal: Refusal): boolean {
+  if (response.headersSent) return false;
+  response.writeHead(refusal.status, REFUSAL_HEADERS).end(refusal.body);
+  return true;
+}
+
+/** The refusal written on an `upgrade` / `connect` request's raw socket, which it closes. */
+function answerSocket(socket: Duplex, refusal: Refusal): boolean {
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\n${REFUSAL_HEADER_LINES}` +
+      `connection: close\r\ncontent-length: ${Buffer.byteLength(refusal.body)}\r\n\r\n${refusal.body}`,
+  );
+  return true;
+}
+
+/** The refusal as a node:http2 core-API stream's response, unless it has sent its headers already. */
+function answerStream(stream: ServerHttp2Stream, refusal: Refusal): boolean {
+  if (stream.headersSent) return false;
+  // No listener of the app's sees this stream: a reset by the client must not be an unhandled 'error'.
+  stream.on('error', ignore);
+  // A stream the client already reset cannot be answered, and still never reaches the app.
+  if (!stream.destroyed) {
+    stream.respond({ ':status': refusal.status, ...REFUSAL_HEADERS });
+    stream.end(refusal.body);
+  }
+  return true;
 }
 
 /** Every tracker made: few (one per register or `apitrailComponents()`). */
