@@ -88,6 +88,26 @@ describe('http: RequestScopeInstrumentation on node:http2 core API streams', () 
     }
   });
 
+  it("adds no method of its own to a stream: the prototype's respond methods add the header", async () => {
+    start();
+    let own: string[] = [];
+    const headers = await served((stream) => {
+      own = ['respond', 'respondWithFD', 'respondWithFile'].filter((method) => Object.hasOwn(stream, method));
+      stream.respond({ ':status': 200 }, { endStream: true });
+    });
+    expect(own, 'methods set on the stream itself').to.deep.equal([]);
+    expect(headers).to.include({ 'x-request-id': 'stream-1' });
+  });
+
+  it('adds nothing to a stream no tracker began (the scope disabled), after it was enabled', async () => {
+    start();
+    await served((stream) => stream.respond({ ':status': 200 }, { endStream: true }));
+    scope.disable();
+    const headers = await served((stream) => stream.respond({ ':status': 204 }, { endStream: true }));
+    expect(headers).to.include({ ':status': 204 });
+    expect(headers).to.not.have.property('x-request-id');
+  });
+
   it('adds nothing with correlationResponseHeader: false', async () => {
     start(false);
     const headers = await served((stream) => stream.respond({ ':status': 200 }, { endStream: true }));

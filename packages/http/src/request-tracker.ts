@@ -76,6 +76,11 @@ export interface RequestTrackerOptions {
 export class RequestTracker {
   private readonly createRequestContext: RequestContextFactory;
   private readonly correlationResponseHeader: string | false;
+  /**
+   * @internal The correlation id header a core-API stream this tracker began responds with (its
+   * name in lower case, as node:http2 sends names), or undefined for none.
+   */
+  readonly streamCorrelationHeader: string | undefined;
   private readonly auditScope: AuditScope;
   private readonly apiKeyQueryParam: string | undefined;
   private readonly resolutionTimeoutMs: number;
@@ -89,6 +94,8 @@ export class RequestTracker {
     this.gate = options.gate;
     this.createRequestContext = options.createRequestContext;
     this.correlationResponseHeader = options.correlationResponseHeader ?? 'x-request-id';
+    this.streamCorrelationHeader =
+      this.correlationResponseHeader === false ? undefined : this.correlationResponseHeader.toLowerCase();
     this.auditScope = options.auditScope ?? 'all';
     this.apiKeyQueryParam = options.apiKeyQueryParam;
     this.resolutionTimeoutMs = options.resolutionTimeoutMs ?? 1000;
@@ -196,9 +203,7 @@ export class RequestTracker {
     const state = this.track(request, spanContext);
     state.stream = stream;
     setRequestState(stream, state);
-    if (this.correlationResponseHeader !== false) {
-      echoOnRespond(stream, this.correlationResponseHeader.toLowerCase(), state.context.correlationId);
-    }
+    if (this.streamCorrelationHeader !== undefined) echoOnRespond(stream);
     stream.once('close', finishStreamOnClose);
     this.addOpen(state);
     return state.context;
@@ -519,21 +524,38 @@ const RESPOND_METHODS = [
   ['respondWithFile', 1],
 ] as const;
 
+/** Marks a prototype whose respond methods {@link echoOnRespond} wrapped. */
+const ECHOING = Symbol('apitrail.echoing');
+
 /**
- * Adds `name: value` to the headers `stream` responds with, unless they name it already, while the
- * core API answers (the compatibility API's response sets it itself, or the app removed it there).
+ * Makes `stream`'s respond methods add its tracker's correlation id header to the headers it
+ * responds with, unless they name it already, while the core API answers (the compatibility API's
+ * response sets it itself, or the app removed it there). Done once, on the prototype of node:http2's
+ * server streams (not exported: read from the first stream), so a stream costs nothing; a stream no
+ * tracker began, or one the compatibility API took over, responds as without apitrail.
  */
-function echoOnRespond(stream: ServerHttp2Stream, name: string, value: string): void {
-  const methods = stream as unknown as Record<string, Respond>;
+function echoOnRespond(stream: ServerHttp2Stream): void {
+  const prototype = Object.getPrototypeOf(stream) as Record<string | symbol, unknown> | null;
+  if (prototype === null || Object.hasOwn(prototype, ECHOING)) return;
+  Object.defineProperty(prototype, ECHOING, { value: true });
   for (const [method, at] of RESPOND_METHODS) {
-    const original = methods[method]!;
-    methods[method] = function (this: ServerHttp2Stream, ...args: unknown[]) {
-      if (getRequestState(this)?.stream === this) {
-        args[at] = guard('correlation header', () => withHeader(args[at], name, value), args[at]);
-      }
-      return original.apply(this, args);
-    };
+    const original = prototype[method];
+    if (typeof original !== 'function') continue;
+    prototype[method] = respondEchoing(original as Respond, at);
   }
+}
+
+/** `original`, adding the correlation id header to its headers argument (at `at`) for a stream a tracker began. */
+function respondEchoing(original: Respond, at: number): Respond {
+  return function (this: ServerHttp2Stream, ...args: unknown[]) {
+    const state = getRequestState(this);
+    const name = state?.stream === this ? state.tracker?.streamCorrelationHeader : undefined;
+    if (state !== undefined && name !== undefined) {
+      const value = state.context.correlationId;
+      args[at] = guard('correlation header', () => withHeader(args[at], name, value), args[at]);
+    }
+    return original.apply(this, args);
+  };
 }
 
 /** `headers` (an object, a raw array, or none) with `name: value`, unless it names `name` (any case). */
