@@ -37,7 +37,7 @@ import { readIntegrityConfig, withIntegrity } from '@apitrail/integrity';
 import { createRedaction, readRedactionConfig, type Redaction } from '@apitrail/redaction';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { RecordIdLogRecordProcessor } from '@apitrail/spool/internal';
-import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled } from './exporters.js';
+import { exportingLogRecordProcessors, exportingSpanProcessors, isSpooled, writesSynchronously } from './exporters.js';
 import { rootSampling } from './root-sampling.js';
 
 /** Options of `apitrailComponents()` and `startApitrail()`: the environment, the app's own instrumentation-http settings, its API key lookup. */
@@ -100,10 +100,10 @@ export function apitrailProcessors(
       // A spooled record can be exported twice (after an outage or a restart): its id, signed with
       // it, lets the SIEM keep one.
       ...(config.logExporters.some((name) => isSpooled(config, name)) ? [new RecordIdLogRecordProcessor()] : []),
-      // Integrity wraps the exporters: nothing can mutate a record after it is signed. Into NDJSON
-      // files alone, written synchronously at exit, its log closes after the app's last records.
+      // Integrity wraps the exporters: nothing can mutate a record after it is signed. Into exporters
+      // that all write synchronously at exit (NDJSON, console), its log closes after the app's last records.
       ...withIntegrity(readIntegrityConfig(env), exportingLogRecordProcessors(config), {
-        closesAtExit: config.logExporters.every((name) => name === 'ndjson'),
+        closesAtExit: config.logExporters.every(writesSynchronously),
       }),
     ],
   };

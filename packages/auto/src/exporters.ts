@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import {
   ConsoleLogRecordExporter,
   BatchLogRecordProcessor,
@@ -112,17 +113,36 @@ export function exportingSpanProcessors(
   });
 }
 
+/** The standard stream an exporter writes into: stdout for the console one, stdout or stderr for NDJSON there. */
+function localStream(name: AutoConfig['logExporters'][number], config: AutoConfig): Writable | undefined {
+  if (name === 'console') return process.stdout;
+  if (name !== 'ndjson') return undefined;
+  if (config.localLogDestination === 'stdout') return process.stdout;
+  if (config.localLogDestination === 'stderr') return process.stderr;
+  return undefined;
+}
+
 /** Whether records bound for this exporter go through the spool (the OTLP one, unless APITRAIL_SPOOL_DIR=off). */
 export function isSpooled(config: AutoConfig, name: AutoConfig['logExporters'][number]): boolean {
   return name === 'otlp' && config.spool.directory !== undefined;
 }
 
 /**
+ * Whether this exporter has written a batch when its `export` returns: the NDJSON exporter (a file,
+ * or stdout/stderr) and the SDK's console exporter (`console.dir`, stdout). Files, pipes and
+ * terminals take such a write at once on Linux, so the exit drain can hand them the last batch in
+ * the `exit` event, and no spool needs to sit in front of them.
+ */
+export function writesSynchronously(name: AutoConfig['logExporters'][number]): boolean {
+  return name === 'ndjson' || name === 'console';
+}
+
+/**
  * One processor per exporter named in OTEL_LOGS_EXPORTER, with drop and failure reporting. OTLP goes through
- * the write-ahead spool and the NDJSON exporter writes synchronously, both batched every
- * APITRAIL_SPOOL_FLUSH_INTERVAL_MS or every OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records, whichever
- * comes first, and drained at exit; the console exporter (and OTLP with the
- * spool off) keep the SDK's batch processor with OTEL_BLRP_*.
+ * the write-ahead spool; the NDJSON and console exporters write synchronously. All three are batched
+ * every APITRAIL_SPOOL_FLUSH_INTERVAL_MS or every OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records, whichever
+ * comes first, and drained at exit (the SDK's batch processor would lose its queue at `process.exit()`,
+ * uncounted). Only OTLP with the spool off keeps the SDK's batch processor with OTEL_BLRP_*.
  */
 export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProcessor[] {
   return config.logExporters.map((name) => {
@@ -159,9 +179,14 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
         channel,
       });
     }
-    if (name === 'ndjson') {
+    if (writesSynchronously(name)) {
       return new DurableBatchLogRecordProcessor({
-        sink: new SynchronousExporterSink(exporter, channel),
+        // What stdout (or stderr) has not written when the process exits is counted as dropped.
+        sink: new SynchronousExporterSink(exporter, channel, {
+          stream: localStream(name, config),
+          eachRecord: name === 'console',
+          settlesResources: name === 'console',
+        }),
         flushIntervalMs,
         maxBatchSize: config.logBatch.maxExportBatchSize,
         channel,

@@ -82,7 +82,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     ],
     defaultValue: '`2048`, `512`, `1000`, `30000`',
     description:
-      'the log export queue of the `console` exporter and of OTLP with `APITRAIL_SPOOL_DIR=off`: beyond the cap records are dropped (counted, reported), never blocking the app; through the spool (OTLP by default) and to the NDJSON file only the batch size applies: records per export, and records handed to the spool or the file at once (before `APITRAIL_SPOOL_FLUSH_INTERVAL_MS` is up when that many wait); validated like every variable',
+      'the log export queue of OTLP with `APITRAIL_SPOOL_DIR=off`: beyond the cap records are dropped (counted, reported), never blocking the app; through the spool (OTLP by default), to the NDJSON file and to the `console` exporter only the batch size applies: records per export, and records handed to the spool, the file or stdout at once (before `APITRAIL_SPOOL_FLUSH_INTERVAL_MS` is up when that many wait); validated like every variable',
   },
   {
     names: [
@@ -138,7 +138,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     names: ['APITRAIL_SPOOL_FLUSH_INTERVAL_MS'],
     defaultValue: '`200`',
     description:
-      'longest time a log record waits in memory before it is in the spool or the NDJSON file (what `SIGKILL` or a power loss can cost)',
+      'longest time a log record waits in memory before it is in the spool, the NDJSON file or on stdout (`console` exporter): what `SIGKILL` or a power loss can cost',
   },
   {
     names: ['APITRAIL_DROP_REPORT_INTERVAL_MS'],

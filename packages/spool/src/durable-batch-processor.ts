@@ -44,6 +44,11 @@ export class DurableBatchLogRecordProcessor implements LogRecordProcessor {
     return this.options.sink;
   }
 
+  /** Where its losses are counted (`logs/otlp`). */
+  get channel(): string {
+    return this.options.channel;
+  }
+
   onEmit(record: ReadWriteLogRecord): void {
     this.pending.push(record);
     // Shut down at the process's end, or past the exit drain (the app's own `exit` listener): no

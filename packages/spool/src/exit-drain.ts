@@ -3,6 +3,7 @@ import {
   droppedCounts,
   markProcessEnding,
   neutralizeControlCharacters,
+  recordFault,
   runLastExitTasks,
 } from '@apitrail/core/internal';
 import type { DurableBatchLogRecordProcessor } from './durable-batch-processor.js';
@@ -60,9 +61,19 @@ function drainAtExit(): void {
   for (const processor of processors) processor.drainSync();
 }
 
-/** The last `exit` listener: the tasks that must come last (the integrity log's close), then the summary. */
+/**
+ * The last `exit` listener: the tasks that must come last (the integrity log's close), what stdout
+ * will not write counted as dropped, then the summary.
+ */
 function finishAtExit(): void {
   runLastExitTasks();
+  for (const processor of processors) {
+    try {
+      processor.sink.countUnwrittenAtExit?.();
+    } catch (error) {
+      recordFault(`${processor.channel} sink`, error);
+    }
+  }
   writeExitSummary();
 }
 

@@ -18,6 +18,11 @@ export interface RecordSink {
    * durable synchronously what `write` took, and go on working.
    */
   persistSync(): void;
+  /**
+   * At the last `exit` listener, once nothing more is written: counts as dropped what the sink took
+   * but the process will not have written (stdout's own queue, see SynchronousExporterSink).
+   */
+  countUnwrittenAtExit?(): void;
   /** Records written and not exported yet, left for a later process to replay. */
   recordsWaiting(): number;
   /** Where the waiting records are, for the exit summary. */
