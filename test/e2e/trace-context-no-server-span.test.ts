@@ -258,48 +258,32 @@ describe('trace context of requests no server span covers, with a trace exporter
     });
   }
 
-  describe('a WebSocket handshake (upgrade)', () => {
+  /**
+   * A kind of request upgrade-app.cjs answers on the raw socket (`name`: upgrade, connect), sent by
+   * `ask`: the continued trace's cases, one the app refuses (`refusal`: where, with which extra
+   * headers, the status it answers and the security event that brings), and a plain request, the
+   * control, in the same app.
+   */
+  function answeredOnTheSocket(
+    name: string,
+    ask: Ask,
+    paths: typeof WS_PATHS,
+    refusal: {
+      readonly path: string;
+      readonly headers: Record<string, string>;
+      readonly status: number;
+      readonly event: string;
+    },
+  ): void {
     let app: RunningApp;
-    const sent = aCase('ws');
-    const plain = aTraced('plain-request');
-    const denied = aTraced('ws-denied');
+    const sent = aCase(name);
+    const refused = aTraced(`${name}-refused`);
+    const plain = aTraced(`${name}-plain`);
 
     before(async () => {
-      app = await exercise('test/fixtures/upgrade-app.cjs', upgradeRequest, sent, WS_PATHS, async (started) => {
-        const deny = { ...headersOf(denied.id, denied.caller.traceparent), 'x-deny': '1' };
-        expect(await upgradeRequest(started, '/ws', deny)).to.equal(401);
-        const control = await fetch(`${started.baseUrl}/plain`, {
-          headers: headersOf(plain.id, plain.caller.traceparent),
-        });
-        expect(control.status).to.equal(200);
-        return [denied.id, plain.id];
-      });
-    });
-
-    behavesLikeAContinuedTrace('upgrade', sent, () => app);
-
-    it("the security event of a handshake the app refused (401) is in the caller's trace too", () => {
-      const [event, ...others] = otherEvents(app, denied.id);
-      expect(event, 'the authn_login_fail event').to.include({ event: 'authn_login_fail' });
-      expect(others).to.have.length(0);
-      expect(event).to.include({ trace_id: denied.caller.traceId, span_id: denied.caller.spanId });
-      expect(theRecord(app, denied.id)).to.include({ status_code: 401, trace_id: denied.caller.traceId });
-    });
-
-    it("control: a plain request keeps the server span as its context (exported, the caller's child), one record", () =>
-      recordedUnderServerSpan(app, plain));
-  });
-
-  describe("a CONNECT answered by a 'connect' listener", () => {
-    let app: RunningApp;
-    const sent = aCase('connect');
-    const refused = aTraced('connect-refused');
-    const plain = aTraced('connect-plain');
-
-    before(async () => {
-      app = await exercise('test/fixtures/upgrade-app.cjs', connectRequest, sent, CONNECT_PATHS, async (started) => {
-        const refusedHeaders = headersOf(refused.id, refused.caller.traceparent);
-        expect(await connectRequest(started, 'blocked.test:443', refusedHeaders)).to.equal(403);
+      app = await exercise('test/fixtures/upgrade-app.cjs', ask, sent, paths, async (started) => {
+        const refusedHeaders = { ...headersOf(refused.id, refused.caller.traceparent), ...refusal.headers };
+        expect(await ask(started, refusal.path, refusedHeaders)).to.equal(refusal.status);
         const control = await fetch(`${started.baseUrl}/plain`, {
           headers: headersOf(plain.id, plain.caller.traceparent),
         });
@@ -308,19 +292,35 @@ describe('trace context of requests no server span covers, with a trace exporter
       });
     });
 
-    behavesLikeAContinuedTrace('connect', sent, () => app);
+    behavesLikeAContinuedTrace(name, sent, () => app);
 
-    it("the security event of a CONNECT the app refused (403) is in the caller's trace too", () => {
+    it(`${name}: the security event of a request the app refused (${refusal.status}) is in the caller's trace too`, () => {
       const [event, ...others] = otherEvents(app, refused.id);
-      expect(event, 'the authz_fail event').to.include({ event: 'authz_fail' });
+      expect(event, `the ${refusal.event} event`).to.include({ event: refusal.event });
       expect(others).to.have.length(0);
       expect(event).to.include({ trace_id: refused.caller.traceId, span_id: refused.caller.spanId });
-      expect(theRecord(app, refused.id)).to.include({ status_code: 403, trace_id: refused.caller.traceId });
+      expect(theRecord(app, refused.id)).to.include({ status_code: refusal.status, trace_id: refused.caller.traceId });
     });
 
-    it("control: a plain request keeps the server span as its context (exported, the caller's child), one record", () =>
+    it(`${name} control: a plain request keeps the server span as its context (exported, the caller's child), one record`, () =>
       recordedUnderServerSpan(app, plain));
-  });
+  }
+
+  describe('a WebSocket handshake (upgrade)', () =>
+    answeredOnTheSocket('upgrade', upgradeRequest, WS_PATHS, {
+      path: '/ws',
+      headers: { 'x-deny': '1' },
+      status: 401,
+      event: 'authn_login_fail',
+    }));
+
+  describe("a CONNECT answered by a 'connect' listener", () =>
+    answeredOnTheSocket('connect', connectRequest, CONNECT_PATHS, {
+      path: 'blocked.test:443',
+      headers: {},
+      status: 403,
+      event: 'authz_fail',
+    }));
 
   describe('a request with Expect: 100-continue answered by a checkContinue listener', () => {
     let app: RunningApp;
