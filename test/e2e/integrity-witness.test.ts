@@ -35,6 +35,7 @@ import { witnessServer } from '@apitrail/cli/internal';
 import { apitrailBin, runApitrail } from '../helpers/apitrail-cli.ts';
 import { repoRoot } from '../helpers/app.ts';
 import { directLog } from '../helpers/integrity-direct-log.ts';
+import { checkpointLine } from '../helpers/integrity-lines.ts';
 import { freePort } from '../helpers/ports.ts';
 
 interface Log {
@@ -289,3 +290,93 @@ function signedByStranger(): string {
   const stranger = Signer.generate('apitrail-root');
   return `apitrail.log/x\n1\n${Buffer.alloc(32).toString('base64')}\n\n\u2014 ${stranger.name} ${Buffer.alloc(68).toString('base64')}\n`;
 }
+
+describe('apitrail witness --forget-after: a bounded state', function () {
+  this.timeout(60_000);
+
+  /** A log file of `log`'s first `size` records and its checkpoint of that size. */
+  async function logFile(dir: string, name: string, log: ReturnType<typeof directLog>, size: number): Promise<string> {
+    const logId = log.origin.split('/')[1]!;
+    const lines = log.records.slice(0, size).map((record) => JSON.stringify(record));
+    const file = join(dir, name);
+    await writeFile(file, `${[...lines, checkpointLine(logId, log.sign(size))].join('\n')}\n`);
+    return file;
+  }
+
+  it('from files: a log idle past retention is moved out of the state and its next checkpoint refused; within retention it is cosigned', async () => {
+    const { dir, state, root, args } = await witnessSetup('apitrail-witness-forget-');
+    const log = directLog(root, 10);
+    const first = await runApitrail(['witness', ...args, await logFile(dir, 'first.jsonl', log, 5)]);
+    expect(first.stdout).to.include('cosigned size 5');
+    const held = await readFile(state, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const later = await logFile(dir, 'later.jsonl', log, 10);
+
+    // Control: the default retention (30 days) still holds the log: its extension is cosigned.
+    const kept = await runApitrail(['witness', ...args, later]);
+    expect(kept.stdout).to.equal(`log ${log.origin.split('/')[1]}: cosigned size 10\n`);
+    expect(kept.code).to.equal(0);
+
+    await writeFile(state, held);
+    const forgetting = await runApitrail(['witness', ...args, '--forget-after', '1s', later]);
+    const [said, refused, ...rest] = forgetting.stdout.trimEnd().split('\n');
+    expect(said).to.match(/^witness: forgot 1 logs not extended for 1s \(moved to \S+state\.json\.forgotten\.jsonl\)/);
+    expect(refused).to.match(/REFUSED size 10 \(422\): the witness no longer holds logs started by/);
+    expect(rest).to.deep.equal([]);
+    expect(forgetting.code).to.equal(1);
+    expect(JSON.parse(await readFile(state, 'utf8')).logs).to.deep.equal({});
+    const archived = JSON.parse(await readFile(`${state}.forgotten.jsonl`, 'utf8')) as { origin: string; size: number };
+    expect(archived).to.include({ origin: log.origin, size: 5 });
+    // Still refused on the next run, without the flag: the state remembers it forgot.
+    expect((await runApitrail(['witness', ...args, later])).stdout).to.match(/REFUSED size 10 \(422\)/);
+
+    // What it cosigned stays evidence: verify with the archive still requires the log up to size 5.
+    const verify = (file: string) =>
+      runApitrail([
+        'verify',
+        '--public-key',
+        args[3]!,
+        '--witness-key',
+        join(dir, 'apitrail-witness.pub'),
+        '--witnessed',
+        state,
+        '--witnessed',
+        `${state}.forgotten.jsonl`,
+        file,
+      ]);
+    const intact = await verify(join(dir, 'first.jsonl'));
+    // (Its process did not close the log: truncated, but nothing deleted.)
+    expect(intact.stdout, intact.stderr).to.match(/^truncated .*no closing checkpoint after size 5/m);
+    expect(intact.stdout).to.not.include('deleted');
+    const other = directLog(root, 2);
+    const deleted = await verify(await logFile(dir, 'other.jsonl', other, 2));
+    expect(deleted.stdout).to.match(/deleted .*seq 0-4/);
+    expect(deleted.code).to.equal(1);
+  });
+
+  it('as a service: forgets while it runs, refuses the forgotten log, cosigns a new one', async () => {
+    const { root, args } = await witnessSetup('apitrail-witness-forget-http-');
+    const idle = directLog(root, 6);
+    const witness = await startWitness([...args, '--forget-after', '1s']);
+    const post = async (oldSize: number, proof: Buffer[], checkpoint: string) =>
+      (await fetch(witness.url, { method: 'POST', body: formatAddCheckpoint({ oldSize, proof, checkpoint }) })).status;
+    try {
+      expect(await post(0, [], idle.sign(3))).to.equal(200);
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      expect(await post(3, consistencyProof(idle.leaves, 3, 6), idle.sign(6))).to.equal(422);
+      expect(await post(0, [], idle.sign(6))).to.equal(422);
+      expect(await post(0, [], directLog(root, 2).sign(2))).to.equal(200);
+    } finally {
+      expect(await stop(witness.child)).to.equal(0);
+    }
+  });
+
+  it('takes a time with its unit, or 0', async () => {
+    const { args } = await witnessSetup('apitrail-witness-forget-usage-');
+    const result = await runApitrail(['witness', ...args, '--forget-after', '30', '--listen', '127.0.0.1:0']);
+    expect(result.stderr.split('\n')[0]).to.equal(
+      'apitrail: --forget-after takes a time such as 30d, 12h, 90m or 45s (0: never forget), not "30"',
+    );
+    expect(result.code).to.equal(2);
+  });
+});

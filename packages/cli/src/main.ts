@@ -10,6 +10,7 @@ import {
   WitnessState,
   SIGNATURE_TYPE,
   duplicateKey,
+  forgottenArchive,
   readSignerKeyFile,
   readVerifierKeyFile,
   verifyProofBundle,
@@ -40,7 +41,7 @@ const USAGE = `Usage:
   apitrail keygen --out <dir> [--name <key name>] [--witness]
                                            write a root key pair (apitrail-root.key, mode 0600, and
                                            apitrail-root.pub), or a witness key pair
-  apitrail verify [--json] --public-key <root.pub> [--witness-key <w.pub> --witnessed <state>]
+  apitrail verify [--json] --public-key <root.pub> [--witness-key <w.pub> --witnessed <state>...]
                   [--workers <n>] <files...|->
                                            check the integrity logs with the public key only
                                            (--workers: threads hashing records beside the
@@ -50,8 +51,12 @@ const USAGE = `Usage:
                                            print an inclusion proof bundle for one record
   apitrail verify-proof --public-key <root.pub> <bundle.json>
                                            check a bundle without the logs
-  apitrail witness --key <w.key> --log-key <root.pub> --state <file> (--listen <host:port> | <files...>)
-                                           cosign checkpoints that extend what was witnessed
+  apitrail witness --key <w.key> --log-key <root.pub> --state <file> [--forget-after <time>]
+                   (--listen <host:port> | <files...>)
+                                           cosign checkpoints that extend what was witnessed;
+                                           logs not extended for --forget-after (default 30d;
+                                           s, m, h or d; 0 never) move to <state>.forgotten.jsonl
+                                           and are refused from then on
   apitrail spool status [--json] [--dir <path>]
                                            what a spool holds: segments, records, damaged lines
   apitrail spool export --ndjson [--dir <path>]
@@ -117,7 +122,7 @@ async function verify(args: string[], output: Output): Promise<number> {
       json: { type: 'boolean' },
       'public-key': { type: 'string' },
       'witness-key': { type: 'string' },
-      witnessed: { type: 'string' },
+      witnessed: { type: 'string', multiple: true },
       workers: { type: 'string' },
     },
     allowPositionals: true,
@@ -137,7 +142,7 @@ async function verify(args: string[], output: Output): Promise<number> {
   const witness =
     values['witness-key'] === undefined
       ? undefined
-      : { key: readVerifierKeyFile('--witness-key', values['witness-key']), stateFile: values.witnessed! };
+      : { key: readVerifierKeyFile('--witness-key', values['witness-key']), files: values.witnessed! };
   const outcome = await verifyFiles(positionals, rootKey, output, witness, workers === undefined ? {} : { workers });
   output.out.write(values.json === true ? `${ndjsonLine(outcome.report)}\n` : verifyText(outcome));
   if (outcome.unreadableFiles > 0) return EXIT.error;
@@ -239,9 +244,12 @@ async function witness(args: string[], output: Output): Promise<number> {
       'log-key': { type: 'string' },
       state: { type: 'string' },
       listen: { type: 'string' },
+      'forget-after': { type: 'string' },
     },
     allowPositionals: true,
   });
+  const forgetAfter = values['forget-after'] ?? DEFAULT_FORGET_AFTER;
+  const forgetAfterMs = parseForgetAfter(forgetAfter);
   const key = readSignerKeyFile(
     '--key',
     required(values.key, '--key <apitrail-witness.key>', 'witness'),
@@ -257,15 +265,43 @@ async function witness(args: string[], output: Output): Promise<number> {
   }
   const release = lockState(stateFile);
   try {
-    return await runWitness(
-      new Witness(key, logKey, WitnessState.load(stateFile)),
-      logKey,
-      values.listen,
-      positionals,
-      output,
-    );
+    const service = new Witness(key, logKey, WitnessState.load(stateFile));
+    const forget = (): void => {
+      if (forgetAfterMs > 0) reportForgotten(service.state, forgetAfterMs, forgetAfter, stateFile, output);
+    };
+    forget();
+    return await runWitness(service, logKey, values.listen, positionals, output, forget, forgetAfterMs);
   } finally {
     release();
+  }
+}
+
+/** The witness's retention when --forget-after is not given. */
+const DEFAULT_FORGET_AFTER = '30d';
+const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** --forget-after: `0` (never) or a whole number of s, m, h or d; in ms. */
+function parseForgetAfter(text: string): number {
+  if (text === '0') return 0;
+  const match = /^([1-9][0-9]{0,5})([smhd])$/.exec(text);
+  if (match === null) {
+    throw new UsageError(
+      `--forget-after takes a time such as 30d, 12h, 90m or 45s (0: never forget), not ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS];
+}
+
+/** Forgets the logs idle past `afterMs` and says so (a failure to write is said too: nothing was forgotten). */
+function reportForgotten(state: WitnessState, afterMs: number, after: string, stateFile: string, output: Output): void {
+  try {
+    const forgotten = state.forget(Date.now(), afterMs);
+    if (forgotten.logs === 0) return;
+    output.out.write(
+      `witness: forgot ${forgotten.logs} logs not extended for ${after} (moved to ${forgottenArchive(stateFile)}); from now on it refuses any log it does not hold that started by ${new Date(forgotten.startedBy).toISOString()}\n`,
+    );
+  } catch (error) {
+    output.err.write(`apitrail: witness: could not forget idle logs (kept all): ${(error as Error).message}\n`);
   }
 }
 
@@ -275,6 +311,8 @@ async function runWitness(
   listen: string | undefined,
   positionals: string[],
   output: Output,
+  forget: () => void,
+  forgetAfterMs: number,
 ): Promise<number> {
   if (listen !== undefined) {
     const match = /^(.+):(\d+)$/.exec(listen);
@@ -292,8 +330,12 @@ async function runWitness(
     }
     // The signal handlers before the line that says it listens: a supervisor that stops it as soon
     // as it reads that line would otherwise kill it outright (and leave its lock behind).
+    // Idle logs are forgotten while it runs too: a few times per retention, at least hourly.
+    const forgetting =
+      forgetAfterMs > 0 ? setInterval(forget, Math.min(forgetAfterMs / 4, 3_600_000)).unref() : undefined;
     const stopped = new Promise<void>((resolve) => {
       const stop = (): void => {
+        clearInterval(forgetting);
         server.close(() => resolve());
       };
       process.once('SIGTERM', stop);

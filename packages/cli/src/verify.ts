@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ApitrailConfigError } from '@apitrail/core';
 import { LogVerifier, type Verifier, type VerifyReport } from '@apitrail/integrity';
 import { progressReporter, reportProblem, table, type Output } from './output.js';
 import type { TextChunk } from './chunk-lines.js';
@@ -22,14 +23,59 @@ export interface VerifyOutcome {
 
 export interface WitnessCheck {
   readonly key: Verifier;
-  /** The witness's state file: the last checkpoint it cosigned per log. */
-  readonly stateFile: string;
+  /**
+   * The witness's state files (`apitrail witness --state`: the last checkpoint it cosigned per
+   * log), or the `<state>.forgotten.jsonl` of the logs it forgot (one entry a line).
+   */
+  readonly files: readonly string[];
 }
 
-/** The cosigned checkpoints of a witness state file (`apitrail witness --state`). */
-function witnessedCheckpoints(stateFile: string): string[] {
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { logs?: Record<string, { checkpoint?: unknown }> };
-  return Object.values(state.logs ?? {}).flatMap((log) => (typeof log.checkpoint === 'string' ? [log.checkpoint] : []));
+interface Witnessed {
+  readonly note: string;
+  readonly file: string;
+}
+
+/**
+ * The cosigned checkpoints of a witness state file, or of its forgotten logs' archive; a file that
+ * is neither throws (ApitrailConfigError, naming the file and why).
+ */
+export function witnessedCheckpoints(file: string): Witnessed[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new ApitrailConfigError('--witnessed', `cannot read ${file} (${code ?? message})`);
+  }
+  const checkpoints = (entries: unknown[]): Witnessed[] =>
+    entries.map((entry) => {
+      const note = (entry as { checkpoint?: unknown } | null)?.checkpoint;
+      if (typeof note !== 'string') throw new Error('an entry without a checkpoint');
+      return { note, file };
+    });
+  try {
+    if (text.trim() === '') throw new Error('the file is empty');
+    let whole: unknown;
+    try {
+      whole = JSON.parse(text);
+    } catch {
+      // Not one JSON text: the forgotten logs' archive, one entry a line.
+      return checkpoints(
+        text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as unknown),
+      );
+    }
+    const logs = (whole as { logs?: unknown } | null)?.logs;
+    if (logs !== null && typeof logs === 'object' && !Array.isArray(logs)) return checkpoints(Object.values(logs));
+    return checkpoints([whole]);
+  } catch (error) {
+    throw new ApitrailConfigError(
+      '--witnessed',
+      `${file} is not a witness state nor its forgotten logs (${(error as Error).message})`,
+    );
+  }
 }
 
 /** How `verifyFiles` runs. */
@@ -86,8 +132,12 @@ export async function verifyFiles(
 ): Promise<VerifyOutcome> {
   const workers = options.workers ?? defaultVerifyWorkers();
   const problems: string[] = [];
+  const witnessed =
+    witness === undefined
+      ? undefined
+      : { key: witness.key, checkpoints: witness.files.flatMap((file) => witnessedCheckpoints(file)) };
   if (!files.includes('-')) {
-    const outcome = await verifyPass(files, rootKey, output, witness, workers, true, problems);
+    const outcome = await verifyPass(files, rootKey, output, witnessed, workers, true, problems);
     const { findings, logs } = outcome.report;
     // A log without its closing checkpoint (its process still running) is the usual finding, and
     // only its unchecked tail can read otherwise when parsed: those lines alone are parsed again.
@@ -101,7 +151,7 @@ export async function verifyFiles(
     }
     problems.length = 0;
   }
-  const outcome = await verifyPass(files, rootKey, output, witness, workers, false, problems);
+  const outcome = await verifyPass(files, rootKey, output, witnessed, workers, false, problems);
   problems.forEach((problem, index) => reportProblem(output, index, problem));
   return outcome;
 }
@@ -132,15 +182,14 @@ async function verifyPass(
   files: readonly string[],
   rootKey: Verifier,
   output: Output,
-  witness: WitnessCheck | undefined,
+  witness: { readonly key: Verifier; readonly checkpoints: readonly Witnessed[] } | undefined,
   workers: number,
   fromLineText: boolean,
   problems: string[],
 ): Promise<VerifyOutcome> {
   const verifier = new LogVerifier(rootKey);
   if (witness !== undefined) {
-    for (const note of witnessedCheckpoints(witness.stateFile))
-      verifier.addWitnessed(note, witness.key, witness.stateFile);
+    for (const { note, file } of witness.checkpoints) verifier.addWitnessed(note, witness.key, file);
   }
   const malformed: { location: string; reason: string }[] = [];
   const add = (item: PreparedBatch[number]): void => {

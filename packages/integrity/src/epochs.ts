@@ -175,6 +175,16 @@ export class EpochKeys {
   }
 }
 
+/**
+ * The start time (ms) its epoch certificate gives the log of `checkpoint`, read without checking
+ * any signature: for a checkpoint already verified when it was stored (a witness's own state).
+ */
+export function certifiedStartMs(checkpoint: Checkpoint): number {
+  const line = checkpoint.extensions.find((extension) => extension.startsWith(`${CERTIFICATE_LINE} `));
+  if (line === undefined) throw new NoteError('checkpoint without epoch lines');
+  return parseCertificateText(parseNote(certificateNote(line.slice(CERTIFICATE_LINE.length + 1))).text).startMs;
+}
+
 /** Whether `checkpoint` is its log's closing one. */
 export function isClosed(checkpoint: Checkpoint): boolean {
   return checkpoint.extensions.includes(CLOSED_LINE);

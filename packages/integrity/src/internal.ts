@@ -18,7 +18,14 @@ export {
   type LogSummary,
   type VerifyReport,
 } from './verifier.js';
-export { CheckpointVerifier, EpochKeys, isClosed, type VerifiedCheckpoint, type EpochCertificate } from './epochs.js';
+export {
+  CheckpointVerifier,
+  EpochKeys,
+  certifiedStartMs,
+  isClosed,
+  type VerifiedCheckpoint,
+  type EpochCertificate,
+} from './epochs.js';
 export {
   leafHash,
   leafDigest,
@@ -62,9 +69,11 @@ export {
 export {
   Witness,
   WitnessState,
+  forgottenArchive,
   parseAddCheckpoint,
   formatAddCheckpoint,
   type WitnessAnswer,
   type WitnessedLog,
+  type ForgottenLogs,
   type AddCheckpoint,
 } from './witness.js';

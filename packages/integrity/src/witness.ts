@@ -12,7 +12,7 @@ import {
 import { dirname } from 'node:path';
 import { ApitrailConfigError } from '@apitrail/core/internal';
 import { parseCheckpoint } from './checkpoint.js';
-import { CheckpointVerifier, isClosed, type VerifiedCheckpoint } from './epochs.js';
+import { CheckpointVerifier, certifiedStartMs, isClosed, type VerifiedCheckpoint } from './epochs.js';
 import { HASH_BYTES, verifyConsistency } from './merkle.js';
 import { canonicalBase64, cosignatureLine, parseNote, type Signer, type Verifier } from './note.js';
 
@@ -27,17 +27,43 @@ export interface WitnessedLog {
   readonly root: string;
   /** The checkpoint note with the log's signature and this witness's cosignature. */
   readonly checkpoint: string;
+  /**
+   * When the witness stored this entry (ms, its own clock): the last time the log was extended.
+   * An entry without it (a state written before it was kept) counts from when the state was loaded.
+   */
+  readonly at?: number;
+}
+
+/**
+ * What a witness forgot (`WitnessState.forget`): how many logs, and the latest start time their
+ * epoch certificates gave them. A log the witness does not hold that started by then may be one it
+ * forgot, so it is refused rather than cosigned afresh (which would cosign a rollback or a fork).
+ */
+export interface ForgottenLogs {
+  readonly logs: number;
+  /** ms: the latest certified start of a forgotten log. */
+  readonly startedBy: number;
+}
+
+/** Where `WitnessState.forget` appends the entries it drops: `<state>.forgotten.jsonl`, one per line. */
+export function forgottenArchive(stateFile: string): string {
+  return `${stateFile}.forgotten.jsonl`;
 }
 
 /** The witness's memory, one entry per log origin, in a JSON file written atomically. */
 export class WitnessState {
   private readonly logs: Map<string, WitnessedLog>;
+  private forgottenLogs: ForgottenLogs | undefined;
 
+  /** `loadedAt`: the time an entry without `at` counts from. */
   constructor(
     private readonly file: string | undefined,
     logs: Record<string, WitnessedLog> = {},
+    forgotten?: ForgottenLogs,
+    loadedAt = Date.now(),
   ) {
-    this.logs = new Map(Object.entries(logs));
+    this.logs = new Map(Object.entries(logs).map(([origin, log]) => [origin, { at: loadedAt, ...log }]));
+    this.forgottenLogs = forgotten;
   }
 
   /**
@@ -47,7 +73,7 @@ export class WitnessState {
    * it had witnessed. A symbolic link is followed for writing too, so that the file it names stays
    * the state.
    */
-  static load(file: string): WitnessState {
+  static load(file: string, loadedAt = Date.now()): WitnessState {
     let text: string;
     let path: string;
     try {
@@ -61,18 +87,21 @@ export class WitnessState {
       if (link?.isSymbolicLink() === true) {
         throw new ApitrailConfigError(file, `a symbolic link to ${readlinkSync(file)}, which does not exist`);
       }
-      return new WitnessState(file);
+      return new WitnessState(file, {}, undefined, loadedAt);
     }
     let logs: Record<string, WitnessedLog>;
+    let forgotten: ForgottenLogs | undefined;
     try {
-      logs = stateLogs(JSON.parse(text));
+      const parsed: unknown = JSON.parse(text);
+      logs = stateLogs(parsed);
+      forgotten = stateForgotten(parsed);
     } catch (error) {
       throw new ApitrailConfigError(
         file,
         `not a witness state file (${(error as Error).message}); the witness does not start afresh from a damaged state: restore it, or move it away to forget every log witnessed`,
       );
     }
-    return new WitnessState(path, logs);
+    return new WitnessState(path, logs, forgotten, loadedAt);
   }
 
   get(origin: string): WitnessedLog | undefined {
@@ -81,6 +110,49 @@ export class WitnessState {
 
   entries(): [string, WitnessedLog][] {
     return [...this.logs];
+  }
+
+  /** The logs forgotten so far, if any (`forget`). */
+  get forgotten(): ForgottenLogs | undefined {
+    return this.forgottenLogs;
+  }
+
+  /**
+   * Drops every log not extended for `afterMs` (its entry stored that long ago) and started that
+   * long ago (by its certificate: a host whose clock runs ahead keeps its logs longer, and cannot
+   * move the cut-off past the witness's own time less `afterMs`). The dropped entries are appended
+   * to `forgottenArchive(file)` and flushed before the state is replaced, so what the witness
+   * cosigned stays on disk for `apitrail verify --witnessed`, out of the state it rewrites on every
+   * cosignature. Returns what was forgotten now (nothing: `logs` 0); throws, having forgotten
+   * nothing, when a file cannot be written.
+   */
+  forget(nowMs: number, afterMs: number): ForgottenLogs {
+    const cutoff = nowMs - afterMs;
+    const dropped: [string, WitnessedLog, number][] = [];
+    for (const [origin, log] of this.logs) {
+      if ((log.at ?? nowMs) > cutoff) continue;
+      const startMs = certifiedStartMs(parseCheckpoint(parseNote(log.checkpoint).text));
+      if (startMs <= cutoff) dropped.push([origin, log, startMs]);
+    }
+    if (dropped.length === 0) return { logs: 0, startedBy: this.forgottenLogs?.startedBy ?? 0 };
+    const previous = this.forgottenLogs;
+    const startedBy = Math.max(previous?.startedBy ?? 0, ...dropped.map(([, , startMs]) => startMs));
+    if (this.file !== undefined) {
+      appendDurably(
+        forgottenArchive(this.file),
+        dropped.map(([origin, log]) => `${JSON.stringify({ origin, ...log })}\n`).join(''),
+      );
+    }
+    for (const [origin] of dropped) this.logs.delete(origin);
+    this.forgottenLogs = { logs: (previous?.logs ?? 0) + dropped.length, startedBy };
+    try {
+      this.write();
+    } catch (error) {
+      for (const [origin, log] of dropped) this.logs.set(origin, log);
+      this.forgottenLogs = previous;
+      throw error;
+    }
+    return { logs: dropped.length, startedBy };
   }
 
   /**
@@ -92,15 +164,34 @@ export class WitnessState {
   set(origin: string, log: WitnessedLog): void {
     const previous = this.logs.get(origin);
     this.logs.set(origin, log);
-    if (this.file === undefined) return;
     try {
-      writeDurably(this.file, `${JSON.stringify({ logs: Object.fromEntries(this.logs) }, null, 2)}\n`);
+      this.write();
     } catch (error) {
       // Not written, so not cosigned (the error goes to the caller): memory keeps what the file holds.
       if (previous === undefined) this.logs.delete(origin);
       else this.logs.set(origin, previous);
       throw error;
     }
+  }
+
+  private write(): void {
+    if (this.file === undefined) return;
+    const state =
+      this.forgottenLogs === undefined
+        ? { logs: Object.fromEntries(this.logs) }
+        : { logs: Object.fromEntries(this.logs), forgotten: this.forgottenLogs };
+    writeDurably(this.file, `${JSON.stringify(state, null, 2)}\n`);
+  }
+}
+
+/** Appends `text` to `file` (made 0600 if new) and flushes it to disk. */
+function appendDurably(file: string, text: string): void {
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -136,8 +227,22 @@ function stateLogs(parsed: unknown): Record<string, WitnessedLog> {
     ) {
       throw new Error(`the entry of ${JSON.stringify(origin)} is not its checkpoint's size and root`);
     }
+    if (entry.at !== undefined && !(Number.isSafeInteger(entry.at) && entry.at >= 0)) {
+      throw new Error(`the entry of ${JSON.stringify(origin)} has an invalid \`at\``);
+    }
   }
   return logs as Record<string, WitnessedLog>;
+}
+
+/** The `forgotten` of a parsed state file, checked, if it has one. */
+function stateForgotten(parsed: unknown): ForgottenLogs | undefined {
+  const forgotten = (parsed as { forgotten?: Partial<ForgottenLogs> }).forgotten;
+  if (forgotten === undefined) return undefined;
+  const { logs, startedBy } = forgotten ?? {};
+  if (!(Number.isSafeInteger(logs) && logs! > 0 && Number.isSafeInteger(startedBy) && startedBy! > 0)) {
+    throw new Error('`forgotten` is not a count of logs and a start time');
+  }
+  return { logs: logs!, startedBy: startedBy! };
 }
 
 export type WitnessAnswer =
@@ -176,6 +281,15 @@ export class Witness {
       return { status: 403, reason: `checkpoint not signed by a known log: ${(error as Error).message}` };
     }
     const known = this.state.get(checkpoint.origin);
+    const forgotten = this.state.forgotten;
+    // A log not held that started by the latest start of a log forgotten may be that log: cosigned
+    // afresh, its rollback or fork would be. Refused, whatever size the caller believes is held.
+    if (known === undefined && forgotten !== undefined && checkpoint.certificate.startMs <= forgotten.startedBy) {
+      return {
+        status: 422,
+        reason: `the witness no longer holds logs started by ${new Date(forgotten.startedBy).toISOString()} (forgotten when not extended for its retention), and this log started at ${new Date(checkpoint.certificate.startMs).toISOString()}: it may be one of them, and cannot be cosigned afresh`,
+      };
+    }
     const knownSize = known?.size ?? 0;
     if (request.oldSize !== knownSize) {
       return { status: 409, size: knownSize, reason: `the witness holds size ${knownSize}, not ${request.oldSize}` };
@@ -211,6 +325,7 @@ export class Witness {
         size: checkpoint.size,
         root: checkpoint.root.toString('base64'),
         checkpoint: cosigned,
+        at: this.now(),
       });
     }
     return { status: 200, cosignature, checkpoint: cosigned };
