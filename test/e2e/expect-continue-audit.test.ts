@@ -4,7 +4,9 @@
 // server.emit('request', req, res)). Each must get exactly one audit record with the status it got,
 // the caller's identity by fingerprint, the request's context in the listener, and the quarantine
 // gate before it. Control: a server without those listeners (Node answers 100 Continue and emits
-// 'request' itself) still gets exactly one record. Real app under the register
+// 'request' itself) still gets exactly one record. Requests Node answers itself with no event (an
+// expectation other than 100-continue to a server without a checkExpectation listener: 417; no Host:
+// 400) get one record each, the client seeing exactly what bare Node sends. Real app under the register
 // (test/fixtures/expect-continue-app.cjs), node:http client waiting for 100 Continue, NDJSON.
 import { expect } from 'chai';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
@@ -228,10 +230,9 @@ describe('a quarantined key with Expect: 100-continue (APITRAIL_RESPONSE=block),
 });
 
 /**
- * What a client sees of a request with an expectation other than 100-continue, sent on a raw socket
- * with `connection` (keep-alive or close), followed on the same connection (if it is still open) by
- * a plain GET: the first response's bytes (its Date header blanked), whether the server closed the
- * connection after it, and the second response's status line.
+ * What a client sees of a request Node answers itself, sent on a raw socket and followed on the
+ * same connection (if it is still open) by a plain GET: the first response's bytes (its Date header
+ * blanked), whether the server closed the connection after it, and the second response's status line.
  */
 interface Transcript {
   readonly first: string;
@@ -239,17 +240,28 @@ interface Transcript {
   readonly second: string;
 }
 
-function expectationTranscript(
+/** A request Node answers itself, with no event: how it is sent, and the status Node answers. */
+interface NodeAnswered {
+  /** `expect:` header, if any. */
+  readonly expect?: string;
+  /** Whether it names a host (an HTTP/1.1 request without one is answered 400). */
+  readonly host: boolean;
+  readonly connection: 'keep-alive' | 'close';
+  readonly status: number;
+}
+
+function nodeAnsweredTranscript(
   app: RunningApp,
   requestId: string,
-  connection: string,
+  sent: NodeAnswered,
   key: string,
 ): Promise<Transcript> {
   const { port } = new URL(app.baseUrl);
   const head =
-    `POST /other HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nexpect: x-apitrail-test\r\nx-request-id: ${requestId}\r\n` +
+    `POST /other HTTP/1.1\r\n${sent.host ? `host: 127.0.0.1:${port}\r\n` : ''}` +
+    `${sent.expect === undefined ? '' : `expect: ${sent.expect}\r\n`}x-request-id: ${requestId}\r\n` +
     `x-api-key: ${key}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(BODY)}\r\n` +
-    `connection: ${connection}\r\n\r\n${BODY}`;
+    `connection: ${sent.connection}\r\n\r\n${BODY}`;
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1');
     let received = '';
@@ -285,10 +297,16 @@ function expectationTranscript(
   });
 }
 
-describe('an expectation other than 100-continue to a server without a checkExpectation listener', function () {
-  // Node answers it 417 itself, with no event; bare Node (the app without the register) is the control.
+describe('requests Node answers itself, with no event: an expectation other than 100-continue to a server without a checkExpectation listener, no Host', function () {
+  // Bare Node (the same app without the register) is the control.
   const key = newSecret();
-  const connections = ['keep-alive', 'close'] as const;
+  const cases: Record<string, NodeAnswered> = {
+    'expectation-keep-alive': { expect: 'x-apitrail-test', host: true, connection: 'keep-alive', status: 417 },
+    'expectation-close': { expect: 'x-apitrail-test', host: true, connection: 'close', status: 417 },
+    'no-host': { host: false, connection: 'keep-alive', status: 400 },
+    'no-host-expectation': { expect: 'x-apitrail-test', host: false, connection: 'keep-alive', status: 400 },
+  };
+  const names = Object.keys(cases);
   const bare: Record<string, Transcript> = {};
   const traced: Record<string, Transcript> = {};
   let app: RunningApp;
@@ -300,20 +318,14 @@ describe('an expectation other than 100-continue to a server without a checkExpe
       env: { EXPECT_LISTENERS: 'none' },
     });
     try {
-      for (const connection of connections) {
-        bare[connection] = await expectationTranscript(control, `bare-${connection}`, connection, key);
-      }
+      for (const name of names) bare[name] = await nodeAnsweredTranscript(control, `bare-${name}`, cases[name]!, key);
     } finally {
       await control.stop();
     }
     app = await startNdjsonApp('test/fixtures/expect-continue-app.cjs', { EXPECT_LISTENERS: 'none' });
-    for (const connection of connections) {
-      traced[connection] = await expectationTranscript(app, `node-417-${connection}`, connection, key);
-    }
+    for (const name of names) traced[name] = await nodeAnsweredTranscript(app, `node-${name}`, cases[name]!, key);
     // A missing record fails the test that looks for it, after the others ran.
-    await waitForAuditRecords(app, [...connections.map((connection) => `node-417-${connection}`)]).catch(
-      () => undefined,
-    );
+    await waitForAuditRecords(app, [...names.map((name) => `node-${name}`)]).catch(() => undefined);
     await app.stop();
   });
 
@@ -321,29 +333,34 @@ describe('an expectation other than 100-continue to a server without a checkExpe
     await app?.stop();
   });
 
-  it('control: bare Node answers 417 itself, and the app never sees the request', () => {
-    for (const connection of connections) {
-      expect(bare[connection]!.first, connection).to.match(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
+  it('control: bare Node answers them itself, and the app never sees them', () => {
+    for (const name of names) {
+      expect(bare[name]!.first, name).to.match(new RegExp(`^HTTP/1\\.1 ${cases[name]!.status} `));
     }
-    expect(bare['keep-alive']).to.include({ closedAfterFirst: false, second: 'HTTP/1.1 200 OK' });
-    expect(bare.close).to.include({ closedAfterFirst: true, second: '' });
+    expect(bare['expectation-keep-alive']).to.include({ closedAfterFirst: false, second: 'HTTP/1.1 200 OK' });
+    expect(bare['expectation-close']).to.include({ closedAfterFirst: true, second: '' });
+    expect(bare['no-host']).to.include({ closedAfterFirst: true, second: '' });
   });
 
   it('answers the client exactly as bare Node: same bytes, same connection behaviour', () => {
-    for (const connection of connections) expect(traced[connection], connection).to.deep.equal(bare[connection]);
+    for (const name of names) expect(traced[name], name).to.deep.equal(bare[name]);
   });
 
-  it('records each request once, with the 417 Node answered and the caller by fingerprint', () => {
-    for (const connection of connections) {
-      const record = theRecord(app, `node-417-${connection}`);
-      expect([record.method, record.path, record.status_code]).to.deep.equal(['POST', '/other', 417]);
+  it('records each request once, with the status Node answered and the caller by fingerprint', () => {
+    for (const name of names) {
+      const record = theRecord(app, `node-${name}`);
+      expect([record.method, record.path, record.status_code], name).to.deep.equal([
+        'POST',
+        '/other',
+        cases[name]!.status,
+      ]);
       expect([record.authentication_method, record.is_api_key_request]).to.deep.equal(['api_key', true]);
       expect(record.api_key_fingerprint).to.match(/^[0-9a-f]{24}$/);
       expect(record).to.not.have.property('aborted');
-      expect(otherEvents(app, `node-417-${connection}`)).to.deep.equal([]);
-      expect(handledLines(app, `node-417-${connection}`), 'the app never saw it').to.deep.equal([]);
+      expect(handledLines(app, `node-${name}`), 'the app never saw it').to.deep.equal([]);
     }
-    expect(theRecord(app, 'node-417-keep-alive-next')).to.include({ path: '/plain', status_code: 200 });
+    expect(otherEvents(app, 'node-expectation-keep-alive')).to.deep.equal([]);
+    expect(theRecord(app, 'node-expectation-keep-alive-next')).to.include({ path: '/plain', status_code: 200 });
   });
 
   it('prints no key, in any encoding', () => {

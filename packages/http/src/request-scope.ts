@@ -296,33 +296,35 @@ const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
 interface RequestStart {
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
-  readonly server: { listenerCount(event: string): number };
+  readonly server: { readonly requireHostHeader?: boolean; listenerCount(event: string): number };
 }
 
 /**
- * A node:http(s) request is starting. The one Node answers itself, before and without any event, is
- * followed from here: an HTTP/1.1 request whose `Expect:` is not `100-continue`, to a server with no
- * `checkExpectation` listener (Node's checks, in its order; it answers 417, or first 400 for a missing
- * Host or 503 past `maxRequestsPerSocket`). Every other request is followed where its event is
- * dispatched. An exception here would be thrown at the app by diagnostics_channel: none leaves.
+ * Whether Node answers the request itself, handing it to no listener (its checks, in its order, in
+ * lib/_http_server.js): an HTTP/1.1 request without a Host while the server requires one (400), or
+ * else one whose `Expect:` is not `100-continue` to a server without a `checkExpectation` listener
+ * (417; 503 first when past `maxRequestsPerSocket`).
+ */
+function answeredByNode({ request, server }: RequestStart): boolean {
+  if (request.httpVersionMajor !== 1 || request.httpVersionMinor !== 1) return false;
+  const { host, expect } = request.headers;
+  if (host === undefined && server.requireHostHeader === true) return true;
+  return expect !== undefined && !CONTINUE_EXPECTATION.test(expect) && server.listenerCount('checkExpectation') === 0;
+}
+
+/**
+ * A node:http(s) request is starting: one Node answers itself, before and without any event
+ * ({@link answeredByNode}), is followed from here; every other request is followed where its event
+ * is dispatched. An exception here would be thrown at the app by diagnostics_channel: none leaves.
  */
 function onRequestStart(scope: Scope, message: unknown): void {
   const tracker = scope.tracker;
   if (tracker === undefined) return;
   try {
-    const { request, response, server } = message as RequestStart;
-    const expectation = request.headers.expect;
-    if (
-      expectation === undefined ||
-      request.httpVersionMajor !== 1 ||
-      request.httpVersionMinor !== 1 ||
-      CONTINUE_EXPECTATION.test(expectation) ||
-      server.listenerCount('checkExpectation') > 0
-    ) {
-      return;
-    }
-    const continued = continuedContext(scope, scope.otherTrace, context.active(), request);
-    tracker.beginAnsweredByNode(request, response, continued && trace.getSpanContext(continued));
+    const start = message as RequestStart;
+    if (!answeredByNode(start)) return;
+    const continued = continuedContext(scope, scope.otherTrace, context.active(), start.request);
+    tracker.beginAnsweredByNode(start.request, start.response, continued && trace.getSpanContext(continued));
   } catch (error) {
     recordFault('request scope', error);
   }
