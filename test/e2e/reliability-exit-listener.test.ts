@@ -38,8 +38,18 @@ function run(end: End, register: boolean, env: Record<string, string | undefined
   });
 }
 
-/** Runs the app with and without apitrail; asserts it ends alike and returns apitrail's run. */
-async function endsAsWithout(end: End, env: Record<string, string | undefined>): Promise<FinishedRun> {
+/** The error lines of a stderr: an exception's stack differs in Node's own frames with more `exit` listeners. */
+const errorLines = (stderr: string): string[] => stderr.split('\n').filter((line) => /^\w*Error: /.test(line));
+
+/**
+ * Runs the app with and without apitrail; asserts it ends alike and returns apitrail's run.
+ * `stackFrames: false` compares the error lines of stderr, not every frame of a stack.
+ */
+async function endsAsWithout(
+  end: End,
+  env: Record<string, string | undefined>,
+  stackFrames = true,
+): Promise<FinishedRun> {
   const control = await run(end, false, env);
   const result = await run(end, true, env);
   expect({ code: result.code, signal: result.signal }, result.stderr).to.deep.equal({
@@ -47,7 +57,8 @@ async function endsAsWithout(end: End, env: Record<string, string | undefined>):
     signal: control.signal,
   });
   expect(result.stdout).to.equal(control.stdout);
-  expect(withoutApitrailLines(result.stderr)).to.equal(withoutApitrailLines(control.stderr));
+  if (stackFrames) expect(withoutApitrailLines(result.stderr)).to.equal(withoutApitrailLines(control.stderr));
+  else expect(errorLines(result.stderr)).to.deep.equal(errorLines(control.stderr)).and.to.not.deep.equal([]);
   return result;
 }
 
@@ -86,14 +97,18 @@ describe('records the app emits in its own exit listener are kept and counted', 
   async function keptInSpool(end: End, env: Record<string, string> = {}): Promise<void> {
     const marker = randomBytes(8).toString('hex');
     const spoolDir = freshSpoolDir();
-    const result = await endsAsWithout(end, {
-      OTEL_LOGS_EXPORTER: 'otlp',
-      // The collector is down for the whole run: every record waits in the spool.
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
-      APITRAIL_SPOOL_DIR: spoolDir,
-      EXIT_LISTENER_MARKER: marker,
-      ...env,
-    });
+    const result = await endsAsWithout(
+      end,
+      {
+        OTEL_LOGS_EXPORTER: 'otlp',
+        // The collector is down for the whole run: every record waits in the spool.
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+        APITRAIL_SPOOL_DIR: spoolDir,
+        EXIT_LISTENER_MARKER: marker,
+        ...env,
+      },
+      env.EXIT_LISTENER_THROW === undefined,
+    );
     const delivered = await deliveredFrom(spoolDir);
     const last = bodies(delivered).filter((body) => String(body).endsWith(marker));
     expect(last.sort(), result.stderr).to.deep.equal([`audit ${marker}`, `exiting ${marker}`]);
@@ -135,6 +150,28 @@ describe('records the app emits in its own exit listener are kept and counted', 
   for (const end of ['exit', 'throw', 'natural'] as const) {
     it(`${end}, the app having removed every exit listener first: still kept and counted`, () =>
       keptInSpool(end, { EXIT_LISTENER_REMOVE_ALL: '1' }));
+  }
+
+  // Every listener of the process (removeAllListeners() with no argument): apitrail's own on
+  // `newListener`, `removeListener` and `uncaughtExceptionMonitor` with them. They come back with
+  // the `exit` ones, so an `exit` listener the app adds later, a later removal of the `exit`
+  // listeners and an `exit` listener that throws are handled as without the removal.
+  // removeAllListeners(undefined) removes nothing (Node takes it as an event named undefined).
+  for (const [removeAll, ends] of [
+    ['every', ['exit', 'throw', 'natural']],
+    ['undefined', ['exit', 'throw', 'natural']],
+    ['every-late', ['exit', 'throw', 'natural']],
+    ['every-then-exit', ['exit', 'throw', 'natural']],
+  ] as const) {
+    for (const end of ends) {
+      it(`${end}, the app having called process.removeAllListeners(${removeAll === 'undefined' ? 'undefined' : ''}) first${removeAll === 'every-late' ? ', adding its exit listener later' : removeAll === 'every-then-exit' ? ", then removeAllListeners('exit')" : ''}: still kept and counted`, () =>
+        keptInSpool(end, { EXIT_LISTENER_REMOVE_ALL: removeAll }));
+    }
+  }
+
+  for (const end of ['exit', 'natural'] as const) {
+    it(`${end}, the app having called process.removeAllListeners() first, its exit listener throwing: still kept and counted`, () =>
+      keptInSpool(end, { EXIT_LISTENER_REMOVE_ALL: 'every', EXIT_LISTENER_THROW: '1' }));
   }
 
   it('control: an app that logs nothing as it ends has no such record delivered, and the summary counts what is', async () => {

@@ -107,7 +107,10 @@ function keepFinishLast(event: string | symbol, listener: unknown): void {
 
 /** apitrail moving its own listeners: the `removeListener` events that causes are not the app's. */
 let placing = false;
-/** The drain among the `exit` listeners (first when put back), {@link finishAtExit} the last. */
+/**
+ * The drain among the `exit` listeners (first when put back), {@link finishAtExit} the last, and
+ * apitrail's other listeners on the process back if they were removed (see {@link isOwnListener}).
+ */
 function placeExitListeners(): void {
   if (drained) return;
   placing = true;
@@ -115,6 +118,14 @@ function placeExitListeners(): void {
     if (!process.listeners('exit').includes(drainAtExit)) process.prependListener('exit', drainAtExit);
     process.removeListener('exit', finishAtExit);
     process.on('exit', finishAtExit);
+    const emitter: NodeJS.EventEmitter = process;
+    if (!emitter.listeners('newListener').includes(keepFinishLast)) process.on('newListener', keepFinishLast);
+    if (!emitter.listeners('removeListener').includes(restoreExitListeners)) {
+      process.on('removeListener', restoreExitListeners);
+    }
+    if (!emitter.listeners('uncaughtExceptionMonitor').includes(finishIfExitStopped)) {
+      process.on('uncaughtExceptionMonitor', finishIfExitStopped);
+    }
   } finally {
     placing = false;
   }
@@ -142,16 +153,37 @@ export function persistSpoolsSync(): void {
 }
 
 /**
+ * Whether `listener` on `event` is one of apitrail's that {@link placeExitListeners} puts back: the
+ * `exit` ones, and those that keep them in place, which go with every listener of the process
+ * (`process.removeAllListeners()` with no argument).
+ */
+function isOwnListener(event: string | symbol, listener: unknown): boolean {
+  switch (event) {
+    case 'exit':
+      return listener === drainAtExit || listener === finishAtExit;
+    case 'newListener':
+      return listener === keepFinishLast;
+    case 'removeListener':
+      return listener === restoreExitListeners;
+    case 'uncaughtExceptionMonitor':
+      return listener === finishIfExitStopped;
+    default:
+      return false;
+  }
+}
+
+/**
  * An app that clears the `exit` listeners (`process.removeAllListeners('exit')`, meant for its own
- * or a library's) would take apitrail's with them, and with them the records still in memory at
- * the end, silently. They are put back, in a microtask as in {@link keepFinishLast} (removing them
- * again is the app's intent for the event's current run only): the drain first, the summary last.
- * An app that ends in the same synchronous run as it removed them ends without them.
+ * or a library's), or every listener of the process (`process.removeAllListeners()`), would take
+ * apitrail's with them, and with them the records still in memory at the end, silently. They are
+ * put back, in a microtask as in {@link keepFinishLast} (removing them again is the app's intent
+ * for the event's current run only): the drain first, the summary last, and the listeners that keep
+ * them so. An app that ends in the same synchronous run as it removed them ends without them.
+ * (`process.removeAllListeners(undefined)` removes nothing: Node takes it as an event named so.)
  */
 let restorePending = false;
 function restoreExitListeners(event: string | symbol, listener: unknown): void {
-  if (placing || restorePending || event !== 'exit') return;
-  if (listener !== drainAtExit && listener !== finishAtExit) return;
+  if (placing || restorePending || !isOwnListener(event, listener)) return;
   restorePending = true;
   queueMicrotask(() => {
     restorePending = false;
