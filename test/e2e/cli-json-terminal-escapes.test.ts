@@ -84,7 +84,7 @@ describe('apitrail prints every JSON terminal-safe (real bin)', function () {
     };
     const file = join(dir, 'log.ndjson');
     writeFileSync(file, `${[...log.records, checkpoint].map(line).join('\n')}\n`);
-    const proved = await runApitrail(['prove', '--seq', '2', file]);
+    const proved = await runApitrail(['prove', '--public-key', publicKey, '--seq', '2', file]);
     expect(proved.code, proved.stderr).to.equal(0);
     expectSafe(proved.stdout, proved.stderr);
     expect((JSON.parse(proved.stdout) as { record: { body: string } }).record.body).to.equal(`entry 2${HOSTILE}`);

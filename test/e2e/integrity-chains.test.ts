@@ -277,7 +277,16 @@ describe('integrity logs through the real collector, verified by apitrail verify
   it('proves one record in a bundle of at most 6 KB that verify-proof accepts with the public key only', async () => {
     const logId = (await collector.logs()).find((record) => record.attributes[ATTR_INTEGRITY_SEQUENCE] === 5)!
       .attributes[ATTR_INTEGRITY_LOG_ID];
-    const proved = await runApitrail(['prove', '--seq', '5', '--log', String(logId), otlpFile]);
+    const proved = await runApitrail([
+      'prove',
+      '--public-key',
+      rootKey.publicFile,
+      '--seq',
+      '5',
+      '--log',
+      String(logId),
+      otlpFile,
+    ]);
     expect(proved.stderr).to.equal('');
     expect(proved.code).to.equal(0);
     const bundle = join(workDir, 'bundle.json');
@@ -293,7 +302,7 @@ describe('integrity logs through the real collector, verified by apitrail verify
     expect(tampered.code).to.equal(1);
     expect(tampered.stdout).to.match(/^INVALID/);
     // Two logs have a seq 5: prove asks which one.
-    const ambiguous = await runApitrail(['prove', '--seq', '5', otlpFile]);
+    const ambiguous = await runApitrail(['prove', '--public-key', rootKey.publicFile, '--seq', '5', otlpFile]);
     expect(ambiguous.code).to.equal(2);
     expect(ambiguous.stderr).to.match(/2 logs have a record with seq 5; pick one with --log/);
   });

@@ -6,12 +6,26 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIGNATURE_TYPE, Signer, Witness, WitnessState, proofBundle } from '@apitrail/integrity/internal';
+import {
+  EpochKeys,
+  SIGNATURE_TYPE,
+  Signer,
+  Witness,
+  WitnessState,
+  proofBundle,
+  subtreeHash,
+} from '@apitrail/integrity/internal';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
-import { directLog } from '../helpers/integrity-direct-log.ts';
+import { directLog, type DirectLog } from '../helpers/integrity-direct-log.ts';
 import { checkpointLine } from '../helpers/integrity-lines.ts';
 
 const DEPTH = 100_000;
+
+/** Signs checkpoints of `log`'s records under `root`, with `log`'s origin: another deployment's key claiming the log. */
+function directLogOf(root: Signer, log: DirectLog): (size: number) => string {
+  const keys = new EpochKeys(root, log.origin, 60_000, Date.now(), 8);
+  return (size) => keys.sign(size, subtreeHash(log.leaves, 0, size));
+}
 
 describe('apitrail verify-proof and witness on hostile input (real bin)', function () {
   this.timeout(60_000);
@@ -62,6 +76,40 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
       expect(output.trimEnd().split('\n'), name).to.have.length(1);
       expect(result.code, name).to.equal(code);
     }
+  });
+
+  it('prove: refuses without --public-key, and what it prints passes verify-proof though the files hold a record at a taken seq and a checkpoint under another root', async () => {
+    const log = directLog(root, 8);
+    const logId = log.origin.split('/')[1]!;
+    const other = Signer.generate('apitrail-root');
+    // The same log id and records under a root key not ours: its checkpoint matches the records.
+    const impostor = directLogOf(other, log);
+    const forged = { ...log.records[5], body: 'forged' };
+    const lines = [
+      // Under another root: the earliest checkpoint covering seq 5, so picked first unless signatures are checked.
+      checkpointLine(logId, impostor(6)),
+      ...log.records.map((record) => JSON.stringify(record)),
+      // Another record at seq 5, after the signed one (verify calls it inserted).
+      JSON.stringify(forged),
+      checkpointLine(logId, log.sign(8)),
+    ];
+    const file = join(dir, 'prove.jsonl');
+    await writeFile(file, `${lines.join('\n')}\n`);
+
+    const unkeyed = await runApitrail(['prove', '--seq', '5', file]);
+    expect(unkeyed.stdout).to.equal('');
+    expect(unkeyed.stderr.split('\n')[0]).to.equal('apitrail: prove needs --public-key <root.pub>');
+    expect(unkeyed.code).to.equal(2);
+
+    const proved = await runApitrail(['prove', '--seq', '5', '--public-key', rootPublic, file]);
+    expect(proved.code, proved.stderr).to.equal(0);
+    const bundle = JSON.parse(proved.stdout) as { record: { body: string } };
+    expect(bundle.record.body).to.equal('entry 5');
+    const bundleFile = join(dir, 'proved.json');
+    await writeFile(bundleFile, proved.stdout);
+    const checked = await runApitrail(['verify-proof', '--public-key', rootPublic, bundleFile]);
+    expect(checked.stdout).to.match(/^OK: seq 5 of log \S+ is in its tree of size 8/);
+    expect(checked.code).to.equal(0);
   });
 
   it('witness from files: records missing below a checkpoint are said so, not taken for a fork', async () => {

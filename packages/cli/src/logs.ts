@@ -41,8 +41,10 @@ export async function readLogs(
       }
       const sequence = fields[ATTR_INTEGRITY_SEQUENCE];
       if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) return;
-      log.leaves.put(sequence, leafDigest(canonicalEntry(fields)));
-      if (keep(sequence)) log.kept.set(sequence, fields);
+      // The first record at a sequence number is the one in the tree (LeafStore keeps the first):
+      // the record kept is that one, not another at its place further on (inserted, or a copy).
+      if (log.leaves.put(sequence, leafDigest(canonicalEntry(fields))) && keep(sequence))
+        log.kept.set(sequence, fields);
     },
     malformed() {},
     unreadable(file, reason) {

@@ -47,8 +47,9 @@ const USAGE = `Usage:
                                            (--workers: threads hashing records beside the
                                            main thread, 0 = none; default one less than the
                                            processors, at most 8)
-  apitrail prove --seq <n> [--log <id>] [--public-key <root.pub>] <files...>
-                                           print an inclusion proof bundle for one record
+  apitrail prove --public-key <root.pub> --seq <n> [--log <id>] <files...>
+                                           print an inclusion proof bundle for one record,
+                                           checked as verify-proof checks it
   apitrail verify-proof --public-key <root.pub> <bundle.json>
                                            check a bundle without the logs
   apitrail witness --key <w.key> --log-key <root.pub> --state <file> [--forget-after <time>]
@@ -184,8 +185,13 @@ async function prove(args: string[], output: Output): Promise<number> {
     throw new UsageError(`--seq takes a record's sequence number (0, 1, ...), not ${JSON.stringify(seqText)}`);
   }
   if (positionals.length === 0) throw new UsageError('prove needs the log files');
-  const rootKey =
-    values['public-key'] === undefined ? undefined : readVerifierKeyFile('--public-key', values['public-key']);
+  // Without the key, a checkpoint anyone could have written into the files (signed by another
+  // root, or forged) could be the one proved against: the bundle would fail verify-proof, or be
+  // one nobody should trust. verify and verify-proof need the key too.
+  const rootKey = readVerifierKeyFile(
+    '--public-key',
+    required(values['public-key'], '--public-key <root.pub>', 'prove'),
+  );
   try {
     const bundle = await proveRecord(positionals, Number(seqText), values.log, rootKey);
     output.out.write(`${ndjsonLine(bundle)}\n`);

@@ -1,11 +1,10 @@
 import {
   CheckpointVerifier,
   logOrigin,
-  parseCheckpoint,
-  parseNote,
   proofBundle,
   subtreeHash,
   type Checkpoint,
+  verifyProofBundle,
   type ProofBundle,
   type Verifier,
 } from '@apitrail/integrity/internal';
@@ -15,9 +14,9 @@ export class ProveError extends Error {}
 
 type NotedCheckpoint = Checkpoint & { readonly note: string };
 
-function checkpointOf(note: string, opener: CheckpointVerifier | undefined): NotedCheckpoint | undefined {
+function checkpointOf(note: string, opener: CheckpointVerifier): NotedCheckpoint | undefined {
   try {
-    return opener === undefined ? { ...parseCheckpoint(parseNote(note).text), note } : opener.open(note);
+    return opener.open(note);
   } catch {
     return undefined;
   }
@@ -25,14 +24,15 @@ function checkpointOf(note: string, opener: CheckpointVerifier | undefined): Not
 
 /**
  * The inclusion proof of record `sequence` (of log `logId`, needed only when several logs in the
- * files have that number) against the earliest checkpoint that covers it and that the files'
- * records match. With `rootKey`, only checkpoints that verify under it are used.
+ * files have that number) against the earliest checkpoint that verifies under `rootKey`, covers it
+ * and that the files' records match. The bundle is checked as `verify-proof` checks it before it
+ * is returned: a bundle that would not verify is a ProveError, never output.
  */
 export async function proveRecord(
   files: readonly string[],
   sequence: number,
   logId: string | undefined,
-  rootKey: Verifier | undefined,
+  rootKey: Verifier,
 ): Promise<ProofBundle> {
   const logs = await readLogs(files, (seq) => seq === sequence);
   const candidates = [...logs].filter(([id, log]) => log.kept.has(sequence) && (logId === undefined || id === logId));
@@ -45,7 +45,7 @@ export async function proveRecord(
     );
   }
   const [id, log] = candidates[0]!;
-  const opener = rootKey === undefined ? undefined : new CheckpointVerifier(rootKey);
+  const opener = new CheckpointVerifier(rootKey);
   const covering = log.checkpoints
     .map((note) => checkpointOf(note, opener))
     .filter((checkpoint): checkpoint is NotedCheckpoint => checkpoint !== undefined)
@@ -54,8 +54,14 @@ export async function proveRecord(
   for (const checkpoint of covering) {
     if (log.leaves.firstGap(0, checkpoint.size) < checkpoint.size) continue;
     if (subtreeHash(log.leaves, 0, checkpoint.size).equals(checkpoint.root)) {
-      return proofBundle(log.kept.get(sequence)!, log.leaves, checkpoint);
+      const bundle = proofBundle(log.kept.get(sequence)!, log.leaves, checkpoint);
+      const check = verifyProofBundle(bundle, rootKey);
+      if (!check.ok)
+        throw new ProveError(`the bundle of seq ${sequence} of log ${id} would not verify: ${check.reason}`);
+      return bundle;
     }
   }
-  throw new ProveError(`no checkpoint in the files covers seq ${sequence} of log ${id} with records that match it`);
+  throw new ProveError(
+    `no checkpoint signed under the --public-key in the files covers seq ${sequence} of log ${id} with records that match it (apitrail verify tells what differs)`,
+  );
 }
