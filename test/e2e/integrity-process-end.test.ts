@@ -161,6 +161,45 @@ describe('integrity at the end of the process', function () {
     expect(verified.stdout).to.match(/ yes\s*$/m);
   });
 
+  // The register's flush at a natural end closes the log while the collector can still take the
+  // closing checkpoint; what the app's `exit` listener logs after that is not lost but outside the log.
+  it("natural end, over OTLP to a running receiver: the exit listener's last words after the close reach the receiver from the spool, unsigned, and verify names exactly them", async () => {
+    const receiver = await startOtlpRecorder();
+    const spoolDir = freshSpoolDir();
+    const logBodies = (): string[] =>
+      receiver.exports.filter(({ path }) => path === '/v1/logs').map(({ body }) => body.toString());
+    let bodies: string[];
+    try {
+      const { run, marker } = await endWith('natural', {
+        OTEL_LOGS_EXPORTER: 'otlp,ndjson',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        APITRAIL_SPOOL_DIR: spoolDir,
+      });
+      expect(run.code, run.stderr).to.equal(5); // the app's own exitCode
+      expect(run.stderr).to.match(/records spooled/);
+      // The closing checkpoint went out in the flush; the last words came after it, into the spool.
+      expect(logBodies().join('\n')).to.include('integrity log closed').and.not.include(marker);
+      const replay = await runApitrail(['spool', 'replay', '--dir', spoolDir], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      });
+      expect(replay.code, replay.stderr).to.equal(0);
+      bodies = logBodies();
+      expect(bodies.join('\n')).to.include(`exiting ${marker}`).and.include(`audit ${marker}`);
+    } finally {
+      await receiver.stop();
+    }
+    const received = join(mkdtempSync(join(tmpdir(), 'apitrail-integrity-end-otlp-')), 'logs.jsonl');
+    writeFileSync(received, `${bodies.join('\n')}\n`);
+    const verified = await verify(received);
+    expect(verified.stdout).to.match(/ yes\s*$/m);
+    const findings = verified.stdout
+      .split('\n')
+      .filter((line) => /^(inserted|modified|deleted|truncated|reordered|wrong_key)\b/.test(line));
+    expect(findings, verified.stdout).to.have.length(2);
+    for (const finding of findings) expect(finding).to.match(/^inserted .*record without integrity fields/);
+  });
+
   it('control: a process killed with SIGKILL leaves its log unclosed, and verify says so', async () => {
     const { run, file } = await endWith('SIGKILL', { EXIT_LISTENER_LOGS: '0', APITRAIL_SPOOL_FLUSH_INTERVAL_MS: '1' });
     expect(run.signal).to.equal('SIGKILL');
