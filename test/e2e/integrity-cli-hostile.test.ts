@@ -2,7 +2,7 @@
 // crash leaves behind: each answer is an exit code and one line, never a stack trace, and a damaged
 // witness state stops the witness rather than letting it start afresh (and cosign a rollback).
 import { expect } from 'chai';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,5 +183,121 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
       expect(result.code, damaged).to.equal(2);
       expect(await readFile(state, 'utf8')).to.equal(damaged);
     }
+  });
+});
+
+describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys that are not what they should be (real bin)', function () {
+  this.timeout(120_000);
+
+  it('each is one line naming the cause, exit code 2, never a stack trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-bad-input-'));
+    const root = Signer.generate('apitrail-root');
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const file = (name: string, text: string): Promise<string> =>
+      writeFile(join(dir, name), text, { mode: 0o600 }).then(() => join(dir, name));
+    const rootPub = await file('root.pub', `${root.verifier.vkey}\n`);
+    const witnessPub = await file('witness.pub', `${witnessKey.verifier.vkey}\n`);
+    const witnessPriv = await file('witness.key', `${witnessKey.skey}\n`);
+    const log = directLog(root, 3);
+    const logs = await file(
+      'log.jsonl',
+      `${[...log.records.map((record) => JSON.stringify(record)), checkpointLine(log.origin.split('/')[1]!, log.sign(3))].join('\n')}\n`,
+    );
+    const empty = await file('empty', '');
+    const garbage = await file('garbage', 'not json\n');
+    const missing = join(dir, 'missing');
+    const directory = join(dir, 'a-directory');
+    await mkdir(directory);
+    const state = join(dir, 'state.json');
+    const verify = ['verify', '--public-key', rootPub];
+    const witnessed = [...verify, '--witness-key', witnessPub, '--witnessed'];
+    const witness = ['witness', '--key', witnessPriv, '--log-key', rootPub, '--state', state];
+    const cases: [string, string[], RegExp][] = [
+      // A key of the wrong kind: a witness's public key given as the root's, and the other way round.
+      [
+        'verify: witness key as root',
+        ['verify', '--public-key', witnessPub, logs],
+        /^apitrail: --public-key: \S+witness\.pub is a witness public key, not a log root public key/,
+      ],
+      [
+        'verify: root key as witness',
+        [...verify, '--witness-key', rootPub, '--witnessed', state, logs],
+        /^apitrail: --witness-key: \S+root\.pub is a log root public key, not a witness public key/,
+      ],
+      [
+        'verify-proof: witness key',
+        ['verify-proof', '--public-key', witnessPub, logs],
+        /^apitrail: --public-key: \S+ is a witness public key/,
+      ],
+      [
+        'prove: witness key',
+        ['prove', '--public-key', witnessPub, '--seq', '0', logs],
+        /^apitrail: --public-key: \S+ is a witness public key/,
+      ],
+      [
+        'witness: witness key as log key',
+        ['witness', '--key', witnessPriv, '--log-key', witnessPub, '--state', state, logs],
+        /^apitrail: --log-key: \S+ is a witness public key/,
+      ],
+      // The witness state to check against: missing, a directory, not JSON, empty.
+      [
+        'verify --witnessed missing',
+        [...witnessed, missing, logs],
+        /^apitrail: --witnessed: cannot read \S+missing \(ENOENT\)$/,
+      ],
+      [
+        'verify --witnessed directory',
+        [...witnessed, directory, logs],
+        /^apitrail: --witnessed: cannot read \S+a-directory \(EISDIR\)$/,
+      ],
+      [
+        'verify --witnessed garbage',
+        [...witnessed, garbage, logs],
+        /^apitrail: --witnessed: \S+garbage is not a witness state nor its forgotten logs \(/,
+      ],
+      [
+        'verify --witnessed empty',
+        [...witnessed, empty, logs],
+        /^apitrail: --witnessed: \S+empty is not a witness state nor its forgotten logs \(the file is empty\)$/,
+      ],
+      // The files to prove from or witness: missing, a directory, nothing in them.
+      [
+        'prove: missing',
+        ['prove', '--public-key', rootPub, '--seq', '0', missing],
+        /^apitrail: cannot read \S+missing: ENOENT/,
+      ],
+      [
+        'prove: directory',
+        ['prove', '--public-key', rootPub, '--seq', '0', directory],
+        /^apitrail: cannot read \S+a-directory: EISDIR/,
+      ],
+      ['prove: empty', ['prove', '--public-key', rootPub, '--seq', '0', empty], /^apitrail: no record with seq 0$/],
+      ['witness: missing', [...witness, missing], /^apitrail: cannot read \S+missing: ENOENT/],
+      ['witness: directory', [...witness, directory], /^apitrail: cannot read \S+a-directory: EISDIR/],
+      ['witness: empty', [...witness, empty], /^apitrail: no integrity log in the files: nothing to witness$/],
+      ['witness: garbage', [...witness, garbage], /^apitrail: no integrity log in the files: nothing to witness$/],
+      // The bundle: missing, a directory.
+      [
+        'verify-proof: missing',
+        ['verify-proof', '--public-key', rootPub, missing],
+        /^apitrail: cannot read the bundle: ENOENT/,
+      ],
+      [
+        'verify-proof: directory',
+        ['verify-proof', '--public-key', rootPub, directory],
+        /^apitrail: cannot read the bundle: EISDIR/,
+      ],
+      // Where keys go: a file, not a directory.
+      ['keygen: --out a file', ['keygen', '--out', empty], /^apitrail: --out: \S+empty is not a directory$/],
+    ];
+    const failures: string[] = [];
+    for (const [name, args, line] of cases) {
+      const result = await runApitrail(args);
+      const lines = result.stderr.trimEnd().split('\n');
+      if (result.code !== 2 || !line.test(lines[0]!) || lines.length !== 1 || /\n\s+at /.test(result.stderr)) {
+        failures.push(`${name}: exit ${result.code}, stderr ${JSON.stringify(result.stderr.slice(0, 300))}`);
+      }
+    }
+    expect(failures).to.deep.equal([]);
   });
 });

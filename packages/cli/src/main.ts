@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError } from '@apitrail/core';
 import { readDetectConfig } from '@apitrail/detect';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   CheckpointVerifier,
@@ -11,6 +11,7 @@ import {
   SIGNATURE_TYPE,
   duplicateKey,
   forgottenArchive,
+  logOrigin,
   readSignerKeyFile,
   readVerifierKeyFile,
   verifyProofBundle,
@@ -27,7 +28,7 @@ import { UnreadableInput } from './logs.js';
 import type { Output } from './output.js';
 import { ProveError, proveRecord } from './prove.js';
 import { verifyFiles, verifyText } from './verify.js';
-import { lockState, witnessFiles, witnessServer } from './witness.js';
+import { lockState, witnessFiles, witnessServer, type WitnessedFileLog } from './witness.js';
 
 const USAGE = `Usage:
   apitrail analyze [--json] <files...|->   run the detection rules over NDJSON or OTLP-JSON logs
@@ -136,6 +137,7 @@ async function verify(args: string[], output: Output): Promise<number> {
   const rootKey = readVerifierKeyFile(
     '--public-key',
     required(values['public-key'], '--public-key <root.pub>', 'verify'),
+    SIGNATURE_TYPE.ed25519,
   );
   if ((values['witness-key'] === undefined) !== (values.witnessed === undefined)) {
     throw new UsageError('--witness-key and --witnessed go together');
@@ -143,7 +145,10 @@ async function verify(args: string[], output: Output): Promise<number> {
   const witness =
     values['witness-key'] === undefined
       ? undefined
-      : { key: readVerifierKeyFile('--witness-key', values['witness-key']), files: values.witnessed! };
+      : {
+          key: readVerifierKeyFile('--witness-key', values['witness-key'], SIGNATURE_TYPE.cosignature),
+          files: values.witnessed!,
+        };
   const outcome = await verifyFiles(positionals, rootKey, output, witness, workers === undefined ? {} : { workers });
   output.out.write(values.json === true ? `${ndjsonLine(outcome.report)}\n` : verifyText(outcome));
   if (outcome.unreadableFiles > 0) return EXIT.error;
@@ -158,6 +163,9 @@ function keygen(args: string[], output: Output): number {
   const dir = required(values.out, '--out <dir>', 'keygen');
   const witness = values.witness === true;
   const base = witness ? 'apitrail-witness' : 'apitrail-root';
+  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new ApitrailConfigError('--out', `${dir} is not a directory`);
+  }
   try {
     const written = writeKeyPair(dir, base, values.name ?? base, witness);
     output.out.write(`${written.privateFile} (private: keep it offline)\n${written.publicFile}: ${written.vkey}\n`);
@@ -191,6 +199,7 @@ async function prove(args: string[], output: Output): Promise<number> {
   const rootKey = readVerifierKeyFile(
     '--public-key',
     required(values['public-key'], '--public-key <root.pub>', 'prove'),
+    SIGNATURE_TYPE.ed25519,
   );
   try {
     const bundle = await proveRecord(positionals, Number(seqText), values.log, rootKey);
@@ -214,6 +223,7 @@ function verifyProof(args: string[], output: Output): number {
   const rootKey = readVerifierKeyFile(
     '--public-key',
     required(values['public-key'], '--public-key <root.pub>', 'verify-proof'),
+    SIGNATURE_TYPE.ed25519,
   );
   if (positionals.length !== 1) throw new UsageError('verify-proof takes one bundle file (or - for stdin)');
   let text: string;
@@ -264,6 +274,7 @@ async function witness(args: string[], output: Output): Promise<number> {
   const logKey = readVerifierKeyFile(
     '--log-key',
     required(values['log-key'], '--log-key <apitrail-root.pub>', 'witness'),
+    SIGNATURE_TYPE.ed25519,
   );
   const stateFile = required(values.state, '--state <file>', 'witness');
   if (values.listen === undefined && positionals.length === 0) {
@@ -355,7 +366,22 @@ async function runWitness(
     return EXIT.clean;
   }
   let refused = 0;
-  for (const log of await witnessFiles(service, new CheckpointVerifier(logKey), positionals)) {
+  let witnessed: WitnessedFileLog[];
+  try {
+    witnessed = await witnessFiles(service, new CheckpointVerifier(logKey), positionals);
+  } catch (error) {
+    if (!(error instanceof UnreadableInput)) throw error;
+    output.err.write(`apitrail: ${error.message}\n`);
+    return EXIT.error;
+  }
+  if (witnessed.length === 0) {
+    output.err.write('apitrail: no integrity log in the files: nothing to witness\n');
+    return EXIT.error;
+  }
+  for (const log of witnessed) {
+    if (log.answers.length === 0 && service.state.get(logOrigin(log.logId)) === undefined) {
+      output.out.write(`log ${log.logId}: no checkpoint signed down from --log-key\n`);
+    }
     for (const { size, answer } of log.answers) {
       if (answer.status === 200) output.out.write(`log ${log.logId}: cosigned size ${size}\n`);
       else {

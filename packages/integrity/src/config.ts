@@ -49,14 +49,28 @@ export function readSignerKeyFile(
   }
 }
 
-/** A public (verifier) key file, naming `source` when it is not one. */
-export function readVerifierKeyFile(source: string, path: string): Verifier {
+/**
+ * A public (verifier) key file, naming `source` when it is not one; with `type`, when it is the
+ * other kind of key (a witness's public key where a log root's is wanted, or the other way round).
+ */
+export function readVerifierKeyFile(
+  source: string,
+  path: string,
+  type?: (typeof SIGNATURE_TYPE)[keyof typeof SIGNATURE_TYPE],
+): Verifier {
   const text = readText(source, path);
+  let verifier: Verifier;
   try {
-    return Verifier.parse(text);
+    verifier = Verifier.parse(text);
   } catch (error) {
     throw new ApitrailConfigError(source, `${path} is not an apitrail public key (${(error as Error).message})`);
   }
+  if (type !== undefined && verifier.type !== type) {
+    const kind = (keyType: number): string =>
+      keyType === SIGNATURE_TYPE.cosignature ? 'a witness public key' : 'a log root public key';
+    throw new ApitrailConfigError(source, `${path} is ${kind(verifier.type)}, not ${kind(type)}`);
+  }
+  return verifier;
 }
 
 /** `APITRAIL_INTEGRITY_KEY_FILE` (the root key), the checkpoint interval and the epoch length. */
