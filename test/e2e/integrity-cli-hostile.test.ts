@@ -287,6 +287,12 @@ describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys 
         ['verify-proof', '--public-key', rootPub, directory],
         /^apitrail: cannot read the bundle: EISDIR/,
       ],
+      // A device named for the bundle: refused at the largest bundle's size, not read until memory runs out.
+      [
+        'verify-proof: /dev/zero',
+        ['verify-proof', '--public-key', rootPub, '/dev/zero'],
+        /^apitrail: cannot read the bundle: it holds more than \d+ bytes$/,
+      ],
       // Where keys go: a file, not a directory.
       ['keygen: --out a file', ['keygen', '--out', empty], /^apitrail: --out: \S+empty is not a directory$/],
     ];

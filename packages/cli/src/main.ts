@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError } from '@apitrail/core';
+import { readFileBounded } from '@apitrail/core/internal';
 import { readDetectConfig } from '@apitrail/detect';
 import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -214,6 +215,13 @@ async function prove(args: string[], output: Output): Promise<number> {
   }
 }
 
+/**
+ * The largest bundle verify-proof reads: a record as long as the longest line verify reads (64 MiB)
+ * with its proof and checkpoint. A device or a huge file named by mistake is refused at that size,
+ * not read until memory runs out.
+ */
+const MAX_BUNDLE_BYTES = 80 * 1024 * 1024;
+
 function verifyProof(args: string[], output: Output): number {
   const { values, positionals } = parseArgs({
     args,
@@ -229,7 +237,9 @@ function verifyProof(args: string[], output: Output): number {
   let text: string;
   let bundle: unknown;
   try {
-    text = readFileSync(positionals[0] === '-' ? 0 : positionals[0]!, 'utf8');
+    text = (positionals[0] === '-' ? readFileSync(0) : readFileBounded(positionals[0]!, MAX_BUNDLE_BYTES)).toString(
+      'utf8',
+    );
     bundle = JSON.parse(text);
   } catch (error) {
     output.err.write(`apitrail: cannot read the bundle: ${(error as Error).message}\n`);
