@@ -276,6 +276,11 @@ describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys 
       ['witness: directory', [...witness, directory], /^apitrail: cannot read \S+a-directory: EISDIR/],
       ['witness: empty', [...witness, empty], /^apitrail: no integrity log in the files: nothing to witness$/],
       ['witness: garbage', [...witness, garbage], /^apitrail: no integrity log in the files: nothing to witness$/],
+      [
+        'witness: state in a missing directory',
+        ['witness', '--key', witnessPriv, '--log-key', rootPub, '--state', join(missing, 'state.json'), logs],
+        /^apitrail: \S+state\.json: cannot lock the witness state: its directory does not exist \(ENOENT\)$/,
+      ],
       // The bundle: missing, a directory.
       [
         'verify-proof: missing',

@@ -34,6 +34,12 @@ export function lockState(stateFile: string): () => void {
       return () => rmSync(lock, { force: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        throw new ApitrailConfigError(
+          stateFile,
+          `cannot lock the witness state: its directory does not exist (${code})`,
+        );
+      }
       if (code !== 'EEXIST') throw new ApitrailConfigError(stateFile, `cannot lock the witness state (${code})`);
     }
     const holder = Number(readFileSync(lock, 'utf8'));
