@@ -184,9 +184,9 @@ export class WitnessState {
   }
 }
 
-/** Appends `text` to `file` (made 0600 if new) and flushes it to disk. */
-function appendDurably(file: string, text: string): void {
-  const fd = openSync(file, 'a', 0o600);
+/** Writes (`flags` 'w') or appends ('a') `text` to `file` (made 0600 if new) and flushes it to disk. */
+function writeFlushed(file: string, flags: 'w' | 'a', text: string): void {
+  const fd = openSync(file, flags, 0o600);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
@@ -195,15 +195,13 @@ function appendDurably(file: string, text: string): void {
   }
 }
 
+function appendDurably(file: string, text: string): void {
+  writeFlushed(file, 'a', text);
+}
+
 function writeDurably(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFlushed(temporary, 'w', text);
   renameSync(temporary, file);
   const directory = openSync(dirname(file), 'r');
   try {
