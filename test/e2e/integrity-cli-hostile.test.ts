@@ -2,6 +2,7 @@
 // crash leaves behind: each answer is an exit code and one line, never a stack trace, and a damaged
 // witness state stops the witness rather than letting it start afresh (and cosign a rollback).
 import { expect } from 'chai';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -298,7 +299,16 @@ describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys 
         ['verify-proof', '--public-key', rootPub, '/dev/zero'],
         /^apitrail: cannot read the bundle: it holds more than \d+ bytes$/,
       ],
-      // Where keys go: a file, not a directory.
+      // Where keys go: a file, not a directory; a place no directory can be made (Node's recursive mkdir loops forever under /proc).
+      ...(existsSync('/proc/self')
+        ? [
+            [
+              'keygen: --out under /proc',
+              ['keygen', '--out', '/proc/apitrail-keys/x'],
+              /^apitrail: cannot write the keys: ENOENT/,
+            ] as [string, string[], RegExp],
+          ]
+        : []),
       ['keygen: --out a file', ['keygen', '--out', empty], /^apitrail: --out: \S+empty is not a directory$/],
     ];
     const failures: string[] = [];

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SIGNATURE_TYPE, Signer } from '@apitrail/integrity/internal';
 
 export interface KeygenResult {
@@ -16,7 +16,7 @@ export interface KeygenResult {
 export function writeKeyPair(dir: string, base: string, name: string, witness: boolean): KeygenResult {
   // The key first: a name signed-note does not allow throws before any directory is made.
   const signer = Signer.generate(name, witness ? SIGNATURE_TYPE.cosignature : SIGNATURE_TYPE.ed25519);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const privateFile = join(dir, `${base}.key`);
   const publicFile = join(dir, `${base}.pub`);
   // `wx`: an existing key is never replaced (that would orphan every log it signed).
@@ -33,4 +33,22 @@ export function writeKeyPair(dir: string, base: string, name: string, witness: b
     signer.erase();
   }
   return { privateFile, publicFile, vkey: signer.verifier.vkey };
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns where mkdir says a
+ * directory's parent does not exist while it does (a name under /proc): it tries the parent and
+ * the directory again, forever.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir);
+    return;
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+  }
+  makeDirectory(dirname(dir));
+  mkdirSync(dir);
 }
