@@ -14,3 +14,4 @@ export * from './unref-agent.js';
 export * from './otlp-log-exporter.js';
 export * from './root-sampling.js';
 export * from './esm-entry.js';
+export * from './spools-elsewhere.js';

@@ -4,6 +4,7 @@ import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { AuditRecordPipeline, useAuditRecordPipeline } from '@apitrail/http/internal';
 import { observeSpoolCounts } from '@apitrail/spool';
 import { ApitrailConfigError, markProcessEnding, readBoolean, type Environment } from '@apitrail/core/internal';
+import { reportSpoolsElsewhere } from './spools-elsewhere.js';
 import type { Quarantine } from '@apitrail/respond';
 import { readAutoConfig, type AutoConfig } from './config.js';
 import { buildComponents, type ComponentOptions } from './components.js';
@@ -228,6 +229,7 @@ export function startApitrail(options: StartOptions = {}): ApitrailHandle {
   const stopRequestScope = components.installRequestScope();
   // Only now is the global MeterProvider the SDK's (the metrics API has no proxy provider).
   if (components.config.metricsFromEnvironment) observeSpoolCounts();
+  reportSpoolsElsewhere(components.config, env);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>

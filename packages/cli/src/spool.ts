@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readString } from '@apitrail/core/internal';
+import { neutralizeControlCharacters, readString } from '@apitrail/core/internal';
 import { replaySpool } from '@apitrail/auto/internal';
 import { ndjsonLine, toNdjsonObject } from '@apitrail/export/internal';
 import { readSpoolConfig, spoolStatus, spooledRecords, type SegmentInfo } from '@apitrail/spool';
+import { defaultSpoolBase, spoolsElsewhere } from '@apitrail/spool/internal';
 import { table, type Output } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,10 +31,16 @@ function unreadableSpool(directory: string): { readonly missing: boolean; readon
   }
 }
 
-function status(directory: string, json: boolean, output: Output): number {
+/**
+ * `status` of `directory`, and the other spools under the default spool directory of `env` whose
+ * records no running process exports (`elsewhere`): another service's of this user, or this one's
+ * under an earlier configuration (a spool's directory follows the service name and APITRAIL_SPOOL_DIR).
+ */
+async function status(directory: string, json: boolean, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const report = spoolStatus(directory);
+  const elsewhere = await spoolsElsewhere(defaultSpoolBase(env), directory);
   if (json) {
-    output.out.write(`${ndjsonLine(report)}\n`);
+    output.out.write(`${ndjsonLine({ ...report, elsewhere })}\n`);
     return 0;
   }
   const row = (segment: SegmentInfo, refused: boolean): string[] => [
@@ -56,6 +63,15 @@ function status(directory: string, json: boolean, output: Output): number {
       `${report.refused.length > 0 ? `, ${refused} records refused by the receiver set aside in ${report.refused.length} files (replay --refused sends them again)` : ''}` +
       `${report.otherFiles.length > 0 ? `, ${report.otherFiles.length} other files (left untouched)` : ''}\n`,
   );
+  for (const spool of elsewhere) {
+    // A directory's name is anyone's who can write to the spools' directory: no terminal escapes.
+    const other = neutralizeControlCharacters(spool.directory);
+    output.out.write(
+      `${other}: ${spool.segments} segments, ${spool.records} records left by processes that ended, ` +
+        'in another spool (another service, or this one under an earlier OTEL_SERVICE_NAME or APITRAIL_SPOOL_DIR); ' +
+        `apitrail spool replay --dir ${other} sends them\n`,
+    );
+  }
   return 0;
 }
 
@@ -94,7 +110,7 @@ export async function spoolCommand(args: string[], env: NodeJS.ProcessEnv, outpu
   }
   switch (action) {
     case 'status':
-      return status(directory, values.json === true, output);
+      return status(directory, values.json === true, env, output);
     case 'export':
       if (values.ndjson !== true) throw new UsageError('spool export needs --ndjson (the one format it writes)');
       return exportNdjson(directory, output);

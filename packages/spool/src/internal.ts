@@ -9,3 +9,4 @@ export { spoolCounts, observeSpoolCounts, countRejected, type SpoolCounts } from
 export { drainSpoolsSync, persistSpoolsSync } from './exit-drain.js';
 export type { RecordSink } from './sink.js';
 export { spoolStatus, spooledRecords, type SpoolStatus, type SegmentInfo } from './inspect.js';
+export { spoolsElsewhere, defaultSpoolBase, type SpoolElsewhere } from './elsewhere.js';

@@ -234,6 +234,11 @@ function countRecordLines(path: string): number {
     recordFault('spool', error);
     return 0;
   }
+  return recordLinesIn(buffer);
+}
+
+/** The whole record lines of a segment's bytes (a torn last line is not one), counted without decoding them. */
+export function recordLinesIn(buffer: Buffer): number {
   let count = 0;
   for (let start = 0, end = buffer.indexOf(10); end !== -1; start = end + 1, end = buffer.indexOf(10, start)) {
     const prefixEnd = Math.min(start + RECORD_LINE_START.length, buffer.length);
