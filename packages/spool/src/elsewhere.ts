@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import { lstat, open, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Environment } from '@apitrail/core/internal';
 import { defaultSpoolDirectory } from './config.js';
@@ -27,11 +27,27 @@ export interface SpoolsElsewhereOptions {
   readonly command?: string;
 }
 
+/** A resource line is well under this; a first line longer is not read as one. */
+const HEAD_BYTES = 64 * 1024;
+
+/** The first {@link HEAD_BYTES} of a file. */
+async function head(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
 /** The attributes of a segment's first resource line (the writer's), if it has one. */
 function writerResource(bytes: Buffer): Record<string, unknown> {
   const end = bytes.indexOf(10);
+  if (end === -1) return {};
   try {
-    const line = JSON.parse(bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8')) as {
+    const line = JSON.parse(bytes.subarray(0, end).toString('utf8')) as {
       resource?: Record<string, unknown>;
     };
     return typeof line.resource === 'object' && line.resource !== null ? line.resource : {};
@@ -99,13 +115,13 @@ async function waitingIn(directory: string, command: string | undefined): Promis
     try {
       const stat = await lstat(path);
       if (!stat.isFile() || !writerIsGone(match, () => stat.mtimeMs)) continue;
-      const bytes = await readFile(path);
-      const resource = writerResource(bytes);
+      // Its first line (the writer's resource) first: another program's segment is not read whole.
+      const resource = writerResource(await head(path));
       if (command !== undefined && resource['process.command'] !== command) {
         otherPrograms += 1;
         continue;
       }
-      records += recordLinesIn(bytes);
+      records += recordLinesIn(await readFile(path));
       segments += 1;
       serviceNames.add(String(resource['service.name']));
     } catch {
