@@ -187,6 +187,48 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
   });
 });
 
+describe('apitrail prove and witness: log ids from the files reach the terminal neutralised (real bin)', function () {
+  this.timeout(60_000);
+
+  it('an escape sequence in a log id is printed as text, in witness output and in prove errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'apitrail-hostile-ids-'));
+    const root = Signer.generate('apitrail-root');
+    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+    const rootPub = join(dir, 'root.pub');
+    await writeFile(rootPub, `${root.verifier.vkey}\n`);
+    const witnessPriv = join(dir, 'witness.key');
+    await writeFile(witnessPriv, `${witnessKey.skey}\n`, { mode: 0o600 });
+    // OSC 0 (set the window title) and a CSI, as a log id: whoever writes the files chooses it.
+    const ids = ['a\u001b]0;pwned\u0007', 'b\u001b[2J\u009b31m'];
+    const records = ids.map((id) => ({
+      timestamp: '2026-01-15T09:00:00.000Z',
+      level: 'INFO',
+      'apitrail.integrity.log_id': id,
+      'apitrail.integrity.seq': 0,
+      body: 'entry 0',
+    }));
+    const file = join(dir, 'ids.jsonl');
+    await writeFile(file, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    const witnessed = await runApitrail([
+      'witness',
+      '--key',
+      witnessPriv,
+      '--log-key',
+      rootPub,
+      '--state',
+      join(dir, 'state.json'),
+      file,
+    ]);
+    expect(witnessed.stdout).to.include('no checkpoint signed down from --log-key');
+    expect(raw.test(witnessed.stdout + witnessed.stderr), JSON.stringify(witnessed.stdout)).to.equal(false);
+    const proved = await runApitrail(['prove', '--public-key', rootPub, '--seq', '0', file]);
+    expect(proved.stderr).to.match(/^apitrail: 2 logs have a record with seq 0; pick one with --log/);
+    expect(proved.code).to.equal(2);
+    expect(raw.test(proved.stderr), JSON.stringify(proved.stderr)).to.equal(false);
+  });
+});
+
 describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys that are not what they should be (real bin)', function () {
   this.timeout(120_000);
 

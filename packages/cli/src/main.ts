@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ApitrailConfigError } from '@apitrail/core';
-import { readFileBounded } from '@apitrail/core/internal';
+import { neutralizeControlCharacters, readFileBounded } from '@apitrail/core/internal';
 import { readDetectConfig } from '@apitrail/detect';
 import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -208,7 +208,8 @@ async function prove(args: string[], output: Output): Promise<number> {
     return EXIT.clean;
   } catch (error) {
     if (error instanceof ProveError || error instanceof UnreadableInput) {
-      output.err.write(`apitrail: ${error.message}\n`);
+      // Log ids in the message come from the files: whoever wrote them chose them.
+      output.err.write(`apitrail: ${neutralizeControlCharacters(error.message)}\n`);
       return EXIT.error;
     }
     throw error;
@@ -242,7 +243,8 @@ function verifyProof(args: string[], output: Output): number {
     );
     bundle = JSON.parse(text);
   } catch (error) {
-    output.err.write(`apitrail: cannot read the bundle: ${(error as Error).message}\n`);
+    // JSON.parse quotes the text it stopped at: the bundle's, whatever it holds.
+    output.err.write(`apitrail: cannot read the bundle: ${neutralizeControlCharacters((error as Error).message)}\n`);
     return EXIT.error;
   }
   const started = performance.now();
@@ -253,11 +255,11 @@ function verifyProof(args: string[], output: Output): number {
       : { ok: false as const, reason: `duplicate key ${JSON.stringify(duplicate)}: the bundle reads two ways` };
   const elapsed = performance.now() - started;
   if (!check.ok) {
-    output.out.write(`INVALID: ${check.reason}\n`);
+    output.out.write(`INVALID: ${neutralizeControlCharacters(check.reason)}\n`);
     return EXIT.found;
   }
   output.out.write(
-    `OK: seq ${check.sequence} of log ${check.logId} is in its tree of size ${check.size} (epoch ${check.epoch}), checked in ${elapsed.toFixed(2)} ms\n`,
+    `OK: seq ${check.sequence} of log ${neutralizeControlCharacters(check.logId)} is in its tree of size ${check.size} (epoch ${check.epoch}), checked in ${elapsed.toFixed(2)} ms\n`,
   );
   return EXIT.clean;
 }
@@ -389,14 +391,18 @@ async function runWitness(
     return EXIT.error;
   }
   for (const log of witnessed) {
+    // A log id comes from the files: whoever wrote them chose it.
+    const logId = neutralizeControlCharacters(log.logId);
     if (log.answers.length === 0 && service.state.get(logOrigin(log.logId)) === undefined) {
-      output.out.write(`log ${log.logId}: no checkpoint signed down from --log-key\n`);
+      output.out.write(`log ${logId}: no checkpoint signed down from --log-key\n`);
     }
     for (const { size, answer } of log.answers) {
-      if (answer.status === 200) output.out.write(`log ${log.logId}: cosigned size ${size}\n`);
+      if (answer.status === 200) output.out.write(`log ${logId}: cosigned size ${size}\n`);
       else {
         refused++;
-        output.out.write(`log ${log.logId}: REFUSED size ${size} (${answer.status}): ${answer.reason}\n`);
+        output.out.write(
+          `log ${logId}: REFUSED size ${size} (${answer.status}): ${neutralizeControlCharacters(answer.reason)}\n`,
+        );
       }
     }
   }
@@ -460,7 +466,8 @@ export async function main(
     }
     // A key or setting that cannot be used: its cause alone, not buried above the usage text.
     if (error instanceof ApitrailConfigError) {
-      output.err.write(`apitrail: ${error.message}\n`);
+      // The cause may quote a file's text (a state or key file that does not parse).
+      output.err.write(`apitrail: ${neutralizeControlCharacters(error.message)}\n`);
       return EXIT.error;
     }
     throw error;
