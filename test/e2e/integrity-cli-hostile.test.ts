@@ -187,17 +187,28 @@ describe('apitrail verify-proof and witness on hostile input (real bin)', functi
   });
 });
 
+/** A new directory with a new root's public key and a new witness's key pair in it (and `file` to write more). */
+async function keyFiles(prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const root = Signer.generate('apitrail-root');
+  const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
+  const file = (name: string, text: string): Promise<string> =>
+    writeFile(join(dir, name), text, { mode: 0o600 }).then(() => join(dir, name));
+  return {
+    dir,
+    root,
+    file,
+    rootPub: await file('root.pub', `${root.verifier.vkey}\n`),
+    witnessPub: await file('witness.pub', `${witnessKey.verifier.vkey}\n`),
+    witnessPriv: await file('witness.key', `${witnessKey.skey}\n`),
+  };
+}
+
 describe('apitrail prove and witness: log ids from the files reach the terminal neutralised (real bin)', function () {
   this.timeout(60_000);
 
   it('an escape sequence in a log id is printed as text, in witness output and in prove errors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'apitrail-hostile-ids-'));
-    const root = Signer.generate('apitrail-root');
-    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
-    const rootPub = join(dir, 'root.pub');
-    await writeFile(rootPub, `${root.verifier.vkey}\n`);
-    const witnessPriv = join(dir, 'witness.key');
-    await writeFile(witnessPriv, `${witnessKey.skey}\n`, { mode: 0o600 });
+    const { dir, rootPub, witnessPriv } = await keyFiles('apitrail-hostile-ids-');
     // OSC 0 (set the window title) and a CSI, as a log id: whoever writes the files chooses it.
     const ids = ['a\u001b]0;pwned\u0007', 'b\u001b[2J\u009b31m'];
     const records = ids.map((id) => ({
@@ -233,14 +244,7 @@ describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys 
   this.timeout(120_000);
 
   it('each is one line naming the cause, exit code 2, never a stack trace', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'apitrail-bad-input-'));
-    const root = Signer.generate('apitrail-root');
-    const witnessKey = Signer.generate('witness.example/w1', SIGNATURE_TYPE.cosignature);
-    const file = (name: string, text: string): Promise<string> =>
-      writeFile(join(dir, name), text, { mode: 0o600 }).then(() => join(dir, name));
-    const rootPub = await file('root.pub', `${root.verifier.vkey}\n`);
-    const witnessPub = await file('witness.pub', `${witnessKey.verifier.vkey}\n`);
-    const witnessPriv = await file('witness.key', `${witnessKey.skey}\n`);
+    const { dir, root, rootPub, witnessPub, witnessPriv, file } = await keyFiles('apitrail-bad-input-');
     const log = directLog(root, 3);
     const logs = await file(
       'log.jsonl',
