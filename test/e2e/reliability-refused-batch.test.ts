@@ -166,6 +166,85 @@ describe('a batch the receiver refuses for good', function () {
     }
   });
 
+  // A receiver that takes requests up to a size refuses a larger one with 413, without saying which
+  // record made it too large: the batch is split in halves, retried, until every record that fits
+  // alone is delivered; only the record too large on its own is set aside.
+  it('a batch refused as too large (413) is split: the records sent with the one too large alone are delivered, only that one is set aside', async () => {
+    const limit = 6_000;
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    const server: Server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if (body.length > limit) {
+          refused.push(body);
+          response.writeHead(413, { 'content-type': 'text/plain' }).end('request entity too large');
+          return;
+        }
+        if (request.url === '/v1/logs') accepted.push(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const endpoint = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const marker = `huge-${randomBytes(6).toString('hex')}`;
+    const good = Array.from({ length: 12 }, (_, index) => `fits-${randomBytes(4).toString('hex')}-${index}`);
+    const spoolDir = freshSpoolDir();
+    let app: RunningApp | undefined;
+    try {
+      const running = await startApp({
+        script: 'test/fixtures/crash-app.cjs',
+        env: { ...appEnv({ endpoint } as Receiver, spoolDir) },
+      });
+      app = running;
+      // At once: one batch holds them all, the record too large alone among them.
+      await Promise.all([
+        get(running, `/api/items/${marker}-${'x'.repeat(2 * limit)}`),
+        ...good.map((id) => get(running, `/api/items/${id}`)),
+      ]);
+      const isIn = (id: string): boolean => accepted.some((body) => body.includes(id));
+      await waitFor('every record that fits to be delivered', () => good.every(isIn) || undefined, 30_000);
+      await waitFor(
+        'the record too large to be set aside',
+        () => (existsSync(join(spoolDir, 'refused')) && readdirSync(join(spoolDir, 'refused')).length > 0) || undefined,
+        20_000,
+      );
+      await running.stop();
+      expect(isIn(marker)).to.equal(false);
+      // Without the split the records that fit went aside with it: they were in one request with it.
+      expect(
+        refused.some((body) => body.includes(marker) && good.some((id) => body.includes(id))),
+        'the record too large and records that fit, refused in one request',
+      ).to.equal(true);
+      const status = await runApitrail(['spool', 'status', '--json', '--dir', spoolDir]);
+      const report = JSON.parse(status.stdout) as { refused: { records: number }[] };
+      expect(
+        report.refused.map(({ records }) => records),
+        running.stderr(),
+      ).to.deep.equal([1]);
+      const lines = running.stderr().split('\n');
+      expect(
+        lines.filter((line) => line.includes('as too large (HTTP 413)')),
+        running.stderr(),
+      ).to.have.length(1);
+      const setAside = lines.filter(
+        (line) => line.includes('HTTP 413 Payload Too Large') && line.includes('set aside'),
+      );
+      expect(setAside, running.stderr()).to.have.length(1);
+      expect(setAside[0]).to.include('refused 1 records for good');
+      // Nothing waits, nothing lost: no exit summary.
+      expect(running.stderr()).to.not.match(/^apitrail: \d+ records spooled/m);
+    } finally {
+      // Stopped on a failure too: a process left running holds the test run open.
+      await app?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('control: an auth refusal (401) is retried, nothing set aside, and the records after it wait', async () => {
     const marker = `refused-${randomBytes(6).toString('hex')}`;
     const good = [`after-${randomBytes(4).toString('hex')}`];

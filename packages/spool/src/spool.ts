@@ -308,9 +308,15 @@ export class Spool implements RecordSink {
   private readonly segmentBytes: number;
   private readonly rescanTimer: NodeJS.Timeout;
   private refusedClaimed = false;
+  /**
+   * Records per export: `maxExportBatchSize`, halved each time the receiver refuses a batch of
+   * several as too large (HTTP 413), for the rest of the process: its limit is on the request's size.
+   */
+  private exportLimit: number;
 
   constructor(options: SpoolOptions) {
     this.options = options;
+    this.exportLimit = Math.max(1, options.maxExportBatchSize);
     ownPrefixes.add(this.prefix);
     this.segmentBytes = Math.min(SEGMENT_BYTES, Math.floor(options.maxBytes / 8));
     process.nextTick(() => (this.started = true));
@@ -351,6 +357,7 @@ export class Spool implements RecordSink {
       this.healthy &&
       this.queue.length === 0 &&
       this.flights.size === 0 &&
+      records.length <= this.exportLimit &&
       !this.closed
     ) {
       this.fly(records);
@@ -841,8 +848,8 @@ export class Spool implements RecordSink {
             replay: false,
           };
         }
-        // A refusal for good counts from the first attempt, this one.
-        flight.segment.refusals = refusedForGood(result) === undefined ? 0 : 1;
+        // A refusal for good counts from the first attempt, this one; a batch too large is split first.
+        flight.segment.refusals = refusedForGood(result) === undefined || this.splitTooLarge(records, result) ? 0 : 1;
         this.queue.unshift(flight.segment);
         this.scheduleRetry();
       }
@@ -941,7 +948,7 @@ export class Spool implements RecordSink {
       this.exportNext();
       return;
     }
-    const batch = records.slice(segment.shipped, segment.shipped + this.options.maxExportBatchSize);
+    const batch = records.slice(segment.shipped, segment.shipped + this.exportLimit);
     this.exportingSegment = segment;
     let returned = false;
     this.exportBatch(batch, (result) => {
@@ -1010,6 +1017,12 @@ export class Spool implements RecordSink {
 
   private exported(segment: Segment, batch: ReadableLogRecord[], result: ExportResult): void {
     if (result.code !== ExportResultCode.SUCCESS) {
+      if (this.splitTooLarge(batch, result)) {
+        // Not an outage: the receiver answered. The first half goes at once.
+        segment.refusals = 0;
+        this.exportNext();
+        return;
+      }
       const status = refusedForGood(result);
       segment.refusals = status === undefined ? 0 : (segment.refusals ?? 0) + 1;
       if (status !== undefined && segment.refusals >= MAX_REFUSALS && this.refusedHasRoom(batch, status)) {
@@ -1031,6 +1044,21 @@ export class Spool implements RecordSink {
     segment.refusals = 0;
     countExported(batch.length, segment.replay);
     this.shipped(segment, batch.length);
+  }
+
+  /**
+   * Whether the receiver refused `batch`, of several records, as too large (HTTP 413): then the
+   * exports go on in halves of it (see {@link exportLimit}), so that only a record too large alone
+   * is ever set aside in `refused/`, not the records that came in one request with it.
+   */
+  private splitTooLarge(batch: readonly ReadableLogRecord[], result: ExportResult): boolean {
+    if (refusedForGood(result) !== 413 || batch.length <= 1) return false;
+    this.exportLimit = Math.min(this.exportLimit, Math.ceil(batch.length / 2));
+    this.report(
+      'too-large',
+      `the receiver refused a batch of ${batch.length} records as too large (HTTP 413); exports go on in batches of at most ${this.exportLimit} records`,
+    );
+    return true;
   }
 
   /** `count` more records of `segment` are done with (exported or set aside): on to the next. */
