@@ -8,6 +8,7 @@ import { recordFault } from './diagnostics.js';
 
 let ending = false;
 const lastTasks = new Set<() => void>();
+const firstListeners = new Set<() => void>();
 
 /** From now on the process is ending: pipelines flush but stay open for the records still to come. */
 export function markProcessEnding(): void {
@@ -39,4 +40,19 @@ export function runLastExitTasks(): void {
       recordFault('end of process', error);
     }
   }
+}
+
+/**
+ * Marks `listener`, an `exit` listener of apitrail's that must run before the exit drain (the
+ * request tracker's, which records the requests still in progress), as one the spool puts back
+ * first, with its own, when an app removes the `exit` listeners (`process.removeAllListeners()`).
+ * The caller adds the listener itself (`process.prependListener('exit', listener)`).
+ */
+export function keepFirstAtExit(listener: () => void): void {
+  firstListeners.add(listener);
+}
+
+/** The listeners marked by {@link keepFirstAtExit}, in the order they were marked. */
+export function firstAtExit(): ReadonlySet<() => void> {
+  return firstListeners;
 }

@@ -1,6 +1,6 @@
 import { lstat, open, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Environment } from '@apitrail/core/internal';
+import { ATTR_SERVICE_NAME, type Environment } from '@apitrail/core/internal';
 import { defaultSpoolDirectory } from './config.js';
 import { SEGMENT_NAME, recordLinesIn, writerIsGone } from './spool.js';
 
@@ -41,6 +41,9 @@ async function head(path: string): Promise<Buffer> {
     await file.close();
   }
 }
+
+/** The resource attribute naming the writer's main script (the SDK's process detector sets it). */
+const PROCESS_COMMAND = 'process.command';
 
 /** The attributes of a segment's first resource line (the writer's), if it has one. */
 function writerResource(bytes: Buffer): Record<string, unknown> {
@@ -117,13 +120,13 @@ async function waitingIn(directory: string, command: string | undefined): Promis
       if (!stat.isFile() || !writerIsGone(match, () => stat.mtimeMs)) continue;
       // Its first line (the writer's resource) first: another program's segment is not read whole.
       const resource = writerResource(await head(path));
-      if (command !== undefined && resource['process.command'] !== command) {
+      if (command !== undefined && resource[PROCESS_COMMAND] !== command) {
         otherPrograms += 1;
         continue;
       }
       records += recordLinesIn(await readFile(path));
       segments += 1;
-      serviceNames.add(String(resource['service.name']));
+      serviceNames.add(String(resource[ATTR_SERVICE_NAME]));
     } catch {
       // Removed meanwhile (exported by the app it belongs to), or unreadable: passed over.
     }

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import {
   droppedCounts,
+  firstAtExit,
   markProcessEnding,
   neutralizeControlCharacters,
   recordFault,
@@ -116,6 +117,9 @@ function placeExitListeners(): void {
   placing = true;
   try {
     if (!process.listeners('exit').includes(drainAtExit)) process.prependListener('exit', drainAtExit);
+    // Before the drain, in their order: what they emit is then drained with the rest.
+    const first = [...firstAtExit()].filter((listener) => !process.listeners('exit').includes(listener));
+    for (const listener of first.reverse()) process.prependListener('exit', listener);
     process.removeListener('exit', finishAtExit);
     process.on('exit', finishAtExit);
     const emitter: NodeJS.EventEmitter = process;
@@ -160,7 +164,7 @@ export function persistSpoolsSync(): void {
 function isOwnListener(event: string | symbol, listener: unknown): boolean {
   switch (event) {
     case 'exit':
-      return listener === drainAtExit || listener === finishAtExit;
+      return listener === drainAtExit || listener === finishAtExit || firstAtExit().has(listener as () => void);
     case 'newListener':
       return listener === keepFinishLast;
     case 'removeListener':
