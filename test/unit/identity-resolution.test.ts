@@ -179,6 +179,27 @@ describe('identity: key registry', () => {
     expect(registry.lookup(`${keys[0]!.slice(0, -1)}${keys[0]!.endsWith('a') ? 'b' : 'a'}`)).to.equal(undefined);
   });
 
+  it('digests a presented key as UTF-8, as `sha256sum` of the key file does (non-ASCII and lone surrogates)', () => {
+    const keys = [
+      `clé-${randomBytes(16).toString('hex')}`,
+      `k-${randomBytes(8).toString('hex')}-😀`,
+      `k-\ud800-${randomBytes(8).toString('hex')}`,
+    ];
+    const registry = createKeyRegistry(
+      'TEST',
+      keys.map((key, index) => ({
+        id: `k-${index}`,
+        sha256: createHash('sha256').update(Buffer.from(key, 'utf8')).digest('hex'),
+      })),
+    );
+    keys.forEach((key, index) => expect(registry.lookup(key)?.key.id).to.equal(`k-${index}`));
+    // Control: the same characters digested as Latin-1 are another key.
+    const latin1 = createKeyRegistry('TEST', [
+      { id: 'latin1', sha256: createHash('sha256').update(Buffer.from(keys[0]!, 'latin1')).digest('hex') },
+    ]);
+    expect(latin1.lookup(keys[0]!)).to.equal(undefined);
+  });
+
   it('refuses malformed registry files, naming the variable and never echoing a digest field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'apitrail-keys-'));
     const pastedKey = newKey();

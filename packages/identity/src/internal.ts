@@ -26,7 +26,6 @@ export {
 export {
   createKeyRegistry,
   keyStatusAt,
-  sha256,
   type KeyLifecycleFields,
   type KeyRegistry,
   type RegistryMatch,
