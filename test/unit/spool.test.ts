@@ -818,4 +818,56 @@ describe('DurableBatchLogRecordProcessor', () => {
       expect(spoolStatus(directory)).to.deep.include({ refused: [], otherFiles: ['refused'] });
     });
   });
+
+  describe('a batch the receiver refuses as too large (HTTP 413)', () => {
+    /** Refuses (413) every batch holding a record tagged `giant`, or more than `limit` records; keeps the batch sizes it took. */
+    function sizeLimitedExporter(limit: number): LogRecordExporter & { sizes: number[]; taken: ReadableLogRecord[] } {
+      const exporter = {
+        sizes: [] as number[],
+        taken: [] as ReadableLogRecord[],
+        export(batch: ReadableLogRecord[], done: (result: ExportResult) => void) {
+          if (batch.length > limit || ids(batch).some((id) => String(id).startsWith('giant'))) {
+            done({
+              code: ExportResultCode.FAILED,
+              error: Object.assign(new Error('Payload Too Large'), { code: 413 }),
+            });
+            return;
+          }
+          exporter.sizes.push(batch.length);
+          exporter.taken.push(...batch);
+          done(SUCCESS);
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      return exporter;
+    }
+
+    async function giantAmong(limit: number): Promise<number[]> {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const exporter = sizeLimitedExporter(limit);
+      const spool = spoolIn(directory, exporter);
+      spool.write([...records(1, 'giant'), ...records(6, 'small')]);
+      for (let waited = 0; waited < 5_000 && exporter.taken.length < 6; waited += 50) await sleep(50);
+      expect(ids(exporter.taken)).to.have.length(6);
+      exporter.sizes.length = 0;
+      spool.write(records(7, 'later'));
+      for (let waited = 0; waited < 5_000 && exporter.taken.length < 13; waited += 50) await sleep(50);
+      spool.exitSync();
+      expect(spoolStatus(directory).refused.map(({ records }) => records)).to.deep.equal([1]);
+      return exporter.sizes;
+    }
+
+    it('one record too large on its own, set aside alone, leaves later batches their full size', async () => {
+      // The halvings came from that record: batches of 1 for the rest of the process would be one
+      // request per record, a backlog that grows under load until the spool's cap drops records.
+      expect(await giantAmong(7)).to.deep.equal([7]);
+    });
+
+    it('a receiver that refuses large requests keeps them halved (control: the limit is found again)', async () => {
+      // The 6 after the record set aside go at full size, are refused, and go in halves of 3: so
+      // do the 7 later ones.
+      expect(await giantAmong(3)).to.deep.equal([3, 3, 1]);
+    });
+  });
 });

@@ -310,7 +310,8 @@ export class Spool implements RecordSink {
   private refusedClaimed = false;
   /**
    * Records per export: `maxExportBatchSize`, halved each time the receiver refuses a batch of
-   * several as too large (HTTP 413), for the rest of the process: its limit is on the request's size.
+   * several as too large (HTTP 413): its limit is on the request's size. Back to full size once a
+   * record refused as too large on its own is set aside (it, not the batch size, was the cause).
    */
   private exportLimit: number;
 
@@ -1029,6 +1030,9 @@ export class Spool implements RecordSink {
         // A record the receiver cannot take: every record after it would wait behind it until the
         // cap dropped them. It goes aside, kept, and the export goes on with the next batch.
         segment.refusals = 0;
+        // A record too large on its own explains the halvings that led to it: the exports go on at
+        // full size, and a receiver whose limit is below it refuses them and has them halved again.
+        if (status === 413 && batch.length === 1) this.exportLimit = Math.max(1, this.options.maxExportBatchSize);
         this.setAside(batch, status, result.error);
         this.shipped(segment, batch.length);
         return;
@@ -1056,7 +1060,7 @@ export class Spool implements RecordSink {
     this.exportLimit = Math.min(this.exportLimit, Math.ceil(batch.length / 2));
     this.report(
       'too-large',
-      `the receiver refused a batch of ${batch.length} records as too large (HTTP 413); exports go on in batches of at most ${this.exportLimit} records`,
+      `the receiver refused a batch of ${batch.length} records as too large (HTTP 413); exports go on in batches of at most ${this.exportLimit} records, halved again at each such refusal, until a record too large on its own is set aside`,
     );
     return true;
   }
