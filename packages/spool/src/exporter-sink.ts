@@ -1,10 +1,10 @@
 import type { Writable } from 'node:stream';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { processEnding } from '@apitrail/core/internal';
 import { countDropped, countExported, countRejected } from './counters.js';
+import { knownAttributes, pendingResources, resourcesSettled } from './resources.js';
 import type { RecordSink } from './sink.js';
 
 /** Options of a SynchronousExporterSink beyond its exporter and channel. */
@@ -29,28 +29,12 @@ export interface SynchronousExporterSinkOptions {
   readonly settlesResources?: boolean;
 }
 
-/** The resources of `records` a detector is still resolving, if any. */
-function pendingResources(records: readonly ReadableLogRecord[]): Resource[] | undefined {
-  let pending: Set<Resource> | undefined;
-  let last: Resource | undefined;
-  for (const { resource } of records) {
-    if (resource === last) continue;
-    last = resource;
-    if (resource.asyncAttributesPending === true) (pending ??= new Set()).add(resource);
-  }
-  return pending === undefined ? undefined : [...pending];
-}
-
 /** `record` as it stands, its resource's pending attributes left out (what the spool's encoder keeps at exit too). */
 function withKnownResource(record: ReadableLogRecord): ReadableLogRecord {
   const resource = record.resource;
   if (resource.asyncAttributesPending !== true) return record;
-  const attributes: Attributes = {};
-  for (const [key, value] of resource.getRawAttributes()) {
-    if (value !== undefined && !(value instanceof Promise)) attributes[key] = value as Attributes[string];
-  }
   const known = Object.create(resource, {
-    attributes: { value: attributes },
+    attributes: { value: knownAttributes(resource) },
     asyncAttributesPending: { value: false },
   }) as Resource;
   return Object.create(record, { resource: { value: known } }) as ReadableLogRecord;
@@ -106,8 +90,7 @@ export class SynchronousExporterSink implements RecordSink {
       if (pending !== undefined) {
         this.settling.push(records);
         // Once: a detector that fails leaves its attributes out, and the batches go all the same.
-        const go = (): void => this.writeSettling();
-        this.settled = Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.())).then(go, go);
+        this.settled = resourcesSettled(pending).then(() => this.writeSettling());
         return;
       }
     }

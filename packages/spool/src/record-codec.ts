@@ -1,6 +1,7 @@
 import type { AnyValue, Attributes, HrTime, SeverityNumber, SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { knownAttributes } from './resources.js';
 
 /**
  * How a log record is kept in a spool segment: one JSON object per line, so a half-written last
@@ -117,16 +118,7 @@ function jsonAttributes(attributes: Attributes): Attributes {
  * are still pending (the exit drain cannot wait for them), only those already known are kept.
  */
 export function encodeResource(resource: Resource): string {
-  let attributes: Attributes;
-  if (resource.asyncAttributesPending === true) {
-    attributes = {};
-    for (const [key, value] of resource.getRawAttributes()) {
-      if (value !== undefined && !(value instanceof Promise)) attributes[key] = value;
-    }
-  } else {
-    attributes = resource.attributes;
-  }
-  return JSON.stringify({ resource: jsonAttributes(attributes) } satisfies ResourceLine);
+  return JSON.stringify({ resource: jsonAttributes(knownAttributes(resource)) } satisfies ResourceLine);
 }
 
 /** One record's line (without the newline). Throws on a value JSON cannot hold (a cycle, a BigInt). */

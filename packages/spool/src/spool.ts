@@ -25,6 +25,7 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import { neutralizeControlCharacters, processRunning, recordFault } from '@apitrail/core/internal';
 import { countDropped, countExported, countRefused, countSpooled } from './counters.js';
 import { decodeSegment, encodeRecord, encodeResource } from './record-codec.js';
+import { pendingResources, resourcesSettled } from './resources.js';
 import type { RecordSink } from './sink.js';
 
 /**
@@ -974,21 +975,13 @@ export class Spool implements RecordSink {
    * exporter answers or throws.
    */
   private exportBatch(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    // A batch's records share a resource or two: each is looked at once.
-    let pending: Set<Resource> | undefined;
-    let last: Resource | undefined;
-    for (const { resource } of batch) {
-      if (resource === last) continue;
-      last = resource;
-      if (resource.asyncAttributesPending === true) (pending ??= new Set()).add(resource);
-    }
+    const pending = pendingResources(batch);
     if (pending === undefined) {
       this.exportSettled(batch, done);
       return;
     }
     // Once: a detector that fails leaves its attributes out, and the batch goes all the same.
-    const go = (): void => this.exportSettled(batch, done);
-    Promise.all([...pending].map((resource) => resource.waitForAsyncAttributes?.())).then(go, go);
+    void resourcesSettled(pending).then(() => this.exportSettled(batch, done));
   }
 
   private exportSettled(batch: ReadableLogRecord[], done: (result: ExportResult) => void): void {
