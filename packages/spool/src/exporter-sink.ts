@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { processEnding } from '@apitrail/core/internal';
+import { processEnding, recordFault } from '@apitrail/core/internal';
 import { countDropped, countExported, countRejected } from './counters.js';
 import { knownAttributes, pendingResources, resourcesSettled } from './resources.js';
 import type { RecordSink } from './sink.js';
@@ -112,12 +112,22 @@ export class SynchronousExporterSink implements RecordSink {
   private exportBatch(records: ReadableLogRecord[]): void {
     // Its callback may come now (the console exporter) or once the stream has written (NDJSON to stdout).
     const entry: Queued = { end: 0, records: records.length, exported: false };
-    this.exporter.export(records, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) {
-        countExported(records.length, false);
-        entry.exported = true;
-      } else countDropped(this.channel, records.length);
-    });
+    let answered = false;
+    try {
+      this.exporter.export(records, (result) => {
+        answered = true;
+        if (result.code === ExportResultCode.SUCCESS) {
+          countExported(records.length, false);
+          entry.exported = true;
+        } else countDropped(this.channel, records.length);
+      });
+    } catch (error) {
+      // Thrown here, it would reach the app: at exit, or as an unhandled rejection once a detector
+      // settled (writeSettling), which Node ends the app on. Only this export's records are lost.
+      recordFault(`${this.channel} sink`, error);
+      if (!answered) countDropped(this.channel, records.length);
+      return;
+    }
     const stream = this.stream;
     if (stream === undefined) return;
     if (stream.writableLength === 0) {
