@@ -55,6 +55,15 @@ describe('integrity at the end of the process', function () {
   const verify = (file: string): Promise<CliResult> =>
     runApitrail(['verify', '--public-key', join(keys, 'apitrail-root.pub'), file]);
 
+  /** verify's findings are the two unsigned last words, as inserted records, and nothing else. */
+  function expectLastWordsAloneInserted(verified: CliResult): void {
+    const findings = verified.stdout
+      .split('\n')
+      .filter((line) => /^(inserted|modified|deleted|truncated|reordered|wrong_key)\b/.test(line));
+    expect(findings, verified.stdout).to.have.length(2);
+    for (const finding of findings) expect(finding).to.match(/^inserted .*record without integrity fields/);
+  }
+
   /** The marker's records, in order of their messages. */
   const lastWordsOf = (lines: readonly Record<string, unknown>[], marker: string): Record<string, unknown>[] =>
     lines
@@ -96,11 +105,7 @@ describe('integrity at the end of the process', function () {
       const verified = await verify(file);
       expect(verified.code).to.not.equal(0);
       expect(verified.stdout).to.match(/ yes\s*$/m);
-      const findings = verified.stdout
-        .split('\n')
-        .filter((line) => /^(inserted|modified|deleted|truncated|reordered|wrong_key)\b/.test(line));
-      expect(findings, verified.stdout).to.have.length(2);
-      for (const finding of findings) expect(finding).to.match(/^inserted .*record without integrity fields/);
+      expectLastWordsAloneInserted(verified);
     });
   }
 
@@ -193,11 +198,7 @@ describe('integrity at the end of the process', function () {
     writeFileSync(received, `${bodies.join('\n')}\n`);
     const verified = await verify(received);
     expect(verified.stdout).to.match(/ yes\s*$/m);
-    const findings = verified.stdout
-      .split('\n')
-      .filter((line) => /^(inserted|modified|deleted|truncated|reordered|wrong_key)\b/.test(line));
-    expect(findings, verified.stdout).to.have.length(2);
-    for (const finding of findings) expect(finding).to.match(/^inserted .*record without integrity fields/);
+    expectLastWordsAloneInserted(verified);
   });
 
   it('control: a process killed with SIGKILL leaves its log unclosed, and verify says so', async () => {
