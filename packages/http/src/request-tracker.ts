@@ -148,11 +148,11 @@ export class RequestTracker {
   }
 
   /**
-   * Called for a request node:http answers itself, handing it to no listener: one with an
-   * `Expect:` other than `100-continue` to a server without a `checkExpectation` listener (Node's
-   * 417). Its record has the status Node sends; it is not gated and its response gets no
-   * correlation id header (the app never sees the request, and the client gets Node's answer as
-   * without apitrail).
+   * Called for a request node:http answers itself, handing it to no listener: an HTTP/1.1 request
+   * without a Host header (Node's 400), or one with an `Expect:` other than `100-continue` to a
+   * server without a `checkExpectation` listener (Node's 417). Its record has the status Node
+   * sends; it is not gated and its response gets no correlation id header (the app never sees the
+   * request, and the client gets Node's answer as without apitrail).
    */
   beginAnsweredByNode(request: IncomingMessage, response: ServerResponse, spanContext?: SpanContext): void {
     this.followResponse(this.stateFor(request), request, response, spanContext);
