@@ -61,7 +61,8 @@ const USAGE = `Usage:
                                            s, m, h or d; 0 never) move to <state>.forgotten.jsonl
                                            and are refused from then on
   apitrail spool status [--json] [--dir <path>]
-                                           what a spool holds: segments, records, damaged lines
+                                           what a spool holds: segments, records, damaged lines;
+                                           and the other spools whose records no process exports
   apitrail spool export --ndjson [--dir <path>]
                                            print every spooled record as NDJSON (nothing removed)
   apitrail spool replay [--refused] [--dir <path>]
