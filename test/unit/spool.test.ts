@@ -864,6 +864,20 @@ describe('DurableBatchLogRecordProcessor', () => {
       expect(await giantAmong(7)).to.deep.equal([7]);
     });
 
+    it('a batch exported straight from memory (write-behind) and refused is split at once too, not after a backoff', async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'apitrail-spool-unit-'));
+      const exporter = sizeLimitedExporter(3);
+      const spool = spoolIn(directory, exporter, 1 << 30, 5_000);
+      const started = Date.now();
+      spool.write(records(7, 'memory'));
+      for (let waited = 0; waited < 5_000 && exporter.taken.length < 7; waited += 10) await sleep(10);
+      const elapsed = Date.now() - started;
+      spool.exitSync();
+      expect(ids(exporter.taken)).to.have.length(7);
+      // The retry backoff starts at 500 ms: a receiver that answered is not an outage.
+      expect(elapsed).to.be.below(300);
+    });
+
     it('a receiver that refuses large requests keeps them halved (control: the limit is found again)', async () => {
       // The 6 after the record set aside go at full size, are refused, and go in halves of 3: so
       // do the 7 later ones.

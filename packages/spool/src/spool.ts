@@ -850,10 +850,13 @@ export class Spool implements RecordSink {
             replay: false,
           };
         }
-        // A refusal for good counts from the first attempt, this one; a batch too large is split first.
-        flight.segment.refusals = refusedForGood(result) === undefined || this.splitTooLarge(records, result) ? 0 : 1;
+        // A refusal for good counts from the first attempt, this one; a batch too large is split
+        // first, its halves exported at once (the receiver answered: not an outage to back off from).
+        const split = this.splitTooLarge(records, result);
+        flight.segment.refusals = split || refusedForGood(result) === undefined ? 0 : 1;
         this.queue.unshift(flight.segment);
-        this.scheduleRetry();
+        if (split) this.exportNext();
+        else this.scheduleRetry();
       }
       if (this.queue.length === 0 && this.flights.size === 0) this.settleWaiters();
       else if (result.code !== ExportResultCode.SUCCESS) this.settleWaiters();
