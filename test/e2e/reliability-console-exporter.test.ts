@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { repoRoot, runToEnd, type FinishedRun } from '../helpers/app.ts';
 import { runApitrail } from '../helpers/apitrail-cli.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const APP = 'test/fixtures/console-exit-app.cjs';
 const REQUESTS = 20;
@@ -96,11 +97,23 @@ describe('the console logs exporter at the end of the process', function () {
     const stderr = readFileSync(stderrFile, 'utf8');
     expect(readFileSync(code, 'utf8').trim(), stderr).to.equal('0');
     const whole = [...stdout.matchAll(/body: 'API Request: GET \/r\/(\d+)',\n {2}attributes: [^]*?\n\}\n/g)].length;
-    const summary = /^apitrail: 0 records spooled \(exported at the next start\), (\d+) dropped$/m.exec(stderr);
+    const summary = /^apitrail: (\d+) log records dropped$/m.exec(stderr);
     expect(summary, stderr).to.not.equal(null);
     const dropped = Number(summary![1]);
     expect(dropped, 'the pipe was full: some records cannot have been written').to.be.above(0);
     expect(whole + dropped, stderr).to.equal(REQUESTS);
+  });
+
+  // OTLP with the spool off goes through the SDK's batch processor: what it holds at process.exit()
+  // cannot be sent (nothing asynchronous runs after the exit event) and is counted as dropped.
+  it('OTLP with the spool off, exit: the records left in the SDK queue are counted as dropped and said at exit', async () => {
+    const result = await run('exit', true, {
+      OTEL_LOGS_EXPORTER: 'otlp',
+      APITRAIL_SPOOL_DIR: 'off',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+    });
+    expect(result.code).to.equal(0);
+    expect(result.stderr).to.match(new RegExp(`^apitrail: ${REQUESTS} log records dropped$`, 'm'));
   });
 
   describe('with integrity on', () => {

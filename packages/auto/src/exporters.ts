@@ -20,11 +20,13 @@ import {
   Spool,
   SynchronousExporterSink,
   countRejected,
+  listenAtExit,
 } from '@apitrail/spool/internal';
+import { atLastExit, recordDropped } from '@apitrail/core/internal';
 import type { AutoConfig, OtlpExporterSettings } from './config.js';
 import { DropReporter } from './drop-reporter.js';
 import { endpointForDisplay, ExportFailureReporter } from './export-failures.js';
-import { guardLogRecordExporter, guardSpanExporter } from './guarded-exporter.js';
+import { guardLogRecordExporter, guardSpanExporter, type InFlightCount } from './guarded-exporter.js';
 import { OtlpLogExporter } from './otlp-log-exporter.js';
 import { unrefAgentFactory } from './unref-agent.js';
 import { unrefExportTimeouts, unrefRetries } from './unheld-exports.js';
@@ -91,6 +93,28 @@ function exportTarget(name: 'otlp' | 'console' | 'ndjson', otlp: OtlpExporterSet
   }
 }
 
+/**
+ * What one of the SDK's batch processors still holds when the process ends (its queue, the export in
+ * flight) is lost with the process: nothing asynchronous runs after the `exit` event, and its
+ * exporter sends over the network. At the last `exit` listener (after the integrity log's close,
+ * whose checkpoint joins the queue) it is counted as dropped under `channel`, so the exit summary
+ * (log records) and `droppedCounts()` say so. A flush that finished first (the loop ran out, a
+ * signal's bounded flush) leaves nothing to count. `queue`: the processor's own array of what waits.
+ */
+function countLeftAtExit<T extends object>(
+  processor: T,
+  queue: '_finishedLogRecords' | '_finishedSpans',
+  exporter: InFlightCount,
+  channel: string,
+): T {
+  listenAtExit();
+  atLastExit(() => {
+    const waiting: unknown = Reflect.get(processor, queue);
+    recordDropped(channel, (Array.isArray(waiting) ? waiting.length : 0) + exporter.inFlight());
+  });
+  return processor;
+}
+
 /** One batch span processor per exporter named in OTEL_TRACES_EXPORTER, with OTEL_BSP_*, drop and failure reporting. */
 export function exportingSpanProcessors(
   config: AutoConfig,
@@ -103,12 +127,14 @@ export function exportingSpanProcessors(
       exportTarget(name, config.tracesOtlp, config),
       config.dropReportIntervalMs,
     );
-    return unrefExportTimeouts(
-      new BatchSpanProcessor({
-        ...config.spanBatch,
-        exporter: guardSpanExporter(wrapExporter(spanExporter(config, name)), drops, failures),
-        selfObsMeterProvider: drops.meterProvider(),
-      }),
+    const exporter = guardSpanExporter(wrapExporter(spanExporter(config, name)), drops, failures);
+    return countLeftAtExit(
+      unrefExportTimeouts(
+        new BatchSpanProcessor({ ...config.spanBatch, exporter, selfObsMeterProvider: drops.meterProvider() }),
+      ),
+      '_finishedSpans',
+      exporter,
+      drops.channel,
     );
   });
 }
@@ -192,6 +218,11 @@ export function exportingLogRecordProcessors(config: AutoConfig): LogRecordProce
         channel,
       });
     }
-    return new BatchLogRecordProcessor({ ...config.logBatch, exporter, selfObsMeterProvider: drops.meterProvider() });
+    return countLeftAtExit(
+      new BatchLogRecordProcessor({ ...config.logBatch, exporter, selfObsMeterProvider: drops.meterProvider() }),
+      '_finishedLogRecords',
+      exporter,
+      channel,
+    );
   });
 }

@@ -28,6 +28,8 @@ class GuardedExporter<T> implements Exporter<T> {
   private readonly inner: Exporter<T>;
   private readonly drops: DropReporter;
   private readonly failures: ExportFailureReporter | undefined;
+  /** Items handed to the exporter whose export has not answered yet. */
+  private pending = 0;
 
   constructor(inner: Exporter<T>, drops: DropReporter, failures: ExportFailureReporter | undefined) {
     this.inner = inner;
@@ -35,20 +37,30 @@ class GuardedExporter<T> implements Exporter<T> {
     this.failures = failures;
   }
 
+  /** Items handed to the exporter whose export has not answered yet: lost if the process ends now. */
+  inFlight(): number {
+    return this.pending;
+  }
+
   export(items: T[], resultCallback: Callback): void {
     const failures = this.failures;
-    const done: Callback =
-      failures === undefined
-        ? resultCallback
-        : (result) => {
-            try {
-              if (result.code === ExportResultCode.SUCCESS) failures.succeeded();
-              else failures.failed(result.error);
-            } catch {
-              // Reporting must not cost the result.
-            }
-            resultCallback(result);
-          };
+    this.pending += items.length;
+    let answered = false;
+    const done: Callback = (result) => {
+      if (!answered) {
+        answered = true;
+        this.pending -= items.length;
+      }
+      if (failures !== undefined) {
+        try {
+          if (result.code === ExportResultCode.SUCCESS) failures.succeeded();
+          else failures.failed(result.error);
+        } catch {
+          // Reporting must not cost the result.
+        }
+      }
+      resultCallback(result);
+    };
     try {
       this.inner.export(items, done);
     } catch (error) {
@@ -91,11 +103,16 @@ class GuardedExporter<T> implements Exporter<T> {
   }
 }
 
+/** An exporter that knows how many items it has handed on without an answer yet. */
+export interface InFlightCount {
+  inFlight(): number;
+}
+
 export function guardSpanExporter(
   exporter: SpanExporter,
   drops: DropReporter,
   failures?: ExportFailureReporter,
-): SpanExporter {
+): SpanExporter & InFlightCount {
   return new GuardedExporter<ReadableSpan>(exporter, drops, failures);
 }
 
@@ -103,6 +120,6 @@ export function guardLogRecordExporter(
   exporter: LogRecordExporter,
   drops: DropReporter,
   failures?: ExportFailureReporter,
-): LogRecordExporter {
+): LogRecordExporter & InFlightCount {
   return new GuardedExporter<ReadableLogRecord>(exporter, drops, failures);
 }

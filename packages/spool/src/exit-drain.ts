@@ -28,7 +28,8 @@ function logRecordsDropped(): number {
 
 /**
  * Once per process, when anything is left in a spool or was lost: one line on stderr, such as
- * `apitrail: 37 records spooled to /var/lib/app/spool (exported at the next start), 0 dropped`.
+ * `apitrail: 37 records spooled to /var/lib/app/spool (exported at the next start), 0 dropped`
+ * (`apitrail: 3 log records dropped` without a spool).
  * Called at exit, and by a shutdown that ends the process by re-raising a signal (no exit event).
  */
 function writeExitSummary(): void {
@@ -39,7 +40,11 @@ function writeExitSummary(): void {
   if (waiting === 0 && dropped === 0) return;
   summarised = true;
   const where = spools.map((sink) => neutralizeControlCharacters(sink.directory!)).join(', ');
-  const line = `apitrail: ${waiting} records spooled${where === '' ? '' : ` to ${where}`} (exported at the next start), ${dropped} dropped\n`;
+  // Without a spool (the NDJSON or console exporter, OTLP with the spool off) nothing waits.
+  const line =
+    spools.length === 0
+      ? `apitrail: ${dropped} log records dropped\n`
+      : `apitrail: ${waiting} records spooled to ${where} (exported at the next start), ${dropped} dropped\n`;
   try {
     writeSync(2, line);
   } catch {
@@ -197,6 +202,15 @@ function restoreExitListeners(event: string | symbol, listener: unknown): void {
 
 export function registerExitDrain(processor: DurableBatchLogRecordProcessor): void {
   processors.add(processor);
+  listenAtExit();
+}
+
+/**
+ * Puts apitrail's `exit` listeners in place (once): the drain, and the last listener that runs core's
+ * last exit tasks (`atLastExit`) and writes the summary. Called by every durable processor, and by a
+ * pipeline without one (OTLP with the spool off) whose last exit tasks must run all the same.
+ */
+export function listenAtExit(): void {
   if (!listening) {
     listening = true;
     process.on('exit', drainAtExit);

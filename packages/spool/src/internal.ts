@@ -6,7 +6,7 @@ export { SynchronousExporterSink } from './exporter-sink.js';
 export { DurableBatchLogRecordProcessor, type DurableBatchOptions } from './durable-batch-processor.js';
 export { RecordIdLogRecordProcessor } from './record-id.js';
 export { spoolCounts, observeSpoolCounts, countRejected, type SpoolCounts } from './counters.js';
-export { drainSpoolsSync, persistSpoolsSync } from './exit-drain.js';
+export { drainSpoolsSync, persistSpoolsSync, listenAtExit } from './exit-drain.js';
 export type { RecordSink } from './sink.js';
 export { spoolStatus, spooledRecords, type SpoolStatus, type SegmentInfo } from './inspect.js';
 export { spoolsElsewhere, defaultSpoolBase, type SpoolElsewhere } from './elsewhere.js';
