@@ -356,6 +356,12 @@ describe('apitrail verify, verify-proof, prove, keygen, witness: files and keys 
           ]
         : []),
       ['keygen: --out a file', ['keygen', '--out', empty], /^apitrail: --out: \S+empty is not a directory$/],
+      // A path that cannot even be looked at (too long a name here; a parent not searchable alike).
+      [
+        'keygen: --out that cannot be looked at',
+        ['keygen', '--out', join(directory, 'k'.repeat(300), 'x')],
+        /^apitrail: cannot write the keys: ENAMETOOLONG/,
+      ],
     ];
     const failures: string[] = [];
     for (const [name, args, line] of cases) {

@@ -165,10 +165,11 @@ function keygen(args: string[], output: Output): number {
   const dir = required(values.out, '--out <dir>', 'keygen');
   const witness = values.witness === true;
   const base = witness ? 'apitrail-witness' : 'apitrail-root';
-  if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) {
-    throw new ApitrailConfigError('--out', `${dir} is not a directory`);
-  }
   try {
+    // In the try: a path that cannot be looked at (not searchable, too long) is a cause, not a stack.
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new ApitrailConfigError('--out', `${dir} is not a directory`);
+    }
     const written = writeKeyPair(dir, base, values.name ?? base, witness);
     output.out.write(`${written.privateFile} (private: keep it offline)\n${written.publicFile}: ${written.vkey}\n`);
   } catch (error) {
