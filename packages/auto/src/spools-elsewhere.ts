@@ -53,8 +53,8 @@ export function reportSpoolsElsewhere(config: AutoConfig, env: Environment): voi
   if (command === undefined) return;
   const spooling = config.logExporters.some((name) => isSpooled(config, name));
   const own = spooling ? config.spool.directory : undefined;
-  spoolsElsewhere(defaultSpoolBase(env), own, { command }).then(
-    (spools) => {
+  spoolsElsewhere(defaultSpoolBase(env), own, { command })
+    .then((spools) => {
       const named = spools.filter((spool) => {
         if (!replayable(spool, config, spooling)) return true;
         diag.warn(
@@ -81,7 +81,7 @@ export function reportSpoolsElsewhere(config: AutoConfig, env: Environment): voi
             'spools this process does not export (apitrail spool status lists them)',
         );
       }
-    },
-    (error: unknown) => recordFault('spools elsewhere', error),
-  );
+    })
+    // After the report too: a throw there would be an unhandled rejection, which Node ends the app on.
+    .catch((error: unknown) => recordFault('spools elsewhere', error));
 }
