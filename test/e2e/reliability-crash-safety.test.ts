@@ -218,6 +218,27 @@ describe('reliability: crash safety', function () {
     }
   });
 
+  it("exit-in-handler after the app removed every `exit` listener: apitrail's come back, the exiting request's record first", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'apitrail-crash-')), 'audit.ndjson');
+    const ids = Array.from({ length: 3 }, (_, index) => `ndjson-removed-${index}`);
+    const end = await runAndEnd(
+      'exit-in-handler',
+      {
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'ndjson',
+        APITRAIL_NDJSON_FILE: file,
+        CRASH_FIXTURE_REMOVE_EXIT_LISTENERS: '1',
+      },
+      ids,
+    );
+    expect({ code: end.code, signal: end.signal }).to.deep.equal({ code: 0, signal: null });
+    const written = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"apitrail.api_request"'))
+      .map((line) => (JSON.parse(line) as { request_id: string }).request_id);
+    expect(written, end.stderr).to.deep.equal(keptIds('exit-in-handler', ids));
+  });
+
   describe('OTLP with the collector down: spooled, then delivered once after a restart', () => {
     let collector: RunningCollector;
 

@@ -6,6 +6,7 @@ import {
   APITRAIL_EVENTS,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   guard,
+  keepFirstAtExit,
   recordFault,
   type RequestContext,
 } from '@apitrail/core/internal';
@@ -89,7 +90,11 @@ export class RequestTracker {
   private open: RequestState | undefined;
 
   constructor(options: RequestTrackerOptions) {
-    if (trackers.size === 0) process.prependListener('exit', finishOpenRequestsAtExit);
+    if (trackers.size === 0) {
+      process.prependListener('exit', finishOpenRequestsAtExit);
+      // An app that removes the `exit` listeners gets it back before the spool's drain, with the drain.
+      keepFirstAtExit(finishOpenRequestsAtExit);
+    }
     trackers.add(this);
     this.gate = options.gate;
     this.createRequestContext = options.createRequestContext;
