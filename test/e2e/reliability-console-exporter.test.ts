@@ -142,6 +142,17 @@ describe('the console logs exporter at the end of the process', function () {
       expect(result.stdout.trimEnd()).to.match(/body: 'integrity log closed',[^]*\}$/);
     });
 
+    it("OTLP with the spool off, exit: the log's closing checkpoint, left in the SDK queue with the records, is counted as dropped too", async () => {
+      const result = await run('exit', true, {
+        OTEL_LOGS_EXPORTER: 'otlp',
+        APITRAIL_SPOOL_DIR: 'off',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+        APITRAIL_INTEGRITY_KEY_FILE: join(keys, 'apitrail-root.key'),
+      });
+      expect(result.code).to.equal(0);
+      expect(result.stderr).to.match(new RegExp(`^apitrail: ${REQUESTS + 1} log records dropped$`, 'm'));
+    });
+
     it('exit, to the console and an NDJSON file: both end with the same closing checkpoint, and the file verifies', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'apitrail-console-exit-')), 'audit.ndjson');
       const result = await run('exit', true, {

@@ -111,7 +111,7 @@ function countLeftAtExit<T extends object>(
   atLastExit(() => {
     const waiting: unknown = Reflect.get(processor, queue);
     recordDropped(channel, (Array.isArray(waiting) ? waiting.length : 0) + exporter.inFlight());
-  });
+  }, 'count');
   return processor;
 }
 

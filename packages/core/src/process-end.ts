@@ -7,7 +7,8 @@ import { recordFault } from './diagnostics.js';
 // integrity log's closing checkpoint) covers the records the app emits as it goes.
 
 let ending = false;
-const lastTasks = new Set<() => void>();
+/** What finishes the pipelines (the integrity log's close), then what counts what they could not deliver. */
+const lastTasks = { finish: new Set<() => void>(), count: new Set<() => void>() };
 const firstListeners = new Set<() => void>();
 
 /** From now on the process is ending: pipelines flush but stay open for the records still to come. */
@@ -22,17 +23,20 @@ export function processEnding(): boolean {
 
 /**
  * Runs `task` synchronously at the process's last moment (see above); returns a function that
- * takes it back (a pipeline shut down before the end has nothing left to finish).
+ * takes it back (a pipeline shut down before the end has nothing left to finish). A `count` task
+ * runs after every `finish` task, whenever each was registered: what it counts as left undelivered
+ * includes what finishing added (the closing checkpoint queued behind the app's records).
  */
-export function atLastExit(task: () => void): () => void {
-  lastTasks.add(task);
-  return () => lastTasks.delete(task);
+export function atLastExit(task: () => void, stage: keyof typeof lastTasks = 'finish'): () => void {
+  lastTasks[stage].add(task);
+  return () => lastTasks[stage].delete(task);
 }
 
-/** Runs each registered task once, in registration order; one that throws is counted, not propagated. */
+/** Runs each registered task once, the `finish` ones then the `count` ones, each in registration order; one that throws is counted, not propagated. */
 export function runLastExitTasks(): void {
-  const tasks = [...lastTasks];
-  lastTasks.clear();
+  const tasks = [...lastTasks.finish, ...lastTasks.count];
+  lastTasks.finish.clear();
+  lastTasks.count.clear();
   for (const task of tasks) {
     try {
       task();
