@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'chai';
-import { repoRoot, startApp, type RunningApp } from '../helpers/app.ts';
+import { freshSpoolDir, repoRoot, startApp, type RunningApp } from '../helpers/app.ts';
 import type { RunningCollector } from '../helpers/collector.ts';
 import { startAppBehindCollector } from '../helpers/app-behind-collector.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -189,6 +189,8 @@ describe('startApitrail({ env }): the OTLP exporters and the resource follow env
           OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=shared,x-pipeline=audit',
           OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'x-tenant=logs',
           OTEL_SERVICE_NAME: 'from-env-option',
+          // Not the user's own state directory (the default spool's).
+          APITRAIL_SPOOL_DIR: freshSpoolDir(),
         }),
       },
     });
