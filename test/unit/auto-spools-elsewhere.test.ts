@@ -8,24 +8,11 @@ import { join } from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { readAutoConfig, reportSpoolsElsewhere } from '@apitrail/auto/internal';
 import { faultCounts } from '@apitrail/core/internal';
+import { collectUnhandledRejections } from '../helpers/unhandled-rejections.ts';
 
 describe('reportSpoolsElsewhere', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  let listeners: NodeJS.UnhandledRejectionListener[];
-  beforeEach(() => {
-    unhandled.length = 0;
-    listeners = process.listeners('unhandledRejection');
-    process.removeAllListeners('unhandledRejection');
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterEach(() => {
-    diag.disable();
-    process.removeListener('unhandledRejection', onUnhandled);
-    for (const listener of listeners) process.on('unhandledRejection', listener);
-  });
+  const unhandled = collectUnhandledRejections();
+  afterEach(() => diag.disable());
 
   it('a fault while reporting a spool it found is counted, never an unhandled rejection', async () => {
     const state = mkdtempSync(join(tmpdir(), 'apitrail-elsewhere-unit-'));

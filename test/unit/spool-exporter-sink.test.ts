@@ -7,6 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { droppedCounts, faultCounts } from '@apitrail/core/internal';
 import { SynchronousExporterSink } from '@apitrail/spool/internal';
+import { collectUnhandledRejections } from '../helpers/unhandled-rejections.ts';
 
 const CHANNEL = 'logs/sink-unit';
 
@@ -25,22 +26,7 @@ function record(resource: ReadableLogRecord['resource']): ReadableLogRecord {
 }
 
 describe('SynchronousExporterSink, an exporter that throws', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  let listeners: NodeJS.UnhandledRejectionListener[];
-  beforeEach(() => {
-    unhandled.length = 0;
-    // Mocha's own listener would fail the run at large: the test sees the rejection instead.
-    listeners = process.listeners('unhandledRejection');
-    process.removeAllListeners('unhandledRejection');
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterEach(() => {
-    process.removeListener('unhandledRejection', onUnhandled);
-    for (const listener of listeners) process.on('unhandledRejection', listener);
-  });
+  const unhandled = collectUnhandledRejections();
 
   const dropped = (): number => droppedCounts().get(CHANNEL) ?? 0;
 
