@@ -43,7 +43,7 @@ function writeExitSummary(): void {
   // Without a spool (the NDJSON or console exporter, OTLP with the spool off) nothing waits.
   const line =
     spools.length === 0
-      ? `apitrail: ${dropped} log records dropped\n`
+      ? `apitrail: ${dropped} log record${dropped === 1 ? '' : 's'} dropped\n`
       : `apitrail: ${waiting} records spooled to ${where} (exported at the next start), ${dropped} dropped\n`;
   try {
     writeSync(2, line);
